@@ -1,0 +1,49 @@
+package io.cryostash.schema.image;
+
+import java.util.List;
+
+/**
+ * One line of /proc/PID/maps and the pages of it the image keeps. Pages not listed are either
+ * not present (never touched: restore leaves them untouched too) or clean file pages that
+ * come from {@link #path()}.
+ */
+public record MemoryArea(long start, long end, String perms, long fileOffset, String path, Kind kind,
+                         List<PageRun> pages) {
+
+    public enum Kind {
+        /** Private anonymous memory, heap and stack included. */
+        ANONYMOUS,
+        /** Private mapping of a file: clean pages from the file, copied-on-write pages from the image. */
+        FILE_PRIVATE,
+        /** Shared mapping of a file: everything comes from the file. */
+        FILE_SHARED,
+        /** MAP_SHARED|MAP_ANONYMOUS memory (shmem): every page is in the image. */
+        SHARED_ANONYMOUS,
+        /** The vDSO and its data pages: placed where the image expects them, never stored. */
+        VDSO, VVAR
+    }
+
+    public long length() {
+        return end - start;
+    }
+
+    public boolean readable() {
+        return perms.charAt(0) == 'r';
+    }
+
+    public boolean writable() {
+        return perms.charAt(1) == 'w';
+    }
+
+    public boolean executable() {
+        return perms.charAt(2) == 'x';
+    }
+
+    public boolean shared() {
+        return perms.charAt(3) == 's';
+    }
+
+    public long storedPages() {
+        return pages == null ? 0 : pages.stream().mapToLong(PageRun::count).sum();
+    }
+}

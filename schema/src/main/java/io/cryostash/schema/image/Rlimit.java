@@ -1,0 +1,5 @@
+package io.cryostash.schema.image;
+
+/** One resource limit; -1 is RLIM_INFINITY. */
+public record Rlimit(int resource, String name, long soft, long hard) {
+}
