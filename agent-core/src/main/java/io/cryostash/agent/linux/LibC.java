@@ -1,0 +1,32 @@
+package io.cryostash.agent.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/**
+ * The few glibc entry points Cryostash calls. Nothing outside this package imports JNA:
+ * callers go through {@link Ptrace}, {@link ProcessVm} and {@link Syscalls}.
+ */
+interface LibC extends Library {
+    LibC INSTANCE = Native.load("c", LibC.class);
+
+    long ptrace(int request, int pid, long addr, long data) throws LastErrorException;
+
+    long ptrace(int request, int pid, long addr, Pointer data) throws LastErrorException;
+
+    int waitpid(int pid, int[] status, int options) throws LastErrorException;
+
+    int kill(int pid, int sig) throws LastErrorException;
+
+    long process_vm_readv(int pid, Iovec[] local, long liovcnt, Iovec[] remote, long riovcnt, long flags)
+            throws LastErrorException;
+
+    long process_vm_writev(int pid, Iovec[] local, long liovcnt, Iovec[] remote, long riovcnt, long flags)
+            throws LastErrorException;
+
+    long syscall(long number, Object... args) throws LastErrorException;
+
+    int geteuid();
+}

@@ -1,0 +1,171 @@
+package io.cryostash.agent.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+import io.cryostash.schema.image.CpuRegisters;
+
+/**
+ * ptrace(2) and waitpid(2) for one tracee. The kernel ties a tracee to the thread that
+ * attached it, so every method must run on the same thread: use it only through a
+ * {@link Tracer}.
+ */
+public final class Ptrace {
+    static final int PTRACE_PEEKUSER = 3;
+    static final int PTRACE_CONT = 7;
+    static final int PTRACE_KILL = 8;
+    static final int PTRACE_SINGLESTEP = 9;
+    static final int PTRACE_GETREGS = 12;
+    static final int PTRACE_SETREGS = 13;
+    static final int PTRACE_DETACH = 17;
+    static final int PTRACE_SETOPTIONS = 0x4200;
+    static final int PTRACE_GETREGSET = 0x4204;
+    static final int PTRACE_SETREGSET = 0x4205;
+    static final int PTRACE_SEIZE = 0x4206;
+    static final int PTRACE_INTERRUPT = 0x4207;
+    static final int PTRACE_GETSIGMASK = 0x420a;
+    static final int PTRACE_SETSIGMASK = 0x420b;
+    static final int PTRACE_GET_RSEQ_CONFIGURATION = 0x420f;
+
+    public static final int PTRACE_O_TRACECLONE = 0x8;
+    public static final int PTRACE_O_EXITKILL = 0x100000;
+
+    static final int NT_X86_XSTATE = 0x202;
+    static final int WALL = 0x40000000;
+    static final int WNOHANG = 1;
+
+    private static final int REGS_BYTES = CpuRegisters.COUNT * 8;
+    private static final int XSTATE_MAX = 16384;
+
+    private final LibC libc = LibC.INSTANCE;
+
+    Ptrace() {
+    }
+
+    public void seize(int pid, int options) {
+        call("PTRACE_SEIZE", pid, () -> libc.ptrace(PTRACE_SEIZE, pid, 0L, (long) options));
+    }
+
+    public void interrupt(int pid) {
+        call("PTRACE_INTERRUPT", pid, () -> libc.ptrace(PTRACE_INTERRUPT, pid, 0L, 0L));
+    }
+
+    public void detach(int pid) {
+        call("PTRACE_DETACH", pid, () -> libc.ptrace(PTRACE_DETACH, pid, 0L, 0L));
+    }
+
+    public void cont(int pid, int signal) {
+        call("PTRACE_CONT", pid, () -> libc.ptrace(PTRACE_CONT, pid, 0L, (long) signal));
+    }
+
+    public void singleStep(int pid) {
+        call("PTRACE_SINGLESTEP", pid, () -> libc.ptrace(PTRACE_SINGLESTEP, pid, 0L, 0L));
+    }
+
+    public CpuRegisters getRegs(int pid) {
+        try (Memory buf = new Memory(REGS_BYTES)) {
+            call("PTRACE_GETREGS", pid, () -> libc.ptrace(PTRACE_GETREGS, pid, 0L, buf));
+            return CpuRegisters.fromArray(buf.getLongArray(0, CpuRegisters.COUNT));
+        }
+    }
+
+    public void setRegs(int pid, CpuRegisters regs) {
+        try (Memory buf = new Memory(REGS_BYTES)) {
+            buf.write(0, regs.toArray(), 0, CpuRegisters.COUNT);
+            call("PTRACE_SETREGS", pid, () -> libc.ptrace(PTRACE_SETREGS, pid, 0L, buf));
+        }
+    }
+
+    /** The XSAVE area (x87, SSE, AVX, … state) exactly as the kernel reports it. */
+    public byte[] getXstate(int pid) {
+        try (Memory buf = new Memory(XSTATE_MAX); Memory iov = new Memory(16)) {
+            iov.setLong(0, Pointer_nativeValue(buf));
+            iov.setLong(8, XSTATE_MAX);
+            call("PTRACE_GETREGSET", pid, () -> libc.ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, iov));
+            int len = (int) iov.getLong(8);
+            return buf.getByteArray(0, len);
+        }
+    }
+
+    public void setXstate(int pid, byte[] xstate) {
+        try (Memory buf = new Memory(xstate.length); Memory iov = new Memory(16)) {
+            buf.write(0, xstate, 0, xstate.length);
+            iov.setLong(0, Pointer_nativeValue(buf));
+            iov.setLong(8, xstate.length);
+            call("PTRACE_SETREGSET", pid, () -> libc.ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, iov));
+        }
+    }
+
+    public long getSigmask(int pid) {
+        try (Memory buf = new Memory(8)) {
+            call("PTRACE_GETSIGMASK", pid, () -> libc.ptrace(PTRACE_GETSIGMASK, pid, 8L, buf));
+            return buf.getLong(0);
+        }
+    }
+
+    public void setSigmask(int pid, long mask) {
+        try (Memory buf = new Memory(8)) {
+            buf.setLong(0, mask);
+            call("PTRACE_SETSIGMASK", pid, () -> libc.ptrace(PTRACE_SETSIGMASK, pid, 8L, buf));
+        }
+    }
+
+    /** rseq registration of the thread: {address, length, signature}, or null when none. */
+    public long[] getRseq(int pid) {
+        try (Memory buf = new Memory(24)) {
+            buf.clear();
+            call("PTRACE_GET_RSEQ_CONFIGURATION", pid,
+                    () -> libc.ptrace(PTRACE_GET_RSEQ_CONFIGURATION, pid, 24L, buf));
+            long addr = buf.getLong(0);
+            if (addr == 0) {
+                return null;
+            }
+            return new long[] {addr, buf.getInt(8) & 0xffffffffL, buf.getInt(12) & 0xffffffffL};
+        }
+    }
+
+    /**
+     * Waits for the next stop or exit of {@code pid}, giving up after {@code timeoutMillis}
+     * so that a stop lost to someone else's waitpid cannot hang an agent.
+     */
+    public WaitStatus waitFor(int pid, long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        int[] status = new int[1];
+        long sleepNanos = 20_000;
+        while (true) {
+            int r;
+            try {
+                r = libc.waitpid(pid, status, WALL | WNOHANG);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Errno.EINTR) {
+                    continue;
+                }
+                throw new TraceeException(pid, "waitpid", e.getErrorCode());
+            }
+            if (r == pid) {
+                return new WaitStatus(status[0]);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TraceeException(pid, "waitpid: no stop within " + timeoutMillis + " ms", 0);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(sleepNanos);
+            sleepNanos = Math.min(sleepNanos * 2, 5_000_000);
+        }
+    }
+
+    private static long Pointer_nativeValue(Memory m) {
+        return com.sun.jna.Pointer.nativeValue(m);
+    }
+
+    private interface NativeCall {
+        long run() throws LastErrorException;
+    }
+
+    private static long call(String what, int pid, NativeCall c) {
+        try {
+            return c.run();
+        } catch (LastErrorException e) {
+            throw new TraceeException(pid, what, e.getErrorCode());
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.cryostash.agent.remote;
+
+import java.util.List;
+
+import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.Ptrace;
+import io.cryostash.agent.linux.TraceeException;
+import io.cryostash.agent.linux.WaitStatus;
+import io.cryostash.agent.proc.MapsEntry;
+import io.cryostash.schema.image.CpuRegisters;
+
+/**
+ * Runs system calls inside a stopped tracee: save its registers, point rip at a {@code syscall}
+ * instruction, load the number and arguments, single-step, read rax, put the registers back.
+ * State that only the process itself can report or change (signal handlers, sigaltstack,
+ * the tid address, its memory map) is read and written this way. Call only on the tracer thread.
+ */
+public final class RemoteSyscalls {
+    private static final long STEP_TIMEOUT_MS = 10_000;
+
+    private final Ptrace ptrace;
+    private final int pid;
+    private long syscallInsn;
+
+    public RemoteSyscalls(Ptrace ptrace, int pid, long syscallInsn) {
+        this.ptrace = ptrace;
+        this.pid = pid;
+        this.syscallInsn = syscallInsn;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** Moves the instruction used for later calls (restore installs its own page). */
+    public void useSyscallInstructionAt(long address) {
+        this.syscallInsn = address;
+    }
+
+    /** The raw return value: negative values are -errno. */
+    public long raw(int nr, long... args) {
+        long[] a = new long[6];
+        System.arraycopy(args, 0, a, 0, args.length);
+        CpuRegisters saved = ptrace.getRegs(pid);
+        ptrace.setRegs(pid, saved.forSyscall(syscallInsn, nr, a[0], a[1], a[2], a[3], a[4], a[5]));
+        ptrace.singleStep(pid);
+        WaitStatus st = ptrace.waitFor(pid, STEP_TIMEOUT_MS);
+        if (!st.stopped()) {
+            throw new TraceeException(pid, "process ended during remote syscall " + nr + ": " + st);
+        }
+        long result = ptrace.getRegs(pid).rax();
+        if (st.stopSignal() != WaitStatus.SIGTRAP) {
+            throw new TraceeException(pid, "remote syscall " + nr + " stopped with signal " + st.stopSignal()
+                    + " instead of SIGTRAP");
+        }
+        ptrace.setRegs(pid, saved);
+        return result;
+    }
+
+    /** Like {@link #raw} but throws, naming {@code what}, when the call fails. */
+    public long call(String what, int nr, long... args) {
+        long r = raw(nr, args);
+        if (r < 0 && r > -4096) {
+            throw new TraceeException(pid, "remote " + what, (int) -r);
+        }
+        return r;
+    }
+
+    /**
+     * Finds a {@code syscall} instruction (0f 05) the tracee can execute: in the vDSO first,
+     * then in any executable mapping.
+     */
+    public static long findSyscallInstruction(int pid, List<MapsEntry> maps, ProcessMemory mem) {
+        for (boolean vdsoPass : new boolean[] {true, false}) {
+            for (MapsEntry e : maps) {
+                boolean isVdso = "[vdso]".equals(e.path());
+                if (vdsoPass != isVdso || e.perms().charAt(2) != 'x' || "[vsyscall]".equals(e.path())) {
+                    continue;
+                }
+                int len = (int) Math.min(e.length(), 1 << 20);
+                byte[] b;
+                try {
+                    b = mem.read(e.start(), len);
+                } catch (TraceeException unreadable) {
+                    continue;
+                }
+                for (int i = 0; i + 1 < b.length; i++) {
+                    if (b[i] == 0x0f && b[i + 1] == 0x05) {
+                        return e.start() + i;
+                    }
+                }
+            }
+        }
+        throw new TraceeException(pid, "no syscall instruction found in any executable mapping");
+    }
+}
