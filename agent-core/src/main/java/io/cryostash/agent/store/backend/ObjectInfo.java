@@ -1,0 +1,10 @@
+package io.cryostash.agent.store.backend;
+
+import java.time.Instant;
+
+/**
+ * What a back end knows about an object without reading it. The modification time is what
+ * garbage collection uses to leave alone the fresh packs of a capture still in progress.
+ */
+public record ObjectInfo(String name, long size, Instant modified) {
+}

@@ -1,0 +1,48 @@
+package io.cryostash.schema.store;
+
+/**
+ * One chunk of a memory area: a run of at most 64 pages starting at page {@code firstPage} of
+ * the area, of which only the pages whose bit is set in {@code presence} were stored.
+ *
+ * <p>The chunk's bytes are the present pages concatenated in address order (absent pages take
+ * no space), so a chunk of {@code Long.bitCount(presence)} pages. On restore only present pages
+ * are written: pages that were never touched stay untouched and the restored RSS matches the
+ * original's.
+ *
+ * @param firstPage index of the chunk's first page inside the area
+ * @param pageCount pages the chunk spans (1..64; the last chunk of an area may be shorter)
+ * @param presence  bit {@code i} set: page {@code firstPage + i} is stored; never 0
+ * @param key       the stored bytes' key
+ */
+public record AreaChunk(long firstPage, int pageCount, long presence, ChunkKey key) {
+    /** Most pages one chunk may span: the presence bitmap is one {@code long}. */
+    public static final int MAX_PAGES = 64;
+
+    public AreaChunk {
+        if (firstPage < 0) {
+            throw new IllegalArgumentException("negative first page: " + firstPage);
+        }
+        if (pageCount < 1 || pageCount > MAX_PAGES) {
+            throw new IllegalArgumentException("chunk must span 1.." + MAX_PAGES + " pages: " + pageCount);
+        }
+        if (presence == 0) {
+            throw new IllegalArgumentException("chunk at page " + firstPage + " has no present page");
+        }
+        if (pageCount < 64 && (presence >>> pageCount) != 0) {
+            throw new IllegalArgumentException("presence bits beyond the chunk's " + pageCount + " pages at page " + firstPage);
+        }
+        if (key == null) {
+            throw new IllegalArgumentException("key is null");
+        }
+    }
+
+    /** Number of stored pages. */
+    public int presentPages() {
+        return Long.bitCount(presence);
+    }
+
+    /** Whether page {@code i} (0-based inside the chunk) is stored. */
+    public boolean isPresent(int i) {
+        return (presence >>> i & 1) != 0;
+    }
+}
