@@ -1,0 +1,23 @@
+package io.cryostash.agent.store;
+
+/**
+ * A manifest that must not be used: bad signature, untrusted signer, unknown major version,
+ * oversized, malformed, or stored under a name that is not its hash.
+ */
+public class ManifestRejectedException extends IntegrityException {
+    private final String manifestId;
+
+    public ManifestRejectedException(String manifestId, String reason) {
+        super("manifest " + manifestId + " rejected: " + reason);
+        this.manifestId = manifestId;
+    }
+
+    public ManifestRejectedException(String manifestId, String reason, Throwable cause) {
+        super("manifest " + manifestId + " rejected: " + reason, cause);
+        this.manifestId = manifestId;
+    }
+
+    public String manifestId() {
+        return manifestId;
+    }
+}
