@@ -1,0 +1,209 @@
+package io.cryostash.catalog.image;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.system.Page;
+import io.cryostash.schema.catalog.ChunkRef;
+import io.cryostash.schema.catalog.ImageRegistration;
+import io.cryostash.schema.catalog.ProcessSummary;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+@Repository
+public class ImageRepository {
+
+    private static final HexFormat HEX = HexFormat.of();
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    public ImageRepository(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    /** Manifest key of an image, if it exists (to tell a repeated registration from a clash). */
+    public Optional<String> manifestKey(String id) {
+        return jdbc.sql("SELECT manifest_key FROM images WHERE id = ?").param(id).query(String.class).optional();
+    }
+
+    public Optional<ImageState> state(String id) {
+        return jdbc.sql("SELECT state FROM images WHERE id = ?").param(id).query(String.class).optional().map(ImageState::valueOf);
+    }
+
+    public void insert(ImageRegistration r, long jobId) {
+        ProcessSummary p = r.process();
+        jdbc.sql("""
+                        INSERT INTO images (id, host_id, job_id, parent_id, captured_at, state, logical_bytes, stored_bytes,
+                                            chunk_count, manifest_key, signature, arch, cpu_flags, vdso_fingerprint, process_summary)
+                        VALUES (?, ?, ?, ?, ?, 'COMPLETE', ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)""")
+                .params(r.imageId(), r.hostId(), jobId, r.parentId(), Timestamp.from(r.capturedAt()), r.logicalBytes(),
+                        r.storedBytes(), r.chunks().size(), r.manifestKey(), r.signature(), p.arch(),
+                        p.cpuFlagsOrEmpty().toArray(String[]::new), p.vdsoFingerprint(), json.writeValueAsString(p))
+                .update();
+    }
+
+    /**
+     * Adds the image's chunks to the chunk table (keeping rows that exist) and links them to the image.
+     * Keys are inserted in sorted order so that concurrent registrations cannot deadlock.
+     */
+    public void insertChunks(String imageId, List<ChunkRef> chunks) {
+        if (chunks.isEmpty()) return;
+        int n = chunks.size();
+        String[] keys = new String[n];
+        Integer[] raw = new Integer[n];
+        Integer[] stored = new Integer[n];
+        String[] packs = new String[n];
+        Long[] offsets = new Long[n];
+        for (int i = 0; i < n; i++) {
+            ChunkRef c = chunks.get(i);
+            keys[i] = c.key();
+            raw[i] = (int) c.rawBytes();
+            stored[i] = c.storedBytes() == null ? null : c.storedBytes().intValue();
+            packs[i] = c.pack();
+            offsets[i] = c.offset();
+        }
+        jdbc.sql("""
+                        INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
+                        SELECT DISTINCT ON (k) decode(k, 'hex'), r, s, p, o
+                        FROM unnest(?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[]) AS t(k, r, s, p, o)
+                        ORDER BY k
+                        ON CONFLICT (key) DO NOTHING""")
+                .params(keys, raw, stored, packs, offsets).update();
+        jdbc.sql("""
+                        INSERT INTO image_chunks (image_id, chunk_key)
+                        SELECT DISTINCT ?, decode(k, 'hex') FROM unnest(?::text[]) AS t(k)
+                        ON CONFLICT DO NOTHING""")
+                .params(imageId, keys).update();
+    }
+
+    /** Of the given hex keys, those the chunk table has. */
+    public List<String> knownChunks(List<String> hexKeys) {
+        if (hexKeys.isEmpty()) return List.of();
+        return jdbc.sql("""
+                        SELECT encode(c.key, 'hex') FROM chunks c
+                        WHERE c.key = ANY (SELECT decode(k, 'hex') FROM unnest(?::text[]) AS t(k))""")
+                .param(hexKeys.toArray(String[]::new))
+                .query(String.class).list();
+    }
+
+    public int setState(String id, ImageState state) {
+        return jdbc.sql("UPDATE images SET state = ?, state_changed_at = now() WHERE id = ? AND state <> ?")
+                .params(state.name(), id, state.name()).update();
+    }
+
+    public Page<ImageSummary> find(ImageFilter f, int page, int size) {
+        List<Object> args = new ArrayList<>();
+        StringBuilder where = new StringBuilder(" WHERE true");
+        if (notBlank(f.host())) { where.append(" AND i.host_id = ?"); args.add(f.host()); }
+        if (notBlank(f.job())) { where.append(" AND j.name = ?"); args.add(f.job()); }
+        if (notBlank(f.label())) {
+            int eq = f.label().indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("label must be key=value");
+            where.append(" AND j.labels @> jsonb_build_object(?::text, ?::text)");
+            args.add(f.label().substring(0, eq));
+            args.add(f.label().substring(eq + 1));
+        }
+        if (f.state() != null) { where.append(" AND i.state = ?"); args.add(f.state().name()); }
+        if (f.from() != null) { where.append(" AND i.captured_at >= ?"); args.add(Timestamp.from(f.from())); }
+        if (f.to() != null) { where.append(" AND i.captured_at < ?"); args.add(Timestamp.from(f.to())); }
+        if (notBlank(f.q())) {
+            String like = "%" + f.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            where.append(" AND (i.id LIKE ? OR j.name ILIKE ? OR h.name ILIKE ?)");
+            args.add(f.q().replace("%", "\\%").replace("_", "\\_") + "%");
+            args.add(like);
+            args.add(like);
+        }
+        String column = ImageFilter.SORTS.get(f.sortOrDefault());
+        if (column == null) throw new IllegalArgumentException("sort must be one of " + ImageFilter.SORTS.keySet());
+        if (!ImageFilter.DIRS.contains(f.dirOrDefault())) throw new IllegalArgumentException("dir must be asc or desc");
+        String from = " FROM images i JOIN jobs j ON j.id = i.job_id JOIN hosts h ON h.id = i.host_id";
+        long total = jdbc.sql("SELECT count(*)" + from + where).params(args).query(Long.class).single();
+        List<Object> pageArgs = new ArrayList<>(args);
+        pageArgs.add(size);
+        pageArgs.add((long) page * size);
+        String dir = f.dirOrDefault().toUpperCase();
+        List<ImageSummary> items = jdbc.sql("""
+                        SELECT i.id, i.host_id, h.name AS host_name, i.job_id, j.name AS job_name, i.captured_at, i.state,
+                               i.logical_bytes, i.stored_bytes, i.chunk_count, i.parent_id""" + from + where
+                        + " ORDER BY " + column + " " + dir + ", i.id " + dir + " LIMIT ? OFFSET ?")
+                .params(pageArgs)
+                .query(ImageRepository::summary).list();
+        return new Page<>(items, page, size, total);
+    }
+
+    static ImageSummary summary(ResultSet rs, int i) throws SQLException {
+        return new ImageSummary(rs.getString("id"), rs.getString("host_id"), rs.getString("host_name"),
+                rs.getLong("job_id"), rs.getString("job_name"), rs.getTimestamp("captured_at").toInstant(),
+                ImageState.valueOf(rs.getString("state")), rs.getLong("logical_bytes"), rs.getLong("stored_bytes"),
+                rs.getInt("chunk_count"), rs.getString("parent_id"));
+    }
+
+    public Optional<ImageDetails> details(String id, int firstChunks) {
+        return jdbc.sql("""
+                        SELECT i.*, h.name AS host_name, j.name AS job_name, j.labels AS job_labels
+                        FROM images i JOIN jobs j ON j.id = i.job_id JOIN hosts h ON h.id = i.host_id
+                        WHERE i.id = ?""")
+                .param(id)
+                .query((rs, n) -> {
+                    List<String> children = jdbc.sql("SELECT id FROM images WHERE parent_id = ? ORDER BY captured_at")
+                            .param(id).query(String.class).list();
+                    return new ImageDetails(rs.getString("id"), rs.getString("host_id"), rs.getString("host_name"),
+                            rs.getLong("job_id"), rs.getString("job_name"),
+                            json.readValue(rs.getString("job_labels"), new TypeReference<Map<String, String>>() {
+                            }),
+                            rs.getTimestamp("captured_at").toInstant(), rs.getTimestamp("registered_at").toInstant(),
+                            ImageState.valueOf(rs.getString("state")), rs.getLong("logical_bytes"),
+                            rs.getLong("stored_bytes"), rs.getString("manifest_key"), rs.getString("signature"),
+                            rs.getString("arch"), HostRepository.strings(rs.getArray("cpu_flags")),
+                            rs.getString("vdso_fingerprint"),
+                            json.readValue(rs.getString("process_summary"), ProcessSummary.class),
+                            rs.getString("parent_id"), children, chunkStats(id, firstChunks));
+                })
+                .optional();
+    }
+
+    ImageDetails.ChunkStats chunkStats(String imageId, int first) {
+        var totals = jdbc.sql("""
+                        SELECT count(*), coalesce(sum(c.raw_bytes), 0), coalesce(sum(c.stored_bytes), 0)
+                        FROM image_chunks ic JOIN chunks c ON c.key = ic.chunk_key WHERE ic.image_id = ?""")
+                .param(imageId)
+                .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).single();
+        long shared = jdbc.sql("""
+                        SELECT count(*) FROM image_chunks ic
+                        WHERE ic.image_id = ? AND EXISTS (SELECT 1 FROM image_chunks o
+                                                          WHERE o.chunk_key = ic.chunk_key AND o.image_id <> ic.image_id)""")
+                .param(imageId).query(Long.class).single();
+        List<ImageDetails.ChunkRow> rows = jdbc.sql("""
+                        SELECT encode(c.key, 'hex'), c.raw_bytes, c.stored_bytes, c.pack_key, c.pack_offset
+                        FROM image_chunks ic JOIN chunks c ON c.key = ic.chunk_key
+                        WHERE ic.image_id = ? ORDER BY ic.chunk_key LIMIT ?""")
+                .params(imageId, first)
+                .query((rs, i) -> {
+                    int s = rs.getInt(3);
+                    Integer stored = rs.wasNull() ? null : s;
+                    long o = rs.getLong(5);
+                    Long off = rs.wasNull() ? null : o;
+                    return new ImageDetails.ChunkRow(rs.getString(1), rs.getInt(2), stored, rs.getString(4), off);
+                })
+                .list();
+        return new ImageDetails.ChunkStats((int) totals[0], totals[1], totals[2], shared, rows);
+    }
+
+    static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    static byte[] unhex(String hex) {
+        return HEX.parseHex(hex);
+    }
+}

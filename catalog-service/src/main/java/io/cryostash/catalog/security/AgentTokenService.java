@@ -1,0 +1,103 @@
+package io.cryostash.catalog.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import io.cryostash.catalog.audit.AuditLog;
+import io.cryostash.catalog.system.NotFoundException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Agent bearer tokens: {@code cst_} followed by 32 random bytes (base64url). Only their SHA-256 is
+ * stored; the token itself is shown once, when it is made.
+ */
+@Service
+public class AgentTokenService {
+
+    public static final String PREFIX = "cst_";
+    private final SecureRandom random = new SecureRandom();
+    private final JdbcClient jdbc;
+    private final AuditLog audit;
+
+    public AgentTokenService(JdbcClient jdbc, AuditLog audit) {
+        this.jdbc = jdbc;
+        this.audit = audit;
+    }
+
+    public record IssuedToken(long id, String hostId, String token) {
+    }
+
+    public record TokenInfo(long id, String hostId, String prefix, String createdBy, Instant createdAt,
+                            Instant lastUsedAt, Instant revokedAt) {
+    }
+
+    @Transactional
+    public IssuedToken issue(String hostId) {
+        Integer hosts = jdbc.sql("SELECT count(*) FROM hosts WHERE id = ?").param(hostId).query(Integer.class).single();
+        if (hosts == 0) throw new NotFoundException("host", hostId);
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        Actor actor = Actor.current();
+        long id = jdbc.sql("""
+                        INSERT INTO agent_tokens (host_id, token_hash, token_prefix, created_by)
+                        VALUES (?, ?, ?, ?) RETURNING id""")
+                .params(hostId, sha256(token), token.substring(0, 10), actor.name())
+                .query(Long.class).single();
+        audit.record("agent-token.issued", "host", hostId, java.util.Map.of("tokenId", id, "prefix", token.substring(0, 10)));
+        return new IssuedToken(id, hostId, token);
+    }
+
+    @Transactional
+    public void revoke(String hostId, long tokenId) {
+        int n = jdbc.sql("UPDATE agent_tokens SET revoked_at = now() WHERE id = ? AND host_id = ? AND revoked_at IS NULL")
+                .params(tokenId, hostId).update();
+        if (n == 0) throw new NotFoundException("agent token", String.valueOf(tokenId));
+        audit.record("agent-token.revoked", "host", hostId, java.util.Map.of("tokenId", tokenId));
+    }
+
+    public List<TokenInfo> list(String hostId) {
+        return jdbc.sql("""
+                        SELECT id, host_id, token_prefix, created_by, created_at, last_used_at, revoked_at
+                        FROM agent_tokens WHERE host_id = ? ORDER BY id""")
+                .param(hostId)
+                .query((rs, i) -> new TokenInfo(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        ts(rs.getTimestamp(5)), ts(rs.getTimestamp(6)), ts(rs.getTimestamp(7))))
+                .list();
+    }
+
+    /** The agent a presented token belongs to, if it is known and not revoked. */
+    public Optional<AgentPrincipal> authenticate(String token) {
+        if (token == null || !token.startsWith(PREFIX) || token.length() > 200) return Optional.empty();
+        Optional<AgentPrincipal> found = jdbc.sql("""
+                        SELECT id, host_id FROM agent_tokens WHERE token_hash = ? AND revoked_at IS NULL""")
+                .param(sha256(token))
+                .query((rs, i) -> new AgentPrincipal(rs.getLong(1), rs.getString(2)))
+                .optional();
+        found.ifPresent(p -> jdbc.sql("""
+                        UPDATE agent_tokens SET last_used_at = now()
+                        WHERE id = ? AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""")
+                .param(p.tokenId()).update());
+        return found;
+    }
+
+    static byte[] sha256(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Instant ts(java.sql.Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,87 @@
+package io.cryostash.catalog.security;
+
+import io.cryostash.catalog.audit.AuditLog;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.security.access.hierarchicalroles.RoleHierarchy;
+import org.springframework.security.access.hierarchicalroles.RoleHierarchyImpl;
+import org.springframework.security.authentication.event.AbstractAuthenticationFailureEvent;
+import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
+import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+import static org.springframework.security.config.Customizer.withDefaults;
+
+/**
+ * People: form login (web) or HTTP Basic (API), roles VIEWER &lt; OPERATOR &lt; ADMIN.
+ * Agents: {@code Authorization: Bearer} tokens bound to one host, role AGENT.
+ * CSRF tokens guard every form; requests that carry an Authorization header (not sent by browsers
+ * on their own) are exempt.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableMethodSecurity
+public class SecurityConfig {
+
+    @Bean
+    static RoleHierarchy roleHierarchy() {
+        return RoleHierarchyImpl.fromHierarchy("""
+                ROLE_ADMIN > ROLE_OPERATOR
+                ROLE_OPERATOR > ROLE_VIEWER""");
+    }
+
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    @Bean
+    SecurityFilterChain securityFilterChain(HttpSecurity http, AgentTokenService tokens) throws Exception {
+        ProblemAuthenticationEntryPoint problems = new ProblemAuthenticationEntryPoint();
+        RequestMatcher api = PathPatternRequestMatcher.withDefaults().matcher("/api/**");
+        RequestMatcher withAuthorizationHeader = request -> request.getHeader("Authorization") != null;
+        http
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers("/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/error").permitAll()
+                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info").permitAll()
+                        .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html").permitAll()
+                        .anyRequest().authenticated())
+                .formLogin(f -> f.loginPage("/login").permitAll())
+                .logout(l -> l.logoutSuccessUrl("/login?logout"))
+                .httpBasic(b -> b.authenticationEntryPoint(problems))
+                .csrf(c -> c.ignoringRequestMatchers(withAuthorizationHeader))
+                .addFilterBefore(new AgentTokenFilter(tokens, problems), BasicAuthenticationFilter.class)
+                .exceptionHandling(e -> e
+                        .defaultAuthenticationEntryPointFor(problems, api)
+                        .defaultAccessDeniedHandlerFor(problems, api));
+        return http.build();
+    }
+
+    /** Interactive logins and failed attempts go to the audit log too. */
+    @Configuration(proxyBeanMethods = false)
+    static class LoginAudit {
+        private final AuditLog audit;
+
+        LoginAudit(AuditLog audit) {
+            this.audit = audit;
+        }
+
+        @EventListener
+        void onLogin(InteractiveAuthenticationSuccessEvent e) {
+            audit.record("user.login", "user", e.getAuthentication().getName(), java.util.Map.of());
+        }
+
+        @EventListener
+        void onFailure(AbstractAuthenticationFailureEvent e) {
+            audit.recordAs(new Actor(String.valueOf(e.getAuthentication().getName()), "ANONYMOUS", Actor.currentRemoteAddr()),
+                    "user.login-failed", "user", String.valueOf(e.getAuthentication().getName()),
+                    java.util.Map.of("reason", e.getException().getClass().getSimpleName()));
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.cryostash.catalog.user;
+
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.UsernameNotFoundException;
+import org.springframework.stereotype.Service;
+
+/** People's accounts from the users table; the role becomes ROLE_VIEWER/OPERATOR/ADMIN. */
+@Service
+public class CatalogUserDetailsService implements UserDetailsService {
+
+    private final UserRepository users;
+
+    public CatalogUserDetailsService(UserRepository users) {
+        this.users = users;
+    }
+
+    @Override
+    public UserDetails loadUserByUsername(String username) {
+        var c = users.credentials(username).orElseThrow(() -> new UsernameNotFoundException(username));
+        return org.springframework.security.core.userdetails.User.withUsername(c.username())
+                .password(c.passwordHash())
+                .roles(c.role().name())
+                .disabled(!c.enabled())
+                .build();
+    }
+}

@@ -1,0 +1,32 @@
+package io.cryostash.schema.catalog;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * One chunk an image names.
+ *
+ * @param key         lower-case hex of the hash of the chunk's uncompressed bytes (32 to 128 hex digits)
+ * @param rawBytes    uncompressed size
+ * @param storedBytes compressed size in its pack, or null when not known to the sender
+ * @param pack        key of the pack object that holds it, or null
+ * @param offset      byte offset inside that pack, or null
+ */
+public record ChunkRef(String key, long rawBytes, Long storedBytes, String pack, Long offset) {
+
+    public static final Pattern KEY = Pattern.compile("^[0-9a-f]{32,128}$");
+
+    public static boolean isValidKey(String key) {
+        return key != null && key.length() % 2 == 0 && KEY.matcher(key).matches();
+    }
+
+    public List<String> problems(String path) {
+        List<String> out = new ArrayList<>();
+        if (!isValidKey(key)) out.add(path + ".key: must be 32 to 128 lower-case hex digits, even count");
+        if (rawBytes < 0 || rawBytes > Integer.MAX_VALUE) out.add(path + ".rawBytes: must be between 0 and 2^31-1");
+        if (storedBytes != null && (storedBytes < 0 || storedBytes > Integer.MAX_VALUE)) out.add(path + ".storedBytes: must be between 0 and 2^31-1");
+        if (offset != null && offset < 0) out.add(path + ".offset: must not be negative");
+        return out;
+    }
+}

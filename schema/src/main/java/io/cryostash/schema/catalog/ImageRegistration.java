@@ -1,0 +1,76 @@
+package io.cryostash.schema.catalog;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * An agent's summary of a finished image, sent to {@code POST /api/images}. The manifest itself
+ * stays in the store (under {@code manifestKey}); this is what the catalog indexes of it.
+ *
+ * @param imageId      the image's id (as in the manifest)
+ * @param hostId       the capturing host; must be the host the agent's token is bound to
+ * @param job          name of the job on that host (created on first use)
+ * @param jobLabels    labels for the job (merged into the job's labels), may be null
+ * @param capturedAt   when the process was frozen
+ * @param parentId     the image this one is incremental to, or null
+ * @param logicalBytes bytes of process state the image describes
+ * @param storedBytes  bytes this image added to the store (after dedup and compression)
+ * @param manifestKey  key of the signed manifest in the store
+ * @param signature    the manifest's signature (as the agent wrote it, e.g. base64)
+ * @param process      summary of the frozen process
+ * @param chunks       every chunk the image names
+ */
+public record ImageRegistration(
+        String imageId,
+        String hostId,
+        String job,
+        Map<String, String> jobLabels,
+        Instant capturedAt,
+        String parentId,
+        long logicalBytes,
+        long storedBytes,
+        String manifestKey,
+        String signature,
+        ProcessSummary process,
+        List<ChunkRef> chunks) {
+
+    public static final Pattern ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
+    public static final int MAX_CHUNKS = 5_000_000;
+
+    /** Everything wrong with this registration, one line per problem ("field: message"); empty when valid. */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        if (imageId == null || !ID.matcher(imageId).matches()) out.add("imageId: must match " + ID.pattern());
+        if (hostId == null || !ID.matcher(hostId).matches()) out.add("hostId: must match " + ID.pattern());
+        if (job == null || job.isBlank() || job.length() > 200) out.add("job: must be 1 to 200 characters");
+        if (capturedAt == null) out.add("capturedAt: is required");
+        if (parentId != null && !ID.matcher(parentId).matches()) out.add("parentId: must match " + ID.pattern());
+        if (parentId != null && parentId.equals(imageId)) out.add("parentId: an image cannot be its own parent");
+        if (logicalBytes < 0) out.add("logicalBytes: must not be negative");
+        if (storedBytes < 0) out.add("storedBytes: must not be negative");
+        if (manifestKey == null || manifestKey.isBlank() || manifestKey.length() > 1024) out.add("manifestKey: must be 1 to 1024 characters");
+        if (signature == null || signature.isBlank()) out.add("signature: is required");
+        if (process == null) out.add("process: is required");
+        if (chunks == null) {
+            out.add("chunks: is required (may be empty)");
+        } else if (chunks.size() > MAX_CHUNKS) {
+            out.add("chunks: at most " + MAX_CHUNKS);
+        } else {
+            for (int i = 0; i < chunks.size() && out.size() < 50; i++) {
+                ChunkRef c = chunks.get(i);
+                if (c == null) out.add("chunks[" + i + "]: must not be null");
+                else out.addAll(c.problems("chunks[" + i + "]"));
+            }
+        }
+        if (jobLabels != null) {
+            jobLabels.forEach((k, v) -> {
+                if (k == null || k.isBlank() || k.length() > 64) out.add("jobLabels: keys must be 1 to 64 characters");
+                if (v == null || v.length() > 256) out.add("jobLabels." + k + ": values must be at most 256 characters");
+            });
+        }
+        return out;
+    }
+}
