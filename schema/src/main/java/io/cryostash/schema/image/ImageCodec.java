@@ -81,7 +81,7 @@ public final class ImageCodec {
                     "impossible area " + Long.toHexString(a.start()) + "-" + Long.toHexString(a.end()));
             require(a.start() >= prevEnd, "areas overlap at " + Long.toHexString(a.start()));
             prevEnd = a.end();
-            if (a.path() != null) {
+            if (a.kind() == MemoryArea.Kind.FILE_PRIVATE || a.kind() == MemoryArea.Kind.FILE_SHARED) {
                 requirePlainPath(a.path());
             }
             long pages = a.length() >> 12;

@@ -1,0 +1,203 @@
+package io.cryostash.capture;
+
+import java.time.Instant;
+import java.util.List;
+
+import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.Ptrace;
+import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.linux.Syscalls;
+import io.cryostash.agent.linux.TraceeException;
+import io.cryostash.agent.linux.Tracer;
+import io.cryostash.agent.linux.WaitStatus;
+import io.cryostash.agent.proc.Limits;
+import io.cryostash.agent.proc.Maps;
+import io.cryostash.agent.proc.MapsEntry;
+import io.cryostash.agent.proc.NoSuchProcessException;
+import io.cryostash.agent.proc.ProcFiles;
+import io.cryostash.agent.proc.ProcStat;
+import io.cryostash.agent.proc.ProcStatus;
+import io.cryostash.agent.proc.SmapsRollup;
+import io.cryostash.agent.remote.RemoteScratch;
+import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.capture.files.FileCapture;
+import io.cryostash.capture.memory.MemoryCapture;
+import io.cryostash.capture.memory.PageBuffers;
+import io.cryostash.capture.process.ProcessCapture;
+import io.cryostash.capture.signals.SignalCapture;
+import io.cryostash.capture.threads.ThreadCapture;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.SignalAction;
+import io.cryostash.schema.image.ThreadState;
+
+/**
+ * Freezes a process, reads its state, lets it go (or, with kill, keeps it frozen until the image
+ * is durable and then kills it), and writes the image.
+ *
+ * <p>The freeze window covers only reading state into this JVM's memory; writing the image
+ * happens after the process runs again. If this JVM dies mid-capture the kernel detaches the
+ * tracee and it runs on: nothing here may defeat that (no SIGSTOP, no PTRACE_O_EXITKILL).
+ */
+public final class Capturer {
+    private static final long STOP_TIMEOUT_MS = 5_000;
+    private static final int SIGKILL = 9;
+
+    private final ImageDirectory store;
+
+    public Capturer(ImageDirectory store) {
+        this.store = store;
+    }
+
+    public CaptureResult capture(int pid, CaptureOptions options) {
+        long t0 = System.nanoTime();
+        preflight(pid);
+        PageBuffers buffers = new PageBuffers(SmapsRollup.read(pid).privateBytes());
+        String id = store.newImageId();
+        try (Tracer tracer = new Tracer("capture-" + pid)) {
+            Frozen frozen = tracer.call(p -> freeze(p, pid, id, buffers));
+            long released = 0;
+            try {
+                if (!options.kill()) {
+                    released = tracer.call(p -> resume(p, pid));
+                }
+                store.write(frozen.image(), frozen.memory().data());
+            } catch (RuntimeException e) {
+                if (options.kill()) {
+                    tracer.call(p -> resume(p, pid)); // no image, so the process must live on
+                }
+                throw e;
+            }
+            if (options.kill()) {
+                released = tracer.call(p -> {
+                    Syscalls.kill(pid, SIGKILL);
+                    return System.nanoTime();
+                });
+            }
+            long freeze = released - frozen.frozenAt();
+            return new CaptureResult(frozen.image(), freeze, System.nanoTime() - t0, frozen.memory().bytes());
+        }
+    }
+
+    private record Frozen(ProcessImage image, MemoryCapture.Result memory, long frozenAt) {
+    }
+
+    private static void preflight(int pid) {
+        if (pid <= 0) {
+            throw new CaptureException("invalid pid " + pid);
+        }
+        if (pid == ProcessHandle.current().pid()) {
+            throw new CaptureException("pid " + pid + " is this Cryostash process itself");
+        }
+        ProcStat stat;
+        try {
+            stat = ProcStat.read(pid);
+        } catch (NoSuchProcessException e) {
+            throw new CaptureException(e.getMessage());
+        }
+        if (stat.isKernelThread()) {
+            throw new CaptureException("pid " + pid + " (" + stat.comm() + ") is a kernel thread: it has no user"
+                    + " memory to checkpoint");
+        }
+        if (stat.state() == 'Z' || stat.state() == 'X') {
+            throw new CaptureException("pid " + pid + " (" + stat.comm() + ") is a zombie: it has exited and only"
+                    + " waits for its parent to reap it");
+        }
+        rejectThreads(pid, stat.comm());
+    }
+
+    private static void rejectThreads(int pid, String comm) {
+        int n = ProcFiles.tasks(pid).size();
+        if (n > 1) {
+            throw new CaptureException("pid " + pid + " (" + comm + ") has " + n + " threads: multi-threaded"
+                    + " processes are not supported yet (only single-threaded ones)");
+        }
+    }
+
+    private Frozen freeze(Ptrace ptrace, int pid, String id, PageBuffers buffers) {
+        try {
+            ptrace.seize(pid, 0);
+        } catch (TraceeException e) {
+            throw new CaptureException(e.errno() == 3 ? "pid " + pid + " exited before it could be frozen"
+                    : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
+        }
+        long frozenAt = System.nanoTime();
+        try {
+            stopForCapture(ptrace, pid);
+            ProcStat stat = ProcStat.read(pid);
+            rejectThreads(pid, stat.comm());
+            List<MapsEntry> maps = Maps.read(pid);
+            if (maps.isEmpty()) {
+                throw new CaptureException("pid " + pid + " has no memory map (a kernel thread or exiting)");
+            }
+            ProcStatus status = ProcStatus.read(pid);
+            ThreadState thread;
+            List<SignalAction> signals;
+            long brk;
+            MemoryCapture.Result memory;
+            try (ProcessMemory mem = new ProcessMemory(pid, false)) {
+                RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
+                        RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
+                try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
+                    thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
+                    signals = SignalCapture.capture(remote, scratch);
+                    brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
+                }
+                memory = MemoryCapture.capture(pid, maps, mem, buffers);
+            }
+            String exe = ProcFiles.link(pid, "exe");
+            ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, id, Instant.now(),
+                    ProcessCapture.host(memory.vdsoSha256(), thread.xstate().length),
+                    ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
+                    ProcessCapture.mm(pid, stat, brk, exe), memory.areas(), List.of(thread), signals,
+                    FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), Limits.read(pid),
+                    ProcessCapture.fingerprints(exe, maps));
+            return new Frozen(image, memory, frozenAt);
+        } catch (RuntimeException e) {
+            releaseAfterFailure(ptrace, pid);
+            if (e instanceof NoSuchProcessException || (e instanceof TraceeException te && te.errno() == 3)
+                    || !Syscalls.exists(pid)) {
+                throw new CaptureException("pid " + pid + " exited during the capture; no image was written", e);
+            }
+            throw e instanceof CaptureException ? e : new CaptureException("capture of pid " + pid + " failed: "
+                    + e.getMessage() + "; the process was resumed and no image was written", e);
+        }
+    }
+
+    /**
+     * Interrupts the tracee and waits for the interrupt stop. A signal that arrives first shows
+     * up as a signal-delivery stop; it is passed on, and the interrupt stop follows.
+     */
+    private static void stopForCapture(Ptrace ptrace, int pid) {
+        ptrace.interrupt(pid);
+        for (int i = 0; i < 64; i++) {
+            WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
+            if (!st.stopped()) {
+                throw new CaptureException("pid " + pid + " " + st + " while being frozen; no image was written");
+            }
+            if (st.isInterruptStop()) {
+                return;
+            }
+            if (st.event() == 0) {
+                ptrace.cont(pid, st.stopSignal());
+            } else {
+                ptrace.cont(pid, 0);
+            }
+        }
+        throw new CaptureException("pid " + pid + " keeps receiving signals; it could not be frozen");
+    }
+
+    /** Lets the process run on; returns when that happened. */
+    private static long resume(Ptrace ptrace, int pid) {
+        ptrace.detach(pid);
+        return System.nanoTime();
+    }
+
+    private static void releaseAfterFailure(Ptrace ptrace, int pid) {
+        try {
+            ptrace.detach(pid);
+        } catch (TraceeException gone) {
+            // exited meanwhile, or never stopped: either way nothing is left stopped by us
+        }
+    }
+}

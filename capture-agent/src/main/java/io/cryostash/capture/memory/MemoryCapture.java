@@ -1,0 +1,126 @@
+package io.cryostash.capture.memory;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.proc.MapsEntry;
+import io.cryostash.agent.proc.Pagemap;
+import io.cryostash.capture.CaptureException;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.MemoryArea.Kind;
+import io.cryostash.schema.image.PageRun;
+
+/**
+ * Reads a frozen process's memory areas and the pages of them that only the process has:
+ * present or swapped anonymous pages, copied-on-write pages of private file mappings, and
+ * shared anonymous pages. Clean file pages and never-touched pages are left out.
+ */
+public final class MemoryCapture {
+    private static final int PAGE = Pagemap.PAGE;
+    /** Longest run read in one piece: bounds a buffer to one slab. */
+    private static final int MAX_RUN_PAGES = PageBuffers.SLAB / PAGE;
+
+    /** What was read: the areas, the page contents in dataOffset order, and the vDSO's fingerprint. */
+    public record Result(List<MemoryArea> areas, List<ByteBuffer> data, long bytes, String vdsoSha256) {
+    }
+
+    private MemoryCapture() {
+    }
+
+    public static Result capture(int pid, List<MapsEntry> maps, ProcessMemory mem, PageBuffers buffers) {
+        List<MemoryArea> areas = new ArrayList<>();
+        List<ByteBuffer> data = new ArrayList<>();
+        long offset = 0;
+        String vdsoSha = null;
+        try (Pagemap pagemap = new Pagemap(pid)) {
+            for (MapsEntry e : maps) {
+                Kind kind = classify(pid, e);
+                if (kind == null) {
+                    continue;
+                }
+                List<PageRun> runs = new ArrayList<>();
+                if (kind == Kind.VDSO) {
+                    vdsoSha = sha256(mem.read(e.start(), (int) e.length()));
+                } else if (kind != Kind.VVAR && kind != Kind.FILE_SHARED) {
+                    long[] pm = pagemap.entries(e.start(), e.end());
+                    int i = 0;
+                    while (i < pm.length) {
+                        if (!keep(kind, pm[i])) {
+                            i++;
+                            continue;
+                        }
+                        int j = i + 1;
+                        while (j < pm.length && j - i < MAX_RUN_PAGES && keep(kind, pm[j])) {
+                            j++;
+                        }
+                        int len = (j - i) * PAGE;
+                        ByteBuffer buf = buffers.take(len);
+                        mem.read(e.start() + (long) i * PAGE, buf);
+                        buf.flip();
+                        data.add(buf);
+                        runs.add(new PageRun(i, j - i, offset));
+                        offset += len;
+                        i = j;
+                    }
+                }
+                String path = (kind == Kind.FILE_PRIVATE || kind == Kind.FILE_SHARED || e.path() == null
+                        || e.path().startsWith("[")) ? e.path() : null;
+                areas.add(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, runs));
+            }
+        }
+        return new Result(areas, data, offset, vdsoSha);
+    }
+
+    static boolean keep(Kind kind, long entry) {
+        boolean present = (entry & Pagemap.PRESENT) != 0;
+        boolean swapped = (entry & Pagemap.SWAPPED) != 0;
+        return switch (kind) {
+            case ANONYMOUS, SHARED_ANONYMOUS -> present || swapped;
+            case FILE_PRIVATE -> swapped || (present && (entry & Pagemap.FILE_PAGE) == 0);
+            default -> false;
+        };
+    }
+
+    static Kind classify(int pid, MapsEntry e) {
+        String p = e.path();
+        if ("[vsyscall]".equals(p)) {
+            return null; // fixed by the kernel in every process; nothing to save
+        }
+        if ("[vdso]".equals(p)) {
+            return Kind.VDSO;
+        }
+        if (p != null && p.startsWith("[vvar")) {
+            return Kind.VVAR;
+        }
+        boolean sharedAnon = p != null && (p.startsWith("/dev/zero") || p.startsWith("/SYSV")
+                || p.startsWith("[anon_shmem:"));
+        if (e.shared() && (p == null || sharedAnon)) {
+            return Kind.SHARED_ANONYMOUS;
+        }
+        if (p != null && p.startsWith("/")) {
+            if (e.isDeleted() || e.inode() == 0) {
+                throw new CaptureException("pid " + pid + " maps " + p + " at 0x" + Long.toHexString(e.start())
+                        + ": mappings of deleted or memory-only files are not supported yet");
+            }
+            return e.shared() ? Kind.FILE_SHARED : Kind.FILE_PRIVATE;
+        }
+        if (p != null && !p.equals("[heap]") && !p.equals("[stack]") && !p.startsWith("[anon:")) {
+            throw new CaptureException("pid " + pid + " has a special mapping " + p + " at 0x"
+                    + Long.toHexString(e.start()) + " that Cryostash cannot save");
+        }
+        return Kind.ANONYMOUS;
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.cryostash.cli;
+
+import java.util.concurrent.Callable;
+
+import io.cryostash.capture.CaptureOptions;
+import io.cryostash.capture.CaptureResult;
+import io.cryostash.capture.Capturer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "checkpoint", description = "Freeze a process, write its image, and let it run on (or kill it).")
+final class CheckpointCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "<pid>", description = "the process to checkpoint")
+    int pid;
+
+    @Option(names = "--kill", description = "kill the process once the image is complete and on disk")
+    boolean kill;
+
+    @Mixin
+    StoreOption store;
+
+    @Override
+    public Integer call() {
+        CaptureResult r = new Capturer(store.open()).capture(pid, new CaptureOptions(kill));
+        System.err.printf("checkpointed pid %d (%s): %s of memory, frozen %.1f ms, total %.1f ms%s%n", pid,
+                r.image().process().comm(), Sizes.human(r.memoryBytes()), r.freezeNanos() / 1e6, r.totalNanos() / 1e6,
+                kill ? ", process killed" : "");
+        System.out.println(r.image().id());
+        return 0;
+    }
+}

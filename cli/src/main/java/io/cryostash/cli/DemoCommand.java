@@ -1,0 +1,81 @@
+package io.cryostash.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.capture.CaptureOptions;
+import io.cryostash.capture.CaptureResult;
+import io.cryostash.capture.Capturer;
+import io.cryostash.restore.RestoreOptions;
+import io.cryostash.restore.RestoreResult;
+import io.cryostash.restore.Restorer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "demo", description = "Start a sample job, checkpoint it, kill it, restore it, and show it carry on.")
+final class DemoCommand implements Callable<Integer> {
+    private static final String JOB = String.join("\n",
+            "import sys, time",
+            "counter = 0",
+            "data = {i: i * i for i in range(200000)}",
+            "while True:",
+            "    counter += 1",
+            "    print(counter, sum(data[i] for i in range(0, 200000, 50000)), flush=True)",
+            "    time.sleep(0.2)");
+
+    @Mixin
+    StoreOption store;
+
+    @Override
+    public Integer call() throws Exception {
+        ImageDirectory images = store.open();
+        Path work = Files.createTempDirectory("cryostash-demo-");
+        Path out = work.resolve("counter.log");
+        Path script = work.resolve("job.py");
+        Files.writeString(script, JOB);
+        int pid = startDetached("python3 " + script + " > " + out + " 2>&1");
+        System.out.println("1. started a sample job (python3, a counter and a 200k-entry dict), pid " + pid
+                + ", printing to " + out);
+        Thread.sleep(1500);
+        System.out.println("   it has counted to " + lastCount(out));
+        CaptureResult cap = new Capturer(images).capture(pid, new CaptureOptions(true));
+        String atCheckpoint = lastCount(out);
+        System.out.printf("2. checkpointed it into image %s (%s of memory, frozen %.1f ms) and killed it at %s%n",
+                cap.image().id(), Sizes.human(cap.memoryBytes()), cap.freezeNanos() / 1e6, atCheckpoint);
+        Thread.sleep(1000);
+        System.out.println("3. the job is gone (pid " + pid + " alive: " + ProcessHandle.of(pid).isPresent()
+                + "); its counter stays at " + lastCount(out));
+        RestoreResult r = new Restorer(images).restore(cap.image().id(), RestoreOptions.defaults());
+        System.out.printf("4. restored it as pid %d in %.1f ms%n", r.pid(), r.nanos() / 1e6);
+        Thread.sleep(1500);
+        String after = lastCount(out);
+        System.out.println("5. it carries on: counter " + atCheckpoint + " -> " + after);
+        new ProcessBuilder("kill", Integer.toString(r.pid())).start().waitFor();
+        System.out.println("   (stopped the restored job; its image stays in " + images.root() + ")");
+        boolean carriedOn = Integer.parseInt(after) > Integer.parseInt(atCheckpoint);
+        return carriedOn ? 0 : 1;
+    }
+
+    static int startDetached(String command) throws IOException, InterruptedException {
+        Process sh = new ProcessBuilder("/bin/sh", "-c", "setsid " + command + " </dev/null & echo $!").start();
+        String pid = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        sh.waitFor();
+        return Integer.parseInt(pid);
+    }
+
+    private static String lastCount(Path out) throws IOException {
+        List<String> lines = Files.readAllLines(out);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String l = lines.get(i).trim();
+            if (!l.isEmpty()) {
+                return l.split(" ")[0];
+            }
+        }
+        return "0";
+    }
+}

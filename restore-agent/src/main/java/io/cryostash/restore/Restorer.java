@@ -1,0 +1,173 @@
+package io.cryostash.restore;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.Ptrace;
+import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.linux.Syscalls;
+import io.cryostash.agent.linux.TraceeException;
+import io.cryostash.agent.linux.Tracer;
+import io.cryostash.agent.linux.WaitStatus;
+import io.cryostash.agent.proc.Maps;
+import io.cryostash.agent.proc.MapsEntry;
+import io.cryostash.agent.remote.Mman;
+import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.files.FileCheck;
+import io.cryostash.restore.files.FileRestore;
+import io.cryostash.restore.memory.MemoryRestore;
+import io.cryostash.restore.process.CredentialsRestore;
+import io.cryostash.restore.process.MmRestore;
+import io.cryostash.restore.process.ProcessRestore;
+import io.cryostash.restore.signals.SignalRestore;
+import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.ThreadState;
+
+/**
+ * Turns a husk process into the image's process with remote system calls (see
+ * docs/architecture.md, "Restore"). Any failure kills the husk: a half-built process never
+ * runs, and PTRACE_O_EXITKILL makes the kernel do the same if this JVM dies midway.
+ */
+public final class Restorer {
+    private static final long STOP_TIMEOUT_MS = 5_000;
+    private static final int SIGKILL = 9;
+
+    private final ImageDirectory store;
+
+    public Restorer(ImageDirectory store) {
+        this.store = store;
+    }
+
+    public RestoreResult restore(String imageId, RestoreOptions options) {
+        long t0 = System.nanoTime();
+        ProcessImage image = store.readManifest(imageId);
+        checkCompatible(image);
+        checkFiles(image, options);
+        if (image.threads().size() != 1) {
+            throw new RestoreException("image " + imageId + " has " + image.threads().size()
+                    + " threads: multi-threaded restore is not supported yet");
+        }
+        Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
+        int pid = Husk.start();
+        try (Tracer tracer = new Tracer("restore-" + pid); FileChannel memory = store.openMemory(imageId)) {
+            tracer.call(p -> {
+                build(p, pid, image, memory, log);
+                return null;
+            });
+        } catch (RuntimeException | java.io.IOException e) {
+            killHusk(pid);
+            if (e instanceof RestoreException re) {
+                throw re;
+            }
+            throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
+                    + " (the half-built process " + pid + " was killed)", e);
+        }
+        return new RestoreResult(pid, log, System.nanoTime() - t0);
+    }
+
+    private static void checkCompatible(ProcessImage image) {
+        String arch = System.getProperty("os.arch");
+        if (image.host() != null && image.host().arch() != null && !image.host().arch().equals(arch)) {
+            throw new RestoreException("image " + image.id() + " is for " + image.host().arch() + ", this host is "
+                    + arch);
+        }
+    }
+
+    private static void checkFiles(ProcessImage image, RestoreOptions options) {
+        List<FileCheck.Difference> diffs = FileCheck.differences(image.files());
+        List<FileCheck.Difference> blocking = diffs.stream()
+                .filter(d -> d.missing() || !options.allowChangedFiles()).toList();
+        if (!blocking.isEmpty()) {
+            String list = blocking.stream().map(FileCheck.Difference::message).collect(Collectors.joining("\n  "));
+            boolean anyMissing = blocking.stream().anyMatch(FileCheck.Difference::missing);
+            throw new RestoreException("image " + image.id() + " relies on files that are not as they were:\n  "
+                    + list + (anyMissing ? "" : "\n(restore anyway with --allow-changed-files)"));
+        }
+    }
+
+    private static void build(Ptrace ptrace, int pid, ProcessImage image, FileChannel memory, Path log) {
+        ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
+        ptrace.interrupt(pid);
+        WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
+        if (!st.isInterruptStop()) {
+            throw new RestoreException("the husk " + pid + " did not stop as expected: " + st);
+        }
+        List<MapsEntry> huskMaps = Maps.read(pid);
+        try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+            checkVdso(image, huskMaps, mem);
+            RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
+                    RemoteSyscalls.findSyscallInstruction(pid, huskMaps, mem));
+            List<long[]> used = new ArrayList<>();
+            huskMaps.forEach(e -> used.add(new long[] {e.start(), e.end()}));
+            image.areas().forEach(a -> used.add(new long[] {a.start(), a.end()}));
+            long at = RestorerPage.findGap(used, RestorerPage.SIZE);
+            long got = remote.call("mmap restorer", SyscallNumbers.MMAP, at, RestorerPage.SIZE,
+                    Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
+                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_FIXED_NOREPLACE, -1, 0);
+            RestorerPage page = new RestorerPage(got, mem);
+            mem.write(page.address(), RestorerPage.STUB);
+            remote.useSyscallInstructionAt(page.syscallInsn());
+            used.add(new long[] {page.address(), page.address() + RestorerPage.SIZE});
+
+            ThreadRestore.dropHuskRseq(ptrace, remote, pid);
+            MemoryRestore.clearHusk(remote, huskMaps, page.address(), page.address() + RestorerPage.SIZE);
+            MemoryRestore.placeVdso(remote, huskMaps, image, size -> RestorerPage.findGap(used, size));
+            MmRestore.restore(remote, mem, image.mm(), page.scratch());
+
+            FileRestore files = new FileRestore(remote, mem, page.scratch());
+            files.closeHuskDescriptors(pid);
+            files.openRedirected(image.fds(), log);
+            CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
+
+            MemoryRestore.mapAreas(remote, mem, image, memory, path -> page.string(0, path));
+            files.openFiles(image.fds());
+            files.fs(image.fs());
+            SignalRestore.restore(remote, mem, image.signalActions(), page.scratch());
+            ProcessRestore.restore(remote, mem, image, page.scratch());
+            ThreadState thread = image.threads().get(0);
+            ThreadRestore.kernelState(remote, mem, thread, page.scratch());
+            CredentialsRestore.allIds(remote, image.credentials());
+            remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
+            ThreadRestore.cpuState(ptrace, pid, thread);
+        }
+        ptrace.detach(pid);
+    }
+
+    private static void checkVdso(ProcessImage image, List<MapsEntry> huskMaps, ProcessMemory mem) {
+        boolean imageHasVdso = image.areas().stream().anyMatch(a -> a.kind() == MemoryArea.Kind.VDSO);
+        if (!imageHasVdso || image.host() == null || image.host().vdsoSha256() == null) {
+            return;
+        }
+        MapsEntry vdso = huskMaps.stream().filter(e -> "[vdso]".equals(e.path())).findFirst()
+                .orElseThrow(() -> new RestoreException("this host has no vDSO; image " + image.id() + " needs one"));
+        String sha;
+        try {
+            sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(mem.read(vdso.start(), (int) vdso.length())));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!sha.equals(image.host().vdsoSha256())) {
+            throw new RestoreException("this host's vDSO differs from the one image " + image.id()
+                    + " was taken with (kernel " + image.host().kernel() + "); the program's cached vDSO entry"
+                    + " points would be wrong, so it cannot be restored here");
+        }
+    }
+
+    private static void killHusk(int pid) {
+        try {
+            Syscalls.kill(pid, SIGKILL);
+        } catch (TraceeException alreadyGone) {
+            // nothing left to kill
+        }
+    }
+}

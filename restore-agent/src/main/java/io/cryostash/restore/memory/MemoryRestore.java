@@ -1,0 +1,189 @@
+package io.cryostash.restore.memory;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongUnaryOperator;
+
+import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.proc.MapsEntry;
+import io.cryostash.agent.remote.Mman;
+import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.RestoreException;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.MemoryArea.Kind;
+import io.cryostash.schema.image.PageRun;
+import io.cryostash.schema.image.ProcessImage;
+
+/**
+ * Rebuilds the image's address space inside the husk: clears the husk's own mappings, moves the
+ * vDSO where the image had it, recreates every area and writes the saved pages back through
+ * /proc/PID/mem (which, like the kernel's FOLL_FORCE, ignores page protections).
+ */
+public final class MemoryRestore {
+    private static final int O_RDONLY = 0;
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 02000000;
+
+    private MemoryRestore() {
+    }
+
+    /** Unmaps everything of the husk except the restorer's pages and the kernel's special areas. */
+    public static void clearHusk(RemoteSyscalls remote, List<MapsEntry> huskMaps, long keepStart, long keepEnd) {
+        for (MapsEntry e : huskMaps) {
+            if (e.start() == keepStart || isSpecial(e)) {
+                continue;
+            }
+            remote.call("munmap husk area " + Long.toHexString(e.start()), SyscallNumbers.MUNMAP, e.start(),
+                    e.length());
+        }
+    }
+
+    static boolean isSpecial(MapsEntry e) {
+        String p = e.path();
+        return p != null && (p.equals("[vdso]") || p.startsWith("[vvar") || p.equals("[vsyscall]"));
+    }
+
+    /**
+     * Moves the husk's vDSO and data pages to the addresses the image expects (glibc caches vDSO
+     * entry points, so the restored program needs them exactly there), via a free temporary spot
+     * so that old and new places may overlap.
+     */
+    public static void placeVdso(RemoteSyscalls remote, List<MapsEntry> huskMaps, ProcessImage image,
+                                 LongUnaryOperator tempBaseForSize) {
+        List<MapsEntry> husk = huskMaps.stream().filter(e -> isSpecial(e) && !"[vsyscall]".equals(e.path())).toList();
+        List<MemoryArea> wanted = image.areas().stream().filter(a -> a.kind() == Kind.VDSO || a.kind() == Kind.VVAR)
+                .toList();
+        if (wanted.isEmpty()) {
+            for (MapsEntry e : husk) {
+                remote.call("munmap " + e.path(), SyscallNumbers.MUNMAP, e.start(), e.length());
+            }
+            return;
+        }
+        Map<String, MapsEntry> byName = new HashMap<>();
+        husk.forEach(e -> byName.put(e.path(), e));
+        if (husk.size() != wanted.size()) {
+            throw new RestoreException("this host's vDSO layout " + names(husk) + " differs from the image's "
+                    + wanted.stream().map(MemoryArea::path).toList() + ": the image cannot run here");
+        }
+        for (MemoryArea a : wanted) {
+            MapsEntry e = byName.get(a.path());
+            if (e == null || e.length() != a.length()) {
+                throw new RestoreException("this host's " + a.path() + " differs in size from the image's: the"
+                        + " image was taken on an incompatible kernel");
+            }
+        }
+        long lo = husk.stream().mapToLong(MapsEntry::start).min().orElseThrow();
+        long hi = husk.stream().mapToLong(MapsEntry::end).max().orElseThrow();
+        long temp = tempBaseForSize.applyAsLong(hi - lo);
+        for (MapsEntry e : husk) {
+            mremap(remote, e.start(), e.length(), temp + (e.start() - lo), e.path());
+        }
+        for (MemoryArea a : wanted) {
+            MapsEntry e = byName.get(a.path());
+            mremap(remote, temp + (e.start() - lo), a.length(), a.start(), a.path());
+        }
+    }
+
+    private static String names(List<MapsEntry> l) {
+        return l.stream().map(MapsEntry::path).toList().toString();
+    }
+
+    private static void mremap(RemoteSyscalls remote, long from, long len, long to, String what) {
+        long r = remote.call("mremap " + what, SyscallNumbers.MREMAP, from, len, len,
+                Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, to);
+        if (r != to) {
+            throw new RestoreException("mremap of " + what + " went to 0x" + Long.toHexString(r) + " instead of 0x"
+                    + Long.toHexString(to));
+        }
+    }
+
+    /**
+     * Creates every area of the image and writes its saved pages.
+     *
+     * @param pathAt writes a NUL-terminated path into the tracee and returns its address
+     */
+    public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, FileChannel memory,
+                                java.util.function.Function<String, Long> pathAt) {
+        Map<String, Long> fds = new HashMap<>();
+        long written = 0;
+        try {
+            for (MemoryArea a : image.areas()) {
+                if (a.kind() == Kind.VDSO || a.kind() == Kind.VVAR) {
+                    continue;
+                }
+                int prot = Mman.prot(a.perms());
+                boolean needsWriteWindow = a.shared() && !a.writable() && a.storedPages() > 0;
+                int mapProt = needsWriteWindow ? prot | Mman.PROT_WRITE : prot;
+                long fd = -1;
+                int flags = Mman.MAP_FIXED | (a.shared() ? Mman.MAP_SHARED : Mman.MAP_PRIVATE);
+                long offset = 0;
+                switch (a.kind()) {
+                    case ANONYMOUS -> {
+                        flags |= Mman.MAP_ANONYMOUS;
+                        if ("[stack]".equals(a.path())) {
+                            flags |= Mman.MAP_GROWSDOWN;
+                        }
+                    }
+                    case SHARED_ANONYMOUS -> flags |= Mman.MAP_ANONYMOUS;
+                    case FILE_PRIVATE, FILE_SHARED -> {
+                        boolean rw = a.kind() == Kind.FILE_SHARED && a.writable();
+                        String key = (rw ? "rw:" : "ro:") + a.path();
+                        Long open = fds.get(key);
+                        if (open == null) {
+                            open = remote.call("open " + a.path(), SyscallNumbers.OPEN, pathAt.apply(a.path()),
+                                    (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+                            fds.put(key, open);
+                        }
+                        fd = open;
+                        offset = a.fileOffset();
+                    }
+                    default -> throw new IllegalStateException("unexpected area kind " + a.kind());
+                }
+                long r = remote.call("mmap " + describe(a), SyscallNumbers.MMAP, a.start(), a.length(), mapProt, flags,
+                        fd, offset);
+                if (r != a.start()) {
+                    throw new RestoreException("mmap of " + describe(a) + " landed at 0x" + Long.toHexString(r));
+                }
+                written += writePages(mem, a, memory);
+                if (needsWriteWindow) {
+                    remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(), prot);
+                }
+            }
+        } finally {
+            for (long fd : fds.values()) {
+                remote.raw(SyscallNumbers.CLOSE, fd);
+            }
+        }
+        return written;
+    }
+
+    private static long writePages(ProcessMemory mem, MemoryArea a, FileChannel memory) {
+        long n = 0;
+        for (PageRun run : a.pages()) {
+            long len = run.count() * 4096;
+            MappedByteBuffer src;
+            try {
+                if (run.dataOffset() + len > memory.size()) {
+                    throw new RestoreException("the image's memory file is truncated: " + describe(a)
+                            + " needs bytes up to " + (run.dataOffset() + len) + " of " + memory.size());
+                }
+                src = memory.map(FileChannel.MapMode.READ_ONLY, run.dataOffset(), len);
+            } catch (IOException e) {
+                throw new RestoreException("cannot read the image's memory file: " + e.getMessage(), e);
+            }
+            mem.write(a.start() + run.firstPage() * 4096, src);
+            n += len;
+        }
+        return n;
+    }
+
+    static String describe(MemoryArea a) {
+        return "0x" + Long.toHexString(a.start()) + "-0x" + Long.toHexString(a.end()) + " " + a.perms()
+                + (a.path() != null ? " " + a.path() : "");
+    }
+}
