@@ -1,0 +1,218 @@
+package io.cryostash.agent.store.memory;
+
+import io.cryostash.schema.store.AreaChunk;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.ChunkKey;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Cuts a memory area into page-aligned chunks, storing only present pages, and writes them
+ * back on restore.
+ *
+ * <p>Chunk {@code i} of an area spans pages {@code [i·chunkPages, (i+1)·chunkPages)} counted from
+ * the area's start, so an unchanged region of an area produces the same chunks — and keys —
+ * in every snapshot, which is what makes incremental images cheap. Within a chunk only present
+ * pages are stored, packed together, with a presence bitmap ({@link AreaChunk}); a chunk with
+ * no present page is not stored at all. Memory is read in batches of about 1 MiB (one read per
+ * run of present pages) because small reads of another process's memory are slow.
+ *
+ * <p>Nothing here knows about processes: the capture side supplies a {@link MemoryReader} and a
+ * {@link PagePresence} (from pagemap, userfaultfd or "all"), the restore side a
+ * {@link MemoryWriter}. Default chunk size: 64 KiB (16 pages) — see docs/store-format.md for the
+ * measurement. Thread-safe (stateless).
+ */
+public final class AreaChunker {
+    /** Pages per chunk by default: 16 × 4 KiB = 64 KiB. */
+    public static final int DEFAULT_CHUNK_PAGES = 16;
+    public static final int DEFAULT_PAGE_SIZE = 4096;
+    private static final int BATCH_BYTES = 1 << 20;
+
+    private final int pageSize;
+    private final int chunkPages;
+
+    /**
+     * @param chunkPages pages per chunk, 1..64 (one page is the finest dedup, at the cost of
+     *                   many more index entries and slower compression)
+     */
+    public AreaChunker(int pageSize, int chunkPages) {
+        if (pageSize <= 0 || Integer.bitCount(pageSize) != 1) {
+            throw new IllegalArgumentException("page size must be a power of two: " + pageSize);
+        }
+        if (chunkPages < 1 || chunkPages > AreaChunk.MAX_PAGES) {
+            throw new IllegalArgumentException("chunk pages must be 1.." + AreaChunk.MAX_PAGES + ": " + chunkPages);
+        }
+        this.pageSize = pageSize;
+        this.chunkPages = chunkPages;
+    }
+
+    public AreaChunker() {
+        this(DEFAULT_PAGE_SIZE, DEFAULT_CHUNK_PAGES);
+    }
+
+    /** Reads {@code dst.remaining()} bytes of the captured process's memory at {@code address}. */
+    @FunctionalInterface
+    public interface MemoryReader {
+        void read(long address, ByteBuffer dst) throws IOException;
+    }
+
+    /** Writes {@code src.remaining()} bytes into the restored process's memory at {@code address}; may be called concurrently. */
+    @FunctionalInterface
+    public interface MemoryWriter {
+        void write(long address, ByteBuffer src) throws IOException;
+    }
+
+    /** Which pages of an area are present (index 0 is the area's first page). */
+    @FunctionalInterface
+    public interface PagePresence {
+        boolean isPresent(long pageIndex);
+
+        static PagePresence all() {
+            return p -> true;
+        }
+
+        /** Bit {@code p % 64} of word {@code p / 64}: the layout of a pagemap scan packed into longs. */
+        static PagePresence bitmap(long[] words) {
+            return p -> (p >> 6) < words.length && (words[(int) (p >> 6)] >>> (p & 63) & 1) != 0;
+        }
+
+        static PagePresence of(java.util.BitSet bits) {
+            return p -> p <= Integer.MAX_VALUE && bits.get((int) p);
+        }
+    }
+
+    /** Stores one chunk's bytes and returns its key (e.g. {@code ImageWriter::putAll}). */
+    @FunctionalInterface
+    public interface ChunkPut {
+        List<ChunkKey> putAll(List<ByteBuffer> chunks) throws IOException;
+    }
+
+    /** Reads chunks by key and hands each distinct one to the sink (e.g. {@code ChunkStore::readChunks}). */
+    @FunctionalInterface
+    public interface ChunkSource {
+        void read(Collection<ChunkKey> keys, ChunkBytes sink) throws IOException;
+    }
+
+    @FunctionalInterface
+    public interface ChunkBytes {
+        void accept(ChunkKey key, byte[] data) throws IOException;
+    }
+
+    public int chunkSize() {
+        return pageSize * chunkPages;
+    }
+
+    /** Cuts the area {@code [start, start+length)} into chunks of its present pages and stores them. */
+    public AreaChunks capture(long start, long length, PagePresence presence, MemoryReader reader, ChunkPut put)
+            throws IOException {
+        if (start % pageSize != 0 || length % pageSize != 0 || length < 0) {
+            throw new IllegalArgumentException("area " + Long.toHexString(start) + "+" + length + " is not page-aligned");
+        }
+        long pages = length / pageSize;
+        long chunkCount = (pages + chunkPages - 1) / chunkPages;
+        int batchChunks = Math.max(1, BATCH_BYTES / chunkSize());
+        ByteBuffer batch = ByteBuffer.allocate(batchChunks * chunkSize());
+        List<AreaChunk> out = new ArrayList<>();
+        for (long c0 = 0; c0 < chunkCount; c0 += batchChunks) {
+            long c1 = Math.min(chunkCount, c0 + batchChunks);
+            batch.clear();
+            List<long[]> shapes = new ArrayList<>(); // {firstPage, pageCount, presence}
+            List<ByteBuffer> slices = new ArrayList<>();
+            long runStartPage = -1;
+            int runStartPos = 0;
+            for (long c = c0; c < c1; c++) {
+                long first = c * chunkPages;
+                int count = (int) Math.min(chunkPages, pages - first);
+                long bits = 0;
+                int sliceStart = batch.position();
+                for (int i = 0; i < count; i++) {
+                    long page = first + i;
+                    if (presence.isPresent(page)) {
+                        bits |= 1L << i;
+                        if (runStartPage < 0) {
+                            runStartPage = page;
+                            runStartPos = batch.position();
+                        }
+                        batch.position(batch.position() + pageSize);
+                    } else if (runStartPage >= 0) {
+                        readRun(reader, start, runStartPage, batch, runStartPos);
+                        runStartPage = -1;
+                    }
+                }
+                if (bits != 0) {
+                    shapes.add(new long[] {first, count, bits});
+                    slices.add(batch.duplicate().position(sliceStart).limit(batch.position()).slice());
+                }
+            }
+            if (runStartPage >= 0) {
+                readRun(reader, start, runStartPage, batch, runStartPos);
+            }
+            if (!slices.isEmpty()) {
+                List<ChunkKey> keys = put.putAll(slices);
+                for (int i = 0; i < keys.size(); i++) {
+                    long[] s = shapes.get(i);
+                    out.add(new AreaChunk(s[0], (int) s[1], s[2], keys.get(i)));
+                }
+            }
+        }
+        return new AreaChunks(start, length, pageSize, chunkPages, out);
+    }
+
+    private void readRun(MemoryReader reader, long areaStart, long firstPage, ByteBuffer batch, int fromPos)
+            throws IOException {
+        ByteBuffer dst = batch.duplicate().position(fromPos).limit(batch.position()).slice();
+        int want = dst.remaining();
+        reader.read(areaStart + firstPage * pageSize, dst);
+        if (dst.position() != 0 && dst.position() != want) {
+            throw new IOException("short read of memory at " + Long.toHexString(areaStart + firstPage * pageSize)
+                    + ": " + dst.position() + " of " + want + " bytes");
+        }
+    }
+
+    /**
+     * Writes every stored page of {@code area} back, fetching each distinct chunk once through
+     * {@code source} (which verifies it). Absent pages are not touched.
+     */
+    public static void restore(AreaChunks area, ChunkSource source, MemoryWriter writer) throws IOException {
+        Map<ChunkKey, List<AreaChunk>> byKey = new HashMap<>();
+        for (AreaChunk c : area.chunks()) {
+            byKey.computeIfAbsent(c.key(), k -> new ArrayList<>(1)).add(c);
+        }
+        source.read(byKey.keySet(), (key, data) -> {
+            for (AreaChunk c : byKey.get(key)) {
+                writeChunk(area, c, data, writer);
+            }
+        });
+    }
+
+    /** Writes one chunk's present pages (runs of adjacent pages in one write each). */
+    public static void writeChunk(AreaChunks area, AreaChunk c, byte[] data, MemoryWriter writer) throws IOException {
+        int ps = area.pageSize();
+        if (data.length != c.presentPages() * ps) {
+            throw new IOException("chunk " + c.key().shortHex() + " holds " + data.length + " bytes, its bitmap says "
+                    + c.presentPages() * ps);
+        }
+        int pos = 0;
+        int i = 0;
+        while (i < c.pageCount()) {
+            if (!c.isPresent(i)) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < c.pageCount() && c.isPresent(j)) {
+                j++;
+            }
+            int len = (j - i) * ps;
+            writer.write(area.pageAddress(c, i), ByteBuffer.wrap(data, pos, len).slice());
+            pos += len;
+            i = j;
+        }
+    }
+}

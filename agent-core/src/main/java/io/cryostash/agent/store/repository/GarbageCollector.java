@@ -1,0 +1,203 @@
+package io.cryostash.agent.store.repository;
+
+import io.cryostash.agent.store.backend.Backend;
+import io.cryostash.agent.store.backend.ObjectInfo;
+import io.cryostash.agent.store.backend.ObjectNotFoundException;
+import io.cryostash.agent.store.index.IndexFiles;
+import io.cryostash.agent.store.index.PackSummary;
+import io.cryostash.agent.store.pack.ChunkCodec;
+import io.cryostash.agent.store.pack.PackReader;
+import io.cryostash.agent.store.sign.ManifestCodec;
+import io.cryostash.schema.store.ChunkKey;
+import io.cryostash.schema.store.PackIndexEntry;
+import io.cryostash.schema.store.StoreFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Mark and sweep over a store: keep every chunk some manifest names, drop the rest.
+ *
+ * <ol>
+ *   <li>Take the exclusive lock (no capture is running; see {@link StoreLock}).</li>
+ *   <li>Mark: the union of the chunk lists of all manifests — parsed, not trust-checked: an
+ *       image from a host this one does not trust still keeps its chunks. A manifest that
+ *       cannot be parsed stops the GC; deleting on a guess is worse than keeping.</li>
+ *   <li>Sweep packs: a pack with no live chunk is deleted; a pack whose dead bytes exceed
+ *       {@code repackThreshold} has its live chunks (verified) copied into new packs, then is
+ *       deleted; a pack no index names is deleted only when older than {@code grace} — younger
+ *       ones may belong to a capture that has uploaded packs but not yet its index.</li>
+ *   <li>Write one new index object for the surviving packs, then delete the index objects read
+ *       in step 2, then the packs. A crash between steps leaves duplicates or orphans that the
+ *       next run removes, never an index naming a deleted pack that a manifest needs.</li>
+ * </ol>
+ */
+public final class GarbageCollector {
+    private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+
+    /**
+     * @param grace           age below which unindexed packs are left alone
+     * @param repackThreshold fraction of dead bytes (0..1) above which a partly live pack is rewritten
+     */
+    public record Options(Duration grace, double repackThreshold) {
+        public static Options defaults() {
+            return new Options(Duration.ofHours(6), 0.5);
+        }
+    }
+
+    /** What a run did. */
+    public record Report(int manifests, int liveChunks, int packsKept, int packsDeleted, int packsRepacked,
+                         int unindexedPacksDeleted, int unindexedPacksKept, long bytesFreed) {
+    }
+
+    private final ChunkStore chunks;
+    private final Backend backend;
+    private final String host;
+    private final Options options;
+
+    GarbageCollector(ChunkStore chunks, String host, Options options) {
+        this.chunks = chunks;
+        this.backend = chunks.backend();
+        this.host = host;
+        this.options = options;
+    }
+
+    Report run() throws IOException {
+        try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.GC, host)) {
+            ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+            try {
+                return sweep(pool);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private Report sweep(ExecutorService pool) throws IOException {
+        IndexFiles.Loaded loaded = IndexFiles.loadAll(backend, pool);
+        Map<String, ObjectInfo> packObjects = new HashMap<>();
+        for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
+            packObjects.put(o.name().substring(StoreFormat.PACKS.length()), o);
+        }
+        Set<ChunkKey> live = new HashSet<>();
+        int manifests = 0;
+        for (ObjectInfo o : backend.list(StoreFormat.MANIFESTS)) {
+            byte[] data;
+            try {
+                data = backend.get(o.name());
+            } catch (ObjectNotFoundException e) {
+                continue; // deleted meanwhile
+            }
+            live.addAll(ManifestCodec.parse(o.name().substring(StoreFormat.MANIFESTS.length()), data).chunks());
+            manifests++;
+        }
+
+        List<PackSummary> keep = new ArrayList<>();
+        List<PackSummary> repack = new ArrayList<>();
+        List<String> delete = new ArrayList<>();
+        Set<ChunkKey> kept = new HashSet<>();
+        long freed = 0;
+        List<PackSummary> packs = new ArrayList<>(loaded.index().packs());
+        packs.sort((a, b) -> a.id().compareTo(b.id()));
+        for (PackSummary p : packs) {
+            if (!packObjects.containsKey(p.id())) {
+                log.warn("index names pack {} which does not exist; dropping it from the index", p.id());
+                continue;
+            }
+            long liveBytes = 0;
+            for (PackIndexEntry e : p.entries()) {
+                if (live.contains(e.key()) && !kept.contains(e.key())) {
+                    liveBytes += e.compressedLength();
+                }
+            }
+            if (liveBytes == 0) {
+                delete.add(p.id());
+                freed += p.size();
+            } else if (1.0 - (double) liveBytes / p.size() > options.repackThreshold()) {
+                repack.add(p);
+                for (PackIndexEntry e : p.entries()) {
+                    if (live.contains(e.key())) {
+                        kept.add(e.key());
+                    }
+                }
+            } else {
+                keep.add(p);
+                for (PackIndexEntry e : p.entries()) {
+                    kept.add(e.key());
+                }
+            }
+        }
+        int unindexedDeleted = 0;
+        int unindexedKept = 0;
+        Instant cutoff = Instant.now().minus(options.grace());
+        for (Map.Entry<String, ObjectInfo> e : packObjects.entrySet()) {
+            if (loaded.index().hasPack(e.getKey())) {
+                continue;
+            }
+            if (e.getValue().modified().isBefore(cutoff)) {
+                delete.add(e.getKey());
+                freed += e.getValue().size();
+                unindexedDeleted++;
+            } else {
+                unindexedKept++;
+            }
+        }
+
+        List<PackSummary> newPacks = Collections.synchronizedList(new ArrayList<>());
+        if (!repack.isEmpty()) {
+            ExecutorService uploads = Executors.newFixedThreadPool(2);
+            try {
+                Packer packer = new Packer(backend, new ChunkCodec(ChunkCodec.DEFAULT_LEVEL),
+                        io.cryostash.agent.store.pack.PackWriter.DEFAULT_TARGET_SIZE, 2, pool, uploads, newPacks::add,
+                        new StoreStats());
+                Set<ChunkKey> keptWhole = new HashSet<>();
+                for (PackSummary p : keep) {
+                    p.entries().forEach(e -> keptWhole.add(e.key()));
+                }
+                Set<ChunkKey> copied = new HashSet<>();
+                for (PackSummary p : repack) {
+                    byte[] whole = backend.get(PackReader.objectName(p.id()));
+                    for (PackIndexEntry e : p.entries()) {
+                        if (live.contains(e.key()) && !keptWhole.contains(e.key()) && copied.add(e.key())) {
+                            packer.add(e.key(), PackReader.readChunk(p.id(), whole, e));
+                        }
+                    }
+                    delete.add(p.id());
+                    freed += p.size();
+                }
+                packer.flush();
+            } finally {
+                uploads.shutdownNow();
+            }
+            for (PackSummary p : newPacks) {
+                freed -= p.size();
+            }
+        }
+
+        List<PackSummary> survivors = new ArrayList<>(keep);
+        survivors.addAll(newPacks);
+        if (!survivors.isEmpty()) {
+            IndexFiles.write(backend, survivors);
+        }
+        for (String name : loaded.objectNames()) {
+            backend.delete(name);
+        }
+        for (String id : delete) {
+            backend.delete(PackReader.objectName(id));
+        }
+        return new Report(manifests, live.size(), keep.size(), delete.size() - repack.size() - unindexedDeleted,
+                repack.size(), unindexedDeleted, unindexedKept, freed);
+    }
+}

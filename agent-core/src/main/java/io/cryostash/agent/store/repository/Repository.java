@@ -1,0 +1,218 @@
+package io.cryostash.agent.store.repository;
+
+import io.cryostash.agent.store.ChunkMissingException;
+import io.cryostash.agent.store.ManifestRejectedException;
+import io.cryostash.agent.store.backend.Backend;
+import io.cryostash.agent.store.backend.ObjectInfo;
+import io.cryostash.agent.store.backend.ObjectNotFoundException;
+import io.cryostash.agent.store.sign.HostKeys;
+import io.cryostash.agent.store.sign.ManifestCodec;
+import io.cryostash.agent.store.sign.TrustedKeys;
+import io.cryostash.schema.store.ChunkKey;
+import io.cryostash.schema.store.SignedManifest;
+import io.cryostash.schema.store.StoreFormat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The image store as the agents use it: chunks, files, signed images, deletion and garbage
+ * collection over one back end.
+ *
+ * <p>Capture: {@link #newImage()} → put areas, files and other chunks into the
+ * {@link ImageWriter} → {@link ImageWriter#commit}. Restore: {@link #readImage} (signature,
+ * trust and presence of every chunk checked) → {@link ChunkStore#readChunks} /
+ * {@link io.cryostash.agent.store.memory.AreaChunker#restore} and {@link FileStore#materialize}
+ * (every chunk's hash checked). There is deliberately no way to read an image without these
+ * checks. One instance per store per process; thread-safe.
+ */
+public final class Repository implements AutoCloseable {
+    private final ChunkStore chunks;
+    private final FileStore files;
+    private final HostKeys hostKeys;
+    private final TrustedKeys trusted;
+    private final String hostName;
+    private final Set<ImageWriter> writers = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService refresher;
+
+    private Repository(ChunkStore chunks, HostKeys hostKeys, TrustedKeys trusted, String hostName, Path cacheDir) {
+        this.chunks = chunks;
+        this.hostKeys = hostKeys;
+        this.trusted = trusted;
+        this.hostName = hostName;
+        this.files = new FileStore(chunks, cacheDir);
+        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cryostash-lock-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = StoreLock.REFRESH.toSeconds();
+        refresher.scheduleAtFixedRate(this::refreshLocks, every, every, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens a store.
+     *
+     * @param hostKeys this host's signing keys ({@link HostKeys#loadOrCreate})
+     * @param trusted  keys whose images this host accepts (always include its own)
+     * @param hostName recorded in every manifest this host writes
+     * @param cacheDir local content-addressed cache of files for restore; may be null
+     */
+    public static Repository open(Backend backend, HostKeys hostKeys, TrustedKeys trusted, String hostName,
+                                  Path cacheDir, ChunkStore.Options options) throws IOException {
+        return new Repository(ChunkStore.open(backend, options), hostKeys, trusted, hostName, cacheDir);
+    }
+
+    /** A summary of an image for listings. */
+    public record ImageInfo(String id, Instant created, String host, int chunkCount, long manifestSize,
+                            String signerKeyId, boolean trusted) {
+    }
+
+    /** A verified image: its id and envelope (the process-image manifest is {@code manifest().payload()}). */
+    public record Image(String id, SignedManifest manifest) {
+        public byte[] payload() {
+            return manifest.payload();
+        }
+    }
+
+    /**
+     * Starts writing an image: takes a shared lock (fails with {@link StoreLockedException}
+     * while GC runs) and picks up chunks other hosts stored since the index was loaded.
+     */
+    public ImageWriter newImage() throws IOException {
+        StoreLock lock = StoreLock.acquire(chunks.backend(), StoreLock.Kind.CAPTURE, hostName);
+        try {
+            if (writers.isEmpty()) {
+                chunks.refreshIndex();
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        ImageWriter w = new ImageWriter(this, lock);
+        writers.add(w);
+        return w;
+    }
+
+    void writerClosed(ImageWriter w) {
+        writers.remove(w);
+    }
+
+    private void refreshLocks() {
+        for (ImageWriter w : writers) {
+            try {
+                w.lock().refresh();
+            } catch (IOException e) {
+                org.slf4j.LoggerFactory.getLogger(Repository.class).warn("refreshing {}: {}", w.lock().name(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Reads and verifies an image: its id matches its content, it is signed by a trusted key,
+     * its format is known, and every chunk it names is in the index.
+     */
+    public Image readImage(String id) throws IOException {
+        if (!id.matches("[0-9a-f]{64}")) {
+            throw new ManifestRejectedException(id, "not an image id");
+        }
+        byte[] data;
+        try {
+            data = chunks.backend().get(StoreFormat.MANIFESTS + id);
+        } catch (ObjectNotFoundException e) {
+            throw new ObjectNotFoundException(chunks.backend().location(), "image " + id);
+        }
+        SignedManifest m = ManifestCodec.verify(id, data, trusted);
+        for (ChunkKey k : chunks.missing(m.chunks())) {
+            throw new ChunkMissingException(k, id, "not in any index");
+        }
+        return new Image(id, m);
+    }
+
+    /** Every image, oldest first. Images that cannot be parsed are skipped (the checker reports them). */
+    public List<ImageInfo> listImages() throws IOException {
+        List<ImageInfo> out = new ArrayList<>();
+        for (ObjectInfo o : chunks.backend().list(StoreFormat.MANIFESTS)) {
+            String id = o.name().substring(StoreFormat.MANIFESTS.length());
+            byte[] data;
+            try {
+                data = chunks.backend().get(o.name());
+            } catch (ObjectNotFoundException e) {
+                continue;
+            }
+            SignedManifest m;
+            boolean ok = true;
+            try {
+                m = ManifestCodec.verify(id, data, trusted);
+            } catch (ManifestRejectedException e) {
+                ok = false;
+                try {
+                    m = ManifestCodec.parse(id, data);
+                } catch (ManifestRejectedException e2) {
+                    continue;
+                }
+            }
+            out.add(new ImageInfo(id, m.created(), m.host(), m.chunks().size(), data.length,
+                    ManifestCodec.signerKeyId(m), ok));
+        }
+        out.sort(java.util.Comparator.comparing(ImageInfo::created));
+        return out;
+    }
+
+    /** Deletes an image's manifest; its chunks go at the next {@link #collectGarbage}. */
+    public void deleteImage(String id) throws IOException {
+        if (!id.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not an image id: " + id);
+        }
+        if (!chunks.backend().exists(StoreFormat.MANIFESTS + id)) {
+            throw new ObjectNotFoundException(chunks.backend().location(), "image " + id);
+        }
+        chunks.backend().delete(StoreFormat.MANIFESTS + id);
+    }
+
+    /** Mark and sweep; see {@link GarbageCollector}. */
+    public GarbageCollector.Report collectGarbage(GarbageCollector.Options options) throws IOException {
+        GarbageCollector.Report r = new GarbageCollector(chunks, hostName, options).run();
+        chunks.refreshIndex();
+        return r;
+    }
+
+    public ChunkStore chunks() {
+        return chunks;
+    }
+
+    public FileStore files() {
+        return files;
+    }
+
+    public TrustedKeys trustedKeys() {
+        return trusted;
+    }
+
+    HostKeys hostKeys() {
+        return hostKeys;
+    }
+
+    String hostName() {
+        return hostName;
+    }
+
+    /** Closes the chunk store (without flushing: commit images first) and the back end. */
+    @Override
+    public void close() throws IOException {
+        refresher.shutdownNow();
+        for (ImageWriter w : List.copyOf(writers)) {
+            w.close();
+        }
+        chunks.close();
+        chunks.backend().close();
+    }
+}
