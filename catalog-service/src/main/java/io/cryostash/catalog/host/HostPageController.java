@@ -1,0 +1,63 @@
+package io.cryostash.catalog.host;
+
+import java.util.Map;
+
+import io.cryostash.catalog.audit.AuditLog;
+import io.cryostash.catalog.security.AgentTokenService;
+import io.cryostash.catalog.system.ConflictException;
+import io.cryostash.catalog.system.InvalidRequestException;
+import io.cryostash.catalog.web.WebErrors;
+import org.springframework.security.access.prepost.PreAuthorize;
+import org.springframework.stereotype.Controller;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.*;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+@Controller
+public class HostPageController {
+
+    private final HostRepository hosts;
+    private final AgentTokenService tokens;
+    private final AuditLog audit;
+    private final TransactionTemplate tx;
+
+    public HostPageController(HostRepository hosts, AgentTokenService tokens, AuditLog audit, TransactionTemplate tx) {
+        this.hosts = hosts;
+        this.tokens = tokens;
+        this.audit = audit;
+        this.tx = tx;
+    }
+
+    @GetMapping("/hosts")
+    @PreAuthorize("hasRole('VIEWER')")
+    public String list(Model model) {
+        model.addAttribute("hosts", hosts.findAll());
+        model.addAttribute("online", hosts.onlineCount());
+        return "hosts";
+    }
+
+    @PostMapping("/hosts")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String create(@RequestParam String id, @RequestParam(required = false) String name, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> tx.execute(s -> {
+            if (!id.matches("^[A-Za-z0-9._:-]{1,128}$")) throw new InvalidRequestException("id: letters, digits, . _ : - only");
+            String n = name == null || name.isBlank() ? id : name;
+            if (!hosts.insert(id, n)) throw new ConflictException("Host " + id + " exists");
+            audit.record("host.created", "host", id, Map.of("name", n));
+            return "Host " + id + " added";
+        }));
+        return "redirect:/hosts";
+    }
+
+    @PostMapping("/hosts/{id}/tokens")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String issue(@PathVariable String id, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> {
+            var t = tokens.issue(id);
+            flash.addFlashAttribute("token", t);
+            return null;
+        });
+        return "redirect:/hosts";
+    }
+}

@@ -1,0 +1,94 @@
+package io.cryostash.catalog.image;
+
+import java.util.Comparator;
+import java.util.List;
+
+import io.cryostash.catalog.host.Compatibility;
+import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.job.JobRepository;
+import io.cryostash.catalog.restore.RestoreRepository;
+import io.cryostash.catalog.restore.RestoreService;
+import io.cryostash.catalog.system.NotFoundException;
+import io.cryostash.catalog.web.WebErrors;
+import org.springframework.security.access.prepost.PreAuthorize;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.*;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+@Controller
+public class ImagePageController {
+
+    private final ImageRepository images;
+    private final HostRepository hosts;
+    private final JobRepository jobs;
+    private final RestoreRepository restores;
+    private final RestoreService restoreService;
+    private final ImageService imageService;
+
+    public ImagePageController(ImageRepository images, HostRepository hosts, JobRepository jobs,
+                               RestoreRepository restores, RestoreService restoreService, ImageService imageService) {
+        this.images = images;
+        this.hosts = hosts;
+        this.jobs = jobs;
+        this.restores = restores;
+        this.restoreService = restoreService;
+        this.imageService = imageService;
+    }
+
+    @GetMapping("/images")
+    @PreAuthorize("hasRole('VIEWER')")
+    public String list(@ModelAttribute("filter") ImageFilter filter,
+                       @RequestParam(defaultValue = "0") int page,
+                       @RequestParam(defaultValue = "25") int size,
+                       Model model) {
+        int p = Math.max(0, page);
+        int s = Math.min(Math.max(1, size), 200);
+        ImageFilter f = ImageFilter.SORTS.containsKey(filter.sortOrDefault()) && ImageFilter.DIRS.contains(filter.dirOrDefault())
+                ? filter : new ImageFilter(filter.host(), filter.job(), filter.label(), filter.state(), filter.from(),
+                filter.to(), filter.q(), null, null);
+        model.addAttribute("filter", f);
+        model.addAttribute("pageBase", io.cryostash.catalog.web.Fmt.pageBase());
+        model.addAttribute("result", images.find(f, p, s));
+        model.addAttribute("hosts", hosts.findAll());
+        model.addAttribute("jobNames", jobs.findAll().stream().map(j -> j.name()).distinct().sorted().toList());
+        model.addAttribute("states", ImageState.values());
+        model.addAttribute("size", s);
+        return "images";
+    }
+
+    @GetMapping("/images/{id}")
+    @PreAuthorize("hasRole('VIEWER')")
+    public String show(@PathVariable String id, Model model) {
+        ImageDetails d = images.details(id, 50).orElseThrow(() -> new NotFoundException("image", id));
+        List<Compatibility> all = hosts.findAll().stream()
+                .map(h -> Compatibility.of(d.arch(), d.cpuFlags(), d.vdsoFingerprint(), h))
+                .sorted(Comparator.comparing((Compatibility c) -> !c.compatible()).thenComparing(c -> c.host().name()))
+                .toList();
+        model.addAttribute("image", d);
+        model.addAttribute("compatible", all.stream().filter(Compatibility::compatible).toList());
+        model.addAttribute("incompatible", all.stream().filter(c -> !c.compatible()).toList());
+        model.addAttribute("restores", restores.find(null, id, null, 0, 20).items());
+        return "image";
+    }
+
+    @PostMapping("/images/{id}/restore")
+    @PreAuthorize("hasRole('OPERATOR')")
+    public String restore(@PathVariable String id, @RequestParam String hostId, RedirectAttributes flash) {
+        boolean ok = WebErrors.attempt(flash, () -> {
+            var r = restoreService.request(id, hostId);
+            return "Restore of " + id + " on " + r.targetHostName() + " requested (" + r.id() + ")";
+        });
+        return ok ? "redirect:/restores" : "redirect:/images/" + id;
+    }
+
+    @PostMapping("/images/{id}/delete")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String delete(@PathVariable String id, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> {
+            imageService.delete(id);
+            return "Image " + id + " deleted";
+        });
+        return "redirect:/images/" + id;
+    }
+}

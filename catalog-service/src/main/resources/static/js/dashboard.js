@@ -1,0 +1,34 @@
+// Dashboard charts (ECharts from the WebJar; nothing is fetched from the internet).
+(function () {
+  function bytes(n) {
+    const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+    let i = 0;
+    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    return (n >= 100 || i === 0 ? n.toFixed(0) : n.toFixed(1)) + ' ' + u[i];
+  }
+  if (typeof echarts === 'undefined') return;
+  const bytesChart = echarts.init(document.getElementById('bytes-chart'));
+  bytesChart.setOption({
+    tooltip: { trigger: 'axis', valueFormatter: bytes },
+    legend: { data: ['Logical (captured)', 'Stored (after dedup)'] },
+    grid: { left: 70, right: 20, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: days.map(d => d.day) },
+    yAxis: { type: 'value', axisLabel: { formatter: bytes } },
+    series: [
+      { name: 'Logical (captured)', type: 'line', areaStyle: {}, data: days.map(d => d.logicalBytes) },
+      { name: 'Stored (after dedup)', type: 'line', areaStyle: {}, data: days.map(d => d.storedBytes) }
+    ]
+  });
+  const hostsChart = echarts.init(document.getElementById('hosts-chart'));
+  hostsChart.setOption({
+    tooltip: { trigger: 'item' },
+    series: [{
+      type: 'pie', radius: ['45%', '70%'],
+      data: [
+        { name: 'online', value: online.online, itemStyle: { color: '#2e9e5b' } },
+        { name: 'offline', value: online.total - online.online, itemStyle: { color: '#c0c4cc' } }
+      ]
+    }]
+  });
+  window.addEventListener('resize', () => { bytesChart.resize(); hostsChart.resize(); });
+})();

@@ -1,0 +1,114 @@
+package io.cryostash.catalog;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.security.AgentTokenService;
+import io.cryostash.catalog.user.Role;
+import io.cryostash.catalog.user.UserRepository;
+import io.cryostash.schema.catalog.ChunkRef;
+import io.cryostash.schema.catalog.HostReport;
+import io.cryostash.schema.catalog.ImageRegistration;
+import io.cryostash.schema.catalog.ProcessSummary;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Component;
+import org.springframework.test.web.servlet.MockMvc;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+/** Makes hosts, tokens, users and images with unique ids, through the real API where agents would. */
+public final class Fixtures {
+
+    public static final List<String> X86_FLAGS = List.of("fpu", "sse2", "avx", "avx2", "aes");
+    public static final String VDSO = "vdso-6.18-aaaaaaaaaaaa";
+    private static final AtomicLong SEQ = new AtomicLong(System.nanoTime() % 1_000_000);
+
+    private final MockMvc mvc;
+    private final JsonMapper json;
+    private final AgentTokenService tokens;
+    private final HostRepository hosts;
+    private final UserRepository users;
+    private final PasswordEncoder encoder;
+
+    public Fixtures(MockMvc mvc, JsonMapper json, AgentTokenService tokens, HostRepository hosts, UserRepository users,
+                    PasswordEncoder encoder) {
+        this.mvc = mvc;
+        this.json = json;
+        this.tokens = tokens;
+        this.hosts = hosts;
+        this.users = users;
+        this.encoder = encoder;
+    }
+
+    public static String unique(String prefix) {
+        return prefix + "-" + SEQ.incrementAndGet();
+    }
+
+    public record Agent(String hostId, String token) {
+        public String bearer() {
+            return "Bearer " + token;
+        }
+    }
+
+    /** A host with a heartbeat (x86_64, {@link #X86_FLAGS}, {@link #VDSO}) and a token for its agent. */
+    public Agent host(String prefix) throws Exception {
+        return host(prefix, "x86_64", X86_FLAGS, VDSO);
+    }
+
+    public Agent host(String prefix, String arch, List<String> flags, String vdso) throws Exception {
+        String id = unique(prefix);
+        hosts.insert(id, id);
+        Agent a = new Agent(id, tokens.issue(id).token());
+        mvc.perform(put("/api/hosts/{id}/heartbeat", id).header("Authorization", a.bearer())
+                        .contentType("application/json")
+                        .content(json.writeValueAsString(new HostReport(id, arch, "6.18.0", "Test CPU", flags, vdso, "0.1.0", "0.1.0"))))
+                .andExpect(status().isOk());
+        return a;
+    }
+
+    public String user(Role role) {
+        String name = unique(role.name().toLowerCase());
+        users.insert(name, encoder.encode(name + "-password"), role);
+        return name;
+    }
+
+    public static String chunkKey(long n) {
+        byte[] b = new byte[32];
+        for (int i = 0; i < 8; i++) b[i] = (byte) (n >>> (56 - 8 * i));
+        b[31] = 1;
+        return HexFormat.of().formatHex(b);
+    }
+
+    public ImageRegistration registration(Agent agent, String job, Instant at, String parent, long firstChunk, int chunks) {
+        List<ChunkRef> refs = new ArrayList<>();
+        for (int i = 0; i < chunks; i++) refs.add(new ChunkRef(chunkKey(firstChunk + i), 65536, 16000L, "pack-" + firstChunk, (long) i * 16000));
+        return new ImageRegistration(unique("img"), agent.hostId(), job, Map.of("team", "physics"), at, parent,
+                (long) chunks * 65536, (long) chunks * 16000, "manifests/" + firstChunk, "sig-base64",
+                new ProcessSummary(4242, "/usr/bin/sim", List.of("/usr/bin/sim", "--steps", "1000"), "x86_64",
+                        List.of("sse2", "avx"), VDSO, "6.18.0", 4, 37, 6, 123_456_789L),
+                refs);
+    }
+
+    /** Registers through the API as the host's agent and returns the image id. */
+    public String register(Agent agent, ImageRegistration r) throws Exception {
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
+                .content(json.writeValueAsString(r))).andExpect(status().isCreated());
+        return r.imageId();
+    }
+
+    public String image(Agent agent, String job) throws Exception {
+        return register(agent, registration(agent, job, Instant.now(), null, SEQ.incrementAndGet() * 1000, 3));
+    }
+
+    public String toJson(Object o) {
+        return json.writeValueAsString(o);
+    }
+}

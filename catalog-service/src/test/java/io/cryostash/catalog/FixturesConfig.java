@@ -1,0 +1,21 @@
+package io.cryostash.catalog;
+
+import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.security.AgentTokenService;
+import io.cryostash.catalog.user.UserRepository;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.test.web.servlet.MockMvc;
+import tools.jackson.databind.json.JsonMapper;
+
+@TestConfiguration(proxyBeanMethods = false)
+public class FixturesConfig {
+    @Bean
+    @Lazy
+    Fixtures fixtures(MockMvc mvc, JsonMapper json, AgentTokenService tokens, HostRepository hosts, UserRepository users,
+                      PasswordEncoder encoder) {
+        return new Fixtures(mvc, json, tokens, hosts, users, encoder);
+    }
+}

@@ -1,0 +1,188 @@
+package io.cryostash.catalog.image;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+import io.cryostash.catalog.CatalogTest;
+import io.cryostash.catalog.Fixtures;
+import io.cryostash.schema.catalog.ChunkQuery;
+import io.cryostash.schema.catalog.ImageRegistration;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.web.servlet.MockMvc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.*;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.*;
+
+@CatalogTest
+class ImageApiTests {
+
+    @Autowired MockMvc mvc;
+    @Autowired Fixtures fx;
+    @Autowired JdbcClient jdbc;
+
+    @Test
+    void registeredImageIsStoredWithItsChunksAndJob() throws Exception {
+        var agent = fx.host("node");
+        ImageRegistration r = fx.registration(agent, "sim", Instant.parse("2026-11-27T10:00:00Z"), null, 10_000, 5);
+        fx.register(agent, r);
+
+        assertThat(jdbc.sql("SELECT state FROM images WHERE id = ?").param(r.imageId()).query(String.class).single())
+                .isEqualTo("COMPLETE");
+        assertThat(jdbc.sql("SELECT count(*) FROM image_chunks WHERE image_id = ?").param(r.imageId()).query(Long.class).single())
+                .isEqualTo(5L);
+        mvc.perform(get("/api/images/{id}", r.imageId()).with(user("v").roles("VIEWER")))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.job").value("sim"))
+                .andExpect(jsonPath("$.jobLabels.team").value("physics"))
+                .andExpect(jsonPath("$.process.threads").value(4))
+                .andExpect(jsonPath("$.arch").value("x86_64"))
+                .andExpect(jsonPath("$.chunks.count").value(5))
+                .andExpect(jsonPath("$.chunks.rawBytes").value(5 * 65536))
+                .andExpect(jsonPath("$.chunks.first", hasSize(5)));
+    }
+
+    @Test
+    void registeringTheSameImageTwiceIsHarmless() throws Exception {
+        var agent = fx.host("node");
+        ImageRegistration r = fx.registration(agent, "sim", Instant.now(), null, 20_000, 2);
+        fx.register(agent, r);
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content(fx.toJson(r)))
+                .andExpect(status().isOk());
+        assertThat(jdbc.sql("SELECT count(*) FROM images WHERE id = ?").param(r.imageId()).query(Long.class).single()).isEqualTo(1L);
+    }
+
+    @Test
+    void sameImageIdWithAnotherManifestIsAConflict() throws Exception {
+        var agent = fx.host("node");
+        ImageRegistration r = fx.registration(agent, "sim", Instant.now(), null, 30_000, 2);
+        fx.register(agent, r);
+        ImageRegistration other = new ImageRegistration(r.imageId(), r.hostId(), r.job(), null, r.capturedAt(), null,
+                1, 1, "manifests/other", "sig", r.process(), List.of());
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content(fx.toJson(other)))
+                .andExpect(status().isConflict())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"))
+                .andExpect(jsonPath("$.title").value("Conflict"));
+    }
+
+    @Test
+    void invalidRegistrationIsRejectedWithEveryProblemListed() throws Exception {
+        var agent = fx.host("node");
+        String body = """
+                {"imageId":"bad id!","hostId":"%s","job":"","logicalBytes":-1,"storedBytes":0,
+                 "manifestKey":"m","signature":"s","process":{},"chunks":[{"key":"XYZ","rawBytes":1}]}"""
+                .formatted(agent.hostId());
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json").content(body))
+                .andExpect(status().isUnprocessableEntity())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"))
+                .andExpect(jsonPath("$.errors", hasItems(
+                        startsWith("imageId:"), startsWith("job:"), startsWith("capturedAt:"),
+                        startsWith("logicalBytes:"), startsWith("chunks[0].key:"))));
+    }
+
+    @Test
+    void unknownParentIsRejected() throws Exception {
+        var agent = fx.host("node");
+        ImageRegistration r = fx.registration(agent, "sim", Instant.now(), "no-such-parent", 40_000, 1);
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content(fx.toJson(r)))
+                .andExpect(status().isUnprocessableEntity())
+                .andExpect(jsonPath("$.errors[0]", startsWith("parentId:")));
+    }
+
+    @Test
+    void chunkQueryTellsKnownKeysFromMissingOnes() throws Exception {
+        var agent = fx.host("node");
+        fx.register(agent, fx.registration(agent, "sim", Instant.now(), null, 50_000, 3));
+        String known = Fixtures.chunkKey(50_001);
+        String missing = Fixtures.chunkKey(59_999);
+        mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content(fx.toJson(new ChunkQuery(List.of(missing, known)))))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.known", contains(known)))
+                .andExpect(jsonPath("$.missing", contains(missing)));
+    }
+
+    @Test
+    void chunkQueryRejectsMalformedKeys() throws Exception {
+        var agent = fx.host("node");
+        mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content("{\"keys\":[\"not-hex\"]}"))
+                .andExpect(status().isUnprocessableEntity());
+    }
+
+    @Test
+    void listFiltersByHostJobLabelAndStateSortsAndPages() throws Exception {
+        var agent = fx.host("filter");
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        String a = fx.register(agent, fx.registration(agent, "alpha", t0, null, 60_000, 1));
+        String b = fx.register(agent, fx.registration(agent, "alpha", t0.plus(1, ChronoUnit.HOURS), a, 60_001, 4));
+        String c = fx.register(agent, fx.registration(agent, "beta", t0.plus(2, ChronoUnit.HOURS), null, 60_010, 2));
+
+        mvc.perform(get("/api/images").param("host", agent.hostId()).with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.total").value(3))
+                .andExpect(jsonPath("$.items[*].id", contains(c, b, a)));
+        mvc.perform(get("/api/images").param("host", agent.hostId()).param("job", "alpha")
+                        .param("sort", "logicalBytes").param("dir", "asc").with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.items[*].id", contains(a, b)));
+        mvc.perform(get("/api/images").param("host", agent.hostId()).param("label", "team=physics")
+                        .param("size", "2").param("page", "1").with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.total").value(3))
+                .andExpect(jsonPath("$.items[*].id", contains(a)));
+        mvc.perform(get("/api/images").param("host", agent.hostId()).param("label", "team=chemistry")
+                        .with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.total").value(0));
+        mvc.perform(get("/api/images").param("host", agent.hostId()).param("state", "COMPLETE")
+                        .param("from", "2026-01-01T00:30:00Z").with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.items[*].id", contains(c, b)));
+        mvc.perform(get("/api/images/{id}", b).with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.parentId").value(a));
+        mvc.perform(get("/api/images/{id}", a).with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.childIds", contains(b)));
+    }
+
+    @Test
+    void badSortIsABadRequestProblem() throws Exception {
+        mvc.perform(get("/api/images").param("sort", "id; DROP TABLE images").with(user("v").roles("VIEWER")))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+    }
+
+    @Test
+    void missingImageIsNotFoundProblem() throws Exception {
+        mvc.perform(get("/api/images/{id}", "nope").with(user("v").roles("VIEWER")))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.status").value(404));
+    }
+
+    @Test
+    void adminDeletesAnImageOthersCannot() throws Exception {
+        var agent = fx.host("node");
+        String id = fx.image(agent, "sim");
+        mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete("/api/images/{id}", id)
+                        .with(user("o").roles("OPERATOR")).with(csrf()))
+                .andExpect(status().isForbidden());
+        mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete("/api/images/{id}", id)
+                        .with(user("a").roles("ADMIN")).with(csrf()))
+                .andExpect(status().isNoContent());
+        assertThat(jdbc.sql("SELECT state FROM images WHERE id = ?").param(id).query(String.class).single()).isEqualTo("DELETED");
+    }
+
+    @Test
+    void openApiDocumentDescribesTheApi() throws Exception {
+        mvc.perform(get("/v3/api-docs"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.paths['/api/images']").exists())
+                .andExpect(jsonPath("$.paths['/api/chunks/query']").exists())
+                .andExpect(jsonPath("$.paths['/api/restores']").exists());
+    }
+}

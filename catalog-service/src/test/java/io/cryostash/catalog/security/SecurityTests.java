@@ -1,0 +1,171 @@
+package io.cryostash.catalog.security;
+
+import java.time.Instant;
+
+import io.cryostash.catalog.CatalogTest;
+import io.cryostash.catalog.Fixtures;
+import io.cryostash.catalog.user.Role;
+import io.cryostash.schema.catalog.HostReport;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.web.servlet.MockMvc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.httpBasic;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.*;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.*;
+
+@CatalogTest
+class SecurityTests {
+
+    @Autowired MockMvc mvc;
+    @Autowired Fixtures fx;
+    @Autowired JdbcClient jdbc;
+
+    @Test
+    void apiWithoutCredentialsIsUnauthorizedProblem() throws Exception {
+        mvc.perform(get("/api/images"))
+                .andExpect(status().isUnauthorized())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+        mvc.perform(post("/api/images").contentType("application/json").content("{}"))
+                .andExpect(status().isUnauthorized());
+    }
+
+    @Test
+    void unknownBearerTokenIsUnauthorized() throws Exception {
+        mvc.perform(post("/api/chunks/query").header("Authorization", "Bearer cst_forged").contentType("application/json")
+                        .content("{\"keys\":[]}"))
+                .andExpect(status().isUnauthorized());
+    }
+
+    @Test
+    void agentCannotRegisterAnImageForAnotherHost() throws Exception {
+        var mine = fx.host("mine");
+        var other = fx.host("other");
+        var r = fx.registration(other, "sim", Instant.now(), null, 70_000, 1);
+        mvc.perform(post("/api/images").header("Authorization", mine.bearer()).contentType("application/json")
+                        .content(fx.toJson(r)))
+                .andExpect(status().isForbidden())
+                .andExpect(jsonPath("$.detail", containsString(mine.hostId())));
+        assertThat(jdbc.sql("SELECT count(*) FROM images WHERE id = ?").param(r.imageId()).query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void agentCannotSendHeartbeatsForAnotherHost() throws Exception {
+        var mine = fx.host("mine");
+        var other = fx.host("other");
+        mvc.perform(put("/api/hosts/{id}/heartbeat", other.hostId()).header("Authorization", mine.bearer())
+                        .contentType("application/json")
+                        .content(fx.toJson(new HostReport("evil", "aarch64", null, null, null, null, null, null))))
+                .andExpect(status().isForbidden());
+        mvc.perform(get("/api/hosts/{id}", other.hostId()).with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.arch").value("x86_64"));
+    }
+
+    @Test
+    void revokedTokenNoLongerWorks() throws Exception {
+        var agent = fx.host("revoked");
+        long tokenId = jdbc.sql("SELECT id FROM agent_tokens WHERE host_id = ?").param(agent.hostId()).query(Long.class).single();
+        mvc.perform(delete("/api/hosts/{id}/tokens/{t}", agent.hostId(), tokenId).with(user("a").roles("ADMIN")).with(csrf()))
+                .andExpect(status().isNoContent());
+        mvc.perform(put("/api/hosts/{id}/heartbeat", agent.hostId()).header("Authorization", agent.bearer())
+                        .contentType("application/json").content("{}"))
+                .andExpect(status().isUnauthorized());
+    }
+
+    @Test
+    void agentTokenIsNotAPersonAndCannotBrowseUsersOrRequestRestores() throws Exception {
+        var agent = fx.host("agent");
+        mvc.perform(get("/api/users").header("Authorization", agent.bearer())).andExpect(status().isForbidden());
+        mvc.perform(post("/api/restores").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content("{\"imageId\":\"x\",\"hostId\":\"y\"}"))
+                .andExpect(status().isForbidden());
+    }
+
+    @Test
+    void viewerCannotRequestARestore() throws Exception {
+        var agent = fx.host("node");
+        String image = fx.image(agent, "sim");
+        String viewer = fx.user(Role.VIEWER);
+        mvc.perform(post("/api/restores").with(httpBasic(viewer, viewer + "-password")).contentType("application/json")
+                        .content("{\"imageId\":\"%s\",\"hostId\":\"%s\"}".formatted(image, agent.hostId())))
+                .andExpect(status().isForbidden())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ?").param(image).query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void viewerCannotRestoreFromTheWebPageEither() throws Exception {
+        var agent = fx.host("node");
+        String image = fx.image(agent, "sim");
+        mvc.perform(post("/images/{id}/restore", image).param("hostId", agent.hostId())
+                        .with(user("v").roles("VIEWER")).with(csrf()))
+                .andExpect(status().isForbidden());
+        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ?").param(image).query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void formPostWithoutCsrfTokenIsRejected() throws Exception {
+        var agent = fx.host("node");
+        String image = fx.image(agent, "sim");
+        mvc.perform(post("/images/{id}/restore", image).param("hostId", agent.hostId()).with(user("o").roles("OPERATOR")))
+                .andExpect(status().isForbidden());
+        mvc.perform(post("/images/{id}/restore", image).param("hostId", agent.hostId()).with(user("o").roles("OPERATOR"))
+                        .with(csrf().useInvalidToken()))
+                .andExpect(status().isForbidden());
+        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ?").param(image).query(Long.class).single()).isZero();
+        mvc.perform(post("/images/{id}/restore", image).param("hostId", agent.hostId()).with(user("o").roles("OPERATOR"))
+                        .with(csrf()))
+                .andExpect(status().is3xxRedirection());
+        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ?").param(image).query(Long.class).single()).isOne();
+    }
+
+    @Test
+    void sessionApiCallsNeedCsrfButHeaderAuthenticatedOnesDoNot() throws Exception {
+        var agent = fx.host("node");
+        String image = fx.image(agent, "sim");
+        String body = "{\"imageId\":\"%s\",\"hostId\":\"%s\"}".formatted(image, agent.hostId());
+        mvc.perform(post("/api/restores").with(user("o").roles("OPERATOR")).contentType("application/json").content(body))
+                .andExpect(status().isForbidden());
+        String operator = fx.user(Role.OPERATOR);
+        mvc.perform(post("/api/restores").with(httpBasic(operator, operator + "-password")).contentType("application/json").content(body))
+                .andExpect(status().isCreated());
+    }
+
+    @Test
+    void wrongPasswordIsUnauthorizedAndAudited() throws Exception {
+        String viewer = fx.user(Role.VIEWER);
+        mvc.perform(get("/api/images").with(httpBasic(viewer, "wrong-password")))
+                .andExpect(status().isUnauthorized());
+        assertThat(jdbc.sql("SELECT count(*) FROM audit_log WHERE action = 'user.login-failed' AND target_id = ?")
+                .param(viewer).query(Long.class).single()).isOne();
+    }
+
+    @Test
+    void firstAdministratorComesFromConfigurationWithAHashedPassword() throws Exception {
+        String hash = jdbc.sql("SELECT password_hash FROM users WHERE username = 'admin'").query(String.class).single();
+        assertThat(hash).startsWith("{bcrypt}").doesNotContain("admin-password-for-tests");
+        mvc.perform(get("/api/users").with(httpBasic("admin", "admin-password-for-tests")))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$[?(@.username == 'admin')].role").value("ADMIN"));
+    }
+
+    @Test
+    void webPagesRedirectBrowsersToTheLoginPage() throws Exception {
+        mvc.perform(get("/images").accept("text/html"))
+                .andExpect(status().is3xxRedirection())
+                .andExpect(redirectedUrlPattern("**/login"));
+        mvc.perform(get("/login")).andExpect(status().isOk());
+    }
+
+    @Test
+    void healthAndPrometheusAreOpen() throws Exception {
+        mvc.perform(get("/actuator/health")).andExpect(status().isOk()).andExpect(jsonPath("$.status").value("UP"));
+        mvc.perform(get("/actuator/prometheus")).andExpect(status().isOk())
+                .andExpect(content().string(containsString("jvm_memory_used_bytes")));
+    }
+}
