@@ -1,0 +1,67 @@
+package io.cryostash.restore.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.cryostash.agent.testing.FixtureProcess;
+import io.cryostash.agent.testing.Leftovers;
+import io.cryostash.agent.testing.ProcState;
+import io.cryostash.capture.CaptureResult;
+import io.cryostash.restore.testing.RoundTrip;
+
+@ExtendWith(Leftovers.class)
+class MemoryRoundTripTest {
+    private static final long GIB = 1L << 30;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void restoredProcessKeepsHeapStackGlobalsAndSpecialMappings() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();
+        long rssBefore = ProcState.kbField(original.pid(), "smaps_rollup", "Rss");
+
+        CaptureResult image = rt.checkpoint(original, true);
+        FixtureProcess restored = rt.restore(original, image.image().id());
+
+        long rssAfter = ProcState.kbField(restored.pid(), "smaps_rollup", "Rss");
+        assertThat(restored.check()).isEqualTo("PASS");
+        // the 1 GiB sparse map stays sparse: only the pages that were present come back
+        assertThat(image.memoryBytes()).isLessThan(64L << 20);
+        assertThat(rssAfter).as("RSS after restore vs before (%d)", rssBefore)
+                .isLessThan(rssBefore + (16L << 20)).isLessThan(GIB / 8);
+    }
+
+    @Test
+    void sparseMappingStaysSparseWhenTheOriginalKeepsRunning() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();
+        long rssBefore = ProcState.kbField(original.pid(), "smaps_rollup", "Rss");
+
+        CaptureResult image = rt.checkpoint(original, false);
+        assertThat(original.runningFreely()).isTrue();
+        FixtureProcess restored = rt.restore(original, image.image().id());
+
+        long rssAfter = ProcState.kbField(restored.pid(), "smaps_rollup", "Rss");
+        assertThat(rssAfter).isLessThan(rssBefore + (16L << 20));
+        assertThat(original.check()).isEqualTo("PASS");
+        original.clearResult();
+        assertThat(restored.check()).isEqualTo("PASS");
+    }
+
+    @Test
+    void vdsoClockKeepsWorkingAndMonotonicTimeGoesOn() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("vdso")).start();
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        assertThat(restored.check()).startsWith("PASS calls=");
+    }
+}
