@@ -1,0 +1,155 @@
+package io.cryostash.agent.store.memory;
+
+import io.cryostash.agent.store.Hashing;
+import io.cryostash.schema.store.AreaChunk;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.ChunkKey;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AreaChunkerProperties {
+    private static final int PAGE = 4096;
+    private static final long BASE = 0x7f00_0000_0000L;
+
+    /** A fake process memory: {@code pages} pages at BASE, random content with some repeats. */
+    private static byte[] memory(int pages, long seed) {
+        Random r = new Random(seed);
+        byte[] m = new byte[pages * PAGE];
+        for (int p = 0; p < pages; p++) {
+            int kind = r.nextInt(4);
+            if (kind == 0) {
+                continue; // zero page
+            }
+            for (int i = 0; i < PAGE; i += 8) {
+                m[p * PAGE + i] = (byte) (kind == 1 ? 7 : r.nextInt());
+            }
+        }
+        return m;
+    }
+
+    private static BitSet presence(int pages, long seed, int density) {
+        Random r = new Random(seed ^ 0x5555);
+        BitSet b = new BitSet(pages);
+        for (int p = 0; p < pages; p++) {
+            if (r.nextInt(100) < density) {
+                b.set(p);
+            }
+        }
+        return b;
+    }
+
+    @Property(tries = 150)
+    void restoreWritesBackExactlyThePresentPages(@ForAll @IntRange(min = 0, max = 700) int pages,
+                                                 @ForAll @IntRange(min = 1, max = 64) int chunkPages,
+                                                 @ForAll @IntRange(min = 0, max = 100) int density,
+                                                 @ForAll long seed) throws Exception {
+        byte[] mem = memory(pages, seed);
+        BitSet present = presence(pages, seed, density);
+        Map<ChunkKey, byte[]> store = new HashMap<>();
+        AtomicInteger reads = new AtomicInteger();
+        AreaChunker chunker = new AreaChunker(PAGE, chunkPages);
+
+        AreaChunks area = chunker.capture(BASE, (long) pages * PAGE, AreaChunker.PagePresence.of(present),
+                (addr, dst) -> {
+                    reads.incrementAndGet();
+                    int off = (int) (addr - BASE);
+                    assertThat(off % PAGE).isZero();
+                    for (int i = 0; i < dst.remaining() / PAGE; i++) {
+                        assertThat(present.get(off / PAGE + i)).as("read of an absent page").isTrue();
+                    }
+                    dst.put(mem, off, dst.remaining());
+                },
+                bufs -> {
+                    List<ChunkKey> ks = new ArrayList<>();
+                    for (ByteBuffer b : bufs) {
+                        byte[] copy = new byte[b.remaining()];
+                        b.duplicate().get(copy);
+                        ChunkKey k = Hashing.key(copy);
+                        store.put(k, copy);
+                        ks.add(k);
+                    }
+                    return ks;
+                });
+
+        // shape: chunk-aligned, never empty, present pages counted exactly
+        assertThat(area.presentPages()).isEqualTo(present.cardinality());
+        for (AreaChunk c : area.chunks()) {
+            assertThat(c.firstPage() % chunkPages).isZero();
+            assertThat(store.get(c.key())).hasSize(c.presentPages() * PAGE);
+        }
+        // one read per run of present pages at most per ~1 MiB batch
+        assertThat(reads.get()).isLessThanOrEqualTo(runs(present, pages) + pages * PAGE / (1 << 20) + 1);
+
+        byte[] restored = new byte[pages * PAGE];
+        Arrays.fill(restored, (byte) 0xEE);
+        AreaChunker.restore(area, (keys, sink) -> {
+            for (ChunkKey k : keys) {
+                sink.accept(k, store.get(k));
+            }
+        }, (addr, src) -> src.get(restored, (int) (addr - BASE), src.remaining()));
+
+        for (int p = 0; p < pages; p++) {
+            byte[] got = Arrays.copyOfRange(restored, p * PAGE, (p + 1) * PAGE);
+            if (present.get(p)) {
+                assertThat(got).as("page %d", p).isEqualTo(Arrays.copyOfRange(mem, p * PAGE, (p + 1) * PAGE));
+            } else {
+                byte[] untouched = new byte[PAGE];
+                Arrays.fill(untouched, (byte) 0xEE);
+                assertThat(got).as("absent page %d must not be written", p).isEqualTo(untouched);
+            }
+        }
+    }
+
+    private static int runs(BitSet b, int pages) {
+        int n = 0;
+        for (int p = 0; p < pages; p++) {
+            if (b.get(p) && (p == 0 || !b.get(p - 1))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Property(tries = 50)
+    void unchangedMemoryGivesTheSameKeys(@ForAll @IntRange(min = 1, max = 300) int pages, @ForAll long seed) throws Exception {
+        byte[] mem = memory(pages, seed);
+        AreaChunker chunker = new AreaChunker();
+        AreaChunker.ChunkPut put = bufs -> bufs.stream().map(Hashing::key).toList();
+        AreaChunker.MemoryReader reader = (addr, dst) -> dst.put(mem, (int) (addr - BASE), dst.remaining());
+        AreaChunks a = chunker.capture(BASE, (long) pages * PAGE, AreaChunker.PagePresence.all(), reader, put);
+        // one page changes: exactly one chunk key changes
+        mem[(pages / 2) * PAGE + 17] ^= 1;
+        AreaChunks b = chunker.capture(BASE, (long) pages * PAGE, AreaChunker.PagePresence.all(), reader, put);
+        int differing = 0;
+        for (int i = 0; i < a.chunks().size(); i++) {
+            if (!a.chunks().get(i).key().equals(b.chunks().get(i).key())) {
+                differing++;
+            }
+        }
+        assertThat(differing).isEqualTo(1);
+    }
+
+    @Example
+    void bitmapPresenceMatchesPagemapLayout() {
+        AreaChunker.PagePresence p = AreaChunker.PagePresence.bitmap(new long[] {0b101L, 1L << 63});
+        assertThat(p.isPresent(0)).isTrue();
+        assertThat(p.isPresent(1)).isFalse();
+        assertThat(p.isPresent(2)).isTrue();
+        assertThat(p.isPresent(127)).isTrue();
+        assertThat(p.isPresent(128)).isFalse();
+    }
+}
