@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.ProcessVm;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.Pagemap;
 import io.cryostash.capture.CaptureException;
@@ -60,7 +61,13 @@ public final class MemoryCapture {
                         }
                         int len = (j - i) * PAGE;
                         ByteBuffer buf = buffers.take(len);
-                        mem.read(e.start() + (long) i * PAGE, buf);
+                        long at = e.start() + (long) i * PAGE;
+                        if (e.perms().charAt(0) == 'r') {
+                            ProcessVm.read(pid, at, buf);
+                        }
+                        if (buf.hasRemaining()) { // unreadable pages: /proc/PID/mem reaches them
+                            mem.read(at + buf.position(), buf);
+                        }
                         buf.flip();
                         data.add(buf);
                         runs.add(new PageRun(i, j - i, offset));
