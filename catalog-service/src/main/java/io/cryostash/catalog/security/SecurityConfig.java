@@ -17,13 +17,11 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
-import static org.springframework.security.config.Customizer.withDefaults;
-
 /**
  * People: form login (web) or HTTP Basic (API), roles VIEWER &lt; OPERATOR &lt; ADMIN.
  * Agents: {@code Authorization: Bearer} tokens bound to one host, role AGENT.
- * CSRF tokens guard every form; requests that carry an Authorization header (not sent by browsers
- * on their own) are exempt.
+ * CSRF tokens guard every form and every API call a browser session makes; requests that carry an
+ * Authorization header (not sent by browsers on their own) are exempt.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableMethodSecurity
@@ -45,7 +43,10 @@ public class SecurityConfig {
     SecurityFilterChain securityFilterChain(HttpSecurity http, AgentTokenService tokens) throws Exception {
         ProblemAuthenticationEntryPoint problems = new ProblemAuthenticationEntryPoint();
         RequestMatcher api = PathPatternRequestMatcher.withDefaults().matcher("/api/**");
-        RequestMatcher withAuthorizationHeader = request -> request.getHeader("Authorization") != null;
+        // CSRF guards credentials a browser sends on its own (the session cookie). A request with an
+        // Authorization header, or an API request with no cookie at all, carries none of those.
+        RequestMatcher noAmbientCredentials = request -> request.getHeader("Authorization") != null
+                || (api.matches(request) && request.getHeader("Cookie") == null);
         http
                 .authorizeHttpRequests(a -> a
                         .requestMatchers("/login", "/css/**", "/js/**", "/webjars/**", "/favicon.ico", "/error").permitAll()
@@ -55,7 +56,7 @@ public class SecurityConfig {
                 .formLogin(f -> f.loginPage("/login").permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
                 .httpBasic(b -> b.authenticationEntryPoint(problems))
-                .csrf(c -> c.ignoringRequestMatchers(withAuthorizationHeader))
+                .csrf(c -> c.ignoringRequestMatchers(noAmbientCredentials))
                 .addFilterBefore(new AgentTokenFilter(tokens, problems), BasicAuthenticationFilter.class)
                 .exceptionHandling(e -> e
                         .defaultAuthenticationEntryPointFor(problems, api)

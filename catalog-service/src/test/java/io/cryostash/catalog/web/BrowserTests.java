@@ -1,0 +1,134 @@
+package io.cryostash.catalog.web;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import io.cryostash.catalog.CatalogTest;
+import io.cryostash.catalog.Fixtures;
+import io.cryostash.catalog.user.Role;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A person in headless Chromium (Debian's chromium and chromedriver): logs in, filters the images,
+ * opens one, asks for a restore on a compatible host and finds the request in the list.
+ * Every page is loaded synchronously (form posts and links), so no step waits on a timer.
+ */
+@CatalogTest
+class BrowserTests {
+
+    static WebDriver browser;
+    static Path profile;
+
+    @LocalServerPort int port;
+    @Autowired Fixtures fx;
+    @Autowired JdbcClient jdbc;
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        profile = Files.createTempDirectory("cryostash-chromium");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1400,1000", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stopBrowser() throws Exception {
+        if (browser != null) browser.quit();
+        if (profile != null) {
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void logOut() {
+        browser.get(url("/login"));
+        browser.manage().deleteAllCookies();
+    }
+
+    String url(String path) {
+        return "http://localhost:" + port + path;
+    }
+
+    @Test
+    void operatorLogsInFiltersImagesOpensOneAndRequestsARestore() throws Exception {
+        var source = fx.host("browser-src");
+        var target = fx.host("browser-dst");
+        var arm = fx.host("browser-arm", "aarch64", List.of("fp", "asimd"), "arm-vdso");
+        String job = Fixtures.unique("weather-model");
+        Instant t = Instant.parse("2026-11-20T08:00:00Z");
+        String older = fx.register(source, fx.registration(source, job, t, null, 900_000, 3));
+        String wanted = fx.register(source, fx.registration(source, job, t.plusSeconds(600), older, 900_010, 2));
+        fx.image(source, "unrelated-job");
+        String operator = fx.user(Role.OPERATOR);
+
+        browser.get(url("/images"));
+        assertThat(browser.getCurrentUrl()).endsWith("/login");
+        browser.findElement(By.id("username")).sendKeys(operator);
+        browser.findElement(By.id("password")).sendKeys(operator + "-password");
+        browser.findElement(By.id("login")).click();
+
+        browser.get(url("/images"));
+        new Select(browser.findElement(By.id("filter-job"))).selectByValue(job);
+        browser.findElement(By.id("apply-filter")).click();
+        List<WebElement> links = browser.findElements(By.cssSelector("#images a.image-link"));
+        assertThat(links).extracting(WebElement::getText).containsExactly(wanted, older);
+
+        links.get(0).click();
+        assertThat(browser.findElement(By.id("image-id")).getText()).isEqualTo(wanted);
+        Select hosts = new Select(browser.findElement(By.id("restore-host")));
+        List<String> offered = hosts.getOptions().stream().map(o -> o.getAttribute("value")).toList();
+        assertThat(offered).contains(source.hostId(), target.hostId()).doesNotContain(arm.hostId());
+        assertThat(browser.findElement(By.cssSelector("ul.reasons")).getText())
+                .contains(arm.hostId())
+                .contains("architecture aarch64, image needs x86_64");
+        hosts.selectByValue(target.hostId());
+        browser.findElement(By.id("restore-button")).click();
+
+        assertThat(browser.getCurrentUrl()).endsWith("/restores");
+        assertThat(browser.findElement(By.id("flash-message")).getText()).contains("requested");
+        WebElement row = browser.findElements(By.cssSelector("#restores tr.restore-row")).stream()
+                .filter(r -> r.getText().contains(wanted)).findFirst().orElseThrow();
+        assertThat(row.getText()).contains(target.hostId()).contains(operator).contains("REQUESTED");
+        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ? AND target_host_id = ? AND requested_by = ?")
+                .params(wanted, target.hostId(), operator).query(Long.class).single()).isOne();
+    }
+
+    @Test
+    void dashboardDrawsItsChartsFromTheWebJar() {
+        browser.get(url("/login"));
+        browser.findElement(By.id("username")).sendKeys("admin");
+        browser.findElement(By.id("password")).sendKeys("admin-password-for-tests");
+        browser.findElement(By.id("login")).click();
+        browser.get(url("/"));
+        // ECharts renders into a canvas synchronously on init; its absence means the script did not load.
+        assertThat(browser.findElements(By.cssSelector("#bytes-chart canvas"))).isNotEmpty();
+        assertThat(browser.findElements(By.cssSelector("#hosts-chart canvas"))).isNotEmpty();
+    }
+}
