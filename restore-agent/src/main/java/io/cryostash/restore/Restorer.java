@@ -1,6 +1,5 @@
 package io.cryostash.restore;
 
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.PageSource;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
@@ -58,12 +58,12 @@ public final class Restorer {
         }
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         int pid = Husk.start();
-        try (Tracer tracer = new Tracer("restore-" + pid); FileChannel memory = store.openMemory(imageId)) {
+        try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.openPages(imageId)) {
             tracer.call(p -> {
-                build(p, pid, image, memory, log);
+                build(p, pid, image, pages, log);
                 return null;
             });
-        } catch (RuntimeException | java.io.IOException e) {
+        } catch (RuntimeException e) {
             killHusk(pid);
             if (e instanceof RestoreException re) {
                 throw re;
@@ -94,7 +94,7 @@ public final class Restorer {
         }
     }
 
-    private static void build(Ptrace ptrace, int pid, ProcessImage image, FileChannel memory, Path log) {
+    private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages, Path log) {
         ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
         ptrace.interrupt(pid);
         WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
@@ -128,7 +128,7 @@ public final class Restorer {
             files.openRedirected(image.fds(), log);
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
 
-            MemoryRestore.mapAreas(remote, mem, image, memory, path -> page.string(0, path));
+            MemoryRestore.mapAreas(remote, mem, image, pages, path -> page.string(0, path));
             files.openFiles(image.fds());
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch());

@@ -107,10 +107,10 @@ public final class ImageDirectory {
         }
     }
 
-    /** The memory file of an image, mapped read-only. */
-    public FileChannel openMemory(String id) {
+    /** The saved pages of an image. */
+    public PageSource openPages(String id) {
         try {
-            return FileChannel.open(imageDir(id).resolve(MEMORY), StandardOpenOption.READ);
+            return new MemoryFilePages(FileChannel.open(imageDir(id).resolve(MEMORY), StandardOpenOption.READ), id);
         } catch (NoSuchFileException e) {
             throw new ImageNotFoundException(id, root);
         } catch (IOException e) {

@@ -44,4 +44,34 @@ public final class ProcessVm {
             throw new TraceeException(pid, "process_vm_readv at 0x" + Long.toHexString(address), e.getErrorCode());
         }
     }
+
+    /**
+     * Writes {@code src.remaining()} bytes to {@code address} in the target (pages must be
+     * writable there).
+     *
+     * @return the bytes written (short at the first page that is not writable); src's position advances
+     */
+    public static long write(int pid, long address, ByteBuffer src) {
+        if (!src.isDirect()) {
+            throw new IllegalArgumentException("process_vm_writev needs a direct buffer");
+        }
+        Iovec[] local = (Iovec[]) new Iovec().toArray(1);
+        Iovec[] remote = (Iovec[]) new Iovec().toArray(1);
+        local[0].base = Pointer.nativeValue(Native.getDirectBufferPointer(src)) + src.position();
+        local[0].len = src.remaining();
+        remote[0].base = address;
+        remote[0].len = src.remaining();
+        local[0].write();
+        remote[0].write();
+        try {
+            long n = LibC.INSTANCE.process_vm_writev(pid, local, 1, remote, 1, 0);
+            src.position(src.position() + (int) n);
+            return n;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == 14) {
+                return 0;
+            }
+            throw new TraceeException(pid, "process_vm_writev at 0x" + Long.toHexString(address), e.getErrorCode());
+        }
+    }
 }

@@ -1,14 +1,13 @@
 package io.cryostash.restore.memory;
 
-import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongUnaryOperator;
 
+import io.cryostash.agent.image.PageSource;
 import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.ProcessVm;
 import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.remote.Mman;
@@ -16,7 +15,6 @@ import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.RestoreException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
-import io.cryostash.schema.image.PageRun;
 import io.cryostash.schema.image.ProcessImage;
 
 /**
@@ -107,7 +105,7 @@ public final class MemoryRestore {
      *
      * @param pathAt writes a NUL-terminated path into the tracee and returns its address
      */
-    public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, FileChannel memory,
+    public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, PageSource pages,
                                 java.util.function.Function<String, Long> pathAt) {
         Map<String, Long> fds = new HashMap<>();
         long written = 0;
@@ -149,7 +147,7 @@ public final class MemoryRestore {
                 if (r != a.start()) {
                     throw new RestoreException("mmap of " + describe(a) + " landed at 0x" + Long.toHexString(r));
                 }
-                written += writePages(mem, a, memory);
+                written += writePages(remote.pid(), mem, a, pages);
                 if (needsWriteWindow) {
                     remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(), prot);
                 }
@@ -162,24 +160,28 @@ public final class MemoryRestore {
         return written;
     }
 
-    private static long writePages(ProcessMemory mem, MemoryArea a, FileChannel memory) {
-        long n = 0;
-        for (PageRun run : a.pages()) {
-            long len = run.count() * 4096;
-            MappedByteBuffer src;
-            try {
-                if (run.dataOffset() + len > memory.size()) {
-                    throw new RestoreException("the image's memory file is truncated: " + describe(a)
-                            + " needs bytes up to " + (run.dataOffset() + len) + " of " + memory.size());
-                }
-                src = memory.map(FileChannel.MapMode.READ_ONLY, run.dataOffset(), len);
-            } catch (IOException e) {
-                throw new RestoreException("cannot read the image's memory file: " + e.getMessage(), e);
+    /**
+     * Writes an area's saved pages: process_vm_writev where the area is writable (one copy),
+     * /proc/PID/mem elsewhere (it ignores protections, at the cost of a bounce page).
+     */
+    private static long writePages(int pid, ProcessMemory mem, MemoryArea a, PageSource pages) {
+        long[] n = {0};
+        boolean writable = a.writable();
+        pages.forEachRun(a, (firstPage, buf) -> {
+            long at = a.start() + firstPage * 4096;
+            int len = buf.remaining();
+            if (firstPage < 0 || at + len > a.end()) {
+                throw new RestoreException("saved pages run past the end of area " + describe(a));
             }
-            mem.write(a.start() + run.firstPage() * 4096, src);
-            n += len;
-        }
-        return n;
+            if (writable) {
+                ProcessVm.write(pid, at, buf);
+            }
+            if (buf.hasRemaining()) {
+                mem.write(at + buf.position(), buf);
+            }
+            n[0] += len;
+        });
+        return n[0];
     }
 
     static String describe(MemoryArea a) {
