@@ -1,5 +1,6 @@
 package io.cryostash.agent.store.memory;
 
+import io.cryostash.agent.store.ChunkConsumer;
 import io.cryostash.schema.store.AreaChunk;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.schema.store.ChunkKey;
@@ -96,12 +97,7 @@ public final class AreaChunker {
     /** Reads chunks by key and hands each distinct one to the sink (e.g. {@code ChunkStore::readChunks}). */
     @FunctionalInterface
     public interface ChunkSource {
-        void read(Collection<ChunkKey> keys, ChunkBytes sink) throws IOException;
-    }
-
-    @FunctionalInterface
-    public interface ChunkBytes {
-        void accept(ChunkKey key, byte[] data) throws IOException;
+        void read(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException;
     }
 
     public int chunkSize() {

@@ -1,5 +1,6 @@
 package io.cryostash.agent.store.repository;
 
+import io.cryostash.agent.store.ChunkConsumer;
 import io.cryostash.agent.store.ChunkMissingException;
 import io.cryostash.agent.store.CorruptChunkException;
 import io.cryostash.agent.store.Hashing;
@@ -76,12 +77,6 @@ public final class ChunkStore implements AutoCloseable {
         public Options withThreads(int n) {
             return new Options(compressionLevel, packSize, n);
         }
-    }
-
-    /** Receives verified chunks from {@link #readChunks}; may be called from several threads at once. */
-    @FunctionalInterface
-    public interface ChunkSink {
-        void accept(ChunkKey key, byte[] data) throws IOException;
     }
 
     private final Backend backend;
@@ -280,7 +275,7 @@ public final class ChunkStore implements AutoCloseable {
      * distinct key once to {@code sink} (possibly concurrently). Every key is looked up before
      * any byte is read: a missing chunk fails the call before the sink sees anything.
      */
-    public void readChunks(Collection<ChunkKey> keys, ChunkSink sink) throws IOException {
+    public void readChunks(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException {
         Map<String, List<PackIndexEntry>> byPack = new LinkedHashMap<>();
         for (ChunkKey k : new LinkedHashSet<>(keys)) {
             ChunkIndex.Location loc = index.lookup(k)
@@ -316,7 +311,7 @@ public final class ChunkStore implements AutoCloseable {
         }
     }
 
-    private void readFromPack(String packId, List<PackIndexEntry> entries, ChunkSink sink) throws IOException {
+    private void readFromPack(String packId, List<PackIndexEntry> entries, ChunkConsumer sink) throws IOException {
         long from = Long.MAX_VALUE;
         long to = 0;
         for (PackIndexEntry e : entries) {
