@@ -140,7 +140,7 @@ public final class Capturer {
                         RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
                 try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
-                    signals = SignalCapture.capture(remote, scratch);
+                    signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                 }
                 memory = MemoryCapture.capture(pid, maps, mem, buffers);

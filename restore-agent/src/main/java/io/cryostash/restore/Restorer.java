@@ -18,6 +18,7 @@ import io.cryostash.agent.linux.Tracer;
 import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
+import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.files.FileCheck;
@@ -102,6 +103,7 @@ public final class Restorer {
             throw new RestoreException("the husk " + pid + " did not stop as expected: " + st);
         }
         List<MapsEntry> huskMaps = Maps.read(pid);
+        ProcStatus huskStatus = ProcStatus.read(pid);
         try (ProcessMemory mem = new ProcessMemory(pid, true)) {
             checkVdso(image, huskMaps, mem);
             RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
@@ -131,7 +133,8 @@ public final class Restorer {
             MemoryRestore.mapAreas(remote, mem, image, pages, path -> page.string(0, path));
             files.openFiles(image.fds());
             files.fs(image.fs());
-            SignalRestore.restore(remote, mem, image.signalActions(), page.scratch());
+            SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
+                    huskStatus.sigCaught() | huskStatus.sigIgnored());
             ProcessRestore.restore(remote, mem, image, page.scratch());
             ThreadState thread = image.threads().get(0);
             ThreadRestore.kernelState(remote, mem, thread, page.scratch());

@@ -12,7 +12,9 @@ import io.cryostash.schema.image.SignalAction;
 
 /**
  * Signal dispositions: the kernel shows them to nobody but the process itself, so each one is
- * read with rt_sigaction run inside the tracee. Signals left at their default are not stored.
+ * read with rt_sigaction run inside the tracee. Only signals that /proc/PID/status lists as
+ * caught or ignored are asked about: every remote call lengthens the freeze and the window in
+ * which a dying agent would leave the process with injected registers.
  */
 public final class SignalCapture {
     public static final int NSIG = 64;
@@ -24,11 +26,12 @@ public final class SignalCapture {
     private SignalCapture() {
     }
 
-    public static List<SignalAction> capture(RemoteSyscalls remote, RemoteScratch scratch) {
+    /** @param nonDefault bit (sig - 1) set for each signal that is caught or ignored (SigCgt | SigIgn) */
+    public static List<SignalAction> capture(RemoteSyscalls remote, RemoteScratch scratch, long nonDefault) {
         List<SignalAction> out = new ArrayList<>();
         long a = scratch.address();
         for (int sig = 1; sig <= NSIG; sig++) {
-            if (sig == SIGKILL || sig == SIGSTOP) {
+            if (sig == SIGKILL || sig == SIGSTOP || (nonDefault & (1L << (sig - 1))) == 0) {
                 continue;
             }
             remote.call("rt_sigaction(" + sig + ")", SyscallNumbers.RT_SIGACTION, sig, 0, a, 8);
