@@ -25,6 +25,7 @@ public final class MemoryCapture {
     private static final int PAGE = Pagemap.PAGE;
     /** Longest run read in one piece: bounds a buffer to one slab. */
     private static final int MAX_RUN_PAGES = PageBuffers.SLAB / PAGE;
+    private static final int READ_PIECE = 4 << 20;
 
     /** What was read: the areas, the page contents in dataOffset order, and the vDSO's fingerprint. */
     public record Result(List<MemoryArea> areas, List<ByteBuffer> data, long bytes, String vdsoSha256) {
@@ -38,6 +39,7 @@ public final class MemoryCapture {
         List<ByteBuffer> data = new ArrayList<>();
         long offset = 0;
         String vdsoSha = null;
+        List<Read> reads = new ArrayList<>();
         try (Pagemap pagemap = new Pagemap(pid)) {
             for (MapsEntry e : maps) {
                 Kind kind = classify(pid, e);
@@ -62,13 +64,10 @@ public final class MemoryCapture {
                         int len = (j - i) * PAGE;
                         ByteBuffer buf = buffers.take(len);
                         long at = e.start() + (long) i * PAGE;
-                        if (e.perms().charAt(0) == 'r') {
-                            ProcessVm.read(pid, at, buf);
+                        boolean readable = e.perms().charAt(0) == 'r';
+                        for (int off = 0; off < len; off += READ_PIECE) {
+                            reads.add(new Read(at + off, buf.slice(off, Math.min(READ_PIECE, len - off)), readable));
                         }
-                        if (buf.hasRemaining()) { // unreadable pages: /proc/PID/mem reaches them
-                            mem.read(at + buf.position(), buf);
-                        }
-                        buf.flip();
                         data.add(buf);
                         runs.add(new PageRun(i, j - i, offset));
                         offset += len;
@@ -80,7 +79,21 @@ public final class MemoryCapture {
                 areas.add(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, runs));
             }
         }
+        // Copying is the bulk of the freeze: spread it over every core.
+        reads.parallelStream().forEach(r -> r.run(pid, mem));
         return new Result(areas, data, offset, vdsoSha);
+    }
+
+    /** One piece of a run to copy: pieces are small enough to keep every core busy. */
+    private record Read(long address, ByteBuffer into, boolean readable) {
+        void run(int pid, ProcessMemory mem) {
+            if (readable) {
+                ProcessVm.read(pid, address, into);
+            }
+            if (into.hasRemaining()) { // unreadable pages: /proc/PID/mem reaches them
+                mem.read(address + into.position(), into);
+            }
+        }
     }
 
     static boolean keep(Kind kind, long entry) {
