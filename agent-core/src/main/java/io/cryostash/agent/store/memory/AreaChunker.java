@@ -160,6 +160,72 @@ public final class AreaChunker {
         return new AreaChunks(start, length, pageSize, chunkPages, out);
     }
 
+    /**
+     * Incremental capture of an area the parent image also had at the same place: a chunk whose
+     * pages were not written since the parent ({@code dirty} false for all of them) and whose
+     * present pages are the same as the parent's reuses the parent's chunk without reading
+     * memory; every other chunk is read and stored as in {@link #capture}. Comparing presence
+     * catches pages dropped without a write (MADV_DONTNEED), which write tracking misses. When
+     * the area's geometry differs from the parent's, this is a full capture.
+     *
+     * @param dirty pages written since the parent snapshot (from userfaultfd/PAGEMAP_SCAN or soft-dirty)
+     */
+    public AreaChunks captureIncremental(AreaChunks parent, long start, long length, PagePresence presence,
+                                         PagePresence dirty, MemoryReader reader, ChunkPut put) throws IOException {
+        if (parent == null || parent.start() != start || parent.length() != length || parent.pageSize() != pageSize
+                || parent.chunkPages() != chunkPages) {
+            return capture(start, length, presence, reader, put);
+        }
+        Map<Long, AreaChunk> old = new HashMap<>();
+        for (AreaChunk c : parent.chunks()) {
+            old.put(c.firstPage(), c);
+        }
+        long pages = length / pageSize;
+        List<AreaChunk> out = new ArrayList<>();
+        // runs of chunks that must be read are captured as sub-areas, so reads stay batched
+        long runFirst = -1;
+        long chunkCount = (pages + chunkPages - 1) / chunkPages;
+        for (long ci = 0; ci <= chunkCount; ci++) { // one step past the end flushes the last run
+            long first = ci * chunkPages;
+            boolean reuse = false;
+            AreaChunk prev = null;
+            if (first < pages) {
+                int count = (int) Math.min(chunkPages, pages - first);
+                long bits = 0;
+                boolean anyDirty = false;
+                for (int i = 0; i < count; i++) {
+                    if (presence.isPresent(first + i)) {
+                        bits |= 1L << i;
+                    }
+                    anyDirty |= dirty.isPresent(first + i);
+                }
+                prev = old.get(first);
+                long prevBits = prev == null ? 0 : prev.presence();
+                reuse = !anyDirty && bits == prevBits;
+            }
+            if (first < pages && !reuse) {
+                if (runFirst < 0) {
+                    runFirst = first;
+                }
+                continue;
+            }
+            if (runFirst >= 0) {
+                long runStart = start + runFirst * pageSize;
+                long runPages = Math.min(first, pages) - runFirst;
+                long offset = runFirst;
+                AreaChunks part = capture(runStart, runPages * pageSize, p -> presence.isPresent(offset + p), reader, put);
+                for (AreaChunk c : part.chunks()) {
+                    out.add(new AreaChunk(c.firstPage() + offset, c.pageCount(), c.presence(), c.key()));
+                }
+                runFirst = -1;
+            }
+            if (prev != null && reuse) {
+                out.add(prev);
+            }
+        }
+        return new AreaChunks(start, length, pageSize, chunkPages, out);
+    }
+
     private void readRun(MemoryReader reader, long areaStart, long firstPage, ByteBuffer batch, int fromPos)
             throws IOException {
         ByteBuffer dst = batch.duplicate().position(fromPos).limit(batch.position()).slice();

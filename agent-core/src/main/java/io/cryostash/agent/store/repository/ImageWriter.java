@@ -70,6 +70,20 @@ public final class ImageWriter implements AutoCloseable {
         return chunker.capture(start, length, presence, reader, this::putAll);
     }
 
+    /**
+     * Incremental version of {@link #putArea}: chunks of {@code parent} (the same area in the
+     * parent image) whose pages were not written are reused without reading memory.
+     */
+    public AreaChunks putAreaIncremental(AreaChunker chunker, AreaChunks parent, long start, long length,
+                                         AreaChunker.PagePresence presence, AreaChunker.PagePresence dirty,
+                                         AreaChunker.MemoryReader reader) throws IOException {
+        AreaChunks a = chunker.captureIncremental(parent, start, length, presence, dirty, reader, this::putAll);
+        List<ChunkKey> ks = new java.util.ArrayList<>(a.chunks().size());
+        a.chunks().forEach(c -> ks.add(c.key()));
+        reuse(ks);
+        return a;
+    }
+
     /** Stores a whole file (executable, library) by content; shared with every image that has it. */
     public FileRef putFile(Path file) throws IOException {
         checkOpen();

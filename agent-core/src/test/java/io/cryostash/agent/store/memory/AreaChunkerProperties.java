@@ -143,6 +143,59 @@ class AreaChunkerProperties {
         assertThat(differing).isEqualTo(1);
     }
 
+    @Property(tries = 100)
+    void incrementalCaptureEqualsAFullCaptureAndReadsOnlyDirtyChunks(
+            @ForAll @IntRange(min = 1, max = 400) int pages, @ForAll @IntRange(min = 1, max = 64) int chunkPages,
+            @ForAll @IntRange(min = 0, max = 20) int writes, @ForAll @IntRange(min = 0, max = 5) int drops,
+            @ForAll long seed) throws Exception {
+        byte[] mem = memory(pages, seed);
+        BitSet present = presence(pages, seed, 80);
+        AreaChunker chunker = new AreaChunker(PAGE, chunkPages);
+        AreaChunker.ChunkPut put = bufs -> bufs.stream().map(Hashing::key).toList();
+        java.util.Set<Long> readPages = new java.util.HashSet<>();
+        AreaChunker.MemoryReader reader = (addr, dst) -> {
+            for (int i = 0; i < dst.remaining() / PAGE; i++) {
+                readPages.add((addr - BASE) / PAGE + i);
+            }
+            dst.put(mem, (int) (addr - BASE), dst.remaining());
+        };
+        long len = (long) pages * PAGE;
+        AreaChunks parent = chunker.capture(BASE, len, AreaChunker.PagePresence.of(present), reader, put);
+
+        Random r = new Random(seed);
+        BitSet dirty = new BitSet();
+        for (int i = 0; i < writes; i++) {
+            int p = r.nextInt(pages);
+            mem[p * PAGE + r.nextInt(PAGE)] ^= (byte) (1 + r.nextInt(255));
+            present.set(p);
+            dirty.set(p);
+        }
+        for (int i = 0; i < drops; i++) { // MADV_DONTNEED: gone without a write
+            int p = r.nextInt(pages);
+            present.clear(p);
+            dirty.clear(p);
+            java.util.Arrays.fill(mem, p * PAGE, (p + 1) * PAGE, (byte) 0);
+        }
+        readPages.clear();
+        AreaChunks inc = chunker.captureIncremental(parent, BASE, len, AreaChunker.PagePresence.of(present),
+                AreaChunker.PagePresence.of(dirty), reader, put);
+        java.util.Set<Long> incReads = new java.util.HashSet<>(readPages);
+        AreaChunks full = chunker.capture(BASE, len, AreaChunker.PagePresence.of(present), reader, put);
+        assertThat(inc).isEqualTo(full);
+        for (long p : incReads) {
+            long c = p / chunkPages;
+            boolean chunkChanged = false;
+            for (long q = c * chunkPages; q < Math.min(pages, (c + 1) * chunkPages); q++) {
+                chunkChanged |= dirty.get((int) q);
+            }
+            AreaChunk before = parent.chunks().stream().filter(x -> x.firstPage() == c * chunkPages).findFirst().orElse(null);
+            AreaChunk after = full.chunks().stream().filter(x -> x.firstPage() == c * chunkPages).findFirst().orElse(null);
+            long pb = before == null ? 0 : before.presence();
+            long pa = after == null ? 0 : after.presence();
+            assertThat(chunkChanged || pb != pa).as("page %d read although its chunk did not change", p).isTrue();
+        }
+    }
+
     @Example
     void bitmapPresenceMatchesPagemapLayout() {
         AreaChunker.PagePresence p = AreaChunker.PagePresence.bitmap(new long[] {0b101L, 1L << 63});
