@@ -56,10 +56,19 @@ static void fx_report(const char *name, const char *fmt, ...) {
     fx_write_file(name, text);
 }
 
-/* Takes the directory from argv[1] and catches SIGUSR1 (without SA_RESTART). */
+/*
+ * Takes the directory from argv[1] and catches SIGUSR1 (without SA_RESTART). Starts from a
+ * clean signal state: a JVM's threads block SIGQUIT and a shell without job control starts
+ * background jobs with SIGINT and SIGQUIT ignored; both would leak into the fixture.
+ */
 static void fx_init(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s <dir> [args]\n", argv[0]); exit(2); }
     fx_dir = argv[1];
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = fx_on_usr1;
