@@ -71,6 +71,23 @@ public final class Repository implements AutoCloseable {
         return new Repository(ChunkStore.open(backend, options), hostKeys, trusted, hostName, cacheDir);
     }
 
+    /**
+     * Opens the store {@code settings} describe: the back end (with retries), this host's key
+     * pair (created on first use) and the trusted keys.
+     */
+    public static Repository open(StoreSettings settings) throws IOException {
+        HostKeys keys = HostKeys.loadOrCreate(settings.keyDir());
+        TrustedKeys trusted = TrustedKeys.load(keys, settings.trustedKeysDir());
+        Backend backend = io.cryostash.agent.store.backend.Backends.open(settings.store(), settings.s3(), settings.env(),
+                settings.configFile());
+        try {
+            return open(backend, keys, trusted, settings.hostName(), settings.cacheDir(), settings.options());
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
     /** A summary of an image for listings. */
     public record ImageInfo(String id, Instant created, String host, int chunkCount, long manifestSize,
                             String signerKeyId, boolean trusted) {
