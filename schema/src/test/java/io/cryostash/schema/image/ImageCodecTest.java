@@ -1,0 +1,93 @@
+package io.cryostash.schema.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class ImageCodecTest {
+    private final ImageCodec codec = new ImageCodec();
+
+    static ProcessImage sample(List<MemoryArea> areas, String version, String cwd) {
+        CpuRegisters regs = CpuRegisters.fromArray(new long[CpuRegisters.COUNT]);
+        return new ProcessImage(version, "20261128-000000-abcdef01", Instant.parse("2026-11-28T00:00:00Z"),
+                new HostInfo("h", "6.18", "amd64", "00", 2432),
+                new ProcessInfo(10, 1, 10, 10, "prog", List.of("prog", "-x"), "/usr/bin/prog", 0),
+                new Credentials(1000, 1000, 1000, 1000, 100, 100, 100, 100, List.of(4)),
+                new MmLayout(0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000, 0x9000, 0xa000, 0xb000,
+                        new byte[] {1, 2, 3}, "/usr/bin/prog"),
+                areas, List.of(new ThreadState(10, regs, new byte[] {9, 9}, 0, null, null, 0, 0, 0)),
+                List.of(new SignalAction(2, 0x401000, 0x04000000, 0x402000, 0)), new FsState(cwd, "/", 022),
+                List.of(new FdEntry(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
+                List.of(new Rlimit(7, "Max open files", 1024, 4096)),
+                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30)));
+    }
+
+    static MemoryArea anon(long start, long end) {
+        return new MemoryArea(start, end, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
+                List.of(new PageRun(0, 1, 0)));
+    }
+
+    @Test
+    void roundTripKeepsEveryField() {
+        ProcessImage im = sample(List.of(anon(0x10000, 0x20000)), ProcessImage.FORMAT_VERSION, "/tmp");
+        ProcessImage back = codec.decode(codec.encode(im));
+        assertThat(back.mm().auxv()).containsExactly(1, 2, 3);
+        assertThat(back.threads().get(0).xstate()).containsExactly(9, 9);
+        assertThat(back).usingRecursiveComparison().ignoringFieldsOfTypes(byte[].class).isEqualTo(im);
+    }
+
+    @Test
+    void unknownMajorVersionIsRefused() {
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "2.0", "/tmp"));
+        assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("version 2.0");
+    }
+
+    @Test
+    void overlappingAreasAreRefused() {
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x30000), anon(0x20000, 0x40000)),
+                ProcessImage.FORMAT_VERSION, "/tmp"));
+        assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("overlap");
+    }
+
+    @Test
+    void pageRunOutsideItsAreaIsRefused() {
+        MemoryArea bad = new MemoryArea(0x10000, 0x11000, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
+                List.of(new PageRun(0, 2, 0)));
+        byte[] json = codec.encode(sample(List.of(bad), ProcessImage.FORMAT_VERSION, "/tmp"));
+        assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("outside its area");
+    }
+
+    @Test
+    void pathsWithDotDotOrRelativeAreRefused() {
+        for (String cwd : List.of("../etc", "/tmp/../etc", "tmp", "/a/./b")) {
+            byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), ProcessImage.FORMAT_VERSION, cwd));
+            assertThatThrownBy(() -> codec.decode(json)).as(cwd).hasMessageContaining("path");
+        }
+    }
+
+    @Test
+    void garbageAndOversizedInputAreRefusedWithAMessage() {
+        assertThatThrownBy(() -> codec.decode("{not json".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> codec.decode(new byte[ImageCodec.MAX_MANIFEST_BYTES + 1]))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("limit");
+        assertThatThrownBy(() -> codec.decode("null".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidImageException.class);
+    }
+
+    @Test
+    void areaBeyondUserSpaceIsRefused() {
+        List<MemoryArea> areas = new ArrayList<>();
+        areas.add(new MemoryArea(0xffffffffff600000L, 0xffffffffff601000L, "r-xp", 0, null,
+                MemoryArea.Kind.ANONYMOUS, List.of()));
+        byte[] json = codec.encode(sample(areas, ProcessImage.FORMAT_VERSION, "/tmp"));
+        assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("impossible area");
+    }
+}
