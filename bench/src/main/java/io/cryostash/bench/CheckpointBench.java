@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.ImageStore;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
@@ -37,10 +37,11 @@ public final class CheckpointBench {
         Path hog = work.resolve("memhog");
         exec("gcc", "-O2", "-o", hog.toString(), cdir.resolve("memhog.c").toString());
         warmUpMemory(work);
-        System.out.println("| touched memory | freeze (median) | checkpoint wall | image bytes | restore wall |");
+        System.out.println("| touched memory | freeze (median) | checkpoint wall | store bytes after all runs | restore wall |");
         System.out.println("| --- | --- | --- | --- | --- |");
         for (int mib : sizes) {
-            ImageDirectory store = new ImageDirectory(work.resolve("store-" + mib));
+            Path storeDir = work.resolve("store-" + mib);
+            ImageStore store = ImageStore.local(storeDir);
             Path out = work.resolve("hog-" + mib + ".out");
             int pid = startDetached(hog + " " + mib + " > " + out);
             awaitReady(out);
@@ -55,7 +56,7 @@ public final class CheckpointBench {
                 CaptureResult c = capturer.capture(pid, CaptureOptions.leaveRunning());
                 freeze[r] = c.freezeNanos() / 1e6;
                 wall[r] = c.totalNanos() / 1e6;
-                bytes = store.sizeOnDisk(c.image().id());
+                bytes = sizeOnDisk(storeDir);
                 RestoreResult rr = restorer.restore(c.image().id(), RestoreOptions.defaults());
                 restore[r] = rr.nanos() / 1e6;
                 exec("kill", "-9", Integer.toString(rr.pid()));
@@ -64,7 +65,8 @@ public final class CheckpointBench {
             System.out.printf("| %d MiB | %.1f ms | %.1f ms | %d | %.1f ms |%n", mib, median(freeze), median(wall),
                     bytes, median(restore));
             System.out.flush();
-            deleteTree(store.root());
+            store.close();
+            deleteTree(storeDir);
         }
         deleteTree(work);
     }
@@ -75,6 +77,13 @@ public final class CheckpointBench {
         for (int i = 0; i < hold.length; i++) {
             hold[i] = new byte[128 << 20];
             Arrays.fill(hold[i], (byte) i);
+        }
+    }
+
+    /** The whole store: later runs dedup against earlier ones, so this is what all runs cost together. */
+    private static long sizeOnDisk(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
     }
 

@@ -3,7 +3,9 @@ package io.cryostash.capture;
 import java.time.Instant;
 import java.util.List;
 
-import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.agent.store.repository.ImageWriter;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
@@ -43,25 +45,32 @@ public final class Capturer {
     private static final long STOP_TIMEOUT_MS = 5_000;
     private static final int SIGKILL = 9;
 
-    private final ImageDirectory store;
+    private final ImageStore store;
+    private final AreaChunker chunker;
 
-    public Capturer(ImageDirectory store) {
+    public Capturer(ImageStore store) {
+        this(store, new AreaChunker());
+    }
+
+    public Capturer(ImageStore store, AreaChunker chunker) {
         this.store = store;
+        this.chunker = chunker;
     }
 
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
+        ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         PageBuffers buffers = new PageBuffers(SmapsRollup.read(pid).privateBytes());
-        String id = store.newImageId();
         try (Tracer tracer = new Tracer("capture-" + pid)) {
-            Frozen frozen = tracer.call(p -> freeze(p, pid, id, buffers));
+            Frozen frozen = tracer.call(p -> freeze(p, pid, buffers));
             long released = 0;
+            ProcessImage written;
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));
                 }
-                store.write(frozen.image(), frozen.memory().data());
+                written = ImageArchive.write(store, chunker, frozen.image(), frozen.memory(), parent);
             } catch (RuntimeException e) {
                 if (options.kill()) {
                     tracer.call(p -> resume(p, pid)); // no image, so the process must live on
@@ -75,7 +84,7 @@ public final class Capturer {
                 });
             }
             long freeze = released - frozen.frozenAt();
-            return new CaptureResult(frozen.image(), freeze, System.nanoTime() - t0, frozen.memory().bytes());
+            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes());
         }
     }
 
@@ -114,7 +123,7 @@ public final class Capturer {
         }
     }
 
-    private Frozen freeze(Ptrace ptrace, int pid, String id, PageBuffers buffers) {
+    private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -146,10 +155,11 @@ public final class Capturer {
                 memory = MemoryCapture.capture(pid, maps, mem, buffers);
             }
             String exe = ProcFiles.link(pid, "exe");
-            ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, id, Instant.now(),
+            // areas and file contents are filled in by ImageArchive once the process runs again
+            ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), thread.xstate().length),
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
-                    ProcessCapture.mm(pid, stat, brk, exe), memory.areas(), List.of(thread), signals,
+                    ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
                     FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), Limits.read(pid),
                     ProcessCapture.fingerprints(exe, maps));
             return new Frozen(image, memory, frozenAt);

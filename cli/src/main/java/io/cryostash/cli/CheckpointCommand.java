@@ -2,6 +2,7 @@ package io.cryostash.cli;
 
 import java.util.concurrent.Callable;
 
+import io.cryostash.agent.image.ImageStore;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
@@ -18,12 +19,19 @@ final class CheckpointCommand implements Callable<Integer> {
     @Option(names = "--kill", description = "kill the process once the image is complete and on disk")
     boolean kill;
 
+    @Option(names = "--parent", paramLabel = "<image-id>",
+            description = "an earlier image of this process: unchanged memory reuses its stored chunks")
+    String parent;
+
     @Mixin
     StoreOption store;
 
     @Override
     public Integer call() {
-        CaptureResult r = new Capturer(store.open()).capture(pid, new CaptureOptions(kill));
+        CaptureResult r;
+        try (ImageStore images = store.open()) {
+            r = new Capturer(images).capture(pid, new CaptureOptions(kill, parent));
+        }
         System.err.printf("checkpointed pid %d (%s): %s of memory, frozen %.1f ms, total %.1f ms%s%n", pid,
                 r.image().process().comm(), Sizes.human(r.memoryBytes()), r.freezeNanos() / 1e6, r.totalNanos() / 1e6,
                 kill ? ", process killed" : "");

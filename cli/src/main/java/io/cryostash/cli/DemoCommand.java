@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.ImageStore;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
@@ -33,7 +33,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ImageDirectory images = store.open();
+        try (ImageStore images = store.open()) {
+            return run(images);
+        }
+    }
+
+    private int run(ImageStore images) throws Exception {
         Path work = Files.createTempDirectory("cryostash-demo-");
         Path out = work.resolve("counter.log");
         Path script = work.resolve("job.py");
@@ -46,17 +51,17 @@ final class DemoCommand implements Callable<Integer> {
         CaptureResult cap = new Capturer(images).capture(pid, new CaptureOptions(true));
         String atCheckpoint = lastCount(out);
         System.out.printf("2. checkpointed it into image %s (%s of memory, frozen %.1f ms) and killed it at %s%n",
-                cap.image().id(), Sizes.human(cap.memoryBytes()), cap.freezeNanos() / 1e6, atCheckpoint);
+                cap.image().id().substring(0, 12), Sizes.human(cap.memoryBytes()), cap.freezeNanos() / 1e6, atCheckpoint);
         Thread.sleep(1000);
-        System.out.println("3. the job is gone (pid " + pid + " alive: " + ProcessHandle.of(pid).isPresent()
-                + "); its counter stays at " + lastCount(out));
+        System.out.println("3. the job is gone (pid " + pid + " running: " + running(pid) + "); its counter stays at "
+                + lastCount(out));
         RestoreResult r = new Restorer(images).restore(cap.image().id(), RestoreOptions.defaults());
         System.out.printf("4. restored it as pid %d in %.1f ms%n", r.pid(), r.nanos() / 1e6);
         Thread.sleep(1500);
         String after = lastCount(out);
         System.out.println("5. it carries on: counter " + atCheckpoint + " -> " + after);
         new ProcessBuilder("kill", Integer.toString(r.pid())).start().waitFor();
-        System.out.println("   (stopped the restored job; its image stays in " + images.root() + ")");
+        System.out.println("   (stopped the restored job; its image stays in " + images.location() + ")");
         boolean carriedOn = Integer.parseInt(after) > Integer.parseInt(atCheckpoint);
         return carriedOn ? 0 : 1;
     }
@@ -66,6 +71,17 @@ final class DemoCommand implements Callable<Integer> {
         String pid = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         sh.waitFor();
         return Integer.parseInt(pid);
+    }
+
+    /** Killed processes may linger as zombies until reaped; they do not run. */
+    private static boolean running(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException gone) {
+            return false;
+        }
     }
 
     private static String lastCount(Path out) throws IOException {

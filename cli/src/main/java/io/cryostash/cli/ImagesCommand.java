@@ -2,7 +2,8 @@ package io.cryostash.cli;
 
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.repository.Repository;
 import io.cryostash.schema.image.ProcessImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,15 +15,24 @@ final class ImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ImageDirectory dir = store.open();
-        System.out.printf("%-26s %-20s %7s %-16s %10s%n", "IMAGE", "CREATED", "PID", "COMMAND", "SIZE");
-        for (String id : dir.list()) {
-            try {
-                ProcessImage im = dir.readManifest(id);
-                System.out.printf("%-26s %-20s %7d %-16s %10s%n", id, im.createdAt().toString().substring(0, 19),
-                        im.process().pid(), im.process().comm(), Sizes.human(dir.sizeOnDisk(id)));
-            } catch (RuntimeException e) {
-                System.out.printf("%-26s unreadable: %s%n", id, e.getMessage());
+        try (ImageStore images = store.open()) {
+            System.out.printf("%-64s  %-19s  %-12s %7s %-16s %9s %s%n", "IMAGE", "CREATED", "HOST", "PID", "COMMAND",
+                    "MEMORY", "PAGES");
+            for (Repository.ImageInfo info : images.list()) {
+                if (!info.trusted()) {
+                    System.out.printf("%-64s  %-19s  %-12s  (signed by untrusted key %s)%n", info.id(),
+                            info.created().toString().substring(0, 19), info.host(), info.signerKeyId());
+                    continue;
+                }
+                try {
+                    ProcessImage im = images.read(info.id());
+                    long mem = im.areas().stream().mapToLong(a -> a.storedPages() * 4096).sum();
+                    System.out.printf("%-64s  %-19s  %-12s %7d %-16s %9s %s%n", info.id(),
+                            info.created().toString().substring(0, 19), info.host(), im.process().pid(),
+                            im.process().comm(), Sizes.human(mem), im.tracking());
+                } catch (RuntimeException e) {
+                    System.out.printf("%-64s  unreadable: %s%n", info.id(), e.getMessage());
+                }
             }
         }
         return 0;

@@ -3,7 +3,9 @@ package io.cryostash.cli;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
+import io.cryostash.agent.image.ImageStore;
 import io.cryostash.schema.image.CpuRegisters;
+import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.ImageCodec;
 import io.cryostash.schema.image.MemoryArea;
@@ -28,13 +30,17 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ProcessImage im = store.open().readManifest(imageId);
+        ProcessImage im;
+        try (ImageStore images = store.open()) {
+            im = images.read(imageId);
+        }
         PrintStream o = System.out;
         if (json) {
             o.println(new String(new ImageCodec().encode(im), java.nio.charset.StandardCharsets.UTF_8));
             return 0;
         }
         o.printf("image     %s (format %s)%n", im.id(), im.formatVersion());
+        o.printf("pages     %s%s%n", im.tracking(), im.parent() == null ? "" : " from parent " + im.parent());
         o.printf("taken     %s on %s (kernel %s, %s)%n", im.createdAt(), im.host().hostname(), im.host().kernel(),
                 im.host().arch());
         o.printf("process   pid %d  %s  %s%n", im.process().pid(), im.process().comm(),
@@ -54,13 +60,19 @@ final class InspectCommand implements Callable<Integer> {
         for (MemoryArea a : im.areas()) {
             long stored = a.storedPages() * 4096;
             total += stored;
-            o.printf("  %012x-%012x %s %9s %-17s stored %9s  %s%n", a.start(), a.end(), a.perms(),
-                    Sizes.human(a.length()), a.kind(), Sizes.human(stored), a.path() == null ? "" : a.path());
+            o.printf("  %012x-%012x %s %9s %-17s stored %9s in %4d chunks  %s%n", a.start(), a.end(), a.perms(),
+                    Sizes.human(a.length()), a.kind(), Sizes.human(stored),
+                    a.content() == null ? 0 : a.content().chunks().size(), a.path() == null ? "" : a.path());
         }
         o.printf("  total stored %s in %d areas%n", Sizes.human(total), im.areas().size());
         o.println("files");
         for (FdEntry f : im.fds()) {
             o.printf("  %3d %-16s flags %08o pos %-10d %s%n", f.fd(), f.kind(), f.flags(), f.position(), f.target());
+        }
+        o.println("code files (stored once, by content)");
+        for (FileFingerprint f : im.files()) {
+            o.printf("  %-60s %10s  %s%n", f.path(), Sizes.human(f.size()),
+                    f.content() == null ? "fingerprint only" : "sha256 " + f.content().sha256().substring(0, 16));
         }
         o.println("signal handlers");
         for (SignalAction s : im.signalActions()) {

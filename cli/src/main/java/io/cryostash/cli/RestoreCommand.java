@@ -3,6 +3,7 @@ package io.cryostash.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import io.cryostash.agent.image.ImageStore;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
@@ -29,7 +30,10 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RestoreResult r = new Restorer(store.open()).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
+        RestoreResult r;
+        try (ImageStore images = store.open()) {
+            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
+        }
         System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);
         if (r.logFile() != null) {
             System.err.println("its terminal/pipe output now goes to " + r.logFile());

@@ -2,16 +2,41 @@ package io.cryostash.cli;
 
 import java.nio.file.Path;
 
-import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.backend.S3Config;
+import io.cryostash.agent.store.repository.ChunkStore;
 import picocli.CommandLine.Option;
 
-/** {@code --store}: where images live; $CRYOSTASH_STORE, else ~/.cryostash/store. */
+/** Where images live: a directory or {@code s3://bucket/prefix}, plus S3 settings. */
 final class StoreOption {
-    @Option(names = "--store", paramLabel = "<dir>",
-            description = "image store directory (default: $CRYOSTASH_STORE, else ~/.cryostash/store)")
-    Path store;
+    @Option(names = "--store", paramLabel = "<dir|s3://bucket/prefix>",
+            description = "image store (default: $CRYOSTASH_STORE, else ~/.cryostash/store)")
+    String store;
 
-    ImageDirectory open() {
-        return new ImageDirectory(store != null ? store : ImageDirectory.defaultRoot());
+    @Option(names = "--s3-endpoint", paramLabel = "<url>",
+            description = "S3 endpoint (else $CRYOSTASH_S3_ENDPOINT or s3.endpoint in --store-config)")
+    String s3Endpoint;
+
+    @Option(names = "--s3-region", paramLabel = "<region>", description = "S3 region (else $CRYOSTASH_S3_REGION)")
+    String s3Region;
+
+    @Option(names = "--s3-access-key", paramLabel = "<key>", description = "S3 access key (else $AWS_ACCESS_KEY_ID)")
+    String s3AccessKey;
+
+    @Option(names = "--s3-secret-key", paramLabel = "<secret>",
+            description = "S3 secret key (else $AWS_SECRET_ACCESS_KEY)")
+    String s3SecretKey;
+
+    @Option(names = "--store-config", paramLabel = "<file>", description = "properties file with s3.* settings")
+    Path configFile;
+
+    @Option(names = "--compression-level", paramLabel = "<n>", defaultValue = "1",
+            description = "zstd level for new chunks (default: ${DEFAULT-VALUE})")
+    int compressionLevel;
+
+    ImageStore open() {
+        return ImageStore.open(store != null ? store : ImageStore.defaultStore(),
+                new S3Config.Overrides(s3Endpoint, s3Region, s3AccessKey, s3SecretKey), configFile,
+                ChunkStore.Options.defaults().withCompressionLevel(compressionLevel));
     }
 }

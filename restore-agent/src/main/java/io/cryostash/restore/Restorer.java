@@ -5,9 +5,10 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Map;
 
-import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.ImageIntegrityException;
+import io.cryostash.agent.image.ImageStore;
 import io.cryostash.agent.image.PageSource;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
@@ -21,7 +22,7 @@ import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
-import io.cryostash.restore.files.FileCheck;
+import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
@@ -42,32 +43,37 @@ public final class Restorer {
     private static final long STOP_TIMEOUT_MS = 5_000;
     private static final int SIGKILL = 9;
 
-    private final ImageDirectory store;
+    private final ImageStore store;
 
-    public Restorer(ImageDirectory store) {
+    public Restorer(ImageStore store) {
         this.store = store;
     }
 
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        ProcessImage image = store.readManifest(imageId);
+        ProcessImage image = store.read(imageId);
         checkCompatible(image);
-        checkFiles(image, options);
+        Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
+                options.allowChangedFiles());
         if (image.threads().size() != 1) {
             throw new RestoreException("image " + imageId + " has " + image.threads().size()
                     + " threads: multi-threaded restore is not supported yet");
         }
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         int pid = Husk.start();
-        try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.openPages(imageId)) {
+        try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, log);
+                build(p, pid, image, pages, paths, log);
                 return null;
             });
         } catch (RuntimeException e) {
             killHusk(pid);
             if (e instanceof RestoreException re) {
                 throw re;
+            }
+            if (e instanceof ImageIntegrityException ie) {
+                throw new RestoreException("image " + image.id() + " failed verification, nothing was restored"
+                        + " (the half-built process " + pid + " was killed): " + ie.getMessage(), ie);
             }
             throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
                     + " (the half-built process " + pid + " was killed)", e);
@@ -83,19 +89,8 @@ public final class Restorer {
         }
     }
 
-    private static void checkFiles(ProcessImage image, RestoreOptions options) {
-        List<FileCheck.Difference> diffs = FileCheck.differences(image.files());
-        List<FileCheck.Difference> blocking = diffs.stream()
-                .filter(d -> d.missing() || !options.allowChangedFiles()).toList();
-        if (!blocking.isEmpty()) {
-            String list = blocking.stream().map(FileCheck.Difference::message).collect(Collectors.joining("\n  "));
-            boolean anyMissing = blocking.stream().anyMatch(FileCheck.Difference::missing);
-            throw new RestoreException("image " + image.id() + " relies on files that are not as they were:\n  "
-                    + list + (anyMissing ? "" : "\n(restore anyway with --allow-changed-files)"));
-        }
-    }
-
-    private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages, Path log) {
+    private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
+                              Map<String, String> paths, Path log) {
         ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
         ptrace.interrupt(pid);
         WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
@@ -123,14 +118,16 @@ public final class Restorer {
             ThreadRestore.dropHuskRseq(ptrace, remote, pid);
             MemoryRestore.clearHusk(remote, huskMaps, page.address(), page.address() + RestorerPage.SIZE);
             MemoryRestore.placeVdso(remote, huskMaps, image, size -> RestorerPage.findGap(used, size));
-            MmRestore.restore(remote, mem, image.mm(), page.scratch());
+            MmRestore.restore(remote, mem, image.mm(), paths.getOrDefault(image.mm().exePath(), image.mm().exePath()),
+                    page.scratch());
 
             FileRestore files = new FileRestore(remote, mem, page.scratch());
             files.closeHuskDescriptors(pid);
             files.openRedirected(image.fds(), log);
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
 
-            MemoryRestore.mapAreas(remote, mem, image, pages, path -> page.string(0, path));
+            MemoryRestore.mapAreas(remote, mem, image, pages,
+                    path -> page.string(0, paths.getOrDefault(path, path)));
             files.openFiles(image.fds());
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),

@@ -1,10 +1,8 @@
 package io.cryostash.agent.image;
 
-import java.nio.file.Path;
-
 /** No complete image with this id in the store. */
 public class ImageNotFoundException extends RuntimeException {
-    public ImageNotFoundException(String id, Path store) {
+    public ImageNotFoundException(String id, String store) {
         super("no image '" + id + "' in store " + store + " (list them with: cryostash images)");
     }
 }

@@ -11,8 +11,8 @@ import io.cryostash.schema.image.MemoryArea;
 public interface PageSource extends AutoCloseable {
 
     /**
-     * Calls {@code sink} for every stored run of {@code area}'s pages, in address order. The
-     * buffer is only valid during the call (sources reuse it).
+     * Calls {@code sink} for every stored run of {@code area}'s pages, possibly from several
+     * threads at once. The buffer is only valid during the call (sources reuse it).
      */
     void forEachRun(MemoryArea area, RunSink sink);
 

@@ -14,7 +14,6 @@ import io.cryostash.agent.proc.Pagemap;
 import io.cryostash.capture.CaptureException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
-import io.cryostash.schema.image.PageRun;
 
 /**
  * Reads a frozen process's memory areas and the pages of them that only the process has:
@@ -27,16 +26,15 @@ public final class MemoryCapture {
     private static final int MAX_RUN_PAGES = PageBuffers.SLAB / PAGE;
     private static final int READ_PIECE = 4 << 20;
 
-    /** What was read: the areas, the page contents in dataOffset order, and the vDSO's fingerprint. */
-    public record Result(List<MemoryArea> areas, List<ByteBuffer> data, long bytes, String vdsoSha256) {
+    /** What was read: every area with its saved pages, and the vDSO's fingerprint. */
+    public record Result(List<CapturedArea> areas, long bytes, String vdsoSha256) {
     }
 
     private MemoryCapture() {
     }
 
     public static Result capture(int pid, List<MapsEntry> maps, ProcessMemory mem, PageBuffers buffers) {
-        List<MemoryArea> areas = new ArrayList<>();
-        List<ByteBuffer> data = new ArrayList<>();
+        List<CapturedArea> areas = new ArrayList<>();
         long offset = 0;
         String vdsoSha = null;
         List<Read> reads = new ArrayList<>();
@@ -46,7 +44,7 @@ public final class MemoryCapture {
                 if (kind == null) {
                     continue;
                 }
-                List<PageRun> runs = new ArrayList<>();
+                List<CapturedArea.Run> runs = new ArrayList<>();
                 if (kind == Kind.VDSO) {
                     vdsoSha = sha256(mem.read(e.start(), (int) e.length()));
                 } else if (kind != Kind.VVAR && kind != Kind.FILE_SHARED) {
@@ -68,20 +66,20 @@ public final class MemoryCapture {
                         for (int off = 0; off < len; off += READ_PIECE) {
                             reads.add(new Read(at + off, buf.slice(off, Math.min(READ_PIECE, len - off)), readable));
                         }
-                        data.add(buf);
-                        runs.add(new PageRun(i, j - i, offset));
+                        runs.add(new CapturedArea.Run(i, j - i, buf));
                         offset += len;
                         i = j;
                     }
                 }
                 String path = (kind == Kind.FILE_PRIVATE || kind == Kind.FILE_SHARED || e.path() == null
                         || e.path().startsWith("[")) ? e.path() : null;
-                areas.add(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, runs));
+                areas.add(new CapturedArea(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, null),
+                        runs));
             }
         }
         // Copying is the bulk of the freeze: spread it over every core.
         reads.parallelStream().forEach(r -> r.run(pid, mem));
-        return new Result(areas, data, offset, vdsoSha);
+        return new Result(areas, offset, vdsoSha);
     }
 
     /** One piece of a run to copy: pieces are small enough to keep every core busy. */

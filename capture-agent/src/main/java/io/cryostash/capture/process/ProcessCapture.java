@@ -59,7 +59,7 @@ public final class ProcessCapture {
         try {
             Map<String, Object> a = Files.readAttributes(Path.of(path), "unix:size,lastModifiedTime,ino");
             return new FileFingerprint(path, (Long) a.get("size"),
-                    ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS), (Long) a.get("ino"));
+                    ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS), (Long) a.get("ino"), null);
         } catch (IOException e) {
             throw new CaptureException("cannot stat " + path + ", which the process maps: " + e.getMessage(), e);
         }

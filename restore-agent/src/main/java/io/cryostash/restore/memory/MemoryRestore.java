@@ -161,11 +161,12 @@ public final class MemoryRestore {
     }
 
     /**
-     * Writes an area's saved pages: process_vm_writev where the area is writable (one copy),
-     * /proc/PID/mem elsewhere (it ignores protections, at the cost of a bounce page).
+     * Writes an area's saved pages: process_vm_writev from direct buffers where the area is
+     * writable (one copy), /proc/PID/mem elsewhere (it ignores protections, at the cost of a
+     * bounce page). Sources may call this from several threads.
      */
     private static long writePages(int pid, ProcessMemory mem, MemoryArea a, PageSource pages) {
-        long[] n = {0};
+        java.util.concurrent.atomic.LongAdder n = new java.util.concurrent.atomic.LongAdder();
         boolean writable = a.writable();
         pages.forEachRun(a, (firstPage, buf) -> {
             long at = a.start() + firstPage * 4096;
@@ -173,15 +174,15 @@ public final class MemoryRestore {
             if (firstPage < 0 || at + len > a.end()) {
                 throw new RestoreException("saved pages run past the end of area " + describe(a));
             }
-            if (writable) {
+            if (writable && buf.isDirect()) {
                 ProcessVm.write(pid, at, buf);
             }
             if (buf.hasRemaining()) {
                 mem.write(at + buf.position(), buf);
             }
-            n[0] += len;
+            n.add(len);
         });
-        return n[0];
+        return n.sum();
     }
 
     static String describe(MemoryArea a) {

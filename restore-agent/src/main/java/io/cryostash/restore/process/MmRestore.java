@@ -27,15 +27,18 @@ public final class MmRestore {
     private MmRestore() {
     }
 
-    /** @param scratch tracee address of at least 1 KiB of writable scratch space */
-    public static void restore(RemoteSyscalls remote, ProcessMemory mem, MmLayout mm, long scratch) {
+    /**
+     * @param exePath the file to link as exe: the image's, or the stored copy standing in for it
+     * @param scratch tracee address of at least 3 KiB of writable scratch space
+     */
+    public static void restore(RemoteSyscalls remote, ProcessMemory mem, MmLayout mm, String exePath, long scratch) {
         byte[] auxv = mm.auxv();
         int auxvLen = Math.min(auxv.length, MAX_AUXV) & ~15;
         long auxvAt = scratch + 512;
         mem.write(auxvAt, java.util.Arrays.copyOf(auxv, auxvLen));
         long pathAt = scratch + 2048;
-        mem.writeString(pathAt, mm.exePath());
-        long exeFd = remote.call("open " + mm.exePath(), SyscallNumbers.OPEN, pathAt, O_RDONLY | O_CLOEXEC, 0);
+        mem.writeString(pathAt, exePath);
+        long exeFd = remote.call("open " + exePath, SyscallNumbers.OPEN, pathAt, O_RDONLY | O_CLOEXEC, 0);
         try {
             ByteBuffer b = ByteBuffer.allocate(MM_MAP_SIZE).order(ByteOrder.LITTLE_ENDIAN);
             b.putLong(mm.startCode()).putLong(mm.endCode()).putLong(mm.startData()).putLong(mm.endData())

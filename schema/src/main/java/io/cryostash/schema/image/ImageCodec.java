@@ -44,6 +44,8 @@ public final class ImageCodec {
             image = mapper.readValue(json, ProcessImage.class);
         } catch (IOException e) {
             throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidImageException(e.getMessage());
         }
         validate(image);
         return image;
@@ -62,8 +64,8 @@ public final class ImageCodec {
             throw new InvalidImageException("image format version " + v + " is not supported (this reader knows "
                     + ProcessImage.FORMAT_VERSION + ")");
         }
-        if (image.id() == null || !image.id().matches("[A-Za-z0-9._-]{1,128}")) {
-            throw new InvalidImageException("image id is missing or malformed: " + image.id());
+        if (image.id() != null && !image.id().matches("[A-Za-z0-9._-]{1,128}")) {
+            throw new InvalidImageException("image id is malformed: " + image.id());
         }
         require(image.process() != null, "process section missing");
         require(image.mm() != null, "mm section missing");
@@ -84,13 +86,10 @@ public final class ImageCodec {
             if (a.kind() == MemoryArea.Kind.FILE_PRIVATE || a.kind() == MemoryArea.Kind.FILE_SHARED) {
                 requirePlainPath(a.path());
             }
-            long pages = a.length() >> 12;
-            if (a.pages() != null) {
-                for (PageRun r : a.pages()) {
-                    require(r.firstPage() >= 0 && r.count() > 0 && r.firstPage() + r.count() <= pages
-                            && r.dataOffset() >= 0,
-                            "page run outside its area at " + Long.toHexString(a.start()));
-                }
+            if (a.content() != null) {
+                // AreaChunks validated its own chunks against its bounds when it was decoded
+                require(a.content().start() == a.start() && a.content().length() == a.length(),
+                        "stored pages outside their area at " + Long.toHexString(a.start()));
             }
         }
         if (image.fds() != null) {

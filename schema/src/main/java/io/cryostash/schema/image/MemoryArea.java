@@ -1,14 +1,15 @@
 package io.cryostash.schema.image;
 
-import java.util.List;
+import io.cryostash.schema.store.AreaChunks;
 
 /**
- * One line of /proc/PID/maps and the pages of it the image keeps. Pages not listed are either
- * not present (never touched: restore leaves them untouched too) or clean file pages that
- * come from {@link #path()}.
+ * One line of /proc/PID/maps and the pages of it the image keeps, as chunks in the store
+ * ({@code content}, null when the area keeps no page). Pages not stored are either not present
+ * (never touched: restore leaves them untouched too) or clean file pages that come from
+ * {@link #path()}.
  */
 public record MemoryArea(long start, long end, String perms, long fileOffset, String path, Kind kind,
-                         List<PageRun> pages) {
+                         AreaChunks content) {
 
     public enum Kind {
         /** Private anonymous memory, heap and stack included. */
@@ -44,6 +45,6 @@ public record MemoryArea(long start, long end, String perms, long fileOffset, St
     }
 
     public long storedPages() {
-        return pages == null ? 0 : pages.stream().mapToLong(PageRun::count).sum();
+        return content == null ? 0 : content.presentPages();
     }
 }

@@ -5,11 +5,18 @@ import java.util.List;
 
 /**
  * Everything Cryostash knows about one frozen process: the image manifest. Memory contents are
- * not in here; each {@link MemoryArea} names where its pages are kept.
+ * not in here; each {@link MemoryArea} names the chunks its pages are kept in.
+ *
+ * <p>{@code id} is the store's name for the image, derived from the signed envelope around this
+ * manifest; it is null inside the stored payload and filled in when the image is read.
+ * {@code parent} is the image an incremental capture started from (null for a full one) and
+ * {@code tracking} how it learned which pages changed.
  */
 public record ProcessImage(
         String formatVersion,
         String id,
+        String parent,
+        String tracking,
         Instant createdAt,
         HostInfo host,
         ProcessInfo process,
@@ -24,5 +31,11 @@ public record ProcessImage(
         List<FileFingerprint> files) {
 
     /** major.minor: readers refuse another major version. */
-    public static final String FORMAT_VERSION = "1.0";
+    public static final String FORMAT_VERSION = "2.0";
+
+    public ProcessImage withId(String newId) {
+        return new ProcessImage(formatVersion, newId, parent, tracking, createdAt, host, process, credentials, mm, areas,
+                threads, signalActions, fs, fds, rlimits, files);
+    }
 }
+

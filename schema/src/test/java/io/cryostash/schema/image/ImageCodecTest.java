@@ -10,12 +10,16 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.cryostash.schema.store.AreaChunk;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.ChunkKey;
+
 class ImageCodecTest {
     private final ImageCodec codec = new ImageCodec();
 
     static ProcessImage sample(List<MemoryArea> areas, String version, String cwd) {
         CpuRegisters regs = CpuRegisters.fromArray(new long[CpuRegisters.COUNT]);
-        return new ProcessImage(version, "20261128-000000-abcdef01", Instant.parse("2026-11-28T00:00:00Z"),
+        return new ProcessImage(version, null, null, "full", Instant.parse("2026-11-28T00:00:00Z"),
                 new HostInfo("h", "6.18", "amd64", "00", 2432),
                 new ProcessInfo(10, 1, 10, 10, "prog", List.of("prog", "-x"), "/usr/bin/prog", 0),
                 new Credentials(1000, 1000, 1000, 1000, 100, 100, 100, 100, List.of(4)),
@@ -25,12 +29,13 @@ class ImageCodecTest {
                 List.of(new SignalAction(2, 0x401000, 0x04000000, 0x402000, 0)), new FsState(cwd, "/", 022),
                 List.of(new FdEntry(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
                 List.of(new Rlimit(7, "Max open files", 1024, 4096)),
-                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30)));
+                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)));
     }
 
     static MemoryArea anon(long start, long end) {
+        ChunkKey key = ChunkKey.of(new byte[32]);
         return new MemoryArea(start, end, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
-                List.of(new PageRun(0, 1, 0)));
+                new AreaChunks(start, end - start, 4096, 16, List.of(new AreaChunk(0, 1, 1, key))));
     }
 
     @Test
@@ -44,9 +49,9 @@ class ImageCodecTest {
 
     @Test
     void unknownMajorVersionIsRefused() {
-        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "2.0", "/tmp"));
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "3.1", "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("version 2.0");
+                .hasMessageContaining("version 3.1");
     }
 
     @Test
@@ -57,11 +62,23 @@ class ImageCodecTest {
     }
 
     @Test
-    void pageRunOutsideItsAreaIsRefused() {
+    void storedPagesOutsideTheirAreaAreRefused() {
+        ChunkKey key = ChunkKey.of(new byte[32]);
         MemoryArea bad = new MemoryArea(0x10000, 0x11000, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
-                List.of(new PageRun(0, 2, 0)));
+                new AreaChunks(0x10000, 0x2000, 4096, 16, List.of(new AreaChunk(1, 1, 1, key))));
         byte[] json = codec.encode(sample(List.of(bad), ProcessImage.FORMAT_VERSION, "/tmp"));
-        assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("outside its area");
+        assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("outside their area");
+    }
+
+    @Test
+    void chunkRunningPastItsAreaIsRefusedOnDecode() {
+        ChunkKey key = ChunkKey.of(new byte[32]);
+        MemoryArea ok = new MemoryArea(0x10000, 0x12000, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
+                new AreaChunks(0x10000, 0x2000, 4096, 16, List.of(new AreaChunk(1, 1, 1, key))));
+        String json = new String(codec.encode(sample(List.of(ok), ProcessImage.FORMAT_VERSION, "/tmp")),
+                StandardCharsets.UTF_8).replace("\"firstPage\" : 1", "\"firstPage\" : 5");
+        assertThatThrownBy(() -> codec.decode(json.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("past the end");
     }
 
     @Test
@@ -86,7 +103,7 @@ class ImageCodecTest {
     void areaBeyondUserSpaceIsRefused() {
         List<MemoryArea> areas = new ArrayList<>();
         areas.add(new MemoryArea(0xffffffffff600000L, 0xffffffffff601000L, "r-xp", 0, null,
-                MemoryArea.Kind.ANONYMOUS, List.of()));
+                MemoryArea.Kind.ANONYMOUS, null));
         byte[] json = codec.encode(sample(areas, ProcessImage.FORMAT_VERSION, "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("impossible area");
     }

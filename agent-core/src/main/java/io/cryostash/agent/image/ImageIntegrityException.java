@@ -1,0 +1,13 @@
+package io.cryostash.agent.image;
+
+import io.cryostash.agent.store.IntegrityException;
+
+/**
+ * An image that failed verification: bad or untrusted signature, a missing or corrupt chunk, a
+ * tampered manifest. Nothing was restored from it; the message names what is wrong.
+ */
+public class ImageIntegrityException extends RuntimeException {
+    public ImageIntegrityException(IntegrityException cause) {
+        super(cause.getMessage(), cause);
+    }
+}

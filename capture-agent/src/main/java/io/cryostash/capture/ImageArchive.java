@@ -1,0 +1,84 @@
+package io.cryostash.capture;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.agent.store.repository.ImageWriter;
+import io.cryostash.capture.memory.CapturedArea;
+import io.cryostash.capture.memory.MemoryCapture;
+import io.cryostash.schema.image.FileFingerprint;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.store.AreaChunks;
+
+/**
+ * The part of a capture that runs after the process is released: cut the copied pages into
+ * chunks, store executables and libraries by content, and commit the signed manifest last.
+ */
+final class ImageArchive {
+    /** How the pages an incremental image stores were chosen: hashing every page found them. */
+    static final String TRACKING_CONTENT_HASH = "content-hash";
+    static final String TRACKING_FULL = "full";
+
+    private ImageArchive() {
+    }
+
+    static ProcessImage write(ImageStore store, AreaChunker chunker, ProcessImage draft, MemoryCapture.Result memory,
+                              ProcessImage parent) {
+        try (ImageWriter w = store.newImage()) {
+            List<MemoryArea> areas = new ArrayList<>();
+            for (CapturedArea c : memory.areas()) {
+                MemoryArea a = c.area();
+                AreaChunks content = null;
+                if (!c.runs().isEmpty()) {
+                    content = w.putArea(chunker, a.start(), a.length(), c.presence(), c.reader());
+                }
+                areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
+            }
+            List<FileFingerprint> files = storeCode(w, draft, areas);
+            ProcessImage full = new ProcessImage(draft.formatVersion(), null, parent == null ? null : parent.id(),
+                    parent == null ? TRACKING_FULL : TRACKING_CONTENT_HASH, draft.createdAt(), draft.host(),
+                    draft.process(), draft.credentials(), draft.mm(), areas, draft.threads(), draft.signalActions(),
+                    draft.fs(), draft.fds(), draft.rlimits(), files);
+            return store.commit(w, full);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the image: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Executables and libraries (the exe and every file mapped executable) are stored whole, by
+     * content, once for all images: a restoring host whose copy differs maps the stored one.
+     * Other mapped files are data the program shares with the world; they are only fingerprinted.
+     */
+    private static List<FileFingerprint> storeCode(ImageWriter w, ProcessImage draft, List<MemoryArea> areas)
+            throws IOException {
+        Set<String> code = new HashSet<>();
+        code.add(draft.mm().exePath());
+        for (MemoryArea a : areas) {
+            if (a.executable() && a.kind() == MemoryArea.Kind.FILE_PRIVATE) {
+                code.add(a.path());
+            }
+        }
+        Map<String, FileFingerprint> out = new HashMap<>();
+        List<FileFingerprint> result = new ArrayList<>();
+        for (FileFingerprint f : draft.files()) {
+            FileFingerprint stored = f;
+            if (code.contains(f.path()) && !out.containsKey(f.path())) {
+                stored = new FileFingerprint(f.path(), f.size(), f.mtimeNanos(), f.inode(), w.putFile(Path.of(f.path())));
+            }
+            out.put(f.path(), stored);
+            result.add(stored);
+        }
+        return result;
+    }
+}

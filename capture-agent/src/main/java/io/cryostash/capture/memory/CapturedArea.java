@@ -1,0 +1,68 @@
+package io.cryostash.capture.memory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.List;
+
+import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.schema.image.MemoryArea;
+
+/**
+ * An area as the freeze left it: its description (without stored content yet) and the runs of
+ * pages copied out of the process, which the store cuts into chunks after the process runs again.
+ */
+public record CapturedArea(MemoryArea area, List<Run> runs) {
+
+    /** {@code count} pages from page {@code firstPage} of the area, copied into {@code data}. */
+    public record Run(long firstPage, int count, ByteBuffer data) {
+    }
+
+    public AreaChunker.PagePresence presence() {
+        BitSet bits = new BitSet();
+        for (Run r : runs) {
+            bits.set((int) r.firstPage(), (int) (r.firstPage() + r.count()));
+        }
+        return AreaChunker.PagePresence.of(bits);
+    }
+
+    /** Reads captured bytes as if from the process; reads may span consecutive runs. */
+    public AreaChunker.MemoryReader reader() {
+        return (address, dst) -> {
+            long at = address;
+            while (dst.hasRemaining()) {
+                long page = (at - area.start()) >> 12;
+                Run r = find(page);
+                if (r == null) {
+                    throw new IOException("page 0x" + Long.toHexString(at) + " was not captured");
+                }
+                int off = (int) (at - area.start() - (r.firstPage() << 12));
+                int n = Math.min(dst.remaining(), r.data().capacity() - off);
+                dst.put(dst.position(), r.data(), off, n);
+                dst.position(dst.position() + n);
+                at += n;
+            }
+        };
+    }
+
+    private Run find(long page) {
+        int lo = 0;
+        int hi = runs.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Run r = runs.get(mid);
+            if (page < r.firstPage()) {
+                hi = mid - 1;
+            } else if (page >= r.firstPage() + r.count()) {
+                lo = mid + 1;
+            } else {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    public long bytes() {
+        return runs.stream().mapToLong(r -> (long) r.count() << 12).sum();
+    }
+}
