@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.cryostash.schema.image.ImageCodec;
+import io.cryostash.schema.image.InvalidImageException;
 import io.cryostash.schema.image.ProcessImage;
 
 /**
@@ -104,6 +105,11 @@ public final class ImageDirectory {
             throw new ImageNotFoundException(id, root);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read image " + id + ": " + e.getMessage(), e);
+        } catch (InvalidImageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the validator trusts some shapes it should check (e.g. a null entry in a list)
+            throw new InvalidImageException("manifest of image " + id + " is malformed (" + e + ")");
         }
     }
 
