@@ -9,6 +9,8 @@ out="$root/catalog-service/target/bench"
 mkdir -p "$out"
 ( cd "$root" && mvn -B -q -pl catalog-service -am install -DskipTests )
 ( cd "$root" && mvn -B -q -pl catalog-service dependency:build-classpath -Dmdep.outputFile="$out/cp.txt" )
-cp="$root/catalog-service/target/classes:$(cat "$out/cp.txt")"
+# A copy of the jar, so that rebuilding the module while the benchmark runs cannot disturb it.
+cp "$root/catalog-service/target/catalog-service-0.1.0-SNAPSHOT.jar" "$out/catalog-service.jar"
+cp="$out/catalog-service.jar:$(cat "$out/cp.txt")"
 javac -d "$out/classes" -cp "$cp" "$root/bench/catalog/CatalogBench.java"
 exec java -Xmx4g -cp "$out/classes:$cp" io.cryostash.bench.catalog.CatalogBench "$out/data" "$@"
