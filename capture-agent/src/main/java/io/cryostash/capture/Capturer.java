@@ -127,8 +127,9 @@ public final class Capturer {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
-            throw new CaptureException(e.errno() == 3 ? "pid " + pid + " exited before it could be frozen"
-                    : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
+            // a process that exited after preflight is a zombie now, and seizing a zombie fails with EPERM
+            throw new CaptureException(e.errno() == 3 || goneOrZombie(pid) ? "pid " + pid
+                    + " exited before it could be frozen" : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
         }
         long frozenAt = System.nanoTime();
         try {
@@ -195,6 +196,15 @@ public final class Capturer {
             }
         }
         throw new CaptureException("pid " + pid + " keeps receiving signals; it could not be frozen");
+    }
+
+    private static boolean goneOrZombie(int pid) {
+        try {
+            char state = ProcStat.read(pid).state();
+            return state == 'Z' || state == 'X';
+        } catch (RuntimeException gone) {
+            return true;
+        }
     }
 
     /** Lets the process run on; returns when that happened. */

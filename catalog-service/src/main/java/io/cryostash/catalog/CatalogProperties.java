@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param adminUsername    name of the first administrator, created when there is no user at all
  * @param adminPassword    that administrator's password; when empty one is generated and printed once
  * @param hostOnlineWithin a host whose last heartbeat is older than this is shown offline
+ * @param embeddedFsync    whether the embedded PostgreSQL syncs to disk (default true; tests turn it off)
  */
 @ConfigurationProperties("cryostash.catalog")
 public record CatalogProperties(
@@ -20,11 +21,13 @@ public record CatalogProperties(
         boolean cleanDataDir,
         String adminUsername,
         String adminPassword,
-        Duration hostOnlineWithin) {
+        Duration hostOnlineWithin,
+        Boolean embeddedFsync) {
 
     public CatalogProperties {
         if (dataDir == null) dataDir = Path.of(System.getProperty("user.home"), ".cryostash", "catalog");
         if (adminUsername == null || adminUsername.isBlank()) adminUsername = "admin";
         if (hostOnlineWithin == null) hostOnlineWithin = Duration.ofMinutes(2);
+        if (embeddedFsync == null) embeddedFsync = true;
     }
 }

@@ -33,6 +33,11 @@ public final class CFixtures {
         return BUILT.computeIfAbsent(src, s -> build(s, List.of(extraFlags)));
     }
 
+    /** Compiles one of the shared fixtures kept beside fixture.h (counter, zombie). */
+    public static Path shared(String name, String... extraFlags) {
+        return BUILT.computeIfAbsent(headerDir().resolve(name + ".c"), s -> build(s, List.of(extraFlags)));
+    }
+
     /** Where fixture.h lives: beside this class in agent-core's test sources. */
     public static Path headerDir() {
         Path dir = Path.of("").toAbsolutePath();

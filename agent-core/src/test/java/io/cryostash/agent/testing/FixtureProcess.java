@@ -132,6 +132,13 @@ public final class FixtureProcess {
         }
     }
 
+    /** Waits until the number in {@code name} exceeds {@code value} (the process is making progress). */
+    public long awaitNumberAbove(String name, long value) {
+        Poll.until(Duration.ofSeconds(10), () -> name + " of pid " + pid + " to exceed " + value + " (is "
+                + number(name) + ", state " + state() + ")", () -> number(name) > value);
+        return number(name);
+    }
+
     /** What the program printed to its stdout/stderr file. */
     public String output() {
         try {

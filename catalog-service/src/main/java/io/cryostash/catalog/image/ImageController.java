@@ -37,9 +37,9 @@ public class ImageController {
     @PreAuthorize("hasRole('AGENT')")
     @Operation(summary = "Register an image from its manifest summary (agents, for their own host only); "
             + "201 when new, 200 when the same image was registered before")
-    public ResponseEntity<ImageDetails> register(@RequestBody ImageRegistration registration) {
+    public ResponseEntity<ImageSummary> register(@RequestBody ImageRegistration registration) {
         var outcome = service.register(registration);
-        ImageDetails d = images.details(registration.imageId(), 0).orElseThrow();
+        ImageSummary d = images.summary(registration.imageId()).orElseThrow();
         return ResponseEntity.status(outcome == ImageService.Outcome.CREATED ? HttpStatus.CREATED : HttpStatus.OK).body(d);
     }
 

@@ -86,14 +86,23 @@ public class ImageRepository {
                 .params(imageId, keys).update();
     }
 
-    /** Of the given hex keys, those the chunk table has. */
+    /** Of the given hex keys, those the chunk table has (one index probe per key). */
     public List<String> knownChunks(List<String> hexKeys) {
         if (hexKeys.isEmpty()) return List.of();
+        byte[][] keys = new byte[hexKeys.size()][];
+        for (int i = 0; i < keys.length; i++) keys[i] = HEX.parseHex(hexKeys.get(i));
+        return jdbc.sql("SELECT key FROM chunks WHERE key = ANY (?)")
+                .param(keys)
+                .query((rs, i) -> HEX.formatHex(rs.getBytes(1))).list();
+    }
+
+    /** The list row of one image. */
+    public Optional<ImageSummary> summary(String id) {
         return jdbc.sql("""
-                        SELECT encode(c.key, 'hex') FROM chunks c
-                        WHERE c.key = ANY (SELECT decode(k, 'hex') FROM unnest(?::text[]) AS t(k))""")
-                .param(hexKeys.toArray(String[]::new))
-                .query(String.class).list();
+                        SELECT i.id, i.host_id, h.name AS host_name, i.job_id, j.name AS job_name, i.captured_at, i.state,
+                               i.logical_bytes, i.stored_bytes, i.chunk_count, i.parent_id
+                        FROM images i JOIN jobs j ON j.id = i.job_id JOIN hosts h ON h.id = i.host_id WHERE i.id = ?""")
+                .param(id).query(ImageRepository::summary).optional();
     }
 
     public int setState(String id, ImageState state) {

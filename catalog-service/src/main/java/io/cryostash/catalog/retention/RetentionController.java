@@ -27,12 +27,16 @@ public class RetentionController {
     }
 
     public record PolicyBody(@NotBlank @Size(max = 100) String name, Long jobId,
-                             @Min(0) @Max(100_000) int keepLast, @Min(0) @Max(100_000) int keepHourly,
-                             @Min(0) @Max(100_000) int keepDaily, @Min(0) @Max(10_000) int keepWeekly,
+                             @Min(0) @Max(100_000) Integer keepLast, @Min(0) @Max(100_000) Integer keepHourly,
+                             @Min(0) @Max(100_000) Integer keepDaily, @Min(0) @Max(10_000) Integer keepWeekly,
                              Boolean enabled) {
         RetentionService.PolicyInput input() {
-            return new RetentionService.PolicyInput(name, jobId, keepLast, keepHourly, keepDaily, keepWeekly,
-                    enabled == null || enabled);
+            return new RetentionService.PolicyInput(name, jobId, zero(keepLast), zero(keepHourly), zero(keepDaily),
+                    zero(keepWeekly), enabled == null || enabled);
+        }
+
+        private static int zero(Integer n) {
+            return n == null ? 0 : n;
         }
     }
 
@@ -59,6 +63,13 @@ public class RetentionController {
     @PreAuthorize("hasRole('ADMIN')")
     public RetentionPolicy update(@PathVariable long id, @Valid @RequestBody PolicyBody body) {
         return service.update(id, body.input());
+    }
+
+    @PostMapping("/{id}/apply")
+    @PreAuthorize("hasRole('ADMIN')")
+    @io.swagger.v3.oas.annotations.Operation(summary = "Expire the images this policy does not keep (dryRun=true: only say which)")
+    public RetentionService.Outcome apply(@PathVariable long id, @RequestParam(defaultValue = "false") boolean dryRun) {
+        return service.apply(id, dryRun);
     }
 
     @DeleteMapping("/{id}")

@@ -44,6 +44,18 @@ public class RetentionPageController {
         return "redirect:/retention";
     }
 
+    @PostMapping("/retention/{id}/apply")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String apply(@PathVariable long id, @RequestParam(defaultValue = "false") boolean dryRun, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> {
+            var o = service.apply(id, dryRun);
+            return (dryRun ? "Would keep " : "Kept ") + o.kept().size() + " images and " + (dryRun ? "expire " : "expired ")
+                    + o.expired().size() + (o.expired().isEmpty() ? "" : ": " + String.join(", ", o.expired().subList(0, Math.min(20, o.expired().size())))
+                    + (o.expired().size() > 20 ? ", …" : ""));
+        });
+        return "redirect:/retention";
+    }
+
     @PostMapping("/retention/{id}/delete")
     @PreAuthorize("hasRole('ADMIN')")
     public String delete(@PathVariable long id, RedirectAttributes flash) {

@@ -1,6 +1,8 @@
 package io.cryostash.catalog.retention;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.cryostash.catalog.audit.AuditLog;
@@ -10,6 +12,7 @@ import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -19,11 +22,13 @@ public class RetentionService {
     private final RetentionRepository policies;
     private final JobRepository jobs;
     private final AuditLog audit;
+    private final JdbcClient jdbc;
 
-    public RetentionService(RetentionRepository policies, JobRepository jobs, AuditLog audit) {
+    public RetentionService(RetentionRepository policies, JobRepository jobs, AuditLog audit, JdbcClient jdbc) {
         this.policies = policies;
         this.jobs = jobs;
         this.audit = audit;
+        this.jdbc = jdbc;
     }
 
     public record PolicyInput(String name, Long jobId, int keepLast, int keepHourly, int keepDaily, int keepWeekly,
@@ -60,6 +65,45 @@ public class RetentionService {
         RetentionPolicy p = policies.find(id).orElseThrow(() -> new NotFoundException("retention policy", String.valueOf(id)));
         policies.delete(id);
         audit.record("retention.deleted", "retention-policy", String.valueOf(id), Map.of("name", p.name()));
+    }
+
+    /** What applying a policy did (or, for a dry run, would do). */
+    public record Outcome(long policyId, boolean dryRun, List<String> kept, List<String> expired) {
+    }
+
+    /**
+     * Applies a policy: to its job, or, for the default policy, to every job without an enabled
+     * policy of its own. Images it does not keep (and that no kept image descends from) become
+     * EXPIRED, each with an audit entry, in one transaction.
+     */
+    @Transactional
+    public Outcome apply(long id, boolean dryRun) {
+        RetentionPolicy p = policies.find(id).orElseThrow(() -> new NotFoundException("retention policy", String.valueOf(id)));
+        List<Long> jobIds = p.jobId() != null ? List.of(p.jobId()) : jdbc.sql("""
+                        SELECT j.id FROM jobs j WHERE NOT EXISTS (
+                            SELECT 1 FROM retention_policies r WHERE r.job_id = j.id AND r.enabled)""")
+                .query(Long.class).list();
+        List<String> kept = new ArrayList<>();
+        List<String> expired = new ArrayList<>();
+        for (long jobId : jobIds) {
+            List<RetentionPlanner.Candidate> images = jdbc.sql("""
+                            SELECT id, captured_at, parent_id FROM images WHERE job_id = ? AND state = 'COMPLETE' FOR UPDATE""")
+                    .param(jobId)
+                    .query((rs, i) -> new RetentionPlanner.Candidate(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getString(3)))
+                    .list();
+            var plan = RetentionPlanner.plan(images, p.keepLast(), p.keepHourly(), p.keepDaily(), p.keepWeekly());
+            kept.addAll(plan.keep());
+            expired.addAll(plan.expire());
+        }
+        if (!dryRun) {
+            for (String image : expired) {
+                jdbc.sql("UPDATE images SET state = 'EXPIRED', state_changed_at = now() WHERE id = ?").param(image).update();
+                audit.record("image.expired", "image", image, Map.of("policy", p.name()));
+            }
+            audit.record("retention.applied", "retention-policy", String.valueOf(id),
+                    Map.of("kept", kept.size(), "expired", expired.size()));
+        }
+        return new Outcome(id, dryRun, kept, expired);
     }
 
     private void check(PolicyInput p) {

@@ -38,8 +38,8 @@ public class EmbeddedDatabaseConfig {
                 .setCleanDataDirectory(props.cleanDataDir())
                 .setServerConfig("max_connections", "50")
                 .setServerConfig("shared_buffers", "128MB")
-                .setServerConfig("fsync", props.cleanDataDir() ? "off" : "on")
-                .setServerConfig("synchronous_commit", props.cleanDataDir() ? "off" : "on")
+                .setServerConfig("fsync", props.embeddedFsync() ? "on" : "off")
+                .setServerConfig("synchronous_commit", props.embeddedFsync() ? "on" : "off")
                 .start();
         log.info("Embedded PostgreSQL on port {} with data in {}", pg.getPort(), pgData);
         return pg;

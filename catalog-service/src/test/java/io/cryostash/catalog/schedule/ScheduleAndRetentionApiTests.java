@@ -96,6 +96,33 @@ class ScheduleAndRetentionApiTests {
     }
 
     @Test
+    void applyingAPolicyExpiresWhatItDoesNotKeepAndAuditsIt() throws Exception {
+        var agent = fx.host("apply");
+        java.time.Instant t = java.time.Instant.parse("2026-06-01T00:00:00Z");
+        String a = fx.register(agent, fx.registration(agent, "sim", t, null, 80_000, 1));
+        String b = fx.register(agent, fx.registration(agent, "sim", t.plusSeconds(60), a, 80_001, 1));
+        String c = fx.register(agent, fx.registration(agent, "sim", t.plusSeconds(120), null, 80_002, 1));
+        String d = fx.register(agent, fx.registration(agent, "sim", t.plusSeconds(180), b, 80_003, 1));
+        long job = jobOf(a);
+        String created = mvc.perform(post("/api/retention-policies").with(user("ad").roles("ADMIN")).with(csrf())
+                        .contentType("application/json")
+                        .content("{\"name\":\"%s\",\"jobId\":%d,\"keepLast\":1}".formatted(Fixtures.unique("last1"), job)))
+                .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString();
+        long id = json.readTree(created).get("id").asLong();
+        mvc.perform(post("/api/retention-policies/{id}/apply", id).param("dryRun", "true").with(user("ad").roles("ADMIN")).with(csrf()))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.expired", contains(c)))
+                .andExpect(jsonPath("$.kept", containsInAnyOrder(d, b, a)));
+        assertThat(jdbc.sql("SELECT state FROM images WHERE id = ?").param(c).query(String.class).single()).isEqualTo("COMPLETE");
+        mvc.perform(post("/api/retention-policies/{id}/apply", id).with(user("ad").roles("ADMIN")).with(csrf()))
+                .andExpect(status().isOk());
+        assertThat(jdbc.sql("SELECT state FROM images WHERE id = ?").param(c).query(String.class).single()).isEqualTo("EXPIRED");
+        assertThat(jdbc.sql("SELECT state FROM images WHERE id = ?").param(a).query(String.class).single()).isEqualTo("COMPLETE");
+        assertThat(jdbc.sql("SELECT count(*) FROM audit_log WHERE action = 'image.expired' AND target_id = ?")
+                .param(c).query(Long.class).single()).isOne();
+    }
+
+    @Test
     void aPolicyMustKeepSomething() throws Exception {
         mvc.perform(post("/api/retention-policies").with(user("ad").roles("ADMIN")).with(csrf())
                         .contentType("application/json")

@@ -2,7 +2,7 @@ package io.cryostash.restore.testing;
 
 import java.nio.file.Path;
 
-import io.cryostash.agent.image.ImageDirectory;
+import io.cryostash.agent.image.ImageStore;
 import io.cryostash.agent.testing.CFixtures;
 import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.capture.CaptureOptions;
@@ -14,12 +14,14 @@ import io.cryostash.restore.Restorer;
 
 /** Checkpoint and restore of fixtures against one image store (a test's temporary directory). */
 public final class RoundTrip {
-    private final ImageDirectory store;
+    private final ImageStore store;
+    private final Path storeDir;
     private final Path logDir;
     private RestoreResult lastRestore;
 
     public RoundTrip(Path root) {
-        this.store = new ImageDirectory(root.resolve("store"));
+        this.storeDir = root.resolve("store");
+        this.store = ImageStore.local(storeDir);
         this.logDir = root.resolve("logs");
     }
 
@@ -28,8 +30,12 @@ public final class RoundTrip {
         return CFixtures.compile("src/test/c/" + name + ".c", gccFlags);
     }
 
-    public ImageDirectory store() {
+    public ImageStore store() {
         return store;
+    }
+
+    public Path storeDir() {
+        return storeDir;
     }
 
     public Path logDir() {

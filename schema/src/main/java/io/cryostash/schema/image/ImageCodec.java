@@ -47,7 +47,14 @@ public final class ImageCodec {
         } catch (IllegalArgumentException e) {
             throw new InvalidImageException(e.getMessage());
         }
-        validate(image);
+        try {
+            validate(image);
+        } catch (InvalidImageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a shape the checks below do not expect (a null list entry, say) is still just a bad manifest
+            throw new InvalidImageException("manifest is malformed (" + e + ")");
+        }
         return image;
     }
 
@@ -73,9 +80,11 @@ public final class ImageCodec {
         require(image.areas() != null && !image.areas().isEmpty(), "no memory areas");
         require(image.areas().size() <= MAX_AREAS, "too many memory areas: " + image.areas().size());
         List<MemoryArea> sorted = new ArrayList<>(image.areas());
+        require(!image.areas().contains(null), "null memory area");
         sorted.sort(Comparator.comparingLong(MemoryArea::start));
         long prevEnd = 0;
         for (MemoryArea a : sorted) {
+            require(a != null, "null memory area");
             require(a.perms() != null && a.perms().matches("[r-][w-][x-][ps]"), "bad permissions " + a.perms());
             require(a.kind() != null, "area without kind at " + Long.toHexString(a.start()));
             require((a.start() & 0xfff) == 0 && (a.end() & 0xfff) == 0 && a.start() < a.end()

@@ -1,0 +1,238 @@
+package io.cryostash.bench.catalog;
+
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.cryostash.catalog.CatalogLauncher;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Catalog benchmark against the real service (HTTP, Spring Security, embedded PostgreSQL 14).
+ *
+ * <p>Loading: hosts, jobs and {@code images} images with SQL (generate_series), chunk keys the
+ * SHA-256 of their number (so they spread like real keys), about {@code chunks/images} chunk
+ * links per image, all {@code chunks} rows in the chunk table. Then, measured from a client in
+ * the same JVM through the loopback interface: listing a page of 50 images (several filters and
+ * pages), asking for 10,000 chunk keys (half known), and registering images with 100 chunks each
+ * on 4 client threads for a fixed count. Prints p50/p99 per kind; the numbers go to bench/RESULTS.md.
+ */
+public final class CatalogBench {
+
+    static final int HOSTS = 20;
+    static final int JOBS_PER_HOST = 10;
+
+    public static void main(String[] args) throws Exception {
+        Path data = Path.of(args[0]);
+        int images = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
+        long chunks = args.length > 2 ? Long.parseLong(args[2]) : 10_000_000L;
+        deleteTree(data);
+        ConfigurableApplicationContext ctx = CatalogLauncher.run(0, data, null,
+                "--cryostash.catalog.admin-password=bench-password-1", "--logging.level.root=WARN",
+                "--cryostash.catalog.clean-data-dir=true");
+        try {
+            String base = CatalogLauncher.url(ctx).replaceAll("/$", "");
+            JdbcClient jdbc = ctx.getBean(JdbcClient.class);
+            long t0 = System.nanoTime();
+            load(jdbc, images, chunks);
+            System.out.printf("loaded %,d images, %,d chunks, %,d image-chunk links in %.1f s%n",
+                    count(jdbc, "images"), count(jdbc, "chunks"), count(jdbc, "image_chunks"), (System.nanoTime() - t0) / 1e9);
+            String token = ctx.getBean(io.cryostash.catalog.security.AgentTokenService.class).issue("bench-host-0").token();
+            HttpClient session = login(base, "admin", "bench-password-1");
+            HttpClient plain = HttpClient.newHttpClient();
+
+            listing(session, base);
+            chunkQuery(plain, base, token, chunks);
+            registration(plain, base, token, jdbc);
+        } finally {
+            ctx.close();
+        }
+    }
+
+    static long count(JdbcClient jdbc, String table) {
+        return jdbc.sql("SELECT count(*) FROM " + table).query(Long.class).single();
+    }
+
+    static void load(JdbcClient jdbc, int images, long chunks) {
+        jdbc.sql("SET work_mem = '512MB'").update();
+        jdbc.sql("SET maintenance_work_mem = '1GB'").update();
+        jdbc.sql("""
+                INSERT INTO hosts (id, name, arch, kernel, cpu_flags, vdso_fingerprint, last_heartbeat)
+                SELECT 'bench-host-' || h, 'bench-host-' || h, 'x86_64', '6.18', ARRAY['sse2','avx','avx2'], 'vdso-1', now()
+                FROM generate_series(0, ?) h""").param(HOSTS - 1).update();
+        jdbc.sql("""
+                INSERT INTO jobs (host_id, name, labels)
+                SELECT 'bench-host-' || h, 'job-' || j, jsonb_build_object('team', 'team-' || (j % 3))
+                FROM generate_series(0, ?) h, generate_series(0, ?) j""").params(HOSTS - 1, JOBS_PER_HOST - 1).update();
+        // Chunks in key order: the primary key index is then built by appending.
+        jdbc.sql("""
+                INSERT INTO chunks (key, pack_key, pack_offset, raw_bytes, stored_bytes)
+                SELECT sha256(int8send(g)), 'pack-' || (g / 500), (g % 500) * 16000, 65536, 16000
+                FROM generate_series(0, ? - 1) g ORDER BY 1""").param(chunks).update();
+        jdbc.sql("""
+                INSERT INTO images (id, host_id, job_id, captured_at, state, logical_bytes, stored_bytes, chunk_count,
+                                    manifest_key, signature, arch, cpu_flags, vdso_fingerprint, process_summary)
+                SELECT 'bench-' || i, j.host_id, j.id, timestamptz '2026-01-01' + i * interval '5 minutes', 'COMPLETE',
+                       (1 + i % 64)::bigint << 26, (1 + i % 7)::bigint << 22, ? / ?, 'manifests/bench-' || i, 'sig',
+                       'x86_64', ARRAY['sse2'], 'vdso-1', '{"threads": 4}'::jsonb
+                FROM generate_series(0, ? - 1) i
+                JOIN LATERAL (SELECT id, host_id FROM jobs ORDER BY id OFFSET (i % ?) LIMIT 1) j ON true""")
+                .params(chunks, images, images, HOSTS * JOBS_PER_HOST).update();
+        // Each image names chunks/images chunks: a run of consecutive chunk numbers (shared with its neighbours).
+        long per = chunks / images;
+        jdbc.sql("""
+                INSERT INTO image_chunks (image_id, chunk_key)
+                SELECT 'bench-' || i, sha256(int8send((i * ? + c) % ?))
+                FROM generate_series(0, ? - 1) i, generate_series(0, ? - 1) c""")
+                .params(per, chunks, images, per).update();
+        jdbc.sql("ANALYZE").update();
+    }
+
+    static HttpClient login(String base, String user, String password) throws Exception {
+        HttpClient c = HttpClient.newBuilder().cookieHandler(new CookieManager()).followRedirects(HttpClient.Redirect.NEVER).build();
+        String page = c.send(HttpRequest.newBuilder(URI.create(base + "/login")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page);
+        if (!m.find()) throw new IllegalStateException("no CSRF token on the login page");
+        String form = "username=" + enc(user) + "&password=" + enc(password) + "&_csrf=" + enc(m.group(1));
+        var r = c.send(HttpRequest.newBuilder(URI.create(base + "/login")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.discarding());
+        if (r.headers().firstValue("Location").orElse("").contains("error")) throw new IllegalStateException("login failed");
+        return c;
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    static void listing(HttpClient c, String base) throws Exception {
+        String[] queries = {
+                "/api/images?size=50",
+                "/api/images?size=50&page=100",
+                "/api/images?size=50&host=bench-host-7",
+                "/api/images?size=50&host=bench-host-7&job=job-3&page=3",
+                "/api/images?size=50&label=team%3Dteam-1",
+                "/api/images?size=50&sort=logicalBytes&dir=desc",
+                "/api/images?size=50&state=COMPLETE&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+        };
+        for (String q : queries) {
+            long[] ns = new long[300];
+            for (int i = -30; i < ns.length; i++) {
+                long t = System.nanoTime();
+                var r = c.send(HttpRequest.newBuilder(URI.create(base + q)).build(), HttpResponse.BodyHandlers.ofString());
+                long d = System.nanoTime() - t;
+                if (r.statusCode() != 200) throw new IllegalStateException(q + " -> " + r.statusCode() + " " + r.body());
+                if (i >= 0) ns[i] = d;
+            }
+            report("list " + q, ns);
+        }
+    }
+
+    static void chunkQuery(HttpClient c, String base, String token, long chunks) throws Exception {
+        Random rnd = new Random(1);
+        long[] ns = new long[200];
+        for (int i = -20; i < ns.length; i++) {
+            StringBuilder body = new StringBuilder("{\"keys\":[");
+            for (int k = 0; k < 10_000; k++) {
+                if (k > 0) body.append(',');
+                // Half known (SHA-256 of a loaded chunk number), half unknown (beyond the loaded range).
+                long n = k % 2 == 0 ? (long) (rnd.nextDouble() * chunks) : chunks + 1 + rnd.nextInt(1 << 30);
+                body.append('"').append(HexFormat.of().formatHex(sha256(n))).append('"');
+            }
+            body.append("]}");
+            long t = System.nanoTime();
+            var r = c.send(HttpRequest.newBuilder(URI.create(base + "/api/chunks/query"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            long d = System.nanoTime() - t;
+            if (r.statusCode() != 200) throw new IllegalStateException("chunk query -> " + r.statusCode() + " " + r.body());
+            if (i == 0 && !r.body().contains("\"known\":[\"")) throw new IllegalStateException("no known chunk found");
+            if (i >= 0) ns[i] = d;
+        }
+        report("chunk query, 10,000 keys (half known)", ns);
+    }
+
+    static void registration(HttpClient c, String base, String token, JdbcClient jdbc) throws Exception {
+        long jobs = jdbc.sql("SELECT count(*) FROM jobs").query(Long.class).single();
+        int n = 2_000;
+        int threads = 4;
+        AtomicLong next = new AtomicLong();
+        long[] ns = new long[n];
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long t0 = System.nanoTime();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int w = 0; w < threads; w++) {
+            fs.add(pool.submit(() -> {
+                long i;
+                while ((i = next.getAndIncrement()) < n) {
+                    StringBuilder chunksJson = new StringBuilder();
+                    for (int k = 0; k < 100; k++) {
+                        if (k > 0) chunksJson.append(',');
+                        // 80 % of an image's chunks exist already (dedup), 20 % are new.
+                        long key = k < 80 ? i * 7 + k : 50_000_000_000L + i * 100 + k;
+                        chunksJson.append("{\"key\":\"").append(HexFormat.of().formatHex(sha256(key)))
+                                .append("\",\"rawBytes\":65536,\"storedBytes\":16000,\"pack\":\"p\",\"offset\":0}");
+                    }
+                    String body = """
+                            {"imageId":"reg-%d","hostId":"bench-host-0","job":"job-%d","capturedAt":"2026-11-28T00:00:00Z",
+                             "logicalBytes":6553600,"storedBytes":320000,"manifestKey":"manifests/reg-%d","signature":"sig",
+                             "process":{"pid":1,"command":"x","arch":"x86_64","cpuFlags":["sse2"],"vdsoFingerprint":"vdso-1"},
+                             "chunks":[%s]}""".formatted(i, i % jobs, i, chunksJson);
+                    long t = System.nanoTime();
+                    var r = c.send(HttpRequest.newBuilder(URI.create(base + "/api/images"))
+                            .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    ns[(int) i] = System.nanoTime() - t;
+                    if (r.statusCode() != 201) throw new IllegalStateException("register -> " + r.statusCode() + " " + r.body());
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) f.get();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        pool.shutdown();
+        report("register image (100 chunks, 4 client threads)", ns);
+        System.out.printf("registration: %,d images in %.1f s = %.0f images/s%n", n, secs, n / secs);
+    }
+
+    static byte[] sha256(long n) {
+        try {
+            byte[] b = new byte[8];
+            for (int i = 0; i < 8; i++) b[i] = (byte) (n >>> (56 - 8 * i));
+            return java.security.MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void report(String what, long[] ns) {
+        long[] s = ns.clone();
+        Arrays.sort(s);
+        System.out.printf("%-90s n=%4d  p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms%n", what, s.length,
+                s[s.length / 2] / 1e6, s[(int) Math.ceil(s.length * 0.99) - 1] / 1e6, s[s.length - 1] / 1e6);
+    }
+
+    static void deleteTree(Path p) throws Exception {
+        if (!Files.exists(p)) return;
+        try (var files = Files.walk(p)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.cryostash.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.repository.Repository;
+import io.cryostash.agent.testing.CFixtures;
+import io.cryostash.agent.testing.Detached;
+import io.cryostash.agent.testing.FixtureProcess;
+import io.cryostash.agent.testing.Leftovers;
+import io.cryostash.agent.testing.Poll;
+import io.cryostash.agent.testing.ProcState;
+
+/**
+ * Processes capture must refuse: a clear CaptureException, no image written, and a target that
+ * still exists is left running, never stopped.
+ */
+@ExtendWith(Leftovers.class)
+class CaptureRefusalTest {
+    @TempDir
+    Path tmp;
+
+    private Capturer capturer() {
+        return new Capturer(ImageStore.local(tmp.resolve("store")));
+    }
+
+    @Test
+    void pidThatDoesNotExistIsRefused() {
+        int pid = freePid();
+
+        assertThatThrownBy(() -> capturer().capture(pid, new CaptureOptions(false)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining(Integer.toString(pid));
+        assertNoImage();
+    }
+
+    @Test
+    void kernelThreadIsRefused() {
+        assertThat(ProcState.read(2, "stat")).contains("(kthreadd)");
+
+        assertThatThrownBy(() -> capturer().capture(2, new CaptureOptions(false)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("kernel thread");
+        assertThat(ProcState.of(2)).isNotIn('t', 'T');
+        assertNoImage();
+    }
+
+    @Test
+    void zombieIsRefusedAndItsParentRunsOn() {
+        FixtureProcess parent = FixtureProcess.of(CFixtures.shared("zombie")).start();
+        int zombie = (int) parent.number("zombie");
+        assertThat(ProcState.of(zombie)).isEqualTo('Z');
+
+        assertThatThrownBy(() -> capturer().capture(zombie, new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("zombie");
+        assertThat(parent.runningFreely()).isTrue();
+        assertThat(parent.check()).isEqualTo("PASS");
+        assertNoImage();
+    }
+
+    @Test
+    void multiThreadedProcessIsRefusedAsNotSupportedYetAndKeepsRunning() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("0", "threads").start();
+
+        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("multi-threaded")
+                .hasMessageContaining("not supported yet");
+        long now = target.awaitNumberAbove("counter", 0);
+        target.awaitNumberAbove("counter", now);
+        assertThat(target.runningFreely()).isTrue();
+        assertNoImage();
+    }
+
+    @Test
+    void processThatExitsAroundTheCaptureGivesAClearErrorOrAnImageAndNothingStopped() {
+        // best effort: the exit races the capture; every outcome must be clean
+        for (int i = 0; i < 15; i++) {
+            int pid = Detached.run("sleep 0.0" + (i % 5) + " </dev/null >/dev/null 2>&1 & echo $!");
+            Leftovers.track(pid);
+            try {
+                capturer().capture(pid, new CaptureOptions(false));
+            } catch (CaptureException e) {
+                assertThat(e.getMessage()).containsAnyOf("exited", "no such process", "zombie", "not found",
+                        "No such", "does not exist", "no process");
+            }
+            Poll.until(java.time.Duration.ofSeconds(5), "pid " + pid + " to end", () -> {
+                char s = ProcState.of(pid);
+                return s == 0 || s == 'Z';
+            });
+        }
+        assertNoTemporaryImages();
+    }
+
+    @Test
+    void captureWithoutKillLeavesTheTargetRunningAndCounting() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+        long before = target.awaitNumberAbove("counter", 0);
+
+        CaptureResult r = capturer().capture(target.pid(), new CaptureOptions(false));
+
+        assertThat(r.image().process().pid()).isEqualTo(target.pid());
+        assertThat(r.freezeNanos()).isPositive();
+        assertThat(target.runningFreely()).isTrue();
+        target.awaitNumberAbove("counter", Math.max(before, target.number("counter")));
+        assertThat(ImageStore.local(tmp.resolve("store")).list()).extracting(Repository.ImageInfo::id)
+                .containsExactly(r.image().id());
+    }
+
+    @Test
+    void captureWithKillEndsTheTargetOnlyAfterTheImageIsComplete() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+
+        CaptureResult r = capturer().capture(target.pid(), new CaptureOptions(true));
+
+        target.awaitGone();
+        ImageStore store = ImageStore.local(tmp.resolve("store"));
+        assertThat(store.list()).extracting(Repository.ImageInfo::id).containsExactly(r.image().id());
+        assertThat(store.read(r.image().id()).process().comm()).isEqualTo("counter");
+    }
+
+    private void assertNoImage() {
+        assertThat(ImageStore.local(tmp.resolve("store")).list()).isEmpty();
+        assertNoTemporaryImages();
+    }
+
+    private void assertNoTemporaryImages() {
+        Path images = tmp.resolve("store/images");
+        if (!Files.isDirectory(images)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(images)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".tmp"))).isEmpty();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int freePid() {
+        for (int pid = 4_000_000; pid > 1000; pid -= 7) {
+            if (!Files.exists(Path.of("/proc/" + pid))) {
+                return pid;
+            }
+        }
+        throw new IllegalStateException("no free pid");
+    }
+}
