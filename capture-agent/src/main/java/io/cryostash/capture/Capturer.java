@@ -144,6 +144,7 @@ public final class Capturer {
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                 }
+                parkInInterruptStop(ptrace, pid);
                 memory = MemoryCapture.capture(pid, maps, mem, buffers);
             }
             String exe = ProcFiles.link(pid, "exe");
@@ -194,6 +195,23 @@ public final class Capturer {
             return state == 'Z' || state == 'X';
         } catch (RuntimeException gone) {
             return true;
+        }
+    }
+
+    /**
+     * Remote system calls leave the tracee in the signal-delivery stop of the SIGTRAP that ended
+     * their last single step. Should this JVM die there, the kernel detaches the tracee and
+     * delivers that SIGTRAP, which kills it. A pending interrupt plus PTRACE_CONT without a
+     * signal moves it into an interrupt (event) stop before it returns to user space, and a
+     * tracer's death just lets it run on from there.
+     */
+    private static void parkInInterruptStop(Ptrace ptrace, int pid) {
+        ptrace.interrupt(pid);
+        ptrace.cont(pid, 0);
+        WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
+        if (!st.isInterruptStop()) {
+            throw new CaptureException("pid " + pid + " did not return to an interrupt stop after the remote system"
+                    + " calls (" + st + "); no image was written");
         }
     }
 
