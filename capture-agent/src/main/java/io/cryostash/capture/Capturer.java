@@ -52,7 +52,14 @@ public final class Capturer {
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
-        PageBuffers buffers = new PageBuffers(SmapsRollup.read(pid).privateBytes());
+        long expectedBytes;
+        try {
+            expectedBytes = SmapsRollup.read(pid).privateBytes();
+        } catch (RuntimeException e) { // it exited after preflight: a zombie's smaps_rollup reads ESRCH
+            throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
+                    : "cannot read the memory size of pid " + pid + ": " + e.getMessage(), e);
+        }
+        PageBuffers buffers = new PageBuffers(expectedBytes);
         String id = store.newImageId();
         try (Tracer tracer = new Tracer("capture-" + pid)) {
             Frozen frozen = tracer.call(p -> freeze(p, pid, id, buffers));
