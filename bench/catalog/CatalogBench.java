@@ -82,11 +82,14 @@ public final class CatalogBench {
                 INSERT INTO jobs (host_id, name, labels)
                 SELECT 'bench-host-' || h, 'job-' || j, jsonb_build_object('team', 'team-' || (j % 3))
                 FROM generate_series(0, ?) h, generate_series(0, ?) j""").params(HOSTS - 1, JOBS_PER_HOST - 1).update();
-        // Chunks in key order: the primary key index is then built by appending.
+        jdbc.sql("ALTER TABLE chunks DROP CONSTRAINT chunks_pkey").update();
+        jdbc.sql("DROP INDEX chunks_pack").update();
         jdbc.sql("""
                 INSERT INTO chunks (key, pack_key, pack_offset, raw_bytes, stored_bytes)
                 SELECT sha256(int8send(g)), 'pack-' || (g / 500), (g % 500) * 16000, 65536, 16000
-                FROM generate_series(0, ? - 1) g ORDER BY 1""").param(chunks).update();
+                FROM generate_series(0, ? - 1) g""").param(chunks).update();
+        jdbc.sql("ALTER TABLE chunks ADD PRIMARY KEY (key)").update();
+        jdbc.sql("CREATE INDEX chunks_pack ON chunks (pack_key)").update();
         jdbc.sql("""
                 INSERT INTO images (id, host_id, job_id, captured_at, state, logical_bytes, stored_bytes, chunk_count,
                                     manifest_key, signature, arch, cpu_flags, vdso_fingerprint, process_summary)
@@ -97,12 +100,17 @@ public final class CatalogBench {
                 JOIN LATERAL (SELECT id, host_id FROM jobs ORDER BY id OFFSET (i % ?) LIMIT 1) j ON true""")
                 .params(chunks, images, images, HOSTS * JOBS_PER_HOST).update();
         // Each image names chunks/images chunks: a run of consecutive chunk numbers (shared with its neighbours).
+        // Bulk load: indexes off, then built by sorting (as a restore of a dump would), same definitions as V1.
         long per = chunks / images;
+        jdbc.sql("ALTER TABLE image_chunks DROP CONSTRAINT image_chunks_pkey").update();
+        jdbc.sql("DROP INDEX image_chunks_chunk").update();
         jdbc.sql("""
                 INSERT INTO image_chunks (image_id, chunk_key)
                 SELECT 'bench-' || i, sha256(int8send((i * ? + c) % ?))
                 FROM generate_series(0, ? - 1) i, generate_series(0, ? - 1) c""")
                 .params(per, chunks, images, per).update();
+        jdbc.sql("ALTER TABLE image_chunks ADD PRIMARY KEY (image_id, chunk_key)").update();
+        jdbc.sql("CREATE INDEX image_chunks_chunk ON image_chunks (chunk_key)").update();
         jdbc.sql("ANALYZE").update();
     }
 

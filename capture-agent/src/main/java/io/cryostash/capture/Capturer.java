@@ -61,7 +61,14 @@ public final class Capturer {
         long t0 = System.nanoTime();
         preflight(pid);
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
-        PageBuffers buffers = new PageBuffers(SmapsRollup.read(pid).privateBytes());
+        long expectedBytes;
+        try {
+            expectedBytes = SmapsRollup.read(pid).privateBytes();
+        } catch (RuntimeException e) { // it exited after preflight: a zombie's smaps_rollup reads ESRCH
+            throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
+                    : "cannot read the memory size of pid " + pid + ": " + e.getMessage(), e);
+        }
+        PageBuffers buffers = new PageBuffers(expectedBytes);
         try (Tracer tracer = new Tracer("capture-" + pid)) {
             Frozen frozen = tracer.call(p -> freeze(p, pid, buffers));
             long released = 0;
@@ -153,6 +160,7 @@ public final class Capturer {
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                 }
+                parkInInterruptStop(ptrace, pid);
                 memory = MemoryCapture.capture(pid, maps, mem, buffers);
             }
             String exe = ProcFiles.link(pid, "exe");
@@ -204,6 +212,23 @@ public final class Capturer {
             return state == 'Z' || state == 'X';
         } catch (RuntimeException gone) {
             return true;
+        }
+    }
+
+    /**
+     * Remote system calls leave the tracee in the signal-delivery stop of the SIGTRAP that ended
+     * their last single step. Should this JVM die there, the kernel detaches the tracee and
+     * delivers that SIGTRAP, which kills it. A pending interrupt plus PTRACE_CONT without a
+     * signal moves it into an interrupt (event) stop before it returns to user space, and a
+     * tracer's death just lets it run on from there.
+     */
+    private static void parkInInterruptStop(Ptrace ptrace, int pid) {
+        ptrace.interrupt(pid);
+        ptrace.cont(pid, 0);
+        WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
+        if (!st.isInterruptStop()) {
+            throw new CaptureException("pid " + pid + " did not return to an interrupt stop after the remote system"
+                    + " calls (" + st + "); no image was written");
         }
     }
 

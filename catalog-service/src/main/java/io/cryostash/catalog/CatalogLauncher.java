@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cryostash.catalog.outbox.OutboxRelay;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -25,13 +26,27 @@ public final class CatalogLauncher {
      *                (user and password then come from {@code spring.datasource.*} / environment)
      */
     public static ConfigurableApplicationContext run(int port, Path dataDir, String jdbcUrl, String... extraArgs) {
+        return run(port, dataDir, jdbcUrl, null, extraArgs);
+    }
+
+    /**
+     * As {@link #run(int, Path, String, String...)}, with a publisher that the outbox relay hands every
+     * event to (e.g. a Kafka producer sending {@code event.payload()} to {@code event.topic()} with key
+     * {@code event.key()}); null leaves events in the outbox table.
+     */
+    public static ConfigurableApplicationContext run(int port, Path dataDir, String jdbcUrl,
+                                                     OutboxRelay.OutboxPublisher publisher, String... extraArgs) {
         // As command-line arguments, these win over application.properties and the environment.
         List<String> args = new ArrayList<>();
         args.add("--server.port=" + port);
         if (dataDir != null) args.add("--cryostash.catalog.data-dir=" + dataDir.toAbsolutePath());
         if (jdbcUrl != null && !jdbcUrl.isBlank()) args.add("--spring.datasource.url=" + jdbcUrl);
         args.addAll(List.of(extraArgs));
-        ConfigurableApplicationContext ctx = SpringApplication.run(CatalogApplication.class, args.toArray(String[]::new));
+        SpringApplication app = new SpringApplication(CatalogApplication.class);
+        if (publisher != null) {
+            app.addInitializers(c -> c.getBeanFactory().registerSingleton("outboxPublisher", publisher));
+        }
+        ConfigurableApplicationContext ctx = app.run(args.toArray(String[]::new));
         System.out.println("Cryostash catalog: " + url(ctx));
         return ctx;
     }

@@ -136,7 +136,12 @@ public class ImageRepository {
         if (column == null) throw new IllegalArgumentException("sort must be one of " + ImageFilter.SORTS.keySet());
         if (!ImageFilter.DIRS.contains(f.dirOrDefault())) throw new IllegalArgumentException("dir must be asc or desc");
         String from = " FROM images i JOIN jobs j ON j.id = i.job_id JOIN hosts h ON h.id = i.host_id";
-        long total = jdbc.sql("SELECT count(*)" + from + where).params(args).query(Long.class).single();
+        // Every image has its job and host (foreign keys), so the count joins only what the filter reads.
+        boolean filtersJob = notBlank(f.job()) || notBlank(f.label()) || notBlank(f.q());
+        boolean filtersHost = notBlank(f.q());
+        String countFrom = " FROM images i" + (filtersJob ? " JOIN jobs j ON j.id = i.job_id" : "")
+                + (filtersHost ? " JOIN hosts h ON h.id = i.host_id" : "");
+        long total = jdbc.sql("SELECT count(*)" + countFrom + where).params(args).query(Long.class).single();
         List<Object> pageArgs = new ArrayList<>(args);
         pageArgs.add(size);
         pageArgs.add((long) page * size);

@@ -1,6 +1,7 @@
 package io.cryostash.catalog.system;
 
-/** A named thing does not exist: 404. */
+/** A named thing does not exist: 404 (also for web pages). */
+@org.springframework.web.bind.annotation.ResponseStatus(org.springframework.http.HttpStatus.NOT_FOUND)
 public class NotFoundException extends RuntimeException {
     private final String kind;
     private final String id;

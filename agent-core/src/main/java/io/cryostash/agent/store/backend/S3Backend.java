@@ -44,9 +44,21 @@ public final class S3Backend implements Backend {
         this.config = config;
     }
 
+    /**
+     * One HTTP client for every S3 back end in the JVM: building a MinioClient with its own
+     * client costs 1–3 s here (TLS and trust-store set-up), a shared one costs nothing and
+     * shares the connection pool.
+     */
+    private static final class SharedHttp {
+        static final okhttp3.OkHttpClient CLIENT = io.minio.http.HttpUtils.newDefaultHttpClient(
+                java.util.concurrent.TimeUnit.MINUTES.toMillis(1), java.util.concurrent.TimeUnit.MINUTES.toMillis(5),
+                java.util.concurrent.TimeUnit.MINUTES.toMillis(5));
+    }
+
     /** Connects, creating the bucket when it does not exist. */
     public static S3Backend open(S3Config config) throws IOException {
         MinioClient client = MinioClient.builder()
+                .httpClient(SharedHttp.CLIENT)
                 .endpoint(config.endpoint())
                 .region(config.region())
                 .credentials(config.accessKey(), config.secretKey())

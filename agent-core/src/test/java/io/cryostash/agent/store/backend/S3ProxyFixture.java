@@ -25,6 +25,7 @@ public final class S3ProxyFixture implements AutoCloseable {
     private final String endpoint;
 
     public S3ProxyFixture(Path dir) throws Exception {
+        quietLogging();
         Properties p = new Properties();
         p.setProperty("jclouds.filesystem.basedir", dir.toString());
         context = ContextBuilder.newBuilder("filesystem-nio2").credentials(ACCESS, SECRET).overrides(p)
@@ -40,6 +41,16 @@ public final class S3ProxyFixture implements AutoCloseable {
             Thread.sleep(10);
         }
         endpoint = "http://127.0.0.1:" + proxy.getPort();
+    }
+
+    /**
+     * s3proxy brings logback, which then wins over slf4j-simple and logs Jetty at DEBUG: tens of
+     * MiB per test class and seconds of CPU. Raise the root level to WARN when logback is the binding.
+     */
+    private static void quietLogging() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+            ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
+        }
     }
 
     /** A config for a fresh, empty prefix of bucket {@code cryostash}. */

@@ -1,0 +1,218 @@
+package io.cryostash.bench.store;
+
+import com.github.luben.zstd.ZstdCompressCtx;
+import io.cryostash.agent.store.backend.Backend;
+import io.cryostash.agent.store.backend.DirectoryBackend;
+import io.cryostash.agent.store.backend.S3ProxyFixture;
+import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.agent.store.repository.ChunkStore;
+import io.cryostash.agent.store.repository.ImageWriter;
+import io.cryostash.agent.store.repository.Repository;
+import io.cryostash.agent.store.repository.StoreStats;
+import io.cryostash.agent.store.sign.HostKeys;
+import io.cryostash.agent.store.sign.TrustedKeys;
+import io.cryostash.schema.store.AreaChunks;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Store throughput on real process memory. Prints a Markdown table for bench/RESULTS.md.
+ * Medians of 5 runs after a warm-up run; all buffers touched before timing.
+ */
+public final class StoreBench {
+    static final int PAGE = 4096;
+
+    public static void main(String[] args) throws Exception {
+        Path work = Path.of(args[0]);
+        int mib = args.length > 1 ? Integer.parseInt(args[1]) : 512;
+        Files.createDirectories(work);
+        byte[] mem = snapshotPython(mib);
+        System.out.printf(Locale.ROOT, "# sample: %d MiB of present anonymous pages of a python3 process, %d cores%n",
+                mem.length >> 20, Runtime.getRuntime().availableProcessors());
+
+        System.out.println("\n| chunk | SHA-256 1 core | zstd-1 1 core | ratio | distinct chunks | index entries/GiB |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (int size : new int[] {4096, 16384, 65536, 262144}) {
+            double sha = median(() -> sha(mem, size));
+            double[] ratio = new double[1];
+            double z = median(() -> zstd(mem, size, ratio));
+            long distinct = distinct(mem, size);
+            System.out.printf(Locale.ROOT, "| %d KiB | %.0f MB/s | %.0f MB/s | %.2f | %d of %d | %d |%n", size / 1024,
+                    mem.length / sha / 1e6, mem.length / z / 1e6, ratio[0], distinct, mem.length / size,
+                    (1L << 30) / size);
+        }
+
+        HostKeys keys = HostKeys.ephemeral();
+        TrustedKeys trust = TrustedKeys.of(keys.publicKey());
+        System.out.println("\n| back end | capture (new) | capture (all known) | restore read | stored/raw |");
+        System.out.println("|---|---|---|---|---|");
+        run("directory, disk", () -> new DirectoryBackend(Files.createTempDirectory(work, "dir")), mem, keys, trust);
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm)) {
+            run("directory, tmpfs", () -> new DirectoryBackend(Files.createTempDirectory(shm, "cryostash-bench")), mem, keys, trust);
+        }
+        try (S3ProxyFixture s3 = new S3ProxyFixture(Files.createTempDirectory(work, "s3"))) {
+            run("S3Proxy in process (filesystem)", s3::freshBackend, mem, keys, trust);
+        }
+    }
+
+    interface Timed {
+        double run() throws Exception;
+    }
+
+    interface Opener {
+        Backend open() throws Exception;
+    }
+
+    static double median(Timed t) throws Exception {
+        t.run();
+        double[] xs = new double[5];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = t.run();
+        }
+        Arrays.sort(xs);
+        return xs[2];
+    }
+
+    static double sha(byte[] mem, int size) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        long t0 = System.nanoTime();
+        for (int off = 0; off < mem.length; off += size) {
+            d.update(mem, off, Math.min(size, mem.length - off));
+            d.digest();
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    static double zstd(byte[] mem, int size, double[] ratio) {
+        try (ZstdCompressCtx c = new ZstdCompressCtx()) {
+            c.setLevel(1);
+            byte[] dst = new byte[size * 2 + 1024];
+            long out = 0;
+            long t0 = System.nanoTime();
+            for (int off = 0; off < mem.length; off += size) {
+                out += c.compressByteArray(dst, 0, dst.length, mem, off, Math.min(size, mem.length - off));
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            ratio[0] = (double) mem.length / out;
+            return s;
+        }
+    }
+
+    static long distinct(byte[] mem, int size) throws Exception {
+        java.util.HashSet<String> seen = new java.util.HashSet<>();
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        for (int off = 0; off < mem.length; off += size) {
+            d.update(mem, off, Math.min(size, mem.length - off));
+            seen.add(Arrays.toString(d.digest()));
+        }
+        return seen.size();
+    }
+
+    static void run(String name, Opener opener, byte[] mem, HostKeys keys, TrustedKeys trust) throws Exception {
+        double[] fresh = new double[3];
+        double[] again = new double[3];
+        double[] read = new double[3];
+        double ratio = 0;
+        for (int i = 0; i < 3; i++) {
+            Backend b = opener.open();
+            try (Repository repo = Repository.open(b, keys, trust, "bench", null, ChunkStore.Options.defaults())) {
+                AreaChunker chunker = new AreaChunker();
+                long t0 = System.nanoTime();
+                AreaChunks area;
+                try (ImageWriter w = repo.newImage()) {
+                    area = w.putArea(chunker, 0, mem.length, AreaChunker.PagePresence.all(),
+                            (addr, dst) -> dst.put(mem, (int) addr, dst.remaining()));
+                    w.commit("{}".getBytes(StandardCharsets.UTF_8));
+                }
+                fresh[i] = (System.nanoTime() - t0) / 1e9;
+                StoreStats.Snapshot s = repo.chunks().stats();
+                ratio = (double) s.packBytesUploaded() / mem.length;
+                t0 = System.nanoTime();
+                try (ImageWriter w = repo.newImage()) {
+                    w.putArea(chunker, 0, mem.length, AreaChunker.PagePresence.all(),
+                            (addr, dst) -> dst.put(mem, (int) addr, dst.remaining()));
+                    w.commit("{}".getBytes(StandardCharsets.UTF_8));
+                }
+                again[i] = (System.nanoTime() - t0) / 1e9;
+                byte[] out = new byte[mem.length];
+                try (Repository reader = Repository.open(b, keys, trust, "bench", null, ChunkStore.Options.defaults())) {
+                    t0 = System.nanoTime();
+                    AreaChunker.restore(area, reader.chunks()::readChunks,
+                            (addr, src) -> src.get(out, (int) addr, src.remaining()));
+                    read[i] = (System.nanoTime() - t0) / 1e9;
+                }
+                if (!Arrays.equals(out, mem)) {
+                    throw new AssertionError("restore differs");
+                }
+            }
+        }
+        Arrays.sort(fresh);
+        Arrays.sort(again);
+        Arrays.sort(read);
+        double mb = mem.length / 1e6;
+        System.out.printf(Locale.ROOT, "| %s | %.0f MB/s | %.0f MB/s | %.0f MB/s | %.2f |%n", name, mb / fresh[1],
+                mb / again[1], mb / read[1], ratio);
+    }
+
+    /** Starts python3 holding ~mib MiB of objects and copies its present anonymous pages. */
+    static byte[] snapshotPython(int mib) throws Exception {
+        int n = mib * 8000; // ≈ 130 bytes per element across the three structures
+        String prog = "import random,sys,time\n"
+                + "random.seed(1)\n"
+                + "a=[random.random() for _ in range(" + n + ")]\n"
+                + "b={('k%d'%i):i*7 for i in range(" + n / 2 + ")}\n"
+                + "c=[str(i)*3 for i in range(" + n / 2 + ")]\n"
+                + "sys.stdout.write('ready\\n');sys.stdout.flush();time.sleep(3600)\n";
+        Path script = Files.createTempFile("memhog", ".py");
+        Files.writeString(script, prog);
+        Process p = new ProcessBuilder("python3", script.toString()).redirectErrorStream(true).start();
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+            if (!"ready".equals(line)) {
+                throw new IllegalStateException("python3 said " + line);
+            }
+            long pid = p.pid();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            try (RandomAccessFile memf = new RandomAccessFile("/proc/" + pid + "/mem", "r");
+                 RandomAccessFile pm = new RandomAccessFile("/proc/" + pid + "/pagemap", "r")) {
+                for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/maps"))) {
+                    String[] f = l.trim().split("\\s+");
+                    if (!f[1].startsWith("rw") || (f.length > 5 && f[5].startsWith("/")) || l.contains("[v")) {
+                        continue;
+                    }
+                    String[] r = f[0].split("-");
+                    long s = Long.parseUnsignedLong(r[0], 16);
+                    long e = Long.parseUnsignedLong(r[1], 16);
+                    byte[] pmb = new byte[(int) ((e - s) / PAGE * 8)];
+                    pm.seek(s / PAGE * 8);
+                    pm.readFully(pmb);
+                    ByteBuffer pmbb = ByteBuffer.wrap(pmb).order(ByteOrder.LITTLE_ENDIAN);
+                    byte[] page = new byte[PAGE];
+                    for (long a = s; a < e; a += PAGE) {
+                        if ((pmbb.getLong() >>> 63) == 0) {
+                            continue;
+                        }
+                        memf.seek(a);
+                        memf.readFully(page);
+                        out.write(page);
+                    }
+                }
+            }
+            return out.toByteArray();
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(script);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Store benchmark: chunk + hash + compress + pack + upload against raw SHA-256 and zstd, on the
+# memory of a real process (a python3 holding ~0.5 GiB of objects, read through /proc/PID/mem
+# and pagemap), for several chunk sizes; then a whole capture into the store (directory on disk,
+# directory on tmpfs, in-process S3Proxy) and a whole restore read back. Needs root (reads
+# another process's memory). Usage: bench/store/run.sh [python-MiB]   (default 512)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="$root/agent-core/target/bench-store"
+mkdir -p "$out"
+( cd "$root" && mvn -B -q -pl agent-core -am install -DskipTests )
+( cd "$root" && mvn -B -q -pl agent-core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/cp.txt" )
+cp="$root/agent-core/target/classes:$root/agent-core/target/test-classes:$(cat "$out/cp.txt")"
+javac -d "$out/classes" -cp "$cp" "$root/bench/store/StoreBench.java"
+exec java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$out/classes:$cp" io.cryostash.bench.store.StoreBench "$out/work" "$@"
