@@ -253,6 +253,58 @@ public final class AreaChunker {
         });
     }
 
+    /** Receives a run of consecutive stored pages; the buffer is valid only during the call. */
+    @FunctionalInterface
+    public interface RunSink {
+        /** @param firstPage index of the run's first page within the area */
+        void accept(long firstPage, ByteBuffer pages) throws IOException;
+    }
+
+    /**
+     * Streams an area's stored pages in address order, as runs of consecutive present pages,
+     * for restore code that writes sequentially (a {@code PageSource}). Chunks are fetched in
+     * parallel batches of about 8 MiB through {@code source}, which verifies each one; a batch
+     * is emitted only once all its chunks have arrived.
+     */
+    public static void forEachRun(AreaChunks area, ChunkSource source, RunSink sink) throws IOException {
+        List<AreaChunk> cs = area.chunks();
+        int batch = Math.max(1, (8 << 20) / (area.chunkPages() * area.pageSize()));
+        for (int i = 0; i < cs.size(); i += batch) {
+            List<AreaChunk> sub = cs.subList(i, Math.min(cs.size(), i + batch));
+            Map<ChunkKey, byte[]> got = new java.util.concurrent.ConcurrentHashMap<>();
+            List<ChunkKey> keys = new ArrayList<>(sub.size());
+            sub.forEach(c -> keys.add(c.key()));
+            source.read(keys, got::put);
+            for (AreaChunk c : sub) {
+                byte[] data = got.get(c.key());
+                if (data == null) {
+                    throw new IOException("chunk source did not deliver " + c.key().hex());
+                }
+                int ps = area.pageSize();
+                if (data.length != c.presentPages() * ps) {
+                    throw new IOException("chunk " + c.key().shortHex() + " holds " + data.length
+                            + " bytes, its bitmap says " + c.presentPages() * ps);
+                }
+                int pos = 0;
+                int p = 0;
+                while (p < c.pageCount()) {
+                    if (!c.isPresent(p)) {
+                        p++;
+                        continue;
+                    }
+                    int q = p;
+                    while (q < c.pageCount() && c.isPresent(q)) {
+                        q++;
+                    }
+                    int len = (q - p) * ps;
+                    sink.accept(c.firstPage() + p, ByteBuffer.wrap(data, pos, len).slice().asReadOnlyBuffer());
+                    pos += len;
+                    p = q;
+                }
+            }
+        }
+    }
+
     /** Writes one chunk's present pages (runs of adjacent pages in one write each). */
     public static void writeChunk(AreaChunks area, AreaChunk c, byte[] data, MemoryWriter writer) throws IOException {
         int ps = area.pageSize();

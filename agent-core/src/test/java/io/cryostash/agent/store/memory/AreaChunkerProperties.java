@@ -196,6 +196,43 @@ class AreaChunkerProperties {
         }
     }
 
+    @Property(tries = 60)
+    void forEachRunStreamsPresentPagesInAddressOrder(@ForAll @IntRange(min = 0, max = 3000) int pages,
+                                                   @ForAll @IntRange(min = 1, max = 64) int chunkPages,
+                                                   @ForAll long seed) throws Exception {
+        byte[] mem = memory(pages, seed);
+        BitSet present = presence(pages, seed, 60);
+        Map<ChunkKey, byte[]> store = new HashMap<>();
+        AreaChunks area = new AreaChunker(PAGE, chunkPages).capture(BASE, (long) pages * PAGE,
+                AreaChunker.PagePresence.of(present), (addr, dst) -> dst.put(mem, (int) (addr - BASE), dst.remaining()),
+                bufs -> {
+                    List<ChunkKey> ks = new ArrayList<>();
+                    for (ByteBuffer b : bufs) {
+                        byte[] c = new byte[b.remaining()];
+                        b.duplicate().get(c);
+                        store.put(Hashing.key(c), c);
+                        ks.add(Hashing.key(c));
+                    }
+                    return ks;
+                });
+        long[] next = {0};
+        BitSet seen = new BitSet();
+        AreaChunker.forEachRun(area, (keys, sink) -> {
+            for (ChunkKey k : new java.util.HashSet<>(keys)) {
+                sink.accept(k, store.get(k));
+            }
+        }, (first, buf) -> {
+            assertThat(first).isGreaterThanOrEqualTo(next[0]);
+            int n = buf.remaining() / PAGE;
+            byte[] got = new byte[buf.remaining()];
+            buf.get(got);
+            assertThat(got).isEqualTo(Arrays.copyOfRange(mem, (int) first * PAGE, (int) (first + n) * PAGE));
+            seen.set((int) first, (int) first + n);
+            next[0] = first + n;
+        });
+        assertThat(seen).isEqualTo(present);
+    }
+
     @Example
     void bitmapPresenceMatchesPagemapLayout() {
         AreaChunker.PagePresence p = AreaChunker.PagePresence.bitmap(new long[] {0b101L, 1L << 63});
