@@ -100,6 +100,22 @@ class CaptureRefusalTest {
     }
 
     @Test
+    void captureFailingInsideTheFreezeResumesTheTarget() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/memfd.c")).start();
+        long before = target.awaitNumberAbove("counter", 0);
+
+        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("memfd:cryostash-test")
+                .hasMessageContaining("not supported yet");
+
+        assertThat(target.runningFreely()).isTrue();
+        assertThat(ProcState.statusLine(target.pid(), "TracerPid")).isEqualTo("0");
+        target.awaitNumberAbove("counter", before);
+        assertThat(target.check()).isEqualTo("PASS");
+        assertNoImage();
+    }
+
+    @Test
     void captureWithoutKillLeavesTheTargetRunningAndCounting() {
         FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
         long before = target.awaitNumberAbove("counter", 0);
