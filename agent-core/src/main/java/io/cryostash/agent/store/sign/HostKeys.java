@@ -61,8 +61,9 @@ public final class HostKeys {
                 Files.write(Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_RW)),
                         text.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
                 try {
-                    // no REPLACE_EXISTING: if another process won the race, keep its key
-                    Files.move(tmp, priv, StandardCopyOption.ATOMIC_MOVE);
+                    // link(2) never replaces an existing file (rename(2), even without
+                    // REPLACE_EXISTING, silently would): the first writer's key wins for everyone
+                    Files.createLink(priv, tmp);
                 } catch (FileAlreadyExistsException ignored) {
                     // fall through and load the winner's key
                 }
