@@ -10,6 +10,18 @@ out="$root/agent-core/target/bench-store"
 mkdir -p "$out"
 ( cd "$root" && mvn -B -q -pl agent-core -am install -DskipTests )
 ( cd "$root" && mvn -B -q -pl agent-core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/cp.txt" )
-cp="$root/agent-core/target/classes:$root/agent-core/target/test-classes:$(cat "$out/cp.txt")"
+# private copies of this project's classes: a rebuild during the run must not pull them away
+rm -rf "$out/snap" && mkdir -p "$out/snap"
+cp -r "$root/agent-core/target/classes" "$out/snap/main"
+cp -r "$root/agent-core/target/test-classes" "$out/snap/test"
+deps=""
+IFS=: read -ra entries < "$out/cp.txt" || true
+for e in "${entries[@]}"; do
+  case "$e" in
+    */io/cryostash/*) cp "$e" "$out/snap/" && deps="$deps:$out/snap/$(basename "$e")" ;;
+    *) deps="$deps:$e" ;;
+  esac
+done
+cp="$out/snap/main:$out/snap/test$deps"
 javac -d "$out/classes" -cp "$cp" "$root/bench/store/StoreBench.java"
 exec java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$out/classes:$cp" io.cryostash.bench.store.StoreBench "$out/work" "$@"

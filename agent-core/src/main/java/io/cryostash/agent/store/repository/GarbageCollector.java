@@ -78,14 +78,14 @@ public final class GarbageCollector {
         try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.GC, host)) {
             ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
             try {
-                return sweep(pool);
+                return sweep(pool, lock);
             } finally {
                 pool.shutdownNow();
             }
         }
     }
 
-    private Report sweep(ExecutorService pool) throws IOException {
+    private Report sweep(ExecutorService pool, StoreLock lock) throws IOException {
         IndexFiles.Loaded loaded = IndexFiles.loadAll(backend, pool);
         Map<String, ObjectInfo> packObjects = new HashMap<>();
         for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
@@ -103,6 +103,8 @@ public final class GarbageCollector {
             live.addAll(ManifestCodec.parse(o.name().substring(StoreFormat.MANIFESTS.length()), data).chunks());
             manifests++;
         }
+
+        lock.refresh(); // marking a large store takes a while; stay clearly alive
 
         List<PackSummary> keep = new ArrayList<>();
         List<PackSummary> repack = new ArrayList<>();
@@ -186,6 +188,7 @@ public final class GarbageCollector {
             }
         }
 
+        lock.refresh();
         List<PackSummary> survivors = new ArrayList<>(keep);
         survivors.addAll(newPacks);
         if (!survivors.isEmpty()) {
