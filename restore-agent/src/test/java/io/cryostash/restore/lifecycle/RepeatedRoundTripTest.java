@@ -13,11 +13,21 @@ import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.agent.testing.Leftovers;
 import io.cryostash.restore.testing.RoundTrip;
 
-/** Images of restored processes, and several processes from one image. */
+/** What restored processes go on to do: grow, fork, be checkpointed again; several from one image. */
 @ExtendWith(Leftovers.class)
 class RepeatedRoundTripTest {
     @TempDir
     Path tmp;
+
+    @Test
+    void restoredProcessGrowsItsStackForksSpawnsAndAllocates() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("afterlife")).start();
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        assertThat(restored.check()).isEqualTo("PASS");
+    }
 
     @Test
     void restoredProcessCanBeCheckpointedAndRestoredAgain() {
