@@ -100,6 +100,44 @@ class CaptureRefusalTest {
     }
 
     @Test
+    void stoppedProcessIsRefusedAndLeftAsItWas() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+        target.signal(19); // SIGSTOP
+        Poll.until(java.time.Duration.ofSeconds(5), "the target to stop", () -> target.state() == 'T');
+
+        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("is stopped")
+                .hasMessageContaining("kill -CONT");
+        assertThat(target.state()).isEqualTo('T');
+        assertThat(ProcState.statusLine(target.pid(), "TracerPid")).isEqualTo("0");
+
+        target.signal(18); // SIGCONT
+        target.awaitNumberAbove("counter", target.number("counter"));
+        assertNoImage();
+    }
+
+    @Test
+    void processTracedByAnotherTracerIsRefusedNamingIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")),
+                "needs strace as the other tracer");
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+        int strace = Detached.run("strace -p " + target.pid() + " -o /dev/null </dev/null >/dev/null 2>&1 & echo $!");
+        Leftovers.track(strace);
+        Poll.until(java.time.Duration.ofSeconds(10), "strace to attach",
+                () -> ProcState.statusLine(target.pid(), "TracerPid").equals(Integer.toString(strace)));
+
+        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("already traced by pid " + strace);
+
+        ProcessHandle.of(strace).ifPresent(ProcessHandle::destroy); // SIGTERM: strace detaches
+        Poll.until(java.time.Duration.ofSeconds(10), "strace to detach",
+                () -> ProcState.statusLine(target.pid(), "TracerPid").equals("0"));
+        target.awaitNumberAbove("counter", target.number("counter"));
+        assertThat(target.runningFreely()).isTrue();
+        assertNoImage();
+    }
+
+    @Test
     void captureFailingInsideTheFreezeResumesTheTarget() {
         FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/memfd.c")).start();
         long before = target.awaitNumberAbove("counter", 0);
