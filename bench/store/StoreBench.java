@@ -37,10 +37,10 @@ public final class StoreBench {
         int mib = args.length > 1 ? Integer.parseInt(args[1]) : 512;
         Files.createDirectories(work);
         byte[] mem = snapshotPython(mib);
-        System.out.printf(Locale.ROOT, "# sample: %d MiB of present anonymous pages of a python3 process, %d cores%n",
-                mem.length >> 20, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "# sample: %d MiB of present anonymous pages of a python3 process, %d cores, load average %.1f%n",
+                mem.length >> 20, Runtime.getRuntime().availableProcessors(), OS.getSystemLoadAverage());
 
-        System.out.println("\n| chunk | SHA-256 1 core | zstd-1 1 core | ratio | distinct chunks | index entries/GiB |");
+        System.out.println("\n| chunk | SHA-256 (CPU time) | zstd-1 (CPU time) | ratio | distinct chunks | index entries/GiB |");
         System.out.println("|---|---|---|---|---|---|");
         for (int size : new int[] {4096, 16384, 65536, 262144}) {
             double sha = median(() -> sha(mem, size));
@@ -54,8 +54,13 @@ public final class StoreBench {
 
         HostKeys keys = HostKeys.ephemeral();
         TrustedKeys trust = TrustedKeys.of(keys.publicKey());
-        System.out.println("\n| back end | capture (new) | capture (all known) | restore read | stored/raw |");
+        System.out.println("\n| back end | capture, new data: wall / per CPU-s | capture, all known: wall / per CPU-s | restore read: wall / per CPU-s | stored/raw |");
         System.out.println("|---|---|---|---|---|");
+        // warm-up (heap growth, JIT, first touch of memory the VM gave back to the host): not printed
+        java.io.PrintStream realOut = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        run("warm-up", () -> new DirectoryBackend(Files.createTempDirectory(work, "warm")), mem, keys, trust);
+        System.setOut(realOut);
         run("directory, disk", () -> new DirectoryBackend(Files.createTempDirectory(work, "dir")), mem, keys, trust);
         Path shm = Path.of("/dev/shm");
         if (Files.isDirectory(shm)) {
@@ -84,14 +89,23 @@ public final class StoreBench {
         return xs[2];
     }
 
+    static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** CPU seconds of the current thread: single-thread figures stay meaningful when other jobs share the cores. */
+    static long cpu() {
+        return THREADS.getCurrentThreadCpuTime();
+    }
+
     static double sha(byte[] mem, int size) throws Exception {
         MessageDigest d = MessageDigest.getInstance("SHA-256");
-        long t0 = System.nanoTime();
+        long t0 = cpu();
         for (int off = 0; off < mem.length; off += size) {
             d.update(mem, off, Math.min(size, mem.length - off));
             d.digest();
         }
-        return (System.nanoTime() - t0) / 1e9;
+        return (cpu() - t0) / 1e9;
     }
 
     static double zstd(byte[] mem, int size, double[] ratio) {
@@ -99,11 +113,11 @@ public final class StoreBench {
             c.setLevel(1);
             byte[] dst = new byte[size * 2 + 1024];
             long out = 0;
-            long t0 = System.nanoTime();
+            long t0 = cpu();
             for (int off = 0; off < mem.length; off += size) {
                 out += c.compressByteArray(dst, 0, dst.length, mem, off, Math.min(size, mem.length - off));
             }
-            double s = (System.nanoTime() - t0) / 1e9;
+            double s = (cpu() - t0) / 1e9;
             ratio[0] = (double) mem.length / out;
             return s;
         }
@@ -123,11 +137,15 @@ public final class StoreBench {
         double[] fresh = new double[3];
         double[] again = new double[3];
         double[] read = new double[3];
+        double[] freshCpu = new double[3];
+        double[] againCpu = new double[3];
+        double[] readCpu = new double[3];
         double ratio = 0;
         for (int i = 0; i < 3; i++) {
             Backend b = opener.open();
             try (Repository repo = Repository.open(b, keys, trust, "bench", null, ChunkStore.Options.defaults())) {
                 AreaChunker chunker = new AreaChunker();
+                long c0 = OS.getProcessCpuTime();
                 long t0 = System.nanoTime();
                 AreaChunks area;
                 try (ImageWriter w = repo.newImage()) {
@@ -136,8 +154,10 @@ public final class StoreBench {
                     w.commit("{}".getBytes(StandardCharsets.UTF_8));
                 }
                 fresh[i] = (System.nanoTime() - t0) / 1e9;
+                freshCpu[i] = (OS.getProcessCpuTime() - c0) / 1e9;
                 StoreStats.Snapshot s = repo.chunks().stats();
                 ratio = (double) s.packBytesUploaded() / mem.length;
+                c0 = OS.getProcessCpuTime();
                 t0 = System.nanoTime();
                 try (ImageWriter w = repo.newImage()) {
                     w.putArea(chunker, 0, mem.length, AreaChunker.PagePresence.all(),
@@ -145,24 +165,27 @@ public final class StoreBench {
                     w.commit("{}".getBytes(StandardCharsets.UTF_8));
                 }
                 again[i] = (System.nanoTime() - t0) / 1e9;
+                againCpu[i] = (OS.getProcessCpuTime() - c0) / 1e9;
                 byte[] out = new byte[mem.length];
                 try (Repository reader = Repository.open(b, keys, trust, "bench", null, ChunkStore.Options.defaults())) {
+                    c0 = OS.getProcessCpuTime();
                     t0 = System.nanoTime();
                     AreaChunker.restore(area, reader.chunks()::readChunks,
                             (addr, src) -> src.get(out, (int) addr, src.remaining()));
                     read[i] = (System.nanoTime() - t0) / 1e9;
+                    readCpu[i] = (OS.getProcessCpuTime() - c0) / 1e9;
                 }
                 if (!Arrays.equals(out, mem)) {
                     throw new AssertionError("restore differs");
                 }
             }
         }
-        Arrays.sort(fresh);
-        Arrays.sort(again);
-        Arrays.sort(read);
+        for (double[] xs : new double[][] {fresh, again, read, freshCpu, againCpu, readCpu}) {
+            Arrays.sort(xs);
+        }
         double mb = mem.length / 1e6;
-        System.out.printf(Locale.ROOT, "| %s | %.0f MB/s | %.0f MB/s | %.0f MB/s | %.2f |%n", name, mb / fresh[1],
-                mb / again[1], mb / read[1], ratio);
+        System.out.printf(Locale.ROOT, "| %s | %.0f / %.0f MB/s | %.0f / %.0f MB/s | %.0f / %.0f MB/s | %.2f |%n", name,
+                mb / fresh[1], mb / freshCpu[1], mb / again[1], mb / againCpu[1], mb / read[1], mb / readCpu[1], ratio);
     }
 
     /** Starts python3 holding ~mib MiB of objects and copies its present anonymous pages. */
