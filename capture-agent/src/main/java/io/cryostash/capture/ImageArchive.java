@@ -25,28 +25,30 @@ import io.cryostash.schema.store.AreaChunks;
  * chunks, store executables and libraries by content, and commit the signed manifest last.
  */
 final class ImageArchive {
-    /** How the pages an incremental image stores were chosen: hashing every page found them. */
-    static final String TRACKING_CONTENT_HASH = "content-hash";
-    static final String TRACKING_FULL = "full";
-
     private ImageArchive() {
     }
 
     static ProcessImage write(ImageStore store, AreaChunker chunker, ProcessImage draft, MemoryCapture.Result memory,
-                              ProcessImage parent) {
+                              ProcessImage parent, String tracking) {
         try (ImageWriter w = store.newImage()) {
             List<MemoryArea> areas = new ArrayList<>();
             for (CapturedArea c : memory.areas()) {
                 MemoryArea a = c.area();
                 AreaChunks content = null;
-                if (!c.runs().isEmpty()) {
+                if (c.parent() != null) {
+                    content = w.putAreaIncremental(chunker, c.parent(), a.start(), a.length(), c.presence(),
+                            AreaChunker.PagePresence.of(c.reread()), c.reader());
+                } else if (!c.runs().isEmpty()) {
                     content = w.putArea(chunker, a.start(), a.length(), c.presence(), c.reader());
+                }
+                if (content != null && content.chunks().isEmpty()) {
+                    content = null;
                 }
                 areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
             }
             List<FileFingerprint> files = storeCode(w, draft, areas);
             ProcessImage full = new ProcessImage(draft.formatVersion(), null, parent == null ? null : parent.id(),
-                    parent == null ? TRACKING_FULL : TRACKING_CONTENT_HASH, draft.createdAt(), draft.host(),
+                    tracking, draft.createdAt(), draft.host(),
                     draft.process(), draft.credentials(), draft.mm(), areas, draft.threads(), draft.signalActions(),
                     draft.fs(), draft.fds(), draft.rlimits(), files);
             return store.commit(w, full);

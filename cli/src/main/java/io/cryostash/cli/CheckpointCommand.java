@@ -23,6 +23,10 @@ final class CheckpointCommand implements Callable<Integer> {
             description = "an earlier image of this process: unchanged memory reuses its stored chunks")
     String parent;
 
+    @Option(names = "--track", description = "keep tracking the pages the process writes (userfaultfd"
+            + " write-protect) so that the next --parent capture reads only those")
+    boolean track;
+
     @Mixin
     StoreOption store;
 
@@ -30,11 +34,11 @@ final class CheckpointCommand implements Callable<Integer> {
     public Integer call() {
         CaptureResult r;
         try (ImageStore images = store.open()) {
-            r = new Capturer(images).capture(pid, new CaptureOptions(kill, parent));
+            r = new Capturer(images).capture(pid, new CaptureOptions(kill, parent, track));
         }
-        System.err.printf("checkpointed pid %d (%s): %s of memory, frozen %.1f ms, total %.1f ms%s%n", pid,
-                r.image().process().comm(), Sizes.human(r.memoryBytes()), r.freezeNanos() / 1e6, r.totalNanos() / 1e6,
-                kill ? ", process killed" : "");
+        System.err.printf("checkpointed pid %d (%s): %s of memory read (%s), frozen %.1f ms, total %.1f ms%s%n", pid,
+                r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
+                r.totalNanos() / 1e6, kill ? ", process killed" : "");
         System.out.println(r.image().id());
         return 0;
     }

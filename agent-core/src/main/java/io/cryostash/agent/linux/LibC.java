@@ -29,4 +29,10 @@ interface LibC extends Library {
     long syscall(long number, Object... args) throws LastErrorException;
 
     int geteuid();
+
+    int open(String path, int flags) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
+
+    int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
 }

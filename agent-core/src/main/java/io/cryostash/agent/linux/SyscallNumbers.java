@@ -3,6 +3,7 @@ package io.cryostash.agent.linux;
 /** x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 public final class SyscallNumbers {
     public static final int READ = 0;
+    public static final int IOCTL = 16;
     public static final int OPEN = 2;
     public static final int CLOSE = 3;
     public static final int LSEEK = 8;

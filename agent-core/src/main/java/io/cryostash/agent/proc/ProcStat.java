@@ -5,7 +5,7 @@ package io.cryostash.agent.proc;
  * the comm field may contain spaces and parentheses, so parsing starts after the last ')'.
  */
 public record ProcStat(int pid, String comm, char state, int ppid, int pgrp, int session, long flags,
-                       int numThreads, long startCode, long endCode, long startStack, long startData,
+                       int numThreads, long startTime, long startCode, long endCode, long startStack, long startData,
                        long endData, long startBrk, long argStart, long argEnd, long envStart, long envEnd) {
 
     /** PF_KTHREAD in the flags field. */
@@ -23,7 +23,7 @@ public record ProcStat(int pid, String comm, char state, int ppid, int pgrp, int
         String[] f = text.substring(close + 2).trim().split(" ");
         // f[0] is field 3 (state)
         return new ProcStat(pid, comm, f[0].charAt(0), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
-                Integer.parseInt(f[3]), Long.parseUnsignedLong(f[6]), Integer.parseInt(f[17]),
+                Integer.parseInt(f[3]), Long.parseUnsignedLong(f[6]), Integer.parseInt(f[17]), field(f, 22),
                 field(f, 26), field(f, 27), field(f, 28), field(f, 45), field(f, 46), field(f, 47),
                 field(f, 48), field(f, 49), field(f, 50), field(f, 51));
     }

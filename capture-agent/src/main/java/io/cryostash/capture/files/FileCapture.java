@@ -25,6 +25,9 @@ public final class FileCapture {
     public static List<FdEntry> descriptors(int pid) {
         List<FdEntry> out = new ArrayList<>();
         for (FdInfo fd : FdInfo.read(pid)) {
+            if (fd.target().equals("anon_inode:[userfaultfd]")) {
+                continue; // the write tracker Cryostash keeps in the process, not the program's
+            }
             out.add(new FdEntry(fd.fd(), kindOf(fd.target()), fd.target(), fd.flags(), fd.pos()));
         }
         return out;

@@ -7,23 +7,34 @@ import java.util.List;
 
 import io.cryostash.agent.store.memory.AreaChunker;
 import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.store.AreaChunks;
 
 /**
  * An area as the freeze left it: its description (without stored content yet) and the runs of
  * pages copied out of the process, which the store cuts into chunks after the process runs again.
+ * An incremental capture also knows the area's content in the parent image, every page present
+ * now, and the pages it re-read (those of chunks that changed); the other chunks are the parent's.
  */
-public record CapturedArea(MemoryArea area, List<Run> runs) {
+public record CapturedArea(MemoryArea area, List<Run> runs, AreaChunks parent, BitSet present, BitSet reread) {
+
+    public CapturedArea(MemoryArea area, List<Run> runs) {
+        this(area, runs, null, pagesOf(runs), null);
+    }
 
     /** {@code count} pages from page {@code firstPage} of the area, copied into {@code data}. */
     public record Run(long firstPage, int count, ByteBuffer data) {
     }
 
-    public AreaChunker.PagePresence presence() {
+    private static BitSet pagesOf(List<Run> runs) {
         BitSet bits = new BitSet();
         for (Run r : runs) {
             bits.set((int) r.firstPage(), (int) (r.firstPage() + r.count()));
         }
-        return AreaChunker.PagePresence.of(bits);
+        return bits;
+    }
+
+    public AreaChunker.PagePresence presence() {
+        return AreaChunker.PagePresence.of(present);
     }
 
     /** Reads captured bytes as if from the process; reads may span consecutive runs. */

@@ -5,7 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.ProcessVm;
@@ -14,6 +16,7 @@ import io.cryostash.agent.proc.Pagemap;
 import io.cryostash.capture.CaptureException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
+import io.cryostash.schema.store.AreaChunks;
 
 /**
  * Reads a frozen process's memory areas and the pages of them that only the process has:
@@ -33,7 +36,21 @@ public final class MemoryCapture {
     private MemoryCapture() {
     }
 
+    /**
+     * What an incremental capture knows of an area: its content in the parent image and the
+     * pages written since (area-relative page indices). Only chunks with written pages or whose
+     * present pages differ from the parent's are read.
+     */
+    public record AreaPlan(AreaChunks parent, BitSet written) {
+    }
+
     public static Result capture(int pid, List<MapsEntry> maps, ProcessMemory mem, PageBuffers buffers) {
+        return capture(pid, maps, mem, buffers, Map.of());
+    }
+
+    /** @param plans incremental plans by area start address; areas without one are read whole */
+    public static Result capture(int pid, List<MapsEntry> maps, ProcessMemory mem, PageBuffers buffers,
+                                 Map<Long, AreaPlan> plans) {
         List<CapturedArea> areas = new ArrayList<>();
         long offset = 0;
         String vdsoSha = null;
@@ -45,18 +62,30 @@ public final class MemoryCapture {
                     continue;
                 }
                 List<CapturedArea.Run> runs = new ArrayList<>();
+                BitSet present = new BitSet();
+                BitSet reread = null;
+                AreaPlan plan = null;
                 if (kind == Kind.VDSO) {
                     vdsoSha = sha256(mem.read(e.start(), (int) e.length()));
                 } else if (kind != Kind.VVAR && kind != Kind.FILE_SHARED) {
                     long[] pm = pagemap.entries(e.start(), e.end());
+                    present = new BitSet(pm.length);
+                    for (int p = 0; p < pm.length; p++) {
+                        if (keep(kind, pm[p])) {
+                            present.set(p);
+                        }
+                    }
+                    plan = plans.get(e.start());
+                    BitSet wanted = plan == null ? present : changedChunks(plan, present, pm.length);
+                    reread = plan == null ? null : wanted;
                     int i = 0;
                     while (i < pm.length) {
-                        if (!keep(kind, pm[i])) {
+                        if (!wanted.get(i)) {
                             i++;
                             continue;
                         }
                         int j = i + 1;
-                        while (j < pm.length && j - i < MAX_RUN_PAGES && keep(kind, pm[j])) {
+                        while (j < pm.length && j - i < MAX_RUN_PAGES && wanted.get(j)) {
                             j++;
                         }
                         int len = (j - i) * PAGE;
@@ -74,7 +103,7 @@ public final class MemoryCapture {
                 String path = (kind == Kind.FILE_PRIVATE || kind == Kind.FILE_SHARED || e.path() == null
                         || e.path().startsWith("[")) ? e.path() : null;
                 areas.add(new CapturedArea(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, null),
-                        runs));
+                        runs, plan == null ? null : plan.parent(), present, reread));
             }
         }
         // Copying is the bulk of the freeze: spread it over every core.
@@ -92,6 +121,35 @@ public final class MemoryCapture {
                 mem.read(address + into.position(), into);
             }
         }
+    }
+
+    /**
+     * Present pages of the chunks that cannot be taken from the parent: a page was written, or
+     * the chunk's present pages are not those the parent stored (a page appeared or went away).
+     */
+    static BitSet changedChunks(AreaPlan plan, BitSet present, int pages) {
+        int cp = plan.parent().chunkPages();
+        java.util.Map<Long, Long> parentBits = new java.util.HashMap<>();
+        plan.parent().chunks().forEach(c -> parentBits.put(c.firstPage(), c.presence()));
+        BitSet out = new BitSet(pages);
+        for (int first = 0; first < pages; first += cp) {
+            int end = Math.min(pages, first + cp);
+            long bits = 0;
+            for (int i = first; i < end; i++) {
+                if (present.get(i)) {
+                    bits |= 1L << (i - first);
+                }
+            }
+            boolean written = plan.written().nextSetBit(first) >= 0 && plan.written().nextSetBit(first) < end;
+            if (written || bits != parentBits.getOrDefault((long) first, 0L)) {
+                for (int i = first; i < end; i++) {
+                    if (present.get(i)) {
+                        out.set(i);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     static boolean keep(Kind kind, long entry) {
