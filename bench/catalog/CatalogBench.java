@@ -59,6 +59,7 @@ public final class CatalogBench {
             HttpClient session = login(base, "admin", "bench-password-1");
             HttpClient plain = HttpClient.newHttpClient();
 
+            explain(jdbc, chunks);
             listing(session, base);
             chunkQuery(plain, base, token, chunks);
             registration(plain, base, token, jdbc);
@@ -112,6 +113,30 @@ public final class CatalogBench {
         jdbc.sql("ALTER TABLE image_chunks ADD PRIMARY KEY (image_id, chunk_key)").update();
         jdbc.sql("CREATE INDEX image_chunks_chunk ON image_chunks (chunk_key)").update();
         jdbc.sql("ANALYZE").update();
+    }
+
+    /** Server-side cost of the two hot queries (execution time and buffers), apart from HTTP and JSON. */
+    static void explain(JdbcClient jdbc, long chunks) {
+        Random rnd = new Random(2);
+        byte[][] keys = new byte[10_000][];
+        for (int k = 0; k < keys.length; k++) keys[k] = sha256(k % 2 == 0 ? (long) (rnd.nextDouble() * chunks) : chunks + 1 + k);
+        for (int round = 0; round < 3; round++) {
+            List<String> plan = jdbc.sql("EXPLAIN (ANALYZE, BUFFERS) SELECT key FROM chunks WHERE key = ANY (?)")
+                    .param(keys).query(String.class).list();
+            if (round == 2) {
+                System.out.println("EXPLAIN chunk query (10,000 keys), third run:");
+                plan.stream().map(l -> l.length() > 160 ? l.substring(0, 160) + "…" : l).forEach(l -> System.out.println("    " + l));
+            }
+        }
+        List<String> plan = jdbc.sql("""
+                EXPLAIN (ANALYZE, BUFFERS) SELECT i.id, h.name, j.name FROM images i JOIN jobs j ON j.id = i.job_id
+                JOIN hosts h ON h.id = i.host_id WHERE true ORDER BY i.captured_at DESC, i.id DESC LIMIT 50 OFFSET 0""")
+                .query(String.class).list();
+        System.out.println("EXPLAIN first image page:");
+        plan.forEach(l -> System.out.println("    " + l));
+        plan = jdbc.sql("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM images i WHERE true").query(String.class).list();
+        System.out.println("EXPLAIN image count:");
+        plan.forEach(l -> System.out.println("    " + l));
     }
 
     static HttpClient login(String base, String user, String password) throws Exception {

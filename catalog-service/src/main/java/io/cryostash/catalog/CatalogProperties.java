@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param adminPassword    that administrator's password; when empty one is generated and printed once
  * @param hostOnlineWithin a host whose last heartbeat is older than this is shown offline
  * @param embeddedFsync    whether the embedded PostgreSQL syncs to disk (default true; tests turn it off)
+ * @param embeddedSharedBuffers shared_buffers of the embedded PostgreSQL (default 512MB: the chunk key
+ *                         index of a large catalog should stay in memory)
  */
 @ConfigurationProperties("cryostash.catalog")
 public record CatalogProperties(
@@ -22,12 +24,14 @@ public record CatalogProperties(
         String adminUsername,
         String adminPassword,
         Duration hostOnlineWithin,
-        Boolean embeddedFsync) {
+        Boolean embeddedFsync,
+        String embeddedSharedBuffers) {
 
     public CatalogProperties {
         if (dataDir == null) dataDir = Path.of(System.getProperty("user.home"), ".cryostash", "catalog");
         if (adminUsername == null || adminUsername.isBlank()) adminUsername = "admin";
         if (hostOnlineWithin == null) hostOnlineWithin = Duration.ofMinutes(2);
         if (embeddedFsync == null) embeddedFsync = true;
+        if (embeddedSharedBuffers == null || embeddedSharedBuffers.isBlank()) embeddedSharedBuffers = "512MB";
     }
 }

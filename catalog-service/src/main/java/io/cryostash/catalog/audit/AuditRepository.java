@@ -23,13 +23,16 @@ public class AuditRepository {
     public Page<AuditEntry> find(AuditFilter f, int page, int size) {
         List<Object> args = new ArrayList<>();
         String where = where(f, args);
-        long total = jdbc.sql("SELECT count(*) FROM audit_log" + where).params(args).query(Long.class).single();
+        List<Object> countArgs = new ArrayList<>(args);
+        countArgs.add(Page.countCap(page, size));
+        long counted = jdbc.sql("SELECT count(*) FROM (SELECT 1 FROM audit_log" + where + " LIMIT ?) capped")
+                .params(countArgs).query(Long.class).single();
         List<Object> pageArgs = new ArrayList<>(args);
         pageArgs.add(size);
         pageArgs.add((long) page * size);
         List<AuditEntry> items = jdbc.sql("SELECT * FROM audit_log" + where + " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?")
                 .params(pageArgs).query(AuditRepository::map).list();
-        return new Page<>(items, page, size, total);
+        return Page.capped(items, page, size, counted);
     }
 
     /** Streams every matching entry, oldest first (for export). */

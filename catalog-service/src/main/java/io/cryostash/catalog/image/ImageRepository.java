@@ -141,7 +141,10 @@ public class ImageRepository {
         boolean filtersHost = notBlank(f.q());
         String countFrom = " FROM images i" + (filtersJob ? " JOIN jobs j ON j.id = i.job_id" : "")
                 + (filtersHost ? " JOIN hosts h ON h.id = i.host_id" : "");
-        long total = jdbc.sql("SELECT count(*)" + countFrom + where).params(args).query(Long.class).single();
+        List<Object> countArgs = new ArrayList<>(args);
+        countArgs.add(Page.countCap(page, size));
+        long counted = jdbc.sql("SELECT count(*) FROM (SELECT 1" + countFrom + where + " LIMIT ?) capped")
+                .params(countArgs).query(Long.class).single();
         List<Object> pageArgs = new ArrayList<>(args);
         pageArgs.add(size);
         pageArgs.add((long) page * size);
@@ -152,7 +155,7 @@ public class ImageRepository {
                         + " ORDER BY " + column + " " + dir + ", i.id " + dir + " LIMIT ? OFFSET ?")
                 .params(pageArgs)
                 .query(ImageRepository::summary).list();
-        return new Page<>(items, page, size, total);
+        return Page.capped(items, page, size, counted);
     }
 
     static ImageSummary summary(ResultSet rs, int i) throws SQLException {

@@ -37,7 +37,7 @@ public class EmbeddedDatabaseConfig {
                 .setDataDirectory(pgData)
                 .setCleanDataDirectory(props.cleanDataDir())
                 .setServerConfig("max_connections", "50")
-                .setServerConfig("shared_buffers", "128MB")
+                .setServerConfig("shared_buffers", props.embeddedSharedBuffers())
                 .setServerConfig("fsync", props.embeddedFsync() ? "on" : "off")
                 .setServerConfig("synchronous_commit", props.embeddedFsync() ? "on" : "off")
                 .start();
