@@ -26,6 +26,10 @@ import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
+import io.cryostash.capture.memory.WriteTracking;
+import io.cryostash.agent.tracking.KernelFeatures;
+import io.cryostash.agent.tracking.TrackingState;
+import io.cryostash.schema.image.Rlimit;
 import io.cryostash.capture.process.ProcessCapture;
 import io.cryostash.capture.signals.SignalCapture;
 import io.cryostash.capture.threads.ThreadCapture;
@@ -47,14 +51,20 @@ public final class Capturer {
 
     private final ImageStore store;
     private final AreaChunker chunker;
+    private final KernelFeatures features;
 
     public Capturer(ImageStore store) {
         this(store, new AreaChunker());
     }
 
     public Capturer(ImageStore store, AreaChunker chunker) {
+        this(store, chunker, KernelFeatures.probe());
+    }
+
+    public Capturer(ImageStore store, AreaChunker chunker, KernelFeatures features) {
         this.store = store;
         this.chunker = chunker;
+        this.features = features;
     }
 
     public CaptureResult capture(int pid, CaptureOptions options) {
@@ -70,14 +80,19 @@ public final class Capturer {
         }
         PageBuffers buffers = new PageBuffers(expectedBytes);
         try (Tracer tracer = new Tracer("capture-" + pid)) {
-            Frozen frozen = tracer.call(p -> freeze(p, pid, buffers));
+            TrackingState state = new TrackingState(ImageStore.stateDir(), pid, ProcStat.read(pid).startTime());
+            Frozen frozen = tracer.call(p -> freeze(p, pid, buffers, parent, options.track(), state));
             long released = 0;
             ProcessImage written;
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));
                 }
-                written = ImageArchive.write(store, chunker, frozen.image(), frozen.memory(), parent);
+                written = ImageArchive.write(store, chunker, frozen.image(), frozen.memory(), parent,
+                        frozen.tracking().label());
+                if (frozen.tracking().active()) {
+                    state.stored(written.id());
+                }
             } catch (RuntimeException e) {
                 if (options.kill()) {
                     tracer.call(p -> resume(p, pid)); // no image, so the process must live on
@@ -95,7 +110,7 @@ public final class Capturer {
         }
     }
 
-    private record Frozen(ProcessImage image, MemoryCapture.Result memory, long frozenAt) {
+    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt) {
     }
 
     private static void preflight(int pid) {
@@ -153,7 +168,8 @@ public final class Capturer {
         }
     }
 
-    private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers) {
+    private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent, boolean track,
+                          TrackingState state) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -175,16 +191,21 @@ public final class Capturer {
             List<SignalAction> signals;
             long brk;
             MemoryCapture.Result memory;
-            try (ProcessMemory mem = new ProcessMemory(pid, false)) {
+            WriteTracking tracking;
+            List<Rlimit> limits = Limits.read(pid);
+            try (ProcessMemory mem = new ProcessMemory(pid, true)) {
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                         RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
                 try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
+                    tracking = WriteTracking.prepare(pid, maps, parent, track, features, state, remote, mem,
+                            scratch.address(), nofileSoftLimit(limits), chunker.chunkSize() / 4096);
                 }
                 parkInInterruptStop(ptrace, pid);
-                memory = MemoryCapture.capture(pid, maps, mem, buffers);
+                memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans());
+                tracking.reset(pid);
             }
             String exe = ProcFiles.link(pid, "exe");
             // areas and file contents are filled in by ImageArchive once the process runs again
@@ -192,9 +213,9 @@ public final class Capturer {
                     ProcessCapture.host(memory.vdsoSha256(), thread.xstate().length),
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
-                    FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), Limits.read(pid),
+                    FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), limits,
                     ProcessCapture.fingerprints(exe, maps));
-            return new Frozen(image, memory, frozenAt);
+            return new Frozen(image, memory, tracking, frozenAt);
         } catch (RuntimeException e) {
             releaseAfterFailure(ptrace, pid);
             if (e instanceof NoSuchProcessException || (e instanceof TraceeException te && te.errno() == 3)
@@ -227,6 +248,11 @@ public final class Capturer {
             }
         }
         throw new CaptureException("pid " + pid + " keeps receiving signals; it could not be frozen");
+    }
+
+    private static long nofileSoftLimit(List<Rlimit> limits) {
+        return limits.stream().filter(l -> l.resource() == 7).mapToLong(Rlimit::soft)
+                .map(v -> v < 0 ? 1 << 20 : v).findFirst().orElse(1024);
     }
 
     private static boolean goneOrZombie(int pid) {
