@@ -79,8 +79,18 @@ public final class FixtureProcess {
         Syscalls.kill(pid, sig);
     }
 
-    /** Sends SIGUSR1 (check now) and returns the trimmed result line. */
+    /**
+     * Sends SIGUSR1 (check now) and returns the trimmed result line. A just-restored fixture
+     * resumes by re-entering the system call it was frozen in (pause, say); a signal that lands
+     * before it gets there runs the handler and the call then blocks again, as it would in any
+     * program after a ptrace stop. So wait (briefly: spinning fixtures never sleep) until it
+     * sleeps in the kernel before signalling.
+     */
     public String check() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (ProcState.of(pid) == 'R' && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
         signal(SIGUSR1);
         return awaitResult();
     }
