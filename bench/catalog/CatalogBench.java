@@ -62,6 +62,7 @@ public final class CatalogBench {
             explain(jdbc, chunks);
             listing(session, base);
             chunkQuery(plain, base, token, chunks);
+            chunkQueryInProcess(ctx, chunks);
             registration(plain, base, token, jdbc);
         } finally {
             ctx.close();
@@ -112,7 +113,7 @@ public final class CatalogBench {
                 .params(per, chunks, images, per).update();
         jdbc.sql("ALTER TABLE image_chunks ADD PRIMARY KEY (image_id, chunk_key)").update();
         jdbc.sql("CREATE INDEX image_chunks_chunk ON image_chunks (chunk_key)").update();
-        jdbc.sql("ANALYZE").update();
+        jdbc.sql("VACUUM ANALYZE").update();
     }
 
     /** Server-side cost of the two hot queries (execution time and buffers), apart from HTTP and JSON. */
@@ -200,6 +201,26 @@ public final class CatalogBench {
             if (i >= 0) ns[i] = d;
         }
         report("chunk query, 10,000 keys (half known)", ns);
+    }
+
+    /** The same lookups without HTTP and JSON: the repository call alone. */
+    static void chunkQueryInProcess(ConfigurableApplicationContext ctx, long chunks) {
+        var repo = ctx.getBean(io.cryostash.catalog.image.ImageRepository.class);
+        Random rnd = new Random(3);
+        long[] ns = new long[200];
+        for (int i = -20; i < ns.length; i++) {
+            List<String> keys = new ArrayList<>(10_000);
+            for (int k = 0; k < 10_000; k++) {
+                long n = k % 2 == 0 ? (long) (rnd.nextDouble() * chunks) : chunks + 1 + rnd.nextInt(1 << 30);
+                keys.add(HexFormat.of().formatHex(sha256(n)));
+            }
+            long t = System.nanoTime();
+            int known = repo.knownChunks(keys).size();
+            long d = System.nanoTime() - t;
+            if (known < 4_000) throw new IllegalStateException("only " + known + " known");
+            if (i >= 0) ns[i] = d;
+        }
+        report("chunk lookup in process (ImageRepository.knownChunks, 10,000 keys)", ns);
     }
 
     static void registration(HttpClient c, String base, String token, JdbcClient jdbc) throws Exception {

@@ -50,7 +50,7 @@ public class ImageService {
             if (existing.get().equals(r.manifestKey())) return Outcome.ALREADY_REGISTERED;
             throw new ConflictException("Image " + r.imageId() + " is registered with another manifest");
         }
-        if (!hosts.exists(r.hostId())) throw new InvalidRequestException("hostId: no host " + r.hostId());
+        // The host exists: the agent's token is bound to it (and a foreign key says so too).
         if (r.parentId() != null && images.state(r.parentId()).isEmpty()) {
             throw new InvalidRequestException("parentId: no image " + r.parentId());
         }

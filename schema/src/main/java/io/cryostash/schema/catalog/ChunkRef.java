@@ -17,8 +17,14 @@ public record ChunkRef(String key, long rawBytes, Long storedBytes, String pack,
 
     public static final Pattern KEY = Pattern.compile("^[0-9a-f]{32,128}$");
 
+    /** Whether {@code key} is 32 to 128 lower-case hex digits, an even count (same as {@link #KEY}, without a regex). */
     public static boolean isValidKey(String key) {
-        return key != null && key.length() % 2 == 0 && KEY.matcher(key).matches();
+        if (key == null || key.length() < 32 || key.length() > 128 || key.length() % 2 != 0) return false;
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
     }
 
     public List<String> problems(String path) {
