@@ -56,6 +56,18 @@ class MemoryRoundTripTest {
     }
 
     @Test
+    void sharedFileMappingsManySmallAreasAndExtremeAddressesSurvive() throws java.io.IOException {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("layout")).start();
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        assertThat(restored.check()).isEqualTo("PASS");
+        String file = java.nio.file.Files.readString(restored.file("shared.dat"));
+        assertThat(file).startsWith("written before").contains("written after");
+    }
+
+    @Test
     void vdsoClockKeepsWorkingAndMonotonicTimeGoesOn() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("vdso")).start();
