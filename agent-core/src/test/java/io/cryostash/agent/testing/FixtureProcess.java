@@ -41,6 +41,12 @@ public final class FixtureProcess {
         return new Builder(binary);
     }
 
+    /** A handle on a fixture started some other way (e.g. under a wrapper), tracked for cleanup. */
+    public static FixtureProcess attach(int pid, Path dir) {
+        Leftovers.track(pid);
+        return new FixtureProcess(pid, dir);
+    }
+
     /** A handle on another process (a restored copy) that reports through the same directory. */
     public FixtureProcess restoredAs(int otherPid) {
         Leftovers.track(otherPid);
