@@ -73,7 +73,7 @@ public abstract class RepositoryContractTest {
     @AfterEach
     void tearDown() throws IOException {
         for (Repository r : opened) {
-            r.chunks().close();
+            r.close(); // closes the back end too: closing twice is harmless
         }
         backend.close();
     }
@@ -249,6 +249,43 @@ public abstract class RepositoryContractTest {
             stored += p.entries().size();
         }
         assertThat(stored).isEqualTo(40);
+    }
+
+    @Test
+    void concurrentCapturesOfProcessesSharingALibraryStoreItOnce() throws Exception {
+        Path libc = randomFile("libc.so.6", 3 << 20, 30);
+        Repository hostA = open(backend);
+        Repository hostB = open(backend);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<FileRef>> refs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Repository repo = i % 2 == 0 ? hostA : hostB;
+                long seed = 40 + i;
+                refs.add(pool.submit(() -> {
+                    try (ImageWriter w = repo.newImage()) {
+                        w.putArea(new AreaChunker(), BASE, 32L * PAGE, AreaChunker.PagePresence.all(), reader(memory(32, seed)));
+                        FileRef f = w.putFile(libc);
+                        w.commit("{}".getBytes());
+                        return f;
+                    }
+                }));
+            }
+            FileRef first = refs.get(0).get();
+            for (Future<FileRef> f : refs) {
+                assertThat(f.get()).isEqualTo(first);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // within one store instance the library's chunks were stored once; two instances that
+        // raced may both have stored them, and nothing else
+        long libraryPieces = 3;
+        long stored = hostA.chunks().stats().chunksNew() + hostB.chunks().stats().chunksNew();
+        long areaChunks = 2; // 32 pages in chunks of 16, all distinct
+        assertThat(stored).isBetween(4 * areaChunks + libraryPieces, 4 * areaChunks + 2 * libraryPieces);
+        assertThat(hostA.chunks().stats().chunksNew()).isEqualTo(2 * areaChunks + libraryPieces);
+        assertThat(hostA.listImages()).hasSize(4);
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.cryostash.agent.store.repository;
 
 import io.cryostash.agent.store.backend.Backend;
+import io.cryostash.agent.store.backend.RetryingBackend;
 import io.cryostash.agent.store.backend.S3ProxyFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 import java.nio.file.Files;
+import java.time.Duration;
 
 class S3RepositoryTest extends RepositoryContractTest {
     static S3ProxyFixture s3;
@@ -20,8 +22,13 @@ class S3RepositoryTest extends RepositoryContractTest {
         s3.close();
     }
 
+    /**
+     * Wrapped in retries as in production ({@code Backends.open}): S3Proxy's filesystem provider
+     * answers 500 when it lists an object another request is still writing, a transient error
+     * that the retries exist for.
+     */
     @Override
     protected Backend newBackend() throws Exception {
-        return s3.freshBackend();
+        return new RetryingBackend(s3.freshBackend(), 5, Duration.ofMillis(20), Duration.ofMillis(200));
     }
 }
