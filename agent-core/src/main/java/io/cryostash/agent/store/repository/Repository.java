@@ -202,6 +202,14 @@ public final class Repository implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Verifies one image ({@code cryostash verify <image-id>}): manifest, signature, presence of
+     * every chunk, and with {@code readData} every chunk of its packs re-hashed.
+     */
+    public io.cryostash.agent.store.check.Checker.Report verify(String imageId, boolean readData) throws IOException {
+        return new io.cryostash.agent.store.check.Checker(chunks.backend(), trusted).checkImage(imageId, readData);
+    }
+
     public ChunkStore chunks() {
         return chunks;
     }
