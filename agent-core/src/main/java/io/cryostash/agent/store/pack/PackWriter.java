@@ -115,6 +115,13 @@ public final class PackWriter {
         return size + (long) entries.size() * PackFormat.ENTRY_SIZE + PackFormat.TRAILER_SIZE;
     }
 
+    /** Keys of the chunks added so far, in order. */
+    public List<ChunkKey> keys() {
+        List<ChunkKey> ks = new ArrayList<>(entries.size());
+        entries.forEach(e -> ks.add(e.key()));
+        return ks;
+    }
+
     public int count() {
         return entries.size();
     }

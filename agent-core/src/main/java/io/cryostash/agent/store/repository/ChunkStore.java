@@ -48,8 +48,9 @@ import java.util.stream.IntStream;
  * a crash leaves unindexed packs, which garbage collection removes after its grace period. A
  * chunk put by many threads at once, or by two images captured at once through the same store,
  * is stored once. One {@code ChunkStore} per store per process: share it between captures.
- * After a failed upload (after the back end's retries) the store refuses further writes —
- * reopen it. Thread-safe.
+ * A failed upload (after the back end's retries) is reported by the next {@link #flush}; its
+ * chunks are forgotten, so an image naming them cannot be committed and a later put stores them
+ * again. Thread-safe.
  */
 public final class ChunkStore implements AutoCloseable {
 
@@ -96,7 +97,7 @@ public final class ChunkStore implements AutoCloseable {
         this.pool = Executors.newFixedThreadPool(threads, daemon("cryostash-chunk"));
         this.uploads = Executors.newFixedThreadPool(Math.max(2, threads), daemon("cryostash-upload"));
         this.packer = new Packer(backend, new ChunkCodec(options.compressionLevel()), options.packSize(), threads,
-                pool, uploads, this::packStored, stats);
+                pool, uploads, this::packStored, this::chunksLost, stats);
     }
 
     /** Opens a store, loading every index object. */
@@ -137,6 +138,10 @@ public final class ChunkStore implements AutoCloseable {
         }
     }
 
+    private void chunksLost(List<ChunkKey> keys) {
+        keys.forEach(pending::remove);
+    }
+
     /** Stores the buffer's remaining bytes (position unchanged) unless already stored; returns the key. */
     public ChunkKey put(ByteBuffer data) throws IOException {
         return putHashed(Hashing.key(data), data);
@@ -164,7 +169,6 @@ public final class ChunkStore implements AutoCloseable {
         if (len > StoreFormat.MAX_CHUNK_SIZE) {
             throw new IllegalArgumentException("chunk of " + len + " bytes exceeds " + StoreFormat.MAX_CHUNK_SIZE);
         }
-        packer.rethrow();
         stats.chunksPut.incrementAndGet();
         stats.bytesPut.addAndGet(len);
         if (index.has(key) || pending.putIfAbsent(key, Boolean.TRUE) != null) {

@@ -163,7 +163,7 @@ public final class GarbageCollector {
             try {
                 Packer packer = new Packer(backend, new ChunkCodec(ChunkCodec.DEFAULT_LEVEL),
                         io.cryostash.agent.store.pack.PackWriter.DEFAULT_TARGET_SIZE, 2, pool, uploads, newPacks::add,
-                        new StoreStats());
+                        lost -> { }, new StoreStats());
                 Set<ChunkKey> keptWhole = new HashSet<>();
                 for (PackSummary p : keep) {
                     p.entries().forEach(e -> keptWhole.add(e.key()));

@@ -10,6 +10,7 @@ import io.cryostash.schema.store.ChunkKey;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,8 +24,10 @@ import java.util.function.Consumer;
  *
  * <p>Memory is bounded twice: uncompressed bytes waiting for compression (callers of
  * {@link #add} block when the limit is reached) and sealed packs waiting for upload. The
- * first failure (after the back end's own retries) is kept and rethrown by every later call:
- * chunks of a lost pack must not be believed stored.
+ * chunks of a lost pack (after the back end's own retries) are handed to {@code onLost} so the
+ * owner stops believing they are being stored, and the failure is reported by the next
+ * {@link #flush} — once: the packer is usable again afterwards, so one capture failing while S3
+ * is away does not break an agent for good.
  */
 final class Packer {
     private final Backend backend;
@@ -33,6 +36,7 @@ final class Packer {
     private final ExecutorService compressPool;
     private final ExecutorService uploadPool;
     private final Consumer<PackSummary> onStored;
+    private final Consumer<List<ChunkKey>> onLost;
     private final Semaphore bufferedKiB;
     private final Semaphore packsInFlight;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -45,7 +49,9 @@ final class Packer {
     private final StoreStats stats;
 
     Packer(Backend backend, ChunkCodec codec, int targetPackSize, int threads, ExecutorService compressPool,
-           ExecutorService uploadPool, Consumer<PackSummary> onStored, StoreStats stats) {
+           ExecutorService uploadPool, Consumer<PackSummary> onStored, Consumer<List<ChunkKey>> onLost,
+           StoreStats stats) {
+        this.onLost = onLost;
         this.backend = backend;
         this.codec = codec;
         this.targetPackSize = targetPackSize;
@@ -60,7 +66,6 @@ final class Packer {
 
     /** Queues one chunk; {@code data} is owned by the packer from now on. */
     void add(ChunkKey key, byte[] data) throws IOException {
-        rethrow();
         int permits = Math.max(1, (data.length + 1023) >> 10);
         try {
             bufferedKiB.acquire(permits);
@@ -79,6 +84,7 @@ final class Packer {
                     append(key, frame, data.length);
                 } catch (Throwable t) {
                     fail(t);
+                    onLost.accept(List.of(key));
                 } finally {
                     synchronized (idle) {
                         compressing--;
@@ -138,6 +144,7 @@ final class Packer {
                     onStored.accept(new PackSummary(f.id(), f.size(), f.entries()));
                 } catch (Throwable t) {
                     fail(t);
+                    onLost.accept(w.keys());
                 } finally {
                     packsInFlight.release();
                     synchronized (idle) {
@@ -155,10 +162,12 @@ final class Packer {
         }
     }
 
-    /** Compresses and uploads everything queued so far; returns when it is all stored. */
+    /**
+     * Compresses and uploads everything queued so far; returns when it is all stored, or throws
+     * the first failure since the last flush.
+     */
     void flush() throws IOException {
         waitFor(true);
-        rethrow();
         PackWriter w;
         ByteArrayOutputStream buf;
         synchronized (packLock) {
@@ -191,18 +200,14 @@ final class Packer {
         failure.compareAndSet(null, t);
     }
 
-    boolean failed() {
-        return failure.get() != null;
-    }
-
-    void rethrow() throws IOException {
-        Throwable t = failure.get();
+    private void rethrow() throws IOException {
+        Throwable t = failure.getAndSet(null);
         if (t == null) {
             return;
         }
         if (t instanceof IOException io) {
-            throw new IOException("store write failed earlier: " + io.getMessage(), io);
+            throw new IOException("storing chunks failed: " + io.getMessage(), io);
         }
-        throw new IOException("store write failed earlier: " + t, t);
+        throw new IOException("storing chunks failed: " + t, t);
     }
 }

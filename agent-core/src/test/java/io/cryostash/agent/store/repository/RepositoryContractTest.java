@@ -318,6 +318,20 @@ public abstract class RepositoryContractTest {
     }
 
     @Test
+    void aFailedUploadFailsOnlyTheCaptureInFlight() throws IOException {
+        FaultyBackend faulty = new FaultyBackend(backend);
+        Repository repo = open(faulty);
+        faulty.arm(FaultyBackend.Fault.FAIL_ON_PUT_PERMANENTLY, 1, n -> n.startsWith(StoreFormat.PACKS));
+        byte[] mem = memory(64, 50);
+        assertThatThrownBy(() -> capture(repo, mem, null, "{}")).hasMessageContaining("FAIL_ON_PUT_PERMANENTLY");
+        assertThat(repo.listImages()).isEmpty();
+        // the same store instance recovers: the lost chunks are stored again by the next capture
+        Captured c = capture(repo, mem, null, "{}");
+        assertThat(restore(repo, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    @Test
     void transientFailuresAreRetried() throws IOException {
         FaultyBackend faulty = new FaultyBackend(backend);
         Repository repo = open(new RetryingBackend(faulty, 4, Duration.ofMillis(1), Duration.ofMillis(10)));
