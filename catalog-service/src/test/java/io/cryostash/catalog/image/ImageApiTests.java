@@ -113,6 +113,24 @@ class ImageApiTests {
     }
 
     @Test
+    void largeChunkQueryAnswersEveryKeyInQueryOrder() throws Exception {
+        var agent = fx.host("node");
+        fx.register(agent, fx.registration(agent, "sim", Instant.now(), null, 55_000, 3));
+        List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 6_000; i++) keys.add(Fixtures.chunkKey(56_000 + i));
+        keys.add(3_000, Fixtures.chunkKey(55_002));
+        keys.add(Fixtures.chunkKey(55_000));
+        keys.add(0, Fixtures.chunkKey(55_001));
+        String body = mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content(fx.toJson(new ChunkQuery(keys))))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.known", contains(Fixtures.chunkKey(55_001), Fixtures.chunkKey(55_002), Fixtures.chunkKey(55_000))))
+                .andExpect(jsonPath("$.missing", hasSize(6_000)))
+                .andReturn().getResponse().getContentAsString();
+        assertThat(body).contains(Fixtures.chunkKey(56_000)).contains(Fixtures.chunkKey(61_999));
+    }
+
+    @Test
     void chunkQueryRejectsMalformedKeys() throws Exception {
         var agent = fx.host("node");
         mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).contentType("application/json")
