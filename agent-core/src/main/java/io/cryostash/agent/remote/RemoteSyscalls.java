@@ -17,6 +17,8 @@ import io.cryostash.schema.image.CpuRegisters;
  */
 public final class RemoteSyscalls {
     private static final long STEP_TIMEOUT_MS = 10_000;
+    /** The signal mask that blocks everything (the kernel never blocks SIGKILL and SIGSTOP anyway). */
+    private static final long ALL_SIGNALS = -1L;
 
     private final Ptrace ptrace;
     private final int pid;
@@ -42,19 +44,32 @@ public final class RemoteSyscalls {
         long[] a = new long[6];
         System.arraycopy(args, 0, a, 0, args.length);
         CpuRegisters saved = ptrace.getRegs(pid);
-        ptrace.setRegs(pid, saved.forSyscall(syscallInsn, nr, a[0], a[1], a[2], a[3], a[4], a[5]));
-        ptrace.singleStep(pid);
-        WaitStatus st = ptrace.waitFor(pid, STEP_TIMEOUT_MS);
-        if (!st.stopped()) {
-            throw new TraceeException(pid, "process ended during remote syscall " + nr + ": " + st);
+        // Block every signal during the step: one arriving meanwhile would stop the tracee in a
+        // signal-delivery stop before the syscall, and a steady stream of them would never let
+        // the step happen. They stay pending and arrive once the real mask is back.
+        long mask = ptrace.getSigmask(pid);
+        ptrace.setSigmask(pid, ALL_SIGNALS);
+        try {
+            ptrace.setRegs(pid, saved.forSyscall(syscallInsn, nr, a[0], a[1], a[2], a[3], a[4], a[5]));
+            ptrace.singleStep(pid);
+            WaitStatus st = ptrace.waitFor(pid, STEP_TIMEOUT_MS);
+            if (!st.stopped()) {
+                throw new TraceeException(pid, "process ended during remote syscall " + nr + ": " + st);
+            }
+            long result = ptrace.getRegs(pid).rax();
+            if (st.stopSignal() != WaitStatus.SIGTRAP) {
+                throw new TraceeException(pid, "remote syscall " + nr + " stopped with signal " + st.stopSignal()
+                        + " instead of SIGTRAP");
+            }
+            ptrace.setRegs(pid, saved);
+            return result;
+        } finally {
+            try {
+                ptrace.setSigmask(pid, mask);
+            } catch (TraceeException gone) {
+                // the process ended; the error above says so
+            }
         }
-        long result = ptrace.getRegs(pid).rax();
-        if (st.stopSignal() != WaitStatus.SIGTRAP) {
-            throw new TraceeException(pid, "remote syscall " + nr + " stopped with signal " + st.stopSignal()
-                    + " instead of SIGTRAP");
-        }
-        ptrace.setRegs(pid, saved);
-        return result;
     }
 
     /** Like {@link #raw} but throws, naming {@code what}, when the call fails. */
