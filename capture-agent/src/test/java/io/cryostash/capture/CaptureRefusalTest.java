@@ -154,6 +154,25 @@ class CaptureRefusalTest {
     }
 
     @Test
+    void targetSignalledThroughoutTheCaptureIsCapturedAndRunsOn() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/sigstorm.c")).start();
+        int storm = Detached.run("while kill -USR2 " + target.pid() + " 2>/dev/null; do :; done </dev/null"
+                + " >/dev/null 2>&1 & echo $!");
+        Leftovers.track(storm);
+        try {
+            for (int i = 0; i < 3; i++) {
+                CaptureResult r = capturer().capture(target.pid(), new CaptureOptions(false));
+                assertThat(r.image().process().pid()).isEqualTo(target.pid());
+                assertThat(target.runningFreely()).isTrue();
+            }
+        } finally {
+            ProcessHandle.of(storm).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        target.awaitNumberAbove("counter", target.number("counter"));
+        assertThat(target.check()).startsWith("PASS delivered=");
+    }
+
+    @Test
     void captureWithoutKillLeavesTheTargetRunningAndCounting() {
         FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
         long before = target.awaitNumberAbove("counter", 0);
