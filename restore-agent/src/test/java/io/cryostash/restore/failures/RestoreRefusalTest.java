@@ -119,6 +119,35 @@ class RestoreRefusalTest {
         assertNoNewHusk(husks);
     }
 
+    @Test
+    void openFileDeletedSinceTheCheckpointIsRefusedNamingIt() throws IOException {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("files")).start();
+        String id = rt.checkpoint(original, true).image().id();
+        Path data = original.file("data.bin");
+        Files.delete(data);
+        Set<Long> husks = husks();
+
+        assertThatThrownBy(() -> restore(rt, id, true)).isInstanceOf(RestoreException.class)
+                .hasMessageContaining(data.toString());
+        assertNoNewHusk(husks);
+    }
+
+    @Test
+    void workingDirectoryDeletedSinceTheCheckpointIsRefusedNamingIt() throws IOException {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("procstate"))
+                .prefix("env", "CRYO_FIXTURE_VAR=kept across restore").args("an argument").start();
+        String id = rt.checkpoint(original, true).image().id();
+        Path cwd = original.file("sub dir");
+        Files.delete(cwd);
+        Set<Long> husks = husks();
+
+        assertThatThrownBy(() -> restore(rt, id, true)).isInstanceOf(RestoreException.class)
+                .hasMessageContaining(cwd.toString());
+        assertNoNewHusk(husks);
+    }
+
     private String imageOfMapfile(RoundTrip rt) {
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("mapfile")).start();
         String id = rt.checkpoint(original, false).image().id();

@@ -74,6 +74,28 @@ class IncrementalRoundTripTest {
         assertThat(restored.check()).isEqualTo("PASS generation=2");
     }
 
+    @Test
+    void preCopyFreezesOnlyToCopyWhatChangedAndTheImageIsComplete() {
+        RoundTrip rt = new RoundTrip(tmp);
+        Capturer capturer = new Capturer(rt.store());
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("incremental")).start();
+        bump(original, 1);
+
+        CaptureResult r = capturer.capture(original.pid(), new CaptureOptions(false, null, false, true));
+        assertThat(original.runningFreely()).isTrue();
+        if (KernelFeatures.probe().canTrackWrites()) {
+            assertThat(r.image().tracking()).isEqualTo("pre-copy+uffd-wp");
+            assertThat(r.memoryBytes()).as("bytes copied while frozen").isLessThan(4 * MIB);
+        }
+        assertThat(r.image().areas().stream().mapToLong(a -> a.storedPages() * 4096).sum())
+                .as("the image still holds every page").isGreaterThan(64 * MIB);
+
+        original.kill();
+        original.awaitGone();
+        FixtureProcess restored = rt.restore(original, r.image().id());
+        assertThat(restored.check()).isEqualTo("PASS generation=1");
+    }
+
     private static void bump(FixtureProcess f, long generation) {
         f.signal(FixtureProcess.SIGUSR2);
         f.awaitNumberAbove("generation", generation - 1);
