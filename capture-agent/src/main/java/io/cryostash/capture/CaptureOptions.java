@@ -7,17 +7,23 @@ package io.cryostash.capture;
  * @param parent an earlier image of the same process whose stored chunks this one may reuse, or null
  * @param track  keep tracking the pages the process writes, for the next incremental capture
  *               (implied by a parent)
+ * @param preCopy copy memory while the process runs, then freeze it only to copy what it wrote
+ *               meanwhile (needs userfaultfd write-protect; otherwise an ordinary capture)
  */
-public record CaptureOptions(boolean kill, String parent, boolean track) {
+public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy) {
     public CaptureOptions(boolean kill) {
-        this(kill, null, false);
+        this(kill, null, false, false);
     }
 
     public CaptureOptions(boolean kill, String parent) {
-        this(kill, parent, false);
+        this(kill, parent, false, false);
+    }
+
+    public CaptureOptions(boolean kill, String parent, boolean track) {
+        this(kill, parent, track, false);
     }
 
     public static CaptureOptions leaveRunning() {
-        return new CaptureOptions(false, null, false);
+        return new CaptureOptions(false, null, false, false);
     }
 }

@@ -2,6 +2,7 @@ package io.cryostash.capture;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import io.cryostash.agent.image.ImageStore;
 import io.cryostash.agent.store.memory.AreaChunker;
@@ -26,6 +27,9 @@ import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
+import io.cryostash.capture.memory.PreCopy;
+import io.cryostash.agent.store.repository.ImageWriter;
+import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.capture.memory.WriteTracking;
 import io.cryostash.agent.tracking.KernelFeatures;
 import io.cryostash.agent.tracking.TrackingState;
@@ -81,14 +85,34 @@ public final class Capturer {
         PageBuffers buffers = new PageBuffers(expectedBytes);
         try (Tracer tracer = new Tracer("capture-" + pid)) {
             TrackingState state = new TrackingState(ImageStore.stateDir(), pid, ProcStat.read(pid).startTime());
-            Frozen frozen = tracer.call(p -> freeze(p, pid, buffers, parent, options.track(), state));
+            ImageWriter preWriter = null;
+            Map<Long, AreaChunks> preCopied = null;
+            long armedFor = 0;
+            if (options.preCopy() && features.canTrackWrites()) {
+                preWriter = store.newImage();
+                try {
+                    armedFor = tracer.call(p -> arm(p, pid, state));
+                    preCopied = PreCopy.copy(pid, Maps.read(pid), preWriter, chunker);
+                } catch (RuntimeException e) {
+                    closeQuietly(preWriter);
+                    throw e;
+                }
+            }
+            Map<Long, AreaChunks> baseline = preCopied;
+            Frozen frozen;
+            try {
+                frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, options.track(), state));
+            } catch (RuntimeException e) {
+                closeQuietly(preWriter);
+                throw e;
+            }
             long released = 0;
             ProcessImage written;
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));
                 }
-                written = ImageArchive.write(store, chunker, frozen.image(), frozen.memory(), parent,
+                written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
                         frozen.tracking().label());
                 if (frozen.tracking().active()) {
                     state.stored(written.id());
@@ -105,7 +129,7 @@ public final class Capturer {
                     return System.nanoTime();
                 });
             }
-            long freeze = released - frozen.frozenAt();
+            long freeze = armedFor + released - frozen.frozenAt();
             return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes());
         }
     }
@@ -168,8 +192,55 @@ public final class Capturer {
         }
     }
 
-    private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent, boolean track,
-                          TrackingState state) {
+    /**
+     * A short freeze before a pre-copy: arm the write tracker on every private area and
+     * write-protect them, then let the process run while its memory is copied.
+     */
+    /** @return how long the process was stopped */
+    private long arm(Ptrace ptrace, int pid, TrackingState state) {
+        try {
+            ptrace.seize(pid, 0);
+        } catch (TraceeException e) {
+            throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
+                    : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
+        }
+        long t0 = System.nanoTime();
+        try {
+            stopForCapture(ptrace, pid);
+            rejectThreads(pid, ProcStat.read(pid).comm());
+            List<MapsEntry> maps = Maps.read(pid);
+            WriteTracking armed;
+            try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+                RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
+                        RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
+                try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
+                    armed = WriteTracking.arm(pid, maps, state, remote, mem, scratch.address(),
+                            nofileSoftLimit(Limits.read(pid)));
+                }
+                parkInInterruptStop(ptrace, pid);
+            }
+            armed.reset(pid);
+            ptrace.detach(pid);
+            return System.nanoTime() - t0;
+        } catch (RuntimeException e) {
+            releaseAfterFailure(ptrace, pid);
+            throw e instanceof CaptureException ? e : new CaptureException("arming the pre-copy of pid " + pid
+                    + " failed: " + e.getMessage() + "; the process was resumed and no image was written", e);
+        }
+    }
+
+    private static void closeQuietly(ImageWriter w) {
+        if (w != null) {
+            try {
+                w.close();
+            } catch (java.io.IOException ignored) {
+                // abandoned: its packs are left to GC
+            }
+        }
+    }
+
+    private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
+                          Map<Long, AreaChunks> preCopied, boolean track, TrackingState state) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -200,8 +271,8 @@ public final class Capturer {
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
-                    tracking = WriteTracking.prepare(pid, maps, parent, track, features, state, remote, mem,
-                            scratch.address(), nofileSoftLimit(limits), chunker.chunkSize() / 4096);
+                    tracking = WriteTracking.prepare(pid, maps, parent, preCopied, track, features, state, remote,
+                            mem, scratch.address(), nofileSoftLimit(limits), chunker.chunkSize() / 4096);
                 }
                 parkInInterruptStop(ptrace, pid);
                 memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans());

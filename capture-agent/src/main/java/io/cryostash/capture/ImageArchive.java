@@ -28,9 +28,10 @@ final class ImageArchive {
     private ImageArchive() {
     }
 
-    static ProcessImage write(ImageStore store, AreaChunker chunker, ProcessImage draft, MemoryCapture.Result memory,
-                              ProcessImage parent, String tracking) {
-        try (ImageWriter w = store.newImage()) {
+    /** @param opened a writer a pre-copy pass already stored chunks with, or null */
+    static ProcessImage write(ImageStore store, ImageWriter opened, AreaChunker chunker, ProcessImage draft,
+                              MemoryCapture.Result memory, ProcessImage parent, String tracking) {
+        try (ImageWriter w = opened != null ? opened : store.newImage()) {
             List<MemoryArea> areas = new ArrayList<>();
             for (CapturedArea c : memory.areas()) {
                 MemoryArea a = c.area();

@@ -27,6 +27,10 @@ final class CheckpointCommand implements Callable<Integer> {
             + " write-protect) so that the next --parent capture reads only those")
     boolean track;
 
+    @Option(names = "--pre-copy", description = "copy memory while the process runs, then freeze it only to copy"
+            + " what it wrote meanwhile (shorter freeze for large processes)")
+    boolean preCopy;
+
     @Mixin
     StoreOption store;
 
@@ -34,7 +38,7 @@ final class CheckpointCommand implements Callable<Integer> {
     public Integer call() {
         CaptureResult r;
         try (ImageStore images = store.open()) {
-            r = new Capturer(images).capture(pid, new CaptureOptions(kill, parent, track));
+            r = new Capturer(images).capture(pid, new CaptureOptions(kill, parent, track, preCopy));
         }
         System.err.printf("checkpointed pid %d (%s): %s of memory read (%s), frozen %.1f ms, total %.1f ms%s%n", pid,
                 r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,

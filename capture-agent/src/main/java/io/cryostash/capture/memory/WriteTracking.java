@@ -29,6 +29,7 @@ import io.cryostash.schema.store.AreaChunks;
 public final class WriteTracking {
     public static final String FULL = "full";
     public static final String CONTENT_HASH = "content-hash";
+    public static final String PRE_COPY = "pre-copy+" + WriteTracker.NAME;
 
     private final Map<Long, MemoryCapture.AreaPlan> plans;
     private final List<long[]> tracked;
@@ -52,17 +53,38 @@ public final class WriteTracking {
     public static WriteTracking prepare(int pid, List<MapsEntry> maps, ProcessImage parent, boolean track,
                                         KernelFeatures features, TrackingState state, RemoteSyscalls remote,
                                         ProcessMemory mem, long scratch, long nofileSoftLimit, int chunkPages) {
-        if (!features.canTrackWrites() || (!track && parent == null)) {
+        return prepare(pid, maps, parent, null, track, features, state, remote, mem, scratch, nofileSoftLimit,
+                chunkPages);
+    }
+
+    /**
+     * @param preCopied what a pre-copy pass stored while the process ran, by area start, after
+     *                  this capture armed the tracker itself: the baseline instead of the parent
+     */
+    public static WriteTracking prepare(int pid, List<MapsEntry> maps, ProcessImage parent,
+                                        Map<Long, AreaChunks> preCopied, boolean track, KernelFeatures features,
+                                        TrackingState state, RemoteSyscalls remote, ProcessMemory mem, long scratch,
+                                        long nofileSoftLimit, int chunkPages) {
+        if (!features.canTrackWrites() || (!track && parent == null && preCopied == null)) {
             return none(parent);
         }
         WriteTracker tracker = WriteTracker.find(remote, mem, scratch);
-        boolean usable = tracker != null && parent != null && parent.id().equals(state.lastImage());
+        boolean usable = tracker != null && (preCopied != null
+                || (parent != null && parent.id().equals(state.lastImage())));
         if (tracker == null) {
             tracker = WriteTracker.start(remote, mem, scratch, nofileSoftLimit);
         }
         state.pending(); // from here until the image is stored, the tracked writes belong to no image
         Map<Long, MemoryArea> parentAreas = new HashMap<>();
-        if (parent != null) {
+        if (preCopied != null) {
+            for (MapsEntry e : maps) {
+                AreaChunks c = preCopied.get(e.start());
+                if (c != null && c.length() == e.length()) {
+                    parentAreas.put(e.start(), new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), e.path(),
+                            MemoryCapture.classify(pid, e), c));
+                }
+            }
+        } else if (parent != null) {
             parent.areas().forEach(a -> parentAreas.put(a.start(), a));
         }
         Map<Long, MemoryCapture.AreaPlan> plans = new HashMap<>();
@@ -91,8 +113,38 @@ public final class WriteTracking {
                 }
             }
         }
-        String label = !plans.isEmpty() ? WriteTracker.NAME : parent == null ? FULL : CONTENT_HASH;
+        String label = !plans.isEmpty() ? (preCopied != null ? PRE_COPY : WriteTracker.NAME)
+                : parent == null ? FULL : CONTENT_HASH;
         return new WriteTracking(plans, tracked, label);
+    }
+
+    /**
+     * Before a pre-copy pass (process frozen briefly): make sure every private area is tracked
+     * and write-protected, so whatever the process writes while its memory is being copied is
+     * found again in the real freeze.
+     *
+     * @return the tracked areas' bounds; the caller resets (write-protects) them
+     */
+    public static WriteTracking arm(int pid, List<MapsEntry> maps, TrackingState state, RemoteSyscalls remote,
+                                    ProcessMemory mem, long scratch, long nofileSoftLimit) {
+        WriteTracker tracker = WriteTracker.find(remote, mem, scratch);
+        if (tracker == null) {
+            tracker = WriteTracker.start(remote, mem, scratch, nofileSoftLimit);
+        }
+        state.pending();
+        List<long[]> tracked = new ArrayList<>();
+        try (PagemapScan scan = new PagemapScan(pid)) {
+            for (MapsEntry e : maps) {
+                Kind kind = MemoryCapture.classify(pid, e);
+                if (kind != Kind.ANONYMOUS && kind != Kind.FILE_PRIVATE) {
+                    continue;
+                }
+                if (WriteTracker.covers(scan, e.start(), e.end()) || tracker.register(e.start(), e.length())) {
+                    tracked.add(new long[] {e.start(), e.end()});
+                }
+            }
+        }
+        return new WriteTracking(Map.of(), tracked, PRE_COPY);
     }
 
     private static BitSet pages(long areaStart, List<long[]> ranges) {
