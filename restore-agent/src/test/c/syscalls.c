@@ -1,6 +1,6 @@
 /*
  * A process frozen inside a blocking system call: argv[2] names the call (nanosleep, select,
- * pause, poll, read-pipe). After restore the call restarts or fails with EINTR, as the kernel
+ * pause, poll, sigsuspend, read-pipe). After restore the call restarts or fails with EINTR, as the kernel
  * would have done; it never returns garbage. SIGUSR1 (no SA_RESTART) ends the wait. The
  * result counts how the calls returned: "PASS eintr=N eof=M".
  */
@@ -36,6 +36,20 @@ int main(int argc, char **argv) {
         } else if (strcmp(mode, "poll") == 0) {
             int r = poll(NULL, 0, 30000);
             FX_CHECK(r == -1 && errno == EINTR, "poll returned %d errno %d", r, errno);
+            eintr++;
+        } else if (strcmp(mode, "sigsuspend") == 0) {
+            /* the real mask blocks SIGUSR1 and SIGUSR2; only sigsuspend's temporary mask lets them in */
+            sigset_t block, none, now;
+            sigemptyset(&block);
+            sigaddset(&block, SIGUSR1);
+            sigaddset(&block, SIGUSR2);
+            sigprocmask(SIG_BLOCK, &block, NULL);
+            sigemptyset(&none);
+            int r = sigsuspend(&none);
+            FX_CHECK(r == -1 && errno == EINTR, "sigsuspend returned %d errno %d", r, errno);
+            sigprocmask(SIG_BLOCK, NULL, &now);
+            FX_CHECK(sigismember(&now, SIGUSR1) && sigismember(&now, SIGUSR2),
+                     "after sigsuspend the mask is not the one from before it");
             eintr++;
         } else if (strcmp(mode, "pause") == 0) {
             int r = pause();

@@ -50,6 +50,18 @@ class SignalRoundTripTest {
     }
 
     @Test
+    void processCheckpointedInsideASignalHandlerReturnsFromItAfterRestore() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("inhandler")).start();
+        assertThat(ProcState.statusLine(original.pid(), "SigBlk")).isEqualTo("0000000000000801"); // USR2, HUP
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        assertThat(ProcState.statusLine(restored.pid(), "SigBlk")).isEqualTo("0000000000000801");
+        assertThat(restored.check()).isEqualTo("PASS");
+    }
+
+    @Test
     @Disabled("reason: pending signals are not captured (the image has no field for them; needs a schema record)")
     void signalPendingAtCheckpointIsStillPendingAfterRestore() {
         RoundTrip rt = new RoundTrip(tmp);

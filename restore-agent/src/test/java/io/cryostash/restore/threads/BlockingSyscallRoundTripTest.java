@@ -26,7 +26,7 @@ class BlockingSyscallRoundTripTest {
     Path tmp;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"nanosleep", "select", "poll", "pause"})
+    @ValueSource(strings = {"nanosleep", "select", "poll", "pause", "sigsuspend"})
     void callInterruptedByTheCheckpointRestartsOrFailsWithEintr(String call) {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("syscalls")).args(call).start();
