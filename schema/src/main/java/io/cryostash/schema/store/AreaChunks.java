@@ -14,8 +14,21 @@ import java.util.List;
  * @param pageSize  page size at capture
  * @param chunkPages pages per chunk used at capture (informational: chunks carry their own span)
  * @param chunks    chunks in increasing page order; absent runs of pages have no chunk
+ * @param patches   pages rewritten since their chunk was stored, written over the chunks on
+ *                  restore: an incremental capture that finds a few dirty pages in a chunk
+ *                  stores just those pages (all of them since the chunk itself was stored)
+ *                  instead of the whole chunk again. Each patch lies inside one chunk and covers
+ *                  only pages that chunk stores; in increasing page order, not overlapping.
+ *                  Empty for full captures; null in JSON means empty.
  */
-public record AreaChunks(long start, long length, int pageSize, int chunkPages, List<AreaChunk> chunks) {
+public record AreaChunks(long start, long length, int pageSize, int chunkPages, List<AreaChunk> chunks,
+                         List<AreaChunk> patches) {
+
+    /** Without patches (a full capture). */
+    public AreaChunks(long start, long length, int pageSize, int chunkPages, List<AreaChunk> chunks) {
+        this(start, length, pageSize, chunkPages, chunks, List.of());
+    }
+
     public AreaChunks {
         if (pageSize <= 0 || Integer.bitCount(pageSize) != 1) {
             throw new IllegalArgumentException("page size must be a power of two: " + pageSize);
@@ -43,6 +56,28 @@ public record AreaChunks(long start, long length, int pageSize, int chunkPages, 
             }
             next = c.firstPage() + c.pageCount();
         }
+        patches = patches == null ? List.of() : List.copyOf(patches);
+        int base = 0;
+        long nextPatch = 0;
+        for (AreaChunk p : patches) {
+            if (p.firstPage() < nextPatch) {
+                throw new IllegalArgumentException("patch at page " + p.firstPage() + " overlaps or is out of order in area "
+                        + Long.toHexString(start));
+            }
+            nextPatch = p.firstPage() + p.pageCount();
+            while (base < chunks.size() && chunks.get(base).firstPage() + chunks.get(base).pageCount() <= p.firstPage()) {
+                base++;
+            }
+            AreaChunk c = base < chunks.size() ? chunks.get(base) : null;
+            if (c == null || c.firstPage() > p.firstPage() || nextPatch > c.firstPage() + c.pageCount()) {
+                throw new IllegalArgumentException("patch at page " + p.firstPage() + " is not inside one chunk of area "
+                        + Long.toHexString(start));
+            }
+            long shift = p.firstPage() - c.firstPage();
+            if ((p.presence() << shift & ~c.presence()) != 0) {
+                throw new IllegalArgumentException("patch at page " + p.firstPage() + " covers pages its chunk does not store");
+            }
+        }
     }
 
     /** Address of page {@code firstPage + i} of chunk {@code c}. */
@@ -50,7 +85,7 @@ public record AreaChunks(long start, long length, int pageSize, int chunkPages, 
         return start + (c.firstPage() + i) * pageSize;
     }
 
-    /** Total stored pages. */
+    /** Total stored pages (patches only rewrite pages their chunks store). */
     public long presentPages() {
         long n = 0;
         for (AreaChunk c : chunks) {

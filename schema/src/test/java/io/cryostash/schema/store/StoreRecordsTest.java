@@ -61,6 +61,21 @@ class StoreRecordsTest {
     }
 
     @Test
+    void patchesMustLieInsideOneChunkAndItsStoredPages() throws Exception {
+        List<AreaChunk> chunks = List.of(new AreaChunk(0, 16, 0b1111_0000_1111_1111L, key(1)), new AreaChunk(16, 16, 0xffffL, key(2)));
+        AreaChunks ok = new AreaChunks(0, 32 * 4096, 4096, 16, chunks, List.of(new AreaChunk(2, 5, 0b10001, key(3))));
+        assertThat(json.readValue(json.writeValueAsString(ok), AreaChunks.class)).isEqualTo(ok);
+        assertThatThrownBy(() -> new AreaChunks(0, 32 * 4096, 4096, 16, chunks, List.of(new AreaChunk(8, 1, 1, key(3)))))
+                .hasMessageContaining("does not store");
+        assertThatThrownBy(() -> new AreaChunks(0, 32 * 4096, 4096, 16, chunks, List.of(new AreaChunk(15, 2, 0b11, key(3)))))
+                .hasMessageContaining("not inside one chunk");
+        assertThatThrownBy(() -> new AreaChunks(0, 32 * 4096, 4096, 16, chunks,
+                List.of(new AreaChunk(20, 1, 1, key(3)), new AreaChunk(17, 1, 1, key(4))))).hasMessageContaining("out of order");
+        String noPatches = "{\"start\":0,\"length\":4096,\"pageSize\":4096,\"chunkPages\":16,\"chunks\":[]}";
+        assertThat(json.readValue(noPatches, AreaChunks.class).patches()).isEmpty();
+    }
+
+    @Test
     void areaChunkRejectsImpossibleBitmaps() {
         assertThatThrownBy(() -> new AreaChunk(0, 4, 0, key(1))).hasMessageContaining("no present page");
         assertThatThrownBy(() -> new AreaChunk(0, 4, 0b10000, key(1))).hasMessageContaining("beyond");

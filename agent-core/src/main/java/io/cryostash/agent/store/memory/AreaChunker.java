@@ -161,12 +161,19 @@ public final class AreaChunker {
     }
 
     /**
-     * Incremental capture of an area the parent image also had at the same place: a chunk whose
-     * pages were not written since the parent ({@code dirty} false for all of them) and whose
-     * present pages are the same as the parent's reuses the parent's chunk without reading
-     * memory; every other chunk is read and stored as in {@link #capture}. Comparing presence
-     * catches pages dropped without a write (MADV_DONTNEED), which write tracking misses. When
-     * the area's geometry differs from the parent's, this is a full capture.
+     * Incremental capture of an area the parent image also had at the same place. Per chunk:
+     * <ul>
+     *   <li>no page written since the parent ({@code dirty} false for all of them) and the same
+     *       pages present: the parent's chunk and patch are reused, memory is not read;</li>
+     *   <li>a few pages written (together with those the parent's patch already holds, at most a
+     *       quarter of the chunk): the parent's chunk is reused and one patch holding all those
+     *       pages is stored, so rewriting scattered pages costs about those pages, not whole
+     *       chunks;</li>
+     *   <li>otherwise, or when the present pages changed (a page dropped with MADV_DONTNEED
+     *       changes presence without a write): the chunk is read and stored again, without patch.</li>
+     * </ul>
+     * Restoring the result gives exactly the memory a full capture would (property-tested).
+     * When the area's geometry differs from the parent's, this is a full capture.
      *
      * @param dirty pages written since the parent snapshot (from userfaultfd/PAGEMAP_SCAN or soft-dirty)
      */
@@ -180,30 +187,53 @@ public final class AreaChunker {
         for (AreaChunk c : parent.chunks()) {
             old.put(c.firstPage(), c);
         }
+        Map<Long, AreaChunk> oldPatch = new HashMap<>(); // by the first page of the chunk they patch
+        for (AreaChunk p : parent.patches()) {
+            oldPatch.put(p.firstPage() / chunkPages * chunkPages, p);
+        }
         long pages = length / pageSize;
-        List<AreaChunk> out = new ArrayList<>();
-        // runs of chunks that must be read are captured as sub-areas, so reads stay batched
-        long runFirst = -1;
         long chunkCount = (pages + chunkPages - 1) / chunkPages;
+        List<AreaChunk> out = new ArrayList<>();
+        List<AreaChunk> patches = new ArrayList<>();
+        List<long[]> patchShapes = new ArrayList<>(); // {chunkFirstPage, bits relative to chunk}
+        List<ByteBuffer> patchData = new ArrayList<>();
+        // runs of chunks that must be read whole are captured as sub-areas, so reads stay batched
+        long runFirst = -1;
         for (long ci = 0; ci <= chunkCount; ci++) { // one step past the end flushes the last run
             long first = ci * chunkPages;
-            boolean reuse = false;
+            boolean reread = first < pages;
             AreaChunk prev = null;
+            AreaChunk prevPatch = null;
+            long patchBits = 0;
             if (first < pages) {
                 int count = (int) Math.min(chunkPages, pages - first);
                 long bits = 0;
-                boolean anyDirty = false;
+                long dirtyBits = 0;
                 for (int i = 0; i < count; i++) {
                     if (presence.isPresent(first + i)) {
                         bits |= 1L << i;
                     }
-                    anyDirty |= dirty.isPresent(first + i);
+                    if (dirty.isPresent(first + i)) {
+                        dirtyBits |= 1L << i;
+                    }
                 }
                 prev = old.get(first);
-                long prevBits = prev == null ? 0 : prev.presence();
-                reuse = !anyDirty && bits == prevBits;
+                prevPatch = oldPatch.get(first);
+                if (prev != null && prev.firstPage() == first && prev.presence() == bits) {
+                    long held = prevPatch == null ? 0 : prevPatch.presence() << (prevPatch.firstPage() - first);
+                    patchBits = (held | dirtyBits) & bits;
+                    if ((dirtyBits & bits) == 0) {
+                        reread = false; // untouched: reuse chunk and patch as they are
+                        patchBits = -1;
+                    } else if (Long.bitCount(patchBits) * 4 <= count) {
+                        reread = false; // a few pages: reuse the chunk, store a patch
+                    }
+                } else if (prev == null && bits == 0) {
+                    reread = false; // nothing present before or now
+                    patchBits = -1;
+                }
             }
-            if (first < pages && !reuse) {
+            if (reread) {
                 if (runFirst < 0) {
                     runFirst = first;
                 }
@@ -219,11 +249,52 @@ public final class AreaChunker {
                 }
                 runFirst = -1;
             }
-            if (prev != null && reuse) {
+            if (prev != null) {
                 out.add(prev);
+                if (patchBits == -1) {
+                    if (prevPatch != null) {
+                        patches.add(prevPatch);
+                    }
+                } else {
+                    patchShapes.add(new long[] {first, patchBits});
+                    patchData.add(readPages(reader, start, first, patchBits));
+                }
             }
         }
-        return new AreaChunks(start, length, pageSize, chunkPages, out);
+        if (!patchData.isEmpty()) {
+            List<ChunkKey> keys = put.putAll(patchData);
+            for (int i = 0; i < keys.size(); i++) {
+                long chunkFirst = patchShapes.get(i)[0];
+                long bits = patchShapes.get(i)[1];
+                int lo = Long.numberOfTrailingZeros(bits);
+                int hi = 63 - Long.numberOfLeadingZeros(bits);
+                patches.add(new AreaChunk(chunkFirst + lo, hi - lo + 1, bits >>> lo, keys.get(i)));
+            }
+            patches.sort(java.util.Comparator.comparingLong(AreaChunk::firstPage));
+        }
+        return new AreaChunks(start, length, pageSize, chunkPages, out, patches);
+    }
+
+    /** The pages of {@code bits} (relative to {@code firstPage}), read run by run and packed together. */
+    private ByteBuffer readPages(MemoryReader reader, long areaStart, long firstPage, long bits) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(Long.bitCount(bits) * pageSize);
+        int i = 0;
+        while (bits >>> i != 0) {
+            if ((bits >>> i & 1) == 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 64 && (bits >>> j & 1) != 0) {
+                j++;
+            }
+            int from = buf.position();
+            buf.position(from + (j - i) * pageSize);
+            readRun(reader, areaStart, firstPage + i, buf, from);
+            i = j;
+        }
+        buf.flip();
+        return buf;
     }
 
     private void readRun(MemoryReader reader, long areaStart, long firstPage, ByteBuffer batch, int fromPos)
@@ -239,11 +310,21 @@ public final class AreaChunker {
 
     /**
      * Writes every stored page of {@code area} back, fetching each distinct chunk once through
-     * {@code source} (which verifies it). Absent pages are not touched.
+     * {@code source} (which verifies it), then the patches over them. Absent pages are not
+     * touched. Writes of one pass may run concurrently and in any order.
      */
     public static void restore(AreaChunks area, ChunkSource source, MemoryWriter writer) throws IOException {
+        writeAll(area, area.chunks(), source, writer);
+        writeAll(area, area.patches(), source, writer); // after every chunk: patches overwrite pages
+    }
+
+    private static void writeAll(AreaChunks area, List<AreaChunk> chunks, ChunkSource source, MemoryWriter writer)
+            throws IOException {
+        if (chunks.isEmpty()) {
+            return;
+        }
         Map<ChunkKey, List<AreaChunk>> byKey = new HashMap<>();
-        for (AreaChunk c : area.chunks()) {
+        for (AreaChunk c : chunks) {
             byKey.computeIfAbsent(c.key(), k -> new ArrayList<>(1)).add(c);
         }
         source.read(byKey.keySet(), (key, data) -> {
@@ -262,28 +343,39 @@ public final class AreaChunker {
 
     /**
      * Streams an area's stored pages in address order, as runs of consecutive present pages,
-     * for restore code that writes sequentially (a {@code PageSource}). Chunks are fetched in
-     * parallel batches of about 8 MiB through {@code source}, which verifies each one; a batch
-     * is emitted only once all its chunks have arrived.
+     * for restore code that writes sequentially (a {@code PageSource}), with patches already
+     * applied. Chunks are fetched in parallel batches of about 32 MiB through {@code source},
+     * which verifies each one; a batch is emitted only once all its chunks have arrived.
      */
     public static void forEachRun(AreaChunks area, ChunkSource source, RunSink sink) throws IOException {
         List<AreaChunk> cs = area.chunks();
-        int batch = Math.max(1, (8 << 20) / (area.chunkPages() * area.pageSize()));
+        java.util.TreeMap<Long, AreaChunk> patchesByPage = new java.util.TreeMap<>();
+        for (AreaChunk p : area.patches()) {
+            patchesByPage.put(p.firstPage(), p);
+        }
+        int ps = area.pageSize();
+        int batch = Math.max(1, (32 << 20) / (area.chunkPages() * ps));
         for (int i = 0; i < cs.size(); i += batch) {
             List<AreaChunk> sub = cs.subList(i, Math.min(cs.size(), i + batch));
             Map<ChunkKey, byte[]> got = new java.util.concurrent.ConcurrentHashMap<>();
             List<ChunkKey> keys = new ArrayList<>(sub.size());
-            sub.forEach(c -> keys.add(c.key()));
+            Map<AreaChunk, List<AreaChunk>> patchesOf = new HashMap<>();
+            for (AreaChunk c : sub) {
+                keys.add(c.key());
+                List<AreaChunk> inside = new ArrayList<>(
+                        patchesByPage.subMap(c.firstPage(), c.firstPage() + c.pageCount()).values());
+                inside.forEach(p -> keys.add(p.key()));
+                patchesOf.put(c, inside);
+            }
             source.read(keys, got::put);
             for (AreaChunk c : sub) {
-                byte[] data = got.get(c.key());
-                if (data == null) {
-                    throw new IOException("chunk source did not deliver " + c.key().hex());
-                }
-                int ps = area.pageSize();
-                if (data.length != c.presentPages() * ps) {
-                    throw new IOException("chunk " + c.key().shortHex() + " holds " + data.length
-                            + " bytes, its bitmap says " + c.presentPages() * ps);
+                byte[] data = delivered(got, c, ps);
+                List<AreaChunk> cp = patchesOf.get(c);
+                if (!cp.isEmpty()) {
+                    data = data.clone(); // the same chunk may appear elsewhere unpatched
+                    for (AreaChunk p : cp) {
+                        applyPatch(c, p, delivered(got, p, ps), data, ps);
+                    }
                 }
                 int pos = 0;
                 int p = 0;
@@ -302,6 +394,32 @@ public final class AreaChunker {
                     p = q;
                 }
             }
+        }
+    }
+
+    private static byte[] delivered(Map<ChunkKey, byte[]> got, AreaChunk c, int ps) throws IOException {
+        byte[] data = got.get(c.key());
+        if (data == null) {
+            throw new IOException("chunk source did not deliver " + c.key().hex());
+        }
+        if (data.length != c.presentPages() * ps) {
+            throw new IOException("chunk " + c.key().shortHex() + " holds " + data.length + " bytes, its bitmap says "
+                    + c.presentPages() * ps);
+        }
+        return data;
+    }
+
+    /** Copies the patch's pages over the chunk's packed bytes. */
+    private static void applyPatch(AreaChunk c, AreaChunk p, byte[] patch, byte[] data, int ps) {
+        int src = 0;
+        for (int i = 0; i < p.pageCount(); i++) {
+            if (!p.isPresent(i)) {
+                continue;
+            }
+            int inChunk = (int) (p.firstPage() + i - c.firstPage());
+            int dst = Long.bitCount(c.presence() & ((1L << inChunk) - 1)); // index among the chunk's stored pages
+            System.arraycopy(patch, src * ps, data, dst * ps, ps);
+            src++;
         }
     }
 

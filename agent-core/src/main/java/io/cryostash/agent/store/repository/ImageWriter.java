@@ -80,6 +80,7 @@ public final class ImageWriter implements AutoCloseable {
         AreaChunks a = chunker.captureIncremental(parent, start, length, presence, dirty, reader, this::putAll);
         List<ChunkKey> ks = new java.util.ArrayList<>(a.chunks().size());
         a.chunks().forEach(c -> ks.add(c.key()));
+        a.patches().forEach(c -> ks.add(c.key()));
         reuse(ks);
         return a;
     }

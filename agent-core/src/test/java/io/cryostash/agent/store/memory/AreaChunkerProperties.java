@@ -143,15 +143,51 @@ class AreaChunkerProperties {
         assertThat(differing).isEqualTo(1);
     }
 
-    @Property(tries = 100)
-    void incrementalCaptureEqualsAFullCaptureAndReadsOnlyDirtyChunks(
+    /** Restores {@code area} from {@code store} into a fresh 0xEE-filled buffer, both ways, checking they agree. */
+    private static byte[] restoreBoth(AreaChunks area, Map<ChunkKey, byte[]> store) throws Exception {
+        int len = (int) area.length();
+        byte[] viaRestore = new byte[len];
+        Arrays.fill(viaRestore, (byte) 0xEE);
+        AreaChunker.ChunkSource source = (keys, sink) -> {
+            for (ChunkKey k : new java.util.HashSet<>(keys)) {
+                sink.accept(k, store.get(k));
+            }
+        };
+        AreaChunker.restore(area, source, (addr, src) -> src.get(viaRestore, (int) (addr - BASE), src.remaining()));
+        byte[] viaRuns = new byte[len];
+        Arrays.fill(viaRuns, (byte) 0xEE);
+        long[] next = {0};
+        AreaChunker.forEachRun(area, source, (first, buf) -> {
+            assertThat(first).isGreaterThanOrEqualTo(next[0]);
+            next[0] = first + buf.remaining() / PAGE;
+            buf.get(viaRuns, (int) first * PAGE, buf.remaining());
+        });
+        assertThat(viaRuns).isEqualTo(viaRestore);
+        return viaRestore;
+    }
+
+    private static AreaChunker.ChunkPut storing(Map<ChunkKey, byte[]> store) {
+        return bufs -> {
+            List<ChunkKey> ks = new ArrayList<>();
+            for (ByteBuffer b : bufs) {
+                byte[] c = new byte[b.remaining()];
+                b.duplicate().get(c);
+                store.put(Hashing.key(c), c);
+                ks.add(Hashing.key(c));
+            }
+            return ks;
+        };
+    }
+
+    @Property(tries = 80)
+    void incrementalCapturesRestoreLikeFullOnesAndReadOnlyChangedChunks(
             @ForAll @IntRange(min = 1, max = 400) int pages, @ForAll @IntRange(min = 1, max = 64) int chunkPages,
-            @ForAll @IntRange(min = 0, max = 20) int writes, @ForAll @IntRange(min = 0, max = 5) int drops,
-            @ForAll long seed) throws Exception {
+            @ForAll @IntRange(min = 1, max = 5) int generations, @ForAll @IntRange(min = 0, max = 20) int writes,
+            @ForAll @IntRange(min = 0, max = 4) int drops, @ForAll long seed) throws Exception {
         byte[] mem = memory(pages, seed);
         BitSet present = presence(pages, seed, 80);
         AreaChunker chunker = new AreaChunker(PAGE, chunkPages);
-        AreaChunker.ChunkPut put = bufs -> bufs.stream().map(Hashing::key).toList();
+        Map<ChunkKey, byte[]> store = new HashMap<>();
         java.util.Set<Long> readPages = new java.util.HashSet<>();
         AreaChunker.MemoryReader reader = (addr, dst) -> {
             for (int i = 0; i < dst.remaining() / PAGE; i++) {
@@ -160,40 +196,83 @@ class AreaChunkerProperties {
             dst.put(mem, (int) (addr - BASE), dst.remaining());
         };
         long len = (long) pages * PAGE;
-        AreaChunks parent = chunker.capture(BASE, len, AreaChunker.PagePresence.of(present), reader, put);
-
+        AreaChunks parent = chunker.capture(BASE, len, AreaChunker.PagePresence.of(present), reader, storing(store));
         Random r = new Random(seed);
+        for (int g = 0; g < generations; g++) {
+            BitSet dirty = new BitSet();
+            BitSet presenceChanged = new BitSet();
+            for (int i = 0; i < writes; i++) {
+                int p = r.nextInt(pages);
+                mem[p * PAGE + r.nextInt(PAGE)] ^= (byte) (1 + r.nextInt(255));
+                if (!present.get(p)) {
+                    presenceChanged.set(p);
+                }
+                present.set(p);
+                dirty.set(p);
+            }
+            for (int i = 0; i < drops; i++) { // MADV_DONTNEED: gone without a write
+                int p = r.nextInt(pages);
+                if (present.get(p)) {
+                    presenceChanged.set(p);
+                }
+                present.clear(p);
+                dirty.clear(p);
+                Arrays.fill(mem, p * PAGE, (p + 1) * PAGE, (byte) 0);
+            }
+            readPages.clear();
+            AreaChunks inc = chunker.captureIncremental(parent, BASE, len, AreaChunker.PagePresence.of(present),
+                    AreaChunker.PagePresence.of(dirty), reader, storing(store));
+            for (long p : readPages) {
+                long c0 = p / chunkPages * chunkPages;
+                boolean changed = false;
+                for (long q = c0; q < Math.min(pages, c0 + chunkPages); q++) {
+                    changed |= dirty.get((int) q) || presenceChanged.get((int) q);
+                }
+                assertThat(changed).as("page %d read although its chunk did not change", p).isTrue();
+            }
+            AreaChunks full = chunker.capture(BASE, len, AreaChunker.PagePresence.of(present), reader, storing(store));
+            assertThat(restoreBoth(inc, store)).isEqualTo(restoreBoth(full, store));
+            assertThat(inc.presentPages()).isEqualTo(present.cardinality());
+            parent = inc;
+        }
+    }
+
+    @Example
+    void aFewRewrittenPagesCostAPatchNotAChunk() throws Exception {
+        int pages = 1024;
+        byte[] mem = memory(pages, 7);
+        Map<ChunkKey, byte[]> store = new HashMap<>();
+        AreaChunker chunker = new AreaChunker();
+        AreaChunker.MemoryReader reader = (addr, dst) -> dst.put(mem, (int) (addr - BASE), dst.remaining());
+        BitSet all = new BitSet();
+        all.set(0, pages);
+        AreaChunks parent = chunker.capture(BASE, (long) pages * PAGE, AreaChunker.PagePresence.of(all), reader, storing(store));
         BitSet dirty = new BitSet();
-        for (int i = 0; i < writes; i++) {
-            int p = r.nextInt(pages);
-            mem[p * PAGE + r.nextInt(PAGE)] ^= (byte) (1 + r.nextInt(255));
-            present.set(p);
+        for (int p = 5; p < pages; p += 100) { // 11 scattered pages in 11 different chunks
+            mem[p * PAGE] ^= 1;
             dirty.set(p);
         }
-        for (int i = 0; i < drops; i++) { // MADV_DONTNEED: gone without a write
-            int p = r.nextInt(pages);
-            present.clear(p);
-            dirty.clear(p);
-            java.util.Arrays.fill(mem, p * PAGE, (p + 1) * PAGE, (byte) 0);
+        int[] storedPages = {0};
+        AreaChunker.ChunkPut counting = bufs -> {
+            bufs.forEach(b -> storedPages[0] += b.remaining() / PAGE);
+            return storing(store).putAll(bufs);
+        };
+        AreaChunks inc = chunker.captureIncremental(parent, BASE, (long) pages * PAGE, AreaChunker.PagePresence.of(all),
+                AreaChunker.PagePresence.of(dirty), reader, counting);
+        assertThat(storedPages[0]).isEqualTo(11);
+        assertThat(inc.patches()).hasSize(11);
+        assertThat(inc.chunks()).isEqualTo(parent.chunks());
+        // the same pages again in the next snapshot: each patch is replaced, not stacked
+        for (int p = 5; p < pages; p += 100) {
+            mem[p * PAGE] ^= 2;
         }
-        readPages.clear();
-        AreaChunks inc = chunker.captureIncremental(parent, BASE, len, AreaChunker.PagePresence.of(present),
-                AreaChunker.PagePresence.of(dirty), reader, put);
-        java.util.Set<Long> incReads = new java.util.HashSet<>(readPages);
-        AreaChunks full = chunker.capture(BASE, len, AreaChunker.PagePresence.of(present), reader, put);
-        assertThat(inc).isEqualTo(full);
-        for (long p : incReads) {
-            long c = p / chunkPages;
-            boolean chunkChanged = false;
-            for (long q = c * chunkPages; q < Math.min(pages, (c + 1) * chunkPages); q++) {
-                chunkChanged |= dirty.get((int) q);
-            }
-            AreaChunk before = parent.chunks().stream().filter(x -> x.firstPage() == c * chunkPages).findFirst().orElse(null);
-            AreaChunk after = full.chunks().stream().filter(x -> x.firstPage() == c * chunkPages).findFirst().orElse(null);
-            long pb = before == null ? 0 : before.presence();
-            long pa = after == null ? 0 : after.presence();
-            assertThat(chunkChanged || pb != pa).as("page %d read although its chunk did not change", p).isTrue();
-        }
+        storedPages[0] = 0;
+        AreaChunks inc2 = chunker.captureIncremental(inc, BASE, (long) pages * PAGE, AreaChunker.PagePresence.of(all),
+                AreaChunker.PagePresence.of(dirty), reader, counting);
+        assertThat(storedPages[0]).isEqualTo(11);
+        assertThat(inc2.patches()).hasSize(11);
+        byte[] restored = restoreBoth(inc2, store);
+        assertThat(restored).isEqualTo(mem);
     }
 
     @Property(tries = 60)

@@ -214,6 +214,46 @@ public abstract class RepositoryContractTest {
     }
 
     @Test
+    void incrementalImageStoresRewrittenPagesAndRestoresWithoutItsParent() throws IOException {
+        Repository repo = open(backend);
+        int pages = 512;
+        byte[] mem = memory(pages, 60);
+        BitSet all = new BitSet();
+        all.set(0, pages);
+        AreaChunker chunker = new AreaChunker();
+        AreaChunks parentArea;
+        String parentId;
+        try (ImageWriter w = repo.newImage()) {
+            parentArea = w.putArea(chunker, BASE, mem.length, AreaChunker.PagePresence.of(all), reader(mem));
+            parentId = w.commit("{\"gen\":0}".getBytes());
+        }
+        BitSet dirty = new BitSet();
+        for (int p = 3; p < pages; p += 50) {
+            mem[p * PAGE + 9] ^= 0x55;
+            dirty.set(p);
+        }
+        StoreStats.Snapshot before = repo.chunks().stats();
+        AreaChunks childArea;
+        String childId;
+        try (ImageWriter w = repo.newImage()) {
+            childArea = w.putAreaIncremental(chunker, parentArea, BASE, mem.length, AreaChunker.PagePresence.of(all),
+                    AreaChunker.PagePresence.of(dirty), reader(mem));
+            childId = w.commit("{\"gen\":1}".getBytes());
+        }
+        StoreStats.Snapshot d = repo.chunks().stats().minus(before);
+        assertThat(d.bytesPut()).isEqualTo((long) dirty.cardinality() * PAGE); // identical rewritten pages dedup further
+        assertThat(d.bytesNew()).isPositive().isLessThanOrEqualTo(d.bytesPut());
+        assertThat(childArea.patches()).hasSize(dirty.cardinality());
+
+        repo.deleteImage(parentId);
+        repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
+        Repository fresh = open(backend);
+        fresh.readImage(childId);
+        assertThat(restore(fresh, childArea)).isEqualTo(mem);
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    @Test
     void concurrentWritersOfTheSameChunkStoreItOnce() throws Exception {
         Repository repo = open(backend);
         List<byte[]> chunks = new ArrayList<>();
