@@ -81,7 +81,7 @@ public final class CheckpointBench {
     }
 
     /** The whole store: later runs dedup against earlier ones, so this is what all runs cost together. */
-    private static long sizeOnDisk(Path dir) throws IOException {
+    static long sizeOnDisk(Path dir) throws IOException {
         try (var s = Files.walk(dir)) {
             return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
@@ -100,25 +100,30 @@ public final class CheckpointBench {
         return Integer.parseInt(pid);
     }
 
-    private static void awaitReady(Path out) throws IOException, InterruptedException {
+    static void awaitReady(Path out) throws IOException, InterruptedException {
+        awaitLine(out, "ready");
+    }
+
+    static void awaitLine(Path out, String line) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < deadline) {
-            if (Files.exists(out) && Files.readString(out).contains("ready")) {
+            if (Files.exists(out) && Files.readAllLines(out).stream()
+                    .anyMatch(l -> l.equals(line) || l.startsWith(line + " "))) {
                 return;
             }
             Thread.sleep(50);
         }
-        throw new IllegalStateException("bench target did not get ready");
+        throw new IllegalStateException("bench target did not print " + line);
     }
 
-    private static void exec(String... cmd) throws IOException, InterruptedException {
+    static void exec(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("failed: " + String.join(" ", cmd));
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

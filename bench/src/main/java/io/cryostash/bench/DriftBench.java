@@ -1,0 +1,84 @@
+package io.cryostash.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.capture.CaptureOptions;
+import io.cryostash.capture.CaptureResult;
+import io.cryostash.capture.Capturer;
+import io.cryostash.restore.RestoreOptions;
+import io.cryostash.restore.RestoreResult;
+import io.cryostash.restore.Restorer;
+
+/**
+ * Scenario "drift": a process of N MiB rewrites about 1 % of its pages between snapshots; one
+ * full snapshot with write tracking, then incremental ones, each against the previous. Reports
+ * bytes stored in total against one full image plus the rewritten pages, freeze and wall time per
+ * snapshot, and a restore of the last image.
+ */
+public final class DriftBench {
+    public static void main(String[] args) throws Exception {
+        Path cdir = Path.of(args[0]);
+        int mib = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
+        int snapshots = args.length > 2 ? Integer.parseInt(args[2]) : 24;
+        int chunkPages = args.length > 3 ? Integer.parseInt(args[3]) : AreaChunker.DEFAULT_CHUNK_PAGES;
+        int permille = 10;
+        Path work = Files.createTempDirectory("cryostash-drift-");
+        Path hog = work.resolve("memhog");
+        CheckpointBench.exec("gcc", "-O2", "-o", hog.toString(), cdir.resolve("memhog.c").toString());
+        Path storeDir = work.resolve("store");
+        Path out = work.resolve("hog.out");
+        int pid = CheckpointBench.startDetached(hog + " " + mib + " " + permille + " > " + out);
+        CheckpointBench.awaitLine(out, "ready");
+        try (ImageStore store = ImageStore.local(storeDir)) {
+            Capturer capturer = new Capturer(store, new AreaChunker(4096, chunkPages));
+            CaptureResult full = capturer.capture(pid, new CaptureOptions(false, null, true));
+            long fullBytes = CheckpointBench.sizeOnDisk(storeDir);
+            System.out.printf("full snapshot: %d MiB read, frozen %.1f ms, wall %.1f ms, store %d bytes%n",
+                    full.memoryBytes() >> 20, full.freezeNanos() / 1e6, full.totalNanos() / 1e6, fullBytes);
+            String parent = full.image().id();
+            List<double[]> rows = new ArrayList<>();
+            long before = fullBytes;
+            for (int i = 1; i <= snapshots; i++) {
+                CheckpointBench.exec("kill", "-USR2", Integer.toString(pid));
+                CheckpointBench.awaitLine(out, "drift " + i);
+                CaptureResult r = capturer.capture(pid, new CaptureOptions(false, parent, true));
+                long now = CheckpointBench.sizeOnDisk(storeDir);
+                rows.add(new double[] {r.freezeNanos() / 1e6, r.totalNanos() / 1e6, r.memoryBytes(), now - before});
+                System.out.printf("snapshot %2d (%s): read %6d KiB, frozen %7.1f ms, wall %7.1f ms, +%d bytes stored%n", i,
+                        r.image().tracking(), r.memoryBytes() >> 10, r.freezeNanos() / 1e6, r.totalNanos() / 1e6,
+                        now - before);
+                before = now;
+                parent = r.image().id();
+            }
+            long total = CheckpointBench.sizeOnDisk(storeDir);
+            // what the rewritten pages cost alone: half of each rewritten page is random (incompressible)
+            long dirtyPages = (long) snapshots * ((long) mib * 256 * permille / 1000);
+            double[] freeze = rows.stream().mapToDouble(r -> r[0]).toArray();
+            double[] wall = rows.stream().mapToDouble(r -> r[1]).toArray();
+            Arrays.sort(freeze);
+            Arrays.sort(wall);
+            RestoreResult rr = new Restorer(store).restore(parent, RestoreOptions.defaults());
+            CheckpointBench.exec("kill", "-9", Integer.toString(rr.pid()));
+            System.out.printf("%n| drift, %d MiB, %d snapshots of %d‰ rewritten pages, %d KiB chunks | value |%n"
+                    + "| --- | --- |%n", mib, snapshots, permille, chunkPages * 4);
+            System.out.printf("| store after all snapshots | %d bytes |%n", total);
+            System.out.printf("| one full image | %d bytes |%n", fullBytes);
+            System.out.printf("| rewritten pages (uncompressed) | %d bytes |%n", dirtyPages * 4096);
+            System.out.printf("| stored / (full image + rewritten pages) | %.2f |%n",
+                    total / (double) (fullBytes + dirtyPages * 4096));
+            System.out.printf("| freeze per incremental snapshot, median / max | %.1f ms / %.1f ms |%n",
+                    freeze[freeze.length / 2], freeze[freeze.length - 1]);
+            System.out.printf("| wall per incremental snapshot, median | %.1f ms |%n", wall[wall.length / 2]);
+            System.out.printf("| restore of the last image | %.1f ms |%n", rr.nanos() / 1e6);
+        } finally {
+            CheckpointBench.exec("kill", "-9", Integer.toString(pid));
+            CheckpointBench.deleteTree(work);
+        }
+    }
+}
