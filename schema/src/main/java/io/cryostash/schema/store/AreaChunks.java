@@ -18,8 +18,10 @@ import java.util.List;
  *                  restore: an incremental capture that finds a few dirty pages in a chunk
  *                  stores just those pages (all of them since the chunk itself was stored)
  *                  instead of the whole chunk again. Each patch lies inside one chunk and covers
- *                  only pages that chunk stores; in increasing page order, not overlapping.
- *                  Empty for full captures; null in JSON means empty.
+ *                  only pages that chunk stores; patches are in increasing order of first page,
+ *                  and patches of the same chunk never cover the same page (so the order in
+ *                  which they are written does not matter). Empty for full captures; null in
+ *                  JSON means empty.
  */
 public record AreaChunks(long start, long length, int pageSize, int chunkPages, List<AreaChunk> chunks,
                          List<AreaChunk> patches) {
@@ -58,13 +60,16 @@ public record AreaChunks(long start, long length, int pageSize, int chunkPages, 
         }
         patches = patches == null ? List.of() : List.copyOf(patches);
         int base = 0;
-        long nextPatch = 0;
+        long lastFirst = -1;
+        int coveredChunk = -1;
+        long covered = 0;
         for (AreaChunk p : patches) {
-            if (p.firstPage() < nextPatch) {
-                throw new IllegalArgumentException("patch at page " + p.firstPage() + " overlaps or is out of order in area "
+            if (p.firstPage() <= lastFirst) {
+                throw new IllegalArgumentException("patch at page " + p.firstPage() + " is out of order in area "
                         + Long.toHexString(start));
             }
-            nextPatch = p.firstPage() + p.pageCount();
+            lastFirst = p.firstPage();
+            long nextPatch = p.firstPage() + p.pageCount();
             while (base < chunks.size() && chunks.get(base).firstPage() + chunks.get(base).pageCount() <= p.firstPage()) {
                 base++;
             }
@@ -74,9 +79,18 @@ public record AreaChunks(long start, long length, int pageSize, int chunkPages, 
                         + Long.toHexString(start));
             }
             long shift = p.firstPage() - c.firstPage();
-            if ((p.presence() << shift & ~c.presence()) != 0) {
+            long bits = p.presence() << shift;
+            if ((bits & ~c.presence()) != 0) {
                 throw new IllegalArgumentException("patch at page " + p.firstPage() + " covers pages its chunk does not store");
             }
+            if (coveredChunk != base) {
+                coveredChunk = base;
+                covered = 0;
+            }
+            if ((covered & bits) != 0) {
+                throw new IllegalArgumentException("patch at page " + p.firstPage() + " overlaps another patch of its chunk");
+            }
+            covered |= bits;
         }
     }
 

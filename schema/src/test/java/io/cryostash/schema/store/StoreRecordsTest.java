@@ -71,6 +71,10 @@ class StoreRecordsTest {
                 .hasMessageContaining("not inside one chunk");
         assertThatThrownBy(() -> new AreaChunks(0, 32 * 4096, 4096, 16, chunks,
                 List.of(new AreaChunk(20, 1, 1, key(3)), new AreaChunk(17, 1, 1, key(4))))).hasMessageContaining("out of order");
+        // interleaved patches of one chunk are fine as long as they cover different pages
+        new AreaChunks(0, 32 * 4096, 4096, 16, chunks, List.of(new AreaChunk(16, 5, 0b10001, key(3)), new AreaChunk(18, 1, 1, key(4))));
+        assertThatThrownBy(() -> new AreaChunks(0, 32 * 4096, 4096, 16, chunks,
+                List.of(new AreaChunk(16, 5, 0b10001, key(3)), new AreaChunk(20, 1, 1, key(4))))).hasMessageContaining("overlaps");
         String noPatches = "{\"start\":0,\"length\":4096,\"pageSize\":4096,\"chunkPages\":16,\"chunks\":[]}";
         assertThat(json.readValue(noPatches, AreaChunks.class).patches()).isEmpty();
     }

@@ -34,6 +34,8 @@ public final class AreaChunker {
     public static final int DEFAULT_CHUNK_PAGES = 16;
     public static final int DEFAULT_PAGE_SIZE = 4096;
     private static final int BATCH_BYTES = 1 << 20;
+    /** Beyond this many patches on one chunk, or a quarter of its pages patched, the chunk is stored again. */
+    static final int MAX_PATCHES_PER_CHUNK = 4;
 
     private final int pageSize;
     private final int chunkPages;
@@ -165,10 +167,12 @@ public final class AreaChunker {
      * <ul>
      *   <li>no page written since the parent ({@code dirty} false for all of them) and the same
      *       pages present: the parent's chunk and patch are reused, memory is not read;</li>
-     *   <li>a few pages written (together with those the parent's patch already holds, at most a
-     *       quarter of the chunk): the parent's chunk is reused and one patch holding all those
-     *       pages is stored, so rewriting scattered pages costs about those pages, not whole
-     *       chunks;</li>
+     *   <li>a few pages written: the parent's chunk and its patches that do not hold any of those
+     *       pages are reused, and one new patch holds the written pages (plus the pages of the
+     *       parent's patches they replace, re-read: a page not written is unchanged), so
+     *       rewriting scattered pages costs about those pages, not whole chunks. When patches
+     *       would cover more than a quarter of the chunk or number more than
+     *       {@value #MAX_PATCHES_PER_CHUNK}, the chunk is stored again instead;</li>
      *   <li>otherwise, or when the present pages changed (a page dropped with MADV_DONTNEED
      *       changes presence without a write): the chunk is read and stored again, without patch.</li>
      * </ul>
@@ -187,9 +191,9 @@ public final class AreaChunker {
         for (AreaChunk c : parent.chunks()) {
             old.put(c.firstPage(), c);
         }
-        Map<Long, AreaChunk> oldPatch = new HashMap<>(); // by the first page of the chunk they patch
+        Map<Long, List<AreaChunk>> oldPatches = new HashMap<>(); // by the first page of the chunk they patch
         for (AreaChunk p : parent.patches()) {
-            oldPatch.put(p.firstPage() / chunkPages * chunkPages, p);
+            oldPatches.computeIfAbsent(p.firstPage() / chunkPages * chunkPages, k -> new ArrayList<>()).add(p);
         }
         long pages = length / pageSize;
         long chunkCount = (pages + chunkPages - 1) / chunkPages;
@@ -203,8 +207,8 @@ public final class AreaChunker {
             long first = ci * chunkPages;
             boolean reread = first < pages;
             AreaChunk prev = null;
-            AreaChunk prevPatch = null;
-            long patchBits = 0;
+            List<AreaChunk> keep = List.of();
+            long newPatch = 0;
             if (first < pages) {
                 int count = (int) Math.min(chunkPages, pages - first);
                 long bits = 0;
@@ -217,20 +221,27 @@ public final class AreaChunker {
                         dirtyBits |= 1L << i;
                     }
                 }
+                dirtyBits &= bits;
                 prev = old.get(first);
-                prevPatch = oldPatch.get(first);
                 if (prev != null && prev.firstPage() == first && prev.presence() == bits) {
-                    long held = prevPatch == null ? 0 : prevPatch.presence() << (prevPatch.firstPage() - first);
-                    patchBits = (held | dirtyBits) & bits;
-                    if ((dirtyBits & bits) == 0) {
-                        reread = false; // untouched: reuse chunk and patch as they are
-                        patchBits = -1;
-                    } else if (Long.bitCount(patchBits) * 4 <= count) {
-                        reread = false; // a few pages: reuse the chunk, store a patch
+                    // patches not touching the dirty pages stay; the others are folded into one new
+                    // patch with the dirty pages (their clean pages are re-read: clean = unchanged)
+                    keep = new ArrayList<>();
+                    long held = 0;
+                    newPatch = dirtyBits;
+                    for (AreaChunk p : oldPatches.getOrDefault(first, List.of())) {
+                        long pb = p.presence() << (p.firstPage() - first);
+                        if ((pb & dirtyBits) == 0) {
+                            keep.add(p);
+                            held += Long.bitCount(pb);
+                        } else {
+                            newPatch |= pb;
+                        }
                     }
+                    int patchCount = keep.size() + (newPatch == 0 ? 0 : 1);
+                    reread = (held + Long.bitCount(newPatch)) * 4 > count || patchCount > MAX_PATCHES_PER_CHUNK;
                 } else if (prev == null && bits == 0) {
                     reread = false; // nothing present before or now
-                    patchBits = -1;
                 }
             }
             if (reread) {
@@ -251,13 +262,10 @@ public final class AreaChunker {
             }
             if (prev != null) {
                 out.add(prev);
-                if (patchBits == -1) {
-                    if (prevPatch != null) {
-                        patches.add(prevPatch);
-                    }
-                } else {
-                    patchShapes.add(new long[] {first, patchBits});
-                    patchData.add(readPages(reader, start, first, patchBits));
+                patches.addAll(keep);
+                if (newPatch != 0) {
+                    patchShapes.add(new long[] {first, newPatch});
+                    patchData.add(readPages(reader, start, first, newPatch));
                 }
             }
         }
