@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,10 +21,14 @@ import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.agent.testing.Leftovers;
 import io.cryostash.agent.testing.Poll;
 import io.cryostash.agent.testing.ProcState;
+import io.cryostash.cli.CliRoundTripTest.Run;
 
 /**
+ * A restore interrupted by kill -9 of the restoring JVM leaves no half-built process (the husk is
+ * seized with PTRACE_O_EXITKILL).
+ *
  * A capture interrupted by kill -9 of the capturing JVM: the kernel detaches the target and it
- * runs on (never left stopped), and no image appears. The target has 256 MiB of touched memory
+ * runs on (never left stopped), and no image appears. The target has 128 MiB of touched memory
  * so that the freeze lasts long enough to kill the JVM inside it.
  */
 @ExtendWith(Leftovers.class)
@@ -36,7 +41,7 @@ class CaptureKilledMidwayTest {
     @ParameterizedTest(name = "checkpoint {0}")
     @ValueSource(strings = {"", "--kill"})
     void targetKeepsRunningWhenTheCapturingJvmIsKilledDuringTheFreeze(String flag) throws IOException {
-        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("256").start();
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("128").start();
         target.awaitNumberAbove("counter", 0);
         Path store = tmp.resolve("store");
 
@@ -72,6 +77,83 @@ class CaptureKilledMidwayTest {
         assertThat(target.runningFreely()).isTrue();
         assertThat(ImageStore.local(store).list()).as("no image from a killed capture").isEmpty();
         assertThat(target.check()).startsWith("PASS ");
+    }
+
+    @Test
+    void restoringJvmKilledMidwayLeavesNoHalfBuiltProcess() throws Exception {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("64").start();
+        Path store = tmp.resolve("store");
+        Run checkpoint = CliRoundTripTest.cli("checkpoint", Integer.toString(target.pid()), "--kill", "--store",
+                store.toString());
+        assertThat(checkpoint.exit()).as(checkpoint.err()).isZero();
+        target.awaitGone();
+
+        Process restore = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                "io.cryostash.cli.Cryostash", "restore", checkpoint.lastLine(), "--store", store.toString(),
+                "--log-dir", tmp.toString()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("capture.log").toFile()).start();
+        long[] husk = {0};
+        try {
+            Poll.until(Duration.ofSeconds(30), () -> "the restore to seize its husk; log:\n" + log(), () -> {
+                husk[0] = tracedBy(restore.pid());
+                return husk[0] != 0;
+            });
+            Leftovers.track(husk[0]);
+            Poll.sleep(KILL_AFTER_SEIZE_MS);
+            capture(restore);
+        } finally {
+            restore.destroyForcibly();
+        }
+
+        Poll.until(Duration.ofSeconds(10), () -> "the half-built process " + husk[0] + " to die (state "
+                + ProcState.of(husk[0]) + ")", () -> {
+                    char s = ProcState.of(husk[0]);
+                    return s == 0 || s == 'Z';
+                });
+        assertThat(fixtureProcesses()).as("processes running the fixture's binary").isEmpty();
+    }
+
+    private static void capture(Process p) throws InterruptedException {
+        p.destroyForcibly(); // SIGKILL
+        p.waitFor();
+    }
+
+    /** A process traced by a thread of process {@code tracer}, or 0. */
+    private static long tracedBy(long tracer) {
+        try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong)
+                    .filter(pid -> {
+                        try { // TracerPid names the tracing thread; its Tgid is the JVM
+                            long tid = Long.parseLong(ProcState.statusLine(pid, "TracerPid"));
+                            return tid != 0 && ProcState.statusLine(tid, "Tgid").equals(Long.toString(tracer));
+                        } catch (AssertionError gone) {
+                            return false;
+                        }
+                    }).findFirst().orElse(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static List<Long> fixtureProcesses() {
+        List<Long> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc"))) {
+            s.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
+                try {
+                    long pid = Long.parseLong(p.getFileName().toString());
+                    char st = ProcState.of(pid);
+                    if (st != 0 && st != 'Z' && Files.readSymbolicLink(p.resolve("exe"))
+                            .startsWith(CFixtures.outputDir())) {
+                        out.add(pid);
+                    }
+                } catch (IOException | UnsupportedOperationException gone) {
+                    // exited or unreadable
+                }
+            });
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out;
     }
 
     private String log() {
