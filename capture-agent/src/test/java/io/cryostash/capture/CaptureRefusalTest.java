@@ -138,6 +138,24 @@ class CaptureRefusalTest {
     }
 
     @Test
+    void secondCaptureOfAFrozenProcessIsRefusedWhileTheFirstSucceeds() throws Exception {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("128").start();
+        java.util.concurrent.CompletableFuture<CaptureResult> first = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> capturer().capture(target.pid(), new CaptureOptions(false)));
+        Poll.until(java.time.Duration.ofSeconds(30), "the first capture to seize the target",
+                () -> first.isDone() || !ProcState.statusLine(target.pid(), "TracerPid").equals("0"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(first.isDone(), "the first capture was too quick to overlap");
+
+        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("already traced");
+
+        CaptureResult r = first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.image().process().pid()).isEqualTo(target.pid());
+        assertThat(target.runningFreely()).isTrue();
+        target.awaitNumberAbove("counter", target.number("counter"));
+    }
+
+    @Test
     void captureFailingInsideTheFreezeResumesTheTarget() {
         FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/memfd.c")).start();
         long before = target.awaitNumberAbove("counter", 0);
