@@ -69,6 +69,22 @@ class WebPagesTests {
     }
 
     @Test
+    void onlyAdminsManageUsersFromTheWeb() throws Exception {
+        mvc.perform(get("/users").with(user("o").roles("OPERATOR"))).andExpect(status().isForbidden());
+        String name = Fixtures.unique("newbie");
+        mvc.perform(post("/users").param("username", name).param("password", "long-enough-password").param("role", "VIEWER")
+                        .with(user("a").roles("ADMIN")).with(csrf()))
+                .andExpect(flash().attribute("message", containsString(name)));
+        mvc.perform(post("/users/{n}", name).param("role", "OPERATOR").with(user("a").roles("ADMIN")).with(csrf()))
+                .andExpect(flash().attribute("message", containsString("updated")));
+        mvc.perform(get("/users").with(user("a").roles("ADMIN")))
+                .andExpect(status().isOk())
+                .andExpect(content().string(containsString(name)));
+        mvc.perform(get("/api/users/{n}", name).with(user("a").roles("ADMIN")))
+                .andExpect(jsonPath("$.role").value("OPERATOR"));
+    }
+
+    @Test
     void unknownImagePageIsNotFound() throws Exception {
         mvc.perform(get("/images/no-such-image").with(user("v").roles("VIEWER")))
                 .andExpect(status().isNotFound());
