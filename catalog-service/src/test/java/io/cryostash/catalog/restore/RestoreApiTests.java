@@ -136,6 +136,22 @@ class RestoreApiTests {
     }
 
     @Test
+    void schedulerRelaysEventsToTheRegisteredPublisher(@Autowired OutboxRelay relay) throws Exception {
+        var source = fx.host("sched-relay");
+        String id = request(fx.image(source, "sim"), source.hostId());
+        List<io.cryostash.catalog.outbox.OutboxEvent> sent = new java.util.ArrayList<>();
+        var factory = new org.springframework.beans.factory.support.StaticListableBeanFactory();
+        factory.addBean("publisher", (OutboxRelay.OutboxPublisher) sent::add);
+        new io.cryostash.catalog.outbox.OutboxRelayScheduler(relay, factory.getBeanProvider(OutboxRelay.OutboxPublisher.class)).relay();
+        assertThat(sent).anySatisfy(e -> {
+            assertThat(e.topic()).isEqualTo("cryostash.restore.requested");
+            assertThat(e.key()).isEqualTo(source.hostId());
+            assertThat(e.payload()).contains(id);
+        });
+        assertThat(relay.pending(1000)).noneMatch(e -> e.payload().contains(id));
+    }
+
+    @Test
     void relayPublishesPendingEventsInOrderAndStopsAtTheFirstFailure(@Autowired OutboxRelay relay) throws Exception {
         var source = fx.host("relay");
         String image = fx.image(source, "sim");
