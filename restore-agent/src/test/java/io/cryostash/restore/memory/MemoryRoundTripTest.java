@@ -68,6 +68,18 @@ class MemoryRoundTripTest {
     }
 
     @Test
+    void fileMappedFromAPathWithSpacesAndParenthesesComesBack() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("mapfile"))
+                .args("a dir (with) spaces/mapped file (deleted).dat").start();
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        assertThat(ProcState.read(restored.pid(), "maps")).contains("a dir (with) spaces/mapped file (deleted).dat");
+        assertThat(restored.check()).isEqualTo("PASS");
+    }
+
+    @Test
     void vdsoClockKeepsWorkingAndMonotonicTimeGoesOn() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("vdso")).start();
