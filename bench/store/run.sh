@@ -3,7 +3,7 @@
 # memory of a real process (a python3 holding ~0.5 GiB of objects, read through /proc/PID/mem
 # and pagemap), for several chunk sizes; then a whole capture into the store (directory on disk,
 # directory on tmpfs, in-process S3Proxy) and a whole restore read back. Needs root (reads
-# another process's memory). Usage: bench/store/run.sh [python-MiB]   (default 512)
+# another process's memory). Usage: bench/store/run.sh [python-MiB [drift]]   (default 512; "drift" runs only the drift scenario)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$root/agent-core/target/bench-store"

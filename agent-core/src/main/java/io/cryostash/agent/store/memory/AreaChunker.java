@@ -34,8 +34,8 @@ public final class AreaChunker {
     public static final int DEFAULT_CHUNK_PAGES = 16;
     public static final int DEFAULT_PAGE_SIZE = 4096;
     private static final int BATCH_BYTES = 1 << 20;
-    /** Beyond this many patches on one chunk, or a quarter of its pages patched, the chunk is stored again. */
-    static final int MAX_PATCHES_PER_CHUNK = 4;
+    /** Beyond this many patches on one chunk, or half its pages patched, the chunk is stored again. */
+    static final int MAX_PATCHES_PER_CHUNK = 8;
 
     private final int pageSize;
     private final int chunkPages;
@@ -171,7 +171,7 @@ public final class AreaChunker {
      *       pages are reused, and one new patch holds the written pages (plus the pages of the
      *       parent's patches they replace, re-read: a page not written is unchanged), so
      *       rewriting scattered pages costs about those pages, not whole chunks. When patches
-     *       would cover more than a quarter of the chunk or number more than
+     *       would cover more than half the chunk or number more than
      *       {@value #MAX_PATCHES_PER_CHUNK}, the chunk is stored again instead;</li>
      *   <li>otherwise, or when the present pages changed (a page dropped with MADV_DONTNEED
      *       changes presence without a write): the chunk is read and stored again, without patch.</li>
@@ -239,7 +239,7 @@ public final class AreaChunker {
                         }
                     }
                     int patchCount = keep.size() + (newPatch == 0 ? 0 : 1);
-                    reread = (held + Long.bitCount(newPatch)) * 4 > count || patchCount > MAX_PATCHES_PER_CHUNK;
+                    reread = (held + Long.bitCount(newPatch)) * 2 > count || patchCount > MAX_PATCHES_PER_CHUNK;
                 } else if (prev == null && bits == 0) {
                     reread = false; // nothing present before or now
                 }
