@@ -56,6 +56,9 @@ public final class Capturer {
     private final ImageStore store;
     private final AreaChunker chunker;
     private final KernelFeatures features;
+    /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
+    private final java.util.concurrent.atomic.AtomicReference<PageBuffers> keptBuffers =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public Capturer(ImageStore store) {
         this(store, new AreaChunker());
@@ -82,7 +85,17 @@ public final class Capturer {
             throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
                     : "cannot read the memory size of pid " + pid + ": " + e.getMessage(), e);
         }
-        PageBuffers buffers = new PageBuffers(expectedBytes);
+        // one capture at a time uses the kept buffers; a concurrent one gets its own
+        PageBuffers kept = keptBuffers.getAndSet(null);
+        PageBuffers buffers = kept != null ? kept.reuse(expectedBytes) : new PageBuffers(expectedBytes);
+        try {
+            return capture(pid, options, t0, parent, buffers);
+        } finally {
+            keptBuffers.set(buffers);
+        }
+    }
+
+    private CaptureResult capture(int pid, CaptureOptions options, long t0, ProcessImage parent, PageBuffers buffers) {
         try (Tracer tracer = new Tracer("capture-" + pid)) {
             TrackingState state = new TrackingState(ImageStore.stateDir(), pid, ProcStat.read(pid).startTime());
             ImageWriter preWriter = null;

@@ -25,6 +25,30 @@ public final class PageBuffers {
         current = slabs.isEmpty() ? -1 : 0;
     }
 
+    /** Total bytes of all slabs. */
+    public long capacity() {
+        return slabs.stream().mapToLong(ByteBuffer::capacity).sum();
+    }
+
+    /**
+     * Makes every slab free again for another capture, keeping the memory: on some hosts (VMs
+     * handing idle memory back to the hypervisor) the first copy into fresh pages costs ten
+     * times more than into pages used before, and the freeze pays for it.
+     */
+    public PageBuffers reuse(long expectedBytes) {
+        for (ByteBuffer s : slabs) {
+            s.clear();
+        }
+        current = slabs.isEmpty() ? -1 : 0;
+        long missing = expectedBytes - capacity();
+        while (missing > 0) {
+            int size = (int) Math.min(SLAB, missing);
+            slabs.add(ByteBuffer.allocateDirect(size));
+            missing -= size;
+        }
+        return this;
+    }
+
     /** A fresh buffer of exactly {@code length} bytes (at most one slab). */
     public ByteBuffer take(int length) {
         if (current >= 0) {
