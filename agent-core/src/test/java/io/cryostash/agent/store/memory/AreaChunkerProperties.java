@@ -179,7 +179,7 @@ class AreaChunkerProperties {
         };
     }
 
-    @Property(tries = 80)
+    @Property(tries = 50)
     void incrementalCapturesRestoreLikeFullOnesAndReadOnlyChangedChunks(
             @ForAll @IntRange(min = 1, max = 400) int pages, @ForAll @IntRange(min = 1, max = 64) int chunkPages,
             @ForAll @IntRange(min = 1, max = 5) int generations, @ForAll @IntRange(min = 0, max = 20) int writes,
