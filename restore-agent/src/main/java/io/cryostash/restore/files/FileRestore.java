@@ -24,6 +24,7 @@ import io.cryostash.schema.image.FsState;
 public final class FileRestore {
     static final int O_ACCMODE = 3;
     static final int O_WRONLY = 1;
+    static final int O_RDWR = 2;
     static final int O_CREAT = 0100;
     static final int O_EXCL = 0200;
     static final int O_NOCTTY = 0400;
@@ -49,7 +50,7 @@ public final class FileRestore {
 
     /** Creates the log file (owned by the image's user) when some descriptor needs it. */
     public static Path prepareLog(List<FdEntry> fds, Path logDir, String imageId, Credentials creds) {
-        boolean needed = fds.stream().anyMatch(f -> !f.reopenable() && (f.flags() & O_ACCMODE) != 0);
+        boolean needed = fds.stream().anyMatch(f -> !f.reopenable() && goesToLog(f));
         if (!needed) {
             return null;
         }
@@ -65,15 +66,25 @@ public final class FileRestore {
         }
     }
 
+    /**
+     * Whether an unreopenable descriptor's output goes to the log. Standard input stays on
+     * /dev/null even when it was a read-write terminal: bound to the write-only log, its reads
+     * would fail with EBADF instead of seeing end of file.
+     */
+    static boolean goesToLog(FdEntry f) {
+        int mode = f.flags() & O_ACCMODE;
+        return mode == O_WRONLY || (mode == O_RDWR && f.fd() != 0);
+    }
+
     /** Binds unreopenable descriptors to /dev/null or the log; runs before the file-system ids drop. */
     public void openRedirected(List<FdEntry> fds, Path log) {
         for (FdEntry f : fds) {
             if (f.reopenable()) {
                 continue;
             }
-            boolean writes = (f.flags() & O_ACCMODE) != 0;
+            boolean writes = goesToLog(f);
             String path = writes ? log.toString() : "/dev/null";
-            int flags = writes ? (O_WRONLY | O_APPEND | O_CREAT) : 0;
+            int flags = writes ? (O_WRONLY | O_APPEND | O_CREAT) : (f.flags() & O_ACCMODE);
             place(f.fd(), path, flags | (f.flags() & O_CLOEXEC), 0600);
         }
     }
