@@ -22,6 +22,12 @@ int main(int argc, char **argv) {
     fx_ready();
     fx_wait();
     FX_CHECK(!isatty(1), "stdout is still a terminal after restore");
+    if (tty) {
+        char c;
+        ssize_t r = read(0, &c, 1);
+        FX_CHECK(r == 0, "stdin (the lost terminal) does not read as end of file: %zd (%s)", r,
+                 r < 0 ? strerror(errno) : "data");
+    }
     printf("restored output goes to the log\n");
     FX_CHECK(fflush(stdout) == 0, "fflush: %s", strerror(errno));
     fx_pass();
