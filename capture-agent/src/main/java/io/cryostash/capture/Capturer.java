@@ -303,7 +303,7 @@ public final class Capturer {
         } catch (RuntimeException e) {
             releaseAfterFailure(ptrace, pid);
             if (e instanceof NoSuchProcessException || (e instanceof TraceeException te && te.errno() == 3)
-                    || !Syscalls.exists(pid)) {
+                    || goneOrZombie(pid)) { // killed during the freeze: a zombie still "exists" for kill(pid, 0)
                 throw new CaptureException("pid " + pid + " exited during the capture; no image was written", e);
             }
             throw e instanceof CaptureException ? e : new CaptureException("capture of pid " + pid + " failed: "
