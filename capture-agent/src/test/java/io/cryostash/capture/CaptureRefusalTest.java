@@ -156,6 +156,23 @@ class CaptureRefusalTest {
     }
 
     @Test
+    void targetKilledDuringItsFreezeGivesAClearErrorAndNoImage() throws Exception {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("128").start();
+        java.util.concurrent.CompletableFuture<CaptureResult> capture = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> capturer().capture(target.pid(), new CaptureOptions(false)));
+        Poll.until(java.time.Duration.ofSeconds(30), "the capture to seize the target",
+                () -> capture.isDone() || !ProcState.statusLine(target.pid(), "TracerPid").equals("0"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(capture.isDone(), "the capture was too quick to interrupt");
+
+        target.signal(FixtureProcess.SIGKILL);
+
+        assertThatThrownBy(() -> capture.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(CaptureException.class).cause().hasMessageContaining("exited");
+        target.awaitGone();
+        assertNoImage();
+    }
+
+    @Test
     void captureFailingInsideTheFreezeResumesTheTarget() {
         FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/memfd.c")).start();
         long before = target.awaitNumberAbove("counter", 0);
