@@ -13,7 +13,8 @@ import io.cryostash.schema.store.AreaChunks;
  * An area as the freeze left it: its description (without stored content yet) and the runs of
  * pages copied out of the process, which the store cuts into chunks after the process runs again.
  * An incremental capture also knows the area's content in the parent image, every page present
- * now, and the pages it re-read (those of chunks that changed); the other chunks are the parent's.
+ * now, and the pages that changed ({@code reread}: written, or in a chunk whose present pages
+ * changed); unchanged chunks are the parent's.
  */
 public record CapturedArea(MemoryArea area, List<Run> runs, AreaChunks parent, BitSet present, BitSet reread) {
 

@@ -76,8 +76,11 @@ public final class MemoryCapture {
                         }
                     }
                     plan = plans.get(e.start());
-                    BitSet wanted = plan == null ? present : changedChunks(plan, present, pm.length);
-                    reread = plan == null ? null : wanted;
+                    BitSet wanted = present;
+                    if (plan != null) {
+                        reread = (BitSet) plan.written().clone();
+                        wanted = changedChunks(plan, present, pm.length, reread);
+                    }
                     int i = 0;
                     while (i < pm.length) {
                         if (!wanted.get(i)) {
@@ -124,10 +127,15 @@ public final class MemoryCapture {
     }
 
     /**
-     * Present pages of the chunks that cannot be taken from the parent: a page was written, or
-     * the chunk's present pages are not those the parent stored (a page appeared or went away).
+     * Present pages of the chunks that cannot be taken from the parent as they are: a page was
+     * written, or the chunk's present pages are not those the parent stored (a page appeared or
+     * went away). The store may keep a chunk and add the written pages as a patch, or store it
+     * anew; either way it may read any of its present pages, so all of them are copied.
+     *
+     * @param dirty the written pages on entry; on return also every page of a chunk whose
+     *              presence changed (such a chunk is always stored anew)
      */
-    static BitSet changedChunks(AreaPlan plan, BitSet present, int pages) {
+    static BitSet changedChunks(AreaPlan plan, BitSet present, int pages, BitSet dirty) {
         int cp = plan.parent().chunkPages();
         java.util.Map<Long, Long> parentBits = new java.util.HashMap<>();
         plan.parent().chunks().forEach(c -> parentBits.put(c.firstPage(), c.presence()));
@@ -141,7 +149,11 @@ public final class MemoryCapture {
                 }
             }
             boolean written = plan.written().nextSetBit(first) >= 0 && plan.written().nextSetBit(first) < end;
-            if (written || bits != parentBits.getOrDefault((long) first, 0L)) {
+            boolean reshaped = bits != parentBits.getOrDefault((long) first, 0L);
+            if (reshaped) {
+                dirty.set(first, end);
+            }
+            if (written || reshaped) {
                 for (int i = first; i < end; i++) {
                     if (present.get(i)) {
                         out.set(i);
