@@ -173,6 +173,29 @@ class CaptureRefusalTest {
     }
 
     @Test
+    void imageThatCannotBeWrittenLeavesTheTargetAliveEvenWithKill() throws IOException {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+        Path store = tmp.resolve("broken-store");
+        Capturer broken = new Capturer(io.cryostash.agent.image.ImageStore.local(store));
+        for (String dir : new String[] {"packs", "manifests"}) { // where the image would go: now files
+            Path p = store.resolve(dir);
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+            Files.writeString(p, "not a directory");
+        }
+
+        assertThatThrownBy(() -> broken.capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(RuntimeException.class);
+
+        assertThat(target.runningFreely()).isTrue();
+        target.awaitNumberAbove("counter", target.number("counter"));
+        assertThat(target.check()).startsWith("PASS ");
+    }
+
+    @Test
     void captureFailingInsideTheFreezeResumesTheTarget() {
         FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/memfd.c")).start();
         long before = target.awaitNumberAbove("counter", 0);
