@@ -59,6 +59,28 @@ class ProcessStateRoundTripTest {
         assertThat(ProcState.statusLine(restored.pid(), "Uid")).isEqualTo(ids(NOBODY));
         assertThat(ProcState.statusLine(restored.pid(), "Gid")).isEqualTo(ids(NOBODY));
         assertThat(ProcState.statusLine(restored.pid(), "Groups")).isEmpty();
+        assertThat(ProcState.statusLine(restored.pid(), "CapEff")).as("no capabilities left from root")
+                .isEqualTo("0000000000000000");
+        assertThat(restored.check()).isEqualTo("PASS uid=" + NOBODY);
+    }
+
+    @Test
+    void supplementaryGroupsAndMixedIdsComeBack() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("procstate"))
+                .prefix("setpriv", "--reuid=65534", "--regid=100", "--groups=100,200,300",
+                        "env", "CRYO_FIXTURE_VAR=kept across restore")
+                .args("an argument").start();
+        String uid = ProcState.statusLine(original.pid(), "Uid");
+        String gid = ProcState.statusLine(original.pid(), "Gid");
+        assertThat(ProcState.statusLine(original.pid(), "Groups")).isEqualTo("100 200 300");
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        assertThat(ProcState.statusLine(restored.pid(), "Uid")).isEqualTo(uid);
+        assertThat(ProcState.statusLine(restored.pid(), "Gid")).isEqualTo(gid).isEqualTo(ids("100"));
+        assertThat(ProcState.statusLine(restored.pid(), "Groups")).isEqualTo("100 200 300");
+        assertThat(ProcState.statusLine(restored.pid(), "CapEff")).isEqualTo("0000000000000000");
         assertThat(restored.check()).isEqualTo("PASS uid=" + NOBODY);
     }
 
