@@ -122,6 +122,14 @@ class CliRoundTripTest {
     }
 
     @Test
+    void demoShowsTheJobCarryOn() {
+        Run demo = cli("demo", "--store", tmp.resolve("store").toString());
+
+        assertThat(demo.exit()).as(demo.out() + demo.err()).isZero();
+        assertThat(demo.out()).contains("carries on");
+    }
+
+    @Test
     void helpListsEveryCommand() {
         Run help = cli("--help");
         assertThat(help.exit()).isZero();
