@@ -59,6 +59,22 @@ class RestoreRefusalTest {
     }
 
     @Test
+    void truncatedPackIsRefusedAndTheHalfBuiltProcessKilled() throws IOException {
+        RoundTrip rt = new RoundTrip(tmp);
+        String id = imageOfMapfile(rt);
+        for (Path pack : storeFiles(rt, "packs")) {
+            try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.WRITE)) {
+                ch.truncate(Math.min(ch.size() / 2, 32)); // cut inside the first chunk
+            }
+        }
+        Set<Long> husks = husks();
+
+        assertThatThrownBy(() -> restore(rt, id, false)).isInstanceOf(RestoreException.class)
+                .hasMessageContaining(id);
+        assertNoNewHusk(husks);
+    }
+
+    @Test
     void garbageManifestIsRefused() throws IOException {
         RoundTrip rt = new RoundTrip(tmp);
         String id = imageOfMapfile(rt);
