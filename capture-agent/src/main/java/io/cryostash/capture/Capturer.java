@@ -285,7 +285,7 @@ public final class Capturer {
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                     tracking = WriteTracking.prepare(pid, maps, parent, preCopied, track, features, state, remote,
-                            mem, scratch.address(), nofileSoftLimit(limits), chunker.chunkSize() / 4096);
+                            mem, scratch.address(), nofileSoftLimit(limits), chunker);
                 }
                 parkInInterruptStop(ptrace, pid);
                 memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans());

@@ -17,6 +17,7 @@ import io.cryostash.capture.CaptureException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
 import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.agent.store.memory.AreaChunker;
 
 /**
  * Reads a frozen process's memory areas and the pages of them that only the process has:
@@ -41,7 +42,7 @@ public final class MemoryCapture {
      * pages written since (area-relative page indices). Only chunks with written pages or whose
      * present pages differ from the parent's are read.
      */
-    public record AreaPlan(AreaChunks parent, BitSet written) {
+    public record AreaPlan(AreaChunks parent, BitSet written, AreaChunker chunker) {
     }
 
     public static Result capture(int pid, List<MapsEntry> maps, ProcessMemory mem, PageBuffers buffers) {
@@ -78,8 +79,9 @@ public final class MemoryCapture {
                     plan = plans.get(e.start());
                     BitSet wanted = present;
                     if (plan != null) {
-                        reread = (BitSet) plan.written().clone();
-                        wanted = changedChunks(plan, present, pm.length, reread);
+                        reread = changedPages(plan, present, pm.length);
+                        wanted = plan.chunker().pagesToRead(plan.parent(), e.length(),
+                                AreaChunker.PagePresence.of(present), AreaChunker.PagePresence.of(reread));
                     }
                     int i = 0;
                     while (i < pm.length) {
@@ -127,19 +129,15 @@ public final class MemoryCapture {
     }
 
     /**
-     * Present pages of the chunks that cannot be taken from the parent as they are: a page was
-     * written, or the chunk's present pages are not those the parent stored (a page appeared or
-     * went away). The store may keep a chunk and add the written pages as a patch, or store it
-     * anew; either way it may read any of its present pages, so all of them are copied.
-     *
-     * @param dirty the written pages on entry; on return also every page of a chunk whose
-     *              presence changed (such a chunk is always stored anew)
+     * The pages the store must treat as changed: those written since the parent, and every page
+     * of a chunk whose present pages are not those the parent stored (a page appeared or went
+     * away without a write, e.g. MADV_DONTNEED).
      */
-    static BitSet changedChunks(AreaPlan plan, BitSet present, int pages, BitSet dirty) {
+    static BitSet changedPages(AreaPlan plan, BitSet present, int pages) {
         int cp = plan.parent().chunkPages();
-        java.util.Map<Long, Long> parentBits = new java.util.HashMap<>();
+        Map<Long, Long> parentBits = new java.util.HashMap<>();
         plan.parent().chunks().forEach(c -> parentBits.put(c.firstPage(), c.presence()));
-        BitSet out = new BitSet(pages);
+        BitSet out = (BitSet) plan.written().clone();
         for (int first = 0; first < pages; first += cp) {
             int end = Math.min(pages, first + cp);
             long bits = 0;
@@ -148,17 +146,8 @@ public final class MemoryCapture {
                     bits |= 1L << (i - first);
                 }
             }
-            boolean written = plan.written().nextSetBit(first) >= 0 && plan.written().nextSetBit(first) < end;
-            boolean reshaped = bits != parentBits.getOrDefault((long) first, 0L);
-            if (reshaped) {
-                dirty.set(first, end);
-            }
-            if (written || reshaped) {
-                for (int i = first; i < end; i++) {
-                    if (present.get(i)) {
-                        out.set(i);
-                    }
-                }
+            if (bits != parentBits.getOrDefault((long) first, 0L)) {
+                out.set(first, end);
             }
         }
         return out;

@@ -10,6 +10,7 @@ import io.cryostash.agent.linux.PagemapScan;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.agent.store.memory.AreaChunker;
 import io.cryostash.agent.tracking.KernelFeatures;
 import io.cryostash.agent.tracking.TrackingState;
 import io.cryostash.agent.tracking.WriteTracker;
@@ -52,9 +53,9 @@ public final class WriteTracking {
      */
     public static WriteTracking prepare(int pid, List<MapsEntry> maps, ProcessImage parent, boolean track,
                                         KernelFeatures features, TrackingState state, RemoteSyscalls remote,
-                                        ProcessMemory mem, long scratch, long nofileSoftLimit, int chunkPages) {
+                                        ProcessMemory mem, long scratch, long nofileSoftLimit, AreaChunker chunker) {
         return prepare(pid, maps, parent, null, track, features, state, remote, mem, scratch, nofileSoftLimit,
-                chunkPages);
+                chunker);
     }
 
     /**
@@ -64,7 +65,8 @@ public final class WriteTracking {
     public static WriteTracking prepare(int pid, List<MapsEntry> maps, ProcessImage parent,
                                         Map<Long, AreaChunks> preCopied, boolean track, KernelFeatures features,
                                         TrackingState state, RemoteSyscalls remote, ProcessMemory mem, long scratch,
-                                        long nofileSoftLimit, int chunkPages) {
+                                        long nofileSoftLimit, AreaChunker chunker) {
+        int chunkPages = chunker.chunkSize() / 4096;
         if (!features.canTrackWrites() || (!track && parent == null && preCopied == null)) {
             return none(parent);
         }
@@ -102,7 +104,7 @@ public final class WriteTracking {
                             : new AreaChunks(e.start(), e.length(), 4096, chunkPages, List.of());
                     if (content.chunkPages() == chunkPages && content.pageSize() == 4096) {
                         plans.put(e.start(), new MemoryCapture.AreaPlan(content,
-                                pages(e.start(), WriteTracker.written(scan, e.start(), e.end(), false))));
+                                pages(e.start(), WriteTracker.written(scan, e.start(), e.end(), false)), chunker));
                     }
                 }
                 if (!covered) {

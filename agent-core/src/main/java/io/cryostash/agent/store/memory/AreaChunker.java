@@ -162,6 +162,86 @@ public final class AreaChunker {
         return new AreaChunks(start, length, pageSize, chunkPages, out);
     }
 
+    /** What an incremental capture does with one chunk of the parent. */
+    private record ChunkDecision(AreaChunk prev, long bits, boolean reread, List<AreaChunk> keep, long newPatch) {
+    }
+
+    private ChunkDecision decide(long first, int count, PagePresence presence, PagePresence dirty,
+                                 Map<Long, AreaChunk> old, Map<Long, List<AreaChunk>> oldPatches) {
+        long bits = 0;
+        long dirtyBits = 0;
+        for (int i = 0; i < count; i++) {
+            if (presence.isPresent(first + i)) {
+                bits |= 1L << i;
+            }
+            if (dirty.isPresent(first + i)) {
+                dirtyBits |= 1L << i;
+            }
+        }
+        dirtyBits &= bits;
+        AreaChunk prev = old.get(first);
+        if (prev != null && prev.firstPage() == first && prev.presence() == bits) {
+            // patches not touching the dirty pages stay; the others are folded into one new
+            // patch with the dirty pages (their clean pages are re-read: clean = unchanged)
+            List<AreaChunk> keep = new ArrayList<>();
+            long held = 0;
+            long newPatch = dirtyBits;
+            for (AreaChunk p : oldPatches.getOrDefault(first, List.of())) {
+                long pb = p.presence() << (p.firstPage() - first);
+                if ((pb & dirtyBits) == 0) {
+                    keep.add(p);
+                    held += Long.bitCount(pb);
+                } else {
+                    newPatch |= pb;
+                }
+            }
+            int patchCount = keep.size() + (newPatch == 0 ? 0 : 1);
+            boolean reread = (held + Long.bitCount(newPatch)) * 2 > count || patchCount > MAX_PATCHES_PER_CHUNK;
+            return new ChunkDecision(prev, bits, reread, keep, newPatch);
+        }
+        // nothing present before or now: nothing to read; otherwise the chunk is stored anew
+        return new ChunkDecision(prev, bits, !(prev == null && bits == 0), List.of(), 0);
+    }
+
+    private static Map<Long, AreaChunk> byFirstPage(AreaChunks parent) {
+        Map<Long, AreaChunk> old = new HashMap<>();
+        for (AreaChunk c : parent.chunks()) {
+            old.put(c.firstPage(), c);
+        }
+        return old;
+    }
+
+    private Map<Long, List<AreaChunk>> patchesByChunk(AreaChunks parent) {
+        Map<Long, List<AreaChunk>> oldPatches = new HashMap<>();
+        for (AreaChunk p : parent.patches()) {
+            oldPatches.computeIfAbsent(p.firstPage() / chunkPages * chunkPages, k -> new ArrayList<>()).add(p);
+        }
+        return oldPatches;
+    }
+
+    /**
+     * The pages {@link #captureIncremental} will read for these arguments: whole chunks where it
+     * stores a chunk anew, the patch pages where it patches. A capture copies exactly these while
+     * the process is frozen, so the freeze grows with what the program wrote, not with chunk size.
+     */
+    public java.util.BitSet pagesToRead(AreaChunks parent, long length, PagePresence presence, PagePresence dirty) {
+        Map<Long, AreaChunk> old = byFirstPage(parent);
+        Map<Long, List<AreaChunk>> oldPatches = patchesByChunk(parent);
+        long pages = length / pageSize;
+        java.util.BitSet out = new java.util.BitSet((int) pages);
+        for (long first = 0; first < pages; first += chunkPages) {
+            int count = (int) Math.min(chunkPages, pages - first);
+            ChunkDecision d = decide(first, count, presence, dirty, old, oldPatches);
+            long want = d.reread() ? d.bits() : d.newPatch();
+            for (int i = 0; i < count; i++) {
+                if ((want >>> i & 1) != 0) {
+                    out.set((int) (first + i));
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * Incremental capture of an area the parent image also had at the same place. Per chunk:
      * <ul>
@@ -187,14 +267,8 @@ public final class AreaChunker {
                 || parent.chunkPages() != chunkPages) {
             return capture(start, length, presence, reader, put);
         }
-        Map<Long, AreaChunk> old = new HashMap<>();
-        for (AreaChunk c : parent.chunks()) {
-            old.put(c.firstPage(), c);
-        }
-        Map<Long, List<AreaChunk>> oldPatches = new HashMap<>(); // by the first page of the chunk they patch
-        for (AreaChunk p : parent.patches()) {
-            oldPatches.computeIfAbsent(p.firstPage() / chunkPages * chunkPages, k -> new ArrayList<>()).add(p);
-        }
+        Map<Long, AreaChunk> old = byFirstPage(parent);
+        Map<Long, List<AreaChunk>> oldPatches = patchesByChunk(parent); // by the first page of the chunk they patch
         long pages = length / pageSize;
         long chunkCount = (pages + chunkPages - 1) / chunkPages;
         List<AreaChunk> out = new ArrayList<>();
@@ -210,39 +284,12 @@ public final class AreaChunker {
             List<AreaChunk> keep = List.of();
             long newPatch = 0;
             if (first < pages) {
-                int count = (int) Math.min(chunkPages, pages - first);
-                long bits = 0;
-                long dirtyBits = 0;
-                for (int i = 0; i < count; i++) {
-                    if (presence.isPresent(first + i)) {
-                        bits |= 1L << i;
-                    }
-                    if (dirty.isPresent(first + i)) {
-                        dirtyBits |= 1L << i;
-                    }
-                }
-                dirtyBits &= bits;
-                prev = old.get(first);
-                if (prev != null && prev.firstPage() == first && prev.presence() == bits) {
-                    // patches not touching the dirty pages stay; the others are folded into one new
-                    // patch with the dirty pages (their clean pages are re-read: clean = unchanged)
-                    keep = new ArrayList<>();
-                    long held = 0;
-                    newPatch = dirtyBits;
-                    for (AreaChunk p : oldPatches.getOrDefault(first, List.of())) {
-                        long pb = p.presence() << (p.firstPage() - first);
-                        if ((pb & dirtyBits) == 0) {
-                            keep.add(p);
-                            held += Long.bitCount(pb);
-                        } else {
-                            newPatch |= pb;
-                        }
-                    }
-                    int patchCount = keep.size() + (newPatch == 0 ? 0 : 1);
-                    reread = (held + Long.bitCount(newPatch)) * 2 > count || patchCount > MAX_PATCHES_PER_CHUNK;
-                } else if (prev == null && bits == 0) {
-                    reread = false; // nothing present before or now
-                }
+                ChunkDecision d = decide(first, (int) Math.min(chunkPages, pages - first), presence, dirty, old,
+                        oldPatches);
+                prev = d.prev();
+                keep = d.keep();
+                newPatch = d.newPatch();
+                reread = d.reread();
             }
             if (reread) {
                 if (runFirst < 0) {
