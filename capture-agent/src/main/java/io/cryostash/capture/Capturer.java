@@ -339,10 +339,13 @@ public final class Capturer {
                 .map(v -> v < 0 ? 1 << 20 : v).findFirst().orElse(1024);
     }
 
+    /** PF_EXITING: set as soon as the kernel starts tearing a process down, before it is a zombie. */
+    private static final long PF_EXITING = 0x4;
+
     private static boolean goneOrZombie(int pid) {
         try {
-            char state = ProcStat.read(pid).state();
-            return state == 'Z' || state == 'X';
+            ProcStat st = ProcStat.read(pid);
+            return st.state() == 'Z' || st.state() == 'X' || (st.flags() & PF_EXITING) != 0;
         } catch (RuntimeException gone) {
             return true;
         }
