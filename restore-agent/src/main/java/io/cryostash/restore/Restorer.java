@@ -1,9 +1,7 @@
 package io.cryostash.restore;
 
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +18,7 @@ import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.ProcStatus;
+import io.cryostash.agent.store.Hashing;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.files.FileResolver;
@@ -149,13 +148,7 @@ public final class Restorer {
         }
         MapsEntry vdso = huskMaps.stream().filter(e -> "[vdso]".equals(e.path())).findFirst()
                 .orElseThrow(() -> new RestoreException("this host has no vDSO; image " + image.id() + " needs one"));
-        String sha;
-        try {
-            sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(mem.read(vdso.start(), (int) vdso.length())));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String sha = Hashing.hex(Hashing.sha256(mem.read(vdso.start(), (int) vdso.length())));
         if (!sha.equals(image.host().vdsoSha256())) {
             throw new RestoreException("this host's vDSO differs from the one image " + image.id()
                     + " was taken with (kernel " + image.host().kernel() + "); the program's cached vDSO entry"

@@ -24,9 +24,6 @@ record RestorerPage(long address, ProcessMemory mem) {
         return address + 4096;
     }
 
-    static int scratchSize() {
-        return SIZE - 4096;
-    }
 
     long string(long offset, String s) {
         long a = scratch() + offset;

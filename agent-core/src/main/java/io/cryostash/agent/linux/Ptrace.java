@@ -79,7 +79,7 @@ public final class Ptrace {
     /** The XSAVE area (x87, SSE, AVX, … state) exactly as the kernel reports it. */
     public byte[] getXstate(int pid) {
         try (Memory buf = new Memory(XSTATE_MAX); Memory iov = new Memory(16)) {
-            iov.setLong(0, Pointer_nativeValue(buf));
+            iov.setLong(0, com.sun.jna.Pointer.nativeValue(buf));
             iov.setLong(8, XSTATE_MAX);
             call("PTRACE_GETREGSET", pid, () -> libc.ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, iov));
             int len = (int) iov.getLong(8);
@@ -90,7 +90,7 @@ public final class Ptrace {
     public void setXstate(int pid, byte[] xstate) {
         try (Memory buf = new Memory(xstate.length); Memory iov = new Memory(16)) {
             buf.write(0, xstate, 0, xstate.length);
-            iov.setLong(0, Pointer_nativeValue(buf));
+            iov.setLong(0, com.sun.jna.Pointer.nativeValue(buf));
             iov.setLong(8, xstate.length);
             call("PTRACE_SETREGSET", pid, () -> libc.ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, iov));
         }
@@ -153,9 +153,6 @@ public final class Ptrace {
         }
     }
 
-    private static long Pointer_nativeValue(Memory m) {
-        return com.sun.jna.Pointer.nativeValue(m);
-    }
 
     private interface NativeCall {
         long run() throws LastErrorException;

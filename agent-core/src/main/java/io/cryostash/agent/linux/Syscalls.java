@@ -43,11 +43,4 @@ public final class Syscalls {
     }
 
     /** Reaps {@code pid} if it is our child and has exited; harmless otherwise. */
-    public static void reapIfChild(int pid) {
-        try {
-            LIBC.waitpid(pid, new int[1], Ptrace.WALL | Ptrace.WNOHANG);
-        } catch (LastErrorException ignored) {
-            // not our child, or already reaped
-        }
-    }
 }

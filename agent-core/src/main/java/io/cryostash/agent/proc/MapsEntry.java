@@ -19,7 +19,4 @@ public record MapsEntry(long start, long end, String perms, long offset, int dev
         return path != null && path.endsWith(" (deleted)");
     }
 
-    public boolean isPseudo(String name) {
-        return name.equals(path);
-    }
 }

@@ -61,7 +61,4 @@ public final class ProcFiles {
         return out;
     }
 
-    public static boolean exists(int pid) {
-        return Files.exists(ProcPath.of(pid, "stat"));
-    }
 }

@@ -1,10 +1,7 @@
 package io.cryostash.capture.memory;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +10,7 @@ import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.ProcessVm;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.Pagemap;
+import io.cryostash.agent.store.Hashing;
 import io.cryostash.capture.CaptureException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
@@ -67,7 +65,7 @@ public final class MemoryCapture {
                 BitSet reread = null;
                 AreaPlan plan = null;
                 if (kind == Kind.VDSO) {
-                    vdsoSha = sha256(mem.read(e.start(), (int) e.length()));
+                    vdsoSha = Hashing.hex(Hashing.sha256(mem.read(e.start(), (int) e.length())));
                 } else if (kind != Kind.VVAR && kind != Kind.FILE_SHARED) {
                     long[] pm = pagemap.entries(e.start(), e.end());
                     present = new BitSet(pm.length);
@@ -193,11 +191,4 @@ public final class MemoryCapture {
         return Kind.ANONYMOUS;
     }
 
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
