@@ -50,13 +50,16 @@ public final class DriftBench {
                 CaptureResult r = capturer.capture(pid, new CaptureOptions(false, parent, true));
                 long now = CheckpointBench.sizeOnDisk(storeDir);
                 rows.add(new double[] {r.freezeNanos() / 1e6, r.totalNanos() / 1e6, r.memoryBytes(), now - before});
-                System.out.printf("snapshot %2d (%s): read %6d KiB, frozen %7.1f ms, wall %7.1f ms, +%d bytes stored%n", i,
+                System.out.printf("snapshot %2d (%s): read %6d KiB, frozen %7.1f ms, wall %7.1f ms, +%d bytes stored"
+                        + " (store now: packs %d, index %d, manifests %d)%n", i,
                         r.image().tracking(), r.memoryBytes() >> 10, r.freezeNanos() / 1e6, r.totalNanos() / 1e6,
-                        now - before);
+                        now - before, sizeOf(storeDir, "packs"), sizeOf(storeDir, "index"), sizeOf(storeDir, "manifests"));
                 before = now;
                 parent = r.image().id();
             }
             long total = CheckpointBench.sizeOnDisk(storeDir);
+            System.out.printf("store by kind: packs %d, index %d, manifests %d bytes%n", sizeOf(storeDir, "packs"),
+                    sizeOf(storeDir, "index"), sizeOf(storeDir, "manifests"));
             // what the rewritten pages cost alone: half of each rewritten page is random (incompressible)
             long dirtyPages = (long) snapshots * ((long) mib * 256 * permille / 1000);
             double[] freeze = rows.stream().mapToDouble(r -> r[0]).toArray();
@@ -80,5 +83,10 @@ public final class DriftBench {
             CheckpointBench.exec("kill", "-9", Integer.toString(pid));
             CheckpointBench.deleteTree(work);
         }
+    }
+
+    private static long sizeOf(Path store, String kind) throws java.io.IOException {
+        Path dir = store.resolve(kind);
+        return Files.isDirectory(dir) ? CheckpointBench.sizeOnDisk(dir) : 0;
     }
 }
