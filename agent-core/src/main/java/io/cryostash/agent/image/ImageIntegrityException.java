@@ -10,4 +10,10 @@ public class ImageIntegrityException extends RuntimeException {
     public ImageIntegrityException(IntegrityException cause) {
         super(cause.getMessage(), cause);
     }
+
+    /** Names the image when the cause (a chunk, a pack) does not. */
+    public ImageIntegrityException(String imageId, IntegrityException cause) {
+        super(cause.getMessage().contains(imageId) ? cause.getMessage()
+                : "image " + imageId + " cannot be trusted: " + cause.getMessage(), cause);
+    }
 }

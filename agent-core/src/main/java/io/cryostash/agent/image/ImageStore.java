@@ -3,17 +3,24 @@ package io.cryostash.agent.image;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.cryostash.agent.store.IntegrityException;
 import io.cryostash.agent.store.backend.ObjectNotFoundException;
 import io.cryostash.agent.store.backend.S3Config;
+import io.cryostash.agent.store.memory.AreaTableCodec;
 import io.cryostash.agent.store.repository.ChunkStore;
 import io.cryostash.agent.store.repository.ImageWriter;
 import io.cryostash.agent.store.repository.Repository;
 import io.cryostash.agent.store.repository.StoreSettings;
 import io.cryostash.schema.image.ImageCodec;
 import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.AreaTable;
+import io.cryostash.schema.store.ChunkKey;
 
 /**
  * Process images in the chunk store: what capture writes and restore reads. The process-image
@@ -81,14 +88,47 @@ public final class ImageStore implements AutoCloseable {
         }
     }
 
-    /** Signs and writes the manifest last, making the image visible; returns it with its id. */
+    /**
+     * Stores the areas' chunk lists as chunk tables, then signs and writes the manifest last,
+     * making the image visible; returns it with its id.
+     */
     public ProcessImage commit(ImageWriter writer, ProcessImage image) {
         try {
-            String id = writer.commit(codec.encode(image.withId(null)));
+            byte[] payload = codec.encode(image.withId(null), contents -> writeTables(writer, contents));
+            String id = writer.commit(payload);
             return image.withId(id);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the image: " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot write the image: " + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    private static Map<Long, AreaTable> writeTables(ImageWriter writer, Map<Long, AreaChunks> contents) {
+        List<byte[]> all = new ArrayList<>();
+        List<ChunkKey> named = new ArrayList<>();
+        Map<Long, int[]> ranges = new HashMap<>();
+        for (Map.Entry<Long, AreaChunks> e : contents.entrySet()) {
+            List<byte[]> tables = AreaTableCodec.encode(e.getValue());
+            ranges.put(e.getKey(), new int[] {all.size(), all.size() + tables.size()});
+            all.addAll(tables);
+            e.getValue().chunks().forEach(c -> named.add(c.key()));
+            e.getValue().patches().forEach(c -> named.add(c.key()));
+        }
+        List<ChunkKey> keys;
+        try {
+            keys = writer.putTables(all, named); // one call: the tables of all areas are hashed in parallel
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        Map<Long, AreaTable> out = new HashMap<>();
+        for (Map.Entry<Long, AreaChunks> e : contents.entrySet()) {
+            AreaChunks c = e.getValue();
+            int[] r = ranges.get(e.getKey());
+            out.put(e.getKey(), new AreaTable(c.start(), c.length(), c.pageSize(), c.chunkPages(),
+                    keys.subList(r[0], r[1])));
+        }
+        return out;
     }
 
     /** Reads and verifies an image (signature, trust, every chunk indexed). Accepts a unique id prefix. */
@@ -96,14 +136,37 @@ public final class ImageStore implements AutoCloseable {
         String id = resolve(idOrPrefix);
         try {
             Repository.Image im = repo.readImage(id);
-            return codec.decode(im.payload()).withId(id);
+            return codec.decode(im.payload(), tables -> resolveTables(im, tables)).withId(id);
         } catch (ObjectNotFoundException e) {
             throw new ImageNotFoundException(idOrPrefix, repo.chunks().backend().location());
         } catch (IntegrityException e) {
-            throw new ImageIntegrityException(e);
+            throw new ImageIntegrityException(id, e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read image " + id + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Chunk lists from the tables the image's envelope lists (read and verified by {@link Repository#readImage}). */
+    private static Map<Long, AreaChunks> resolveTables(Repository.Image im, Map<Long, AreaTable> tables) {
+        Map<Long, AreaChunks> out = new HashMap<>();
+        for (Map.Entry<Long, AreaTable> e : tables.entrySet()) {
+            List<byte[]> bytes = new ArrayList<>();
+            for (ChunkKey k : e.getValue().segments()) {
+                byte[] b = im.tables().get(k);
+                if (b == null) {
+                    throw new ImageIntegrityException(new io.cryostash.agent.store.ManifestRejectedException(im.id(),
+                            "the area at " + Long.toHexString(e.getKey()) + " names chunk table " + k.hex()
+                                    + ", which its signed envelope does not list"));
+                }
+                bytes.add(b);
+            }
+            try {
+                out.put(e.getKey(), AreaTableCodec.decode(e.getValue(), e.getValue().segments(), bytes));
+            } catch (IntegrityException ex) {
+                throw new ImageIntegrityException(im.id(), ex);
+            }
+        }
+        return out;
     }
 
     /** The full id for a unique prefix (at least 6 characters), as git and docker accept. */

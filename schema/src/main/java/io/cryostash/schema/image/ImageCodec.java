@@ -3,16 +3,29 @@ package io.cryostash.schema.image;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.AreaTable;
 
 /**
  * JSON form of {@link ProcessImage}, and the checks every reader applies before trusting one:
  * known major version, sane sizes, areas that do not overlap, plain absolute paths.
+ *
+ * <p>In the store, an area's chunk list is not written inline but as chunk tables
+ * ({@link AreaTable}): {@link #encode(ProcessImage, TableWriter)} hands the lists to the store
+ * and writes the tables' keys instead, {@link #decode(byte[], TableResolver)} asks the store for
+ * them back. The plain forms keep lists inline and refuse a manifest that names tables, so a
+ * reader without the store can never mistake an area for one without stored pages.
  */
 public final class ImageCodec {
     /** A manifest larger than this is refused unread: real ones are a few hundred KiB at most. */
@@ -26,6 +39,24 @@ public final class ImageCodec {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+    /** Stores areas' chunk lists as tables; answers, per area start, the table naming each list. */
+    @FunctionalInterface
+    public interface TableWriter {
+        Map<Long, AreaTable> write(Map<Long, AreaChunks> contents);
+    }
+
+    /** Reads tables back; answers, per area start, the chunk list each names (verified by the store). */
+    @FunctionalInterface
+    public interface TableResolver {
+        Map<Long, AreaChunks> resolve(Map<Long, AreaTable> tables);
+    }
+
+    private static final TableResolver NO_TABLES = tables -> {
+        throw new InvalidImageException("manifest names chunk tables for " + tables.size()
+                + " memory areas: read it through the image store, which resolves and verifies them");
+    };
+
+    /** JSON with every chunk list inline. */
     public byte[] encode(ProcessImage image) {
         try {
             return mapper.writeValueAsBytes(image);
@@ -34,19 +65,89 @@ public final class ImageCodec {
         }
     }
 
+    /** JSON in which each area with stored pages names the chunk tables {@code tables} wrote for it. */
+    public byte[] encode(ProcessImage image, TableWriter tables) {
+        Map<Long, AreaChunks> contents = new LinkedHashMap<>();
+        List<MemoryArea> stripped = new ArrayList<>(image.areas().size());
+        for (MemoryArea a : image.areas()) {
+            if (a.content() != null && !a.content().chunks().isEmpty()) {
+                contents.put(a.start(), a.content());
+            }
+            stripped.add(a.withContent(null));
+        }
+        Map<Long, AreaTable> written = contents.isEmpty() ? Map.of() : tables.write(contents);
+        ObjectNode tree = mapper.valueToTree(image.withAreas(stripped));
+        ArrayNode areas = (ArrayNode) tree.get("areas");
+        for (int i = 0; i < stripped.size(); i++) {
+            MemoryArea a = stripped.get(i);
+            if (contents.containsKey(a.start())) {
+                AreaTable t = written.get(a.start());
+                if (t == null || t.start() != a.start() || t.length() != a.length()) {
+                    throw new IllegalStateException("no chunk table written for the area at " + Long.toHexString(a.start()));
+                }
+                ((ObjectNode) areas.get(i)).set("table", mapper.valueToTree(t));
+            }
+        }
+        try {
+            return mapper.writeValueAsBytes(tree);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode image " + image.id(), e);
+        }
+    }
+
+    /** Decodes a manifest with inline chunk lists; one naming chunk tables is refused. */
     public ProcessImage decode(byte[] json) {
+        return decode(json, NO_TABLES);
+    }
+
+    /** Decodes and validates a manifest, resolving the chunk tables it names through {@code tables}. */
+    public ProcessImage decode(byte[] json, TableResolver tables) {
         if (json.length > MAX_MANIFEST_BYTES) {
             throw new InvalidImageException("manifest is " + json.length + " bytes, more than the limit of "
                     + MAX_MANIFEST_BYTES);
         }
         ProcessImage image;
+        Map<Long, AreaTable> named = new LinkedHashMap<>();
         try {
-            image = mapper.readValue(json, ProcessImage.class);
+            JsonNode tree = mapper.readTree(json);
+            JsonNode areas = tree == null ? null : tree.get("areas");
+            if (areas != null && areas.isArray()) {
+                for (JsonNode area : areas) {
+                    JsonNode table = area.get("table");
+                    if (table != null && !table.isNull()) {
+                        AreaTable t = mapper.treeToValue(table, AreaTable.class);
+                        require(area.path("start").asLong() == t.start() && named.put(t.start(), t) == null,
+                                "chunk table of the area at " + Long.toHexString(t.start()) + " does not match its area");
+                        require(area.get("content") == null || area.get("content").isNull(),
+                                "area at " + Long.toHexString(t.start()) + " has both a chunk table and inline chunks");
+                        ((ObjectNode) area).remove("table");
+                    }
+                }
+            }
+            image = mapper.treeToValue(tree, ProcessImage.class);
         } catch (IOException e) {
             throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ClassCastException e) {
             throw new InvalidImageException(e.getMessage());
         }
+        validateSafely(image);
+        if (named.isEmpty()) {
+            return image;
+        }
+        Map<Long, AreaChunks> resolved = tables.resolve(named);
+        List<MemoryArea> areas = new ArrayList<>(image.areas().size());
+        for (MemoryArea a : image.areas()) {
+            AreaChunks c = named.containsKey(a.start()) ? resolved.get(a.start()) : a.content();
+            require(!named.containsKey(a.start()) || c != null,
+                    "chunk table of the area at " + Long.toHexString(a.start()) + " was not resolved");
+            areas.add(a.withContent(c));
+        }
+        image = image.withAreas(areas);
+        validateSafely(image);
+        return image;
+    }
+
+    private static void validateSafely(ProcessImage image) {
         try {
             validate(image);
         } catch (InvalidImageException e) {
@@ -55,7 +156,6 @@ public final class ImageCodec {
             // a shape the checks below do not expect (a null list entry, say) is still just a bad manifest
             throw new InvalidImageException("manifest is malformed (" + e + ")");
         }
-        return image;
     }
 
     public ObjectMapper mapper() {

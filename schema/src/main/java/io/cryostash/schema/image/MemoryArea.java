@@ -24,6 +24,10 @@ public record MemoryArea(long start, long end, String perms, long fileOffset, St
         VDSO, VVAR
     }
 
+    public MemoryArea withContent(AreaChunks newContent) {
+        return new MemoryArea(start, end, perms, fileOffset, path, kind, newContent);
+    }
+
     public long length() {
         return end - start;
     }

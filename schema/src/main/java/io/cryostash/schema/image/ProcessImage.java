@@ -31,10 +31,15 @@ public record ProcessImage(
         List<FileFingerprint> files) {
 
     /** major.minor: readers refuse another major version. */
-    public static final String FORMAT_VERSION = "2.0";
+    public static final String FORMAT_VERSION = "3.0";
 
     public ProcessImage withId(String newId) {
         return new ProcessImage(formatVersion, newId, parent, tracking, createdAt, host, process, credentials, mm, areas,
+                threads, signalActions, fs, fds, rlimits, files);
+    }
+
+    public ProcessImage withAreas(List<MemoryArea> newAreas) {
+        return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, newAreas,
                 threads, signalActions, fs, fds, rlimits, files);
     }
 }

@@ -12,7 +12,8 @@ public final class StoreFormat {
 
     public static final FormatVersion PACK_VERSION = new FormatVersion(1, 0);
     public static final FormatVersion INDEX_VERSION = new FormatVersion(1, 0);
-    public static final FormatVersion MANIFEST_VERSION = new FormatVersion(1, 0);
+    public static final FormatVersion MANIFEST_VERSION = new FormatVersion(2, 0);
+    public static final FormatVersion TABLE_VERSION = new FormatVersion(1, 0);
 
     /** Object-name prefix of packs: {@code packs/<sha256 of the pack bytes>}. */
     public static final String PACKS = "packs/";
@@ -31,6 +32,8 @@ public final class StoreFormat {
     public static final int MAX_MANIFEST_SIZE = 256 << 20;
     /** Largest number of distinct chunks one manifest may reference. */
     public static final int MAX_MANIFEST_CHUNKS = 8 << 20;
+    /** Largest number of entries (chunks and patches) in one chunk table. */
+    public static final int MAX_TABLE_ENTRIES = 1 << 16;
     /** Largest manifest payload (the process-image JSON). */
     public static final int MAX_PAYLOAD_SIZE = 64 << 20;
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.cryostash.schema.store.AreaChunk;
 import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.AreaTable;
 import io.cryostash.schema.store.ChunkKey;
 
 class ImageCodecTest {
@@ -47,11 +48,62 @@ class ImageCodecTest {
         assertThat(back).usingRecursiveComparison().ignoringFieldsOfTypes(byte[].class).isEqualTo(im);
     }
 
+    private static ChunkKey key(int b) {
+        byte[] k = new byte[32];
+        k[0] = (byte) b;
+        return ChunkKey.of(k);
+    }
+
+    /** Writes each area's list as one "table" whose key is the area's first chunk key with byte 1 set. */
+    private static final ImageCodec.TableWriter ONE_TABLE_PER_AREA = contents -> {
+        java.util.Map<Long, AreaTable> out = new java.util.HashMap<>();
+        contents.forEach((start, c) -> out.put(start, new AreaTable(c.start(), c.length(), c.pageSize(), c.chunkPages(),
+                List.of(key(start.intValue() >>> 16)))));
+        return out;
+    };
+
+    @Test
+    void chunkListsGoToTablesAndComeBackThroughTheResolver() {
+        ProcessImage im = sample(List.of(anon(0x10000, 0x20000), anon(0x30000, 0x50000)), ProcessImage.FORMAT_VERSION, "/tmp");
+        byte[] json = codec.encode(im, ONE_TABLE_PER_AREA);
+        String text = new String(json, StandardCharsets.UTF_8);
+        assertThat(text).contains("\"table\"").doesNotContain("\"presence\"");
+        java.util.Map<Long, AreaTable> asked = new java.util.HashMap<>();
+        ProcessImage back = codec.decode(json, tables -> {
+            asked.putAll(tables);
+            java.util.Map<Long, AreaChunks> out = new java.util.HashMap<>();
+            im.areas().forEach(a -> out.put(a.start(), a.content()));
+            return out;
+        });
+        assertThat(asked.keySet()).containsExactlyInAnyOrder(0x10000L, 0x30000L);
+        assertThat(asked.get(0x30000L).segments()).containsExactly(key(3));
+        assertThat(back).usingRecursiveComparison().ignoringFieldsOfTypes(byte[].class).isEqualTo(im);
+    }
+
+    @Test
+    void aManifestNamingTablesIsRefusedWithoutTheStore() {
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), ProcessImage.FORMAT_VERSION, "/tmp"),
+                ONE_TABLE_PER_AREA);
+        assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("chunk tables").hasMessageContaining("image store");
+    }
+
+    @Test
+    void aResolvedListThatDoesNotFitItsAreaIsRefused() {
+        ProcessImage im = sample(List.of(anon(0x10000, 0x20000)), ProcessImage.FORMAT_VERSION, "/tmp");
+        byte[] json = codec.encode(im, ONE_TABLE_PER_AREA);
+        AreaChunks elsewhere = new AreaChunks(0x90000, 0x10000, 4096, 16, List.of(new AreaChunk(0, 1, 1, key(7))));
+        assertThatThrownBy(() -> codec.decode(json, t -> java.util.Map.of(0x10000L, elsewhere)))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("outside their area");
+        assertThatThrownBy(() -> codec.decode(json, t -> java.util.Map.of()))
+                .isInstanceOf(InvalidImageException.class).hasMessageContaining("not resolved");
+    }
+
     @Test
     void unknownMajorVersionIsRefused() {
-        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "3.1", "/tmp"));
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "4.1", "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("version 3.1");
+                .hasMessageContaining("version 4.1");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.cryostash.agent.store.backend.ObjectNotFoundException;
 import io.cryostash.agent.store.index.ChunkIndex;
 import io.cryostash.agent.store.index.IndexFiles;
 import io.cryostash.agent.store.index.PackSummary;
+import io.cryostash.agent.store.memory.AreaTableCodec;
 import io.cryostash.agent.store.pack.PackReader;
 import io.cryostash.agent.store.sign.ManifestCodec;
 import io.cryostash.agent.store.sign.TrustedKeys;
@@ -34,7 +35,8 @@ import java.util.concurrent.Future;
  * <p>By default the cheap checks: every index object loads; every indexed pack exists with the
  * recorded size and its own trailing index agrees with the index objects (one ranged read per
  * pack); packs no index names are reported as orphaned; every manifest (or the one asked for)
- * verifies against the trusted keys and names only indexed chunks. {@link #readData} adds a
+ * verifies against the trusted keys, its chunk tables are intact, and it names — directly or
+ * through its tables — only indexed chunks. {@link #readData} adds a
  * full read: each pack is downloaded, hashed against its name, and every chunk decompressed and
  * re-hashed against its key. Problems are collected, not thrown, each exception carrying the
  * pack, chunk and image ids involved; the checker never stops at the first.
@@ -46,6 +48,7 @@ public final class Checker {
     private final List<String> orphanedPacks = Collections.synchronizedList(new ArrayList<>());
     private ChunkIndex index;
     private Map<String, ObjectInfo> packObjects;
+    private final Map<ChunkKey, List<ChunkKey>> tableEntries = new HashMap<>();
 
     public Checker(Backend backend, TrustedKeys trusted) {
         this.backend = backend;
@@ -85,7 +88,7 @@ public final class Checker {
             if (readData && errors.isEmpty()) {
                 SignedManifest m = ManifestCodec.verify(imageId, backend.get(StoreFormat.MANIFESTS + imageId), trusted);
                 java.util.Set<String> needed = new java.util.HashSet<>();
-                for (ChunkKey k : m.chunks()) {
+                for (ChunkKey k : namedBy(imageId, m)) {
                     index.lookup(k).ifPresent(l -> needed.add(l.packId()));
                 }
                 readPacks(pool, needed);
@@ -169,7 +172,7 @@ public final class Checker {
             }
             try {
                 SignedManifest m = ManifestCodec.verify(id, data, trusted);
-                for (ChunkKey k : m.chunks()) {
+                for (ChunkKey k : namedBy(id, m)) {
                     if (!index.has(k)) {
                         errors.add(new ChunkMissingException(k, id, "not in any index"));
                     } else if (!packObjects.containsKey(index.lookup(k).orElseThrow().packId())) {
@@ -181,6 +184,42 @@ public final class Checker {
             }
         }
         return ids.size();
+    }
+
+    /**
+     * Every chunk a manifest names: its chunks, its tables and what they list. A table that
+     * cannot be read is reported (once, however many images share it) and contributes nothing.
+     */
+    private java.util.Set<ChunkKey> namedBy(String id, SignedManifest m) throws IOException {
+        java.util.Set<ChunkKey> out = new java.util.LinkedHashSet<>(m.chunks());
+        out.addAll(m.tables());
+        for (ChunkKey t : m.tables()) {
+            List<ChunkKey> entries = tableEntries.get(t);
+            if (entries == null && !tableEntries.containsKey(t)) {
+                entries = readTable(id, t);
+                tableEntries.put(t, entries);
+            }
+            if (entries != null) {
+                out.addAll(entries);
+            }
+        }
+        return out;
+    }
+
+    private List<ChunkKey> readTable(String id, ChunkKey t) throws IOException {
+        java.util.Optional<ChunkIndex.Location> loc = index.lookup(t);
+        if (loc.isEmpty() || !packObjects.containsKey(loc.get().packId())) {
+            return null; // reported as a missing chunk of the image
+        }
+        try {
+            return AreaTableCodec.keys(t, PackReader.readChunk(backend, loc.get().packId(), loc.get().entry()));
+        } catch (IntegrityException e) {
+            errors.add(e);
+            return null;
+        } catch (ObjectNotFoundException e) {
+            errors.add(new ChunkMissingException(t, id, "chunk table's pack " + loc.get().packId() + " is gone"));
+            return null;
+        }
     }
 
     private void readData(ExecutorService pool) throws IOException {

@@ -334,7 +334,7 @@ public final class AreaChunker {
     private ByteBuffer readPages(MemoryReader reader, long areaStart, long firstPage, long bits) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(Long.bitCount(bits) * pageSize);
         int i = 0;
-        while (bits >>> i != 0) {
+        while (i < 64 && bits >>> i != 0) { // a shift by 64 is a shift by 0 in Java
             if ((bits >>> i & 1) == 0) {
                 i++;
                 continue;

@@ -1,15 +1,19 @@
 package io.cryostash.agent.store.repository;
 
+import io.cryostash.agent.store.ChunkMissingException;
 import io.cryostash.agent.store.backend.Backend;
 import io.cryostash.agent.store.backend.ObjectInfo;
 import io.cryostash.agent.store.backend.ObjectNotFoundException;
+import io.cryostash.agent.store.index.ChunkIndex;
 import io.cryostash.agent.store.index.IndexFiles;
 import io.cryostash.agent.store.index.PackSummary;
 import io.cryostash.agent.store.pack.ChunkCodec;
 import io.cryostash.agent.store.pack.PackReader;
+import io.cryostash.agent.store.memory.AreaTableCodec;
 import io.cryostash.agent.store.sign.ManifestCodec;
 import io.cryostash.schema.store.ChunkKey;
 import io.cryostash.schema.store.PackIndexEntry;
+import io.cryostash.schema.store.SignedManifest;
 import io.cryostash.schema.store.StoreFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +28,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 
 /**
@@ -32,7 +38,8 @@ import java.util.concurrent.Executors;
  *
  * <ol>
  *   <li>Take the exclusive lock (no capture is running; see {@link StoreLock}).</li>
- *   <li>Mark: the union of the chunk lists of all manifests — parsed, not trust-checked: an
+ *   <li>Mark: the union of the chunk and table lists of all manifests and of the chunks those
+ *       tables name (each shared table read once) — manifests parsed, not trust-checked: an
  *       image from a host this one does not trust still keeps its chunks. A manifest that
  *       cannot be parsed stops the GC; deleting on a guess is worse than keeping.</li>
  *   <li>Sweep packs: a pack with no live chunk is deleted; a pack whose dead bytes exceed
@@ -85,6 +92,33 @@ public final class GarbageCollector {
         }
     }
 
+    /**
+     * Adds the chunks the tables name, each table read once however many images share it. A
+     * table that cannot be read stops the GC: without it, which chunks are live is a guess.
+     */
+    private void markTableEntries(ExecutorService pool, ChunkIndex index, Map<ChunkKey, String> tables,
+                                  Set<ChunkKey> live) throws IOException {
+        List<Future<List<ChunkKey>>> fs = new ArrayList<>();
+        for (Map.Entry<ChunkKey, String> t : tables.entrySet()) {
+            ChunkIndex.Location loc = index.lookup(t.getKey()).orElseThrow(() -> new ChunkMissingException(t.getKey(),
+                    t.getValue(), "chunk table not in any index; garbage collection stops rather than guess what is live"));
+            fs.add(pool.submit(() -> AreaTableCodec.keys(t.getKey(), PackReader.readChunk(backend, loc.packId(), loc.entry()))));
+        }
+        for (Future<List<ChunkKey>> f : fs) {
+            try {
+                live.addAll(f.get());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException("reading chunk tables: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("reading chunk tables");
+            }
+        }
+    }
+
     private Report sweep(ExecutorService pool, StoreLock lock) throws IOException {
         IndexFiles.Loaded loaded = IndexFiles.loadAll(backend, pool);
         Map<String, ObjectInfo> packObjects = new HashMap<>();
@@ -92,6 +126,7 @@ public final class GarbageCollector {
             packObjects.put(o.name().substring(StoreFormat.PACKS.length()), o);
         }
         Set<ChunkKey> live = new HashSet<>();
+        Map<ChunkKey, String> tables = new HashMap<>();
         int manifests = 0;
         for (ObjectInfo o : backend.list(StoreFormat.MANIFESTS)) {
             byte[] data;
@@ -100,9 +135,14 @@ public final class GarbageCollector {
             } catch (ObjectNotFoundException e) {
                 continue; // deleted meanwhile
             }
-            live.addAll(ManifestCodec.parse(o.name().substring(StoreFormat.MANIFESTS.length()), data).chunks());
+            String id = o.name().substring(StoreFormat.MANIFESTS.length());
+            SignedManifest m = ManifestCodec.parse(id, data);
+            live.addAll(m.chunks());
+            live.addAll(m.tables());
+            m.tables().forEach(t -> tables.putIfAbsent(t, id));
             manifests++;
         }
+        markTableEntries(pool, loaded.index(), tables, live);
 
         lock.refresh(); // marking a large store takes a while; stay clearly alive
 

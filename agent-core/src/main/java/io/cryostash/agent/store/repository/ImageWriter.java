@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * manifest.
  *
  * <p>Every chunk put through the writer, or named with {@link #reuse}, is recorded and listed
- * in the manifest envelope, which is what keeps those chunks alive through garbage collection
+ * in the manifest envelope, directly or through a chunk table ({@link #putTables}), which is
+ * what keeps those chunks alive through garbage collection
  * and lets the checker and restore verify the image without understanding its payload. Until
  * {@link #commit} the image is invisible: a capture that dies leaves only packs that GC
  * collects. The writer holds a shared store lock so that GC cannot remove chunks it skipped as
@@ -32,6 +33,8 @@ public final class ImageWriter implements AutoCloseable {
     private final Repository repo;
     private final StoreLock lock;
     private final Set<ChunkKey> keys = ConcurrentHashMap.newKeySet();
+    private final Set<ChunkKey> tables = ConcurrentHashMap.newKeySet();
+    private final Set<ChunkKey> namedByTables = ConcurrentHashMap.newKeySet();
     private final StoreStats.Snapshot statsAtStart;
     private volatile boolean done;
 
@@ -102,6 +105,24 @@ public final class ImageWriter implements AutoCloseable {
         keys.addAll(existing);
     }
 
+    /**
+     * Stores chunk tables ({@link io.cryostash.agent.store.memory.AreaTableCodec}) naming
+     * {@code named}, chunks already put or reused through this writer. The manifest then lists
+     * the tables instead of those chunks, which keeps manifests small and lets snapshots share
+     * the tables of unchanged memory.
+     *
+     * @return the tables' keys, in the order given
+     */
+    public List<ChunkKey> putTables(List<byte[]> encodedTables, Collection<ChunkKey> named) throws IOException {
+        checkOpen();
+        List<ByteBuffer> bufs = new java.util.ArrayList<>(encodedTables.size());
+        encodedTables.forEach(t -> bufs.add(ByteBuffer.wrap(t)));
+        List<ChunkKey> ks = repo.chunks().putAll(bufs);
+        namedByTables.addAll(named);
+        tables.addAll(ks);
+        return ks;
+    }
+
     /** Chunks recorded so far. */
     public int chunkCount() {
         return keys.size();
@@ -127,7 +148,15 @@ public final class ImageWriter implements AutoCloseable {
         for (ChunkKey k : repo.chunks().missing(keys)) {
             throw new ChunkMissingException(k, null, "named by the image being written but not stored");
         }
-        byte[] encoded = ManifestCodec.sign(repo.hostKeys(), Instant.now(), repo.hostName(), keys, manifest);
+        for (ChunkKey k : repo.chunks().missing(tables)) {
+            throw new ChunkMissingException(k, null, "chunk table of the image being written not stored");
+        }
+        if (!keys.containsAll(namedByTables)) {
+            throw new IllegalStateException("a chunk table names chunks that were neither put nor reused through this writer");
+        }
+        Set<ChunkKey> direct = new java.util.HashSet<>(keys);
+        direct.removeAll(namedByTables);
+        byte[] encoded = ManifestCodec.sign(repo.hostKeys(), Instant.now(), repo.hostName(), direct, tables, manifest);
         String id = ManifestCodec.imageId(encoded);
         repo.chunks().backend().put(StoreFormat.MANIFESTS + id, encoded);
         done = true;

@@ -5,6 +5,7 @@ import io.cryostash.agent.store.ManifestRejectedException;
 import io.cryostash.agent.store.backend.Backend;
 import io.cryostash.agent.store.backend.ObjectInfo;
 import io.cryostash.agent.store.backend.ObjectNotFoundException;
+import io.cryostash.agent.store.memory.AreaTableCodec;
 import io.cryostash.agent.store.sign.HostKeys;
 import io.cryostash.agent.store.sign.ManifestCodec;
 import io.cryostash.agent.store.sign.TrustedKeys;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -93,8 +95,15 @@ public final class Repository implements AutoCloseable {
                             String signerKeyId, boolean trusted) {
     }
 
-    /** A verified image: its id and envelope (the process-image manifest is {@code manifest().payload()}). */
-    public record Image(String id, SignedManifest manifest) {
+    /**
+     * A verified image: its id, envelope (the process-image manifest is {@code manifest().payload()})
+     * and the bytes of the chunk tables it lists, each checked against its key.
+     */
+    public record Image(String id, SignedManifest manifest, Map<ChunkKey, byte[]> tables) {
+        public Image {
+            tables = Map.copyOf(tables);
+        }
+
         public byte[] payload() {
             return manifest.payload();
         }
@@ -135,7 +144,8 @@ public final class Repository implements AutoCloseable {
 
     /**
      * Reads and verifies an image: its id matches its content, it is signed by a trusted key,
-     * its format is known, and every chunk it names is in the index.
+     * its format is known, its chunk tables are intact, and every chunk it names — directly or
+     * through a table — is in the index.
      */
     public Image readImage(String id) throws IOException {
         if (!id.matches("[0-9a-f]{64}")) {
@@ -151,8 +161,19 @@ public final class Repository implements AutoCloseable {
         for (ChunkKey k : chunks.missing(m.chunks())) {
             throw new ChunkMissingException(k, id, "not in any index");
         }
-        return new Image(id, m);
+        for (ChunkKey k : chunks.missing(m.tables())) {
+            throw new ChunkMissingException(k, id, "chunk table not in any index");
+        }
+        Map<ChunkKey, byte[]> tables = new ConcurrentHashMap<>();
+        chunks.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
+        for (ChunkKey t : m.tables()) {
+            for (ChunkKey k : chunks.missing(AreaTableCodec.keys(t, tables.get(t)))) {
+                throw new ChunkMissingException(k, id, "named by chunk table " + t.hex() + " but not in any index");
+            }
+        }
+        return new Image(id, m, tables);
     }
+
 
     /** Every image, oldest first. Images that cannot be parsed are skipped (the checker reports them). */
     public List<ImageInfo> listImages() throws IOException {
@@ -177,7 +198,7 @@ public final class Repository implements AutoCloseable {
                     continue;
                 }
             }
-            out.add(new ImageInfo(id, m.created(), m.host(), m.chunks().size(), data.length,
+            out.add(new ImageInfo(id, m.created(), m.host(), m.chunks().size() + m.tables().size(), data.length,
                     ManifestCodec.signerKeyId(m), ok));
         }
         out.sort(java.util.Comparator.comparing(ImageInfo::created));

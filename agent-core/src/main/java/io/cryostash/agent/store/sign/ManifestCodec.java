@@ -27,7 +27,8 @@ import java.util.TreeSet;
  * <pre>
  * manifest := magic "CRYOMANI"[8] major:u16 minor:u16 createdSeconds:i64 createdNanos:i32
  *             hostLen:u16 host[hostLen] (UTF-8)
- *             chunkCount:u32 key[32]{chunkCount}        sorted, no duplicates
+ *             chunkCount:u32 key[32]{chunkCount}        sorted, no duplicates: chunks named directly
+ *             tableCount:u32 key[32]{tableCount}        sorted, no duplicates: chunk tables, each naming more chunks
  *             payloadLen:u32 payload[payloadLen]        the process-image manifest (JSON)
  *             signerKeyLen:u16 signerKey[signerKeyLen]  X.509 Ed25519 public key
  *             signatureLen:u16 signature[signatureLen]  Ed25519 over every byte before signatureLen
@@ -44,20 +45,28 @@ public final class ManifestCodec {
     private ManifestCodec() {
     }
 
-    /** Encodes and signs a manifest; {@code chunks} may be unsorted and contain duplicates. */
+    /** Encodes and signs a manifest without chunk tables. */
     public static byte[] sign(HostKeys keys, Instant created, String host, Collection<ChunkKey> chunks, byte[] payload) {
+        return sign(keys, created, host, chunks, List.of(), payload);
+    }
+
+    /** Encodes and signs a manifest; {@code chunks} and {@code tables} may be unsorted and contain duplicates. */
+    public static byte[] sign(HostKeys keys, Instant created, String host, Collection<ChunkKey> chunks,
+                              Collection<ChunkKey> tables, byte[] payload) {
         TreeSet<ChunkKey> sorted = new TreeSet<>(chunks);
+        TreeSet<ChunkKey> sortedTables = new TreeSet<>(tables);
         byte[] hostBytes = host.getBytes(StandardCharsets.UTF_8);
         if (hostBytes.length > MAX_HOST) {
             throw new IllegalArgumentException("host name longer than " + MAX_HOST + " bytes");
         }
-        if (payload.length > StoreFormat.MAX_PAYLOAD_SIZE || sorted.size() > StoreFormat.MAX_MANIFEST_CHUNKS) {
+        if (payload.length > StoreFormat.MAX_PAYLOAD_SIZE || sorted.size() > StoreFormat.MAX_MANIFEST_CHUNKS
+                || sortedTables.size() > StoreFormat.MAX_MANIFEST_CHUNKS) {
             throw new IllegalArgumentException("manifest too large: " + payload.length + " bytes of payload, "
-                    + sorted.size() + " chunks");
+                    + sorted.size() + " chunks, " + sortedTables.size() + " tables");
         }
         byte[] pub = keys.publicKey().getEncoded();
         int size = MAGIC.length + 4 + 12 + 2 + hostBytes.length + 4 + sorted.size() * ChunkKey.LENGTH
-                + 4 + payload.length + 2 + pub.length + 2 + 64;
+                + 4 + sortedTables.size() * ChunkKey.LENGTH + 4 + payload.length + 2 + pub.length + 2 + 64;
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC);
         b.putShort((short) StoreFormat.MANIFEST_VERSION.major());
@@ -68,6 +77,10 @@ public final class ManifestCodec {
         b.put(hostBytes);
         b.putInt(sorted.size());
         for (ChunkKey k : sorted) {
+            k.write(b);
+        }
+        b.putInt(sortedTables.size());
+        for (ChunkKey k : sortedTables) {
             k.write(b);
         }
         b.putInt(payload.length);
@@ -153,20 +166,8 @@ public final class ManifestCodec {
             b.get(hostBytes);
             String host = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(hostBytes)).toString();
-            long count = Integer.toUnsignedLong(b.getInt());
-            if (count > StoreFormat.MAX_MANIFEST_CHUNKS || count * ChunkKey.LENGTH > b.remaining()) {
-                throw new ManifestRejectedException(id, "chunk count " + count + " out of range");
-            }
-            List<ChunkKey> keys = new ArrayList<>((int) count);
-            ChunkKey prev = null;
-            for (long i = 0; i < count; i++) {
-                ChunkKey k = ChunkKey.read(b);
-                if (prev != null && prev.compareTo(k) >= 0) {
-                    throw new ManifestRejectedException(id, "chunk list is not sorted or has duplicates");
-                }
-                keys.add(k);
-                prev = k;
-            }
+            List<ChunkKey> keys = readKeys(id, b, "chunk");
+            List<ChunkKey> tables = readKeys(id, b, "table");
             long payloadLen = Integer.toUnsignedLong(b.getInt());
             if (payloadLen > StoreFormat.MAX_PAYLOAD_SIZE || payloadLen > b.remaining()) {
                 throw new ManifestRejectedException(id, "payload length " + payloadLen + " out of range");
@@ -189,12 +190,30 @@ public final class ManifestCodec {
             if (b.hasRemaining()) {
                 throw new ManifestRejectedException(id, b.remaining() + " trailing bytes");
             }
-            return new Parsed(new SignedManifest(v, Instant.ofEpochSecond(secs, nanos), host, keys, payload, signer, sig),
+            return new Parsed(new SignedManifest(v, Instant.ofEpochSecond(secs, nanos), host, keys, tables, payload, signer, sig),
                     signedLength);
         } catch (BufferUnderflowException e) {
             throw new ManifestRejectedException(id, "truncated");
         } catch (CharacterCodingException e) {
             throw new ManifestRejectedException(id, "host name is not UTF-8");
         }
+    }
+
+    private static List<ChunkKey> readKeys(String id, ByteBuffer b, String what) throws ManifestRejectedException {
+        long count = Integer.toUnsignedLong(b.getInt());
+        if (count > StoreFormat.MAX_MANIFEST_CHUNKS || count * ChunkKey.LENGTH > b.remaining()) {
+            throw new ManifestRejectedException(id, what + " count " + count + " out of range");
+        }
+        List<ChunkKey> keys = new ArrayList<>((int) count);
+        ChunkKey prev = null;
+        for (long i = 0; i < count; i++) {
+            ChunkKey k = ChunkKey.read(b);
+            if (prev != null && prev.compareTo(k) >= 0) {
+                throw new ManifestRejectedException(id, what + " list is not sorted or has duplicates");
+            }
+            keys.add(k);
+            prev = k;
+        }
+        return keys;
     }
 }

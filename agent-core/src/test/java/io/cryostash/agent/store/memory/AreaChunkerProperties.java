@@ -179,6 +179,29 @@ class AreaChunkerProperties {
         };
     }
 
+    @Example
+    void aPatchEndingOnTheLastPageOfASixtyFourPageChunkIsRead() throws Exception {
+        // regression: with bit 63 set the page walk shifted by 64 (a shift by 0 in Java) and never ended
+        int pages = 128;
+        byte[] mem = memory(pages, 64);
+        BitSet all = new BitSet();
+        all.set(0, pages);
+        AreaChunker chunker = new AreaChunker(PAGE, 64);
+        Map<ChunkKey, byte[]> store = new HashMap<>();
+        AreaChunker.MemoryReader reader = (addr, dst) -> dst.put(mem, (int) (addr - BASE), dst.remaining());
+        AreaChunks parent = chunker.capture(BASE, (long) pages * PAGE, AreaChunker.PagePresence.of(all), reader, storing(store));
+        BitSet dirty = new BitSet();
+        for (int p : new int[] {0, 63, 127}) {
+            mem[p * PAGE + 5] ^= 0x42;
+            dirty.set(p);
+        }
+        AreaChunks inc = chunker.captureIncremental(parent, BASE, (long) pages * PAGE, AreaChunker.PagePresence.of(all),
+                AreaChunker.PagePresence.of(dirty), reader, storing(store));
+        AreaChunks full = chunker.capture(BASE, (long) pages * PAGE, AreaChunker.PagePresence.of(all), reader, storing(store));
+        assertThat(inc.patches()).isNotEmpty();
+        assertThat(restoreBoth(inc, store)).isEqualTo(restoreBoth(full, store));
+    }
+
     @Property(tries = 50)
     void incrementalCapturesRestoreLikeFullOnesAndReadOnlyChangedChunks(
             @ForAll @IntRange(min = 1, max = 400) int pages, @ForAll @IntRange(min = 1, max = 64) int chunkPages,

@@ -11,12 +11,14 @@ import io.cryostash.agent.store.backend.RetryingBackend;
 import io.cryostash.agent.store.check.Checker;
 import io.cryostash.agent.store.index.PackSummary;
 import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.agent.store.memory.AreaTableCodec;
 import io.cryostash.agent.store.pack.ChunkCodec;
 import io.cryostash.agent.store.pack.PackReader;
 import io.cryostash.agent.store.pack.PackWriter;
 import io.cryostash.agent.store.sign.HostKeys;
 import io.cryostash.agent.store.sign.TrustedKeys;
 import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.AreaTable;
 import io.cryostash.schema.store.ChunkKey;
 import io.cryostash.schema.store.FileRef;
 import io.cryostash.schema.store.PackIndexEntry;
@@ -251,6 +253,87 @@ public abstract class RepositoryContractTest {
         fresh.readImage(childId);
         assertThat(restore(fresh, childArea)).isEqualTo(mem);
         assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    /** One image whose area's chunk list is kept in chunk tables (as ImageStore writes them). */
+    private record Tabled(String id, AreaChunks area, List<ChunkKey> tables) {
+    }
+
+    private Tabled captureTabled(Repository repo, AreaChunker chunker, AreaChunks parent, byte[] mem, BitSet dirty)
+            throws IOException {
+        BitSet all = new BitSet();
+        all.set(0, mem.length / PAGE);
+        try (ImageWriter w = repo.newImage()) {
+            AreaChunks area = parent == null
+                    ? w.putArea(chunker, BASE, mem.length, AreaChunker.PagePresence.of(all), reader(mem))
+                    : w.putAreaIncremental(chunker, parent, BASE, mem.length, AreaChunker.PagePresence.of(all),
+                    AreaChunker.PagePresence.of(dirty), reader(mem));
+            List<ChunkKey> named = new ArrayList<>();
+            area.chunks().forEach(c -> named.add(c.key()));
+            area.patches().forEach(c -> named.add(c.key()));
+            List<ChunkKey> tables = w.putTables(AreaTableCodec.encode(area), named);
+            return new Tabled(w.commit("{}".getBytes()), area, tables);
+        }
+    }
+
+    private static AreaChunks resolve(Repository.Image im, AreaChunks like, List<ChunkKey> tables) throws IOException {
+        List<byte[]> bytes = tables.stream().map(im.tables()::get).toList();
+        return AreaTableCodec.decode(new AreaTable(like.start(), like.length(), like.pageSize(), like.chunkPages(), tables),
+                tables, bytes);
+    }
+
+    @Test
+    void snapshotsShareTheChunkTablesOfUnchangedMemoryAndGcFollowsTables() throws IOException {
+        Repository repo = open(backend);
+        AreaChunker chunker = new AreaChunker(PAGE, 1); // one table per 256 pages: four tables for 1024 pages
+        byte[] mem = memory(1024, 70);
+        Tabled parent = captureTabled(repo, chunker, null, mem, null);
+        BitSet dirty = new BitSet();
+        for (int p = 300; p < 500; p += 40) { // all inside the second table's stretch
+            mem[p * PAGE + 1] ^= 0x11;
+            dirty.set(p);
+        }
+        Tabled child = captureTabled(repo, chunker, parent.area(), mem, dirty);
+
+        assertThat(parent.tables()).hasSize(4);
+        assertThat(child.tables()).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(child.tables().get(i).equals(parent.tables().get(i))).as("table %d shared", i).isEqualTo(i != 1);
+        }
+        Repository.Image im = repo.readImage(child.id());
+        assertThat(im.manifest().tables()).containsExactlyInAnyOrderElementsOf(child.tables());
+        assertThat(im.manifest().chunks()).as("memory chunks are named by tables only").isEmpty();
+        assertThat(resolve(im, child.area(), child.tables())).isEqualTo(child.area());
+
+        repo.deleteImage(parent.id());
+        repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        Repository fresh = open(backend);
+        Repository.Image again = fresh.readImage(child.id());
+        assertThat(restore(fresh, resolve(again, child.area(), child.tables()))).isEqualTo(mem);
+        assertThat(new Checker(backend, TRUST).check(true).errors()).isEmpty();
+
+        fresh.deleteImage(child.id());
+        fresh.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(backend.list(StoreFormat.PACKS)).as("nothing is live once both images are gone").isEmpty();
+    }
+
+    @Test
+    void damagedOrMissingChunkTableIsRefusedByRestoreCheckerAndGc() throws IOException {
+        Repository repo = open(backend);
+        Tabled t = captureTabled(repo, new AreaChunker(PAGE, 1), null, memory(600, 71), null);
+        ChunkKey victim = t.tables().get(1);
+        var loc = repo.chunks().index().lookup(victim).orElseThrow();
+        damage(PackReader.objectName(loc.packId()), b -> b[(int) loc.entry().offset() + 5] ^= 1);
+
+        assertThatThrownBy(() -> open(backend).readImage(t.id())).isInstanceOf(CorruptChunkException.class)
+                .hasMessageContaining(victim.hex());
+        Checker.Report r = new Checker(backend, TRUST).checkImage(t.id(), false);
+        assertThat(r.errors()).anySatisfy(e -> assertThat(e).isInstanceOf(CorruptChunkException.class)
+                .hasMessageContaining(victim.hex()));
+        long packs = backend.list(StoreFormat.PACKS).size();
+        assertThatThrownBy(() -> repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)))
+                .isInstanceOf(CorruptChunkException.class);
+        assertThat(backend.list(StoreFormat.PACKS)).as("GC deleted nothing on a guess").hasSize((int) packs);
     }
 
     @Test

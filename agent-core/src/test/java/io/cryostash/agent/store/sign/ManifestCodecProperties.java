@@ -44,14 +44,16 @@ class ManifestCodecProperties {
 
     @Property(tries = 200)
     void signedManifestRoundTrips(@ForAll("instants") Instant created, @ForAll("hosts") String host,
-                                  @ForAll("keys") List<ChunkKey> keys, @ForAll @Size(max = 3000) byte[] payload)
+                                  @ForAll("keys") List<ChunkKey> keys, @ForAll("keys") List<ChunkKey> tables,
+                                  @ForAll @Size(max = 3000) byte[] payload)
             throws Exception {
-        byte[] enc = ManifestCodec.sign(KEYS, created, host, keys, payload);
+        byte[] enc = ManifestCodec.sign(KEYS, created, host, keys, tables, payload);
         String id = ManifestCodec.imageId(enc);
         SignedManifest m = ManifestCodec.verify(id, enc, TRUST);
         assertThat(m.created()).isEqualTo(created);
         assertThat(m.host()).isEqualTo(host);
         assertThat(m.chunks()).containsExactlyElementsOf(new TreeSet<>(keys));
+        assertThat(m.tables()).containsExactlyElementsOf(new TreeSet<>(tables));
         assertThat(m.payload()).isEqualTo(payload);
         assertThat(ManifestCodec.signerKeyId(m)).isEqualTo(KEYS.keyId());
     }
@@ -59,7 +61,8 @@ class ManifestCodecProperties {
     @Property(tries = 300)
     void anyFlippedByteIsRejected(@ForAll("keys") List<ChunkKey> keys, @ForAll @Size(max = 500) byte[] payload,
                                   @ForAll @IntRange(min = 0, max = 100_000) int where, @ForAll @IntRange(min = 1, max = 255) int mask) {
-        byte[] enc = ManifestCodec.sign(KEYS, Instant.ofEpochSecond(1_700_000_000L), "host-a", keys, payload);
+        byte[] enc = ManifestCodec.sign(KEYS, Instant.ofEpochSecond(1_700_000_000L), "host-a", keys,
+                keys.subList(0, keys.size() / 2), payload);
         byte[] bad = enc.clone();
         bad[where % bad.length] ^= (byte) mask;
         // without the id (which alone would catch it): structure and signature must
