@@ -1,7 +1,8 @@
 /*
  * Bench target: touches N MiB of anonymous memory with page-varied content, then sleeps in a
  * loop. On SIGUSR2 it rewrites P per mille of its pages (random ones, new random content) and
- * prints "drift <n>", for incremental-snapshot benchmarks.
+ * prints "drift <n>", for incremental-snapshot benchmarks. An optional third argument seeds the
+ * random half, so that runs of a throughput benchmark store new chunks each time.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
     size_t mib = argc > 1 ? strtoul(argv[1], 0, 10) : 64;
     long permille = argc > 2 ? strtol(argv[2], 0, 10) : 10;
     size_t len = mib << 20;
+    if (argc > 3) x ^= strtoull(argv[3], 0, 10) * 0x9E3779B97F4A7C15ull;
     uint8_t *p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) { perror("mmap"); return 1; }
     for (size_t off = 0; off < len; off += 8) {
