@@ -101,11 +101,14 @@ public final class Capturer {
             ImageWriter preWriter = null;
             Map<Long, AreaChunks> preCopied = null;
             long armedFor = 0;
+            FreezeClock clock = new FreezeClock();
             if (options.preCopy() && features.canTrackWrites()) {
                 preWriter = store.newImage();
                 try {
                     armedFor = tracer.call(p -> arm(p, pid, state));
+                    long copyStart = System.nanoTime();
                     preCopied = PreCopy.copy(pid, Maps.read(pid), preWriter, chunker);
+                    clock.preCopy(System.nanoTime() - copyStart);
                 } catch (RuntimeException e) {
                     closeQuietly(preWriter);
                     throw e;
@@ -114,7 +117,7 @@ public final class Capturer {
             Map<Long, AreaChunks> baseline = preCopied;
             Frozen frozen;
             try {
-                frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, options.track(), state));
+                frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, options.track(), state, clock));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -124,6 +127,7 @@ public final class Capturer {
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));
+                    clock.lap(FreezePhase.RESUME);
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
                         frozen.tracking().label());
@@ -141,9 +145,10 @@ public final class Capturer {
                     Syscalls.kill(pid, SIGKILL);
                     return System.nanoTime();
                 });
+                clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();
-            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes());
+            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases());
         }
     }
 
@@ -253,7 +258,7 @@ public final class Capturer {
     }
 
     private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
-                          Map<Long, AreaChunks> preCopied, boolean track, TrackingState state) {
+                          Map<Long, AreaChunks> preCopied, boolean track, TrackingState state, FreezeClock clock) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -262,6 +267,7 @@ public final class Capturer {
                     + " exited before it could be frozen" : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
         }
         long frozenAt = System.nanoTime();
+        clock.restart();
         try {
             stopForCapture(ptrace, pid);
             ProcStat stat = ProcStat.read(pid);
@@ -278,18 +284,26 @@ public final class Capturer {
             WriteTracking tracking;
             List<Rlimit> limits = Limits.read(pid);
             try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+                clock.lap(FreezePhase.STOP);
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                         RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
                 try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
+                    clock.lap(FreezePhase.REMOTE_CALLS);
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
+                    clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
+                    clock.lap(FreezePhase.REMOTE_CALLS);
                     tracking = WriteTracking.prepare(pid, maps, parent, preCopied, track, features, state, remote,
                             mem, scratch.address(), nofileSoftLimit(limits), chunker);
+                    clock.lap(FreezePhase.TRACKING_SCAN);
                 }
                 parkInInterruptStop(ptrace, pid);
+                clock.lap(FreezePhase.REMOTE_CALLS);
                 memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans());
+                clock.lap(FreezePhase.MEMORY_COPY);
                 tracking.reset(pid);
+                clock.lap(FreezePhase.TRACKING_SCAN);
             }
             String exe = ProcFiles.link(pid, "exe");
             // areas and file contents are filled in by ImageArchive once the process runs again
@@ -299,6 +313,7 @@ public final class Capturer {
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
                     FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), limits,
                     ProcessCapture.fingerprints(exe, maps));
+            clock.lap(FreezePhase.FILES);
             return new Frozen(image, memory, tracking, frozenAt);
         } catch (RuntimeException e) {
             releaseAfterFailure(ptrace, pid);
