@@ -28,6 +28,8 @@ import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
 import io.cryostash.capture.memory.PreCopy;
+import io.cryostash.capture.memory.IncrementalPreCopy;
+import io.cryostash.capture.memory.ResidentPages;
 import io.cryostash.agent.store.repository.ImageWriter;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.capture.memory.WriteTracking;
@@ -114,10 +116,22 @@ public final class Capturer {
                     throw e;
                 }
             }
+            Map<Long, MemoryCapture.PreCopiedArea> early = null;
+            if (!options.preCopy() && !options.kill() && parent != null && features.canTrackWrites()) {
+                // leave-running incremental capture: copy what was written since the parent while
+                // the process runs, so the freeze only copies what it writes meanwhile
+                long copyStart = System.nanoTime();
+                try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
+                    early = IncrementalPreCopy.copy(pid, parent, state, chunker, buffers, resident);
+                }
+                clock.preCopy(System.nanoTime() - copyStart);
+            }
             Map<Long, AreaChunks> baseline = preCopied;
+            Map<Long, MemoryCapture.PreCopiedArea> earlyPages = early;
             Frozen frozen;
             try {
-                frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, options.track(), state, clock));
+                frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
+                        options.track(), state, clock));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -258,7 +272,8 @@ public final class Capturer {
     }
 
     private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
-                          Map<Long, AreaChunks> preCopied, boolean track, TrackingState state, FreezeClock clock) {
+                          Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
+                          boolean track, TrackingState state, FreezeClock clock) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -294,16 +309,18 @@ public final class Capturer {
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                     clock.lap(FreezePhase.REMOTE_CALLS);
-                    tracking = WriteTracking.prepare(pid, maps, parent, preCopied, track, features, state, remote,
-                            mem, scratch.address(), nofileSoftLimit(limits), chunker);
+                    tracking = WriteTracking.prepare(pid, maps, parent, preCopied, early, track, features, state,
+                            remote, mem, scratch.address(), nofileSoftLimit(limits), chunker);
                     clock.lap(FreezePhase.TRACKING_SCAN);
                 }
                 parkInInterruptStop(ptrace, pid);
                 clock.lap(FreezePhase.REMOTE_CALLS);
-                memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans());
-                clock.lap(FreezePhase.MEMORY_COPY);
-                tracking.reset(pid);
-                clock.lap(FreezePhase.TRACKING_SCAN);
+                // tracked areas were write-protected again by prepare's walk: nothing to reset after
+                try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
+                    memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans(), resident);
+                    clock.lap(FreezePhase.MEMORY_COPY);
+                    clock.move(FreezePhase.MEMORY_COPY, FreezePhase.TRACKING_SCAN, resident.nanos());
+                }
             }
             String exe = ProcFiles.link(pid, "exe");
             // areas and file contents are filled in by ImageArchive once the process runs again

@@ -23,6 +23,12 @@ final class FreezeClock {
         last = now;
     }
 
+    /** Re-charges time measured inside one phase to another (e.g. page-table walks during the copy). */
+    void move(FreezePhase from, FreezePhase to, long n) {
+        nanos.merge(from, -n, Long::sum);
+        nanos.merge(to, n, Long::sum);
+    }
+
     void preCopy(long n) {
         preCopyNanos += n;
     }
