@@ -245,7 +245,7 @@ public final class Capturer {
             try (ProcessMemory mem = new ProcessMemory(pid, true)) {
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                         RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
-                try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
+                try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
                     armed = WriteTracking.arm(pid, maps, state, remote, mem, scratch.address(),
                             nofileSoftLimit(Limits.read(pid)));
                 }
@@ -302,7 +302,7 @@ public final class Capturer {
                 clock.lap(FreezePhase.STOP);
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                         RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
-                try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
+                try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
                     clock.lap(FreezePhase.REMOTE_CALLS);
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
                     clock.lap(FreezePhase.REGISTERS);
