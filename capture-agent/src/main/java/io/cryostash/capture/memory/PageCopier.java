@@ -20,6 +20,7 @@ final class PageCopier {
     private final List<Long> unreadableAt = new ArrayList<>();
     private final List<ByteBuffer> unreadable = new ArrayList<>();
     private long bytes;
+    private static final long PARALLEL_FROM = 4 << 20;
 
     /** @param readable whether the process itself may read the piece (its mapping has 'r') */
     void add(long address, ByteBuffer into, boolean readable) {
@@ -34,8 +35,9 @@ final class PageCopier {
 
     void copy(int pid, ProcessMemory mem) {
         int n = addresses.size();
-        int parts = n < ProcessVm.MAX_IOVECS ? 1 : Math.min(Runtime.getRuntime().availableProcessors(),
-                (n + ProcessVm.MAX_IOVECS - 1) / ProcessVm.MAX_IOVECS);
+        // one part per core once there is enough to copy (a few MiB): below that, waking threads costs more
+        int parts = (int) Math.max(1, Math.min(Math.min(Runtime.getRuntime().availableProcessors(), n),
+                bytes / PARALLEL_FROM));
         IntStream.range(0, parts).parallel().forEach(part -> {
             int from = (int) ((long) n * part / parts);
             int to = (int) ((long) n * (part + 1) / parts);
