@@ -123,6 +123,10 @@ public final class Capturer {
                 long copyStart = System.nanoTime();
                 try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
                     early = IncrementalPreCopy.copy(pid, parent, state, chunker, buffers, resident);
+                } catch (RuntimeException e) { // the process was never stopped: nothing to release
+                    throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
+                            : "copying the memory of pid " + pid + " while it ran failed: " + e.getMessage()
+                            + "; it was not stopped and no image was written", e);
                 }
                 clock.preCopy(System.nanoTime() - copyStart);
             }
