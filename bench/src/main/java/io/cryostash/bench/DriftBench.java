@@ -11,6 +11,8 @@ import io.cryostash.agent.store.memory.AreaChunker;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
+import io.cryostash.capture.FreezePhase;
+import io.cryostash.capture.FreezePhases;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
@@ -43,6 +45,7 @@ public final class DriftBench {
                     full.memoryBytes() >> 20, full.freezeNanos() / 1e6, full.totalNanos() / 1e6, fullBytes);
             String parent = full.image().id();
             List<double[]> rows = new ArrayList<>();
+            List<FreezePhases> phases = new ArrayList<>();
             long before = fullBytes;
             for (int i = 1; i <= snapshots; i++) {
                 CheckpointBench.exec("kill", "-USR2", Integer.toString(pid));
@@ -54,6 +57,9 @@ public final class DriftBench {
                         + " (store now: packs %d, index %d, manifests %d)%n", i,
                         r.image().tracking(), r.memoryBytes() >> 10, r.freezeNanos() / 1e6, r.totalNanos() / 1e6,
                         now - before, sizeOf(storeDir, "packs"), sizeOf(storeDir, "index"), sizeOf(storeDir, "manifests"));
+                System.out.printf("             phases (ms): %s%s%n", r.phases().format(), r.phases().preCopyNanos() == 0 ? ""
+                        : String.format("; pre-copy while running %.1f", r.phases().preCopyNanos() / 1e6));
+                phases.add(r.phases());
                 before = now;
                 parent = r.image().id();
             }
@@ -77,6 +83,13 @@ public final class DriftBench {
                     total / (double) (fullBytes + dirtyPages * 4096));
             System.out.printf("| freeze per incremental snapshot, median / max | %.1f ms / %.1f ms |%n",
                     freeze[freeze.length / 2], freeze[freeze.length - 1]);
+            for (FreezePhase ph : FreezePhase.values()) {
+                double[] t = phases.stream().mapToDouble(p -> p.of(ph) / 1e6).sorted().toArray();
+                System.out.printf("| freeze phase %s, median / max | %.2f ms / %.2f ms |%n",
+                        ph.name().toLowerCase().replace('_', ' '), t[t.length / 2], t[t.length - 1]);
+            }
+            double[] pre = phases.stream().mapToDouble(p -> p.preCopyNanos() / 1e6).sorted().toArray();
+            System.out.printf("| pre-copy while running, median | %.1f ms |%n", pre[pre.length / 2]);
             System.out.printf("| wall per incremental snapshot, median | %.1f ms |%n", wall[wall.length / 2]);
             System.out.printf("| restore of the last image | %.1f ms |%n", rr.nanos() / 1e6);
         } finally {

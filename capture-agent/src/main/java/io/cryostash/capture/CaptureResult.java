@@ -7,7 +7,9 @@ import io.cryostash.schema.image.ProcessImage;
  *
  * @param freezeNanos how long the process was stopped (seize to resume)
  * @param totalNanos  the whole capture, image written and synced
- * @param memoryBytes bytes of page contents in the image
+ * @param memoryBytes bytes of page contents copied while the process was stopped
+ * @param phases      where the freeze's time went
  */
-public record CaptureResult(ProcessImage image, long freezeNanos, long totalNanos, long memoryBytes) {
+public record CaptureResult(ProcessImage image, long freezeNanos, long totalNanos, long memoryBytes,
+                            FreezePhases phases) {
 }

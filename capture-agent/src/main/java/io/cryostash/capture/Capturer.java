@@ -28,6 +28,8 @@ import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
 import io.cryostash.capture.memory.PreCopy;
+import io.cryostash.capture.memory.IncrementalPreCopy;
+import io.cryostash.capture.memory.ResidentPages;
 import io.cryostash.agent.store.repository.ImageWriter;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.capture.memory.WriteTracking;
@@ -101,20 +103,39 @@ public final class Capturer {
             ImageWriter preWriter = null;
             Map<Long, AreaChunks> preCopied = null;
             long armedFor = 0;
+            FreezeClock clock = new FreezeClock();
             if (options.preCopy() && features.canTrackWrites()) {
                 preWriter = store.newImage();
                 try {
                     armedFor = tracer.call(p -> arm(p, pid, state));
+                    long copyStart = System.nanoTime();
                     preCopied = PreCopy.copy(pid, Maps.read(pid), preWriter, chunker);
+                    clock.preCopy(System.nanoTime() - copyStart);
                 } catch (RuntimeException e) {
                     closeQuietly(preWriter);
                     throw e;
                 }
             }
+            Map<Long, MemoryCapture.PreCopiedArea> early = null;
+            if (!options.preCopy() && !options.kill() && parent != null && features.canTrackWrites()) {
+                // leave-running incremental capture: copy what was written since the parent while
+                // the process runs, so the freeze only copies what it writes meanwhile
+                long copyStart = System.nanoTime();
+                try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
+                    early = IncrementalPreCopy.copy(pid, parent, state, chunker, buffers, resident);
+                } catch (RuntimeException e) { // the process was never stopped: nothing to release
+                    throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
+                            : "copying the memory of pid " + pid + " while it ran failed: " + e.getMessage()
+                            + "; it was not stopped and no image was written", e);
+                }
+                clock.preCopy(System.nanoTime() - copyStart);
+            }
             Map<Long, AreaChunks> baseline = preCopied;
+            Map<Long, MemoryCapture.PreCopiedArea> earlyPages = early;
             Frozen frozen;
             try {
-                frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, options.track(), state));
+                frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
+                        options.track(), state, clock));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -124,6 +145,7 @@ public final class Capturer {
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));
+                    clock.lap(FreezePhase.RESUME);
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
                         frozen.tracking().label());
@@ -141,9 +163,10 @@ public final class Capturer {
                     Syscalls.kill(pid, SIGKILL);
                     return System.nanoTime();
                 });
+                clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();
-            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes());
+            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases());
         }
     }
 
@@ -226,7 +249,7 @@ public final class Capturer {
             try (ProcessMemory mem = new ProcessMemory(pid, true)) {
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                         RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
-                try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
+                try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
                     armed = WriteTracking.arm(pid, maps, state, remote, mem, scratch.address(),
                             nofileSoftLimit(Limits.read(pid)));
                 }
@@ -253,7 +276,8 @@ public final class Capturer {
     }
 
     private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
-                          Map<Long, AreaChunks> preCopied, boolean track, TrackingState state) {
+                          Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
+                          boolean track, TrackingState state, FreezeClock clock) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -262,6 +286,7 @@ public final class Capturer {
                     + " exited before it could be frozen" : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
         }
         long frozenAt = System.nanoTime();
+        clock.restart();
         try {
             stopForCapture(ptrace, pid);
             ProcStat stat = ProcStat.read(pid);
@@ -278,18 +303,28 @@ public final class Capturer {
             WriteTracking tracking;
             List<Rlimit> limits = Limits.read(pid);
             try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+                clock.lap(FreezePhase.STOP);
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                         RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
-                try (RemoteScratch scratch = new RemoteScratch(remote, mem)) {
+                try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
+                    clock.lap(FreezePhase.REMOTE_CALLS);
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
+                    clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
-                    tracking = WriteTracking.prepare(pid, maps, parent, preCopied, track, features, state, remote,
-                            mem, scratch.address(), nofileSoftLimit(limits), chunker);
+                    clock.lap(FreezePhase.REMOTE_CALLS);
+                    tracking = WriteTracking.prepare(pid, maps, parent, preCopied, early, track, features, state,
+                            remote, mem, scratch.address(), nofileSoftLimit(limits), chunker);
+                    clock.lap(FreezePhase.TRACKING_SCAN);
                 }
                 parkInInterruptStop(ptrace, pid);
-                memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans());
-                tracking.reset(pid);
+                clock.lap(FreezePhase.REMOTE_CALLS);
+                // tracked areas were write-protected again by prepare's walk: nothing to reset after
+                try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
+                    memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans(), resident);
+                    clock.lap(FreezePhase.MEMORY_COPY);
+                    clock.move(FreezePhase.MEMORY_COPY, FreezePhase.TRACKING_SCAN, resident.nanos());
+                }
             }
             String exe = ProcFiles.link(pid, "exe");
             // areas and file contents are filled in by ImageArchive once the process runs again
@@ -299,6 +334,7 @@ public final class Capturer {
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
                     FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), limits,
                     ProcessCapture.fingerprints(exe, maps));
+            clock.lap(FreezePhase.FILES);
             return new Frozen(image, memory, tracking, frozenAt);
         } catch (RuntimeException e) {
             releaseAfterFailure(ptrace, pid);

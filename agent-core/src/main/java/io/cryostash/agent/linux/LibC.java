@@ -23,6 +23,10 @@ interface LibC extends Library {
     long process_vm_readv(int pid, Iovec[] local, long liovcnt, Iovec[] remote, long riovcnt, long flags)
             throws LastErrorException;
 
+    /** The same with iovec arrays laid out by the caller (many iovecs without one Structure each). */
+    long process_vm_readv(int pid, Pointer local, long liovcnt, Pointer remote, long riovcnt, long flags)
+            throws LastErrorException;
+
     long process_vm_writev(int pid, Iovec[] local, long liovcnt, Iovec[] remote, long riovcnt, long flags)
             throws LastErrorException;
 

@@ -15,8 +15,15 @@ import com.sun.jna.Pointer;
 public final class PagemapScan implements AutoCloseable {
     static final long PAGEMAP_SCAN = 0xC0606610L;
     static final long PM_SCAN_WP_MATCHING = 1;
+    /** Fail with EPERM instead of skipping areas that are not registered for async write-protect. */
+    static final long PM_SCAN_CHECK_WPASYNC = 2;
     public static final long PAGE_IS_WPALLOWED = 1;
     public static final long PAGE_IS_WRITTEN = 1 << 1;
+    public static final long PAGE_IS_FILE = 1 << 2;
+    public static final long PAGE_IS_PRESENT = 1 << 3;
+    /** Also set for userfaultfd write-protect markers on empty page table entries: not data. */
+    public static final long PAGE_IS_SWAPPED = 1 << 4;
+    private static final int EPERM = 1;
     private static final int ARG_SIZE = 96;
     private static final int REGION_SIZE = 24;
     private static final int MAX_REGIONS = 4096;
@@ -44,17 +51,55 @@ public final class PagemapScan implements AutoCloseable {
      */
     public List<long[]> scan(long start, long end, long categories, boolean protect) {
         List<long[]> out = new ArrayList<>();
+        for (PageRegion r : regions(start, end, protect ? PM_SCAN_WP_MATCHING : 0, categories, 0, categories)) {
+            out.add(new long[] {r.start(), r.end()});
+        }
+        return out;
+    }
+
+    /**
+     * Reports the written pages of a tracked area and write-protects them again in the same walk,
+     * so a write landing between asking and protecting cannot be lost.
+     *
+     * @return the written ranges, or null when the area is not (wholly) registered for async
+     *         write-protect with a userfaultfd
+     */
+    public List<PageRegion> takeWritten(long start, long end) {
+        try {
+            return regions(start, end, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC, PAGE_IS_WRITTEN, 0,
+                    PAGE_IS_WRITTEN);
+        } catch (TraceeException e) {
+            if (e.errno() == EPERM) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Pages holding data or swapped out, with their present/swapped/written (and, with
+     * {@code fileInterest}, file-page) categories. One walk over page tables, not a pagemap entry
+     * per page: empty stretches cost nothing to report.
+     */
+    public List<PageRegion> resident(long start, long end, boolean fileInterest) {
+        long returned = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_WRITTEN | (fileInterest ? PAGE_IS_FILE : 0);
+        return regions(start, end, 0, 0, PAGE_IS_PRESENT | PAGE_IS_SWAPPED, returned);
+    }
+
+    private List<PageRegion> regions(long start, long end, long flags, long allOf, long anyOf, long returned) {
+        List<PageRegion> out = new ArrayList<>();
         long from = start;
         while (from < end) {
             arg.clear();
             arg.setLong(0, ARG_SIZE);
-            arg.setLong(8, protect ? PM_SCAN_WP_MATCHING : 0);
+            arg.setLong(8, flags);
             arg.setLong(16, from);
             arg.setLong(24, end);
             arg.setLong(40, Pointer.nativeValue(regions));
             arg.setLong(48, MAX_REGIONS);
-            arg.setLong(72, categories); // category_mask: all of these
-            arg.setLong(88, categories); // return_mask
+            arg.setLong(72, allOf); // category_mask
+            arg.setLong(80, anyOf); // category_anyof_mask
+            arg.setLong(88, returned); // return_mask
             int n;
             try {
                 n = LibC.INSTANCE.ioctl(fd, PAGEMAP_SCAN, arg);
@@ -62,7 +107,8 @@ public final class PagemapScan implements AutoCloseable {
                 throw new TraceeException(pid, "PAGEMAP_SCAN", e.getErrorCode());
             }
             for (int i = 0; i < n; i++) {
-                out.add(new long[] {regions.getLong((long) i * REGION_SIZE), regions.getLong((long) i * REGION_SIZE + 8)});
+                long at = (long) i * REGION_SIZE;
+                out.add(new PageRegion(regions.getLong(at), regions.getLong(at + 8), regions.getLong(at + 16)));
             }
             long walkEnd = arg.getLong(32);
             if (walkEnd <= from || walkEnd >= end) {

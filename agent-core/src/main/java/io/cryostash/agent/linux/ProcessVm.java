@@ -3,6 +3,7 @@ package io.cryostash.agent.linux;
 import java.nio.ByteBuffer;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
@@ -42,6 +43,67 @@ public final class ProcessVm {
                 return 0;
             }
             throw new TraceeException(pid, "process_vm_readv at 0x" + Long.toHexString(address), e.getErrorCode());
+        }
+    }
+
+    /** Most iovecs one process_vm_readv call takes (IOV_MAX). */
+    public static final int MAX_IOVECS = 1024;
+    private static final int IOVEC_SIZE = 16;
+
+    /**
+     * Reads scattered pieces with as few system calls as possible: up to {@link #MAX_IOVECS}
+     * pieces per call instead of one call per piece, which is what scattered dirty pages cost
+     * otherwise. A piece the target cannot read (e.g. PROT_NONE) is left short — its buffer keeps
+     * bytes remaining — and reading goes on with the next piece; the caller reads what is left
+     * some other way.
+     *
+     * @param addresses where each piece starts in the target
+     * @param dsts      direct buffers, one per piece, filled from their position; positions advance
+     */
+    public static void readScattered(int pid, long[] addresses, ByteBuffer[] dsts) {
+        int count = addresses.length;
+        try (Memory local = new Memory((long) IOVEC_SIZE * Math.min(count, MAX_IOVECS) + 1);
+             Memory remote = new Memory((long) IOVEC_SIZE * Math.min(count, MAX_IOVECS) + 1)) {
+            int first = 0;
+            while (first < count) {
+                int n = Math.min(count - first, MAX_IOVECS);
+                for (int i = 0; i < n; i++) {
+                    ByteBuffer d = dsts[first + i];
+                    if (!d.isDirect()) {
+                        throw new IllegalArgumentException("process_vm_readv needs direct buffers");
+                    }
+                    long off = (long) i * IOVEC_SIZE;
+                    local.setLong(off, Pointer.nativeValue(Native.getDirectBufferPointer(d)) + d.position());
+                    local.setLong(off + 8, d.remaining());
+                    remote.setLong(off, addresses[first + i]);
+                    remote.setLong(off + 8, d.remaining());
+                }
+                long got;
+                try {
+                    got = LibC.INSTANCE.process_vm_readv(pid, local, n, remote, n, 0);
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() != 14) { // EFAULT: the first piece is not readable
+                        throw new TraceeException(pid, "process_vm_readv at 0x" + Long.toHexString(addresses[first]),
+                                e.getErrorCode());
+                    }
+                    got = 0;
+                }
+                // the kernel stops at the first piece it cannot read fully: credit the pieces before
+                // it, leave that one short, and go on after it
+                int i = 0;
+                while (i < n && got >= dsts[first + i].remaining()) {
+                    ByteBuffer d = dsts[first + i];
+                    got -= d.remaining();
+                    d.position(d.limit());
+                    i++;
+                }
+                if (i < n) {
+                    ByteBuffer d = dsts[first + i];
+                    d.position(d.position() + (int) got);
+                    i++;
+                }
+                first += i;
+            }
         }
     }
 

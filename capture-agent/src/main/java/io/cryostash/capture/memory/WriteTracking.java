@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cryostash.agent.linux.PageRegion;
 import io.cryostash.agent.linux.PagemapScan;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.proc.MapsEntry;
@@ -20,11 +21,11 @@ import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.store.AreaChunks;
 
 /**
- * The capture side of dirty-page tracking. Before memory is read: find (or start) the
- * process's write tracker, and for every tracked area that the parent image also has, ask which
- * pages were written since the parent — only their chunks are read. After memory is read (the
- * process still frozen): write-protect every tracked area again, so the next capture sees only
- * what is written from now on. Tracking is trusted only against the image it was last reset
+ * The capture side of dirty-page tracking. Before memory is read (process frozen): find (or
+ * start) the process's write tracker, and for every tracked area take its written pages — one
+ * PAGEMAP_SCAN walk reports them and write-protects them again, so the next capture sees only
+ * what is written from now on. For areas the parent image also has, only the chunks of those
+ * pages are read. Tracking is trusted only against the image it was last reset
  * for ({@link TrackingState}); anything else reads the area whole.
  */
 public final class WriteTracking {
@@ -54,24 +55,29 @@ public final class WriteTracking {
     public static WriteTracking prepare(int pid, List<MapsEntry> maps, ProcessImage parent, boolean track,
                                         KernelFeatures features, TrackingState state, RemoteSyscalls remote,
                                         ProcessMemory mem, long scratch, long nofileSoftLimit, AreaChunker chunker) {
-        return prepare(pid, maps, parent, null, track, features, state, remote, mem, scratch, nofileSoftLimit,
+        return prepare(pid, maps, parent, null, null, track, features, state, remote, mem, scratch, nofileSoftLimit,
                 chunker);
     }
 
     /**
-     * @param preCopied what a pre-copy pass stored while the process ran, by area start, after
-     *                  this capture armed the tracker itself: the baseline instead of the parent
+     * @param preCopied what a whole pre-copy pass stored while the process ran, by area start,
+     *                  after this capture armed the tracker itself: the baseline instead of the parent
+     * @param early     what an incremental pre-copy pass copied while the process ran, by area
+     *                  start; that pass already took the pages written since the parent, so only
+     *                  its areas can be planned (the others are read whole)
      */
     public static WriteTracking prepare(int pid, List<MapsEntry> maps, ProcessImage parent,
-                                        Map<Long, AreaChunks> preCopied, boolean track, KernelFeatures features,
-                                        TrackingState state, RemoteSyscalls remote, ProcessMemory mem, long scratch,
-                                        long nofileSoftLimit, AreaChunker chunker) {
+                                        Map<Long, AreaChunks> preCopied,
+                                        Map<Long, MemoryCapture.PreCopiedArea> early, boolean track,
+                                        KernelFeatures features, TrackingState state, RemoteSyscalls remote,
+                                        ProcessMemory mem, long scratch, long nofileSoftLimit, AreaChunker chunker) {
         int chunkPages = chunker.chunkSize() / 4096;
-        if (!features.canTrackWrites() || (!track && parent == null && preCopied == null)) {
+        if (!features.canTrackWrites() || (!track && parent == null && preCopied == null && early == null)) {
             return none(parent);
         }
         WriteTracker tracker = WriteTracker.find(remote, mem, scratch);
-        boolean usable = tracker != null && (preCopied != null
+        // the pre-copy passes checked (or made) the tracker's baseline before they took its bits
+        boolean usable = tracker != null && (preCopied != null || early != null
                 || (parent != null && parent.id().equals(state.lastImage())));
         if (tracker == null) {
             tracker = WriteTracker.start(remote, mem, scratch, nofileSoftLimit);
@@ -97,27 +103,44 @@ public final class WriteTracking {
                 if (kind != Kind.ANONYMOUS && kind != Kind.FILE_PRIVATE) {
                     continue; // shared memory can change through other mappings: always read whole
                 }
-                boolean covered = WriteTracker.covers(scan, e.start(), e.end());
-                MemoryArea before = parentAreas.get(e.start());
-                if (usable && covered && before != null && before.end() == e.end() && before.kind() == kind) {
-                    AreaChunks content = before.content() != null ? before.content()
-                            : new AreaChunks(e.start(), e.length(), 4096, chunkPages, List.of());
-                    if (content.chunkPages() == chunkPages && content.pageSize() == 4096) {
-                        plans.put(e.start(), new MemoryCapture.AreaPlan(content,
-                                pages(e.start(), WriteTracker.written(scan, e.start(), e.end(), false)), chunker));
+                List<PageRegion> written = scan.takeWritten(e.start(), e.end());
+                if (written == null) { // not (wholly) registered: a new area, or the tracker is new
+                    if (tracker.register(e.start(), e.length()) && scan.takeWritten(e.start(), e.end()) != null) {
+                        tracked.add(new long[] {e.start(), e.end()});
                     }
+                    continue;
                 }
-                if (!covered) {
-                    covered = tracker.register(e.start(), e.length());
+                tracked.add(new long[] {e.start(), e.end()});
+                AreaChunks content = baseline(parentAreas.get(e.start()), e, kind, chunkPages);
+                if (!usable || content == null) {
+                    continue;
                 }
-                if (covered) {
-                    tracked.add(new long[] {e.start(), e.end()});
+                BitSet now = pages(e.start(), written);
+                if (early == null) {
+                    plans.put(e.start(), new MemoryCapture.AreaPlan(content, now, chunker));
+                    continue;
+                }
+                MemoryCapture.PreCopiedArea pass = early.get(e.start());
+                if (pass != null && pass.end() == e.end()) {
+                    BitSet since = (BitSet) pass.written().clone();
+                    since.or(now);
+                    plans.put(e.start(), new MemoryCapture.AreaPlan(content, since, chunker, pass, now));
                 }
             }
         }
-        String label = !plans.isEmpty() ? (preCopied != null ? PRE_COPY : WriteTracker.NAME)
+        String label = !plans.isEmpty() ? (preCopied != null || early != null ? PRE_COPY : WriteTracker.NAME)
                 : parent == null ? FULL : CONTENT_HASH;
         return new WriteTracking(plans, tracked, label);
+    }
+
+    /** The area's content in the baseline image when it can be planned against: same place, kind and chunking. */
+    static AreaChunks baseline(MemoryArea before, MapsEntry e, Kind kind, int chunkPages) {
+        if (before == null || before.end() != e.end() || before.kind() != kind) {
+            return null;
+        }
+        AreaChunks content = before.content() != null ? before.content()
+                : new AreaChunks(e.start(), e.length(), 4096, chunkPages, List.of());
+        return content.chunkPages() == chunkPages && content.pageSize() == 4096 ? content : null;
     }
 
     /**
@@ -149,10 +172,10 @@ public final class WriteTracking {
         return new WriteTracking(Map.of(), tracked, PRE_COPY);
     }
 
-    private static BitSet pages(long areaStart, List<long[]> ranges) {
+    static BitSet pages(long areaStart, List<PageRegion> ranges) {
         BitSet b = new BitSet();
-        for (long[] r : ranges) {
-            b.set((int) ((r[0] - areaStart) >> 12), (int) ((r[1] - areaStart) >> 12));
+        for (PageRegion r : ranges) {
+            b.set((int) ((r.start() - areaStart) >> 12), (int) ((r.end() - areaStart) >> 12));
         }
         return b;
     }

@@ -225,11 +225,23 @@ public final class AreaChunker {
      * the process is frozen, so the freeze grows with what the program wrote, not with chunk size.
      */
     public java.util.BitSet pagesToRead(AreaChunks parent, long length, PagePresence presence, PagePresence dirty) {
+        return pagesToRead(parent, length, presence, dirty, null);
+    }
+
+    /**
+     * The same, deciding only the chunks (by index) in {@code only}; null decides them all. A
+     * freeze after a pre-copy pass re-decides only the chunks written or changed since the pass.
+     */
+    public java.util.BitSet pagesToRead(AreaChunks parent, long length, PagePresence presence, PagePresence dirty,
+                                        java.util.BitSet only) {
         Map<Long, AreaChunk> old = byFirstPage(parent);
         Map<Long, List<AreaChunk>> oldPatches = patchesByChunk(parent);
         long pages = length / pageSize;
         java.util.BitSet out = new java.util.BitSet((int) pages);
         for (long first = 0; first < pages; first += chunkPages) {
+            if (only != null && !only.get((int) (first / chunkPages))) {
+                continue;
+            }
             int count = (int) Math.min(chunkPages, pages - first);
             ChunkDecision d = decide(first, count, presence, dirty, old, oldPatches);
             long want = d.reread() ? d.bits() : d.newPatch();
