@@ -40,7 +40,8 @@ final class CheckpointCommand implements Callable<Integer> {
         try (ImageStore images = store.open()) {
             r = new Capturer(images).capture(pid, new CaptureOptions(kill, parent, track, preCopy));
         }
-        System.err.printf("checkpointed pid %d (%s): %s of memory read (%s), frozen %.1f ms, total %.1f ms%s%n", pid,
+        System.err.printf("checkpointed pid %d (%s): %s of memory read while frozen (%s), frozen %.1f ms,"
+                + " total %.1f ms%s%n", pid,
                 r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
         System.out.println(r.image().id());

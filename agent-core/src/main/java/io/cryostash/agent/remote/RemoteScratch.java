@@ -12,8 +12,10 @@ import io.cryostash.agent.proc.MapsEntry;
  * nothing live there (a signal handler could overwrite it any time), and using it costs two
  * /proc/PID/mem accesses instead of a remote mmap and munmap — about a third of a freeze's
  * remote calls. Its bytes are put back when closed all the same, so the image and the process
- * see the stack as it was. Where that stretch is not inside the thread's stack mapping (a
- * nearly full stack), a page is mapped for the purpose and unmapped again.
+ * see the stack as it was. Only the main stack (`[stack]`) is used: below its rsp nothing
+ * lives, so even an agent dying before it puts the bytes back leaves nothing broken. A thread
+ * running on an alternate signal stack (which may sit inside the heap, next to live data), or
+ * a stack too full for the scratch, gets a page mapped for the purpose and unmapped again.
  */
 public final class RemoteScratch implements AutoCloseable {
     public static final int SIZE = 4096;
@@ -43,14 +45,14 @@ public final class RemoteScratch implements AutoCloseable {
     }
 
     /**
-     * Scratch below the red zone of a thread stopped with stack pointer {@code rsp}, if the
-     * writable mapping holding rsp also holds it; else a mapped page.
+     * Scratch below the red zone of a thread stopped with stack pointer {@code rsp}, if rsp
+     * is in the process's main stack and that mapping also holds the scratch; else a mapped page.
      */
     public static RemoteScratch belowStack(RemoteSyscalls remote, ProcessMemory mem, long rsp, List<MapsEntry> maps) {
         long at = (rsp - RED_ZONE - SIZE) & ~15L;
         for (MapsEntry e : maps) {
             if (e.start() <= rsp - 1 && rsp - 1 < e.end()) {
-                if (e.start() <= at && e.perms().charAt(0) == 'r' && e.perms().charAt(1) == 'w') {
+                if ("[stack]".equals(e.path()) && e.start() <= at && e.perms().startsWith("rw")) {
                     return new RemoteScratch(remote, mem, at);
                 }
                 break;
