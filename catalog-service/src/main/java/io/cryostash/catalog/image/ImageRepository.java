@@ -120,9 +120,17 @@ public class ImageRepository {
         List<Object> args = new ArrayList<>();
         StringBuilder where = new StringBuilder(" WHERE true");
         if (notBlank(f.host())) { where.append(" AND i.host_id = ?"); args.add(f.host()); }
-        // By job id, not by the joined name: the planner can then walk images_job_captured for the
-        // job's few images instead of every image of the host, joining each to its job to read its name.
-        if (notBlank(f.job())) { where.append(" AND i.job_id IN (SELECT id FROM jobs WHERE name = ?)"); args.add(f.job()); }
+        // By job id, not by the joined name: the planner then walks images_job_captured for the job's
+        // few images instead of every image of the host, joining each to its job to read its name.
+        // A job belongs to one host, so with a host the job is a single row of jobs (host_id, name).
+        if (notBlank(f.job()) && notBlank(f.host())) {
+            where.append(" AND i.job_id IN (SELECT id FROM jobs WHERE host_id = ? AND name = ?)");
+            args.add(f.host());
+            args.add(f.job());
+        } else if (notBlank(f.job())) {
+            where.append(" AND i.job_id IN (SELECT id FROM jobs WHERE name = ?)");
+            args.add(f.job());
+        }
         if (notBlank(f.label())) {
             int eq = f.label().indexOf('=');
             if (eq <= 0) throw new IllegalArgumentException("label must be key=value");
