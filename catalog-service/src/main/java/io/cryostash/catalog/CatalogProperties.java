@@ -14,8 +14,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param adminPassword    that administrator's password; when empty one is generated and printed once
  * @param hostOnlineWithin a host whose last heartbeat is older than this is shown offline
  * @param embeddedFsync    whether the embedded PostgreSQL syncs to disk (default true; tests turn it off)
- * @param embeddedSharedBuffers shared_buffers of the embedded PostgreSQL (default 512MB: the chunk key
- *                         index of a large catalog should stay in memory)
+ * @param embeddedSharedBuffers shared_buffers of the embedded PostgreSQL, e.g. {@code 2GB}; empty: a quarter of
+ *                         the machine's memory, at least 128MB and at most 4GB (the chunk key indexes of a
+ *                         catalog with 10 million chunks take about 1.2 GB and should stay in memory)
+ * @param chunkFilter      keep an in-memory filter of chunk key prefixes, so that chunk queries ask the
+ *                         database only about keys it may have (default true; about 8 bytes of heap per
+ *                         chunk, 128 MiB for 10 million)
  */
 @ConfigurationProperties("cryostash.catalog")
 public record CatalogProperties(
@@ -25,13 +29,15 @@ public record CatalogProperties(
         String adminPassword,
         Duration hostOnlineWithin,
         Boolean embeddedFsync,
-        String embeddedSharedBuffers) {
+        String embeddedSharedBuffers,
+        Boolean chunkFilter) {
 
     public CatalogProperties {
         if (dataDir == null) dataDir = Path.of(System.getProperty("user.home"), ".cryostash", "catalog");
         if (adminUsername == null || adminUsername.isBlank()) adminUsername = "admin";
         if (hostOnlineWithin == null) hostOnlineWithin = Duration.ofMinutes(2);
         if (embeddedFsync == null) embeddedFsync = true;
-        if (embeddedSharedBuffers == null || embeddedSharedBuffers.isBlank()) embeddedSharedBuffers = "512MB";
+        if (embeddedSharedBuffers != null && embeddedSharedBuffers.isBlank()) embeddedSharedBuffers = null;
+        if (chunkFilter == null) chunkFilter = true;
     }
 }

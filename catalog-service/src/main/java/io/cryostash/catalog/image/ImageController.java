@@ -38,9 +38,8 @@ public class ImageController {
     @Operation(summary = "Register an image from its manifest summary (agents, for their own host only); "
             + "201 when new, 200 when the same image was registered before")
     public ResponseEntity<ImageSummary> register(@RequestBody ImageRegistration registration) {
-        var outcome = service.register(registration);
-        ImageSummary d = images.summary(registration.imageId()).orElseThrow();
-        return ResponseEntity.status(outcome == ImageService.Outcome.CREATED ? HttpStatus.CREATED : HttpStatus.OK).body(d);
+        var r = service.register(registration);
+        return ResponseEntity.status(r.outcome() == ImageService.Outcome.CREATED ? HttpStatus.CREATED : HttpStatus.OK).body(r.image());
     }
 
     @GetMapping

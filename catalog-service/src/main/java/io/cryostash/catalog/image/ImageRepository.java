@@ -40,21 +40,38 @@ public class ImageRepository {
         return jdbc.sql("SELECT state FROM images WHERE id = ?").param(id).query(String.class).optional().map(ImageState::valueOf);
     }
 
-    public void insert(ImageRegistration r, long jobId) {
+    /**
+     * Creates (or finds) the image's job and inserts the image, in one statement. Empty when an image
+     * with this id exists already (nothing is inserted then).
+     */
+    public Optional<ImageSummary> insertWithJob(ImageRegistration r, String labelsJson) {
         ProcessSummary p = r.process();
-        jdbc.sql("""
-                        INSERT INTO images (id, host_id, job_id, parent_id, captured_at, state, logical_bytes, stored_bytes,
-                                            chunk_count, manifest_key, signature, arch, cpu_flags, vdso_fingerprint, process_summary)
-                        VALUES (?, ?, ?, ?, ?, 'COMPLETE', ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)""")
-                .params(r.imageId(), r.hostId(), jobId, r.parentId(), Timestamp.from(r.capturedAt()), r.logicalBytes(),
+        return jdbc.sql("""
+                        WITH j AS (
+                            INSERT INTO jobs (host_id, name, labels) VALUES (?, ?, ?::jsonb)
+                            ON CONFLICT (host_id, name) DO UPDATE SET labels = jobs.labels || excluded.labels
+                            RETURNING id, name),
+                        i AS (
+                            INSERT INTO images (id, host_id, job_id, parent_id, captured_at, state, logical_bytes, stored_bytes,
+                                                chunk_count, manifest_key, signature, arch, cpu_flags, vdso_fingerprint,
+                                                process_summary)
+                            SELECT ?, ?, j.id, ?, ?, 'COMPLETE', ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb FROM j
+                            ON CONFLICT (id) DO NOTHING
+                            RETURNING *)
+                        SELECT i.id, i.host_id, h.name AS host_name, i.job_id, j.name AS job_name, i.captured_at, i.state,
+                               i.logical_bytes, i.stored_bytes, i.chunk_count, i.parent_id
+                        FROM i JOIN j ON j.id = i.job_id JOIN hosts h ON h.id = i.host_id""")
+                .params(r.hostId(), r.job(), labelsJson,
+                        r.imageId(), r.hostId(), r.parentId(), Timestamp.from(r.capturedAt()), r.logicalBytes(),
                         r.storedBytes(), r.chunks().size(), r.manifestKey(), r.signature(), p.arch(),
                         p.cpuFlagsOrEmpty().toArray(String[]::new), p.vdsoFingerprint(), json.writeValueAsString(p))
-                .update();
+                .query(ImageRepository::summary).optional();
     }
 
     /**
-     * Adds the image's chunks to the chunk table (keeping rows that exist) and links them to the image.
-     * Keys are inserted in sorted order so that concurrent registrations cannot deadlock.
+     * Adds the image's chunks to the chunk table (keeping rows that exist) and links them to the
+     * image, in one statement. Keys are inserted in sorted order so that concurrent registrations
+     * cannot deadlock.
      */
     public void insertChunks(String imageId, List<ChunkRef> chunks) {
         if (chunks.isEmpty()) return;
@@ -73,64 +90,17 @@ public class ImageRepository {
             offsets[i] = c.offset();
         }
         jdbc.sql("""
-                        INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
-                        SELECT DISTINCT ON (k) decode(k, 'hex'), r, s, p, o
-                        FROM unnest(?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[]) AS t(k, r, s, p, o)
-                        ORDER BY k
-                        ON CONFLICT (key) DO NOTHING""")
-                .params(keys, raw, stored, packs, offsets).update();
-        jdbc.sql("""
+                        WITH c AS (
+                            INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
+                            SELECT DISTINCT ON (k) decode(k, 'hex'), r, s, p, o
+                            FROM unnest(?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[]) AS t(k, r, s, p, o)
+                            ORDER BY k
+                            ON CONFLICT (key) DO NOTHING)
                         INSERT INTO image_chunks (image_id, chunk_key)
                         SELECT DISTINCT ?, decode(k, 'hex') FROM unnest(?::text[]) AS t(k)
                         ON CONFLICT DO NOTHING""")
-                .params(imageId, keys).update();
+                .params(keys, raw, stored, packs, offsets, imageId, keys).update();
     }
-
-    /**
-     * Of the given hex keys, those the chunk table has (one index probe per key). Large queries are
-     * split into one part per core, looked up on separate connections at the same time: a probe
-     * costs a few microseconds of CPU, so 10,000 keys take tens of milliseconds on one core.
-     */
-    public List<String> knownChunks(List<String> hexKeys) {
-        if (hexKeys.isEmpty()) return List.of();
-        byte[][] keys = new byte[hexKeys.size()][];
-        for (int i = 0; i < keys.length; i++) keys[i] = HEX.parseHex(hexKeys.get(i));
-        int parts = Math.min(LOOKUP_THREADS, keys.length / 2_000);
-        if (parts <= 1) return lookup(keys);
-        // Sorted, so that each part walks its own range of the index.
-        java.util.Arrays.sort(keys, java.util.Arrays::compareUnsigned);
-        List<java.util.concurrent.Future<List<String>>> futures = new ArrayList<>();
-        int per = (keys.length + parts - 1) / parts;
-        for (int p = 0; p < parts; p++) {
-            byte[][] part = java.util.Arrays.copyOfRange(keys, p * per, Math.min(keys.length, (p + 1) * per));
-            futures.add(LOOKUPS.submit(() -> lookup(part)));
-        }
-        List<String> out = new ArrayList<>();
-        try {
-            for (var f : futures) out.addAll(f.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e.getCause());
-        }
-        return out;
-    }
-
-    private List<String> lookup(byte[][] keys) {
-        return jdbc.sql("SELECT key FROM chunks WHERE key = ANY (?)")
-                .param(keys)
-                .query((rs, i) -> HEX.formatHex(rs.getBytes(1))).list();
-    }
-
-    private static final int LOOKUP_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private static final java.util.concurrent.ExecutorService LOOKUPS = java.util.concurrent.Executors.newFixedThreadPool(
-            LOOKUP_THREADS, r -> {
-                Thread t = new Thread(r, "chunk-lookup");
-                t.setDaemon(true);
-                return t;
-            });
 
     /** The list row of one image. */
     public Optional<ImageSummary> summary(String id) {
@@ -150,7 +120,17 @@ public class ImageRepository {
         List<Object> args = new ArrayList<>();
         StringBuilder where = new StringBuilder(" WHERE true");
         if (notBlank(f.host())) { where.append(" AND i.host_id = ?"); args.add(f.host()); }
-        if (notBlank(f.job())) { where.append(" AND j.name = ?"); args.add(f.job()); }
+        // By job id, not by the joined name: the planner then walks images_job_captured for the job's
+        // few images instead of every image of the host, joining each to its job to read its name.
+        // A job belongs to one host, so with a host the job is a single row of jobs (host_id, name).
+        if (notBlank(f.job()) && notBlank(f.host())) {
+            where.append(" AND i.job_id IN (SELECT id FROM jobs WHERE host_id = ? AND name = ?)");
+            args.add(f.host());
+            args.add(f.job());
+        } else if (notBlank(f.job())) {
+            where.append(" AND i.job_id IN (SELECT id FROM jobs WHERE name = ?)");
+            args.add(f.job());
+        }
         if (notBlank(f.label())) {
             int eq = f.label().indexOf('=');
             if (eq <= 0) throw new IllegalArgumentException("label must be key=value");
@@ -173,7 +153,7 @@ public class ImageRepository {
         if (!ImageFilter.DIRS.contains(f.dirOrDefault())) throw new IllegalArgumentException("dir must be asc or desc");
         String from = " FROM images i JOIN jobs j ON j.id = i.job_id JOIN hosts h ON h.id = i.host_id";
         // Every image has its job and host (foreign keys), so the count joins only what the filter reads.
-        boolean filtersJob = notBlank(f.job()) || notBlank(f.label()) || notBlank(f.q());
+        boolean filtersJob = notBlank(f.label()) || notBlank(f.q());
         boolean filtersHost = notBlank(f.q());
         String countFrom = " FROM images i" + (filtersJob ? " JOIN jobs j ON j.id = i.job_id" : "")
                 + (filtersHost ? " JOIN hosts h ON h.id = i.host_id" : "");

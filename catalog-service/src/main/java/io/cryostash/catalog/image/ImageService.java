@@ -1,10 +1,12 @@
 package io.cryostash.catalog.image;
 
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.cryostash.catalog.audit.AuditLog;
+import io.cryostash.catalog.chunk.ChunkFilterService;
 import io.cryostash.catalog.host.HostRepository;
 import io.cryostash.catalog.job.JobRepository;
 import io.cryostash.catalog.security.Actor;
@@ -23,40 +25,53 @@ public class ImageService {
     private final JobRepository jobs;
     private final HostRepository hosts;
     private final AuditLog audit;
+    private final ChunkFilterService chunkFilter;
 
-    public ImageService(ImageRepository images, JobRepository jobs, HostRepository hosts, AuditLog audit) {
+    public ImageService(ImageRepository images, JobRepository jobs, HostRepository hosts, AuditLog audit,
+                        ChunkFilterService chunkFilter) {
         this.images = images;
         this.jobs = jobs;
         this.hosts = hosts;
         this.audit = audit;
+        this.chunkFilter = chunkFilter;
     }
 
     public enum Outcome { CREATED, ALREADY_REGISTERED }
 
+    /** What a registration did, and the image's list row. */
+    public record Registered(Outcome outcome, ImageSummary image) {
+    }
+
     /**
      * Registers an image an agent finished. Only the agent of the image's own host may; a second
      * registration of the same image with the same manifest is a no-op (events may come twice).
+     * Agents register continuously, so this takes three statements: job and image, chunks and
+     * links, audit entry (plus one to check the parent of an incremental image).
      */
     @Transactional
-    public Outcome register(ImageRegistration r) {
+    public Registered register(ImageRegistration r) {
         List<String> problems = r.problems();
         if (!problems.isEmpty()) throw new InvalidRequestException(problems);
         String agentHost = Actor.agentHost();
         if (agentHost == null || !agentHost.equals(r.hostId())) {
             throw new ForbiddenException("This agent token is bound to host " + agentHost + ", not " + r.hostId());
         }
-        var existing = images.manifestKey(r.imageId());
-        if (existing.isPresent()) {
-            if (existing.get().equals(r.manifestKey())) return Outcome.ALREADY_REGISTERED;
-            throw new ConflictException("Image " + r.imageId() + " is registered with another manifest");
-        }
         // The host exists: the agent's token is bound to it (and a foreign key says so too).
         if (r.parentId() != null && images.state(r.parentId()).isEmpty()) {
             throw new InvalidRequestException("parentId: no image " + r.parentId());
         }
-        long jobId = jobs.upsert(r.hostId(), r.job(), r.jobLabels());
-        images.insert(r, jobId);
+        var inserted = images.insertWithJob(r, jobs.labelsJson(r.jobLabels()));
+        if (inserted.isEmpty()) {
+            // The id exists: a repeated registration (the job's labels were merged again, as a
+            // repeated registration always did) or a clash, which rolls back.
+            String existing = images.manifestKey(r.imageId()).orElseThrow();
+            if (!existing.equals(r.manifestKey())) {
+                throw new ConflictException("Image " + r.imageId() + " is registered with another manifest");
+            }
+            return new Registered(Outcome.ALREADY_REGISTERED, images.summary(r.imageId()).orElseThrow());
+        }
         images.insertChunks(r.imageId(), r.chunks());
+        chunkFilter.addAfterCommit(r.chunks().stream().map(c -> HexFormat.of().parseHex(c.key())).toList());
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("job", r.job());
         d.put("logicalBytes", r.logicalBytes());
@@ -64,7 +79,7 @@ public class ImageService {
         d.put("chunks", r.chunks().size());
         if (r.parentId() != null) d.put("parent", r.parentId());
         audit.record("image.registered", "image", r.imageId(), d);
-        return Outcome.CREATED;
+        return new Registered(Outcome.CREATED, inserted.get());
     }
 
     /** Marks an image deleted (its chunks are freed by garbage collection once nothing else uses them). */

@@ -24,14 +24,9 @@ public class JobRepository {
         this.json = json;
     }
 
-    /** The job's id, creating it on first use; given labels are merged into the stored ones. */
-    public long upsert(String hostId, String name, Map<String, String> labels) {
-        return jdbc.sql("""
-                        INSERT INTO jobs (host_id, name, labels) VALUES (?, ?, ?::jsonb)
-                        ON CONFLICT (host_id, name) DO UPDATE SET labels = jobs.labels || excluded.labels
-                        RETURNING id""")
-                .params(hostId, name, json.writeValueAsString(labels == null ? Map.of() : labels))
-                .query(Long.class).single();
+    /** Labels as the jobs table stores them (jsonb). */
+    public String labelsJson(Map<String, String> labels) {
+        return json.writeValueAsString(labels == null ? Map.of() : labels);
     }
 
     public long insert(String hostId, String name, Integer pid, String commandPattern, Map<String, String> labels) {

@@ -4,28 +4,46 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.cryostash.catalog.audit.AuditLog;
 import io.cryostash.catalog.system.NotFoundException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Agent bearer tokens: {@code cst_} followed by 32 random bytes (base64url). Only their SHA-256 is
  * stored; the token itself is shown once, when it is made.
+ *
+ * <p>Agents send a token with every request (a chunk query, a registration, a heartbeat), so known
+ * tokens are kept for {@link #CACHE_FOR} instead of being looked up each time. Revoking a token
+ * empties the cache; another catalog instance on the same database may still accept a revoked token
+ * for up to {@link #CACHE_FOR}.
  */
 @Service
 public class AgentTokenService {
 
     public static final String PREFIX = "cst_";
+    static final Duration CACHE_FOR = Duration.ofSeconds(5);
     private final SecureRandom random = new SecureRandom();
     private final JdbcClient jdbc;
     private final AuditLog audit;
+    /** Hex SHA-256 of a token → its agent; only valid tokens, so its size is bounded by the tokens issued. */
+    private final Cache<String, AgentPrincipal> known = Caffeine.newBuilder()
+            .expireAfterWrite(CACHE_FOR).maximumSize(10_000).build();
+    /** Counts revocations, so that a lookup that raced with one does not cache what it read before it. */
+    private long revocations;
 
     public AgentTokenService(JdbcClient jdbc, AuditLog audit) {
         this.jdbc = jdbc;
@@ -62,6 +80,30 @@ public class AgentTokenService {
                 .params(tokenId, hostId).update();
         if (n == 0) throw new NotFoundException("agent token", String.valueOf(tokenId));
         audit.record("agent-token.revoked", "host", hostId, java.util.Map.of("tokenId", tokenId));
+        // Now, and again once the revocation is committed: a request in between could have looked
+        // the token up (still valid to it) and cached it again.
+        forgetAll();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    forgetAll();
+                }
+            });
+        }
+    }
+
+    private synchronized void forgetAll() {
+        revocations++;
+        known.invalidateAll();
+    }
+
+    private synchronized long revocations() {
+        return revocations;
+    }
+
+    private synchronized void remember(String cacheKey, AgentPrincipal p, long revocationsBefore) {
+        if (revocations == revocationsBefore) known.put(cacheKey, p);
     }
 
     public List<TokenInfo> list(String hostId) {
@@ -77,11 +119,18 @@ public class AgentTokenService {
     /** The agent a presented token belongs to, if it is known and not revoked. */
     public Optional<AgentPrincipal> authenticate(String token) {
         if (token == null || !token.startsWith(PREFIX) || token.length() > 200) return Optional.empty();
+        byte[] hash = sha256(token);
+        String cacheKey = HexFormat.of().formatHex(hash);
+        AgentPrincipal cached = known.getIfPresent(cacheKey);
+        if (cached != null) return Optional.of(cached);
+        long revocationsBefore = revocations();
         Optional<AgentPrincipal> found = jdbc.sql("""
                         SELECT id, host_id FROM agent_tokens WHERE token_hash = ? AND revoked_at IS NULL""")
-                .param(sha256(token))
+                .param(hash)
                 .query((rs, i) -> new AgentPrincipal(rs.getLong(1), rs.getString(2)))
                 .optional();
+        // last_used_at is kept to the minute, so updating it only when the cache is refilled is enough.
+        found.ifPresent(p -> remember(cacheKey, p, revocationsBefore));
         found.ifPresent(p -> jdbc.sql("""
                         UPDATE agent_tokens SET last_used_at = now()
                         WHERE id = ? AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""")

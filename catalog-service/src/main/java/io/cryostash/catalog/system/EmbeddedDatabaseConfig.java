@@ -37,7 +37,16 @@ public class EmbeddedDatabaseConfig {
                 .setDataDirectory(pgData)
                 .setCleanDataDirectory(props.cleanDataDir())
                 .setServerConfig("max_connections", "50")
-                .setServerConfig("shared_buffers", props.embeddedSharedBuffers())
+                .setServerConfig("shared_buffers", props.embeddedSharedBuffers() != null
+                        ? props.embeddedSharedBuffers() : defaultSharedBuffers(physicalMemory()))
+                // Registration inserts keys at random places in three large B-trees; after every
+                // checkpoint the first change to each page writes the whole page to the WAL again.
+                // Fewer checkpoints, fewer of those full-page images.
+                .setServerConfig("checkpoint_timeout", "15min")
+                .setServerConfig("max_wal_size", "4GB")
+                // The catalog's statements are short. A chunk lookup of 100,000 keys is costed above
+                // jit_above_cost and would spend tens of milliseconds compiling what runs in fewer.
+                .setServerConfig("jit", "off")
                 .setServerConfig("fsync", props.embeddedFsync() ? "on" : "off")
                 .setServerConfig("synchronous_commit", props.embeddedFsync() ? "on" : "off")
                 .start();
@@ -53,6 +62,18 @@ public class EmbeddedDatabaseConfig {
         cfg.setMaximumPoolSize(10);
         cfg.setPoolName("catalog-embedded");
         return new HikariDataSource(cfg);
+    }
+
+    /** A quarter of the machine's memory, at least 128 MB and at most 4 GB, in PostgreSQL's notation. */
+    static String defaultSharedBuffers(long physicalBytes) {
+        long mb = Math.max(128, Math.min(4096, physicalBytes / 4 / (1024 * 1024)));
+        return mb + "MB";
+    }
+
+    private static long physicalMemory() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getTotalMemorySize();
+        return 2L << 30;  // unknown: as if 2 GB, which gives 512MB, the former fixed default
     }
 
     static class NoJdbcUrl implements Condition {

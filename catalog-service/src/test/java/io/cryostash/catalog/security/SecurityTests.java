@@ -25,6 +25,7 @@ class SecurityTests {
     @Autowired MockMvc mvc;
     @Autowired Fixtures fx;
     @Autowired JdbcClient jdbc;
+    @Autowired AgentTokenService tokens;
 
     @Test
     void apiWithoutCredentialsIsUnauthorizedProblem() throws Exception {
@@ -75,6 +76,33 @@ class SecurityTests {
         mvc.perform(put("/api/hosts/{id}/heartbeat", agent.hostId()).header("Authorization", agent.bearer())
                         .contentType("application/json").content("{}"))
                 .andExpect(status().isUnauthorized());
+    }
+
+    @Test
+    void aTokenJustUsedAndSoCachedStopsWorkingTheMomentItIsRevoked() throws Exception {
+        var agent = fx.host("cached");
+        for (int i = 0; i < 2; i++) {
+            mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).contentType("application/json")
+                            .content("{\"keys\":[]}"))
+                    .andExpect(status().isOk());
+        }
+        long tokenId = jdbc.sql("SELECT id FROM agent_tokens WHERE host_id = ?").param(agent.hostId()).query(Long.class).single();
+        tokens.revoke(agent.hostId(), tokenId);
+        mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content("{\"keys\":[]}"))
+                .andExpect(status().isUnauthorized())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+    }
+
+    @Test
+    void aCachedTokenSkipsTheDatabaseButStaysBoundToItsHost() throws Exception {
+        var agent = fx.host("cached");
+        var other = fx.host("other");
+        assertThat(tokens.authenticate(agent.token())).map(AgentPrincipal::hostId).contains(agent.hostId());
+        // Cached now: the second answer must be the same agent, not whichever token was cached last.
+        assertThat(tokens.authenticate(other.token())).map(AgentPrincipal::hostId).contains(other.hostId());
+        assertThat(tokens.authenticate(agent.token())).map(AgentPrincipal::hostId).contains(agent.hostId());
+        assertThat(tokens.authenticate("cst_not-a-token")).isEmpty();
     }
 
     @Test
