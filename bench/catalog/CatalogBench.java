@@ -291,8 +291,17 @@ public final class CatalogBench {
 
     /** The same lookups without HTTP: the database alone, and the filter in front of it. */
     static void chunkQueryInProcess(ConfigurableApplicationContext ctx, long chunks) {
-        var lookup = ctx.getBean(io.cryostash.catalog.chunk.ChunkLookup.class);
-        for (boolean filtered : new boolean[] {false, true}) {
+        var split = ctx.getBean(io.cryostash.catalog.chunk.ChunkLookup.class);
+        // The same lookup with one lookup thread: the database part is not split over connections.
+        var oneThread = new org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor();
+        oneThread.setCorePoolSize(1);
+        oneThread.setMaxPoolSize(1);
+        oneThread.initialize();
+        var unsplit = new io.cryostash.catalog.chunk.ChunkLookup(ctx.getBean(JdbcClient.class),
+                ctx.getBean(io.cryostash.catalog.chunk.ChunkFilterService.class), oneThread);
+        for (int variant = 0; variant < 3; variant++) {
+            boolean filtered = variant > 0;
+            var lookup = variant == 2 ? unsplit : split;
             Random rnd = new Random(3);
             long[] ns = new long[200];
             for (int i = -20; i < ns.length; i++) {
@@ -311,9 +320,11 @@ public final class CatalogBench {
                 if (n < 4_000) throw new IllegalStateException("only " + n + " known");
                 if (i >= 0) ns[i] = d;
             }
-            report(filtered ? "chunk lookup in process, filter then database (ChunkLookup.known)"
+            report(variant == 2 ? "chunk lookup in process, filter then database on one connection"
+                    : filtered ? "chunk lookup in process, filter then database (ChunkLookup.known)"
                     : "chunk lookup in process, database only (ChunkLookup.inDatabase)", ns);
         }
+        oneThread.shutdown();
     }
 
     static void registration(HttpClient c, String base, String token, JdbcClient jdbc, int round, String label) throws Exception {

@@ -62,8 +62,8 @@ public class ImageService {
         }
         var inserted = images.insertWithJob(r, jobs.labelsJson(r.jobLabels()));
         if (inserted.isEmpty()) {
-            // The id exists: a repeated registration (the job's labels were merged again, as a
-            // repeated registration always did) or a clash, which rolls back.
+            // The id exists: a repeated registration (the statement merged the job's labels again,
+            // which changes nothing when they are the same) or a clash, which rolls that back.
             String existing = images.manifestKey(r.imageId()).orElseThrow();
             if (!existing.equals(r.manifestKey())) {
                 throw new ConflictException("Image " + r.imageId() + " is registered with another manifest");
