@@ -25,7 +25,9 @@ import io.cryostash.cli.CliRoundTripTest.Run;
 
 /**
  * A restore interrupted by kill -9 of the restoring JVM leaves no half-built process (the husk is
- * seized with PTRACE_O_EXITKILL).
+ * seized with PTRACE_O_EXITKILL). The restoring JVM is stopped while it holds the husk and killed
+ * then: on a quiet machine a 64 MiB restore used to finish within the old 100 ms delay, and the
+ * test then saw the fully restored program running.
  *
  * A capture interrupted by kill -9 of the capturing JVM: the kernel detaches the target and it
  * runs on (never left stopped), and no image appears. The target has 128 MiB of touched memory
@@ -81,7 +83,7 @@ class CaptureKilledMidwayTest {
 
     @Test
     void restoringJvmKilledMidwayLeavesNoHalfBuiltProcess() throws Exception {
-        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("64").start();
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("256").start();
         Path store = tmp.resolve("store");
         Run checkpoint = CliRoundTripTest.cli("checkpoint", Integer.toString(target.pid()), "--kill", "--store",
                 store.toString());
@@ -99,7 +101,11 @@ class CaptureKilledMidwayTest {
                 return husk[0] != 0;
             });
             Leftovers.track(husk[0]);
-            Poll.sleep(KILL_AFTER_SEIZE_MS);
+            // Stop the restoring JVM the moment it holds its husk: a stopped tracer cannot finish and
+            // detach, so the kill below always lands mid-restore however fast this machine restores.
+            signal("STOP", restore.pid());
+            assertThat(tracedBy(restore.pid())).as("the husk is still held by the stopped restore; log:\n" + log())
+                    .isEqualTo(husk[0]);
             capture(restore);
         } finally {
             restore.destroyForcibly();
@@ -111,6 +117,11 @@ class CaptureKilledMidwayTest {
                     return s == 0 || s == 'Z';
                 });
         assertThat(fixtureProcesses()).as("processes running the fixture's binary").isEmpty();
+    }
+
+    private static void signal(String name, long pid) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -" + name + " " + pid).isZero();
     }
 
     private static void capture(Process p) throws InterruptedException {
