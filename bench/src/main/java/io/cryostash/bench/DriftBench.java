@@ -24,6 +24,14 @@ import io.cryostash.restore.Restorer;
  * snapshot, and a restore of the last image.
  */
 public final class DriftBench {
+    private static final int RESTORE_RUNS = 3;
+
+    private static double restoreMillis(ImageStore store, String imageId) throws Exception {
+        RestoreResult rr = new Restorer(store).restore(imageId, RestoreOptions.defaults());
+        CheckpointBench.exec("kill", "-9", Integer.toString(rr.pid()));
+        return rr.nanos() / 1e6;
+    }
+
     public static void main(String[] args) throws Exception {
         Path cdir = Path.of(args[0]);
         int mib = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
@@ -72,8 +80,25 @@ public final class DriftBench {
             double[] wall = rows.stream().mapToDouble(r -> r[1]).toArray();
             Arrays.sort(freeze);
             Arrays.sort(wall);
-            RestoreResult rr = new Restorer(store).restore(parent, RestoreOptions.defaults());
-            CheckpointBench.exec("kill", "-9", Integer.toString(rr.pid()));
+            // restores alternate between the last image and the full one, so that both see the same machine
+            double[] restoreLast = new double[RESTORE_RUNS];
+            double[] restoreFull = new double[RESTORE_RUNS];
+            for (int i = 0; i < RESTORE_RUNS; i++) {
+                restoreLast[i] = restoreMillis(store, parent);
+                restoreFull[i] = restoreMillis(store, full.image().id());
+            }
+            double firstLast = restoreLast[0];
+            double firstFull = restoreFull[0];
+            Arrays.sort(restoreLast);
+            Arrays.sort(restoreFull);
+            long chunks = 0;
+            long patches = 0;
+            for (var a : store.read(parent).areas()) {
+                if (a.content() != null) {
+                    chunks += a.content().chunks().size();
+                    patches += a.content().patches().size();
+                }
+            }
             System.out.printf("%n| drift, %d MiB, %d snapshots of %d‰ rewritten pages, %d KiB chunks | value |%n"
                     + "| --- | --- |%n", mib, snapshots, permille, chunkPages * 4);
             System.out.printf("| store after all snapshots | %d bytes |%n", total);
@@ -91,7 +116,14 @@ public final class DriftBench {
             double[] pre = phases.stream().mapToDouble(p -> p.preCopyNanos() / 1e6).sorted().toArray();
             System.out.printf("| pre-copy while running, median | %.1f ms |%n", pre[pre.length / 2]);
             System.out.printf("| wall per incremental snapshot, median | %.1f ms |%n", wall[wall.length / 2]);
-            System.out.printf("| restore of the last image | %.1f ms |%n", rr.nanos() / 1e6);
+            System.out.printf("| restore of the last image (%d chunks + %d page patches), median of %d | %.1f ms |%n",
+                    chunks, patches, RESTORE_RUNS, restoreLast[RESTORE_RUNS / 2]);
+            System.out.printf("| restore of the full image, median of %d | %.1f ms |%n", RESTORE_RUNS,
+                    restoreFull[RESTORE_RUNS / 2]);
+            System.out.printf("| first restore in this JVM: last image, then full image | %.1f ms, %.1f ms |%n",
+                    firstLast, firstFull);
+            System.out.printf("| restore last / restore full | %.2f |%n",
+                    restoreLast[RESTORE_RUNS / 2] / restoreFull[RESTORE_RUNS / 2]);
         } finally {
             CheckpointBench.exec("kill", "-9", Integer.toString(pid));
             CheckpointBench.deleteTree(work);
