@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cryostash", mixinStandardHelpOptions = true, version = "cryostash 0.1.0",
         description = "Freeze running Linux processes into images and bring them back to life.",
         subcommands = {CheckpointCommand.class, RestoreCommand.class, ImagesCommand.class, InspectCommand.class,
-                VerifyCommand.class, CatalogCommand.class,
+                VerifyCommand.class, DeleteCommand.class, GcCommand.class, RepairIndexCommand.class, CatalogCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Cryostash {
     public static void main(String[] args) {

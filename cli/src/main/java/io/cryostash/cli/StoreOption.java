@@ -1,8 +1,12 @@
 package io.cryostash.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.backend.Backend;
+import io.cryostash.agent.store.backend.Backends;
 import io.cryostash.agent.store.backend.S3Config;
 import io.cryostash.agent.store.repository.ChunkStore;
 import picocli.CommandLine.Option;
@@ -33,6 +37,16 @@ final class StoreOption {
     @Option(names = "--compression-level", paramLabel = "<n>", defaultValue = "1",
             description = "zstd level for new chunks (default: ${DEFAULT-VALUE})")
     int compressionLevel;
+
+    /** The bare back end, for repairs of a store that does not open as a repository. */
+    Backend openBackend() {
+        try {
+            return Backends.open(store != null ? store : ImageStore.defaultStore(),
+                    new S3Config.Overrides(s3Endpoint, s3Region, s3AccessKey, s3SecretKey), System.getenv(), configFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open store: " + e.getMessage(), e);
+        }
+    }
 
     ImageStore open() {
         return ImageStore.open(store != null ? store : ImageStore.defaultStore(),

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 
 import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.ChunkMissingException;
 import io.cryostash.agent.store.IntegrityException;
 import io.cryostash.agent.store.check.Checker;
 import picocli.CommandLine.Command;
@@ -11,13 +12,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "verify", description = "Check an image (or, without an id, the whole store): signature, manifest, "
-        + "every chunk present; with --read-data every chunk re-hashed.")
+@Command(name = "verify", description = "Check one image down to its data: signature, manifest, every chunk present, "
+        + "each of its packs against its own index, every chunk re-hashed. Without an id, check the whole store's "
+        + "structure; --read-data re-hashes every chunk of the store too.")
 final class VerifyCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "<image-id>", arity = "0..1", description = "the image to check (default: everything)")
+    @Parameters(paramLabel = "<image-id>", arity = "0..1", description = "the image to check (default: the whole store)")
     String imageId;
 
-    @Option(names = "--read-data", description = "download and re-hash every chunk")
+    @Option(names = "--read-data", description = "whole store: download and re-hash every chunk (an image's are always)")
     boolean readData;
 
     @Mixin
@@ -28,22 +30,39 @@ final class VerifyCommand implements Callable<Integer> {
         try (ImageStore images = store.open()) {
             Checker checker = new Checker(images.repository().chunks().backend(), images.repository().trustedKeys());
             Checker.Report r;
+            String what;
+            boolean readFailed = false;
             if (imageId != null) {
                 String id = images.resolve(imageId);
-                images.read(id); // signature, format and manifest checks first
-                r = checker.checkImage(id, readData);
+                try {
+                    images.read(id); // what restore reads first: signature, format limits, chunk tables
+                } catch (RuntimeException e) {
+                    // reported, and the checker below says what else is wrong and what to do
+                    System.out.println("error: " + e.getMessage());
+                    readFailed = true;
+                }
+                r = checker.checkImage(id);
+                what = "image " + id + ": " + r.packs() + " packs, " + r.chunks() + " chunks, every chunk re-hashed";
             } else {
                 r = checker.check(readData);
+                what = "store: " + r.manifests() + " images, " + r.packs() + " packs, " + r.chunks() + " chunks"
+                        + (readData ? ", every chunk re-hashed" : " (structure; --read-data re-hashes every chunk)");
             }
             for (IntegrityException e : r.errors()) {
                 System.out.println("error: " + e.getMessage());
             }
             for (String p : r.orphanedPacks()) {
-                System.out.println("orphaned pack (collected by the next GC): " + p);
+                System.out.println("pack in no index: " + p + " (a capture still uploading, or a lost index object)");
             }
-            System.out.printf("%s: %d packs, %d chunks checked%s%n", r.ok() ? "ok" : "DAMAGED", r.packs(), r.chunks(),
-                    readData ? ", every chunk re-hashed" : "");
-            return r.ok() ? 0 : 2;
+            boolean unindexed = r.errors().stream().anyMatch(e -> e instanceof ChunkMissingException
+                    && e.getMessage().contains("not in any index"));
+            if (unindexed && !r.orphanedPacks().isEmpty()) {
+                System.out.println("hint: chunks images need are in no index while packs are in none either: "
+                        + "`cryostash repair-index` rebuilds the index from the packs' own indexes");
+            }
+            boolean ok = r.ok() && !readFailed;
+            System.out.printf("%s: %s%n", ok ? "ok" : "DAMAGED", what);
+            return ok ? 0 : 2;
         }
     }
 }

@@ -133,6 +133,7 @@ class CliRoundTripTest {
     void helpListsEveryCommand() {
         Run help = cli("--help");
         assertThat(help.exit()).isZero();
-        assertThat(help.out()).contains("checkpoint", "restore", "images", "inspect", "demo");
+        assertThat(help.out()).contains("checkpoint", "restore", "images", "inspect", "verify", "delete", "gc",
+                "repair-index", "catalog", "demo");
     }
 }

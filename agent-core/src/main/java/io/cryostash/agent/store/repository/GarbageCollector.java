@@ -41,7 +41,8 @@ import java.util.concurrent.Executors;
  *   <li>Mark: the union of the chunk and table lists of all manifests and of the chunks those
  *       tables name (each shared table read once) — manifests parsed, not trust-checked: an
  *       image from a host this one does not trust still keeps its chunks. A manifest that
- *       cannot be parsed stops the GC; deleting on a guess is worse than keeping.</li>
+ *       cannot be parsed, or a live chunk in no index, stops the GC; deleting on a guess is
+ *       worse than keeping.</li>
  *   <li>Sweep packs: a pack with no live chunk is deleted; a pack whose dead bytes exceed
  *       {@code repackThreshold} has its live chunks (verified) copied into new packs, then is
  *       deleted; a pack no index names is deleted only when older than {@code grace} — younger
@@ -101,7 +102,8 @@ public final class GarbageCollector {
         List<Future<List<ChunkKey>>> fs = new ArrayList<>();
         for (Map.Entry<ChunkKey, String> t : tables.entrySet()) {
             ChunkIndex.Location loc = index.lookup(t.getKey()).orElseThrow(() -> new ChunkMissingException(t.getKey(),
-                    t.getValue(), "chunk table not in any index; garbage collection stops rather than guess what is live"));
+                    t.getValue(), "chunk table not in any index; garbage collection stops rather than guess what is live"
+                    + " (run `cryostash repair-index` if index objects were lost)"));
             fs.add(pool.submit(() -> AreaTableCodec.keys(t.getKey(), PackReader.readChunk(backend, loc.packId(), loc.entry()))));
         }
         for (Future<List<ChunkKey>> f : fs) {
@@ -116,6 +118,29 @@ public final class GarbageCollector {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("reading chunk tables");
             }
+        }
+    }
+
+    /**
+     * Every chunk an image names must be in the index before anything is swept: after a lost or
+     * damaged index object its packs look unindexed, and sweeping them after the grace period
+     * would delete live data.
+     */
+    private static void refuseIfLiveChunksAreUnindexed(ChunkIndex index, Set<ChunkKey> live) throws ChunkMissingException {
+        ChunkKey first = null;
+        long n = 0;
+        for (ChunkKey k : live) {
+            if (!index.has(k)) {
+                n++;
+                if (first == null) {
+                    first = k;
+                }
+            }
+        }
+        if (first != null) {
+            throw new ChunkMissingException(first, null, "it and " + (n - 1) + " more chunks that images name are in"
+                    + " no index; garbage collection stops rather than delete packs that may hold them"
+                    + " (run `cryostash repair-index`, which rebuilds the index from the packs, then gc again)");
         }
     }
 
@@ -143,6 +168,7 @@ public final class GarbageCollector {
             manifests++;
         }
         markTableEntries(pool, loaded.index(), tables, live);
+        refuseIfLiveChunksAreUnindexed(loaded.index(), live);
 
         lock.refresh(); // marking a large store takes a while; stay clearly alive
 

@@ -223,12 +223,49 @@ public final class Repository implements AutoCloseable {
         return r;
     }
 
+    /** What {@link #repairIndex} did. */
+    public record IndexRepair(int packs, long chunks, List<String> unreadablePacks, int replacedIndexObjects) {
+    }
+
     /**
-     * Verifies one image ({@code cryostash verify <image-id>}): manifest, signature, presence of
-     * every chunk, and with {@code readData} every chunk of its packs re-hashed.
+     * Rebuilds the index from the packs' own trailing indexes ({@code cryostash repair-index}),
+     * for a store whose index objects were lost or damaged: writes one index object naming
+     * every readable pack, then deletes the index objects it replaces. Takes the exclusive lock,
+     * like garbage collection, so no capture is adding packs meanwhile. Packs whose own index
+     * cannot be read are left out and listed; their chunks stay missing. Static, on a bare back
+     * end: a store whose index does not load cannot be opened as a repository.
      */
-    public io.cryostash.agent.store.check.Checker.Report verify(String imageId, boolean readData) throws IOException {
-        return new io.cryostash.agent.store.check.Checker(chunks.backend(), trusted).checkImage(imageId, readData);
+    public static IndexRepair repairIndex(Backend backend, String hostName) throws IOException {
+        try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.GC, hostName)) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                    Math.max(2, Runtime.getRuntime().availableProcessors()));
+            try {
+                List<io.cryostash.agent.store.backend.ObjectInfo> old = backend.list(StoreFormat.INDEX);
+                List<String> unreadable = new ArrayList<>();
+                io.cryostash.agent.store.index.ChunkIndex rebuilt =
+                        io.cryostash.agent.store.index.IndexFiles.rebuild(backend, pool, unreadable);
+                List<io.cryostash.agent.store.index.PackSummary> packs = new ArrayList<>(rebuilt.packs());
+                String written = packs.isEmpty() ? null : io.cryostash.agent.store.index.IndexFiles.write(backend, packs);
+                int replaced = 0;
+                for (io.cryostash.agent.store.backend.ObjectInfo o : old) {
+                    if (!o.name().equals(written)) {
+                        backend.delete(o.name());
+                        replaced++;
+                    }
+                }
+                return new IndexRepair(packs.size(), rebuilt.size(), List.copyOf(unreadable), replaced);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Verifies one image ({@code cryostash verify <image-id>}): manifest, signature, every chunk
+     * present, each of its packs against its own index, and every chunk re-hashed.
+     */
+    public io.cryostash.agent.store.check.Checker.Report verify(String imageId) throws IOException {
+        return new io.cryostash.agent.store.check.Checker(chunks.backend(), trusted).checkImage(imageId);
     }
 
     public ChunkStore chunks() {

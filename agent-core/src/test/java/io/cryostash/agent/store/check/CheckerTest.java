@@ -77,11 +77,11 @@ class CheckerTest {
         b[10] ^= 1;
         backend.put(PackReader.objectName(pack), b);
         boolean packAlsoHoldsGoodChunks = repo.chunks().index().pack(pack).orElseThrow().entries().size() > 1;
-        Checker.Report goodOnly = new Checker(backend, TRUST).checkImage(good, true);
+        Checker.Report goodOnly = new Checker(backend, TRUST).checkImage(good);
         if (!packAlsoHoldsGoodChunks) {
             assertThat(goodOnly.ok()).isTrue();
         }
-        Checker.Report otherOnly = new Checker(backend, TRUST).checkImage(other, true);
+        Checker.Report otherOnly = new Checker(backend, TRUST).checkImage(other);
         assertThat(otherOnly.errors()).isNotEmpty().allSatisfy(e -> assertThat(e).isInstanceOf(IntegrityException.class));
         assertThat(otherOnly.errors()).anySatisfy(e -> assertThat(e).hasMessageContaining(pack));
     }
@@ -111,6 +111,38 @@ class CheckerTest {
         assertThat(r.errors()).anySatisfy(e -> {
             assertThat(e).isInstanceOf(PackCheckException.class);
             assertThat(((PackCheckException) e).packId()).isEqualTo(id0);
+        });
+    }
+
+    @Test
+    void imageCheckReHashesItsChunksWithoutBeingAsked() throws Exception {
+        ChunkKey victim = onlyInOther;
+        var loc = repo.chunks().index().lookup(victim).orElseThrow();
+        String name = PackReader.objectName(loc.packId());
+        byte[] b = backend.get(name);
+        b[(int) loc.entry().offset() + loc.entry().compressedLength() / 2] ^= 1; // inside the chunk, not its index
+        backend.put(name, b);
+
+        assertThat(new Checker(backend, TRUST).check(false).ok()).as("the cheap whole-store check cannot see it").isTrue();
+        Checker.Report r = new Checker(backend, TRUST).checkImage(other);
+        assertThat(r.errors()).anySatisfy(e -> assertThat(e).hasMessageContaining(victim.hex()));
+        assertThat(r.chunks()).as("counts are the image's").isEqualTo(1);
+        assertThat(r.packs()).isEqualTo(1);
+    }
+
+    @Test
+    void imageCheckReadsTheTrailingIndexOfEachPackItUses() throws Exception {
+        String pack = repo.chunks().index().lookup(onlyInOther).orElseThrow().packId();
+        String name = PackReader.objectName(pack);
+        byte[] b = backend.get(name);
+        b[b.length - 40] ^= 1; // in the pack's own index or trailer, past every chunk
+        backend.put(name, b);
+
+        Checker.Report r = new Checker(backend, TRUST).checkImage(other);
+        assertThat(r.errors()).anySatisfy(e -> {
+            assertThat(e).isInstanceOf(PackCheckException.class);
+            assertThat(((PackCheckException) e).kind()).isEqualTo(PackCheckException.Kind.INDEX_MISMATCH);
+            assertThat(((PackCheckException) e).packId()).isEqualTo(pack);
         });
     }
 }

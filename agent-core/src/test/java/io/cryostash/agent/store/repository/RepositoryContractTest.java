@@ -178,6 +178,32 @@ public abstract class RepositoryContractTest {
     }
 
     @Test
+    void lostIndexObjectsStopGcAndRepairIndexBringsTheImageBack() throws IOException {
+        byte[] mem = memory(300, 81);
+        Captured c = capture(open(backend), mem, randomFile("libbar.so", 200_000, 82), "{}");
+        for (ObjectInfo o : backend.list(StoreFormat.INDEX)) {
+            backend.delete(o.name());
+        }
+        int packs = backend.list(StoreFormat.PACKS).size();
+
+        Repository lost = open(backend);
+        assertThatThrownBy(() -> lost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)))
+                .isInstanceOf(ChunkMissingException.class).hasMessageContaining("repair-index");
+        assertThat(backend.list(StoreFormat.PACKS)).as("GC deleted no pack it could not account for").hasSize(packs);
+
+        Repository.IndexRepair r = Repository.repairIndex(backend, "test-host");
+        assertThat(r.packs()).isEqualTo(packs);
+        assertThat(r.unreadablePacks()).isEmpty();
+        assertThat(backend.list(StoreFormat.INDEX)).hasSize(1);
+
+        Repository repaired = open(backend);
+        repaired.readImage(c.id());
+        assertThat(restore(repaired, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        repaired.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(new Checker(backend, TRUST).checkImage(c.id()).errors()).as("nothing live was collected").isEmpty();
+    }
+
+    @Test
     void secondCaptureOfUnchangedMemoryStoresNothingNew() throws IOException {
         Repository repo = open(backend);
         byte[] mem = memory(400, 3);
@@ -327,7 +353,7 @@ public abstract class RepositoryContractTest {
 
         assertThatThrownBy(() -> open(backend).readImage(t.id())).isInstanceOf(CorruptChunkException.class)
                 .hasMessageContaining(victim.hex());
-        Checker.Report r = new Checker(backend, TRUST).checkImage(t.id(), false);
+        Checker.Report r = new Checker(backend, TRUST).checkImage(t.id());
         assertThat(r.errors()).anySatisfy(e -> assertThat(e).isInstanceOf(CorruptChunkException.class)
                 .hasMessageContaining(victim.hex()));
         long packs = backend.list(StoreFormat.PACKS).size();
