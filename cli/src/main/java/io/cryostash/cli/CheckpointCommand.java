@@ -3,6 +3,7 @@ package io.cryostash.cli;
 import java.util.concurrent.Callable;
 
 import io.cryostash.agent.image.ImageStore;
+import io.cryostash.agent.store.memory.AreaChunker;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
@@ -31,14 +32,24 @@ final class CheckpointCommand implements Callable<Integer> {
             + " what it wrote meanwhile (shorter freeze for large processes)")
     boolean preCopy;
 
+    @Option(names = "--chunk-pages", paramLabel = "<n>", defaultValue = "16",
+            description = "memory chunk size in pages, 1..64 (default ${DEFAULT-VALUE} = 64 KiB; see docs/store-format.md)."
+                    + " Smaller chunks dedup scattered single-page writes better and compress slower; an area whose"
+                    + " parent used another size is stored whole")
+    int chunkPages;
+
     @Mixin
     StoreOption store;
 
     @Override
     public Integer call() {
+        if (chunkPages < 1 || chunkPages > 64) {
+            throw new IllegalArgumentException("--chunk-pages must be 1..64 (pages of 4 KiB), not " + chunkPages);
+        }
         CaptureResult r;
         try (ImageStore images = store.open()) {
-            r = new Capturer(images).capture(pid, new CaptureOptions(kill, parent, track, preCopy));
+            r = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
+                    .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
         }
         System.err.printf("checkpointed pid %d (%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,

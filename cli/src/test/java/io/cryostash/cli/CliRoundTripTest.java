@@ -102,6 +102,27 @@ class CliRoundTripTest {
     }
 
     @Test
+    void onePageChunksRoundTrip() {
+        String store = tmp.resolve("store").toString();
+        FixtureProcess counter = FixtureProcess.of(CFixtures.shared("counter")).start();
+        counter.awaitNumberAbove("counter", 0);
+
+        Run bad = cli("checkpoint", Integer.toString(counter.pid()), "--chunk-pages", "65", "--store", store);
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("--chunk-pages must be 1..64");
+        Run checkpoint = cli("checkpoint", Integer.toString(counter.pid()), "--chunk-pages", "1", "--kill", "--store", store);
+        assertThat(checkpoint.exit()).as(checkpoint.err()).isZero();
+        counter.awaitGone();
+        long atCheckpoint = counter.number("counter");
+
+        Run restore = cli("restore", checkpoint.lastLine(), "--store", store, "--log-dir", tmp.toString());
+        assertThat(restore.exit()).as(restore.err()).isZero();
+        FixtureProcess restored = counter.restoredAs(Integer.parseInt(restore.lastLine()));
+        restored.awaitNumberAbove("counter", atCheckpoint);
+        assertThat(restored.check()).startsWith("PASS ");
+    }
+
+    @Test
     void failuresExitNonZeroWithAMessageOnStderr() {
         String store = tmp.resolve("store").toString();
 
