@@ -20,8 +20,8 @@ final class ImagesCommand implements Callable<Integer> {
                     "MEMORY", "PAGES");
             for (Repository.ImageInfo info : images.list()) {
                 if (!info.trusted()) {
-                    System.out.printf("%-64s  %-19s  %-12s  (signed by untrusted key %s)%n", info.id(),
-                            info.created().toString().substring(0, 19), info.host(), info.signerKeyId());
+                    System.out.printf("%-64s  %-19s  %-12s  (rejected: %s)%n", info.id(),
+                            info.created().toString().substring(0, 19), info.host(), info.rejection());
                     continue;
                 }
                 try {

@@ -6,15 +6,23 @@ package io.cryostash.agent.store;
  */
 public class ManifestRejectedException extends IntegrityException {
     private final String manifestId;
+    private final String reason;
 
     public ManifestRejectedException(String manifestId, String reason) {
         super("manifest " + manifestId + " rejected: " + reason);
         this.manifestId = manifestId;
+        this.reason = reason;
     }
 
     public ManifestRejectedException(String manifestId, String reason, Throwable cause) {
         super("manifest " + manifestId + " rejected: " + reason, cause);
         this.manifestId = manifestId;
+        this.reason = reason;
+    }
+
+    /** Why, without the manifest id. */
+    public String reason() {
+        return reason;
     }
 
     public String manifestId() {

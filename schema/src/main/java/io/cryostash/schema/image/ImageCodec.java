@@ -212,6 +212,13 @@ public final class ImageCodec {
         if (image.mm().exePath() != null) {
             requirePlainPath(image.mm().exePath());
         }
+        if (image.files() != null) {
+            require(image.files().size() <= MAX_AREAS, "too many files: " + image.files().size());
+            for (FileFingerprint f : image.files()) {
+                require(f != null, "null file entry");
+                requirePlainPath(f.path()); // restore opens it and compares it with the stored copy
+            }
+        }
         if (image.fs() != null) {
             requirePlainPath(image.fs().cwd());
             requirePlainPath(image.fs().root());

@@ -142,6 +142,20 @@ class ImageCodecTest {
     }
 
     @Test
+    void fileFingerprintPathsMustBePlain() {
+        ProcessImage good = sample(List.of(anon(0x10000, 0x20000)), ProcessImage.FORMAT_VERSION, "/tmp");
+        for (String path : List.of("lib/libc.so.6", "/usr/lib/../../etc/shadow", "")) {
+            ProcessImage bad = new ProcessImage(good.formatVersion(), good.id(), good.parent(), good.tracking(),
+                    good.createdAt(), good.host(), good.process(), good.credentials(), good.mm(), good.areas(),
+                    good.threads(), good.signalActions(), good.fs(), good.fds(), good.rlimits(),
+                    List.of(new FileFingerprint(path, 10, 20, 30, null)));
+            byte[] json = codec.encode(bad);
+            assertThatThrownBy(() -> codec.decode(json)).as(path).isInstanceOf(InvalidImageException.class)
+                    .hasMessageContaining("path");
+        }
+    }
+
+    @Test
     void garbageAndOversizedInputAreRefusedWithAMessage() {
         assertThatThrownBy(() -> codec.decode("{not json".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(InvalidImageException.class).hasMessageContaining("not valid JSON");

@@ -90,9 +90,17 @@ public final class Repository implements AutoCloseable {
         }
     }
 
-    /** A summary of an image for listings. */
+    /**
+     * A summary of an image for listings.
+     *
+     * @param rejection why the manifest does not verify (untrusted signer, bad signature, content
+     *                  not matching its id), or null when it does
+     */
     public record ImageInfo(String id, Instant created, String host, int chunkCount, long manifestSize,
-                            String signerKeyId, boolean trusted) {
+                            String signerKeyId, String rejection) {
+        public boolean trusted() {
+            return rejection == null;
+        }
     }
 
     /**
@@ -187,11 +195,11 @@ public final class Repository implements AutoCloseable {
                 continue;
             }
             SignedManifest m;
-            boolean ok = true;
+            String rejection = null;
             try {
                 m = ManifestCodec.verify(id, data, trusted);
             } catch (ManifestRejectedException e) {
-                ok = false;
+                rejection = e.reason();
                 try {
                     m = ManifestCodec.parse(id, data);
                 } catch (ManifestRejectedException e2) {
@@ -199,7 +207,7 @@ public final class Repository implements AutoCloseable {
                 }
             }
             out.add(new ImageInfo(id, m.created(), m.host(), m.chunks().size() + m.tables().size(), data.length,
-                    ManifestCodec.signerKeyId(m), ok));
+                    ManifestCodec.signerKeyId(m), rejection));
         }
         out.sort(java.util.Comparator.comparing(ImageInfo::created));
         return out;
