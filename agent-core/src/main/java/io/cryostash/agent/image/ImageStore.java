@@ -174,6 +174,9 @@ public final class ImageStore implements AutoCloseable {
         if (idOrPrefix != null && idOrPrefix.matches("[0-9a-f]{64}")) {
             return idOrPrefix;
         }
+        if (idOrPrefix != null && idOrPrefix.matches("[0-9a-f]{1,5}")) {
+            throw new IllegalArgumentException("image id prefix " + idOrPrefix + " is too short: give at least 6 hex digits");
+        }
         if (idOrPrefix == null || !idOrPrefix.matches("[0-9a-f]{6,63}")) {
             throw new ImageNotFoundException(String.valueOf(idOrPrefix), repo.chunks().backend().location());
         }
