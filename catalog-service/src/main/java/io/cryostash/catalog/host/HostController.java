@@ -38,7 +38,7 @@ public class HostController {
     }
 
     public record NewHost(@NotNull @Pattern(regexp = "^[A-Za-z0-9._:-]{1,128}$") String id,
-                          @Size(max = 200) String name) {
+                          @Size(max = 200) @Pattern(regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String name) {
     }
 
     @GetMapping

@@ -198,4 +198,25 @@ class InputValidationTests {
                 .andExpect(status().isUnprocessableEntity())
                 .andExpect(jsonPath("$.errors", hasItem(containsString("image does not record its architecture"))));
     }
+
+    @Test
+    void jobLabelsAndHostNamesHaveLimitsToo() throws Exception {
+        var agent = fx.host("jobs");
+        var many = new java.util.HashMap<String, String>();
+        for (int i = 0; i < 65; i++) many.put("k" + i, "v");
+        mvc.perform(post("/api/jobs").with(user("op").roles("OPERATOR")).with(csrf()).contentType("application/json")
+                        .content(fx.toJson(java.util.Map.of("hostId", agent.hostId(), "name", "j", "pid", 5_000_000, "labels", many))))
+                .andExpect(status().isUnprocessableEntity())
+                .andExpect(jsonPath("$.errors", containsInAnyOrder(startsWith("labels: size must be between 0 and 64"),
+                        startsWith("pid: must be less than or equal to 4194304"))));
+        mvc.perform(post("/api/jobs").with(user("op").roles("OPERATOR")).with(csrf()).contentType("application/json")
+                        .content(fx.toJson(java.util.Map.of("hostId", agent.hostId(), "name", "j", "pid", 5,
+                                "labels", java.util.Map.of("team", "x".repeat(300))))))
+                .andExpect(status().isUnprocessableEntity())
+                .andExpect(jsonPath("$.errors[0]", startsWith("labels")));
+        mvc.perform(post("/api/hosts").with(user("ad").roles("ADMIN")).with(csrf()).contentType("application/json")
+                        .content(fx.toJson(java.util.Map.of("id", Fixtures.unique("h"), "name", "two\nlines"))))
+                .andExpect(status().isUnprocessableEntity())
+                .andExpect(jsonPath("$.errors", contains("name: must not contain control characters")));
+    }
 }
