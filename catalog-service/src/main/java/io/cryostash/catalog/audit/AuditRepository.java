@@ -50,7 +50,11 @@ public class AuditRepository {
     private static String where(AuditFilter f, List<Object> args) {
         StringBuilder w = new StringBuilder(" WHERE true");
         if (notBlank(f.actor())) { w.append(" AND actor = ?"); args.add(f.actor()); }
-        if (notBlank(f.action())) { w.append(" AND action LIKE ?"); args.add(f.action().replace("%", "\\%") + "%"); }
+        if (notBlank(f.action())) {
+            // A prefix of literal text: escape LIKE's wildcards (and its escape character) in it.
+            w.append(" AND action LIKE ?");
+            args.add(f.action().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        }
         if (notBlank(f.targetType())) { w.append(" AND target_type = ?"); args.add(f.targetType()); }
         if (notBlank(f.targetId())) { w.append(" AND target_id = ?"); args.add(f.targetId()); }
         if (f.from() != null) { w.append(" AND at >= ?"); args.add(Timestamp.from(f.from())); }

@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Whether a host can run an image: same architecture, every CPU feature the image used, the same
+ * Whether a host can run an image: same architecture (an image that records none fits no host), every CPU feature the image used, the same
  * vDSO (glibc caches vDSO function addresses, so a restored program needs the very same one).
  * {@code reasons} says why not, one line each; empty when the host is compatible.
  */
@@ -19,9 +19,14 @@ public record Compatibility(Host host, List<String> reasons) {
 
     public static Compatibility of(String imageArch, Collection<String> imageCpuFlags, String imageVdso, Host host) {
         List<String> reasons = new ArrayList<>();
+        // An image that does not say what it was captured on cannot be shown to fit anywhere: its
+        // registers and code are for one instruction set, and guessing wrong crashes the restore.
+        if (imageArch == null || imageArch.isBlank()) {
+            reasons.add("image does not record its architecture");
+        }
         if (host.arch() == null) {
             reasons.add("architecture unknown (no heartbeat with host details yet)");
-        } else if (imageArch != null && !imageArch.equals(host.arch())) {
+        } else if (imageArch != null && !imageArch.isBlank() && !imageArch.equals(host.arch())) {
             reasons.add("architecture " + host.arch() + ", image needs " + imageArch);
         }
         Set<String> missing = new TreeSet<>(imageCpuFlags == null ? Set.of() : imageCpuFlags);

@@ -8,6 +8,7 @@ import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.security.AgentTokenService;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.ForbiddenException;
+import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.schema.catalog.HostReport;
 import io.swagger.v3.oas.annotations.Operation;
@@ -37,7 +38,7 @@ public class HostController {
     }
 
     public record NewHost(@NotNull @Pattern(regexp = "^[A-Za-z0-9._:-]{1,128}$") String id,
-                          @Size(max = 200) String name) {
+                          @Size(max = 200) @Pattern(regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String name) {
     }
 
     @GetMapping
@@ -74,6 +75,8 @@ public class HostController {
         if (!id.equals(Actor.agentHost())) {
             throw new ForbiddenException("This agent token is bound to host " + Actor.agentHost() + ", not " + id);
         }
+        List<String> problems = report.problems();
+        if (!problems.isEmpty()) throw new InvalidRequestException(problems);
         Host before = hosts.find(id).orElse(null);
         hosts.heartbeat(id, report);
         Host after = hosts.find(id).orElseThrow();

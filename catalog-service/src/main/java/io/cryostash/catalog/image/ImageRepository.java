@@ -40,6 +40,11 @@ public class ImageRepository {
         return jdbc.sql("SELECT state FROM images WHERE id = ?").param(id).query(String.class).optional().map(ImageState::valueOf);
     }
 
+    /** The image's state, locking its row until the transaction ends. */
+    public Optional<ImageState> stateForUpdate(String id) {
+        return jdbc.sql("SELECT state FROM images WHERE id = ? FOR UPDATE").param(id).query(String.class).optional().map(ImageState::valueOf);
+    }
+
     /**
      * Creates (or finds) the image's job and inserts the image, in one statement. Empty when an image
      * with this id exists already (nothing is inserted then).

@@ -9,6 +9,7 @@ import io.cryostash.catalog.audit.AuditLog;
 import io.cryostash.catalog.chunk.ChunkFilterService;
 import io.cryostash.catalog.host.HostRepository;
 import io.cryostash.catalog.job.JobRepository;
+import io.cryostash.catalog.pack.PackRepository;
 import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.ForbiddenException;
@@ -26,9 +27,11 @@ public class ImageService {
     private final HostRepository hosts;
     private final AuditLog audit;
     private final ChunkFilterService chunkFilter;
+    private final PackRepository packs;
 
     public ImageService(ImageRepository images, JobRepository jobs, HostRepository hosts, AuditLog audit,
-                        ChunkFilterService chunkFilter) {
+                        ChunkFilterService chunkFilter, PackRepository packs) {
+        this.packs = packs;
         this.images = images;
         this.jobs = jobs;
         this.hosts = hosts;
@@ -45,8 +48,9 @@ public class ImageService {
     /**
      * Registers an image an agent finished. Only the agent of the image's own host may; a second
      * registration of the same image with the same manifest is a no-op (events may come twice).
-     * Agents register continuously, so this takes three statements: job and image, chunks and
-     * links, audit entry (plus one to check the parent of an incremental image).
+     * Agents register continuously, so this takes few statements: job and image, chunks and links,
+     * the live bytes of the packs the chunks are in (four: find, create, lock, add), audit entry
+     * (plus one to check the parent of an incremental image).
      */
     @Transactional
     public Registered register(ImageRegistration r) {
@@ -71,6 +75,7 @@ public class ImageService {
             return new Registered(Outcome.ALREADY_REGISTERED, images.summary(r.imageId()).orElseThrow());
         }
         images.insertChunks(r.imageId(), r.chunks());
+        packs.imagesChanged(List.of(r.imageId()), +1);
         chunkFilter.addAfterCommit(r.chunks().stream().map(c -> HexFormat.of().parseHex(c.key())).toList());
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("job", r.job());
@@ -85,8 +90,11 @@ public class ImageService {
     /** Marks an image deleted (its chunks are freed by garbage collection once nothing else uses them). */
     @Transactional
     public void delete(String id) {
-        if (images.state(id).isEmpty()) throw new NotFoundException("image", id);
-        if (images.setState(id, ImageState.DELETED) == 0) throw new ConflictException("Image " + id + " is already deleted");
+        // Locked, so that the state it had (and so whether its chunks stop being live now) is the one we change.
+        ImageState before = images.stateForUpdate(id).orElseThrow(() -> new NotFoundException("image", id));
+        if (before == ImageState.DELETED) throw new ConflictException("Image " + id + " is already deleted");
+        images.setState(id, ImageState.DELETED);
+        if (before == ImageState.COMPLETE || before == ImageState.UPLOADING) packs.imagesChanged(List.of(id), -1);
         audit.record("image.deleted", "image", id, Map.of());
     }
 }

@@ -9,7 +9,9 @@ import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
 import org.springframework.http.HttpStatus;
@@ -32,8 +34,11 @@ public class JobController {
         this.audit = audit;
     }
 
-    public record NewJob(@NotBlank String hostId, @NotBlank @Size(max = 200) String name, @Positive Integer pid,
-                         @Size(max = 1000) String commandPattern, Map<String, String> labels) {
+    public record NewJob(@NotBlank String hostId, @NotBlank @Size(max = 200) String name,
+                         @Positive @Max(4_194_304) Integer pid,
+                         @Size(max = 1000) String commandPattern,
+                         // the same label limits as a registration's jobLabels
+                         @Size(max = 64) Map<@NotBlank @Size(max = 64) String, @NotNull @Size(max = 256) String> labels) {
     }
 
     @GetMapping

@@ -77,6 +77,8 @@ public class RestoreController {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("state: must be RUNNING, COMPLETED or FAILED");
         }
+        var problems = report.problems();
+        if (!problems.isEmpty()) throw new InvalidRequestException(problems);
         return service.report(id, next, report.pid(), report.error());
     }
 

@@ -76,6 +76,7 @@ public class RestoreService {
         if (next == RestoreState.FAILED && (error == null || error.isBlank())) {
             throw new InvalidRequestException("error: required when the state is FAILED");
         }
+        error = ErrorText.keep(error);
         if (r.state() == next) return r; // a repeated report
         if (!r.state().canMoveTo(next)) throw new ConflictException("Restore request " + id + " is " + r.state() + ", cannot become " + next);
         restores.updateState(id, next, error, pid);

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.cryostash.catalog.audit.AuditLog;
 import io.cryostash.catalog.job.JobRepository;
+import io.cryostash.catalog.pack.PackRepository;
 import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.InvalidRequestException;
@@ -23,8 +24,11 @@ public class RetentionService {
     private final JobRepository jobs;
     private final AuditLog audit;
     private final JdbcClient jdbc;
+    private final PackRepository packs;
 
-    public RetentionService(RetentionRepository policies, JobRepository jobs, AuditLog audit, JdbcClient jdbc) {
+    public RetentionService(RetentionRepository policies, JobRepository jobs, AuditLog audit, JdbcClient jdbc,
+                            PackRepository packs) {
+        this.packs = packs;
         this.policies = policies;
         this.jobs = jobs;
         this.audit = audit;
@@ -100,6 +104,8 @@ public class RetentionService {
                 jdbc.sql("UPDATE images SET state = 'EXPIRED', state_changed_at = now() WHERE id = ?").param(image).update();
                 audit.record("image.expired", "image", image, Map.of("policy", p.name()));
             }
+            // All at once: the packs are locked in one sorted pass, not image by image (which could deadlock).
+            packs.imagesChanged(expired, -1);
             audit.record("retention.applied", "retention-policy", String.valueOf(id),
                     Map.of("kept", kept.size(), "expired", expired.size()));
         }

@@ -29,15 +29,20 @@ public class AgentTokenFilter extends OncePerRequestFilter {
         this.entryPoint = entryPoint;
     }
 
+    /** Whether the request carries {@code Authorization: Bearer ...} (this filter then decides who it is, or refuses it). */
+    static boolean hasBearerToken(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7);
+    }
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String header = request.getHeader("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        if (!hasBearerToken(request)) {
             chain.doFilter(request, response);
             return;
         }
-        String token = header.substring(7).trim();
+        String token = request.getHeader("Authorization").substring(7).trim();
         var agent = tokens.authenticate(token);
         if (agent.isEmpty()) {
             SecurityContextHolder.clearContext();

@@ -15,8 +15,11 @@ public class ProblemAuthenticationEntryPoint implements AuthenticationEntryPoint
     @Override
     public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
             throws IOException {
-        response.setHeader("WWW-Authenticate", "Bearer realm=\"cryostash\", Basic realm=\"cryostash\"");
-        write(response, 401, "Unauthorized", "Authentication required: a bearer agent token or user credentials. " + e.getMessage(), request);
+        // Only Bearer is offered: people log in at /login and use the session; offering Basic would
+        // make browsers ask for a password and then send it with every request on their own.
+        response.setHeader("WWW-Authenticate", "Bearer realm=\"cryostash\"");
+        write(response, 401, "Unauthorized", "Authentication required: an agent's bearer token, or log in at /login "
+                + "and use the session. " + e.getMessage(), request);
     }
 
     @Override

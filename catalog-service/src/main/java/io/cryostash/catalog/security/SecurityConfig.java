@@ -13,15 +13,17 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
- * People: form login (web) or HTTP Basic (API), roles VIEWER &lt; OPERATOR &lt; ADMIN.
+ * People: form login and a session cookie (web and API), roles VIEWER &lt; OPERATOR &lt; ADMIN.
  * Agents: {@code Authorization: Bearer} tokens bound to one host, role AGENT.
- * CSRF tokens guard every form and every API call a browser session makes; requests that carry an
- * Authorization header (not sent by browsers on their own) are exempt.
+ * CSRF tokens guard every form and every API call a browser session makes; only requests that carry
+ * a bearer token (which browsers never send on their own) are exempt.
+ * There is no HTTP Basic: a browser caches Basic credentials and sends them with every request, which
+ * makes them as ambient as a cookie, and no client of the catalog needs them.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableMethodSecurity
@@ -43,9 +45,11 @@ public class SecurityConfig {
     SecurityFilterChain securityFilterChain(HttpSecurity http, AgentTokenService tokens) throws Exception {
         ProblemAuthenticationEntryPoint problems = new ProblemAuthenticationEntryPoint();
         RequestMatcher api = PathPatternRequestMatcher.withDefaults().matcher("/api/**");
-        // CSRF guards credentials a browser sends on its own (the session cookie). A request with an
-        // Authorization header, or an API request with no cookie at all, carries none of those.
-        RequestMatcher noAmbientCredentials = request -> request.getHeader("Authorization") != null
+        // CSRF guards credentials a browser sends on its own (the session cookie). A bearer token is
+        // never sent on its own, and an API request with no cookie at all carries no session. Any
+        // other Authorization header is no reason to skip the check: a forged request can add one
+        // to a session-cookie request.
+        RequestMatcher noAmbientCredentials = request -> AgentTokenFilter.hasBearerToken(request)
                 || (api.matches(request) && request.getHeader("Cookie") == null);
         http
                 .authorizeHttpRequests(a -> a
@@ -55,9 +59,8 @@ public class SecurityConfig {
                         .anyRequest().authenticated())
                 .formLogin(f -> f.loginPage("/login").permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
-                .httpBasic(b -> b.authenticationEntryPoint(problems))
                 .csrf(c -> c.ignoringRequestMatchers(noAmbientCredentials))
-                .addFilterBefore(new AgentTokenFilter(tokens, problems), BasicAuthenticationFilter.class)
+                .addFilterBefore(new AgentTokenFilter(tokens, problems), UsernamePasswordAuthenticationFilter.class)
                 .exceptionHandling(e -> e
                         .defaultAuthenticationEntryPointFor(problems, api)
                         .defaultAccessDeniedHandlerFor(problems, api));

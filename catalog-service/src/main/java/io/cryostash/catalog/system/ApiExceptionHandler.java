@@ -4,7 +4,10 @@ import java.net.URI;
 import java.util.List;
 
 import jakarta.validation.ConstraintViolationException;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.core.MethodParameter;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -15,6 +18,8 @@ import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
@@ -91,8 +96,49 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        List<String> problems = ex.getAllErrors().stream().map(e -> e.getDefaultMessage()).toList();
+        // "size: must be less than or equal to 500", not just the message: say which parameter.
+        List<String> problems = ex.getParameterValidationResults().stream()
+                .flatMap(r -> r.getResolvableErrors().stream().map(e -> parameterName(r.getMethodParameter()) + ": " + e.getDefaultMessage()))
+                .sorted().toList();
         return ResponseEntity.unprocessableEntity().body(validation(problems));
+    }
+
+    /** The name the client used: the request parameter's or path variable's declared name, else the Java one. */
+    private static String parameterName(MethodParameter p) {
+        RequestParam rp = p.getParameterAnnotation(RequestParam.class);
+        if (rp != null && !rp.name().isEmpty()) return rp.name();
+        PathVariable pv = p.getParameterAnnotation(PathVariable.class);
+        if (pv != null && !pv.name().isEmpty()) return pv.name();
+        return p.getParameterName() == null ? "parameter " + p.getParameterIndex() : p.getParameterName();
+    }
+
+    /** A query parameter or path variable of the wrong type ("page=abc"): 400, naming it. */
+    @Override
+    protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        String name = ex.getPropertyName() == null ? "parameter" : ex.getPropertyName();
+        Class<?> type = ex.getRequiredType();
+        String problem = name + ": must be " + (type == null ? "of another type"
+                : type.isEnum() ? "one of " + java.util.Arrays.toString(type.getEnumConstants())
+                : type == int.class || type == long.class || type == Integer.class || type == Long.class ? "a whole number"
+                : type == java.time.Instant.class ? "an ISO-8601 time such as 2026-01-31T12:00:00Z"
+                : "a " + type.getSimpleName()) + ", not \"" + ex.getValue() + "\"";
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, problem);
+        p.setTitle("Bad request");
+        p.setProperty("errors", List.of(problem));
+        return ResponseEntity.badRequest().body(p);
+    }
+
+    /** A body that is not JSON, misses a required number, or has a value of the wrong type: 400, naming the field. */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String problem = UnreadableBody.describe(ex.getCause());
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, problem);
+        p.setTitle("Unreadable request body");
+        p.setType(URI.create("https://cryostash.io/problems/unreadable-body"));
+        p.setProperty("errors", List.of(problem));
+        return ResponseEntity.badRequest().body(p);
     }
 
     static ProblemDetail validation(List<String> problems) {

@@ -35,4 +35,11 @@ class CompatibilityTests {
         var c = Compatibility.of("x86_64", List.of(), "v1", host(null, List.of(), null));
         assertThat(c.reasons()).containsExactly("architecture unknown (no heartbeat with host details yet)", "vDSO fingerprint unknown");
     }
+
+    @Test
+    void imageWithoutAnArchitectureRunsNowhere() {
+        var h = host("x86_64", List.of("sse2"), "v1");
+        assertThat(Compatibility.of(null, List.of(), "v1", h).reasons()).containsExactly("image does not record its architecture");
+        assertThat(Compatibility.of(" ", List.of(), "v1", h).compatible()).isFalse();
+    }
 }

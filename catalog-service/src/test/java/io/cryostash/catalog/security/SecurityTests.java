@@ -8,13 +8,18 @@ import io.cryostash.catalog.user.Role;
 import io.cryostash.schema.catalog.HostReport;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import jakarta.servlet.http.Cookie;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.mock.web.MockHttpSession;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.MockMvc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
-import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.httpBasic;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestBuilders.formLogin;
+import static org.springframework.security.test.web.servlet.response.SecurityMockMvcResultMatchers.authenticated;
+import static org.springframework.security.test.web.servlet.response.SecurityMockMvcResultMatchers.unauthenticated;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.*;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.*;
@@ -27,10 +32,28 @@ class SecurityTests {
     @Autowired JdbcClient jdbc;
     @Autowired AgentTokenService tokens;
 
+    /** Logs in through the real login form, as a browser would, and returns the session. */
+    MockHttpSession login(String username, String password) throws Exception {
+        var result = mvc.perform(formLogin("/login").user(username).password(password))
+                .andExpect(authenticated().withUsername(username))
+                .andReturn();
+        return (MockHttpSession) result.getRequest().getSession(false);
+    }
+
+    /** The request as a browser sends it within a session: the session and its cookie (the CSRF rule looks at the header). */
+    static MockHttpServletRequestBuilder inSession(MockHttpServletRequestBuilder b, MockHttpSession session) {
+        return b.session(session).cookie(new Cookie("JSESSIONID", session.getId()));
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void apiWithoutCredentialsIsUnauthorizedProblem() throws Exception {
         mvc.perform(get("/api/images"))
                 .andExpect(status().isUnauthorized())
+                .andExpect(header().string("WWW-Authenticate", "Bearer realm=\"cryostash\""))
                 .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
         mvc.perform(post("/api/images").contentType("application/json").content("{}"))
                 .andExpect(status().isUnauthorized());
@@ -119,7 +142,8 @@ class SecurityTests {
         var agent = fx.host("node");
         String image = fx.image(agent, "sim");
         String viewer = fx.user(Role.VIEWER);
-        mvc.perform(post("/api/restores").with(httpBasic(viewer, viewer + "-password")).contentType("application/json")
+        var session = login(viewer, viewer + "-password");
+        mvc.perform(inSession(post("/api/restores"), session).with(csrf()).contentType("application/json")
                         .content("{\"imageId\":\"%s\",\"hostId\":\"%s\"}".formatted(image, agent.hostId())))
                 .andExpect(status().isForbidden())
                 .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
@@ -153,24 +177,55 @@ class SecurityTests {
     }
 
     @Test
-    void sessionApiCallsNeedCsrfButHeaderAuthenticatedOnesDoNot() throws Exception {
+    void sessionApiCallsNeedCsrfButBearerAuthenticatedOnesDoNot() throws Exception {
         var agent = fx.host("node");
         String image = fx.image(agent, "sim");
         String body = "{\"imageId\":\"%s\",\"hostId\":\"%s\"}".formatted(image, agent.hostId());
         mvc.perform(post("/api/restores").with(user("o").roles("OPERATOR")).header("Cookie", "JSESSIONID=from-the-browser")
                         .contentType("application/json").content(body))
                 .andExpect(status().isForbidden());
-        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ?").param(image).query(Long.class).single()).isZero();
         String operator = fx.user(Role.OPERATOR);
-        mvc.perform(post("/api/restores").with(httpBasic(operator, operator + "-password")).contentType("application/json").content(body))
+        var session = login(operator, operator + "-password");
+        mvc.perform(inSession(post("/api/restores"), session).contentType("application/json").content(body))
+                .andExpect(status().isForbidden());
+        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ?").param(image).query(Long.class).single()).isZero();
+        mvc.perform(inSession(post("/api/restores"), session).with(csrf()).contentType("application/json").content(body))
                 .andExpect(status().isCreated());
+        // A bearer request skips CSRF (its token is no ambient credential) and is then judged by its role.
+        mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).header("Cookie", "JSESSIONID=x")
+                        .contentType("application/json").content("{\"keys\":[]}"))
+                .andExpect(status().isOk());
     }
 
     @Test
-    void wrongPasswordIsUnauthorizedAndAudited() throws Exception {
+    void anAuthorizationHeaderOtherThanBearerDoesNotSkipCsrf() throws Exception {
+        var agent = fx.host("node");
+        String image = fx.image(agent, "sim");
+        String operator = fx.user(Role.OPERATOR);
+        var session = login(operator, operator + "-password");
+        String body = "{\"imageId\":\"%s\",\"hostId\":\"%s\"}".formatted(image, agent.hostId());
+        mvc.perform(inSession(post("/api/restores"), session).header("Authorization", basic(operator, operator + "-password"))
+                        .contentType("application/json").content(body))
+                .andExpect(status().isForbidden());
+        mvc.perform(inSession(post("/api/restores"), session).header("Authorization", "Basic Zm9vOmJhcg==")
+                        .contentType("application/json").content(body))
+                .andExpect(status().isForbidden());
+        assertThat(jdbc.sql("SELECT count(*) FROM restore_requests WHERE image_id = ?").param(image).query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void httpBasicIsNotAcceptedAndNotOffered() throws Exception {
         String viewer = fx.user(Role.VIEWER);
-        mvc.perform(get("/api/images").with(httpBasic(viewer, "wrong-password")))
-                .andExpect(status().isUnauthorized());
+        mvc.perform(get("/api/images").header("Authorization", basic(viewer, viewer + "-password")))
+                .andExpect(status().isUnauthorized())
+                .andExpect(header().string("WWW-Authenticate", org.hamcrest.Matchers.not(containsString("Basic"))));
+    }
+
+    @Test
+    void wrongPasswordIsRefusedAndAudited() throws Exception {
+        String viewer = fx.user(Role.VIEWER);
+        mvc.perform(formLogin("/login").user(viewer).password("wrong-password"))
+                .andExpect(unauthenticated());
         assertThat(jdbc.sql("SELECT count(*) FROM audit_log WHERE action = 'user.login-failed' AND target_id = ?")
                 .param(viewer).query(Long.class).single()).isOne();
     }
@@ -179,7 +234,7 @@ class SecurityTests {
     void firstAdministratorComesFromConfigurationWithAHashedPassword() throws Exception {
         String hash = jdbc.sql("SELECT password_hash FROM users WHERE username = 'admin'").query(String.class).single();
         assertThat(hash).startsWith("{bcrypt}").doesNotContain("admin-password-for-tests");
-        mvc.perform(get("/api/users").with(httpBasic("admin", "admin-password-for-tests")))
+        mvc.perform(inSession(get("/api/users"), login("admin", "admin-password-for-tests")))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$[?(@.username == 'admin')].role").value("ADMIN"));
     }

@@ -33,6 +33,7 @@ public record ChunkRef(String key, long rawBytes, Long storedBytes, String pack,
         if (rawBytes < 0 || rawBytes > Integer.MAX_VALUE) out.add(path + ".rawBytes: must be between 0 and 2^31-1");
         if (storedBytes != null && (storedBytes < 0 || storedBytes > Integer.MAX_VALUE)) out.add(path + ".storedBytes: must be between 0 and 2^31-1");
         if (offset != null && offset < 0) out.add(path + ".offset: must not be negative");
+        TextChecks.matches(out, path + ".pack", pack, TextChecks.PACK, "1 to 512 letters, digits or . _ : / + = -");
         return out;
     }
 }

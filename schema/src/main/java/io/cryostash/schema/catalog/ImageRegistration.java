@@ -53,7 +53,9 @@ public record ImageRegistration(
         if (storedBytes < 0) out.add("storedBytes: must not be negative");
         if (manifestKey == null || manifestKey.isBlank() || manifestKey.length() > 1024) out.add("manifestKey: must be 1 to 1024 characters");
         if (signature == null || signature.isBlank()) out.add("signature: is required");
+        else if (signature.length() > 4096) out.add("signature: at most 4096 characters");
         if (process == null) out.add("process: is required");
+        else out.addAll(process.problems("process"));
         if (chunks == null) {
             out.add("chunks: is required (may be empty)");
         } else if (chunks.size() > MAX_CHUNKS) {
@@ -65,7 +67,9 @@ public record ImageRegistration(
                 else out.addAll(c.problems("chunks[" + i + "]"));
             }
         }
-        if (jobLabels != null) {
+        if (jobLabels != null && jobLabels.size() > 64) {
+            out.add("jobLabels: at most 64 labels");
+        } else if (jobLabels != null) {
             jobLabels.forEach((k, v) -> {
                 if (k == null || k.isBlank() || k.length() > 64) out.add("jobLabels: keys must be 1 to 64 characters");
                 if (v == null || v.length() > 256) out.add("jobLabels." + k + ": values must be at most 256 characters");

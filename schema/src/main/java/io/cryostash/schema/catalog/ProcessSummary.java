@@ -1,5 +1,6 @@
 package io.cryostash.schema.catalog;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,7 +31,38 @@ public record ProcessSummary(
         Integer openFiles,
         Long rssBytes) {
 
+    /** Linux's largest pid (PID_MAX_LIMIT on 64-bit). */
+    public static final int MAX_PID = 4_194_304;
+    /** About ARG_MAX (2 MiB at the default 8 MiB stack): no real command line is longer. */
+    public static final int MAX_ARGV_CHARS = 2 * 1024 * 1024;
+
     public List<String> cpuFlagsOrEmpty() {
         return cpuFlags == null ? List.of() : cpuFlags;
+    }
+
+    /**
+     * Everything wrong with this summary, one line per problem ("path.field: message"). Every field
+     * may be null; the host-matching ones (arch, cpuFlags, vdsoFingerprint, kernel) must look like
+     * what a host reports, since hosts are compared with them.
+     */
+    public List<String> problems(String path) {
+        List<String> out = new ArrayList<>();
+        if (pid != null && (pid < 1 || pid > MAX_PID)) out.add(path + ".pid: must be between 1 and " + MAX_PID);
+        if (command != null && command.length() > 4096) out.add(path + ".command: at most 4096 characters");
+        if (argv != null) {
+            long chars = 0;
+            for (String a : argv) chars += a == null ? 0 : a.length();
+            if (argv.contains(null)) out.add(path + ".argv: must not contain null");
+            if (chars > MAX_ARGV_CHARS) out.add(path + ".argv: at most " + MAX_ARGV_CHARS + " characters in all (has " + chars + ")");
+        }
+        TextChecks.matches(out, path + ".arch", arch, TextChecks.ARCH, "1 to 32 letters, digits or _ as uname -m prints it");
+        TextChecks.cpuFlags(out, path + ".cpuFlags", cpuFlags);
+        TextChecks.matches(out, path + ".vdsoFingerprint", vdsoFingerprint, TextChecks.FINGERPRINT, "1 to 256 letters, digits or . _ : + / = -");
+        TextChecks.matches(out, path + ".kernel", kernel, TextChecks.KERNEL, "1 to 64 printable ASCII characters without spaces, as uname -r prints it");
+        if (threads != null && threads < 0) out.add(path + ".threads: must not be negative");
+        if (memoryAreas != null && memoryAreas < 0) out.add(path + ".memoryAreas: must not be negative");
+        if (openFiles != null && openFiles < 0) out.add(path + ".openFiles: must not be negative");
+        if (rssBytes != null && rssBytes < 0) out.add(path + ".rssBytes: must not be negative");
+        return out;
     }
 }

@@ -1,0 +1,78 @@
+package io.cryostash.catalog.audit;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.cryostash.catalog.CatalogTest;
+import io.cryostash.catalog.Fixtures;
+import io.cryostash.catalog.security.Actor;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@link AuditRepository}'s filters against the real audit_log table, with entries written by {@link AuditLog}. */
+@CatalogTest
+class AuditRepositoryTests {
+
+    @Autowired AuditLog log;
+    @Autowired AuditRepository audit;
+    @Autowired JdbcClient jdbc;
+
+    final Instant t0 = Instant.parse("2024-03-01T00:00:00Z");
+
+    /** Records an entry and moves it to {@code t0 + minutes} (the log stamps now()). */
+    void entry(String actor, String action, String type, String id, int minutes) {
+        log.recordAs(new Actor(actor, "USER", "10.0.0.1"), action, type, id, Map.of("n", minutes));
+        jdbc.sql("UPDATE audit_log SET at = ? WHERE id = (SELECT max(id) FROM audit_log WHERE actor = ?)")
+                .params(Timestamp.from(t0.plusSeconds(60L * minutes)), actor).update();
+    }
+
+    static List<String> targets(List<AuditEntry> entries) {
+        return entries.stream().map(AuditEntry::targetId).toList();
+    }
+
+    @Test
+    void filtersByActorActionPrefixTargetAndTime() {
+        String alice = Fixtures.unique("alice");
+        String bob = Fixtures.unique("bob");
+        entry(alice, "restore.requested", "restore", "r1", 0);
+        entry(alice, "restore.completed", "restore", "r1", 5);
+        entry(bob, "image.deleted", "image", "i1", 10);
+        entry(alice, "restore_x", "restore", "r2", 15);
+
+        assertThat(targets(audit.find(new AuditFilter(alice, null, null, null, null, null), 0, 50).items()))
+                .containsExactly("r2", "r1", "r1");
+        assertThat(audit.find(new AuditFilter(alice, "restore.", null, null, null, null), 0, 50).items())
+                .extracting(AuditEntry::action).containsExactly("restore.completed", "restore.requested");
+        // The prefix is literal text: "_" and "%" are no wildcards.
+        assertThat(audit.find(new AuditFilter(alice, "restore_", null, null, null, null), 0, 50).items())
+                .extracting(AuditEntry::action).containsExactly("restore_x");
+        assertThat(audit.find(new AuditFilter(alice, "%", null, null, null, null), 0, 50).items()).isEmpty();
+        assertThat(targets(audit.find(new AuditFilter(bob, null, "image", "i1", null, null), 0, 50).items())).containsExactly("i1");
+        assertThat(audit.find(new AuditFilter(bob, null, "restore", null, null, null), 0, 50).items()).isEmpty();
+        assertThat(audit.find(new AuditFilter(alice, null, null, null, t0.plusSeconds(300), t0.plusSeconds(900)), 0, 50).items())
+                .extracting(AuditEntry::action).containsExactly("restore.completed");
+        var e = audit.find(new AuditFilter(bob, null, null, null, null, null), 0, 50).items().get(0);
+        assertThat(e.remoteAddr()).isEqualTo("10.0.0.1");
+        assertThat(e.details()).contains("\"n\"").contains("10");
+        assertThat(audit.actions()).contains("restore.requested", "image.deleted");
+    }
+
+    @Test
+    void pagesNewestFirstAndExportsOldestFirst() {
+        String carol = Fixtures.unique("carol");
+        for (int i = 0; i < 7; i++) entry(carol, "job.created", "job", "j" + i, i);
+        var filter = new AuditFilter(carol, null, null, null, null, null);
+        var page1 = audit.find(filter, 1, 3);
+        assertThat(targets(page1.items())).containsExactly("j3", "j2", "j1");
+        assertThat(page1.total()).isEqualTo(7);
+        List<String> exported = new ArrayList<>();
+        audit.forEach(filter, en -> exported.add(en.targetId()));
+        assertThat(exported).containsExactly("j0", "j1", "j2", "j3", "j4", "j5", "j6");
+    }
+}
