@@ -10,6 +10,7 @@ import io.cryostash.catalog.restore.RestoreRepository;
 import io.cryostash.catalog.restore.RestoreService;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.catalog.web.WebErrors;
+import io.cryostash.schema.catalog.ImageRegistration;
 import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -59,8 +60,14 @@ public class ImagePageController {
 
     @GetMapping("/images/{id}")
     @PreAuthorize("hasRole('VIEWER')")
-    public String show(@PathVariable String id, Model model) {
-        ImageDetails d = images.details(id, 50).orElseThrow(() -> new NotFoundException("image", id));
+    public String show(@PathVariable String id,
+                       @RequestParam(defaultValue = "0") int threadPage,
+                       @RequestParam(defaultValue = "0") int areaPage,
+                       @RequestParam(defaultValue = "0") int fdPage,
+                       Model model) {
+        // Each list pages on its own, so that paging through areas keeps the descriptors where they were.
+        var window = new ImageContents.Window(offset(threadPage), offset(areaPage), offset(fdPage), CONTENTS_PAGE);
+        ImageDetails d = images.details(id, 50, window).orElseThrow(() -> new NotFoundException("image", id));
         List<Compatibility> all = hosts.findAll().stream()
                 .map(h -> Compatibility.of(d.arch(), d.cpuFlags(), d.vdsoFingerprint(), h))
                 .sorted(Comparator.comparing((Compatibility c) -> !c.compatible()).thenComparing(c -> c.host().name()))
@@ -70,6 +77,13 @@ public class ImagePageController {
         model.addAttribute("incompatible", all.stream().filter(c -> !c.compatible()).toList());
         model.addAttribute("restores", restores.find(null, id, null, 0, 20).items());
         return "image";
+    }
+
+    /** Rows of each contents list per page: a JVM maps a few thousand areas; no page should render them all. */
+    static final int CONTENTS_PAGE = 200;
+
+    private static int offset(int page) {
+        return (int) Math.min(Math.max(0L, (long) page * CONTENTS_PAGE), ImageRegistration.MAX_AREAS);
     }
 
     @PostMapping("/images/{id}/restore")

@@ -26,9 +26,11 @@ public class ImageService {
     private final HostRepository hosts;
     private final AuditLog audit;
     private final ChunkFilterService chunkFilter;
+    private final ImageContentsRepository contents;
 
     public ImageService(ImageRepository images, JobRepository jobs, HostRepository hosts, AuditLog audit,
-                        ChunkFilterService chunkFilter) {
+                        ChunkFilterService chunkFilter, ImageContentsRepository contents) {
+        this.contents = contents;
         this.images = images;
         this.jobs = jobs;
         this.hosts = hosts;
@@ -46,7 +48,8 @@ public class ImageService {
      * Registers an image an agent finished. Only the agent of the image's own host may; a second
      * registration of the same image with the same manifest is a no-op (events may come twice).
      * Agents register continuously, so this takes three statements: job and image, chunks and
-     * links, audit entry (plus one to check the parent of an incremental image).
+     * links, audit entry (plus one to check the parent of an incremental image, and one for the
+     * threads, areas and descriptors when the agent sent them).
      */
     @Transactional
     public Registered register(ImageRegistration r) {
@@ -71,6 +74,7 @@ public class ImageService {
             return new Registered(Outcome.ALREADY_REGISTERED, images.summary(r.imageId()).orElseThrow());
         }
         images.insertChunks(r.imageId(), r.chunks());
+        contents.insert(r);
         chunkFilter.addAfterCommit(r.chunks().stream().map(c -> HexFormat.of().parseHex(c.key())).toList());
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("job", r.job());

@@ -85,6 +85,56 @@ class WebPagesTests {
     }
 
     @Test
+    void imagePageShowsWhatIsInsideTheImage() throws Exception {
+        var agent = fx.host("pages");
+        String image = fx.register(agent, Fixtures.withContents(fx.registration(agent, "sim", java.time.Instant.now(), null,
+                970_000, 2)));
+        String page = mvc.perform(get("/images/" + image).with(user("v").roles("VIEWER")))
+                .andExpect(status().isOk())
+                .andExpect(content().string(containsString("/dev/shm/sim-results")))
+                .andExpect(content().string(containsString("/var/lib/sim/output.dat")))
+                .andExpect(content().string(containsString("pipe:[81234]")))
+                .andExpect(content().string(containsString("sim-io")))
+                .andReturn().getResponse().getContentAsString();
+        // areas by address: the executable's mapping first, the stack last; addresses as /proc/PID/maps writes them
+        org.assertj.core.api.Assertions.assertThat(page.indexOf("/usr/bin/sim</td>"))
+                .isPositive().isLessThan(page.indexOf("[heap]")).isLessThan(page.indexOf("[stack]"));
+        org.assertj.core.api.Assertions.assertThat(page).contains("555555554000").contains("02101");
+    }
+
+    @Test
+    void imagePageWithoutListsSaysTheAgentSentNone() throws Exception {
+        var agent = fx.host("pages");
+        mvc.perform(get("/images/" + fx.image(agent, "sim")).with(user("v").roles("VIEWER")))
+                .andExpect(content().string(containsString("The agent sent no list (37 areas).")))
+                .andExpect(content().string(not(containsString("id=\"area-table\""))));
+    }
+
+    @Test
+    void longAreaListsArePagedByAddress() throws Exception {
+        var agent = fx.host("pages");
+        var base = fx.registration(agent, "sim", java.time.Instant.now(), null, 980_000, 1);
+        var areas = new java.util.ArrayList<io.cryostash.schema.catalog.AreaSummary>();
+        for (int i = 449; i >= 0; i--) {
+            areas.add(new io.cryostash.schema.catalog.AreaSummary(0x10000000L + i * 0x2000L, 0x10000000L + i * 0x2000L + 0x1000,
+                    "r--p", 0, "/lib/a-" + i + ".so", io.cryostash.schema.image.MemoryArea.Kind.FILE_PRIVATE, 0, null));
+        }
+        String image = fx.register(agent, new io.cryostash.schema.catalog.ImageRegistration(base.imageId(), base.hostId(),
+                base.job(), null, base.capturedAt(), null, 1, 1, base.manifestKey(), base.signature(), base.process(),
+                base.chunks(), null, areas, null));
+        mvc.perform(get("/images/" + image).with(user("v").roles("VIEWER")))
+                .andExpect(content().string(containsString("/lib/a-0.so")))
+                .andExpect(content().string(containsString("/lib/a-199.so")))
+                .andExpect(content().string(not(containsString("/lib/a-200.so"))))
+                .andExpect(content().string(containsString("1–200 of 450")))
+                .andExpect(content().string(containsString("areaPage=1#areas")));
+        mvc.perform(get("/images/" + image).param("areaPage", "2").with(user("v").roles("VIEWER")))
+                .andExpect(content().string(containsString("/lib/a-449.so")))
+                .andExpect(content().string(not(containsString("/lib/a-399.so"))))
+                .andExpect(content().string(containsString("401–450 of 450")));
+    }
+
+    @Test
     void unknownImagePageIsNotFound() throws Exception {
         mvc.perform(get("/images/no-such-image").with(user("v").roles("VIEWER")))
                 .andExpect(status().isNotFound());
