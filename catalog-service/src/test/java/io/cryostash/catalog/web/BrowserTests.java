@@ -111,7 +111,10 @@ class BrowserTests {
         hosts.selectByValue(target.hostId());
         browser.findElement(By.id("restore-button")).click();
 
-        assertThat(browser.getCurrentUrl()).endsWith("/restores");
+        // On a failed request the page says why (flash-error): show it instead of only the URL.
+        assertThat(browser.getCurrentUrl())
+                .as(() -> browser.findElements(By.id("flash-error")).stream().map(WebElement::getText).findFirst().orElse("no flash-error"))
+                .endsWith("/restores");
         assertThat(browser.findElement(By.id("flash-message")).getText()).contains("requested");
         WebElement row = browser.findElements(By.cssSelector("#restores tr.restore-row")).stream()
                 .filter(r -> r.getText().contains(wanted)).findFirst().orElseThrow();
@@ -130,5 +133,6 @@ class BrowserTests {
         // ECharts renders into a canvas synchronously on init; its absence means the script did not load.
         assertThat(browser.findElements(By.cssSelector("#bytes-chart canvas"))).isNotEmpty();
         assertThat(browser.findElements(By.cssSelector("#hosts-chart canvas"))).isNotEmpty();
+        assertThat(browser.findElements(By.cssSelector("#per-day-chart canvas"))).isNotEmpty();
     }
 }

@@ -135,6 +135,23 @@ class WebPagesTests {
     }
 
     @Test
+    void statsGiveEachDaysImagesAndBytesBesideTheRunningTotals() throws Exception {
+        var agent = fx.host("pages");
+        // A day far in the past that no other test uses, so its figures are this test's alone.
+        java.time.Instant day = java.time.Instant.parse("2019-03-14T10:00:00Z");
+        fx.register(agent, fx.registration(agent, "stats", day, null, 990_000, 2));
+        fx.register(agent, fx.registration(agent, "stats", day.plusSeconds(3600), null, 990_010, 3));
+        mvc.perform(get("/stats.json").with(user("v").roles("VIEWER")))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.days[?(@.day == '2019-03-14')].images", contains(2)))
+                .andExpect(jsonPath("$.days[?(@.day == '2019-03-14')].dayLogicalBytes", contains(5 * 65536)))
+                .andExpect(jsonPath("$.days[?(@.day == '2019-03-14')].dayStoredBytes", contains(5 * 16000)));
+        mvc.perform(get("/").with(user("v").roles("VIEWER")))
+                .andExpect(content().string(containsString("id=\"per-day-chart\"")))
+                .andExpect(content().string(containsString("id=\"bytes-chart\"")));
+    }
+
+    @Test
     void unknownImagePageIsNotFound() throws Exception {
         mvc.perform(get("/images/no-such-image").with(user("v").roles("VIEWER")))
                 .andExpect(status().isNotFound());
