@@ -13,12 +13,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -26,9 +29,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A person in headless Chromium (Debian's chromium and chromedriver): logs in, filters the images,
- * opens one, asks for a restore on a compatible host and finds the request in the list.
- * Every page is loaded synchronously (form posts and links), so no step waits on a timer.
+ * A person in headless Chromium (Debian's chromium and chromedriver): logs in, filters the images
+ * by job and then by time, opens one, asks for a restore on a compatible host and finds the request in the list.
+ * Every page is loaded by a form post or a link, so no step waits on a timer; after the restore
+ * button, the test waits for the restores page itself.
  */
 @CatalogTest
 class BrowserTests {
@@ -100,6 +104,15 @@ class BrowserTests {
         List<WebElement> links = browser.findElements(By.cssSelector("#images a.image-link"));
         assertThat(links).extracting(WebElement::getText).containsExactly(wanted, older);
 
+        // From 5 minutes after the older image (datetime-local inputs are set through script: typing
+        // into them depends on the browser's locale); the job filter stays, and so does the time.
+        WebElement from = browser.findElement(By.id("filter-from"));
+        ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]", from, "2026-11-20T08:05:00");
+        browser.findElement(By.id("apply-filter")).click();
+        links = browser.findElements(By.cssSelector("#images a.image-link"));
+        assertThat(links).extracting(WebElement::getText).containsExactly(wanted);
+        assertThat(browser.findElement(By.id("filter-from")).getAttribute("value")).startsWith("2026-11-20T08:05");
+
         links.get(0).click();
         assertThat(browser.findElement(By.id("image-id")).getText()).isEqualTo(wanted);
         Select hosts = new Select(browser.findElement(By.id("restore-host")));
@@ -111,10 +124,15 @@ class BrowserTests {
         hosts.selectByValue(target.hostId());
         browser.findElement(By.id("restore-button")).click();
 
-        // On a failed request the page says why (flash-error): show it instead of only the URL.
-        assertThat(browser.getCurrentUrl())
-                .as(() -> browser.findElements(By.id("flash-error")).stream().map(WebElement::getText).findFirst().orElse("no flash-error"))
-                .endsWith("/restores");
+        // The click can return before the form's navigation has begun (the button sits below the
+        // image's contents lists and is scrolled to first), so wait for the page, not for a time.
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlMatches("/restores$"));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            // On a failed request the page says why (flash-error): show it instead of only the URL.
+            throw new AssertionError("still on " + browser.getCurrentUrl() + ": " + browser.findElements(By.id("flash-error"))
+                    .stream().map(WebElement::getText).findFirst().orElse("no flash-error"), e);
+        }
         assertThat(browser.findElement(By.id("flash-message")).getText()).contains("requested");
         WebElement row = browser.findElements(By.cssSelector("#restores tr.restore-row")).stream()
                 .filter(r -> r.getText().contains(wanted)).findFirst().orElseThrow();

@@ -152,6 +152,38 @@ class WebPagesTests {
     }
 
     @Test
+    void imagesPageFiltersByTimeAndKeepsTheTimesInItsPagerLinks() throws Exception {
+        var agent = fx.host("pages");
+        String job = Fixtures.unique("timed");
+        java.time.Instant t = java.time.Instant.parse("2026-10-01T12:00:00Z");
+        String first = fx.register(agent, fx.registration(agent, job, t, null, 995_000, 1));
+        String second = fx.register(agent, fx.registration(agent, job, t.plusSeconds(3600), null, 995_010, 1));
+        String third = fx.register(agent, fx.registration(agent, job, t.plusSeconds(7200), null, 995_020, 1));
+        String fourth = fx.register(agent, fx.registration(agent, job, t.plusSeconds(10800), null, 995_030, 1));
+        // as a datetime-local input sends them: no zone (UTC), minutes only; "to" is exclusive
+        // in the URL, not as .param(): the pager links are built from the request's query string
+        String page = mvc.perform(get("/images?job={job}&from=2026-10-01T12:30&to=2026-10-01T15:00&size=1", job)
+                        .with(user("v").roles("VIEWER")))
+                .andExpect(status().isOk())
+                .andExpect(content().string(containsString(third)))
+                .andExpect(content().string(not(containsString(second))))
+                .andExpect(content().string(containsString("value=\"2026-10-01T12:30:00\"")))
+                .andReturn().getResponse().getContentAsString();
+        org.assertj.core.api.Assertions.assertThat(page).doesNotContain(first).doesNotContain(fourth)
+                .contains("from=2026-10-01T12:30&amp;to=2026-10-01T15:00&amp;size=1&amp;page=1\" id=\"next-page\"");
+        mvc.perform(get("/images").param("job", job).param("from", "2026-10-01T12:30")
+                        .param("to", "2026-10-01T15:00").param("size", "1").param("page", "1").with(user("v").roles("VIEWER")))
+                .andExpect(content().string(containsString(second)))
+                .andExpect(content().string(not(containsString(third))));
+        // A time that does not parse is said so, and the rest of the filter still applies.
+        mvc.perform(get("/images").param("job", job).param("from", "yesterday").with(user("v").roles("VIEWER")))
+                .andExpect(status().isOk())
+                .andExpect(content().string(containsString("from: not a time: yesterday")))
+                .andExpect(content().string(containsString(first)))
+                .andExpect(content().string(containsString(fourth)));
+    }
+
+    @Test
     void unknownImagePageIsNotFound() throws Exception {
         mvc.perform(get("/images/no-such-image").with(user("v").roles("VIEWER")))
                 .andExpect(status().isNotFound());
