@@ -32,8 +32,10 @@
   });
   // Images as bars on the left axis, that day's bytes as lines on the right: a busy day and a
   // heavy day are different things (one large full image against many small incremental ones).
+  // Same colours as the chart above for logical and stored bytes; images in grey behind them.
   const perDayChart = echarts.init(document.getElementById('per-day-chart'));
   perDayChart.setOption({
+    color: ['#b4bac6', '#5470c6', '#91cc75'],
     tooltip: { trigger: 'axis' },
     legend: { data: ['Images', 'Logical bytes that day', 'Stored bytes that day'] },
     grid: { left: 50, right: 80, top: 40, bottom: 30 },
