@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A person in headless Chromium (Debian's chromium and chromedriver): logs in, filters the images
  * by job and then by time, opens one, asks for a restore on a compatible host and finds the request in the list.
- * Every page is loaded by a form post or a link, so no step waits on a timer; after the restore
- * button, the test waits for the restores page itself.
+ * Every page is loaded by a form post or a link, and each step waits for the old page to go
+ * (clickAndWaitForNextPage), never on a timer.
  */
 @CatalogTest
 class BrowserTests {
@@ -76,6 +76,17 @@ class BrowserTests {
         browser.manage().deleteAllCookies();
     }
 
+    /**
+     * Clicks a link or submit button and waits until the page it was on is gone: chromedriver's
+     * click can return before the navigation it starts has replaced the page, and the next lookup
+     * would then read the old page (or hold elements that go stale under it).
+     */
+    static void clickAndWaitForNextPage(WebElement element) {
+        WebElement page = browser.findElement(By.tagName("html"));
+        element.click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(page));
+    }
+
     String url(String path) {
         return "http://localhost:" + port + path;
     }
@@ -100,7 +111,7 @@ class BrowserTests {
 
         browser.get(url("/images"));
         new Select(browser.findElement(By.id("filter-job"))).selectByValue(job);
-        browser.findElement(By.id("apply-filter")).click();
+        clickAndWaitForNextPage(browser.findElement(By.id("apply-filter")));
         List<WebElement> links = browser.findElements(By.cssSelector("#images a.image-link"));
         assertThat(links).extracting(WebElement::getText).containsExactly(wanted, older);
 
@@ -108,12 +119,12 @@ class BrowserTests {
         // into them depends on the browser's locale); the job filter stays, and so does the time.
         WebElement from = browser.findElement(By.id("filter-from"));
         ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]", from, "2026-11-20T08:05:00");
-        browser.findElement(By.id("apply-filter")).click();
+        clickAndWaitForNextPage(browser.findElement(By.id("apply-filter")));
         links = browser.findElements(By.cssSelector("#images a.image-link"));
         assertThat(links).extracting(WebElement::getText).containsExactly(wanted);
         assertThat(browser.findElement(By.id("filter-from")).getAttribute("value")).startsWith("2026-11-20T08:05");
 
-        links.get(0).click();
+        clickAndWaitForNextPage(links.get(0));
         assertThat(browser.findElement(By.id("image-id")).getText()).isEqualTo(wanted);
         Select hosts = new Select(browser.findElement(By.id("restore-host")));
         List<String> offered = hosts.getOptions().stream().map(o -> o.getAttribute("value")).toList();
@@ -122,17 +133,11 @@ class BrowserTests {
                 .contains(arm.hostId())
                 .contains("architecture aarch64, image needs x86_64");
         hosts.selectByValue(target.hostId());
-        browser.findElement(By.id("restore-button")).click();
-
-        // The click can return before the form's navigation has begun (the button sits below the
-        // image's contents lists and is scrolled to first), so wait for the page, not for a time.
-        try {
-            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlMatches("/restores$"));
-        } catch (org.openqa.selenium.TimeoutException e) {
-            // On a failed request the page says why (flash-error): show it instead of only the URL.
-            throw new AssertionError("still on " + browser.getCurrentUrl() + ": " + browser.findElements(By.id("flash-error"))
-                    .stream().map(WebElement::getText).findFirst().orElse("no flash-error"), e);
-        }
+        clickAndWaitForNextPage(browser.findElement(By.id("restore-button")));
+        // On a failed request the page says why (flash-error): show it instead of only the URL.
+        assertThat(browser.getCurrentUrl())
+                .as(() -> browser.findElements(By.id("flash-error")).stream().map(WebElement::getText).findFirst().orElse("no flash-error"))
+                .endsWith("/restores");
         assertThat(browser.findElement(By.id("flash-message")).getText()).contains("requested");
         WebElement row = browser.findElements(By.cssSelector("#restores tr.restore-row")).stream()
                 .filter(r -> r.getText().contains(wanted)).findFirst().orElseThrow();
