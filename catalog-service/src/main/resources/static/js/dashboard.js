@@ -30,5 +30,27 @@
       ]
     }]
   });
-  window.addEventListener('resize', () => { bytesChart.resize(); hostsChart.resize(); });
+  // Images as bars on the left axis, that day's bytes as lines on the right: a busy day and a
+  // heavy day are different things (one large full image against many small incremental ones).
+  // Same colours as the chart above for logical and stored bytes; images in grey behind them.
+  const perDayChart = echarts.init(document.getElementById('per-day-chart'));
+  perDayChart.setOption({
+    color: ['#b4bac6', '#5470c6', '#91cc75'],
+    tooltip: { trigger: 'axis' },
+    legend: { data: ['Images', 'Logical bytes that day', 'Stored bytes that day'] },
+    grid: { left: 50, right: 80, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: days.map(d => d.day) },
+    yAxis: [
+      { type: 'value', name: 'images', minInterval: 1 },
+      { type: 'value', axisLabel: { formatter: bytes }, splitLine: { show: false } }
+    ],
+    series: [
+      { name: 'Images', type: 'bar', data: days.map(d => d.images) },
+      { name: 'Logical bytes that day', type: 'line', yAxisIndex: 1, data: days.map(d => d.dayLogicalBytes),
+        tooltip: { valueFormatter: bytes } },
+      { name: 'Stored bytes that day', type: 'line', yAxisIndex: 1, data: days.map(d => d.dayStoredBytes),
+        tooltip: { valueFormatter: bytes } }
+    ]
+  });
+  window.addEventListener('resize', () => { bytesChart.resize(); hostsChart.resize(); perDayChart.resize(); });
 })();

@@ -11,7 +11,12 @@ import io.cryostash.catalog.host.HostRepository;
 import io.cryostash.catalog.security.AgentTokenService;
 import io.cryostash.catalog.user.Role;
 import io.cryostash.catalog.user.UserRepository;
+import io.cryostash.schema.catalog.AreaSummary;
 import io.cryostash.schema.catalog.ChunkRef;
+import io.cryostash.schema.catalog.FdSummary;
+import io.cryostash.schema.catalog.ThreadSummary;
+import io.cryostash.schema.image.FdEntry;
+import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.catalog.HostReport;
 import io.cryostash.schema.catalog.ImageRegistration;
 import io.cryostash.schema.catalog.ProcessSummary;
@@ -95,6 +100,22 @@ public final class Fixtures {
                 new ProcessSummary(4242, "/usr/bin/sim", List.of("/usr/bin/sim", "--steps", "1000"), "x86_64",
                         List.of("sse2", "avx"), VDSO, "6.18.0", 4, 37, 6, 123_456_789L),
                 refs);
+    }
+
+    /** The same registration with a small process inside: 2 threads, 4 areas (sent out of address order), 3 descriptors. */
+    public static ImageRegistration withContents(ImageRegistration r) {
+        List<ThreadSummary> threads = List.of(new ThreadSummary(4242, "sim", "running"), new ThreadSummary(4243, "sim-io", null));
+        List<AreaSummary> areas = List.of(
+                new AreaSummary(0x7ffd_0000_0000L, 0x7ffd_0002_1000L, "rw-p", 0, "[stack]", MemoryArea.Kind.ANONYMOUS, 5, 2048L),
+                new AreaSummary(0x5555_5555_4000L, 0x5555_5557_0000L, "r-xp", 0x2000, "/usr/bin/sim", MemoryArea.Kind.FILE_PRIVATE, 0, null),
+                new AreaSummary(0x5555_5600_0000L, 0x5555_5602_1000L, "rw-p", 0, "[heap]", MemoryArea.Kind.ANONYMOUS, 33, 40_000L),
+                new AreaSummary(0x7f00_0000_0000L, 0x7f00_0010_0000L, "rw-s", 0, "/dev/shm/sim-results", MemoryArea.Kind.FILE_SHARED, 0, null));
+        List<FdSummary> fds = List.of(
+                new FdSummary(3, FdEntry.Kind.REGULAR, "/var/lib/sim/output.dat", 02101, 1_048_576),
+                new FdSummary(0, FdEntry.Kind.CHARACTER_DEVICE, "/dev/null", 0, 0),
+                new FdSummary(4, FdEntry.Kind.UNREOPENABLE, "pipe:[81234]", 01, 0));
+        return new ImageRegistration(r.imageId(), r.hostId(), r.job(), r.jobLabels(), r.capturedAt(), r.parentId(),
+                r.logicalBytes(), r.storedBytes(), r.manifestKey(), r.signature(), r.process(), r.chunks(), threads, areas, fds);
     }
 
     /** Registers through the API as the host's agent and returns the image id. */

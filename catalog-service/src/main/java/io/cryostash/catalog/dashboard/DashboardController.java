@@ -30,8 +30,12 @@ public class DashboardController {
     public record Totals(long images, long logicalBytes, long storedBytes, long chunks) {
     }
 
-    /** Per day: images captured, and the running totals of logical and stored bytes. */
-    public record Day(String day, long images, long logicalBytes, long storedBytes) {
+    /**
+     * Per day: images captured, the logical and stored bytes of that day's images, and the running
+     * totals of both up to that day (what the dedup-saving chart draws).
+     */
+    public record Day(String day, long images, long logicalBytes, long storedBytes, long dayLogicalBytes,
+                      long dayStoredBytes) {
     }
 
     Totals totals() {
@@ -51,10 +55,12 @@ public class DashboardController {
                             GROUP BY 1)
                         SELECT * FROM (
                             SELECT to_char(day, 'YYYY-MM-DD') AS day, images,
-                                   sum(logical) OVER (ORDER BY day) AS logical, sum(stored) OVER (ORDER BY day) AS stored
+                                   sum(logical) OVER (ORDER BY day) AS total_logical, sum(stored) OVER (ORDER BY day) AS total_stored,
+                                   logical, stored
                             FROM d ORDER BY d.day DESC LIMIT ?) last ORDER BY day""")
                 .param(n)
-                .query((rs, i) -> new Day(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                .query((rs, i) -> new Day(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6)))
                 .list();
     }
 

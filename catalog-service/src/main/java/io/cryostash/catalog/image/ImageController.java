@@ -61,10 +61,15 @@ public class ImageController {
 
     @GetMapping("/{id}")
     @PreAuthorize("hasRole('VIEWER')")
-    @Operation(summary = "An image's details: process summary, parent and children, chunk totals and the first chunks")
+    @Operation(summary = "An image's details: process summary, parent and children, chunk totals and the first chunks; "
+            + "contents: its threads, memory areas (by address) and open descriptors (by number), up to `items` of each "
+            + "from `itemsFrom`, with each list's total")
     public ImageDetails get(@PathVariable String id,
-                            @RequestParam(defaultValue = "100") @Min(0) @Max(10000) int chunks) {
-        return images.details(id, chunks).orElseThrow(() -> new NotFoundException("image", id));
+                            @RequestParam(defaultValue = "100") @Min(0) @Max(10000) int chunks,
+                            @RequestParam(defaultValue = "1000") @Min(0) @Max(ImageRegistration.MAX_AREAS) int items,
+                            @RequestParam(defaultValue = "0") @Min(0) int itemsFrom) {
+        var window = new ImageContents.Window(itemsFrom, itemsFrom, itemsFrom, items);
+        return images.details(id, chunks, window).orElseThrow(() -> new NotFoundException("image", id));
     }
 
     @GetMapping("/{id}/compatible-hosts")

@@ -6,12 +6,12 @@ import java.util.Map;
 
 import io.cryostash.schema.catalog.ProcessSummary;
 
-/** Everything the catalog knows of one image. */
+/** Everything the catalog knows of one image (of its chunks and its contents lists, one slice). */
 public record ImageDetails(
         String id, String hostId, String hostName, long jobId, String job, Map<String, String> jobLabels,
         Instant capturedAt, Instant registeredAt, ImageState state, long logicalBytes, long storedBytes,
         String manifestKey, String signature, String arch, List<String> cpuFlags, String vdsoFingerprint,
-        ProcessSummary process, String parentId, List<String> childIds, ChunkStats chunks) {
+        ProcessSummary process, String parentId, List<String> childIds, ChunkStats chunks, ImageContents contents) {
 
     /** Chunk totals, and the first chunks by key (the full list can be millions long). */
     public record ChunkStats(int count, long rawBytes, long storedBytes, long sharedWithOtherImages, List<ChunkRow> first) {

@@ -25,10 +25,12 @@ public class ImageRepository {
     private static final HexFormat HEX = HexFormat.of();
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final ImageContentsRepository contents;
 
-    public ImageRepository(JdbcClient jdbc, JsonMapper json) {
+    public ImageRepository(JdbcClient jdbc, JsonMapper json, ImageContentsRepository contents) {
         this.jdbc = jdbc;
         this.json = json;
+        this.contents = contents;
     }
 
     /** Manifest key of an image, if it exists (to tell a repeated registration from a clash). */
@@ -186,7 +188,13 @@ public class ImageRepository {
                 rs.getInt("chunk_count"), rs.getString("parent_id"));
     }
 
+    /** Details with no contents lists read (for callers that need the process and the CPU it needs). */
     public Optional<ImageDetails> details(String id, int firstChunks) {
+        return details(id, firstChunks, null);
+    }
+
+    /** Details with the given slice of the contents lists; {@code window} null reads none (empty slices). */
+    public Optional<ImageDetails> details(String id, int firstChunks, ImageContents.Window window) {
         return jdbc.sql("""
                         SELECT i.*, h.name AS host_name, j.name AS job_name, j.labels AS job_labels
                         FROM images i JOIN jobs j ON j.id = i.job_id JOIN hosts h ON h.id = i.host_id
@@ -205,7 +213,8 @@ public class ImageRepository {
                             rs.getString("arch"), HostRepository.strings(rs.getArray("cpu_flags")),
                             rs.getString("vdso_fingerprint"),
                             json.readValue(rs.getString("process_summary"), ProcessSummary.class),
-                            rs.getString("parent_id"), children, chunkStats(id, firstChunks));
+                            rs.getString("parent_id"), children, chunkStats(id, firstChunks),
+                            window == null ? ImageContents.empty(ImageContents.Window.first(0)) : contents.read(id, window));
                 })
                 .optional();
     }

@@ -28,10 +28,12 @@ public class ImageService {
     private final AuditLog audit;
     private final ChunkFilterService chunkFilter;
     private final PackRepository packs;
+    private final ImageContentsRepository contents;
 
     public ImageService(ImageRepository images, JobRepository jobs, HostRepository hosts, AuditLog audit,
-                        ChunkFilterService chunkFilter, PackRepository packs) {
+                        ChunkFilterService chunkFilter, PackRepository packs, ImageContentsRepository contents) {
         this.packs = packs;
+        this.contents = contents;
         this.images = images;
         this.jobs = jobs;
         this.hosts = hosts;
@@ -50,7 +52,8 @@ public class ImageService {
      * registration of the same image with the same manifest is a no-op (events may come twice).
      * Agents register continuously, so this takes few statements: job and image, chunks and links,
      * the live bytes of the packs the chunks are in (four: find, create, lock, add), audit entry
-     * (plus one to check the parent of an incremental image).
+     * (plus one to check the parent of an incremental image, and one for the threads, areas and
+     * descriptors when the agent sent them).
      */
     @Transactional
     public Registered register(ImageRegistration r) {
@@ -76,6 +79,7 @@ public class ImageService {
         }
         images.insertChunks(r.imageId(), r.chunks());
         packs.imagesChanged(List.of(r.imageId()), +1);
+        contents.insert(r);
         chunkFilter.addAfterCommit(r.chunks().stream().map(c -> HexFormat.of().parseHex(c.key())).toList());
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("job", r.job());

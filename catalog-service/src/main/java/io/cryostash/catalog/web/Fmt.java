@@ -49,4 +49,24 @@ public class Fmt {
     public String percent(long part, long whole) {
         return whole == 0 ? "—" : String.format(java.util.Locale.ROOT, "%.1f %%", 100.0 * part / whole);
     }
+
+    /** An address as /proc/PID/maps writes it (lower-case hex, at least 12 digits), unsigned. */
+    public String hex(long address) {
+        String h = Long.toHexString(address);
+        return h.length() >= 12 ? h : "0".repeat(12 - h.length()) + h;
+    }
+
+    /**
+     * The current URL with one list's page parameter set, jumping to that list's section (pagers of
+     * one list among several on a page).
+     */
+    public String pageLink(String param, int page, String anchor) {
+        return org.springframework.web.servlet.support.ServletUriComponentsBuilder.fromCurrentRequest()
+                .replaceQueryParam(param, page).fragment(anchor).build().toUriString();
+    }
+
+    /** Open flags as fdinfo writes them (octal, leading 0). */
+    public String octal(int flags) {
+        return "0" + Integer.toOctalString(flags);
+    }
 }

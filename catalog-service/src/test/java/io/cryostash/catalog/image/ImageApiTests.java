@@ -50,6 +50,73 @@ class ImageApiTests {
     }
 
     @Test
+    void threadsAreasAndFilesSentWithARegistrationComeBackInTheDetails() throws Exception {
+        var agent = fx.host("node");
+        ImageRegistration r = Fixtures.withContents(fx.registration(agent, "sim", Instant.now(), null, 15_000, 2));
+        fx.register(agent, r);
+        mvc.perform(get("/api/images/{id}", r.imageId()).with(user("v").roles("VIEWER")))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.contents.threads.total").value(2))
+                .andExpect(jsonPath("$.contents.threads.items[*].tid", contains(4242, 4243)))
+                .andExpect(jsonPath("$.contents.threads.items[0].name").value("sim"))
+                .andExpect(jsonPath("$.contents.areas.total").value(4))
+                // by address, whatever order the agent sent them in
+                .andExpect(jsonPath("$.contents.areas.items[*].path",
+                        contains("/usr/bin/sim", "[heap]", "/dev/shm/sim-results", "[stack]")))
+                .andExpect(jsonPath("$.contents.areas.items[0].kind").value("FILE_PRIVATE"))
+                .andExpect(jsonPath("$.contents.areas.items[0].fileOffset").value(0x2000))
+                .andExpect(jsonPath("$.contents.areas.items[1].storedPages").value(33))
+                .andExpect(jsonPath("$.contents.areas.items[1].storedBytes").value(40_000))
+                .andExpect(jsonPath("$.contents.fds.items[*].fd", contains(0, 3, 4)))
+                .andExpect(jsonPath("$.contents.fds.items[1].target").value("/var/lib/sim/output.dat"))
+                .andExpect(jsonPath("$.contents.fds.items[1].position").value(1_048_576))
+                .andExpect(jsonPath("$.contents.fds.items[2].kind").value("UNREOPENABLE"));
+        mvc.perform(get("/api/images/{id}", r.imageId()).param("items", "2").param("itemsFrom", "1")
+                        .with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.contents.areas.total").value(4))
+                .andExpect(jsonPath("$.contents.areas.offset").value(1))
+                .andExpect(jsonPath("$.contents.areas.items[*].path", contains("[heap]", "/dev/shm/sim-results")))
+                .andExpect(jsonPath("$.contents.threads.items[*].tid", contains(4243)));
+    }
+
+    @Test
+    void registrationWithoutListsStillWorksAndHasEmptyContents() throws Exception {
+        var agent = fx.host("node");
+        String id = fx.image(agent, "sim");
+        mvc.perform(get("/api/images/{id}", id).with(user("v").roles("VIEWER")))
+                .andExpect(jsonPath("$.contents.areas.total").value(0))
+                .andExpect(jsonPath("$.contents.areas.items", hasSize(0)))
+                .andExpect(jsonPath("$.contents.fds.total").value(0));
+    }
+
+    @Test
+    void badAreasFilesAndThreadsAreRejectedWithEveryProblemListed() throws Exception {
+        var agent = fx.host("node");
+        String body = """
+                {"imageId":"%s","hostId":"%s","job":"sim","capturedAt":"2026-11-27T10:00:00Z","logicalBytes":1,"storedBytes":1,
+                 "manifestKey":"m","signature":"s","process":{},"chunks":[],
+                 "threads":[{"tid":0}],
+                 "areas":[{"start":8192,"end":4096,"perms":"rwxq","path":"lib/../etc/passwd","kind":"FILE_PRIVATE","fileOffset":0,"storedPages":0},
+                          {"start":0,"end":4096,"perms":"r--p","path":"/usr/./lib/x.so","kind":"FILE_SHARED","fileOffset":0,"storedPages":0},
+                          {"start":8192,"end":12288,"perms":"r--p","path":"heap","kind":"ANONYMOUS","fileOffset":0,"storedPages":0}],
+                 "fds":[{"fd":-1,"kind":"REGULAR","target":"relative.txt","flags":0,"position":0},{"fd":5,"kind":"DIRECTORY","target":"/a/%s","flags":0,"position":0}]}"""
+                .formatted(Fixtures.unique("img"), agent.hostId(), "x".repeat(4100));
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json").content(body))
+                .andExpect(status().isUnprocessableEntity())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"))
+                .andExpect(jsonPath("$.errors", hasItems(
+                        startsWith("threads[0].tid:"), startsWith("areas[0]: end must be above start"),
+                        startsWith("areas[0].perms:"), startsWith("areas[0].path:"), startsWith("areas[1].path:"),
+                        startsWith("areas[2].path:"), startsWith("fds[0].fd:"), startsWith("fds[0].target:"),
+                        startsWith("fds[1].target:"))));
+        // A kind the catalog does not know is unreadable JSON, not a registration with a null kind.
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
+                        .content(body.replace("\"kind\":\"ANONYMOUS\"", "\"kind\":\"NO_SUCH_KIND\"")))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+    }
+
+    @Test
     void registeringTheSameImageTwiceIsHarmless() throws Exception {
         var agent = fx.host("node");
         ImageRegistration r = fx.registration(agent, "sim", Instant.now(), null, 20_000, 2);

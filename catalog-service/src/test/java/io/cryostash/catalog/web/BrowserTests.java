@@ -13,12 +13,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -26,9 +29,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A person in headless Chromium (Debian's chromium and chromedriver): logs in, filters the images,
- * opens one, asks for a restore on a compatible host and finds the request in the list.
- * Every page is loaded synchronously (form posts and links), so no step waits on a timer.
+ * A person in headless Chromium (Debian's chromium and chromedriver): logs in, filters the images
+ * by job and then by time, opens one, asks for a restore on a compatible host and finds the request in the list.
+ * Every page is loaded by a form post or a link, and each step waits for the old page to go
+ * (clickAndWaitForNextPage), never on a timer.
  */
 @CatalogTest
 class BrowserTests {
@@ -72,6 +76,17 @@ class BrowserTests {
         browser.manage().deleteAllCookies();
     }
 
+    /**
+     * Clicks a link or submit button and waits until the page it was on is gone: chromedriver's
+     * click can return before the navigation it starts has replaced the page, and the next lookup
+     * would then read the old page (or hold elements that go stale under it).
+     */
+    static void clickAndWaitForNextPage(WebElement element) {
+        WebElement page = browser.findElement(By.tagName("html"));
+        element.click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(page));
+    }
+
     String url(String path) {
         return "http://localhost:" + port + path;
     }
@@ -96,11 +111,20 @@ class BrowserTests {
 
         browser.get(url("/images"));
         new Select(browser.findElement(By.id("filter-job"))).selectByValue(job);
-        browser.findElement(By.id("apply-filter")).click();
+        clickAndWaitForNextPage(browser.findElement(By.id("apply-filter")));
         List<WebElement> links = browser.findElements(By.cssSelector("#images a.image-link"));
         assertThat(links).extracting(WebElement::getText).containsExactly(wanted, older);
 
-        links.get(0).click();
+        // From 5 minutes after the older image (datetime-local inputs are set through script: typing
+        // into them depends on the browser's locale); the job filter stays, and so does the time.
+        WebElement from = browser.findElement(By.id("filter-from"));
+        ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]", from, "2026-11-20T08:05:00");
+        clickAndWaitForNextPage(browser.findElement(By.id("apply-filter")));
+        links = browser.findElements(By.cssSelector("#images a.image-link"));
+        assertThat(links).extracting(WebElement::getText).containsExactly(wanted);
+        assertThat(browser.findElement(By.id("filter-from")).getAttribute("value")).startsWith("2026-11-20T08:05");
+
+        clickAndWaitForNextPage(links.get(0));
         assertThat(browser.findElement(By.id("image-id")).getText()).isEqualTo(wanted);
         Select hosts = new Select(browser.findElement(By.id("restore-host")));
         List<String> offered = hosts.getOptions().stream().map(o -> o.getAttribute("value")).toList();
@@ -109,9 +133,11 @@ class BrowserTests {
                 .contains(arm.hostId())
                 .contains("architecture aarch64, image needs x86_64");
         hosts.selectByValue(target.hostId());
-        browser.findElement(By.id("restore-button")).click();
-
-        assertThat(browser.getCurrentUrl()).endsWith("/restores");
+        clickAndWaitForNextPage(browser.findElement(By.id("restore-button")));
+        // On a failed request the page says why (flash-error): show it instead of only the URL.
+        assertThat(browser.getCurrentUrl())
+                .as(() -> browser.findElements(By.id("flash-error")).stream().map(WebElement::getText).findFirst().orElse("no flash-error"))
+                .endsWith("/restores");
         assertThat(browser.findElement(By.id("flash-message")).getText()).contains("requested");
         WebElement row = browser.findElements(By.cssSelector("#restores tr.restore-row")).stream()
                 .filter(r -> r.getText().contains(wanted)).findFirst().orElseThrow();
@@ -130,5 +156,6 @@ class BrowserTests {
         // ECharts renders into a canvas synchronously on init; its absence means the script did not load.
         assertThat(browser.findElements(By.cssSelector("#bytes-chart canvas"))).isNotEmpty();
         assertThat(browser.findElements(By.cssSelector("#hosts-chart canvas"))).isNotEmpty();
+        assertThat(browser.findElements(By.cssSelector("#per-day-chart canvas"))).isNotEmpty();
     }
 }

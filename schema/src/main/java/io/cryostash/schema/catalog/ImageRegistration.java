@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +23,9 @@ import java.util.regex.Pattern;
  * @param signature    the manifest's signature (as the agent wrote it, e.g. base64)
  * @param process      summary of the frozen process
  * @param chunks       every chunk the image names
+ * @param threads      the process's threads, for the image page; null or absent means none sent
+ * @param areas        its memory areas (any order; the catalog keeps them by address); null means none sent
+ * @param fds          its open descriptors; null means none sent
  */
 public record ImageRegistration(
         String imageId,
@@ -35,10 +39,37 @@ public record ImageRegistration(
         String manifestKey,
         String signature,
         ProcessSummary process,
-        List<ChunkRef> chunks) {
+        List<ChunkRef> chunks,
+        List<ThreadSummary> threads,
+        List<AreaSummary> areas,
+        List<FdSummary> fds) {
 
     public static final Pattern ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
     public static final int MAX_CHUNKS = 5_000_000;
+    /** The manifest codec's bound on areas; the vm.max_map_count default is 65,530. */
+    public static final int MAX_AREAS = 100_000;
+    public static final int MAX_FDS = 65_536;
+    public static final int MAX_THREADS = 100_000;
+
+    /** A registration without the lists (what agents sent before the image page listed them). */
+    public ImageRegistration(String imageId, String hostId, String job, Map<String, String> jobLabels, Instant capturedAt,
+                             String parentId, long logicalBytes, long storedBytes, String manifestKey, String signature,
+                             ProcessSummary process, List<ChunkRef> chunks) {
+        this(imageId, hostId, job, jobLabels, capturedAt, parentId, logicalBytes, storedBytes, manifestKey, signature,
+                process, chunks, null, null, null);
+    }
+
+    public List<ThreadSummary> threadsOrEmpty() {
+        return threads == null ? List.of() : threads;
+    }
+
+    public List<AreaSummary> areasOrEmpty() {
+        return areas == null ? List.of() : areas;
+    }
+
+    public List<FdSummary> fdsOrEmpty() {
+        return fds == null ? List.of() : fds;
+    }
 
     /** Everything wrong with this registration, one line per problem ("field: message"); empty when valid. */
     public List<String> problems() {
@@ -67,6 +98,9 @@ public record ImageRegistration(
                 else out.addAll(c.problems("chunks[" + i + "]"));
             }
         }
+        listProblems(out, "threads", threads, MAX_THREADS, ThreadSummary::problems);
+        listProblems(out, "areas", areas, MAX_AREAS, AreaSummary::problems);
+        listProblems(out, "fds", fds, MAX_FDS, FdSummary::problems);
         if (jobLabels != null && jobLabels.size() > 64) {
             out.add("jobLabels: at most 64 labels");
         } else if (jobLabels != null) {
@@ -76,5 +110,20 @@ public record ImageRegistration(
             });
         }
         return out;
+    }
+
+    /** Size first (a list over the bound is not read further), then each element; at most 50 lines in all. */
+    private static <T> void listProblems(List<String> out, String name, List<T> list, int max,
+                                         BiFunction<T, String, List<String>> check) {
+        if (list == null) return;
+        if (list.size() > max) {
+            out.add(name + ": at most " + max);
+            return;
+        }
+        for (int i = 0; i < list.size() && out.size() < 50; i++) {
+            T e = list.get(i);
+            if (e == null) out.add(name + "[" + i + "]: must not be null");
+            else out.addAll(check.apply(e, name + "[" + i + "]"));
+        }
     }
 }

@@ -52,7 +52,7 @@ public record ProcessSummary(
         if (argv != null) {
             long chars = 0;
             for (String a : argv) chars += a == null ? 0 : a.length();
-            if (argv.contains(null)) out.add(path + ".argv: must not contain null");
+            if (argv.stream().anyMatch(java.util.Objects::isNull)) out.add(path + ".argv: must not contain null");
             if (chars > MAX_ARGV_CHARS) out.add(path + ".argv: at most " + MAX_ARGV_CHARS + " characters in all (has " + chars + ")");
         }
         TextChecks.matches(out, path + ".arch", arch, TextChecks.ARCH, "1 to 32 letters, digits or _ as uname -m prints it");

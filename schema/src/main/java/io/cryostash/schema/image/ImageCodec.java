@@ -180,7 +180,7 @@ public final class ImageCodec {
         require(image.areas() != null && !image.areas().isEmpty(), "no memory areas");
         require(image.areas().size() <= MAX_AREAS, "too many memory areas: " + image.areas().size());
         List<MemoryArea> sorted = new ArrayList<>(image.areas());
-        require(!image.areas().contains(null), "null memory area");
+        require(image.areas().stream().noneMatch(java.util.Objects::isNull), "null memory area"); // List.of().contains(null) throws
         sorted.sort(Comparator.comparingLong(MemoryArea::start));
         long prevEnd = 0;
         for (MemoryArea a : sorted) {

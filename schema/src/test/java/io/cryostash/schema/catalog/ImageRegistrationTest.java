@@ -1,0 +1,56 @@
+package io.cryostash.schema.catalog;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+
+import io.cryostash.schema.image.FdEntry;
+import io.cryostash.schema.image.MemoryArea;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ImageRegistrationTest {
+
+    static ImageRegistration with(List<ThreadSummary> threads, List<AreaSummary> areas, List<FdSummary> fds) {
+        return new ImageRegistration("img-1", "host-1", "job", null, Instant.EPOCH, null, 0, 0, "m", "s",
+                new ProcessSummary(1, "/bin/x", List.of(), "x86_64", List.of(), "v", "6.18", 1, 1, 1, 0L), List.of(),
+                threads, areas, fds);
+    }
+
+    @Test
+    void listsAreOptional() {
+        assertThat(with(null, null, null).problems()).isEmpty();
+        assertThat(with(List.of(), List.of(), List.of()).problems()).isEmpty();
+    }
+
+    @Test
+    void listsOverTheirBoundsAreRejectedWithoutReadingEachElement() {
+        var area = new AreaSummary(0, 4096, "r--p", 0, null, MemoryArea.Kind.ANONYMOUS, 0, null);
+        var fd = new FdSummary(0, FdEntry.Kind.CHARACTER_DEVICE, "/dev/null", 0, 0);
+        assertThat(with(null, Collections.nCopies(ImageRegistration.MAX_AREAS, area), null).problems()).isEmpty();
+        assertThat(with(null, Collections.nCopies(ImageRegistration.MAX_AREAS + 1, area),
+                Collections.nCopies(ImageRegistration.MAX_FDS + 1, fd)).problems())
+                .containsExactly("areas: at most 100000", "fds: at most 65536");
+    }
+
+    @Test
+    void vsyscallAboveTwoToTheSixtyThirdIsAValidArea() {
+        var vsyscall = new AreaSummary(0xffffffffff600000L, 0xffffffffff601000L, "--xp", 0, "[vsyscall]",
+                MemoryArea.Kind.VDSO, 0, null);
+        assertThat(vsyscall.problems("a")).isEmpty();
+    }
+
+    @Test
+    void pathsMustBePlainAbsoluteAndShort() {
+        assertThat(new FdSummary(1, FdEntry.Kind.REGULAR, "/" + "a".repeat(4094), 0, 0).problems("f")).isEmpty();
+        assertThat(new FdSummary(1, FdEntry.Kind.REGULAR, "/" + "a".repeat(4095), 0, 0).problems("f")).hasSize(1);
+        assertThat(new FdSummary(1, FdEntry.Kind.REGULAR, "/tmp/a\nb", 0, 0).problems("f")).hasSize(1);
+        assertThat(new FdSummary(1, FdEntry.Kind.UNREOPENABLE, "socket:[12]", 0, 0).problems("f")).isEmpty();
+        assertThat(new AreaSummary(0, 4096, "r--p", 0, "/a/../b", MemoryArea.Kind.FILE_PRIVATE, 0, null).problems("a"))
+                .containsExactly("a.path: must not have . or .. components");
+        assertThat(new AreaSummary(0, 4096, "r--p", 0, null, MemoryArea.Kind.FILE_SHARED, 0, null).problems("a")).hasSize(1);
+        assertThat(new AreaSummary(0, 4096, "rw-p", 0, "[anon:jvm heap]", MemoryArea.Kind.ANONYMOUS, 1, 10L).problems("a"))
+                .isEmpty();
+    }
+}
