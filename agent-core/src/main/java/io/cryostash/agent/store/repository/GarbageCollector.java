@@ -185,7 +185,9 @@ public final class GarbageCollector {
                 continue;
             }
             long liveBytes = 0;
+            long chunkBytes = 0;
             for (PackIndexEntry e : p.entries()) {
+                chunkBytes += e.compressedLength();
                 if (live.contains(e.key()) && !kept.contains(e.key())) {
                     liveBytes += e.compressedLength();
                 }
@@ -193,7 +195,10 @@ public final class GarbageCollector {
             if (liveBytes == 0) {
                 delete.add(p.id());
                 freed += p.size();
-            } else if (1.0 - (double) liveBytes / p.size() > options.repackThreshold()) {
+            } else if (1.0 - (double) liveBytes / chunkBytes > options.repackThreshold()) {
+                // dead bytes against chunk bytes, not the pack's size: a pack whose chunks are all
+                // live is never rewritten, whatever the threshold (it would come out byte for byte
+                // the same pack, under the same name, and then be deleted as the old one)
                 repack.add(p);
                 for (PackIndexEntry e : p.entries()) {
                     if (live.contains(e.key())) {
@@ -257,14 +262,20 @@ public final class GarbageCollector {
         lock.refresh();
         List<PackSummary> survivors = new ArrayList<>(keep);
         survivors.addAll(newPacks);
-        if (!survivors.isEmpty()) {
-            IndexFiles.write(backend, survivors);
-        }
+        String written = survivors.isEmpty() ? null : IndexFiles.write(backend, survivors);
         for (String name : loaded.objectNames()) {
-            backend.delete(name);
+            // index objects are named by their content: when nothing changed, the one just written
+            // has the name of one just read, and deleting that would drop the whole index
+            if (!name.equals(written)) {
+                backend.delete(name);
+            }
         }
+        Set<String> surviving = new HashSet<>();
+        survivors.forEach(p -> surviving.add(p.id()));
         for (String id : delete) {
-            backend.delete(PackReader.objectName(id));
+            if (!surviving.contains(id)) { // a repack that rebuilt the same pack wrote it under the same name
+                backend.delete(PackReader.objectName(id));
+            }
         }
         return new Report(manifests, live.size(), keep.size(), delete.size() - repack.size() - unindexedDeleted,
                 repack.size(), unindexedDeleted, unindexedKept, freed);
