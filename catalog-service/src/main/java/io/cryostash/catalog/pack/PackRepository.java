@@ -80,11 +80,10 @@ public class PackRepository {
             // live; a chunk named by a live image the batch did not register was live before and
             // after, and one both gained and lost was too (the deleted image named it before, the
             // registered one after). Otherwise its stored bytes come on (gained) or go off (lost).
-            // NOT IN over the batch (never null) is a hashed subplan: one lookup per image naming a
-            // chunk, where "<> ALL(array)" compared with every image of the batch.
             return jdbc.sql("""
                             WITH batch AS (DELETE FROM pack_live_changes RETURNING image_id, sign),
                             net AS (SELECT image_id, sum(sign) AS sign FROM batch GROUP BY image_id),
+                            registered AS (SELECT coalesce(array_agg(image_id), '{}') AS ids FROM net WHERE sign > 0),
                             touched AS (
                                 SELECT ic.chunk_key, bool_or(n.sign > 0) AS gained, bool_or(n.sign < 0) AS lost
                                 FROM net n JOIN image_chunks ic ON ic.image_id = n.image_id
@@ -95,7 +94,7 @@ public class PackRepository {
                                            WHERE t.gained <> t.lost AND NOT EXISTS (
                                                SELECT 1 FROM image_chunks o JOIN images i ON i.id = o.image_id
                                                WHERE o.chunk_key = c.key AND i.state IN """ + LIVE + """
-                                                 AND o.image_id NOT IN (SELECT image_id FROM net WHERE sign > 0))), 0) AS bytes,
+                                                 AND o.image_id <> ALL ((SELECT ids FROM registered)::text[]))), 0) AS bytes,
                                        coalesce(max(c.pack_offset + c.stored_bytes), 0) AS reach
                                 FROM touched t JOIN chunks c ON c.key = t.chunk_key
                                 WHERE c.pack_key IS NOT NULL
