@@ -383,6 +383,9 @@ public final class CatalogBench {
         // Packs' live bytes are applied by a background worker (PackLiveBytesWorker, every 2 s): what
         // it still had to do when the round ended, and how long the rest took.
         var packs = ctx.getBean(io.cryostash.catalog.pack.PackRepository.class);
+        var runs = ctx.getBean(io.micrometer.core.instrument.MeterRegistry.class).timer("cryostash.catalog.pack.live.apply");
+        System.out.printf("registration, %s: live_bytes worker so far: %d runs, %.0f ms in all, slowest of the last 2 minutes %.0f ms%n",
+                label, runs.count(), runs.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS), runs.max(java.util.concurrent.TimeUnit.MILLISECONDS));
         long pending = packs.pendingLiveChanges();
         long a0 = System.nanoTime();
         packs.applyLiveChanges();
