@@ -75,11 +75,11 @@ public final class CatalogBench {
             // first time since a checkpoint and goes to the WAL whole. Round 2 continues in the same
             // checkpoint cycle, as a long-running catalog mostly would; round 3 as round 2 with
             // wal_compression on, to see whether compressing those full-page images pays.
-            registration(plain, base, token, jdbc, 0, "round 1");
-            registration(plain, base, token, jdbc, 1, "round 2");
+            registration(ctx, plain, base, token, jdbc, 0, "round 1");
+            registration(ctx, plain, base, token, jdbc, 1, "round 2");
             jdbc.sql("ALTER SYSTEM SET wal_compression = on").update();
             jdbc.sql("SELECT pg_reload_conf()").query(Boolean.class).single();
-            registration(plain, base, token, jdbc, 2, "round 3, wal_compression = on");
+            registration(ctx, plain, base, token, jdbc, 2, "round 3, wal_compression = on");
         } finally {
             ctx.close();
         }
@@ -327,7 +327,7 @@ public final class CatalogBench {
         oneThread.shutdown();
     }
 
-    static void registration(HttpClient c, String base, String token, JdbcClient jdbc, int round, String label) throws Exception {
+    static void registration(ConfigurableApplicationContext ctx, HttpClient c, String base, String token, JdbcClient jdbc, int round, String label) throws Exception {
         long jobs = jdbc.sql("SELECT count(*) FROM jobs").query(Long.class).single();
         int n = 3_000;
         int threads = 4;
@@ -380,6 +380,24 @@ public final class CatalogBench {
             slowest = Math.min(slowest, in / 5.0);
         }
         if (slowest != Double.MAX_VALUE) System.out.printf("registration, %s: slowest 5-s window %.0f images/s%n", label, slowest);
+        // Packs' live bytes are applied by a background worker (PackLiveBytesWorker, every 2 s): what
+        // it still had to do when the round ended, and how long the rest took.
+        var packs = ctx.getBean(io.cryostash.catalog.pack.PackRepository.class);
+        var runs = ctx.getBean(io.micrometer.core.instrument.MeterRegistry.class).timer("cryostash.catalog.pack.live.apply");
+        System.out.printf("registration, %s: live_bytes worker so far: %d runs, %.0f ms in all, slowest of the last 2 minutes %.0f ms%n",
+                label, runs.count(), runs.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS), runs.max(java.util.concurrent.TimeUnit.MILLISECONDS));
+        long pending = packs.pendingLiveChanges();
+        long a0 = System.nanoTime();
+        packs.applyLiveChanges();
+        System.out.printf("registration, %s: %d image changes still queued for live_bytes at the end, applied in %.0f ms%n",
+                label, pending, (System.nanoTime() - a0) / 1e6);
+        // What recounting the one pack every registration adds to would cost instead.
+        long inP = jdbc.sql("SELECT count(*) FROM chunks WHERE pack_key = 'p'").query(Long.class).single();
+        long r0 = System.nanoTime();
+        long recount = packs.countLiveBytes("p");
+        System.out.printf("registration, %s: recounting pack p from scratch (%,d chunks): %.0f ms; live_bytes %s the recount%n",
+                label, inP, (System.nanoTime() - r0) / 1e6,
+                packs.find("p").orElseThrow().liveBytes() == recount ? "equals" : "DIFFERS FROM");
     }
 
     static byte[] sha256(long n) {

@@ -51,7 +51,8 @@ public class ImageService {
      * Registers an image an agent finished. Only the agent of the image's own host may; a second
      * registration of the same image with the same manifest is a no-op (events may come twice).
      * Agents register continuously, so this takes few statements: job and image, chunks and links,
-     * the live bytes of the packs the chunks are in (four: find, create, lock, add), audit entry
+     * one queued row for the packs' live bytes (applied within seconds by PackLiveBytesWorker; no
+     * pack row is locked here, so concurrent registrations into one pack do not wait), audit entry
      * (plus one to check the parent of an incremental image, and one for the threads, areas and
      * descriptors when the agent sent them).
      */

@@ -5,16 +5,38 @@ import java.util.List;
 import io.cryostash.catalog.system.Page;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The packs table and its {@code live_bytes}: the stored bytes of a pack's chunks that at least one
  * live image (UPLOADING or COMPLETE) names.
  *
- * <p>{@link #imagesChanged} keeps it by difference rather than recounting whole packs: a pack of
- * thousands of chunks would cost thousands of probes per registration. That is only right if no two
- * transactions work out a difference for the same pack from the same snapshot, so it first locks the
- * pack rows (in key order, so that two callers cannot deadlock), and only then, in a new statement
- * and so a new snapshot, sees what every earlier holder of those locks committed.
+ * <p>Kept in two steps, so that registrations never wait for each other on pack rows:
+ * <ol>
+ * <li>{@link #imagesChanged} only records, in the caller's transaction, which images started or
+ * stopped being live: one row each in the append-only queue {@code pack_live_changes} (no unique
+ * key, so concurrent callers never wait on each other's uncommitted rows).</li>
+ * <li>{@link #applyLiveChanges}, run by the single {@link PackLiveBytesWorker} every
+ * {@code cryostash.catalog.pack-live-bytes-delay} (default 2 s; tests call it directly), takes every
+ * queued row its snapshot sees and, in that same statement and so the same snapshot, works out per
+ * pack the bytes of the touched chunks that became live or stopped being live, creates missing pack
+ * rows and adds the differences (and raises {@code size_bytes}).</li>
+ * </ol>
+ * This is exact, not an estimate: after each run, {@code live_bytes} is what {@link #countLiveBytes}
+ * would count from scratch in that run's snapshot. The queue holds exactly the changes committed
+ * since the previous run's snapshot (later commits stay queued for the next run), and a chunk's
+ * liveness before them is "named by a live image that the batch did not register, or by one the
+ * batch deleted". Runs are serialised by a transaction-scoped advisory lock, so a second catalog
+ * instance (or a test calling in while the schedule fires) waits and then starts from a fresh
+ * snapshot. Readers see {@code live_bytes} up to a run late (seconds); nothing decides on it
+ * synchronously.
+ *
+ * <p>Why by difference and not a recount of each touched pack: a registration touches a handful of
+ * chunks, a pack can hold hundreds of thousands (the benchmark's agent puts all new chunks into
+ * one), so a recount costs a probe per chunk of the pack, a difference one per chunk changed. The
+ * previous synchronous version (lock the packs, then add the difference) was exact too, but held
+ * the pack row locks until commit: registrations into the same pack ran one at a time.
  */
 @Repository
 public class PackRepository {
@@ -22,44 +44,73 @@ public class PackRepository {
     /** Image states whose chunks count as live. */
     static final String LIVE = "('UPLOADING', 'COMPLETE')";
 
-    private final JdbcClient jdbc;
+    /** Key of the advisory lock that serialises {@link #applyLiveChanges} runs (any catalog instance). */
+    static final long APPLY_LOCK = 0x63727970_6b6c6976L;
 
-    public PackRepository(JdbcClient jdbc) {
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+
+    public PackRepository(JdbcClient jdbc, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
+        this.tx = new TransactionTemplate(transactions);
     }
 
     /**
      * Images that just became live ({@code sign} +1, a registration) or stopped being live (-1, deleted
-     * or expired; their new state must already be written in this transaction). Adds or takes off the
-     * stored bytes of each of their chunks that no live image outside {@code imageIds} names, and
-     * creates the rows of packs seen for the first time.
+     * or expired), in the caller's transaction, which also writes that state change. Only queues them
+     * (one row each); {@link #applyLiveChanges} updates the packs.
      */
     public void imagesChanged(List<String> imageIds, int sign) {
         if (imageIds.isEmpty()) return;
         if (sign != 1 && sign != -1) throw new IllegalArgumentException("sign must be +1 or -1");
-        String[] ids = imageIds.toArray(String[]::new);
-        String[] packs = jdbc.sql("""
-                        SELECT DISTINCT c.pack_key FROM image_chunks ic JOIN chunks c ON c.key = ic.chunk_key
-                        WHERE ic.image_id = ANY(?::text[]) AND c.pack_key IS NOT NULL ORDER BY 1""")
-                .param(ids).query(String.class).list().toArray(String[]::new);
-        if (packs.length == 0) return;
-        jdbc.sql("INSERT INTO packs (key) SELECT k FROM unnest(?::text[]) AS t(k) ORDER BY k ON CONFLICT (key) DO NOTHING")
-                .param(packs).update();
-        jdbc.sql("SELECT key FROM packs WHERE key = ANY(?::text[]) ORDER BY key FOR UPDATE").param(packs).query(String.class).list();
-        jdbc.sql("""
-                        UPDATE packs p SET live_bytes = p.live_bytes + ? * d.bytes, size_bytes = greatest(p.size_bytes, d.reach)
-                        FROM (SELECT c.pack_key,
-                                     coalesce(sum(c.stored_bytes) FILTER (WHERE NOT EXISTS (
-                                         SELECT 1 FROM image_chunks o JOIN images i ON i.id = o.image_id
-                                         WHERE o.chunk_key = c.key AND i.state IN """ + LIVE + """
-                                           AND o.image_id <> ALL(?::text[]))), 0) AS bytes,
-                                     coalesce(max(c.pack_offset + c.stored_bytes), 0) AS reach
-                              FROM chunks c
-                              WHERE c.key IN (SELECT chunk_key FROM image_chunks WHERE image_id = ANY(?::text[]))
-                                AND c.pack_key IS NOT NULL
-                              GROUP BY c.pack_key) d
-                        WHERE p.key = d.pack_key""")
-                .params(sign, ids, ids).update();
+        jdbc.sql("INSERT INTO pack_live_changes (image_id, sign) SELECT i, ? FROM unnest(?::text[]) AS t(i)")
+                .params(sign, imageIds.toArray(String[]::new)).update();
+    }
+
+    /**
+     * Applies every queued change that has committed to the packs' live and size bytes, in its own
+     * transaction; returns how many pack rows it created or updated. Safe to call at any time from
+     * any thread or catalog instance (runs wait for each other).
+     */
+    public int applyLiveChanges() {
+        Integer n = tx.execute(s -> {
+            jdbc.sql("SELECT pg_advisory_xact_lock(?)").param(APPLY_LOCK).query().singleRow();
+            // One statement, one snapshot: the queue rows it takes and the images and chunks it reads.
+            // gained/lost: the chunk is named by an image of the batch that became / stopped being
+            // live; a chunk named by a live image the batch did not register was live before and
+            // after, and one both gained and lost was too (the deleted image named it before, the
+            // registered one after). Otherwise its stored bytes come on (gained) or go off (lost).
+            return jdbc.sql("""
+                            WITH batch AS (DELETE FROM pack_live_changes RETURNING image_id, sign),
+                            net AS (SELECT image_id, sum(sign) AS sign FROM batch GROUP BY image_id),
+                            registered AS (SELECT coalesce(array_agg(image_id), '{}') AS ids FROM net WHERE sign > 0),
+                            touched AS (
+                                SELECT ic.chunk_key, bool_or(n.sign > 0) AS gained, bool_or(n.sign < 0) AS lost
+                                FROM net n JOIN image_chunks ic ON ic.image_id = n.image_id
+                                GROUP BY ic.chunk_key),
+                            d AS (
+                                SELECT c.pack_key,
+                                       coalesce(sum(c.stored_bytes * (t.gained::int - t.lost::int)) FILTER (
+                                           WHERE t.gained <> t.lost AND NOT EXISTS (
+                                               SELECT 1 FROM image_chunks o JOIN images i ON i.id = o.image_id
+                                               WHERE o.chunk_key = c.key AND i.state IN """ + LIVE + """
+                                                 AND o.image_id <> ALL ((SELECT ids FROM registered)::text[]))), 0) AS bytes,
+                                       coalesce(max(c.pack_offset + c.stored_bytes), 0) AS reach
+                                FROM touched t JOIN chunks c ON c.key = t.chunk_key
+                                WHERE c.pack_key IS NOT NULL
+                                GROUP BY c.pack_key)
+                            INSERT INTO packs AS p (key, size_bytes, live_bytes)
+                            SELECT pack_key, reach, bytes FROM d ORDER BY pack_key
+                            ON CONFLICT (key) DO UPDATE SET live_bytes = p.live_bytes + excluded.live_bytes,
+                                                            size_bytes = greatest(p.size_bytes, excluded.size_bytes)""")
+                    .update();
+        });
+        return n == null ? 0 : n;
+    }
+
+    /** How many image changes wait for {@link #applyLiveChanges} (committed ones only). */
+    public long pendingLiveChanges() {
+        return jdbc.sql("SELECT count(*) FROM pack_live_changes").query(Long.class).single();
     }
 
     /** What {@code live_bytes} should be, counted from scratch (for tests and for checking a database by hand). */

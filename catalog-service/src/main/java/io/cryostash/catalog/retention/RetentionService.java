@@ -104,7 +104,7 @@ public class RetentionService {
                 jdbc.sql("UPDATE images SET state = 'EXPIRED', state_changed_at = now() WHERE id = ?").param(image).update();
                 audit.record("image.expired", "image", image, Map.of("policy", p.name()));
             }
-            // All at once: the packs are locked in one sorted pass, not image by image (which could deadlock).
+            // Queued for PackLiveBytesWorker, which takes the packs' live bytes of the expired images off.
             packs.imagesChanged(expired, -1);
             audit.record("retention.applied", "retention-policy", String.valueOf(id),
                     Map.of("kept", kept.size(), "expired", expired.size()));
