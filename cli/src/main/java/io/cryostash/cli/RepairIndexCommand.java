@@ -21,6 +21,9 @@ final class RepairIndexCommand implements Callable<Integer> {
             Repository.IndexRepair r = Repository.repairIndex(backend, ImageStore.hostName());
             System.out.printf("index rebuilt: %d packs, %d chunks; %d index objects replaced%n", r.packs(), r.chunks(),
                     r.replacedIndexObjects());
+            for (String p : r.keptFromOldIndex()) {
+                System.out.println("pack with a damaged index of its own, kept as the old index described it: " + p);
+            }
             for (String p : r.unreadablePacks()) {
                 System.out.println("unreadable pack left out (its chunks stay missing): " + p);
             }

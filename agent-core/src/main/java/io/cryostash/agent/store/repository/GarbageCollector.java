@@ -122,15 +122,18 @@ public final class GarbageCollector {
     }
 
     /**
-     * Every chunk an image names must be in the index before anything is swept: after a lost or
-     * damaged index object its packs look unindexed, and sweeping them after the grace period
-     * would delete live data.
+     * Every chunk an image names must be in the index, in a pack that exists, before anything is
+     * swept: after a lost or damaged index object its packs look unindexed, and sweeping them after
+     * the grace period would delete live data; an index entry in a pack that is gone would be
+     * dropped while the only copy left sits in an unindexed pack.
      */
-    private static void refuseIfLiveChunksAreUnindexed(ChunkIndex index, Set<ChunkKey> live) throws ChunkMissingException {
+    private static void refuseIfLiveChunksAreUnindexed(ChunkIndex index, Map<String, ObjectInfo> packObjects,
+                                                       Set<ChunkKey> live) throws ChunkMissingException {
         ChunkKey first = null;
         long n = 0;
         for (ChunkKey k : live) {
-            if (!index.has(k)) {
+            boolean stored = index.lookup(k).map(l -> packObjects.containsKey(l.packId())).orElse(false);
+            if (!stored) {
                 n++;
                 if (first == null) {
                     first = k;
@@ -139,8 +142,10 @@ public final class GarbageCollector {
         }
         if (first != null) {
             throw new ChunkMissingException(first, null, "it and " + (n - 1) + " more chunks that images name are in"
-                    + " no index; garbage collection stops rather than delete packs that may hold them"
-                    + " (run `cryostash repair-index`, which rebuilds the index from the packs, then gc again)");
+                    + " no index or only in packs that are gone; garbage collection stops rather than delete packs"
+                    + " that may hold them. Run `cryostash repair-index`, which rebuilds the index from the packs;"
+                    + " if `cryostash verify` still names images whose chunks are gone, delete those images; then gc"
+                    + " again");
         }
     }
 
@@ -168,7 +173,7 @@ public final class GarbageCollector {
             manifests++;
         }
         markTableEntries(pool, loaded.index(), tables, live);
-        refuseIfLiveChunksAreUnindexed(loaded.index(), live);
+        refuseIfLiveChunksAreUnindexed(loaded.index(), packObjects, live);
 
         lock.refresh(); // marking a large store takes a while; stay clearly alive
 

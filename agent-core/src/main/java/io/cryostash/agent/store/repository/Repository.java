@@ -6,6 +6,10 @@ import io.cryostash.agent.store.backend.Backend;
 import io.cryostash.agent.store.backend.ObjectInfo;
 import io.cryostash.agent.store.backend.ObjectNotFoundException;
 import io.cryostash.agent.store.memory.AreaTableCodec;
+import io.cryostash.agent.store.index.ChunkIndex;
+import io.cryostash.agent.store.index.IndexFiles;
+import io.cryostash.agent.store.index.PackSummary;
+import java.util.concurrent.ExecutorService;
 import io.cryostash.agent.store.sign.HostKeys;
 import io.cryostash.agent.store.sign.ManifestCodec;
 import io.cryostash.agent.store.sign.TrustedKeys;
@@ -231,37 +235,64 @@ public final class Repository implements AutoCloseable {
         return r;
     }
 
-    /** What {@link #repairIndex} did. */
-    public record IndexRepair(int packs, long chunks, List<String> unreadablePacks, int replacedIndexObjects) {
+    /**
+     * What {@link #repairIndex} did.
+     *
+     * @param keptFromOldIndex packs whose own index could not be read but an intact old index
+     *                         object still described: their entries were carried over
+     * @param unreadablePacks  packs described nowhere readable: their chunks are missing now
+     */
+    public record IndexRepair(int packs, long chunks, List<String> keptFromOldIndex, List<String> unreadablePacks,
+                              int replacedIndexObjects) {
     }
 
     /**
      * Rebuilds the index from the packs' own trailing indexes ({@code cryostash repair-index}),
      * for a store whose index objects were lost or damaged: writes one index object naming
-     * every readable pack, then deletes the index objects it replaces. Takes the exclusive lock,
-     * like garbage collection, so no capture is adding packs meanwhile. Packs whose own index
-     * cannot be read are left out and listed; their chunks stay missing. Static, on a bare back
-     * end: a store whose index does not load cannot be opened as a repository.
+     * every readable pack, then deletes the index objects it replaces. A pack whose own index
+     * cannot be read keeps the entries an intact old index object has for it, so a repair never
+     * loses what the old index still knew. Takes the exclusive lock, like garbage collection, so
+     * no capture is adding packs meanwhile. Static, on a bare back end: a store whose index does
+     * not load cannot be opened as a repository.
      */
     public static IndexRepair repairIndex(Backend backend, String hostName) throws IOException {
         try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.GC, hostName)) {
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-                    Math.max(2, Runtime.getRuntime().availableProcessors()));
+            ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
             try {
-                List<io.cryostash.agent.store.backend.ObjectInfo> old = backend.list(StoreFormat.INDEX);
+                List<ObjectInfo> old = backend.list(StoreFormat.INDEX);
+                Map<String, PackSummary> known = new java.util.HashMap<>();
+                for (ObjectInfo o : old) {
+                    try {
+                        IndexFiles.decode(o.name(), backend.get(o.name())).forEach(p -> known.putIfAbsent(p.id(), p));
+                    } catch (io.cryostash.agent.store.IntegrityException | ObjectNotFoundException damagedOrGone) {
+                        // what it held is rebuilt from the packs below
+                    }
+                }
                 List<String> unreadable = new ArrayList<>();
-                io.cryostash.agent.store.index.ChunkIndex rebuilt =
-                        io.cryostash.agent.store.index.IndexFiles.rebuild(backend, pool, unreadable);
-                List<io.cryostash.agent.store.index.PackSummary> packs = new ArrayList<>(rebuilt.packs());
-                String written = packs.isEmpty() ? null : io.cryostash.agent.store.index.IndexFiles.write(backend, packs);
+                ChunkIndex rebuilt = IndexFiles.rebuild(backend, pool, unreadable);
+                List<PackSummary> packs = new ArrayList<>(rebuilt.packs());
+                List<String> kept = new ArrayList<>();
+                List<String> lost = new ArrayList<>();
+                long chunkCount = rebuilt.size();
+                for (String id : unreadable) {
+                    PackSummary p = known.get(id);
+                    if (p != null) {
+                        packs.add(p);
+                        kept.add(id);
+                        chunkCount += p.entries().size();
+                    } else {
+                        lost.add(id);
+                    }
+                }
+                String written = packs.isEmpty() ? null : IndexFiles.write(backend, packs);
                 int replaced = 0;
-                for (io.cryostash.agent.store.backend.ObjectInfo o : old) {
+                for (ObjectInfo o : old) {
                     if (!o.name().equals(written)) {
                         backend.delete(o.name());
                         replaced++;
                     }
                 }
-                return new IndexRepair(packs.size(), rebuilt.size(), List.copyOf(unreadable), replaced);
+                return new IndexRepair(packs.size(), chunkCount, List.copyOf(kept), List.copyOf(lost), replaced);
             } finally {
                 pool.shutdownNow();
             }
