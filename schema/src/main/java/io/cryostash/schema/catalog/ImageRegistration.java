@@ -107,6 +107,8 @@ public record ImageRegistration(
             jobLabels.forEach((k, v) -> {
                 if (k == null || k.isBlank() || k.length() > 64) out.add("jobLabels: keys must be 1 to 64 characters");
                 if (v == null || v.length() > 256) out.add("jobLabels." + k + ": values must be at most 256 characters");
+                TextChecks.noNul(out, "jobLabels (a key)", k);
+                TextChecks.noNul(out, "jobLabels." + k, v);
             });
         }
         return out;

@@ -49,9 +49,11 @@ public record ProcessSummary(
         List<String> out = new ArrayList<>();
         if (pid != null && (pid < 1 || pid > MAX_PID)) out.add(path + ".pid: must be between 1 and " + MAX_PID);
         if (command != null && command.length() > 4096) out.add(path + ".command: at most 4096 characters");
+        TextChecks.noNul(out, path + ".command", command);
         if (argv != null) {
             long chars = 0;
             for (String a : argv) chars += a == null ? 0 : a.length();
+            if (argv.stream().anyMatch(a -> a != null && a.indexOf('\0') >= 0)) out.add(path + ".argv: must not contain NUL characters");
             if (argv.stream().anyMatch(java.util.Objects::isNull)) out.add(path + ".argv: must not contain null");
             if (chars > MAX_ARGV_CHARS) out.add(path + ".argv: at most " + MAX_ARGV_CHARS + " characters in all (has " + chars + ")");
         }

@@ -43,6 +43,14 @@ final class TextChecks {
         }
     }
 
+    /**
+     * Text stored as JSON in PostgreSQL (argv, thread names, labels): anything a process may hold
+     * except NUL, which jsonb refuses, so that the agent gets this message rather than a database error.
+     */
+    static void noNul(List<String> out, String field, String value) {
+        if (value != null && value.indexOf('\0') >= 0) out.add(field + ": must not contain NUL characters");
+    }
+
     /** CPU feature flags: at most {@link #MAX_CPU_FLAGS}, each matching {@link #CPU_FLAG}; only the first bad flag is named. */
     static void cpuFlags(List<String> out, String field, List<String> flags) {
         if (flags == null) return;

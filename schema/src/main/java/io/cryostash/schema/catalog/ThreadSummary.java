@@ -18,6 +18,8 @@ public record ThreadSummary(int tid, String name, String state) {
         if (tid <= 0) out.add(path + ".tid: must be positive");
         if (name != null && name.length() > 64) out.add(path + ".name: at most 64 characters");
         if (state != null && state.length() > 64) out.add(path + ".state: at most 64 characters");
+        TextChecks.noNul(out, path + ".name", name);
+        TextChecks.noNul(out, path + ".state", state);
         return out;
     }
 }

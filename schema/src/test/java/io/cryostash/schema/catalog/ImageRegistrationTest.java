@@ -53,4 +53,14 @@ class ImageRegistrationTest {
         assertThat(new AreaSummary(0, 4096, "rw-p", 0, "[anon:jvm heap]", MemoryArea.Kind.ANONYMOUS, 1, 10L).problems("a"))
                 .isEmpty();
     }
+
+    @Test
+    void nulInTextThatGoesIntoJsonbIsRefusedByName() {
+        var r = new ImageRegistration("img-1", "host-1", "job", java.util.Map.of("team", "a\0b"), Instant.EPOCH, null, 0, 0,
+                "m", "s", new ProcessSummary(1, "/bin/x", List.of("x", "-\0"), "x86_64", List.of(), "v", "6.18", 1, 1, 1, 0L),
+                List.of(), List.of(new ThreadSummary(1, "wo\0rker", "S")), null, null);
+        assertThat(r.problems()).anySatisfy(p -> assertThat(p).startsWith("jobLabels.team: must not contain NUL"))
+                .anySatisfy(p -> assertThat(p).contains("argv: must not contain NUL"))
+                .anySatisfy(p -> assertThat(p).startsWith("threads[0].name: must not contain NUL"));
+    }
 }
