@@ -41,16 +41,22 @@ final class StoreOption {
     /** The bare back end, for repairs of a store that does not open as a repository. */
     Backend openBackend() {
         try {
-            return Backends.open(store != null ? store : ImageStore.defaultStore(),
-                    new S3Config.Overrides(s3Endpoint, s3Region, s3AccessKey, s3SecretKey), System.getenv(), configFile);
+            return Backends.open(location(), s3Flags(), System.getenv(), configFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open store: " + e.getMessage(), e);
         }
     }
 
     ImageStore open() {
-        return ImageStore.open(store != null ? store : ImageStore.defaultStore(),
-                new S3Config.Overrides(s3Endpoint, s3Region, s3AccessKey, s3SecretKey), configFile,
+        return ImageStore.open(location(), s3Flags(), configFile,
                 ChunkStore.Options.defaults().withCompressionLevel(compressionLevel));
+    }
+
+    private String location() {
+        return store != null ? store : ImageStore.defaultStore();
+    }
+
+    private S3Config.Overrides s3Flags() {
+        return new S3Config.Overrides(s3Endpoint, s3Region, s3AccessKey, s3SecretKey);
     }
 }

@@ -28,7 +28,6 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (ImageStore images = store.open()) {
-            Checker checker = new Checker(images.repository().chunks().backend(), images.repository().trustedKeys());
             Checker.Report r;
             String what;
             boolean readFailed = false;
@@ -41,10 +40,10 @@ final class VerifyCommand implements Callable<Integer> {
                     System.out.println("error: " + e.getMessage());
                     readFailed = true;
                 }
-                r = checker.checkImage(id);
+                r = images.repository().verify(id);
                 what = "image " + id + ": " + r.packs() + " packs, " + r.chunks() + " chunks, every chunk re-hashed";
             } else {
-                r = checker.check(readData);
+                r = new Checker(images.repository().chunks().backend(), images.repository().trustedKeys()).check(readData);
                 what = "store: " + r.manifests() + " images, " + r.packs() + " packs, " + r.chunks() + " chunks"
                         + (readData ? ", every chunk re-hashed" : " (structure; --read-data re-hashes every chunk)");
             }

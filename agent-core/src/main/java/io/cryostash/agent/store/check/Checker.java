@@ -50,6 +50,7 @@ public final class Checker {
     private ChunkIndex index;
     private Map<String, ObjectInfo> packObjects;
     private final Map<ChunkKey, List<ChunkKey>> tableEntries = new HashMap<>();
+    private final Map<String, java.util.Set<ChunkKey>> namedByImage = new HashMap<>();
 
     public Checker(Backend backend, TrustedKeys trusted) {
         this.backend = backend;
@@ -92,17 +93,11 @@ public final class Checker {
         try {
             loadIndex(pool);
             int n = images(imageId);
-            java.util.Set<ChunkKey> named = java.util.Set.of();
+            // empty when the manifest was rejected (reported): nothing trustworthy to read the data of
+            java.util.Set<ChunkKey> named = namedByImage.getOrDefault(imageId, java.util.Set.of());
             java.util.Set<String> needed = new java.util.HashSet<>();
-            byte[] data = backend.get(StoreFormat.MANIFESTS + imageId);
-            try {
-                SignedManifest m = ManifestCodec.verify(imageId, data, trusted);
-                named = namedBy(imageId, m);
-                for (ChunkKey k : named) {
-                    index.lookup(k).ifPresent(l -> needed.add(l.packId()));
-                }
-            } catch (IntegrityException e) {
-                // already reported by images(): nothing trustworthy to read the data of
+            for (ChunkKey k : named) {
+                index.lookup(k).ifPresent(l -> needed.add(l.packId()));
             }
             List<PackSummary> packs = new ArrayList<>();
             for (String id : needed) {
@@ -193,7 +188,11 @@ public final class Checker {
             }
             try {
                 SignedManifest m = ManifestCodec.verify(id, data, trusted);
-                for (ChunkKey k : namedBy(id, m)) {
+                java.util.Set<ChunkKey> named = namedBy(id, m);
+                if (only != null) {
+                    namedByImage.put(id, named); // checkImage reads the data of these
+                }
+                for (ChunkKey k : named) {
                     if (!index.has(k)) {
                         errors.add(new ChunkMissingException(k, id, "not in any index"));
                     } else if (!packObjects.containsKey(index.lookup(k).orElseThrow().packId())) {

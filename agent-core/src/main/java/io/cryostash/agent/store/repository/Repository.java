@@ -5,11 +5,10 @@ import io.cryostash.agent.store.ManifestRejectedException;
 import io.cryostash.agent.store.backend.Backend;
 import io.cryostash.agent.store.backend.ObjectInfo;
 import io.cryostash.agent.store.backend.ObjectNotFoundException;
-import io.cryostash.agent.store.memory.AreaTableCodec;
 import io.cryostash.agent.store.index.ChunkIndex;
 import io.cryostash.agent.store.index.IndexFiles;
 import io.cryostash.agent.store.index.PackSummary;
-import java.util.concurrent.ExecutorService;
+import io.cryostash.agent.store.memory.AreaTableCodec;
 import io.cryostash.agent.store.sign.HostKeys;
 import io.cryostash.agent.store.sign.ManifestCodec;
 import io.cryostash.agent.store.sign.TrustedKeys;
@@ -25,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -260,7 +260,7 @@ public final class Repository implements AutoCloseable {
             ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
             try {
                 List<ObjectInfo> old = backend.list(StoreFormat.INDEX);
-                Map<String, PackSummary> known = new java.util.HashMap<>();
+                Map<String, PackSummary> known = new java.util.HashMap<>(); // what the old index objects still say
                 for (ObjectInfo o : old) {
                     try {
                         IndexFiles.decode(o.name(), backend.get(o.name())).forEach(p -> known.putIfAbsent(p.id(), p));
