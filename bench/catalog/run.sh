@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Catalog benchmark: 100,000 images and 10 million chunk rows in the catalog's own (embedded)
 # PostgreSQL, then, through the real HTTP API: image page listing p50/p99, "which of these 10,000
 # chunk keys do you have" p50/p99, and sustained image registration rate.

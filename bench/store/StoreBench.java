@@ -1,16 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.bench.store;
 
 import com.github.luben.zstd.ZstdCompressCtx;
-import io.cryostash.agent.store.backend.Backend;
-import io.cryostash.agent.store.backend.DirectoryBackend;
-import io.cryostash.agent.store.backend.S3ProxyFixture;
-import io.cryostash.agent.store.memory.AreaChunker;
-import io.cryostash.agent.store.repository.ChunkStore;
-import io.cryostash.agent.store.repository.ImageWriter;
-import io.cryostash.agent.store.repository.Repository;
-import io.cryostash.agent.store.repository.StoreStats;
-import io.cryostash.agent.store.sign.HostKeys;
-import io.cryostash.agent.store.sign.TrustedKeys;
+import io.cryostash.store.backend.Backend;
+import io.cryostash.store.backend.DirectoryBackend;
+import io.cryostash.store.backend.S3ProxyFixture;
+import io.cryostash.store.memory.AreaChunker;
+import io.cryostash.store.repository.ChunkStore;
+import io.cryostash.store.repository.ImageWriter;
+import io.cryostash.store.repository.Repository;
+import io.cryostash.store.repository.StoreStats;
+import io.cryostash.store.sign.HostKeys;
+import io.cryostash.store.sign.TrustedKeys;
 import io.cryostash.schema.store.AreaChunks;
 
 import java.io.RandomAccessFile;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Store benchmark: chunk + hash + compress + pack + upload against raw SHA-256 and zstd, on the
 # memory of a real process (a python3 holding ~0.5 GiB of objects, read through /proc/PID/mem
 # and pagemap), for several chunk sizes; then a whole capture into the store (directory on disk,
@@ -6,14 +7,14 @@
 # another process's memory). Usage: bench/store/run.sh [python-MiB [drift]]   (default 512; "drift" runs only the drift scenario)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-out="$root/agent-core/target/bench-store"
+out="$root/image-store/target/bench-store"
 mkdir -p "$out"
-( cd "$root" && mvn -B -q -pl agent-core -am install -DskipTests )
-( cd "$root" && mvn -B -q -pl agent-core dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/cp.txt" )
+( cd "$root" && mvn -B -q -pl image-store -am install -DskipTests )
+( cd "$root" && mvn -B -q -pl image-store dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/cp.txt" )
 # private copies of this project's classes: a rebuild during the run must not pull them away
 rm -rf "$out/snap" && mkdir -p "$out/snap"
-cp -r "$root/agent-core/target/classes" "$out/snap/main"
-cp -r "$root/agent-core/target/test-classes" "$out/snap/test"
+cp -r "$root/image-store/target/classes" "$out/snap/main"
+cp -r "$root/image-store/target/test-classes" "$out/snap/test"
 deps=""
 IFS=: read -ra entries < "$out/cp.txt" || true
 for e in "${entries[@]}"; do

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Bench target: touches N MiB of anonymous memory with page-varied content, then sleeps in a
  * loop. On SIGUSR2 it rewrites P per mille of its pages (random ones, new random content) and

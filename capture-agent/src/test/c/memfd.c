@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Maps a memfd (a file that exists only in memory), which capture cannot save yet, and keeps
  * counting: capture must fail after the freeze, and the process must run on afterwards.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Counts SIGUSR2 deliveries in a handler while the main loop counts too (and writes its count
  * to <dir>/counter): a target that is being signalled all through its capture.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A counter with a heap worth checking, for round trips through a store: it takes a random
  * token (so a freshly started copy cannot pass for the restored one), fills argv[2] MiB of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * What a restored process does next: its stack grows by megabytes (the [stack] area must grow
  * down as it did before), it forks and waits for a child, spawns a program, and allocates

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Descriptors: a regular file open read-write at an offset, an O_APPEND file, a directory fd
  * (openat through it still works), /dev/null, a close-on-exec flag, and stdout redirected to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Incremental captures: 64 MiB of pages, each holding its index and a generation. SIGUSR2
  * rewrites pages [100, 200) with the next generation and reports "generation"; SIGUSR1 checks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Checkpointed while inside a signal handler running on the alternate stack: SIGUSR2's handler
  * waits (in pause) for SIGUSR1. After restore, SIGUSR1 ends the wait (its handler nests on the

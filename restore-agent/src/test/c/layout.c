@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * An unusual address-space layout: a shared writable file mapping (its changes reach the file,
  * before and after restore), a shared read-only one, 300 small areas with alternating

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Maps <dir>/mapped.dat, or <dir>/<argv[2]> (written by the fixture: 4 pages of a pattern)
  * privately and read-only and checks, after restore, that the first page still reads the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Memory of every kind: heap (small mallocs and a large mmap'd one), a 1 GiB sparse private
  * anonymous map with a few touched pages, the stack, .data/.bss/.rodata, a private file mapping

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A signal that arrived while blocked stays pending across checkpoint and restore: the test
  * sends SIGTERM (blocked) before the checkpoint; afterwards sigpending() still shows it.

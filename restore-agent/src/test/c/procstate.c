@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Process-wide state: cwd, umask, a lowered RLIMIT_NOFILE soft limit, comm, credentials,
  * and what /proc/self/cmdline, environ and exe say. After restore every one reads the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * CPU state: values held in ymm/xmm registers, callee-saved general registers and the x87
  * stack across a spin loop in user space (the checkpoint lands inside the loop), the SSE and

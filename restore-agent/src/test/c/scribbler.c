@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Pre-copy captures: a program that never stops writing. 64 MiB of pages; each step rewrites a
  * random page whole with a pattern of (page, step) and records the step in last[], or (one step

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Signal state: a SIGUSR2 handler with SA_SIGINFO | SA_RESTART | SA_ONSTACK and a mask of
  * SIGINT and SIGQUIT, SIGHUP ignored, SIGTERM and SIGWINCH blocked, an alternate signal stack.

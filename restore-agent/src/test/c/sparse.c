@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Pages that hold no data must not be stored as data. A 256 KiB area (64 pages, 2 MiB aligned
  * so it shares no page table with other memory) has pages 0-7 written and page 3 dropped with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Standard output on a pipe or a terminal (nobody can reopen either after a restore): the
  * restored process's output goes to the log file the restore names. Before the checkpoint the

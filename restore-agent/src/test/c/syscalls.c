@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A process frozen inside a blocking system call: argv[2] names the call (nanosleep, select,
  * pause, poll, sigsuspend, read-pipe). After restore the call restarts or fails with EINTR, as the kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Thread-local storage: a __thread variable and an array read both normally and through
  * %fs-relative loads, the TCB's self pointer at %fs:0, and arch_prctl(ARCH_GET_FS) all agree

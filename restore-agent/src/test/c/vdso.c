@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The vDSO: clock_gettime (glibc calls into the vDSO at the address it cached at start-up)
  * keeps working after restore and CLOCK_MONOTONIC does not go back. The program spins in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Dashboard charts (ECharts from the WebJar; nothing is fetched from the internet).
 (function () {
   function bytes(n) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Live status: poll the API (same session, GET needs no CSRF token) for requests that are not finished.
 (function () {
   const finished = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);

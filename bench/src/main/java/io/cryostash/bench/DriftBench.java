@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.bench;
 
 import java.nio.file.Files;
@@ -6,8 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.bench;
 
 import java.io.IOException;
@@ -12,11 +13,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.index.PackSummary;
-import io.cryostash.agent.store.pack.ChunkCodec;
-import io.cryostash.agent.store.repository.FileStore;
-import io.cryostash.agent.store.repository.StoreStats;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.index.PackSummary;
+import io.cryostash.store.pack.ChunkCodec;
+import io.cryostash.store.repository.FileStore;
+import io.cryostash.store.repository.StoreStats;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.bench;
 
 import java.nio.ByteBuffer;
@@ -15,8 +16,8 @@ import com.github.luben.zstd.ZstdCompressCtx;
 import io.cryostash.agent.linux.ProcessVm;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
-import io.cryostash.agent.store.Hashing;
-import io.cryostash.agent.store.pack.ChunkCodec;
+import io.cryostash.store.Hashing;
+import io.cryostash.store.pack.ChunkCodec;
 
 /**
  * The ceilings the store pipeline is measured against: copying the target's memory with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.bench;
 
 import java.net.URI;
@@ -9,7 +10,7 @@ import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 
-import io.cryostash.agent.store.backend.S3Config;
+import io.cryostash.store.backend.S3Config;
 
 /**
  * A real S3 server in this JVM: S3Proxy over jclouds' filesystem-nio2 provider in a directory,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.bench;
 
 import java.nio.ByteBuffer;
@@ -8,10 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
-import io.cryostash.agent.image.ImageStore;
+import io.cryostash.store.image.ImageStore;
 import io.cryostash.agent.proc.MapsEntry;
-import io.cryostash.agent.store.backend.S3Config;
-import io.cryostash.agent.store.repository.ChunkStore;
+import io.cryostash.store.backend.S3Config;
+import io.cryostash.store.repository.ChunkStore;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
 /** A capture that could not be done; the message says why and what to do about it. */

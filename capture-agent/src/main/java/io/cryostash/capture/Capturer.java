@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.memory.AreaChunker;
-import io.cryostash.agent.store.repository.ImageWriter;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.memory.AreaChunker;
+import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
@@ -30,7 +31,7 @@ import io.cryostash.capture.memory.PageBuffers;
 import io.cryostash.capture.memory.PreCopy;
 import io.cryostash.capture.memory.IncrementalPreCopy;
 import io.cryostash.capture.memory.ResidentPages;
-import io.cryostash.agent.store.repository.ImageWriter;
+import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.capture.memory.WriteTracking;
 import io.cryostash.agent.tracking.KernelFeatures;

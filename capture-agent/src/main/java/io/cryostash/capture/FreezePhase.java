@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
 /** The steps a freeze is made of, in the order they run, for reports of where its time goes. */

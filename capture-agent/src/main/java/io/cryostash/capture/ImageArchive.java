@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
 import java.io.IOException;
@@ -10,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.memory.AreaChunker;
-import io.cryostash.agent.store.repository.ImageWriter;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.memory.AreaChunker;
+import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.capture.memory.CapturedArea;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.schema.image.FileFingerprint;

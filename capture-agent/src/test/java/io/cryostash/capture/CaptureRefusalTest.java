@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.repository.Repository;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.repository.Repository;
 import io.cryostash.agent.testing.CFixtures;
 import io.cryostash.agent.testing.Detached;
 import io.cryostash.agent.testing.FixtureProcess;
@@ -176,7 +177,7 @@ class CaptureRefusalTest {
     void imageThatCannotBeWrittenLeavesTheTargetAliveEvenWithKill() throws IOException {
         FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
         Path store = tmp.resolve("broken-store");
-        Capturer broken = new Capturer(io.cryostash.agent.image.ImageStore.local(store));
+        Capturer broken = new Capturer(io.cryostash.store.image.ImageStore.local(store));
         for (String dir : new String[] {"packs", "manifests"}) { // where the image would go: now files
             Path p = store.resolve(dir);
             if (Files.isDirectory(p)) {

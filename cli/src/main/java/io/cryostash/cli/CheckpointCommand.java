@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;

@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.repository.GarbageCollector;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.repository.GarbageCollector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

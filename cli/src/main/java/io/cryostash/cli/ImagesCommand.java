@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.repository.Repository;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.repository.Repository;
 import io.cryostash.schema.image.ProcessImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

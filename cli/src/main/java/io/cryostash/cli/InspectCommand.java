@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageStore;
+import io.cryostash.store.image.ImageStore;
 import io.cryostash.schema.image.CpuRegisters;
 import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.FdEntry;

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageStore;
+import io.cryostash.store.image.ImageStore;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;

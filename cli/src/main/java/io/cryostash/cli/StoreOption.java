@@ -1,14 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.backend.Backend;
-import io.cryostash.agent.store.backend.Backends;
-import io.cryostash.agent.store.backend.S3Config;
-import io.cryostash.agent.store.repository.ChunkStore;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.backend.Backend;
+import io.cryostash.store.backend.Backends;
+import io.cryostash.store.backend.S3Config;
+import io.cryostash.store.repository.ChunkStore;
 import picocli.CommandLine.Option;
 
 /** Where images live: a directory or {@code s3://bucket/prefix}, plus S3 settings. */

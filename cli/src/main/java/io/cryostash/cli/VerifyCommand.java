@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import java.io.IOException;
 import java.util.concurrent.Callable;
 
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.store.ChunkMissingException;
-import io.cryostash.agent.store.IntegrityException;
-import io.cryostash.agent.store.check.Checker;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.ChunkMissingException;
+import io.cryostash.store.IntegrityException;
+import io.cryostash.store.check.Checker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

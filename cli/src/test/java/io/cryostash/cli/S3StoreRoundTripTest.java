@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.cryostash.agent.store.backend.S3Config;
-import io.cryostash.agent.store.backend.S3ProxyFixture;
+import io.cryostash.store.backend.S3Config;
+import io.cryostash.store.backend.S3ProxyFixture;
 import io.cryostash.agent.testing.CFixtures;
 import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.agent.testing.Leftovers;

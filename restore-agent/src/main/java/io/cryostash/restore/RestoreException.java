@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore;
 
 /** A restore that could not be done; the half-built process has been killed. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore;
 
 import java.nio.file.Path;
@@ -5,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.cryostash.agent.image.ImageIntegrityException;
-import io.cryostash.agent.image.ImageStore;
-import io.cryostash.agent.image.PageSource;
+import io.cryostash.store.image.ImageIntegrityException;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.image.PageSource;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
@@ -18,7 +19,7 @@ import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.ProcStatus;
-import io.cryostash.agent.store.Hashing;
+import io.cryostash.store.Hashing;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.files.FileResolver;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.linux;
 
 /** errno values the agents react to by name. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.linux;
 
 /** One region PAGEMAP_SCAN reported: pages [start, end) sharing the categories it was asked to return. */

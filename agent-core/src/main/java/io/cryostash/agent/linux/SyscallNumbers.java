@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.linux;
 
 /** x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */

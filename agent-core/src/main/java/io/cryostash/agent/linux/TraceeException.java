@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.linux;
 
 /** A ptrace or remote-syscall step failed on a tracee; the message names pid, step and errno. */

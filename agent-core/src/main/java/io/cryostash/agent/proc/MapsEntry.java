@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.proc;
 
 /** One line of /proc/PID/maps. {@code path} is null for anonymous memory; pseudo-paths keep their brackets. */

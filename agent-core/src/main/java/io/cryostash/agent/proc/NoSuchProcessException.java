@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.proc;
 
 /** The pid names no process (or it exited while we were reading it). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.proc;
 
 /** /proc/PID/smaps_rollup totals, used to size capture buffers before the freeze. */

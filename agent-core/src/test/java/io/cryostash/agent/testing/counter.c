@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A counter for tests that only need a live, changing process: it counts in a loop and writes
  * the count to <dir>/counter every few milliseconds. argv[2] (optional) is a number of MiB to

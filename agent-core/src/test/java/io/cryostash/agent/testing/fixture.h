@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Cryostash test fixtures: the protocol every fixture program follows (like CRIU's zdtm).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A parent that never reaps its child: <dir>/zombie holds the child's pid once it has exited. */
 #include "fixture.h"
 #include <sys/wait.h>

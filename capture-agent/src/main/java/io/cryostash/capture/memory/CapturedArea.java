@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture.memory;
 
 import java.io.IOException;
@@ -5,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.BitSet;
 import java.util.List;
 
-import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.store.AreaChunks;
 

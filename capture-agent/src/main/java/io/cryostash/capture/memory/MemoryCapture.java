@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture.memory;
 
 import java.nio.ByteBuffer;
@@ -10,12 +11,12 @@ import java.util.Map;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.Pagemap;
-import io.cryostash.agent.store.Hashing;
+import io.cryostash.store.Hashing;
 import io.cryostash.capture.CaptureException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
 import io.cryostash.schema.store.AreaChunks;
-import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.store.memory.AreaChunker;
 
 /**
  * Reads a frozen process's memory areas and the pages of them that only the process has:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture.memory;
 
 import java.io.IOException;
@@ -11,8 +12,8 @@ import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.ProcessVm;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.Pagemap;
-import io.cryostash.agent.store.memory.AreaChunker;
-import io.cryostash.agent.store.repository.ImageWriter;
+import io.cryostash.store.memory.AreaChunker;
+import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.schema.image.MemoryArea.Kind;
 import io.cryostash.schema.store.AreaChunks;
 

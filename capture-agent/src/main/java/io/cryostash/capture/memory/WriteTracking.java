@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture.memory;
 
 import java.util.ArrayList;
@@ -11,7 +12,7 @@ import io.cryostash.agent.linux.PagemapScan;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.remote.RemoteSyscalls;
-import io.cryostash.agent.store.memory.AreaChunker;
+import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.agent.tracking.KernelFeatures;
 import io.cryostash.agent.tracking.TrackingState;
 import io.cryostash.agent.tracking.WriteTracker;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.catalog.restore;
 
 /** REQUESTED (event sent) -> RUNNING (agent started) -> COMPLETED or FAILED; CANCELLED before it ran. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.catalog.security;
 
 /** An agent authenticated by a bearer token; it may act only for {@code hostId}. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.catalog.system;
 
 /** A named thing does not exist: 404 (also for web pages). */

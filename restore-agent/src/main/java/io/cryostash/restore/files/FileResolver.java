@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.files;
 
 import java.io.IOException;
@@ -8,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import io.cryostash.agent.image.ImageIntegrityException;
-import io.cryostash.agent.store.IntegrityException;
-import io.cryostash.agent.store.repository.FileStore;
+import io.cryostash.store.image.ImageIntegrityException;
+import io.cryostash.store.IntegrityException;
+import io.cryostash.store.repository.FileStore;
 import io.cryostash.restore.RestoreException;
 import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.ProcessImage;

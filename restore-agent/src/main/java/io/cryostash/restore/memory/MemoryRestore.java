@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.memory;
 
 import java.util.HashMap;
@@ -5,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongUnaryOperator;
 
-import io.cryostash.agent.image.PageSource;
+import io.cryostash.store.image.PageSource;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.ProcessVm;
 import io.cryostash.agent.linux.SyscallNumbers;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.failures;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,7 +73,7 @@ class RestoreRefusalTest {
         // found while reading the image's chunk tables, before any process exists, or while
         // writing memory into the new one, which is then killed
         assertThatThrownBy(() -> restore(rt, id, false))
-                .isInstanceOfAny(RestoreException.class, io.cryostash.agent.image.ImageIntegrityException.class)
+                .isInstanceOfAny(RestoreException.class, io.cryostash.store.image.ImageIntegrityException.class)
                 .hasMessageContaining(id);
         assertNoNewHusk(husks);
     }

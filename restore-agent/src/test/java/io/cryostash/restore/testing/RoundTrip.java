@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.testing;
 
 import java.nio.file.Path;
 
-import io.cryostash.agent.image.ImageStore;
+import io.cryostash.store.image.ImageStore;
 import io.cryostash.agent.testing.CFixtures;
 import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.capture.CaptureOptions;

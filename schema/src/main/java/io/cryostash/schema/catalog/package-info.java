@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Contracts between the agents and the catalog service's REST API: what an agent sends to
  * register an image, to ask which chunks the store already has, to report its host, and what

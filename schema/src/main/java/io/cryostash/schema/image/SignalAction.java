@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.cryostash.schema.image;
 
 /** The kernel's struct sigaction for one signal: handler (0 default, 1 ignore), flags, restorer, mask. */

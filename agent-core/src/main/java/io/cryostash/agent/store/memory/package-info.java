@@ -1,5 +1,0 @@
-/**
- * Memory areas to chunks and back ({@link io.cryostash.agent.store.memory.AreaChunker}), generic
- * over how memory is read and written so capture and restore plug in their own process access.
- */
-package io.cryostash.agent.store.memory;

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store.backend;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the store's objects live: a flat namespace of immutable objects named by
+ * slash-separated paths ({@code packs/ab12…}).
+ *
+ * <p>Deliberately smaller than a file system or the S3 API: objects are written whole and never
+ * modified (the store names almost everything by content hash), so there is no append, rename
+ * or partial write, and a {@link #put} is atomic — a reader sees the whole object or none. That
+ * is all the repository needs, and what both a directory and S3 can promise. Implementations
+ * are thread-safe. Missing objects raise {@link ObjectNotFoundException}; failures that may go
+ * away on retry raise {@link TransientBackendException} (see {@link RetryingBackend}).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Stores {@code data} under {@code name}, replacing any object of that name, atomically. */
+    void put(String name, byte[] data) throws IOException;
+
+    /** The whole object. */
+    byte[] get(String name) throws IOException;
+
+    /**
+     * {@code length} bytes starting at {@code offset}. Fewer bytes only when the object is
+     * shorter (callers that know the object's layout treat that as damage).
+     */
+    byte[] getRange(String name, long offset, int length) throws IOException;
+
+    /** Objects whose names start with {@code prefix}, sorted by name. */
+    List<ObjectInfo> list(String prefix) throws IOException;
+
+    /** Deletes the object; deleting a missing object is not an error. */
+    void delete(String name) throws IOException;
+
+    /** Size and modification time, or empty when there is no such object. */
+    Optional<ObjectInfo> stat(String name) throws IOException;
+
+    default boolean exists(String name) throws IOException {
+        return stat(name).isPresent();
+    }
+
+    /** Human-readable location, for messages ({@code /var/lib/cryostash/store}, {@code s3://b/p}). */
+    String location();
+
+    @Override
+    default void close() throws IOException {
+    }
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store.image;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.cryostash.store.IntegrityException;
+import io.cryostash.store.backend.ObjectNotFoundException;
+import io.cryostash.store.backend.S3Config;
+import io.cryostash.store.memory.AreaTableCodec;
+import io.cryostash.store.repository.ChunkStore;
+import io.cryostash.store.repository.ImageWriter;
+import io.cryostash.store.repository.Repository;
+import io.cryostash.store.repository.StoreSettings;
+import io.cryostash.schema.image.ImageCodec;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.AreaTable;
+import io.cryostash.schema.store.ChunkKey;
+
+/**
+ * Process images in the chunk store: what capture writes and restore reads. The process-image
+ * manifest travels as the payload of the store's signed envelope; reading one always goes
+ * through the store's signature and chunk checks.
+ */
+public final class ImageStore implements AutoCloseable {
+    private final Repository repo;
+    private final ImageCodec codec = new ImageCodec();
+
+    private ImageStore(Repository repo) {
+        this.repo = repo;
+    }
+
+    /** $CRYOSTASH_HOME, else ~/.cryostash: this host's keys, trusted keys and file cache. */
+    public static Path stateDir() {
+        String env = System.getenv("CRYOSTASH_HOME");
+        return env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cryostash");
+    }
+
+    /** $CRYOSTASH_STORE, else ~/.cryostash/store. */
+    public static String defaultStore() {
+        String env = System.getenv("CRYOSTASH_STORE");
+        return env != null && !env.isBlank() ? env : stateDir().resolve("store").toString();
+    }
+
+    public static String hostName() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** A local directory store with this host's keys and cache under {@link #stateDir()}. */
+    public static ImageStore local(Path storeDir) {
+        return open(StoreSettings.local(storeDir, stateDir(), hostName()));
+    }
+
+    /** A directory or {@code s3://bucket/prefix} store, S3 settings from flags, environment or config file. */
+    public static ImageStore open(String store, S3Config.Overrides s3, Path configFile, ChunkStore.Options options) {
+        Path state = stateDir();
+        return open(new StoreSettings(store, s3, System.getenv(), configFile, state.resolve("keys"),
+                state.resolve("trusted-keys"), state.resolve("cache"), hostName(), options));
+    }
+
+    public static ImageStore open(StoreSettings settings) {
+        try {
+            return new ImageStore(Repository.open(settings));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open store " + settings.store() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Repository repository() {
+        return repo;
+    }
+
+    public ImageWriter newImage() {
+        try {
+            return repo.newImage();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start an image in the store: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stores the areas' chunk lists as chunk tables, then signs and writes the manifest last,
+     * making the image visible; returns it with its id.
+     */
+    public ProcessImage commit(ImageWriter writer, ProcessImage image) {
+        try {
+            byte[] payload = codec.encode(image.withId(null), contents -> writeTables(writer, contents));
+            String id = writer.commit(payload);
+            return image.withId(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the image: " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot write the image: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private static Map<Long, AreaTable> writeTables(ImageWriter writer, Map<Long, AreaChunks> contents) {
+        List<byte[]> all = new ArrayList<>();
+        List<ChunkKey> named = new ArrayList<>();
+        Map<Long, int[]> ranges = new HashMap<>();
+        for (Map.Entry<Long, AreaChunks> e : contents.entrySet()) {
+            List<byte[]> tables = AreaTableCodec.encode(e.getValue());
+            ranges.put(e.getKey(), new int[] {all.size(), all.size() + tables.size()});
+            all.addAll(tables);
+            e.getValue().chunks().forEach(c -> named.add(c.key()));
+            e.getValue().patches().forEach(c -> named.add(c.key()));
+        }
+        List<ChunkKey> keys;
+        try {
+            keys = writer.putTables(all, named); // one call: the tables of all areas are hashed in parallel
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        Map<Long, AreaTable> out = new HashMap<>();
+        for (Map.Entry<Long, AreaChunks> e : contents.entrySet()) {
+            AreaChunks c = e.getValue();
+            int[] r = ranges.get(e.getKey());
+            out.put(e.getKey(), new AreaTable(c.start(), c.length(), c.pageSize(), c.chunkPages(),
+                    keys.subList(r[0], r[1])));
+        }
+        return out;
+    }
+
+    /** Reads and verifies an image (signature, trust, every chunk indexed). Accepts a unique id prefix. */
+    public ProcessImage read(String idOrPrefix) {
+        String id = resolve(idOrPrefix);
+        try {
+            Repository.Image im = repo.readImage(id);
+            return codec.decode(im.payload(), tables -> resolveTables(im, tables)).withId(id);
+        } catch (ObjectNotFoundException e) {
+            throw new ImageNotFoundException(idOrPrefix, repo.chunks().backend().location());
+        } catch (IntegrityException e) {
+            throw new ImageIntegrityException(id, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read image " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Chunk lists from the tables the image's envelope lists (read and verified by {@link Repository#readImage}). */
+    private static Map<Long, AreaChunks> resolveTables(Repository.Image im, Map<Long, AreaTable> tables) {
+        Map<Long, AreaChunks> out = new HashMap<>();
+        for (Map.Entry<Long, AreaTable> e : tables.entrySet()) {
+            List<byte[]> bytes = new ArrayList<>();
+            for (ChunkKey k : e.getValue().segments()) {
+                byte[] b = im.tables().get(k);
+                if (b == null) {
+                    throw new ImageIntegrityException(new io.cryostash.store.ManifestRejectedException(im.id(),
+                            "the area at " + Long.toHexString(e.getKey()) + " names chunk table " + k.hex()
+                                    + ", which its signed envelope does not list"));
+                }
+                bytes.add(b);
+            }
+            try {
+                out.put(e.getKey(), AreaTableCodec.decode(e.getValue(), e.getValue().segments(), bytes));
+            } catch (IntegrityException ex) {
+                throw new ImageIntegrityException(im.id(), ex);
+            }
+        }
+        return out;
+    }
+
+    /** The full id for a unique prefix (at least 6 characters), as git and docker accept. */
+    public String resolve(String idOrPrefix) {
+        if (idOrPrefix != null && idOrPrefix.matches("[0-9a-f]{64}")) {
+            return idOrPrefix;
+        }
+        if (idOrPrefix != null && idOrPrefix.matches("[0-9a-f]{1,5}")) {
+            throw new IllegalArgumentException("image id prefix " + idOrPrefix + " is too short: give at least 6 hex digits");
+        }
+        if (idOrPrefix == null || !idOrPrefix.matches("[0-9a-f]{6,63}")) {
+            throw new ImageNotFoundException(String.valueOf(idOrPrefix), repo.chunks().backend().location());
+        }
+        List<String> matches = list().stream().map(Repository.ImageInfo::id).filter(i -> i.startsWith(idOrPrefix))
+                .toList();
+        if (matches.size() == 1) {
+            return matches.get(0);
+        }
+        if (matches.isEmpty()) {
+            throw new ImageNotFoundException(idOrPrefix, repo.chunks().backend().location());
+        }
+        throw new IllegalArgumentException("image id prefix " + idOrPrefix + " is ambiguous: " + matches);
+    }
+
+    public List<Repository.ImageInfo> list() {
+        try {
+            return repo.listImages();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list images: " + e.getMessage(), e);
+        }
+    }
+
+    /** Saved pages, read from the store with every chunk's hash checked. */
+    public PageSource pages() {
+        return new StorePages(repo.chunks());
+    }
+
+    public String location() {
+        return repo.chunks().backend().location();
+    }
+
+    @Override
+    public void close() {
+        try {
+            repo.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

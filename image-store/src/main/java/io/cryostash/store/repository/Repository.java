@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store.repository;
+
+import io.cryostash.store.ChunkMissingException;
+import io.cryostash.store.ManifestRejectedException;
+import io.cryostash.store.backend.Backend;
+import io.cryostash.store.backend.ObjectInfo;
+import io.cryostash.store.backend.ObjectNotFoundException;
+import io.cryostash.store.index.ChunkIndex;
+import io.cryostash.store.index.IndexFiles;
+import io.cryostash.store.index.PackSummary;
+import io.cryostash.store.memory.AreaTableCodec;
+import io.cryostash.store.sign.HostKeys;
+import io.cryostash.store.sign.ManifestCodec;
+import io.cryostash.store.sign.TrustedKeys;
+import io.cryostash.schema.store.ChunkKey;
+import io.cryostash.schema.store.SignedManifest;
+import io.cryostash.schema.store.StoreFormat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The image store as the agents use it: chunks, files, signed images, deletion and garbage
+ * collection over one back end.
+ *
+ * <p>Capture: {@link #newImage()} → put areas, files and other chunks into the
+ * {@link ImageWriter} → {@link ImageWriter#commit}. Restore: {@link #readImage} (signature,
+ * trust and presence of every chunk checked) → {@link ChunkStore#readChunks} /
+ * {@link io.cryostash.store.memory.AreaChunker#restore} and {@link FileStore#materialize}
+ * (every chunk's hash checked). There is deliberately no way to read an image without these
+ * checks. One instance per store per process; thread-safe.
+ */
+public final class Repository implements AutoCloseable {
+    private final ChunkStore chunks;
+    private final FileStore files;
+    private final HostKeys hostKeys;
+    private final TrustedKeys trusted;
+    private final String hostName;
+    private final Set<ImageWriter> writers = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService refresher;
+
+    private Repository(ChunkStore chunks, HostKeys hostKeys, TrustedKeys trusted, String hostName, Path cacheDir) {
+        this.chunks = chunks;
+        this.hostKeys = hostKeys;
+        this.trusted = trusted;
+        this.hostName = hostName;
+        this.files = new FileStore(chunks, cacheDir);
+        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cryostash-lock-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = StoreLock.REFRESH.toSeconds();
+        refresher.scheduleAtFixedRate(this::refreshLocks, every, every, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens a store.
+     *
+     * @param hostKeys this host's signing keys ({@link HostKeys#loadOrCreate})
+     * @param trusted  keys whose images this host accepts (always include its own)
+     * @param hostName recorded in every manifest this host writes
+     * @param cacheDir local content-addressed cache of files for restore; may be null
+     */
+    public static Repository open(Backend backend, HostKeys hostKeys, TrustedKeys trusted, String hostName,
+                                  Path cacheDir, ChunkStore.Options options) throws IOException {
+        return new Repository(ChunkStore.open(backend, options), hostKeys, trusted, hostName, cacheDir);
+    }
+
+    /**
+     * Opens the store {@code settings} describe: the back end (with retries), this host's key
+     * pair (created on first use) and the trusted keys.
+     */
+    public static Repository open(StoreSettings settings) throws IOException {
+        HostKeys keys = HostKeys.loadOrCreate(settings.keyDir());
+        TrustedKeys trusted = TrustedKeys.load(keys, settings.trustedKeysDir());
+        Backend backend = io.cryostash.store.backend.Backends.open(settings.store(), settings.s3(), settings.env(),
+                settings.configFile());
+        try {
+            return open(backend, keys, trusted, settings.hostName(), settings.cacheDir(), settings.options());
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A summary of an image for listings.
+     *
+     * @param rejection why the manifest does not verify (untrusted signer, bad signature, content
+     *                  not matching its id), or null when it does
+     */
+    public record ImageInfo(String id, Instant created, String host, int chunkCount, long manifestSize,
+                            String signerKeyId, String rejection) {
+        public boolean trusted() {
+            return rejection == null;
+        }
+    }
+
+    /**
+     * A verified image: its id, envelope (the process-image manifest is {@code manifest().payload()})
+     * and the bytes of the chunk tables it lists, each checked against its key.
+     */
+    public record Image(String id, SignedManifest manifest, Map<ChunkKey, byte[]> tables) {
+        public Image {
+            tables = Map.copyOf(tables);
+        }
+
+        public byte[] payload() {
+            return manifest.payload();
+        }
+    }
+
+    /**
+     * Starts writing an image: takes a shared lock (fails with {@link StoreLockedException}
+     * while GC runs) and picks up chunks other hosts stored since the index was loaded.
+     */
+    public ImageWriter newImage() throws IOException {
+        StoreLock lock = StoreLock.acquire(chunks.backend(), StoreLock.Kind.CAPTURE, hostName);
+        try {
+            if (writers.isEmpty()) {
+                chunks.refreshIndex();
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        ImageWriter w = new ImageWriter(this, lock);
+        writers.add(w);
+        return w;
+    }
+
+    void writerClosed(ImageWriter w) {
+        writers.remove(w);
+    }
+
+    private void refreshLocks() {
+        for (ImageWriter w : writers) {
+            try {
+                w.lock().refresh();
+            } catch (IOException e) {
+                org.slf4j.LoggerFactory.getLogger(Repository.class).warn("refreshing {}: {}", w.lock().name(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Reads and verifies an image: its id matches its content, it is signed by a trusted key,
+     * its format is known, its chunk tables are intact, and every chunk it names — directly or
+     * through a table — is in the index.
+     */
+    public Image readImage(String id) throws IOException {
+        if (!id.matches("[0-9a-f]{64}")) {
+            throw new ManifestRejectedException(id, "not an image id");
+        }
+        byte[] data;
+        try {
+            data = chunks.backend().get(StoreFormat.MANIFESTS + id);
+        } catch (ObjectNotFoundException e) {
+            throw new ObjectNotFoundException(chunks.backend().location(), "image " + id);
+        }
+        SignedManifest m = ManifestCodec.verify(id, data, trusted);
+        for (ChunkKey k : chunks.missing(m.chunks())) {
+            throw new ChunkMissingException(k, id, "not in any index");
+        }
+        for (ChunkKey k : chunks.missing(m.tables())) {
+            throw new ChunkMissingException(k, id, "chunk table not in any index");
+        }
+        Map<ChunkKey, byte[]> tables = new ConcurrentHashMap<>();
+        chunks.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
+        for (ChunkKey t : m.tables()) {
+            for (ChunkKey k : chunks.missing(AreaTableCodec.keys(t, tables.get(t)))) {
+                throw new ChunkMissingException(k, id, "named by chunk table " + t.hex() + " but not in any index");
+            }
+        }
+        return new Image(id, m, tables);
+    }
+
+
+    /** Every image, oldest first. Images that cannot be parsed are skipped (the checker reports them). */
+    public List<ImageInfo> listImages() throws IOException {
+        List<ImageInfo> out = new ArrayList<>();
+        for (ObjectInfo o : chunks.backend().list(StoreFormat.MANIFESTS)) {
+            String id = o.name().substring(StoreFormat.MANIFESTS.length());
+            byte[] data;
+            try {
+                data = chunks.backend().get(o.name());
+            } catch (ObjectNotFoundException e) {
+                continue;
+            }
+            SignedManifest m;
+            String rejection = null;
+            try {
+                m = ManifestCodec.verify(id, data, trusted);
+            } catch (ManifestRejectedException e) {
+                rejection = e.reason();
+                try {
+                    m = ManifestCodec.parse(id, data);
+                } catch (ManifestRejectedException e2) {
+                    continue;
+                }
+            }
+            out.add(new ImageInfo(id, m.created(), m.host(), m.chunks().size() + m.tables().size(), data.length,
+                    ManifestCodec.signerKeyId(m), rejection));
+        }
+        out.sort(java.util.Comparator.comparing(ImageInfo::created));
+        return out;
+    }
+
+    /** Deletes an image's manifest; its chunks go at the next {@link #collectGarbage}. */
+    public void deleteImage(String id) throws IOException {
+        if (!id.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not an image id: " + id);
+        }
+        if (!chunks.backend().exists(StoreFormat.MANIFESTS + id)) {
+            throw new ObjectNotFoundException(chunks.backend().location(), "image " + id);
+        }
+        chunks.backend().delete(StoreFormat.MANIFESTS + id);
+    }
+
+    /** Mark and sweep; see {@link GarbageCollector}. */
+    public GarbageCollector.Report collectGarbage(GarbageCollector.Options options) throws IOException {
+        GarbageCollector.Report r = new GarbageCollector(chunks, hostName, options).run();
+        chunks.refreshIndex();
+        return r;
+    }
+
+    /**
+     * What {@link #repairIndex} did.
+     *
+     * @param keptFromOldIndex packs whose own index could not be read but an intact old index
+     *                         object still described: their entries were carried over
+     * @param unreadablePacks  packs described nowhere readable: their chunks are missing now
+     */
+    public record IndexRepair(int packs, long chunks, List<String> keptFromOldIndex, List<String> unreadablePacks,
+                              int replacedIndexObjects) {
+    }
+
+    /**
+     * Rebuilds the index from the packs' own trailing indexes ({@code cryostash repair-index}),
+     * for a store whose index objects were lost or damaged: writes one index object naming
+     * every readable pack, then deletes the index objects it replaces. A pack whose own index
+     * cannot be read keeps the entries an intact old index object has for it, so a repair never
+     * loses what the old index still knew. Takes the exclusive lock, like garbage collection, so
+     * no capture is adding packs meanwhile. Static, on a bare back end: a store whose index does
+     * not load cannot be opened as a repository.
+     */
+    public static IndexRepair repairIndex(Backend backend, String hostName) throws IOException {
+        try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.GC, hostName)) {
+            ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+            try {
+                List<ObjectInfo> old = backend.list(StoreFormat.INDEX);
+                Map<String, PackSummary> known = new java.util.HashMap<>(); // what the old index objects still say
+                for (ObjectInfo o : old) {
+                    try {
+                        IndexFiles.decode(o.name(), backend.get(o.name())).forEach(p -> known.putIfAbsent(p.id(), p));
+                    } catch (io.cryostash.store.IntegrityException | ObjectNotFoundException damagedOrGone) {
+                        // what it held is rebuilt from the packs below
+                    }
+                }
+                List<String> unreadable = new ArrayList<>();
+                ChunkIndex rebuilt = IndexFiles.rebuild(backend, pool, unreadable);
+                List<PackSummary> packs = new ArrayList<>(rebuilt.packs());
+                List<String> kept = new ArrayList<>();
+                List<String> lost = new ArrayList<>();
+                long chunkCount = rebuilt.size();
+                for (String id : unreadable) {
+                    PackSummary p = known.get(id);
+                    if (p != null) {
+                        packs.add(p);
+                        kept.add(id);
+                        chunkCount += p.entries().size();
+                    } else {
+                        lost.add(id);
+                    }
+                }
+                String written = packs.isEmpty() ? null : IndexFiles.write(backend, packs);
+                int replaced = 0;
+                for (ObjectInfo o : old) {
+                    if (!o.name().equals(written)) {
+                        backend.delete(o.name());
+                        replaced++;
+                    }
+                }
+                return new IndexRepair(packs.size(), chunkCount, List.copyOf(kept), List.copyOf(lost), replaced);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Verifies one image ({@code cryostash verify <image-id>}): manifest, signature, every chunk
+     * present, each of its packs against its own index, and every chunk re-hashed.
+     */
+    public io.cryostash.store.check.Checker.Report verify(String imageId) throws IOException {
+        return new io.cryostash.store.check.Checker(chunks.backend(), trusted).checkImage(imageId);
+    }
+
+    public ChunkStore chunks() {
+        return chunks;
+    }
+
+    public FileStore files() {
+        return files;
+    }
+
+    public TrustedKeys trustedKeys() {
+        return trusted;
+    }
+
+    HostKeys hostKeys() {
+        return hostKeys;
+    }
+
+    String hostName() {
+        return hostName;
+    }
+
+    /** Closes the chunk store (without flushing: commit images first) and the back end. */
+    @Override
+    public void close() throws IOException {
+        refresher.shutdownNow();
+        for (ImageWriter w : List.copyOf(writers)) {
+            w.close();
+        }
+        chunks.close();
+        chunks.backend().close();
+    }
+}

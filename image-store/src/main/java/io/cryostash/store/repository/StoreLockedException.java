@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store.repository;
+
+import java.io.IOException;
+
+/**
+ * Another process holds a conflicting lock: a GC while capturing, or anything while
+ * collecting garbage. Try again later; a lock of a dead process expires after
+ * {@link StoreLock#STALE}.
+ */
+public class StoreLockedException extends IOException {
+    private final String lockName;
+
+    public StoreLockedException(String location, String lockName, String holder) {
+        super("store " + location + " is locked by " + lockName + " (" + holder + ")");
+        this.lockName = lockName;
+    }
+
+    public String lockName() {
+        return lockName;
+    }
+}

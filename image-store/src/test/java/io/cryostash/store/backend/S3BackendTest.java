@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store.backend;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class S3BackendTest extends BackendContractTest {
+    static Path dir;
+    static S3ProxyFixture s3;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        dir = Files.createTempDirectory("s3proxy");
+        s3 = new S3ProxyFixture(dir);
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        s3.close();
+    }
+
+    @Override
+    protected Backend newBackend() throws Exception {
+        return s3.freshBackend();
+    }
+
+    @Test
+    void configComesFromFlagsThenEnvironmentThenFile() throws Exception {
+        Path file = Files.createTempFile("s3", ".properties");
+        Files.writeString(file, "s3.endpoint=http://file:9000\ns3.access-key=fileKey\ns3.secret-key=fileSecret\ns3.region=eu-1\n");
+        S3Config fromFile = S3Config.resolve("s3://bkt/some/prefix/", S3Config.Overrides.NONE, Map.of(), file);
+        assertThat(fromFile.endpoint()).isEqualTo("http://file:9000");
+        assertThat(fromFile.bucket()).isEqualTo("bkt");
+        assertThat(fromFile.prefix()).isEqualTo("some/prefix");
+        assertThat(fromFile.region()).isEqualTo("eu-1");
+
+        S3Config fromEnv = S3Config.resolve("s3://bkt", S3Config.Overrides.NONE,
+                Map.of("CRYOSTASH_S3_ENDPOINT", "http://env:9000", "AWS_ACCESS_KEY_ID", "envKey"), file);
+        assertThat(fromEnv.endpoint()).isEqualTo("http://env:9000");
+        assertThat(fromEnv.accessKey()).isEqualTo("envKey");
+        assertThat(fromEnv.secretKey()).isEqualTo("fileSecret");
+        assertThat(fromEnv.prefix()).isEmpty();
+
+        S3Config fromFlags = S3Config.resolve("s3://bkt/p", new S3Config.Overrides("http://flag:1", null, "flagKey", null),
+                Map.of("CRYOSTASH_S3_ENDPOINT", "http://env:9000"), file);
+        assertThat(fromFlags.endpoint()).isEqualTo("http://flag:1");
+        assertThat(fromFlags.accessKey()).isEqualTo("flagKey");
+        assertThat(fromFlags.toString()).doesNotContain("fileSecret");
+    }
+
+    @Test
+    void missingEndpointIsNamedInTheError() {
+        assertThatThrownBy(() -> S3Config.resolve("s3://bkt/p", S3Config.Overrides.NONE, Map.of(), null))
+                .hasMessageContaining("CRYOSTASH_S3_ENDPOINT");
+    }
+
+    @Test
+    void wrongCredentialsAreRejectedByTheServer() {
+        S3Config good = s3.freshConfig();
+        S3Config bad = new S3Config(good.endpoint(), good.region(), good.accessKey(), "wrong", good.bucket(), good.prefix());
+        assertThatThrownBy(() -> {
+            try (S3Backend b = S3Backend.open(bad)) {
+                b.put("x", new byte[1]);
+            }
+        }).isInstanceOf(java.io.IOException.class);
+    }
+}

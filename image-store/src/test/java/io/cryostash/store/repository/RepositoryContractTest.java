@@ -1,0 +1,818 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store.repository;
+
+import io.cryostash.store.ChunkMissingException;
+import io.cryostash.store.CorruptChunkException;
+import io.cryostash.store.Hashing;
+import io.cryostash.store.ManifestRejectedException;
+import io.cryostash.store.backend.Backend;
+import io.cryostash.store.backend.FaultyBackend;
+import io.cryostash.store.backend.ObjectInfo;
+import io.cryostash.store.backend.RetryingBackend;
+import io.cryostash.store.check.Checker;
+import io.cryostash.store.index.PackSummary;
+import io.cryostash.store.memory.AreaChunker;
+import io.cryostash.store.memory.AreaTableCodec;
+import io.cryostash.store.pack.ChunkCodec;
+import io.cryostash.store.pack.PackReader;
+import io.cryostash.store.pack.PackWriter;
+import io.cryostash.store.sign.HostKeys;
+import io.cryostash.store.sign.TrustedKeys;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.schema.store.AreaTable;
+import io.cryostash.schema.store.ChunkKey;
+import io.cryostash.schema.store.FileRef;
+import io.cryostash.schema.store.PackIndexEntry;
+import io.cryostash.schema.store.StoreFormat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The store's behaviour end to end, run on every back end (subclasses say which). Real packs,
+ * real signatures, real back ends; damage is done to stored objects with the back end itself.
+ */
+public abstract class RepositoryContractTest {
+    protected static final int PAGE = 4096;
+    protected static final long BASE = 0x5555_0000_0000L;
+    private static final HostKeys KEYS = HostKeys.ephemeral();
+    private static final TrustedKeys TRUST = TrustedKeys.of(KEYS.publicKey());
+
+    @TempDir
+    Path tmp;
+
+    protected Backend backend;
+    private final List<Repository> opened = new ArrayList<>();
+
+    /** A new, empty back end. */
+    protected abstract Backend newBackend() throws Exception;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        backend = newBackend();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        for (Repository r : opened) {
+            r.close(); // closes the back end too: closing twice is harmless
+        }
+        backend.close();
+    }
+
+    protected Repository open(Backend b) throws IOException {
+        Repository r = Repository.open(b, KEYS, TRUST, "test-host", tmp.resolve("cache"),
+                ChunkStore.Options.defaults().withPackSize(256 << 10).withThreads(2));
+        opened.add(r);
+        return r;
+    }
+
+    /** Memory that looks like a process: zero pages, repeated pages, random pages. */
+    protected static byte[] memory(int pages, long seed) {
+        Random r = new Random(seed);
+        byte[] m = new byte[pages * PAGE];
+        for (int p = 0; p < pages; p++) {
+            int kind = r.nextInt(3);
+            for (int i = 0; kind > 0 && i < PAGE; i += kind == 1 ? 64 : 2) {
+                m[p * PAGE + i] = (byte) r.nextInt();
+            }
+        }
+        return m;
+    }
+
+    private static AreaChunker.MemoryReader reader(byte[] mem) {
+        return (addr, dst) -> dst.put(mem, (int) (addr - BASE), dst.remaining());
+    }
+
+    private static BitSet everyThirdAbsent(int pages) {
+        BitSet b = new BitSet();
+        for (int p = 0; p < pages; p++) {
+            if (p % 3 != 0) {
+                b.set(p);
+            }
+        }
+        return b;
+    }
+
+    private record Captured(String id, AreaChunks area, FileRef file, byte[] mem, BitSet present) {
+    }
+
+    private Captured capture(Repository repo, byte[] mem, Path file, String payload) throws IOException {
+        int pages = mem.length / PAGE;
+        BitSet present = everyThirdAbsent(pages);
+        try (ImageWriter w = repo.newImage()) {
+            AreaChunks area = w.putArea(new AreaChunker(), BASE, mem.length, AreaChunker.PagePresence.of(present), reader(mem));
+            FileRef f = file == null ? null : w.putFile(file);
+            String id = w.commit(payload.getBytes(StandardCharsets.UTF_8));
+            return new Captured(id, area, f, mem, present);
+        }
+    }
+
+    private byte[] restore(Repository repo, AreaChunks area) throws IOException {
+        byte[] out = new byte[(int) area.length()];
+        AreaChunker.restore(area, repo.chunks()::readChunks,
+                (addr, src) -> src.get(out, (int) (addr - BASE), src.remaining()));
+        return out;
+    }
+
+    private static byte[] presentOnly(byte[] mem, BitSet present) {
+        byte[] out = new byte[mem.length];
+        for (int p = present.nextSetBit(0); p >= 0; p = present.nextSetBit(p + 1)) {
+            System.arraycopy(mem, p * PAGE, out, p * PAGE, PAGE);
+        }
+        return out;
+    }
+
+    private Path randomFile(String name, int size, long seed) throws IOException {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return Files.write(tmp.resolve(name), b);
+    }
+
+    @Test
+    void imageRoundTripsMemoryFileAndManifest() throws IOException {
+        Repository repo = open(backend);
+        byte[] mem = memory(300, 1);
+        Path lib = randomFile("libfoo.so", (5 << 20) / 2, 2);
+        Captured c = capture(repo, mem, lib, "{\"pid\":42}");
+
+        assertThat(repo.listImages()).extracting(Repository.ImageInfo::id).containsExactly(c.id());
+        Repository.Image img = repo.readImage(c.id());
+        assertThat(new String(img.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"pid\":42}");
+        assertThat(img.manifest().host()).isEqualTo("test-host");
+        assertThat(img.manifest().chunks()).containsAll(c.file().chunks());
+
+        assertThat(restore(repo, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        // the host's own copy is used when it matches; otherwise the cache gets a verified copy
+        assertThat(repo.files().materialize(c.file(), lib)).isEqualTo(lib);
+        Path cached = repo.files().materialize(c.file(), tmp.resolve("not-here.so"));
+        assertThat(cached).isEqualTo(tmp.resolve("cache").resolve(c.file().sha256()));
+        assertThat(Files.readAllBytes(cached)).isEqualTo(Files.readAllBytes(lib));
+        Files.write(lib, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        assertThat(repo.files().materialize(c.file(), lib)).isEqualTo(cached);
+
+        // a second process opening the store reads the same image
+        Repository other = open(backend);
+        assertThat(restore(other, other.readImage(c.id()) == null ? null : c.area())).isEqualTo(presentOnly(mem, c.present()));
+        assertThat(new Checker(backend, TRUST).check(true).errors()).isEmpty();
+    }
+
+    @Test
+    void gcOfAStoreItJustCollectedKeepsItsIndex() throws IOException {
+        byte[] mem = memory(200, 83);
+        Repository repo = open(backend);
+        Captured c = capture(repo, mem, null, "{}");
+        repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        // nothing changed: the second run writes an index object byte for byte the first one's,
+        // under the same content-derived name, and must not then delete it as "read"
+        repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(backend.list(StoreFormat.INDEX)).hasSize(1);
+        assertThat(new Checker(backend, TRUST).checkImage(c.id()).errors()).isEmpty();
+        Repository fresh = open(backend);
+        assertThat(restore(fresh, fresh.readImage(c.id()) == null ? null : c.area())).isEqualTo(presentOnly(mem, c.present()));
+    }
+
+    @Test
+    void repairIndexKeepsWhatTheOldIndexKnewOfAPackWithADamagedTrailer() throws IOException {
+        byte[] mem = memory(300, 84);
+        Repository repo = open(backend);
+        Captured c = capture(repo, mem, null, "{}");
+        String pack = repo.chunks().index().lookup(c.area().chunks().get(0).key()).orElseThrow().packId();
+        damage(PackReader.objectName(pack), b -> b[b.length - 40] ^= 1); // its own index, not its chunks
+
+        Repository.IndexRepair r = Repository.repairIndex(backend, "test-host");
+        assertThat(r.keptFromOldIndex()).containsExactly(pack);
+        assertThat(r.unreadablePacks()).isEmpty();
+        Repository repaired = open(backend);
+        repaired.readImage(c.id());
+        assertThat(restore(repaired, c.area())).isEqualTo(presentOnly(mem, c.present()));
+    }
+
+    @Test
+    void lostIndexObjectsStopGcAndRepairIndexBringsTheImageBack() throws IOException {
+        byte[] mem = memory(300, 81);
+        Captured c = capture(open(backend), mem, randomFile("libbar.so", 200_000, 82), "{}");
+        for (ObjectInfo o : backend.list(StoreFormat.INDEX)) {
+            backend.delete(o.name());
+        }
+        int packs = backend.list(StoreFormat.PACKS).size();
+
+        Repository lost = open(backend);
+        assertThatThrownBy(() -> lost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)))
+                .isInstanceOf(ChunkMissingException.class).hasMessageContaining("repair-index");
+        assertThat(backend.list(StoreFormat.PACKS)).as("GC deleted no pack it could not account for").hasSize(packs);
+
+        Repository.IndexRepair r = Repository.repairIndex(backend, "test-host");
+        assertThat(r.packs()).isEqualTo(packs);
+        assertThat(r.unreadablePacks()).isEmpty();
+        assertThat(backend.list(StoreFormat.INDEX)).hasSize(1);
+
+        Repository repaired = open(backend);
+        repaired.readImage(c.id());
+        assertThat(restore(repaired, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        repaired.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(new Checker(backend, TRUST).checkImage(c.id()).errors()).as("nothing live was collected").isEmpty();
+    }
+
+    @Test
+    void secondCaptureOfUnchangedMemoryStoresNothingNew() throws IOException {
+        Repository repo = open(backend);
+        byte[] mem = memory(400, 3);
+        Path lib = randomFile("lib.so", 300_000, 4);
+        capture(repo, mem, lib, "{}");
+        StoreStats.Snapshot before = repo.chunks().stats();
+        long packsBefore = backend.list(StoreFormat.PACKS).size();
+        capture(repo, mem, lib, "{\"n\":2}");
+        StoreStats.Snapshot d = repo.chunks().stats().minus(before);
+        assertThat(d.chunksPut()).isPositive();
+        assertThat(d.chunksNew()).isZero();
+        assertThat(d.chunksDeduplicated()).isEqualTo(d.chunksPut());
+        assertThat(d.packsUploaded()).isZero();
+        assertThat(backend.list(StoreFormat.PACKS)).hasSize((int) packsBefore);
+        assertThat(repo.listImages()).hasSize(2);
+    }
+
+    @Test
+    void changedPagesAreTheOnlyNewBytesAcrossStoreInstances() throws IOException {
+        byte[] mem = memory(512, 5);
+        capture(open(backend), mem, null, "{}");
+        // another host, another process: sees the first one's chunks through the index objects
+        Repository second = open(backend);
+        for (int p = 0; p < 512; p += 64) {
+            mem[p * PAGE + 100] ^= 0x7f; // one page in each 256 KiB: 8 pages dirty
+        }
+        StoreStats.Snapshot before = second.chunks().stats();
+        Captured c = capture(second, mem, null, "{}");
+        StoreStats.Snapshot d = second.chunks().stats().minus(before);
+        long dirtyPresent = 0;
+        for (int p = 0; p < 512; p += 64) {
+            dirtyPresent += c.present().get(p) ? 1 : 0;
+        }
+        assertThat(d.chunksNew()).isEqualTo(dirtyPresent);
+        assertThat(restore(second, c.area())).isEqualTo(presentOnly(mem, c.present()));
+    }
+
+    @Test
+    void incrementalImageStoresRewrittenPagesAndRestoresWithoutItsParent() throws IOException {
+        Repository repo = open(backend);
+        int pages = 512;
+        byte[] mem = memory(pages, 60);
+        BitSet all = new BitSet();
+        all.set(0, pages);
+        AreaChunker chunker = new AreaChunker();
+        AreaChunks parentArea;
+        String parentId;
+        try (ImageWriter w = repo.newImage()) {
+            parentArea = w.putArea(chunker, BASE, mem.length, AreaChunker.PagePresence.of(all), reader(mem));
+            parentId = w.commit("{\"gen\":0}".getBytes());
+        }
+        BitSet dirty = new BitSet();
+        for (int p = 3; p < pages; p += 50) {
+            mem[p * PAGE + 9] ^= 0x55;
+            dirty.set(p);
+        }
+        StoreStats.Snapshot before = repo.chunks().stats();
+        AreaChunks childArea;
+        String childId;
+        try (ImageWriter w = repo.newImage()) {
+            childArea = w.putAreaIncremental(chunker, parentArea, BASE, mem.length, AreaChunker.PagePresence.of(all),
+                    AreaChunker.PagePresence.of(dirty), reader(mem));
+            childId = w.commit("{\"gen\":1}".getBytes());
+        }
+        StoreStats.Snapshot d = repo.chunks().stats().minus(before);
+        assertThat(d.bytesPut()).isEqualTo((long) dirty.cardinality() * PAGE); // identical rewritten pages dedup further
+        assertThat(d.bytesNew()).isPositive().isLessThanOrEqualTo(d.bytesPut());
+        assertThat(childArea.patches()).hasSize(dirty.cardinality());
+
+        repo.deleteImage(parentId);
+        repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
+        Repository fresh = open(backend);
+        fresh.readImage(childId);
+        assertThat(restore(fresh, childArea)).isEqualTo(mem);
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    /** One image whose area's chunk list is kept in chunk tables (as ImageStore writes them). */
+    private record Tabled(String id, AreaChunks area, List<ChunkKey> tables) {
+    }
+
+    private Tabled captureTabled(Repository repo, AreaChunker chunker, AreaChunks parent, byte[] mem, BitSet dirty)
+            throws IOException {
+        BitSet all = new BitSet();
+        all.set(0, mem.length / PAGE);
+        try (ImageWriter w = repo.newImage()) {
+            AreaChunks area = parent == null
+                    ? w.putArea(chunker, BASE, mem.length, AreaChunker.PagePresence.of(all), reader(mem))
+                    : w.putAreaIncremental(chunker, parent, BASE, mem.length, AreaChunker.PagePresence.of(all),
+                    AreaChunker.PagePresence.of(dirty), reader(mem));
+            List<ChunkKey> named = new ArrayList<>();
+            area.chunks().forEach(c -> named.add(c.key()));
+            area.patches().forEach(c -> named.add(c.key()));
+            List<ChunkKey> tables = w.putTables(AreaTableCodec.encode(area), named);
+            return new Tabled(w.commit("{}".getBytes()), area, tables);
+        }
+    }
+
+    private static AreaChunks resolve(Repository.Image im, AreaChunks like, List<ChunkKey> tables) throws IOException {
+        List<byte[]> bytes = tables.stream().map(im.tables()::get).toList();
+        return AreaTableCodec.decode(new AreaTable(like.start(), like.length(), like.pageSize(), like.chunkPages(), tables),
+                tables, bytes);
+    }
+
+    @Test
+    void snapshotsShareTheChunkTablesOfUnchangedMemoryAndGcFollowsTables() throws IOException {
+        Repository repo = open(backend);
+        AreaChunker chunker = new AreaChunker(PAGE, 1); // one table per 256 pages: four tables for 1024 pages
+        byte[] mem = memory(1024, 70);
+        Tabled parent = captureTabled(repo, chunker, null, mem, null);
+        BitSet dirty = new BitSet();
+        for (int p = 300; p < 500; p += 40) { // all inside the second table's stretch
+            mem[p * PAGE + 1] ^= 0x11;
+            dirty.set(p);
+        }
+        Tabled child = captureTabled(repo, chunker, parent.area(), mem, dirty);
+
+        assertThat(parent.tables()).hasSize(4);
+        assertThat(child.tables()).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(child.tables().get(i).equals(parent.tables().get(i))).as("table %d shared", i).isEqualTo(i != 1);
+        }
+        Repository.Image im = repo.readImage(child.id());
+        assertThat(im.manifest().tables()).containsExactlyInAnyOrderElementsOf(child.tables());
+        assertThat(im.manifest().chunks()).as("memory chunks are named by tables only").isEmpty();
+        assertThat(resolve(im, child.area(), child.tables())).isEqualTo(child.area());
+
+        repo.deleteImage(parent.id());
+        repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        Repository fresh = open(backend);
+        Repository.Image again = fresh.readImage(child.id());
+        assertThat(restore(fresh, resolve(again, child.area(), child.tables()))).isEqualTo(mem);
+        assertThat(new Checker(backend, TRUST).check(true).errors()).isEmpty();
+
+        fresh.deleteImage(child.id());
+        fresh.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(backend.list(StoreFormat.PACKS)).as("nothing is live once both images are gone").isEmpty();
+    }
+
+    @Test
+    void damagedOrMissingChunkTableIsRefusedByRestoreCheckerAndGc() throws IOException {
+        Repository repo = open(backend);
+        Tabled t = captureTabled(repo, new AreaChunker(PAGE, 1), null, memory(600, 71), null);
+        ChunkKey victim = t.tables().get(1);
+        var loc = repo.chunks().index().lookup(victim).orElseThrow();
+        damage(PackReader.objectName(loc.packId()), b -> b[(int) loc.entry().offset() + 5] ^= 1);
+
+        assertThatThrownBy(() -> open(backend).readImage(t.id())).isInstanceOf(CorruptChunkException.class)
+                .hasMessageContaining(victim.hex());
+        Checker.Report r = new Checker(backend, TRUST).checkImage(t.id());
+        assertThat(r.errors()).anySatisfy(e -> assertThat(e).isInstanceOf(CorruptChunkException.class)
+                .hasMessageContaining(victim.hex()));
+        long packs = backend.list(StoreFormat.PACKS).size();
+        assertThatThrownBy(() -> repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)))
+                .isInstanceOf(CorruptChunkException.class);
+        assertThat(backend.list(StoreFormat.PACKS)).as("GC deleted nothing on a guess").hasSize((int) packs);
+    }
+
+    @Test
+    void concurrentWritersOfTheSameChunkStoreItOnce() throws Exception {
+        Repository repo = open(backend);
+        List<byte[]> chunks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            chunks.add(memory(16, 100 + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<String>> fs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                fs.add(pool.submit(() -> {
+                    go.await();
+                    try (ImageWriter w = repo.newImage()) {
+                        for (byte[] c : chunks) {
+                            w.put(c);
+                        }
+                        return w.commit("{}".getBytes());
+                    }
+                }));
+            }
+            go.countDown();
+            for (Future<String> f : fs) {
+                assertThat(repo.readImage(f.get()).manifest().chunks()).hasSize(40);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(repo.chunks().stats().chunksNew()).isEqualTo(40);
+        assertThat(repo.chunks().stats().chunksDeduplicated()).isEqualTo(7 * 40);
+        int stored = 0;
+        for (PackSummary p : open(backend).chunks().index().packs()) {
+            stored += p.entries().size();
+        }
+        assertThat(stored).isEqualTo(40);
+    }
+
+    @Test
+    void concurrentCapturesOfProcessesSharingALibraryStoreItOnce() throws Exception {
+        Path libc = randomFile("libc.so.6", 3 << 20, 30);
+        Repository hostA = open(backend);
+        Repository hostB = open(backend);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<FileRef>> refs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Repository repo = i % 2 == 0 ? hostA : hostB;
+                long seed = 40 + i;
+                refs.add(pool.submit(() -> {
+                    try (ImageWriter w = repo.newImage()) {
+                        w.putArea(new AreaChunker(), BASE, 32L * PAGE, AreaChunker.PagePresence.all(), reader(memory(32, seed)));
+                        FileRef f = w.putFile(libc);
+                        w.commit("{}".getBytes());
+                        return f;
+                    }
+                }));
+            }
+            FileRef first = refs.get(0).get();
+            for (Future<FileRef> f : refs) {
+                assertThat(f.get()).isEqualTo(first);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // within one store instance the library's chunks were stored once; two instances that
+        // raced may both have stored them, and nothing else
+        long libraryPieces = 3;
+        long stored = hostA.chunks().stats().chunksNew() + hostB.chunks().stats().chunksNew();
+        long areaChunks = 2; // 32 pages in chunks of 16, all distinct
+        assertThat(stored).isBetween(4 * areaChunks + libraryPieces, 4 * areaChunks + 2 * libraryPieces);
+        assertThat(hostA.chunks().stats().chunksNew()).isEqualTo(2 * areaChunks + libraryPieces);
+        assertThat(hostA.listImages()).hasSize(4);
+    }
+
+    @Test
+    void interruptedCaptureLeavesNoImageAndGcRemovesItsPacks() throws IOException {
+        Repository repo = open(backend);
+        try (ImageWriter w = repo.newImage()) {
+            w.putArea(new AreaChunker(), BASE, 200L * PAGE, AreaChunker.PagePresence.all(), reader(memory(200, 6)));
+            repo.chunks().flush(); // packs and index are stored, the manifest is not
+        }
+        assertThat(repo.listImages()).isEmpty();
+        assertThat(backend.list(StoreFormat.MANIFESTS)).isEmpty();
+        assertThat(backend.list(StoreFormat.LOCKS)).isEmpty();
+        assertThat(backend.list(StoreFormat.PACKS)).isNotEmpty();
+
+        GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
+        assertThat(r.packsDeleted()).isPositive();
+        assertThat(backend.list(StoreFormat.PACKS)).isEmpty();
+    }
+
+    @Test
+    void failedManifestUploadLeavesNoImage() throws IOException {
+        FaultyBackend faulty = new FaultyBackend(backend);
+        Repository repo = open(faulty);
+        faulty.arm(FaultyBackend.Fault.FAIL_ON_PUT_PERMANENTLY, 1, n -> n.startsWith(StoreFormat.MANIFESTS));
+        try (ImageWriter w = repo.newImage()) {
+            w.put(memory(4, 7));
+            assertThatThrownBy(() -> w.commit("{}".getBytes())).hasMessageContaining("FAIL_ON_PUT_PERMANENTLY");
+        }
+        assertThat(repo.listImages()).isEmpty();
+    }
+
+    @Test
+    void aFailedUploadFailsOnlyTheCaptureInFlight() throws IOException {
+        FaultyBackend faulty = new FaultyBackend(backend);
+        Repository repo = open(faulty);
+        faulty.arm(FaultyBackend.Fault.FAIL_ON_PUT_PERMANENTLY, 1, n -> n.startsWith(StoreFormat.PACKS));
+        byte[] mem = memory(64, 50);
+        assertThatThrownBy(() -> capture(repo, mem, null, "{}")).hasMessageContaining("FAIL_ON_PUT_PERMANENTLY");
+        assertThat(repo.listImages()).isEmpty();
+        // the same store instance recovers: the lost chunks are stored again by the next capture
+        Captured c = capture(repo, mem, null, "{}");
+        assertThat(restore(repo, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    @Test
+    void transientFailuresAreRetried() throws IOException {
+        FaultyBackend faulty = new FaultyBackend(backend);
+        Repository repo = open(new RetryingBackend(faulty, 4, Duration.ofMillis(1), Duration.ofMillis(10)));
+        faulty.arm(FaultyBackend.Fault.FAIL_AFTER_PUT, 3, n -> n.startsWith(StoreFormat.PACKS));
+        byte[] mem = memory(200, 8);
+        Captured c = capture(repo, mem, null, "{}");
+        assertThat(faulty.triggered()).isEqualTo(3);
+        faulty.arm(FaultyBackend.Fault.TRUNCATE_ON_GET, 1, n -> n.startsWith(StoreFormat.PACKS));
+        assertThat(restore(repo, repo.readImage(c.id()) == null ? null : c.area())).isEqualTo(presentOnly(mem, c.present()));
+        assertThat(faulty.triggered()).isEqualTo(4);
+    }
+
+    @Test
+    void aChunkDamagedInTransitEveryTimeIsReportedNotReturned() throws IOException {
+        FaultyBackend faulty = new FaultyBackend(backend);
+        Repository repo = open(faulty);
+        ChunkKey k;
+        try (ImageWriter w = repo.newImage()) {
+            k = w.put(memory(16, 9));
+            w.commit("{}".getBytes());
+        }
+        faulty.arm(FaultyBackend.Fault.CORRUPT_ON_GET, 100, n -> n.startsWith(StoreFormat.PACKS));
+        assertThatThrownBy(() -> repo.chunks().get(k)).isInstanceOf(CorruptChunkException.class)
+                .hasMessageContaining(k.hex());
+    }
+
+    /** Overwrites a stored object with {@code edit} applied, using the back end itself. */
+    private void damage(String name, java.util.function.Consumer<byte[]> edit) throws IOException {
+        byte[] b = backend.get(name);
+        edit.accept(b);
+        backend.put(name, b);
+    }
+
+    @Test
+    void flippedChunkByteIsDetectedByRestoreAndChecker() throws IOException {
+        Repository repo = open(backend);
+        byte[] mem = memory(64, 10);
+        Captured c = capture(repo, mem, null, "{}");
+        ChunkKey victim = c.area().chunks().get(1).key();
+        var loc = repo.chunks().index().lookup(victim).orElseThrow();
+        damage(PackReader.objectName(loc.packId()), b -> b[(int) loc.entry().offset() + 3] ^= 1);
+
+        assertThatThrownBy(() -> restore(repo, c.area())).isInstanceOf(CorruptChunkException.class)
+                .hasMessageContaining(victim.hex()).hasMessageContaining(loc.packId());
+        Checker.Report quick = new Checker(backend, TRUST).check(false);
+        assertThat(quick.errors()).isEmpty(); // metadata is intact
+        Checker.Report full = new Checker(backend, TRUST).check(true);
+        assertThat(full.errors()).anySatisfy(e -> assertThat(e).isInstanceOf(CorruptChunkException.class)
+                .extracting(x -> ((CorruptChunkException) x).chunkKey()).isEqualTo(victim));
+    }
+
+    @Test
+    void damagedPackIndexIsDetected() throws IOException {
+        Repository repo = open(backend);
+        capture(repo, memory(64, 11), null, "{}");
+        String pack = backend.list(StoreFormat.PACKS).get(0).name();
+        damage(pack, b -> b[b.length - 40] ^= 1); // inside the trailing index
+        Checker.Report r = new Checker(backend, TRUST).check(false);
+        assertThat(r.errors()).anySatisfy(e -> assertThat(e).hasMessageContaining(pack.substring(StoreFormat.PACKS.length()))
+                .hasMessageContaining("index mismatch"));
+    }
+
+    @Test
+    void tamperedManifestIsRefused() throws IOException {
+        Repository repo = open(backend);
+        Captured c = capture(repo, memory(16, 12), null, "{\"uid\":1000}");
+        damage(StoreFormat.MANIFESTS + c.id(), b -> {
+            int i = new String(b, StandardCharsets.ISO_8859_1).indexOf("1000");
+            b[i] = '0'; // uid 0000
+        });
+        assertThatThrownBy(() -> repo.readImage(c.id())).isInstanceOf(ManifestRejectedException.class)
+                .hasMessageContaining(c.id());
+        assertThat(new Checker(backend, TRUST).check(false).errors())
+                .anySatisfy(e -> assertThat(e).isInstanceOf(ManifestRejectedException.class));
+        assertThat(repo.listImages()).singleElement().extracting(Repository.ImageInfo::rejection).asString()
+                .as("listings say why, not just 'untrusted'").contains("does not match its id");
+    }
+
+    @Test
+    void imageOfAnUntrustedHostIsRefused() throws IOException {
+        Repository repo = open(backend);
+        Captured c = capture(repo, memory(16, 13), null, "{}");
+        Repository stranger = Repository.open(backend, HostKeys.ephemeral(), TrustedKeys.of(HostKeys.ephemeral().publicKey()),
+                "other", null, ChunkStore.Options.defaults().withThreads(1));
+        opened.add(stranger);
+        assertThatThrownBy(() -> stranger.readImage(c.id())).hasMessageContaining("untrusted key");
+        assertThat(stranger.listImages()).singleElement().extracting(Repository.ImageInfo::rejection).asString()
+                .contains("untrusted key");
+    }
+
+    @Test
+    void missingPackIsNamedWithTheImageThatNeedsIt() throws IOException {
+        Repository repo = open(backend);
+        Captured c = capture(repo, memory(64, 14), null, "{}");
+        ChunkKey victim = c.area().chunks().get(0).key();
+        String pack = repo.chunks().index().lookup(victim).orElseThrow().packId();
+        backend.delete(PackReader.objectName(pack));
+        assertThatThrownBy(() -> restore(repo, c.area())).isInstanceOf(ChunkMissingException.class);
+        Checker.Report r = new Checker(backend, TRUST).check(false);
+        assertThat(r.errors()).anySatisfy(e -> assertThat(e).hasMessageContaining(pack).hasMessageContaining("missing"));
+        assertThat(r.errors()).anySatisfy(e -> {
+            assertThat(e).isInstanceOf(ChunkMissingException.class);
+            assertThat(((ChunkMissingException) e).manifestId()).isEqualTo(c.id());
+        });
+        // GC will not sweep while an image names chunks of a pack that is gone (a copy may sit in an
+        // unindexed pack it would delete); once the damaged image is deleted it runs and drops the pack
+        long packs = backend.list(StoreFormat.PACKS).size();
+        assertThatThrownBy(() -> repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5)))
+                .isInstanceOf(ChunkMissingException.class).hasMessageContaining("repair-index");
+        assertThat(backend.list(StoreFormat.PACKS)).hasSize((int) packs);
+        repo.deleteImage(c.id());
+        repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
+        assertThat(backend.list(StoreFormat.PACKS)).as("nothing live is left").isEmpty();
+        assertThat(new Checker(backend, TRUST).check(false).errors()).isEmpty();
+    }
+
+    @Test
+    void checkerReportsOrphanedPackAsHint() throws IOException {
+        Repository repo = open(backend);
+        capture(repo, memory(16, 15), null, "{}");
+        String orphan = writeUnindexedPack(memory(4, 16));
+        Checker.Report r = new Checker(backend, TRUST).check(true);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.orphanedPacks()).containsExactly(orphan);
+    }
+
+    private String writeUnindexedPack(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PackWriter w = new PackWriter(out);
+        w.add(Hashing.key(data), new ChunkCodec(1).compress(data, 0, data.length), data.length);
+        PackWriter.Finished f = w.finish();
+        backend.put(PackReader.objectName(f.id()), out.toByteArray());
+        return f.id();
+    }
+
+    @Test
+    void deletingAnImageAndCollectingFreesOnlyItsOwnChunks() throws IOException {
+        Repository repo = open(backend);
+        byte[] shared = memory(128, 17);
+        byte[] onlyA = memory(256, 18);
+        byte[] onlyB = memory(256, 19);
+        byte[] memA = concat(shared, onlyA);
+        byte[] memB = concat(shared, onlyB);
+        Captured a = capture(repo, memA, null, "{\"a\":1}");
+        Captured b = capture(repo, memB, null, "{\"b\":1}");
+        long before = totalSize(StoreFormat.PACKS);
+
+        repo.deleteImage(a.id());
+        GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.3));
+        assertThat(r.manifests()).isEqualTo(1);
+        assertThat(r.bytesFreed()).isPositive();
+        assertThat(totalSize(StoreFormat.PACKS)).isLessThan(before);
+        assertThat(backend.list(StoreFormat.INDEX)).hasSize(1);
+
+        assertThat(restore(repo, repo.readImage(b.id()) == null ? null : b.area())).isEqualTo(presentOnly(memB, b.present()));
+        Repository fresh = open(backend);
+        for (var ch : a.area().chunks()) {
+            if (!b.area().chunks().stream().anyMatch(x -> x.key().equals(ch.key()))) {
+                assertThat(fresh.chunks().has(ch.key())).isFalse();
+            }
+        }
+        Checker.Report check = new Checker(backend, TRUST).check(true);
+        assertThat(check.errors()).isEmpty();
+        assertThat(check.orphanedPacks()).isEmpty();
+        assertThat(repo.listImages()).extracting(Repository.ImageInfo::id).containsExactly(b.id());
+    }
+
+    private long totalSize(String prefix) throws IOException {
+        return backend.list(prefix).stream().mapToLong(ObjectInfo::size).sum();
+    }
+
+    private static byte[] concat(byte[] x, byte[] y) {
+        byte[] o = Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, o, x.length, y.length);
+        return o;
+    }
+
+    @Test
+    void gcLeavesFreshUnindexedPacksOfARunningCaptureAlone() throws IOException {
+        Repository repo = open(backend);
+        String fresh = writeUnindexedPack(memory(4, 20));
+        GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ofHours(1), 0.5));
+        assertThat(r.unindexedPacksKept()).isEqualTo(1);
+        assertThat(backend.exists(PackReader.objectName(fresh))).isTrue();
+        r = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
+        assertThat(r.unindexedPacksDeleted()).isEqualTo(1);
+        assertThat(backend.exists(PackReader.objectName(fresh))).isFalse();
+    }
+
+    @Test
+    void gcAndCaptureExcludeEachOther() throws IOException {
+        Repository repo = open(backend);
+        try (ImageWriter w = repo.newImage()) {
+            w.put(memory(2, 21));
+            assertThatThrownBy(() -> repo.collectGarbage(GarbageCollector.Options.defaults()))
+                    .isInstanceOf(StoreLockedException.class).hasMessageContaining("capture-");
+            w.commit("{}".getBytes());
+        }
+        repo.collectGarbage(GarbageCollector.Options.defaults());
+        backend.put(StoreFormat.LOCKS + "gc-elsewhere", "other host".getBytes());
+        assertThatThrownBy(repo::newImage).isInstanceOf(StoreLockedException.class).hasMessageContaining("other host");
+        backend.delete(StoreFormat.LOCKS + "gc-elsewhere");
+        repo.newImage().close();
+        assertThat(backend.list(StoreFormat.LOCKS)).isEmpty();
+    }
+
+    @Test
+    void commitRefusesToNameChunksTheStoreDoesNotHave() throws IOException {
+        Repository repo = open(backend);
+        ChunkKey ghost = Hashing.key("never stored".getBytes());
+        try (ImageWriter w = repo.newImage()) {
+            w.reuse(List.of(ghost));
+            assertThatThrownBy(() -> w.commit("{}".getBytes())).isInstanceOf(ChunkMissingException.class)
+                    .hasMessageContaining(ghost.hex());
+        }
+        assertThat(repo.listImages()).isEmpty();
+    }
+
+    @Test
+    void indexCanBeRebuiltFromPacksAlone() throws IOException {
+        Repository repo = open(backend);
+        byte[] mem = memory(100, 22);
+        Captured c = capture(repo, mem, null, "{}");
+        for (ObjectInfo o : backend.list(StoreFormat.INDEX)) {
+            backend.delete(o.name());
+        }
+        List<String> unreadable = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            var rebuilt = io.cryostash.store.index.IndexFiles.rebuild(backend, pool, unreadable);
+            io.cryostash.store.index.IndexFiles.write(backend, rebuilt.packs());
+        } finally {
+            pool.shutdownNow();
+        }
+        Repository again = open(backend);
+        assertThat(restore(again, again.readImage(c.id()) == null ? null : c.area())).isEqualTo(presentOnly(mem, c.present()));
+    }
+
+    @Test
+    void repackKeepsLiveChunksOfMostlyDeadPacks() throws IOException {
+        Repository repo = open(backend);
+        // one image's chunks interleaved with a bigger one's in the same packs
+        ChunkKey[] keep = new ChunkKey[5];
+        String keepId;
+        String dropId;
+        try (ImageWriter small = repo.newImage(); ImageWriter big = repo.newImage()) {
+            for (int i = 0; i < 50; i++) {
+                ChunkKey k = big.put(memory(16, 1000 + i));
+                if (i % 10 == 0) {
+                    keep[i / 10] = small.put(memory(16, 1000 + i));
+                }
+                assertThat(k).isNotNull();
+            }
+            keepId = small.commit("{}".getBytes());
+            dropId = big.commit("{}".getBytes());
+        }
+        repo.deleteImage(dropId);
+        GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
+        assertThat(r.packsRepacked()).isPositive();
+        Repository fresh = open(backend);
+        assertThat(fresh.chunks().index().size()).isEqualTo(5);
+        for (ChunkKey k : keep) {
+            assertThat(Hashing.key(fresh.chunks().get(k))).isEqualTo(k);
+        }
+        assertThat(fresh.readImage(keepId).manifest().chunks()).hasSize(5);
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    @Test
+    void readChunksHandsEachDistinctKeyOnce() throws IOException {
+        Repository repo = open(backend);
+        List<ChunkKey> keys = new ArrayList<>();
+        try (ImageWriter w = repo.newImage()) {
+            for (int i = 0; i < 30; i++) {
+                keys.add(w.put(ByteBuffer.wrap(memory(4, 2000 + i % 10))));
+            }
+            w.commit("{}".getBytes());
+        }
+        List<ChunkKey> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        repo.chunks().readChunks(keys, (k, d) -> {
+            assertThat(Hashing.key(d)).isEqualTo(k);
+            got.add(k);
+        });
+        assertThat(got).hasSize(10).doesNotHaveDuplicates();
+        ChunkKey ghost = Hashing.key(new byte[] {9});
+        List<ChunkKey> withGhost = new ArrayList<>(keys);
+        withGhost.add(ghost);
+        List<ChunkKey> none = new ArrayList<>();
+        assertThatThrownBy(() -> repo.chunks().readChunks(withGhost, (k, d) -> none.add(k)))
+                .isInstanceOf(ChunkMissingException.class);
+        assertThat(none).as("nothing is handed out before every key is known").isEmpty();
+    }
+
+    @Test
+    void entriesOfPacksAreChecksummed() throws IOException {
+        // guards the test fixtures: every pack the store writes lists each chunk once
+        Repository repo = open(backend);
+        capture(repo, memory(100, 23), null, "{}");
+        for (PackSummary p : repo.chunks().index().packs()) {
+            assertThat(p.entries().stream().map(PackIndexEntry::key).distinct().count()).isEqualTo(p.entries().size());
+        }
+    }
+}
