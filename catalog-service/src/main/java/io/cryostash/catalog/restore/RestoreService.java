@@ -18,7 +18,9 @@ import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
-import io.cryostash.schema.catalog.RestoreRequested;
+import io.cryostash.schema.event.RestoreCancelled;
+import io.cryostash.schema.event.RestoreRequested;
+import io.cryostash.schema.event.Topics;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -57,8 +59,8 @@ public class RestoreService {
         }
         Actor actor = Actor.current();
         RestoreRequest r = restores.insert(imageId, hostId, actor.name());
-        outbox.append(RestoreRequested.TOPIC, hostId, RestoreRequested.TYPE,
-                new RestoreRequested(r.id(), imageId, image.manifestKey(), hostId, actor.name(), r.requestedAt()));
+        outbox.append(Topics.RESTORE_REQUESTED, hostId, RestoreRequested.TYPE,
+                new RestoreRequested(RestoreRequested.VERSION, r.id(), imageId, image.manifestKey(), hostId, actor.name(), r.requestedAt()));
         audit.record("restore.requested", "restore", r.id().toString(), Map.of("image", imageId, "host", hostId));
         return r;
     }
@@ -95,7 +97,8 @@ public class RestoreService {
         RestoreRequest r = restores.findForUpdate(id).orElseThrow(() -> new NotFoundException("restore request", id.toString()));
         if (r.state() != RestoreState.REQUESTED) throw new ConflictException("Restore request " + id + " is " + r.state() + ", cannot be cancelled");
         restores.updateState(id, RestoreState.CANCELLED, null, null);
-        outbox.append(RestoreRequested.TOPIC, r.targetHostId(), "restore.cancelled", Map.of("restoreRequestId", id.toString()));
+        outbox.append(Topics.RESTORE_REQUESTED, r.targetHostId(), RestoreCancelled.TYPE,
+                new RestoreCancelled(RestoreCancelled.VERSION, id, r.targetHostId(), java.time.Instant.now()));
         audit.record("restore.cancelled", "restore", id.toString(), Map.of());
         return restores.find(id).orElseThrow();
     }
