@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.cryostash.catalog.host.HostRepository;
 import io.cryostash.catalog.image.ImageService;
+import io.cryostash.catalog.security.AgentContext;
 import io.cryostash.catalog.security.AgentTokenService;
 import io.cryostash.catalog.user.Role;
 import io.cryostash.catalog.user.UserRepository;
@@ -128,7 +129,7 @@ public final class Fixtures {
      */
     public String register(Agent agent, ImageRegistration r) {
         if (!agent.hostId().equals(r.hostId())) throw new IllegalArgumentException("registration of another host");
-        var done = images.register(r);
+        var done = AgentContext.runAs(agent.hostId(), () -> images.register(r));
         if (done.outcome() != ImageService.Outcome.CREATED) throw new IllegalStateException("image " + r.imageId() + " existed");
         return r.imageId();
     }

@@ -127,7 +127,9 @@ class PipelineTests {
         awaitDeadLetter(a.hostId(), "not by the key its host enrolled");
         assertThat(count("SELECT count(*) FROM images WHERE id = ?", image)).isZero();
         assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'image.refused' AND target_id = ?", image)).isOne();
-        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'event.refused' AND details->>'key' = ?", a.hostId())).isOne();
+        // The dead letter is written before its audit entry: wait for that too.
+        await().atMost(WITHIN).until(() -> count("SELECT count(*) FROM audit_log WHERE action = 'event.refused' AND details->>'key' = ?",
+                a.hostId()) == 1);
         assertThat(jdbc.sql("SELECT consumer || ' ' || original_topic || ' ' || event_type || ' ' || attempts FROM dead_letters WHERE message_key = ?")
                 .param(a.hostId()).query(String.class).single())
                 .isEqualTo("cryostash-catalog " + Topics.CHECKPOINT_COMPLETED + " " + CheckpointCompleted.TYPE + " 1");
