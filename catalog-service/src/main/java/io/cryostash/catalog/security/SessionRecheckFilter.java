@@ -38,6 +38,13 @@ public class SessionRecheckFilter extends OncePerRequestFilter {
         this.audit = audit;
     }
 
+    /** Static files need no account check (a page loads several; each would cost a lookup). */
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        return path.startsWith("/css/") || path.startsWith("/js/") || path.startsWith("/webjars/");
+    }
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {

@@ -145,8 +145,9 @@ public final class EmbeddedDatabase implements Closeable {
         if (r.exitCode() != 0) {
             throw new IllegalStateException("The database account " + account.name() + " cannot reach " + dataDir
                     + ": a directory above it is closed to other users (a home directory such as /root usually is). "
-                    + "Start the catalog with a data directory other users can pass through, e.g. "
-                    + "--data-dir /var/lib/cryostash/catalog (move an existing one there first).");
+                    + "Keep the catalog's data where other users can pass through, e.g. move it with "
+                    + "'mkdir -p /var/lib/cryostash && mv " + dataDir + " /var/lib/cryostash/catalog' (the default for "
+                    + "root when nothing is left in the old place) or start with --data-dir DIR.");
         }
     }
 

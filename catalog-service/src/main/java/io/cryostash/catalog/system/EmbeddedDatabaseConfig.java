@@ -2,6 +2,8 @@
 package io.cryostash.catalog.system;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +24,7 @@ import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
@@ -34,8 +37,22 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 @Conditional(EmbeddedDatabaseConfig.NoJdbcUrl.class)
 public class EmbeddedDatabaseConfig {
 
+    /** Where a catalog run by root keeps its database unless told otherwise (root's home is closed to the account). */
+    static final Path ROOT_DEFAULT_DATA_DIR = Path.of("/var/lib/cryostash/catalog");
+
+    /**
+     * The data directory: as configured; else, for root, {@link #ROOT_DEFAULT_DATA_DIR}, unless an older
+     * catalog's database is in the former default (~/.cryostash/catalog), which is then used, or refused
+     * with the command that moves it when the database account cannot reach it.
+     */
+    static Path dataDirectory(Environment env, CatalogProperties props) throws IOException {
+        if (env.containsProperty("cryostash.catalog.data-dir") || DatabaseAccount.currentUid() != 0) return props.dataDir();
+        if (Files.exists(props.dataDir().resolve("pgdata").resolve("PG_VERSION"))) return props.dataDir();
+        return ROOT_DEFAULT_DATA_DIR;
+    }
+
     @Bean(destroyMethod = "close")
-    EmbeddedDatabase embeddedDatabase(CatalogProperties props,
+    EmbeddedDatabase embeddedDatabase(CatalogProperties props, Environment env,
                                       @Value("${cryostash.catalog.embedded-db-user:cryostash-db}") String account)
             throws IOException, SQLException {
         Map<String, String> config = new LinkedHashMap<>();
@@ -52,7 +69,8 @@ public class EmbeddedDatabaseConfig {
         config.put("jit", "off");
         config.put("fsync", props.embeddedFsync() ? "on" : "off");
         config.put("synchronous_commit", props.embeddedFsync() ? "on" : "off");
-        return EmbeddedDatabase.start(new EmbeddedDatabase.Settings(props.dataDir(), props.cleanDataDir(), account, config));
+        return EmbeddedDatabase.start(new EmbeddedDatabase.Settings(dataDirectory(env, props), props.cleanDataDir(), account,
+                config));
     }
 
     /** The catalog's connections: the app role (no superuser, owns nothing). */
