@@ -69,15 +69,16 @@ final class FileSafety {
     }
 
     /**
-     * Refuses a data directory that others could swap from under the catalog: a directory above it
-     * that a group or other users may write, unless sticky (like /tmp, where only owners rename).
+     * Refuses a data directory that others could swap from under the catalog: the directory itself or
+     * one above it that a group or other users may write, unless sticky (like /tmp, where only owners
+     * rename).
      */
     static void requireSafeAncestors(Path dir) throws IOException {
-        Path p = dir.toAbsolutePath().normalize().getParent();
+        Path p = dir.toAbsolutePath().normalize();
         while (p != null) {
             int mode = mode(p.toRealPath());
             if ((mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0) {
-                throw new IllegalStateException(p + " (above the catalog's data directory " + dir + ") is writable by "
+                throw new IllegalStateException(p + " (the catalog's data directory " + dir + " or one above it) is writable by "
                         + "other users (mode " + Integer.toOctalString(mode) + "), who could replace the database's "
                         + "files; choose a data directory whose parents only their owners can change");
             }
