@@ -68,6 +68,11 @@ public class ImageService {
         if (inserted.isEmpty()) {
             // The id exists: a repeated registration (the statement merged the job's labels again,
             // which changes nothing when they are the same) or a clash, which rolls that back.
+            // Another host's image is refused before anything about it is read or sent back.
+            if (!images.hostOf(r.imageId()).orElseThrow().equals(agentHost)) {
+                throw new ForbiddenException("Image " + r.imageId() + " cannot be registered by the agent of host "
+                        + agentHost);
+            }
             String existing = images.manifestKey(r.imageId()).orElseThrow();
             if (!existing.equals(r.manifestKey())) {
                 throw new ConflictException("Image " + r.imageId() + " is registered with another manifest");
