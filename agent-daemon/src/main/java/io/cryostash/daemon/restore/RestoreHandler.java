@@ -99,6 +99,7 @@ public final class RestoreHandler implements RequestHandler {
         }
         if (!confirmed(req)) return;
         trustSigner(req);
+        refreshIndex(); // other hosts stored chunks since this agent loaded the index
         ledger.started(id);
         reporter.report(reporter.messages().status(status(id, "RUNNING", null, null)));
         RestoreResult r;
@@ -153,6 +154,14 @@ public final class RestoreHandler implements RequestHandler {
             default -> {
                 return true;
             }
+        }
+    }
+
+    private void refreshIndex() {
+        try {
+            images.repository().chunks().refreshIndex();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the store's index: " + e.getMessage(), e);
         }
     }
 
