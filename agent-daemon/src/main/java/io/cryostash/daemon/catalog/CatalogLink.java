@@ -108,18 +108,33 @@ public final class CatalogLink {
     }
 
     /**
-     * The public key the catalog holds for a host (its enrolled key), or null when the catalog does
-     * not say: the restore agent trusts manifests signed by keys the catalog vouches for.
+     * What the catalog says of a host's enrolled signing key: the key itself ({@code publicKey}) or
+     * its fingerprint ({@code keyFingerprint}: the first 16 hex digits of the SHA-256 of its X.509
+     * encoding); both null when it has none.
      */
-    public PublicKey hostKey(String host) {
+    public record EnrolledKey(PublicKey key, String fingerprint) {
+        /** Whether {@code x509} is this enrolled key. */
+        public boolean matches(byte[] x509) {
+            if (key != null) return java.util.Arrays.equals(key.getEncoded(), x509);
+            return fingerprint != null && fingerprint.equalsIgnoreCase(io.cryostash.store.Hashing.hex(
+                    io.cryostash.store.Hashing.sha256(x509)).substring(0, 16));
+        }
+    }
+
+    /** GET /api/hosts/{id}: the restore agent trusts manifests signed by the key the catalog holds for their host. */
+    public EnrolledKey enrolledKey(String host) {
         JsonNode h = withToken(() -> client.get("/api/hosts/" + CatalogClient.query(host)));
         String b64 = h.path("publicKey").asText(null);
-        if (b64 == null || b64.isBlank()) return null;
-        try {
-            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64)));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new CatalogException(502, "the catalog's key for host " + host + " is not an Ed25519 key: " + e.getMessage(), e);
+        PublicKey key = null;
+        if (b64 != null && !b64.isBlank()) {
+            try {
+                key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64)));
+            } catch (GeneralSecurityException | IllegalArgumentException e) {
+                throw new CatalogException(502, "the catalog's key for host " + host + " is not an Ed25519 key: " + e.getMessage(), e);
+            }
         }
+        String fp = h.path("keyFingerprint").asText(null);
+        return new EnrolledKey(key, fp == null || fp.isBlank() ? null : fp);
     }
 
     private JsonNode withToken(java.util.function.Supplier<JsonNode> call) {

@@ -4,7 +4,9 @@ package io.cryostash.daemon.restore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.PublicKey;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -27,6 +29,7 @@ import io.cryostash.schema.event.EventCodec;
 import io.cryostash.schema.event.RestoreCancelled;
 import io.cryostash.schema.event.RestoreRequested;
 import io.cryostash.schema.event.RestoreStatus;
+import io.cryostash.schema.store.SignedManifest;
 import io.cryostash.schema.store.StoreFormat;
 import io.cryostash.store.backend.ObjectNotFoundException;
 import io.cryostash.store.image.ImageIntegrityException;
@@ -165,27 +168,38 @@ public final class RestoreHandler implements RequestHandler {
         }
     }
 
-    /** Adds the key the catalog holds for the image's capturing host to the keys this store trusts. */
+    /**
+     * Trusts the image's signer if the catalog says it is the key the capturing host enrolled (the
+     * host the manifest names). Keys configured on this machine stay trusted as they are.
+     */
     private void trustSigner(RestoreRequested req) {
         if (catalog == null) return;
-        String signerHost;
+        SignedManifest manifest;
         try {
-            byte[] manifest = images.repository().chunks().backend().get(StoreFormat.MANIFESTS + req.imageId());
-            signerHost = ManifestCodec.parse(req.imageId(), manifest).host();
+            byte[] bytes = images.repository().chunks().backend().get(StoreFormat.MANIFESTS + req.imageId());
+            manifest = ManifestCodec.parse(req.imageId(), bytes);
         } catch (ObjectNotFoundException e) {
             return; // the restore names it missing
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the manifest of image " + req.imageId() + ": " + e.getMessage(), e);
         }
         try {
-            PublicKey key = catalog.hostKey(signerHost);
-            if (key != null) images.repository().trust(key);
+            CatalogLink.EnrolledKey enrolled = catalog.enrolledKey(manifest.host());
+            if (enrolled.matches(manifest.signerKey())) {
+                images.repository().trust(KeyFactory.getInstance("Ed25519")
+                        .generatePublic(new X509EncodedKeySpec(manifest.signerKey())));
+            } else {
+                log.warn("image {} is signed by a key that is not the one host {} enrolled; only keys configured on this"
+                        + " machine can vouch for it", req.imageId(), manifest.host());
+            }
         } catch (CatalogException e) {
             if (e.transientFailure()) {
-                throw new RetryLaterException("cannot ask the catalog for host " + signerHost + "'s key: " + e.getMessage(), e);
+                throw new RetryLaterException("cannot ask the catalog for host " + manifest.host() + "'s key: " + e.getMessage(), e);
             }
             log.warn("the catalog gives no key for host {} ({}); trusting only the keys configured on this machine",
-                    signerHost, e.getMessage());
+                    manifest.host(), e.getMessage());
+        } catch (GeneralSecurityException e) {
+            log.warn("image {}: signer key unreadable: {}", req.imageId(), e.getMessage());
         }
     }
 
