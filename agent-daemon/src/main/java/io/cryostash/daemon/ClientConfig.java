@@ -4,18 +4,17 @@ package io.cryostash.daemon;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 
+import io.cryostash.daemon.state.PrivateFiles;
+import io.cryostash.daemon.state.PropertiesText;
 import io.cryostash.store.image.ImageStore;
 
 /**
@@ -78,20 +77,9 @@ public record ClientConfig(Map<String, String> values) {
     public void write(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_RW));
-            Properties p = new Properties() {
-                @Override
-                public synchronized java.util.Set<Map.Entry<Object, Object>> entrySet() { // stable order in the file
-                    return java.util.Collections.synchronizedSet(new java.util.TreeMap<Object, Object>(this).entrySet());
-                }
-            };
-            p.putAll(new TreeMap<>(values));
-            try (Writer w = Files.newBufferedWriter(tmp)) {
-                p.store(w, "Cryostash client configuration (written by cryostash up); holds credentials: keep it 0600");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            PrivateFiles.writeAtomically(file, PropertiesText.of(values,
+                    "Cryostash client configuration (written by cryostash up); holds credentials: keep it 0600")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the client config " + file + ": " + e.getMessage(), e);
         }

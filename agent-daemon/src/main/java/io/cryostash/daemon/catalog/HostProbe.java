@@ -14,8 +14,8 @@ import io.cryostash.store.Hashing;
 import io.cryostash.store.image.ImageStore;
 
 /**
- * What this host is, for heartbeats: the architecture as images record it (the JVM's os.arch, the
- * value capture writes into every manifest, so the catalog compares like with like), the kernel
+ * What this host is, for heartbeats: the architecture as {@code uname -m} names it (the catalog maps
+ * the JVM's names that manifests record, amd64 and arm64, to these), the kernel
  * release, the CPU's model and flags (/proc/cpuinfo) and the vDSO fingerprint (SHA-256 of this
  * process's [vdso] bytes: the same code every process on this kernel maps, and what capture records
  * and restore compares).
@@ -38,8 +38,16 @@ public final class HostProbe {
         } catch (IOException ignored) {
             // not Linux /proc: report what else is known
         }
-        return new HostReport(ImageStore.hostName(), System.getProperty("os.arch"), read("/proc/sys/kernel/osrelease"),
+        return new HostReport(ImageStore.hostName(), unameMachine(System.getProperty("os.arch")), read("/proc/sys/kernel/osrelease"),
                 model, flags, vdsoFingerprint(), VERSION, VERSION);
+    }
+
+    static String unameMachine(String jvmArch) {
+        return switch (jvmArch) {
+            case "amd64" -> "x86_64";
+            case "arm64" -> "aarch64";
+            default -> jvmArch;
+        };
     }
 
     private static String value(String line) {
