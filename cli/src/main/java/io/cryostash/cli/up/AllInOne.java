@@ -52,6 +52,21 @@ public record AllInOne(int port, Path dataDir, Path storeDir, String hostId, Str
         private ClientCredentials credentials;
         private AgentDaemon agentDaemon;
         private ClientConfig clientConfig;
+        private KafkaBroker.Settings brokerSettings;
+        private volatile KafkaBroker broker;
+
+        /** Stops the broker alone (an outage: the catalog's outbox and the agents' spools hold what they must send). */
+        public synchronized void stopBroker() {
+            if (broker != null) {
+                broker.close();
+                broker = null;
+            }
+        }
+
+        /** Starts the broker again on the same ports and data. */
+        public synchronized void startBroker() {
+            if (broker == null) broker = KafkaBroker.start(brokerSettings, Duration.ofSeconds(120));
+        }
 
         public String catalogUrl() {
             return catalogUrl;
@@ -99,9 +114,10 @@ public record AllInOne(int port, Path dataDir, Path storeDir, String hostId, Str
             KafkaBroker.Settings ks = new KafkaBroker.Settings(dataDir.resolve("kafka"), secrets.get("kafka.cluster-id"), listen,
                     adv, secrets.port("kafka.port"), secrets.port("kafka.controller-port"), secrets.get("kafka.username"),
                     secrets.get("kafka.password"), secrets.get("kafka.controller-password"));
-            KafkaBroker broker = KafkaBroker.start(ks, Duration.ofSeconds(120));
-            r.parts.add(broker);
-            broker.createTopics(Topics.ALL);
+            r.brokerSettings = ks;
+            r.startBroker();
+            r.parts.add(r::stopBroker);
+            r.broker.createTopics(Topics.ALL);
             r.kafka = ks.bootstrap();
 
             String store;
