@@ -30,6 +30,22 @@ public record AgentSettings(String hostId, String catalogUrl, String enrolToken,
                             S3Config.Overrides s3, Path storeConfig, Path home, Path logDir, Duration heartbeat,
                             Duration retry, Duration maxRetry, int attempts) {
 
+    /** The environment variables an agent reads (docker-compose.yml sets them; a test checks it names each). */
+    public static final String ENV_HOST_ID = "CRYOSTASH_HOST_ID";
+    public static final String ENV_CATALOG = "CRYOSTASH_CATALOG";
+    public static final String ENV_ENROL_TOKEN = "CRYOSTASH_ENROL_TOKEN";
+    public static final String ENV_KAFKA = "CRYOSTASH_KAFKA";
+    public static final String ENV_KAFKA_SECURITY_PROTOCOL = "CRYOSTASH_KAFKA_SECURITY_PROTOCOL";
+    public static final String ENV_KAFKA_SASL_MECHANISM = "CRYOSTASH_KAFKA_SASL_MECHANISM";
+    public static final String ENV_KAFKA_USERNAME = "CRYOSTASH_KAFKA_USERNAME";
+    public static final String ENV_KAFKA_PASSWORD = "CRYOSTASH_KAFKA_PASSWORD";
+    public static final String ENV_STORE = "CRYOSTASH_STORE";
+    /** Read by the store's S3 configuration (S3Config). */
+    public static final java.util.List<String> ENV_S3 = java.util.List.of("CRYOSTASH_S3_ENDPOINT", "CRYOSTASH_S3_REGION",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+    /** Where the host's state lives (ImageStore.stateDir). */
+    public static final String ENV_HOME = "CRYOSTASH_HOME";
+
     static final Pattern HOST_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
 
     public AgentSettings {
@@ -53,20 +69,20 @@ public record AgentSettings(String hostId, String catalogUrl, String enrolToken,
 
     /** Flags, then environment, then the client config, for each setting. */
     public static AgentSettings resolve(Flags f, Map<String, String> env, ClientConfig config, Path configFile) {
-        String host = config.resolve(f.hostId(), env, "CRYOSTASH_HOST_ID", ClientConfig.HOST_ID);
+        String host = config.resolve(f.hostId(), env, ENV_HOST_ID, ClientConfig.HOST_ID);
         if (host == null) host = ImageStore.hostName();
         KafkaSettings kafka = new KafkaSettings(
-                config.resolve(f.kafka(), env, "CRYOSTASH_KAFKA", ClientConfig.KAFKA_BOOTSTRAP),
-                config.resolve(f.kafkaSecurityProtocol(), env, "CRYOSTASH_KAFKA_SECURITY_PROTOCOL",
+                config.resolve(f.kafka(), env, ENV_KAFKA, ClientConfig.KAFKA_BOOTSTRAP),
+                config.resolve(f.kafkaSecurityProtocol(), env, ENV_KAFKA_SECURITY_PROTOCOL,
                         ClientConfig.KAFKA_SECURITY_PROTOCOL),
-                config.resolve(null, env, "CRYOSTASH_KAFKA_SASL_MECHANISM", ClientConfig.KAFKA_SASL_MECHANISM),
-                config.resolve(f.kafkaUser(), env, "CRYOSTASH_KAFKA_USERNAME", ClientConfig.KAFKA_USERNAME),
-                config.resolve(f.kafkaPassword(), env, "CRYOSTASH_KAFKA_PASSWORD", ClientConfig.KAFKA_PASSWORD));
+                config.resolve(null, env, ENV_KAFKA_SASL_MECHANISM, ClientConfig.KAFKA_SASL_MECHANISM),
+                config.resolve(f.kafkaUser(), env, ENV_KAFKA_USERNAME, ClientConfig.KAFKA_USERNAME),
+                config.resolve(f.kafkaPassword(), env, ENV_KAFKA_PASSWORD, ClientConfig.KAFKA_PASSWORD));
         return new AgentSettings(host,
-                config.resolve(f.catalogUrl(), env, "CRYOSTASH_CATALOG", ClientConfig.CATALOG_URL),
-                config.resolve(f.enrolToken(), env, "CRYOSTASH_ENROL_TOKEN", ClientConfig.ENROL_TOKEN),
+                config.resolve(f.catalogUrl(), env, ENV_CATALOG, ClientConfig.CATALOG_URL),
+                config.resolve(f.enrolToken(), env, ENV_ENROL_TOKEN, ClientConfig.ENROL_TOKEN),
                 kafka,
-                config.resolve(f.store(), env, "CRYOSTASH_STORE", ClientConfig.STORE),
+                config.resolve(f.store(), env, ENV_STORE, ClientConfig.STORE),
                 f.s3() == null ? S3Config.Overrides.NONE : f.s3(),
                 configFile != null && java.nio.file.Files.exists(configFile) ? configFile : null,
                 ImageStore.stateDir(), null, null, null, null, 0);
