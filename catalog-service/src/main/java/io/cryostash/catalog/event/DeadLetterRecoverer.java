@@ -97,9 +97,10 @@ public class DeadLetterRecoverer implements ConsumerRecordRecoverer {
         d.put("offset", r.offset());
         d.put("attempts", attempts(e));
         d.put("reason", reason);
-        Actor sender = r.key() == null ? Actor.system() : new Actor("agent:" + r.key(), "AGENT", null);
+        // Recorded as the catalog's own act: the key names a host, but an event refused for its signature
+        // proves nothing about who sent it.
         try {
-            tx.executeWithoutResult(s -> audit.recordAs(sender, refusal(e) ? "event.refused" : "event.dead-lettered",
+            tx.executeWithoutResult(s -> audit.recordAs(Actor.system(), refusal(e) ? "event.refused" : "event.dead-lettered",
                     "event", r.topic() + "/" + r.partition() + "/" + r.offset(), d));
         } catch (RuntimeException auditFailed) {
             // The dead letter is on its topic (and will be listed): losing its audit line must not replay the event.

@@ -10,6 +10,7 @@ import io.cryostash.catalog.deadletter.DeadLetterRepository;
 import io.cryostash.catalog.image.CheckpointRegistrar;
 import io.cryostash.catalog.restore.RestoreService;
 import io.cryostash.catalog.snapshot.SnapshotService;
+import io.cryostash.catalog.store.ManifestStore;
 import io.cryostash.schema.event.InvalidEventException;
 import io.cryostash.schema.event.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -19,6 +20,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -52,6 +55,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
 @ConditionalOnProperty("spring.kafka.bootstrap-servers")
 @EnableConfigurationProperties(KafkaSettings.class)
 public class KafkaPipelineConfig {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaPipelineConfig.class);
 
     @Bean
     ProducerFactory<String, byte[]> pipelineProducerFactory(KafkaProperties kafka, KafkaSettings settings) {
@@ -150,7 +155,11 @@ public class KafkaPipelineConfig {
 
     @Bean
     CatalogEventListeners catalogEventListeners(MessageSignatures signatures, CheckpointRegistrar registrar,
-                                                SnapshotService snapshots, RestoreService restores) {
+                                                SnapshotService snapshots, RestoreService restores, ManifestStore store) {
+        if (!store.configured()) {
+            log.warn("No store configured (cryostash.catalog.store): checkpoint.completed events are not consumed and wait "
+                    + "in Kafka until the catalog can read and verify their manifests");
+        }
         return new CatalogEventListeners(signatures, registrar, snapshots, restores);
     }
 

@@ -13,6 +13,7 @@ import io.cryostash.catalog.job.JobRepository;
 import io.cryostash.catalog.outbox.Outbox;
 import io.cryostash.catalog.restore.ErrorText;
 import io.cryostash.catalog.schedule.ScheduleRepository;
+import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
@@ -87,7 +88,9 @@ public class SnapshotService {
         if (parent != null) d.put("parent", parent);
         if (scheduleId != null) d.put("schedule", scheduleId);
         if (kill) d.put("kill", true);
-        audit.record("snapshot.requested", "job", String.valueOf(job.id()), d);
+        // A schedule's request is the catalog's own act (the runner has no caller to name).
+        Actor actor = scheduleId != null ? new Actor(requestedBy, "SYSTEM", null) : Actor.current();
+        audit.recordAs(actor, "snapshot.requested", "job", String.valueOf(job.id()), d);
         return id;
     }
 
