@@ -51,6 +51,7 @@ class PipelineEndToEndTest {
 
     @TempDir
     static Path dir;
+    static AllInOne all;
     static AllInOne.Running stack;
     static CatalogClient api;
     static String hostA;
@@ -63,7 +64,7 @@ class PipelineEndToEndTest {
         long me = ProcessHandle.current().pid();
         hostA = "e2e-a-" + me;
         hostB = "e2e-b-" + me;
-        AllInOne all = new AllInOne(0, dir.resolve("stack"), null, hostA, "127.0.0.1", null, dir.resolve("home"),
+        all = new AllInOne(0, dir.resolve("stack"), null, hostA, "127.0.0.1", null, dir.resolve("home"),
                 dir.resolve("home/client.properties"), true);
         stack = all.start();
         ClientConfig cc = stack.clientConfig();
@@ -225,5 +226,34 @@ class PipelineEndToEndTest {
         JsonNode done = awaitRestore(id);
         assertThat(done.path("state").asText()).as(done.toString()).isEqualTo("COMPLETED");
         f.restoredAs(done.path("restoredPid").asInt()).awaitNumberAbove("counter", atCapture);
+    }
+
+    @Test
+    @Order(5)
+    void aSecondUpOnTheSameDataDirectoryReusesEverything() throws Exception {
+        ClientConfig before = stack.clientConfig();
+        int imagesBefore = api.get("/api/images?size=1").path("total").asInt();
+        agentB.close();
+        agentB = null;
+        tap.close();
+        tap = null;
+        stack.close();
+        stack = all.start();
+        ClientConfig after = stack.clientConfig();
+        for (String key : List.of(ClientConfig.CATALOG_TOKEN, ClientConfig.ENROL_TOKEN, ClientConfig.KAFKA_BOOTSTRAP,
+                ClientConfig.KAFKA_PASSWORD, ClientConfig.S3_ENDPOINT, ClientConfig.S3_ACCESS_KEY, ClientConfig.S3_SECRET_KEY,
+                ClientConfig.STORE, ClientConfig.HOST_ID)) {
+            assertThat(after.get(key)).as(key).isEqualTo(before.get(key));
+        }
+        assertThat(stack.credentials().adminPassword()).isNull(); // the administrator exists: no new password
+        String token = after.get(ClientConfig.CATALOG_TOKEN);
+        CatalogClient again = new CatalogClient(stack.catalogUrl(), () -> token, Duration.ofSeconds(30));
+        assertThat(again.get("/api/images?size=1").path("total").asInt()).isEqualTo(imagesBefore);
+        assertThat(java.nio.file.Files.readString(dir.resolve("home/agents/" + hostA + "/agent-token")).trim()).isNotEmpty();
+        api = again;
+        Poll.until(WAIT, "host A's heartbeat with its old token", () -> {
+            String last = again.get("/api/hosts/" + hostA).path("lastHeartbeat").asText();
+            return !last.isEmpty() && Instant.parse(last).isAfter(Instant.now().minusSeconds(20));
+        });
     }
 }
