@@ -47,8 +47,19 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "<dir>", description = "data directory of the stack it starts (default: $CRYOSTASH_HOME/stack)")
     Path dataDir;
 
+    @Option(names = "--store", paramLabel = "<dir|s3://bucket/prefix>",
+            description = "the short local tour instead, without catalog or Kafka: checkpoint, kill and restore through this store")
+    String localStore;
+
     @Override
     public Integer call() throws Exception {
+        if (localStore != null) {
+            StoreOption store = new StoreOption();
+            store.store = localStore;
+            try (ImageStore images = store.open()) {
+                return localTour(images);
+            }
+        }
         Path configFile = ClientConfig.defaultFile();
         ClientConfig config = ClientConfig.load(configFile);
         AllInOne.Running stack = null;
@@ -138,6 +149,33 @@ final class DemoCommand implements Callable<Integer> {
                 Thread.currentThread().join();
             }
         }
+    }
+
+    /** The round trip on a store alone: checkpoint with kill, restore here, the counter goes on. */
+    private int localTour(ImageStore images) throws Exception {
+        Path work = Files.createTempDirectory("cryostash-demo-");
+        Path out = work.resolve("counter.log");
+        Path script = work.resolve("job.py");
+        Files.writeString(script, JOB);
+        int pid = startDetached("python3 " + script + " >> " + out + " 2>&1");
+        step("1. started a sample job (python3, a counter and a 200k-entry dict), pid " + pid + ", printing to " + out);
+        Thread.sleep(1500);
+        io.cryostash.capture.CaptureResult cap = new io.cryostash.capture.Capturer(images)
+                .capture(pid, new io.cryostash.capture.CaptureOptions(true));
+        long atCheckpoint = lastCount(out);
+        step(String.format("2. checkpointed it into image %s (%s of memory, frozen %.1f ms) and killed it at %d",
+                cap.image().id().substring(0, 12), Sizes.human(cap.memoryBytes()), cap.freezeNanos() / 1e6, atCheckpoint));
+        awaitGone(pid);
+        step("3. the job is gone (pid " + pid + " running: " + running(pid) + ")");
+        io.cryostash.restore.RestoreResult r = new io.cryostash.restore.Restorer(images)
+                .restore(cap.image().id(), io.cryostash.restore.RestoreOptions.defaults());
+        step(String.format("4. restored it as pid %d in %.1f ms", r.pid(), r.nanos() / 1e6));
+        long a = awaitCountChange(out, atCheckpoint);
+        long b = awaitCountChange(out, a);
+        step("5. it carries on: counter " + atCheckpoint + " -> " + a + " -> " + b);
+        new ProcessBuilder("kill", Integer.toString(r.pid())).start().waitFor();
+        step("   (stopped the restored job; its image stays in " + images.location() + ")");
+        return b > a && a > atCheckpoint ? 0 : 1;
     }
 
     private static void step(String s) {
