@@ -70,8 +70,9 @@ public class CatalogEventListeners {
                 return registered;
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
-            } catch (InvalidRequestException ex) {
-                // What the manifest says does not pass the catalog's checks: it will not on a retry either.
+            } catch (InvalidRequestException | ConflictException ex) {
+                // What the manifest says does not pass the catalog's checks, or the id is registered with
+                // another manifest: a retry would not change that.
                 throw new EventRefusedException("image " + e.imageId() + ": " + ex.getMessage(), ex);
             }
         });
