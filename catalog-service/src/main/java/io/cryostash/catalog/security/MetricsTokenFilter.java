@@ -49,7 +49,7 @@ public class MetricsTokenFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (!AgentTokenFilter.hasBearerToken(request)) {
+        if (!BearerTokenFilter.hasBearerToken(request)) {
             chain.doFilter(request, response);
             return;
         }
