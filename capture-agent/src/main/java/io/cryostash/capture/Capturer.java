@@ -25,6 +25,7 @@ import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.agent.proc.SmapsRollup;
 import io.cryostash.agent.remote.RemoteScratch;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
@@ -59,6 +60,7 @@ public final class Capturer {
     private final ImageStore store;
     private final AreaChunker chunker;
     private final KernelFeatures features;
+    private final DescriptorCapture descriptors = DescriptorKinds.standard();
     /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
     private final java.util.concurrent.atomic.AtomicReference<PageBuffers> keptBuffers =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -80,6 +82,7 @@ public final class Capturer {
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
+        descriptors.check(pid, ProcStat.read(pid).comm(), options.losses()); // refuse before stopping it
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
         try {
@@ -136,7 +139,7 @@ public final class Capturer {
             Frozen frozen;
             try {
                 frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
-                        options.track(), state, clock));
+                        options.track(), state, clock, options.losses()));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -149,7 +152,7 @@ public final class Capturer {
                     clock.lap(FreezePhase.RESUME);
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
-                        frozen.tracking().label());
+                        frozen.tracking().label(), frozen.fds());
                 if (frozen.tracking().active()) {
                     state.stored(written.id());
                 }
@@ -167,11 +170,13 @@ public final class Capturer {
                 clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();
-            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases());
+            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases(),
+                    frozen.fds().notes());
         }
     }
 
-    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt) {
+    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt,
+                          DescriptorCapture.Result fds) {
     }
 
     private static void preflight(int pid) {
@@ -278,7 +283,7 @@ public final class Capturer {
 
     private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
                           Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
-                          boolean track, TrackingState state, FreezeClock clock) {
+                          boolean track, TrackingState state, FreezeClock clock, FdLosses losses) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -328,15 +333,16 @@ public final class Capturer {
                 }
             }
             String exe = ProcFiles.link(pid, "exe");
+            DescriptorCapture.Result fds = descriptors.capture(pid, stat.comm(), losses);
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), thread.xstate().length),
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
-                    FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), limits,
+                    FileCapture.fs(pid, status.umask()), fds.entries(), limits,
                     ProcessCapture.fingerprints(exe, maps));
             clock.lap(FreezePhase.FILES);
-            return new Frozen(image, memory, tracking, frozenAt);
+            return new Frozen(image, memory, tracking, frozenAt, fds);
         } catch (RuntimeException e) {
             releaseAfterFailure(ptrace, pid);
             if (e instanceof NoSuchProcessException || (e instanceof TraceeException te && te.errno() == 3)

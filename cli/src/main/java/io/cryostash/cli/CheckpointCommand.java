@@ -8,6 +8,7 @@ import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
+import io.cryostash.capture.FdLosses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +40,16 @@ final class CheckpointCommand implements Callable<Integer> {
                     + " parent used another size is stored whole")
     int chunkPages;
 
+    @Option(names = "--close-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save (capture names them when it"
+                    + " refuses): the restored process has them closed")
+    java.util.Set<Integer> closeFds = new java.util.TreeSet<>();
+
+    @Option(names = "--redirect-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save: the restored process gets"
+                    + " /dev/null (read) or a log file (write) in their place")
+    java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
+
     @Mixin
     StoreOption store;
 
@@ -50,12 +61,15 @@ final class CheckpointCommand implements Callable<Integer> {
         CaptureResult r;
         try (ImageStore images = store.open()) {
             r = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                    .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
+                    .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
         }
         System.err.printf("checkpointed pid %d (%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
                 r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
+        for (String note : r.notes()) {
+            System.err.println("  not kept as it was: " + note);
+        }
         System.out.println(r.image().id());
         return 0;
     }

@@ -22,6 +22,7 @@ import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.store.Hashing;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.memory.MemoryRestore;
@@ -44,6 +45,7 @@ public final class Restorer {
     private static final int SIGKILL = 9;
 
     private final ImageStore store;
+    private final DescriptorRestore descriptors = DescriptorKinds.standard();
 
     public Restorer(ImageStore store) {
         this.store = store;
@@ -59,11 +61,12 @@ public final class Restorer {
             throw new RestoreException("image " + imageId + " has " + image.threads().size()
                     + " threads: multi-threaded restore is not supported yet");
         }
+        descriptors.check(image.id(), image.fds());
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         int pid = Husk.start();
         try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log);
+                build(p, pid, image, pages, paths, log, descriptors, store);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -90,7 +93,7 @@ public final class Restorer {
     }
 
     private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log) {
+                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store) {
         ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
         ptrace.interrupt(pid);
         WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
@@ -128,7 +131,7 @@ public final class Restorer {
 
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
-            files.openFiles(image.fds());
+            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref));
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
@@ -140,6 +143,17 @@ public final class Restorer {
             ThreadRestore.cpuState(ptrace, pid, thread);
         }
         ptrace.detach(pid);
+    }
+
+    /** A stored file's bytes in the local cache, verified (a memfd's or deleted file's contents). */
+    private static Path materialize(ImageStore store, io.cryostash.schema.store.FileRef ref) {
+        try {
+            return store.repository().files().materialize(ref, null);
+        } catch (io.cryostash.store.IntegrityException e) {
+            throw new ImageIntegrityException(e);
+        } catch (java.io.IOException e) {
+            throw new RestoreException("cannot fetch stored contents " + ref.sha256() + ": " + e.getMessage(), e);
+        }
     }
 
     private static void checkVdso(ProcessImage image, List<MapsEntry> huskMaps, ProcessMemory mem) {

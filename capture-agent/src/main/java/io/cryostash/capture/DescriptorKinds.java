@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.capture;
+
+import java.util.List;
+
+import io.cryostash.capture.files.DescriptorCapture;
+
+/**
+ * The registry of descriptor kinds Cryostash saves: one capturer per kind, each in its own
+ * package. A kind not listed is refused at capture, naming the descriptor.
+ */
+final class DescriptorKinds {
+    private DescriptorKinds() {
+    }
+
+    static DescriptorCapture standard() {
+        return new DescriptorCapture(List.of());
+    }
+}

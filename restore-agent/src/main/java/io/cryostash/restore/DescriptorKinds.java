@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.restore;
+
+import java.util.List;
+
+import io.cryostash.restore.files.DescriptorRestore;
+
+/**
+ * The registry of descriptor kinds this agent restores, one restorer per kind, each in its own
+ * package; {@link DescriptorRestore} says in which order they run and why.
+ */
+final class DescriptorKinds {
+    private DescriptorKinds() {
+    }
+
+    static DescriptorRestore standard() {
+        return new DescriptorRestore(List.of(), List.of());
+    }
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.restore.files;
+
+import java.nio.file.Path;
+import java.util.function.Function;
+
+import io.cryostash.agent.linux.LocalFd;
+import io.cryostash.agent.linux.Pidfd;
+import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.RestoreException;
+import io.cryostash.schema.image.FdEntry;
+import io.cryostash.schema.store.FileRef;
+
+/**
+ * What per-kind restorers share: remote system calls in the husk, scratch memory for their
+ * arguments, a way to put a new descriptor at its number without clobbering another one, and
+ * the agent's own handles on the husk's descriptors (to write queued bytes into a pipe, say).
+ */
+public final class FdRestoreContext implements AutoCloseable {
+    static final int F_DUPFD = 0;
+    static final int F_SETFD = 2;
+    static final int FD_CLOEXEC = 1;
+    public static final int O_CLOEXEC = 02000000;
+
+    private final RemoteSyscalls remote;
+    private final ProcessMemory mem;
+    private final long scratch;
+    private final int parkBase;
+    private final Function<FileRef, Path> contents;
+    private Pidfd pidfd;
+
+    FdRestoreContext(RemoteSyscalls remote, ProcessMemory mem, long scratch, int parkBase,
+                     Function<FileRef, Path> contents) {
+        this.remote = remote;
+        this.mem = mem;
+        this.scratch = scratch;
+        this.parkBase = parkBase;
+        this.contents = contents;
+    }
+
+    public RemoteSyscalls remote() {
+        return remote;
+    }
+
+    public ProcessMemory memory() {
+        return mem;
+    }
+
+    /** Start of scratch memory in the husk (3 pages) for system call arguments. */
+    public long scratch() {
+        return scratch;
+    }
+
+    /** The lowest number above every descriptor of the image. */
+    public int parkBase() {
+        return parkBase;
+    }
+
+    public int pid() {
+        return remote.pid();
+    }
+
+    /**
+     * Moves a descriptor just made (at the lowest free number, which may be a number another
+     * descriptor of the image still needs) above every number of the image; returns its new number.
+     */
+    public int park(long fd) {
+        long high = remote.call("park descriptor " + fd, SyscallNumbers.FCNTL, fd, F_DUPFD, parkBase);
+        remote.raw(SyscallNumbers.CLOSE, fd);
+        return (int) high;
+    }
+
+    /** Puts descriptor {@code made} (parked or just made) at the entry's number with its close-on-exec flag. */
+    public void install(long made, FdEntry e) {
+        boolean cloexec = (e.flags() & O_CLOEXEC) != 0;
+        if (made == e.fd()) {
+            remote.call("fcntl(F_SETFD) on " + e.fd(), SyscallNumbers.FCNTL, made, F_SETFD, cloexec ? FD_CLOEXEC : 0);
+            return;
+        }
+        remote.call("dup3 to " + e.fd(), SyscallNumbers.DUP3, made, e.fd(), cloexec ? O_CLOEXEC : 0);
+        remote.raw(SyscallNumbers.CLOSE, made);
+    }
+
+    /** Fails the restore naming the descriptor when a remote call returned an error. */
+    public long check(FdEntry e, String step, long result) {
+        if (result < 0 && result > -4096) {
+            throw new RestoreException("cannot restore descriptor " + e.fd() + " (" + e.target() + "): " + step
+                    + " failed (errno " + -result + ")");
+        }
+        return result;
+    }
+
+    /** The husk's descriptor opened anew by the agent (/proc/PID/fd/N): the same pipe or file. */
+    public LocalFd reopen(int fd, int flags) {
+        return LocalFd.open("/proc/" + pid() + "/fd/" + fd, flags);
+    }
+
+    /** A copy of the husk's descriptor in the agent: the same open file (pidfd_getfd). */
+    public LocalFd take(int fd) {
+        if (pidfd == null) {
+            pidfd = new Pidfd(pid());
+        }
+        return pidfd.take(fd);
+    }
+
+    /** A local path holding a stored file's bytes (verified against its hash). */
+    public Path contents(FileRef ref) {
+        return contents.apply(ref);
+    }
+
+    @Override
+    public void close() {
+        if (pidfd != null) {
+            pidfd.close();
+        }
+    }
+}
