@@ -4,6 +4,7 @@ package io.cryostash.capture;
 import java.util.List;
 
 import io.cryostash.capture.files.DescriptorCapture;
+import io.cryostash.capture.pipes.PipeCapture;
 
 /**
  * The registry of descriptor kinds Cryostash saves: one capturer per kind, each in its own
@@ -14,6 +15,6 @@ final class DescriptorKinds {
     }
 
     static DescriptorCapture standard() {
-        return new DescriptorCapture(List.of());
+        return new DescriptorCapture(List.of(PipeCapture.pipes(), PipeCapture.fifos()));
     }
 }

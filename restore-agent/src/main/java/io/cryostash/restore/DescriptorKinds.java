@@ -4,6 +4,8 @@ package io.cryostash.restore;
 import java.util.List;
 
 import io.cryostash.restore.files.DescriptorRestore;
+import io.cryostash.restore.pipes.FifoRestore;
+import io.cryostash.restore.pipes.PipeRestore;
 
 /**
  * The registry of descriptor kinds this agent restores, one restorer per kind, each in its own
@@ -14,6 +16,6 @@ final class DescriptorKinds {
     }
 
     static DescriptorRestore standard() {
-        return new DescriptorRestore(List.of(), List.of());
+        return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore()), List.of());
     }
 }

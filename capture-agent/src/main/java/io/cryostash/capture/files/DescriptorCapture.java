@@ -119,7 +119,7 @@ public final class DescriptorCapture {
                     FdCapturer capturer = capturers.get(c.kind());
                     if (capturer == null) {
                         throw new Unsavable(c.what() + ", not supported yet",
-                                c.kind() == FdEntry.Kind.TERMINAL || c.kind() == FdEntry.Kind.PIPE);
+                                c.kind() == FdEntry.Kind.TERMINAL);
                     }
                     FdEntry e = capturer.capture(ctx, slot, info);
                     entries.add(e);

@@ -99,7 +99,7 @@ class GivenUpDescriptorTest {
         FixtureProcess restored = rt.restore(original, r.image().id());
 
         assertThat(r.notes()).anySatisfy(n -> assertThat(n).startsWith("fd 1 (pipe:[")
-                .contains("standard stream"));
+                .contains("outside the image").contains("standard stream"));
         assertThat(restored.check()).isEqualTo("PASS");
         Path log = rt.lastRestore().logFile();
         assertThat(log).isNotNull().startsWith(rt.logDir());
