@@ -108,6 +108,16 @@ public final class LocalFd implements AutoCloseable {
         }
     }
 
+    /** An ioctl that takes a pointer to one 64-bit value (TFD_IOC_SET_TICKS, …). */
+    public void ioctlSetLong(long request, long value) {
+        try (com.sun.jna.Memory n = new com.sun.jna.Memory(8)) {
+            n.setLong(0, value);
+            LibC.INSTANCE.ioctl(fd, request, n);
+        } catch (LastErrorException e) {
+            throw new FdException("ioctl(" + Long.toHexString(request) + ")", e.getErrorCode());
+        }
+    }
+
     public int fcntl(int cmd, long arg) {
         try {
             return LibC.INSTANCE.fcntl(fd, cmd, arg);
