@@ -3,8 +3,11 @@ package io.cryostash.capture;
 
 import java.util.List;
 
+import io.cryostash.capture.eventfd.EventfdCapture;
 import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.pipes.PipeCapture;
+import io.cryostash.capture.signalfd.SignalfdCapture;
+import io.cryostash.capture.timerfd.TimerfdCapture;
 
 /**
  * The registry of descriptor kinds Cryostash saves: one capturer per kind, each in its own
@@ -15,6 +18,7 @@ final class DescriptorKinds {
     }
 
     static DescriptorCapture standard() {
-        return new DescriptorCapture(List.of(PipeCapture.pipes(), PipeCapture.fifos()));
+        return new DescriptorCapture(List.of(PipeCapture.pipes(), PipeCapture.fifos(), new EventfdCapture(),
+                new TimerfdCapture(), new SignalfdCapture()));
     }
 }

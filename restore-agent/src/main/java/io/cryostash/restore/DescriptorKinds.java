@@ -3,9 +3,12 @@ package io.cryostash.restore;
 
 import java.util.List;
 
+import io.cryostash.restore.eventfd.EventfdRestore;
 import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.pipes.FifoRestore;
 import io.cryostash.restore.pipes.PipeRestore;
+import io.cryostash.restore.signalfd.SignalfdRestore;
+import io.cryostash.restore.timerfd.TimerfdRestore;
 
 /**
  * The registry of descriptor kinds this agent restores, one restorer per kind, each in its own
@@ -16,6 +19,7 @@ final class DescriptorKinds {
     }
 
     static DescriptorRestore standard() {
-        return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore()), List.of());
+        return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore(), new EventfdRestore(),
+                new TimerfdRestore(), new SignalfdRestore()), List.of());
     }
 }
