@@ -3,8 +3,11 @@ package io.cryostash.capture;
 
 import java.util.List;
 
+import io.cryostash.capture.epoll.EpollCapture;
 import io.cryostash.capture.eventfd.EventfdCapture;
 import io.cryostash.capture.files.DescriptorCapture;
+import io.cryostash.capture.locks.LockCapture;
+import io.cryostash.capture.memfd.MemoryFileCapture;
 import io.cryostash.capture.pipes.PipeCapture;
 import io.cryostash.capture.signalfd.SignalfdCapture;
 import io.cryostash.capture.timerfd.TimerfdCapture;
@@ -19,6 +22,7 @@ final class DescriptorKinds {
 
     static DescriptorCapture standard() {
         return new DescriptorCapture(List.of(PipeCapture.pipes(), PipeCapture.fifos(), new EventfdCapture(),
-                new TimerfdCapture(), new SignalfdCapture()));
+                new TimerfdCapture(), new SignalfdCapture(), new EpollCapture(), MemoryFileCapture.memfds(),
+                MemoryFileCapture.deletedFiles()), new LockCapture());
     }
 }

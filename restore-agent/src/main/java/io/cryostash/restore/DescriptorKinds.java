@@ -3,8 +3,11 @@ package io.cryostash.restore;
 
 import java.util.List;
 
+import io.cryostash.restore.epoll.EpollRestore;
 import io.cryostash.restore.eventfd.EventfdRestore;
 import io.cryostash.restore.files.DescriptorRestore;
+import io.cryostash.restore.locks.LockRestore;
+import io.cryostash.restore.memfd.MemoryFileRestore;
 import io.cryostash.restore.pipes.FifoRestore;
 import io.cryostash.restore.pipes.PipeRestore;
 import io.cryostash.restore.signalfd.SignalfdRestore;
@@ -20,6 +23,7 @@ final class DescriptorKinds {
 
     static DescriptorRestore standard() {
         return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore(), new EventfdRestore(),
-                new TimerfdRestore(), new SignalfdRestore()), List.of());
+                new TimerfdRestore(), new SignalfdRestore(), MemoryFileRestore.memfds(),
+                MemoryFileRestore.deletedFiles(), new EpollRestore()), List.of(new LockRestore()));
     }
 }

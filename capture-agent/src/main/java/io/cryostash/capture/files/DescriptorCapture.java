@@ -29,7 +29,10 @@ public final class DescriptorCapture {
     /** The kinds Cryostash saves; a kind missing here is refused ("not supported yet"). */
     private final Map<FdEntry.Kind, FdCapturer> capturers = new EnumMap<>(FdEntry.Kind.class);
 
-    public DescriptorCapture(List<FdCapturer> kinds) {
+    private final LockReader locks;
+
+    public DescriptorCapture(List<FdCapturer> kinds, LockReader locks) {
+        this.locks = locks;
         for (FdEntry.Kind k : List.of(FdEntry.Kind.REGULAR, FdEntry.Kind.DIRECTORY, FdEntry.Kind.CHARACTER_DEVICE)) {
             capturers.put(k, new PathCapture(k));
         }
@@ -122,6 +125,9 @@ public final class DescriptorCapture {
                                 c.kind() == FdEntry.Kind.TERMINAL);
                     }
                     FdEntry e = capturer.capture(ctx, slot, info);
+                    if (!info.lines("lock:").isEmpty()) {
+                        e = e.withLocks(locks.locks(ctx, info));
+                    }
                     entries.add(e);
                     byFd.put(info.fd(), e);
                 } catch (Unsavable u) {
