@@ -6,6 +6,7 @@ import java.util.List;
 import io.cryostash.restore.epoll.EpollRestore;
 import io.cryostash.restore.eventfd.EventfdRestore;
 import io.cryostash.restore.files.DescriptorRestore;
+import io.cryostash.restore.inotify.InotifyRestore;
 import io.cryostash.restore.locks.LockRestore;
 import io.cryostash.restore.memfd.MemoryFileRestore;
 import io.cryostash.restore.pipes.FifoRestore;
@@ -23,7 +24,7 @@ final class DescriptorKinds {
 
     static DescriptorRestore standard() {
         return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore(), new EventfdRestore(),
-                new TimerfdRestore(), new SignalfdRestore(), MemoryFileRestore.memfds(),
+                new TimerfdRestore(), new SignalfdRestore(), new InotifyRestore(), MemoryFileRestore.memfds(),
                 MemoryFileRestore.deletedFiles(), new EpollRestore()), List.of(new LockRestore()));
     }
 }
