@@ -12,6 +12,7 @@ import io.cryostash.capture.memfd.MemoryFileCapture;
 import io.cryostash.capture.pipes.PipeCapture;
 import io.cryostash.capture.signalfd.SignalfdCapture;
 import io.cryostash.capture.timerfd.TimerfdCapture;
+import io.cryostash.capture.unixsockets.UnixSocketCapture;
 
 /**
  * The registry of descriptor kinds Cryostash saves: one capturer per kind, each in its own
@@ -24,6 +25,6 @@ final class DescriptorKinds {
     static DescriptorCapture standard() {
         return new DescriptorCapture(List.of(PipeCapture.pipes(), PipeCapture.fifos(), new EventfdCapture(),
                 new TimerfdCapture(), new SignalfdCapture(), new EpollCapture(), new InotifyCapture(), MemoryFileCapture.memfds(),
-                MemoryFileCapture.deletedFiles()), new LockCapture());
+                MemoryFileCapture.deletedFiles(), new UnixSocketCapture()), new LockCapture());
     }
 }

@@ -13,6 +13,7 @@ import io.cryostash.restore.pipes.FifoRestore;
 import io.cryostash.restore.pipes.PipeRestore;
 import io.cryostash.restore.signalfd.SignalfdRestore;
 import io.cryostash.restore.timerfd.TimerfdRestore;
+import io.cryostash.restore.unixsockets.UnixSocketRestore;
 
 /**
  * The registry of descriptor kinds this agent restores, one restorer per kind, each in its own
@@ -25,6 +26,7 @@ final class DescriptorKinds {
     static DescriptorRestore standard() {
         return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore(), new EventfdRestore(),
                 new TimerfdRestore(), new SignalfdRestore(), new InotifyRestore(), MemoryFileRestore.memfds(),
-                MemoryFileRestore.deletedFiles(), new EpollRestore()), List.of(new LockRestore()));
+                MemoryFileRestore.deletedFiles(), new UnixSocketRestore(), new EpollRestore()),
+                List.of(new LockRestore()));
     }
 }

@@ -60,4 +60,8 @@ interface LibC extends Library {
     long recv(int fd, byte[] buf, long length, int flags) throws LastErrorException;
 
     long send(int fd, byte[] buf, long length, int flags) throws LastErrorException;
+
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    int connect(int fd, byte[] addr, int length) throws LastErrorException;
 }

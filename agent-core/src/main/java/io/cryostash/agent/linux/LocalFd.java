@@ -56,6 +56,24 @@ public final class LocalFd implements AutoCloseable {
         return new LocalFd[] {new LocalFd(p[0]), new LocalFd(p[1])};
     }
 
+    /** A socket of the agent's own. */
+    public static LocalFd socket(int domain, int type, int protocol) {
+        try {
+            return new LocalFd(LibC.INSTANCE.socket(domain, type | O_CLOEXEC, protocol));
+        } catch (LastErrorException e) {
+            throw new FdException("socket(" + domain + ", " + type + ")", e.getErrorCode());
+        }
+    }
+
+    /** connect(2) to a raw sockaddr. */
+    public void connect(byte[] sockaddr) {
+        try {
+            LibC.INSTANCE.connect(fd, sockaddr, sockaddr.length);
+        } catch (LastErrorException e) {
+            throw new FdException("connect", e.getErrorCode());
+        }
+    }
+
     public int fd() {
         return fd;
     }

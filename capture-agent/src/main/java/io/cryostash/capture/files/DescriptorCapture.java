@@ -147,6 +147,7 @@ public final class DescriptorCapture {
                         + " them up, checkpoint again with --close-fd " + fds + " (restore leaves them closed) or"
                         + " --redirect-fd " + fds + " (restore binds /dev/null or a log in their place).");
             }
+            notes.addAll(ctx.notes());
             return new Result(entries, notes, Map.copyOf(ctx.contents()));
         } catch (UncheckedIOException e) {
             throw new CaptureException("reading the descriptors of pid " + pid + " failed: " + e.getMessage(), e);

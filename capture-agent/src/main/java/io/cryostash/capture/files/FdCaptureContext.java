@@ -28,6 +28,7 @@ public final class FdCaptureContext implements AutoCloseable {
     private Pidfd pidfd;
     private Map<String, Set<Integer>> holdersElsewhere;
     private final Map<Integer, byte[]> contents = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
 
     FdCaptureContext(int pid, List<FdInfo> all, boolean readState) {
         this.pid = pid;
@@ -71,6 +72,15 @@ public final class FdCaptureContext implements AutoCloseable {
 
     Map<Integer, byte[]> contents() {
         return contents;
+    }
+
+    /** Something the image keeps not quite as it was (the capture's output lists it). */
+    public void note(String line) {
+        notes.add(line);
+    }
+
+    List<String> notes() {
+        return notes;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.cryostash.schema.image.fds.OpenFile;
 import io.cryostash.schema.image.fds.PipeFile;
 import io.cryostash.schema.image.fds.SignalfdFile;
 import io.cryostash.schema.image.fds.TimerfdFile;
+import io.cryostash.schema.image.fds.UnixSocketFile;
 
 /** Which per-kind record each descriptor kind carries, checked when a manifest is read. */
 final class FdFiles {
@@ -24,6 +25,7 @@ final class FdFiles {
             case EPOLL -> EpollFile.class;
             case INOTIFY -> InotifyFile.class;
             case MEMFD, DELETED_FILE -> MemoryFile.class;
+            case UNIX_SOCKET -> UnixSocketFile.class;
             default -> null;
         };
     }
@@ -44,6 +46,10 @@ final class FdFiles {
         }
         if (fd.file() instanceof PipeFile p && p.queued() != null && p.queued().length > (1 << 24)) {
             throw new InvalidImageException("pipe of descriptor " + fd.fd() + " holds more than a pipe can");
+        }
+        if (fd.file() instanceof UnixSocketFile u && (u.role() == null || u.address() == null || u.address().length < 2
+                || u.address().length > 110 || (u.role() == UnixSocketFile.Role.CONNECTED && u.peerAddress() == null))) {
+            throw new InvalidImageException("unix socket of descriptor " + fd.fd() + " is malformed");
         }
         if (fd.file() instanceof MemoryFile m && (m.content() == null || m.name() == null)) {
             throw new InvalidImageException("descriptor " + fd.fd() + " has no stored content");

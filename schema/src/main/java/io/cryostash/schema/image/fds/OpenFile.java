@@ -6,9 +6,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 /**
  * What one kind of open file keeps beyond its descriptor slot (CRIU's per-kind file entries):
- * one record per kind, named in the JSON by {@code type}.
+ * one record per kind, named in the JSON by {@code @type}.
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = PipeFile.class, name = "pipe"),
     @JsonSubTypes.Type(value = EventfdFile.class, name = "eventfd"),
@@ -17,7 +17,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = EpollFile.class, name = "epoll"),
     @JsonSubTypes.Type(value = InotifyFile.class, name = "inotify"),
     @JsonSubTypes.Type(value = MemoryFile.class, name = "memory-file"),
+    @JsonSubTypes.Type(value = UnixSocketFile.class, name = "unix-socket"),
 })
 public sealed interface OpenFile permits PipeFile, EventfdFile, TimerfdFile, SignalfdFile, EpollFile, InotifyFile,
-        MemoryFile {
+        MemoryFile, UnixSocketFile {
 }
