@@ -148,6 +148,7 @@ public final class Capturer {
             ProcessImage written;
             try {
                 if (!options.kill()) {
+                    frozen.fds().release(false); // before it runs: no connection may stay in repair mode
                     released = tracer.call(p -> resume(p, pid));
                     clock.lap(FreezePhase.RESUME);
                 }
@@ -158,6 +159,7 @@ public final class Capturer {
                 }
             } catch (RuntimeException e) {
                 if (options.kill()) {
+                    frozen.fds().release(false);
                     tracer.call(p -> resume(p, pid)); // no image, so the process must live on
                 }
                 throw e;
@@ -167,6 +169,7 @@ public final class Capturer {
                     Syscalls.kill(pid, SIGKILL);
                     return System.nanoTime();
                 });
+                frozen.fds().release(true);
                 clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();

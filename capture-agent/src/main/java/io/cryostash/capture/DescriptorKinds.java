@@ -6,6 +6,7 @@ import java.util.List;
 import io.cryostash.capture.epoll.EpollCapture;
 import io.cryostash.capture.eventfd.EventfdCapture;
 import io.cryostash.capture.files.DescriptorCapture;
+import io.cryostash.capture.inet.InetSocketCapture;
 import io.cryostash.capture.inotify.InotifyCapture;
 import io.cryostash.capture.locks.LockCapture;
 import io.cryostash.capture.memfd.MemoryFileCapture;
@@ -25,6 +26,7 @@ final class DescriptorKinds {
     static DescriptorCapture standard() {
         return new DescriptorCapture(List.of(PipeCapture.pipes(), PipeCapture.fifos(), new EventfdCapture(),
                 new TimerfdCapture(), new SignalfdCapture(), new EpollCapture(), new InotifyCapture(), MemoryFileCapture.memfds(),
-                MemoryFileCapture.deletedFiles(), new UnixSocketCapture()), new LockCapture());
+                MemoryFileCapture.deletedFiles(), new UnixSocketCapture(), InetSocketCapture.tcp(),
+                InetSocketCapture.udp()), new LockCapture());
     }
 }

@@ -26,6 +26,11 @@ final class RestoreCommand implements Callable<Integer> {
             description = "where output to lost terminals and pipes goes (default: ${DEFAULT-VALUE})")
     Path logDir;
 
+    @Option(names = "--tcp-close", description = "bring established TCP connections back closed (the program's"
+            + " next read or write on them fails) instead of repairing them; for a host without the addresses"
+            + " they had")
+    boolean tcpClose;
+
     @Mixin
     StoreOption store;
 
@@ -33,7 +38,7 @@ final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         RestoreResult r;
         try (ImageStore images = store.open()) {
-            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
+            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir, tcpClose));
         }
         System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);
         if (r.logFile() != null) {

@@ -6,6 +6,7 @@ import java.util.List;
 import io.cryostash.restore.epoll.EpollRestore;
 import io.cryostash.restore.eventfd.EventfdRestore;
 import io.cryostash.restore.files.DescriptorRestore;
+import io.cryostash.restore.inet.InetSocketRestore;
 import io.cryostash.restore.inotify.InotifyRestore;
 import io.cryostash.restore.locks.LockRestore;
 import io.cryostash.restore.memfd.MemoryFileRestore;
@@ -26,7 +27,8 @@ final class DescriptorKinds {
     static DescriptorRestore standard() {
         return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore(), new EventfdRestore(),
                 new TimerfdRestore(), new SignalfdRestore(), new InotifyRestore(), MemoryFileRestore.memfds(),
-                MemoryFileRestore.deletedFiles(), new UnixSocketRestore(), new EpollRestore()),
+                MemoryFileRestore.deletedFiles(), new UnixSocketRestore(), InetSocketRestore.tcp(),
+                InetSocketRestore.udp(), new EpollRestore()),
                 List.of(new LockRestore()));
     }
 }

@@ -66,7 +66,7 @@ public final class Restorer {
         int pid = Husk.start();
         try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log, descriptors, store);
+                build(p, pid, image, pages, paths, log, descriptors, store, options.tcpClose());
                 return null;
             });
         } catch (RuntimeException e) {
@@ -93,7 +93,8 @@ public final class Restorer {
     }
 
     private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store) {
+                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
+                              boolean tcpClose) {
         ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
         ptrace.interrupt(pid);
         WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
@@ -131,7 +132,7 @@ public final class Restorer {
 
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
-            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref));
+            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref), tcpClose);
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());

@@ -64,4 +64,6 @@ interface LibC extends Library {
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
     int connect(int fd, byte[] addr, int length) throws LastErrorException;
+
+    int bind(int fd, byte[] addr, int length) throws LastErrorException;
 }

@@ -74,6 +74,15 @@ public final class LocalFd implements AutoCloseable {
         }
     }
 
+    /** bind(2) to a raw sockaddr. */
+    public void bind(byte[] sockaddr) {
+        try {
+            LibC.INSTANCE.bind(fd, sockaddr, sockaddr.length);
+        } catch (LastErrorException e) {
+            throw new FdException("bind", e.getErrorCode());
+        }
+    }
+
     public int fd() {
         return fd;
     }

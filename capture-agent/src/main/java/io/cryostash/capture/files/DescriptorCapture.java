@@ -46,7 +46,29 @@ public final class DescriptorCapture {
      *
      * @param contents bytes to store for descriptors whose file exists nowhere else (by fd)
      */
-    public record Result(List<FdEntry> entries, List<String> notes, Map<Integer, byte[]> contents) {
+    public record Result(List<FdEntry> entries, List<String> notes, Map<Integer, byte[]> contents,
+                         List<java.util.function.Consumer<Boolean>> releases) {
+        /**
+         * Call once the process runs on ({@code killed} false, before it is let go) or was killed
+         * (true): TCP connections leave repair mode, or close in it so the peer is sent nothing.
+         * Safe to call more than once; only the first call acts.
+         */
+        public synchronized void release(boolean killed) {
+            List<java.util.function.Consumer<Boolean>> todo = new ArrayList<>(releases);
+            releases.clear();
+            RuntimeException first = null;
+            for (java.util.function.Consumer<Boolean> r : todo) {
+                try {
+                    r.accept(killed);
+                } catch (RuntimeException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+
         /** The entries with each stored content's reference filled in. */
         public List<FdEntry> store(Function<byte[], FileRef> put) {
             if (contents.isEmpty()) {
@@ -88,7 +110,9 @@ public final class DescriptorCapture {
         List<FdEntry> entries = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<String> refused = new ArrayList<>();
-        try (FdCaptureContext ctx = new FdCaptureContext(pid, all, readState)) {
+        boolean released = false;
+        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState);
+        try {
             Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
             Map<Integer, FdEntry> byFd = new HashMap<>();
             for (FdInfo info : all) {
@@ -148,9 +172,15 @@ public final class DescriptorCapture {
                         + " --redirect-fd " + fds + " (restore binds /dev/null or a log in their place).");
             }
             notes.addAll(ctx.notes());
-            return new Result(entries, notes, Map.copyOf(ctx.contents()));
+            released = true;
+            return new Result(entries, notes, Map.copyOf(ctx.contents()), new ArrayList<>(ctx.releases()));
         } catch (UncheckedIOException e) {
             throw new CaptureException("reading the descriptors of pid " + pid + " failed: " + e.getMessage(), e);
+        } finally {
+            if (!released) { // refused or failed: whatever was changed for reading goes back now
+                new Result(List.of(), List.of(), Map.of(), new ArrayList<>(ctx.releases())).release(false);
+            }
+            ctx.close();
         }
     }
 

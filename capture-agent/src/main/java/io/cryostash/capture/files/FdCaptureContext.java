@@ -29,6 +29,7 @@ public final class FdCaptureContext implements AutoCloseable {
     private Map<String, Set<Integer>> holdersElsewhere;
     private final Map<Integer, byte[]> contents = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<java.util.function.Consumer<Boolean>> releases = new ArrayList<>();
 
     FdCaptureContext(int pid, List<FdInfo> all, boolean readState) {
         this.pid = pid;
@@ -72,6 +73,18 @@ public final class FdCaptureContext implements AutoCloseable {
 
     Map<Integer, byte[]> contents() {
         return contents;
+    }
+
+    /**
+     * Work to do when the process is let go (argument false: it runs on) or killed (true),
+     * after the image is written: a TCP connection leaves repair mode only then.
+     */
+    public void onRelease(java.util.function.Consumer<Boolean> release) {
+        releases.add(release);
+    }
+
+    List<java.util.function.Consumer<Boolean>> releases() {
+        return releases;
     }
 
     /** Something the image keeps not quite as it was (the capture's output lists it). */

@@ -66,9 +66,10 @@ public final class DescriptorRestore {
 
     /** Recreates every descriptor that is not redirected or given up. */
     public void restore(RemoteSyscalls remote, ProcessMemory mem, long scratch, List<FdEntry> fds,
-                        Function<FileRef, Path> contents) {
+                        Function<FileRef, Path> contents, boolean closeTcpConnections) {
         int parkBase = fds.stream().mapToInt(FdEntry::fd).max().orElse(2) + 1;
-        try (FdRestoreContext ctx = new FdRestoreContext(remote, mem, scratch, parkBase, contents)) {
+        try (FdRestoreContext ctx = new FdRestoreContext(remote, mem, scratch, parkBase, contents,
+                closeTcpConnections)) {
             new FileRestore(remote, mem, scratch).openFiles(fds);
             for (FdRestorer r : restorers.values()) {
                 if (!LATE.contains(r.kind())) {

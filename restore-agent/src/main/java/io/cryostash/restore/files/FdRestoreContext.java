@@ -29,10 +29,12 @@ public final class FdRestoreContext implements AutoCloseable {
     private final long scratch;
     private final int parkBase;
     private final Function<FileRef, Path> contents;
+    private final boolean closeTcpConnections;
     private Pidfd pidfd;
 
     FdRestoreContext(RemoteSyscalls remote, ProcessMemory mem, long scratch, int parkBase,
-                     Function<FileRef, Path> contents) {
+                     Function<FileRef, Path> contents, boolean closeTcpConnections) {
+        this.closeTcpConnections = closeTcpConnections;
         this.remote = remote;
         this.mem = mem;
         this.scratch = scratch;
@@ -51,6 +53,11 @@ public final class FdRestoreContext implements AutoCloseable {
     /** Start of scratch memory in the husk (3 pages) for system call arguments. */
     public long scratch() {
         return scratch;
+    }
+
+    /** Whether established TCP connections come back closed ({@code --tcp-close}) rather than repaired. */
+    public boolean closeTcpConnections() {
+        return closeTcpConnections;
     }
 
     /** The lowest number above every descriptor of the image. */

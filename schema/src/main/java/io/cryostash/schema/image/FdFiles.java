@@ -2,6 +2,7 @@
 package io.cryostash.schema.image;
 
 import io.cryostash.schema.image.fds.EpollFile;
+import io.cryostash.schema.image.fds.InetSocketFile;
 import io.cryostash.schema.image.fds.EventfdFile;
 import io.cryostash.schema.image.fds.InotifyFile;
 import io.cryostash.schema.image.fds.MemoryFile;
@@ -26,6 +27,7 @@ final class FdFiles {
             case INOTIFY -> InotifyFile.class;
             case MEMFD, DELETED_FILE -> MemoryFile.class;
             case UNIX_SOCKET -> UnixSocketFile.class;
+            case TCP_SOCKET, UDP_SOCKET -> InetSocketFile.class;
             default -> null;
         };
     }
@@ -50,6 +52,12 @@ final class FdFiles {
         if (fd.file() instanceof UnixSocketFile u && (u.role() == null || u.address() == null || u.address().length < 2
                 || u.address().length > 110 || (u.role() == UnixSocketFile.Role.CONNECTED && u.peerAddress() == null))) {
             throw new InvalidImageException("unix socket of descriptor " + fd.fd() + " is malformed");
+        }
+        if (fd.file() instanceof InetSocketFile i && (i.state() == null || i.local() == null
+                || (i.family() != 2 && i.family() != 10) || (i.state() == InetSocketFile.State.ESTABLISHED
+                && (i.repair() == null || i.peer() == null || i.repair().window() == null
+                || i.repair().window().length != 5)))) {
+            throw new InvalidImageException("inet socket of descriptor " + fd.fd() + " is malformed");
         }
         if (fd.file() instanceof MemoryFile m && (m.content() == null || m.name() == null)) {
             throw new InvalidImageException("descriptor " + fd.fd() + " has no stored content");

@@ -18,7 +18,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = InotifyFile.class, name = "inotify"),
     @JsonSubTypes.Type(value = MemoryFile.class, name = "memory-file"),
     @JsonSubTypes.Type(value = UnixSocketFile.class, name = "unix-socket"),
+    @JsonSubTypes.Type(value = InetSocketFile.class, name = "inet-socket"),
 })
 public sealed interface OpenFile permits PipeFile, EventfdFile, TimerfdFile, SignalfdFile, EpollFile, InotifyFile,
-        MemoryFile, UnixSocketFile {
+        MemoryFile, UnixSocketFile, InetSocketFile {
 }
