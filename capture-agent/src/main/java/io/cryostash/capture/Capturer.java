@@ -41,6 +41,8 @@ import io.cryostash.schema.image.Rlimit;
 import io.cryostash.capture.process.ProcessCapture;
 import io.cryostash.capture.signals.SignalCapture;
 import io.cryostash.capture.threads.ThreadCapture;
+import io.cryostash.capture.timers.TimerCapture;
+import io.cryostash.schema.image.ProcessTimers;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.SignalAction;
 import io.cryostash.schema.image.ThreadState;
@@ -307,6 +309,7 @@ public final class Capturer {
             ProcStatus status = ProcStatus.read(pid);
             ThreadState thread;
             List<SignalAction> signals;
+            ProcessTimers timers;
             long brk;
             MemoryCapture.Result memory;
             WriteTracking tracking;
@@ -320,6 +323,7 @@ public final class Capturer {
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
                     clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
+                    timers = TimerCapture.capture(pid, remote, mem, scratch.address());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                     clock.lap(FreezePhase.REMOTE_CALLS);
                     tracking = WriteTracking.prepare(pid, maps, parent, preCopied, early, track, features, state,
@@ -343,7 +347,7 @@ public final class Capturer {
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
                     FileCapture.fs(pid, status.umask()), fds.entries(), limits,
-                    ProcessCapture.fingerprints(exe, maps));
+                    ProcessCapture.fingerprints(exe, maps), timers);
             clock.lap(FreezePhase.FILES);
             return new Frozen(image, memory, tracking, frozenAt, fds);
         } catch (RuntimeException e) {

@@ -31,6 +31,7 @@ import io.cryostash.restore.process.MmRestore;
 import io.cryostash.restore.process.ProcessRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.restore.timers.TimerRestore;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.ThreadState;
@@ -140,6 +141,7 @@ public final class Restorer {
             ThreadState thread = image.threads().get(0);
             ThreadRestore.kernelState(remote, mem, thread, page.scratch());
             CredentialsRestore.allIds(remote, image.credentials());
+            TimerRestore.restore(remote, mem, image.timers(), page.scratch(), pid); // last: the restore's time does not count
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
             ThreadRestore.cpuState(ptrace, pid, thread);
         }

@@ -41,6 +41,10 @@ public final class SyscallNumbers {
     public static final int PIPE2 = 293;
     public static final int KCMP = 312;
     public static final int MEMFD_CREATE = 319;
+    public static final int TIMER_CREATE = 222;
+    public static final int TIMER_SETTIME = 223;
+    public static final int TIMER_GETTIME = 224;
+    public static final int TIMER_DELETE = 226;
     public static final int NANOSLEEP = 35;
     public static final int GETITIMER = 36;
     public static final int SETITIMER = 38;
