@@ -12,6 +12,7 @@ import io.cryostash.capture.locks.LockCapture;
 import io.cryostash.capture.memfd.MemoryFileCapture;
 import io.cryostash.capture.pipes.PipeCapture;
 import io.cryostash.capture.signalfd.SignalfdCapture;
+import io.cryostash.capture.terminals.TerminalCapture;
 import io.cryostash.capture.timerfd.TimerfdCapture;
 import io.cryostash.capture.unixsockets.UnixSocketCapture;
 
@@ -27,6 +28,6 @@ final class DescriptorKinds {
         return new DescriptorCapture(List.of(PipeCapture.pipes(), PipeCapture.fifos(), new EventfdCapture(),
                 new TimerfdCapture(), new SignalfdCapture(), new EpollCapture(), new InotifyCapture(), MemoryFileCapture.memfds(),
                 MemoryFileCapture.deletedFiles(), new UnixSocketCapture(), InetSocketCapture.tcp(),
-                InetSocketCapture.udp()), new LockCapture());
+                InetSocketCapture.udp(), new TerminalCapture()), new LockCapture());
     }
 }

@@ -31,6 +31,11 @@ final class RestoreCommand implements Callable<Integer> {
             + " they had")
     boolean tcpClose;
 
+    @Option(names = "--tty", paramLabel = "<path>", description = "put the process's terminal on this terminal"
+            + " (e.g. a tmux pane's, from tmux display -p '#{pane_tty}'): its settings are applied and it gets"
+            + " SIGWINCH to redraw. Without it, standard streams on a terminal go to /dev/null or the log")
+    Path tty;
+
     @Mixin
     StoreOption store;
 
@@ -38,7 +43,7 @@ final class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         RestoreResult r;
         try (ImageStore images = store.open()) {
-            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir, tcpClose));
+            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty));
         }
         System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);
         if (r.logFile() != null) {

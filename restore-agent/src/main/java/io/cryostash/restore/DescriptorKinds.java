@@ -13,6 +13,7 @@ import io.cryostash.restore.memfd.MemoryFileRestore;
 import io.cryostash.restore.pipes.FifoRestore;
 import io.cryostash.restore.pipes.PipeRestore;
 import io.cryostash.restore.signalfd.SignalfdRestore;
+import io.cryostash.restore.terminals.TerminalRestore;
 import io.cryostash.restore.timerfd.TimerfdRestore;
 import io.cryostash.restore.unixsockets.UnixSocketRestore;
 
@@ -28,7 +29,7 @@ final class DescriptorKinds {
         return new DescriptorRestore(List.of(new PipeRestore(), new FifoRestore(), new EventfdRestore(),
                 new TimerfdRestore(), new SignalfdRestore(), new InotifyRestore(), MemoryFileRestore.memfds(),
                 MemoryFileRestore.deletedFiles(), new UnixSocketRestore(), InetSocketRestore.tcp(),
-                InetSocketRestore.udp(), new EpollRestore()),
+                InetSocketRestore.udp(), new TerminalRestore(), new EpollRestore()),
                 List.of(new LockRestore()));
     }
 }

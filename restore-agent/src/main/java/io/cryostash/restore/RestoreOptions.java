@@ -11,10 +11,17 @@ import java.nio.file.Path;
  * @param tcpClose          bring established TCP connections back closed (fresh unconnected sockets,
  *                          on which the program's next read or write fails) instead of repairing them,
  *                          e.g. on another host
+ * @param tty               a terminal (e.g. a tmux pane's /dev/pts/N) to put the process's terminal
+ *                          descriptors on, or null: then standard streams on a terminal go to
+ *                          /dev/null or the log, and other terminal descriptors are refused
  */
-public record RestoreOptions(boolean allowChangedFiles, Path logDir, boolean tcpClose) {
+public record RestoreOptions(boolean allowChangedFiles, Path logDir, boolean tcpClose, Path tty) {
     public RestoreOptions(boolean allowChangedFiles, Path logDir) {
-        this(allowChangedFiles, logDir, false);
+        this(allowChangedFiles, logDir, false, null);
+    }
+
+    public RestoreOptions(boolean allowChangedFiles, Path logDir, boolean tcpClose) {
+        this(allowChangedFiles, logDir, tcpClose, null);
     }
 
     public static RestoreOptions defaults() {

@@ -44,6 +44,7 @@ import io.cryostash.schema.image.ThreadState;
 public final class Restorer {
     private static final long STOP_TIMEOUT_MS = 5_000;
     private static final int SIGKILL = 9;
+    private static final int SIGWINCH = 28;
 
     private final ImageStore store;
     private final DescriptorRestore descriptors = DescriptorKinds.standard();
@@ -54,20 +55,22 @@ public final class Restorer {
 
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        ProcessImage image = store.read(imageId);
-        checkCompatible(image);
-        Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
+        ProcessImage loaded = store.read(imageId);
+        checkCompatible(loaded);
+        Map<String, String> paths = FileResolver.resolve(store.repository().files(), loaded,
                 options.allowChangedFiles());
-        if (image.threads().size() != 1) {
-            throw new RestoreException("image " + imageId + " has " + image.threads().size()
+        if (loaded.threads().size() != 1) {
+            throw new RestoreException("image " + imageId + " has " + loaded.threads().size()
                     + " threads: multi-threaded restore is not supported yet");
         }
+        ProcessImage image = options.tty() != null ? loaded
+                : loaded.withFds(DescriptorRestore.withoutTerminal(loaded.id(), loaded.fds()));
         descriptors.check(image.id(), image.fds());
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         int pid = Husk.start();
         try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log, descriptors, store, options.tcpClose());
+                build(p, pid, image, pages, paths, log, descriptors, store, options);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -82,6 +85,9 @@ public final class Restorer {
             throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
                     + " (the half-built process " + pid + " was killed)", e);
         }
+        if (image.fds().stream().anyMatch(f -> f.kind() == io.cryostash.schema.image.FdEntry.Kind.TERMINAL)) {
+            Syscalls.kill(pid, SIGWINCH); // on a terminal of another size: full-screen programs redraw
+        }
         return new RestoreResult(pid, log, System.nanoTime() - t0);
     }
 
@@ -95,7 +101,7 @@ public final class Restorer {
 
     private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
                               Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
-                              boolean tcpClose) {
+                              RestoreOptions options) {
         ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
         ptrace.interrupt(pid);
         WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
@@ -133,7 +139,8 @@ public final class Restorer {
 
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
-            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref), tcpClose);
+            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
+                    options.tcpClose(), options.tty());
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());

@@ -135,6 +135,17 @@ public final class LocalFd implements AutoCloseable {
         }
     }
 
+    /** An ioctl that fills a structure of {@code size} bytes (TCGETS, TIOCGWINSZ, …). */
+    public byte[] ioctlRead(long request, int size) {
+        try (com.sun.jna.Memory m = new com.sun.jna.Memory(size)) {
+            m.clear();
+            LibC.INSTANCE.ioctl(fd, request, m);
+            return m.getByteArray(0, size);
+        } catch (LastErrorException e) {
+            throw new FdException("ioctl(" + Long.toHexString(request) + ")", e.getErrorCode());
+        }
+    }
+
     /** An ioctl that takes a pointer to one 64-bit value (TFD_IOC_SET_TICKS, …). */
     public void ioctlSetLong(long request, long value) {
         try (com.sun.jna.Memory n = new com.sun.jna.Memory(8)) {

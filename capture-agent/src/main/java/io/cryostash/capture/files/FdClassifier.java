@@ -108,6 +108,9 @@ public final class FdClassifier {
                 if (STATELESS_DEVICES.contains(t)) {
                     return Classification.of(FdEntry.Kind.CHARACTER_DEVICE, "a device");
                 }
+                if (t.equals("/dev/ptmx") || t.equals("/dev/pts/ptmx")) {
+                    return Classification.unsupported("a pseudo-terminal master (the terminal emulator's side)");
+                }
                 if (isTerminal(t)) {
                     return Classification.of(FdEntry.Kind.TERMINAL, "a terminal");
                 }

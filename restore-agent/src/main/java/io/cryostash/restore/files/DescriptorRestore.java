@@ -64,12 +64,37 @@ public final class DescriptorRestore {
         }
     }
 
+    /**
+     * Without a terminal to restore onto, terminal descriptors cannot come back as terminals:
+     * standard streams are redirected (to /dev/null or the log, as the capture's notes said), any
+     * other terminal descriptor (a program's /dev/tty) makes the restore refuse, naming it.
+     */
+    public static List<FdEntry> withoutTerminal(String imageId, List<FdEntry> fds) {
+        List<FdEntry> out = new ArrayList<>(fds.size());
+        List<String> refused = new ArrayList<>();
+        for (FdEntry f : fds) {
+            if (f.kind() != FdEntry.Kind.TERMINAL) {
+                out.add(f);
+            } else if (f.fd() <= 2) {
+                out.add(new FdEntry(f.fd(), FdEntry.Kind.REDIRECTED, f.target(), f.flags(), f.position()));
+            } else {
+                refused.add("fd " + f.fd() + " (" + f.target() + ")");
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new RestoreException("image " + imageId + " uses a terminal beyond its standard streams ("
+                    + String.join(", ", refused) + "): restore it onto a terminal with --tty <path> (e.g. a tmux"
+                    + " pane's, from tmux display -p '#{pane_tty}')");
+        }
+        return out;
+    }
+
     /** Recreates every descriptor that is not redirected or given up. */
     public void restore(RemoteSyscalls remote, ProcessMemory mem, long scratch, List<FdEntry> fds,
-                        Function<FileRef, Path> contents, boolean closeTcpConnections) {
+                        Function<FileRef, Path> contents, boolean closeTcpConnections, Path tty) {
         int parkBase = fds.stream().mapToInt(FdEntry::fd).max().orElse(2) + 1;
         try (FdRestoreContext ctx = new FdRestoreContext(remote, mem, scratch, parkBase, contents,
-                closeTcpConnections)) {
+                closeTcpConnections, tty)) {
             new FileRestore(remote, mem, scratch).openFiles(fds);
             for (FdRestorer r : restorers.values()) {
                 if (!LATE.contains(r.kind())) {

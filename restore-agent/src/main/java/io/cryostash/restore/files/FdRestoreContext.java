@@ -30,11 +30,13 @@ public final class FdRestoreContext implements AutoCloseable {
     private final int parkBase;
     private final Function<FileRef, Path> contents;
     private final boolean closeTcpConnections;
+    private final Path tty;
     private Pidfd pidfd;
 
     FdRestoreContext(RemoteSyscalls remote, ProcessMemory mem, long scratch, int parkBase,
-                     Function<FileRef, Path> contents, boolean closeTcpConnections) {
+                     Function<FileRef, Path> contents, boolean closeTcpConnections, Path tty) {
         this.closeTcpConnections = closeTcpConnections;
+        this.tty = tty;
         this.remote = remote;
         this.mem = mem;
         this.scratch = scratch;
@@ -58,6 +60,11 @@ public final class FdRestoreContext implements AutoCloseable {
     /** Whether established TCP connections come back closed ({@code --tcp-close}) rather than repaired. */
     public boolean closeTcpConnections() {
         return closeTcpConnections;
+    }
+
+    /** The terminal the process's terminal descriptors go on ({@code --tty}), or null. */
+    public Path tty() {
+        return tty;
     }
 
     /** The lowest number above every descriptor of the image. */

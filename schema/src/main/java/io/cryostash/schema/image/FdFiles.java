@@ -9,6 +9,7 @@ import io.cryostash.schema.image.fds.MemoryFile;
 import io.cryostash.schema.image.fds.OpenFile;
 import io.cryostash.schema.image.fds.PipeFile;
 import io.cryostash.schema.image.fds.SignalfdFile;
+import io.cryostash.schema.image.fds.TerminalFile;
 import io.cryostash.schema.image.fds.TimerfdFile;
 import io.cryostash.schema.image.fds.UnixSocketFile;
 
@@ -28,6 +29,7 @@ final class FdFiles {
             case MEMFD, DELETED_FILE -> MemoryFile.class;
             case UNIX_SOCKET -> UnixSocketFile.class;
             case TCP_SOCKET, UDP_SOCKET -> InetSocketFile.class;
+            case TERMINAL -> TerminalFile.class;
             default -> null;
         };
     }
@@ -58,6 +60,9 @@ final class FdFiles {
                 && (i.repair() == null || i.peer() == null || i.repair().window() == null
                 || i.repair().window().length != 5)))) {
             throw new InvalidImageException("inet socket of descriptor " + fd.fd() + " is malformed");
+        }
+        if (fd.file() instanceof TerminalFile t && (t.termios() == null || t.termios().length > 64)) {
+            throw new InvalidImageException("terminal of descriptor " + fd.fd() + " is malformed");
         }
         if (fd.file() instanceof MemoryFile m && (m.content() == null || m.name() == null)) {
             throw new InvalidImageException("descriptor " + fd.fd() + " has no stored content");

@@ -53,6 +53,11 @@ public record ProcessImage(
                 threads, signalActions, fs, fds, rlimits, files, timers);
     }
 
+    public ProcessImage withFds(List<FdEntry> newFds) {
+        return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, areas,
+                threads, signalActions, fs, newFds, rlimits, files, timers);
+    }
+
     public ProcessImage withAreas(List<MemoryArea> newAreas) {
         return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, newAreas,
                 threads, signalActions, fs, fds, rlimits, files, timers);

@@ -19,7 +19,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MemoryFile.class, name = "memory-file"),
     @JsonSubTypes.Type(value = UnixSocketFile.class, name = "unix-socket"),
     @JsonSubTypes.Type(value = InetSocketFile.class, name = "inet-socket"),
+    @JsonSubTypes.Type(value = TerminalFile.class, name = "terminal"),
 })
 public sealed interface OpenFile permits PipeFile, EventfdFile, TimerfdFile, SignalfdFile, EpollFile, InotifyFile,
-        MemoryFile, UnixSocketFile, InetSocketFile {
+        MemoryFile, UnixSocketFile, InetSocketFile, TerminalFile {
 }
