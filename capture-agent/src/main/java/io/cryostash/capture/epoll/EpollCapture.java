@@ -37,7 +37,7 @@ public final class EpollCapture implements FdCapturer {
             }
             int fd = Integer.parseInt(m.group(1));
             long ino = Long.parseLong(m.group(4), 16);
-            FdInfo registered = ctx.descriptors().stream().filter(d -> d.fd() == fd).findFirst().orElse(null);
+            FdInfo registered = ctx.descriptor(fd);
             if (registered == null || registered.ino() != ino) {
                 throw new Unsavable("an epoll set watching descriptor " + fd + ", which is closed or now another file");
             }

@@ -202,19 +202,19 @@ public final class DescriptorCapture {
             if (g.size() < 2) {
                 continue;
             }
-            List<Integer> firsts = new ArrayList<>();
-            for (FdInfo f : g) { // in number order: each either shares with an earlier first or is one
-                Integer same = null;
-                for (int first : firsts) {
-                    if (Kcmp.compareFiles(pid, first, pid, f.fd()) == 0) {
-                        same = first;
-                        break;
+            // the kernel orders open files too: sorted by kcmp, sharers are neighbours (n log n calls)
+            List<FdInfo> sorted = new ArrayList<>(g);
+            sorted.sort((a, b) -> Kcmp.compareFiles(pid, a.fd(), pid, b.fd()));
+            int runStart = 0;
+            for (int i = 1; i <= sorted.size(); i++) {
+                if (i == sorted.size() || Kcmp.compareFiles(pid, sorted.get(runStart).fd(), pid, sorted.get(i).fd()) != 0) {
+                    int lowest = sorted.subList(runStart, i).stream().mapToInt(FdInfo::fd).min().orElseThrow();
+                    for (FdInfo f : sorted.subList(runStart, i)) {
+                        if (f.fd() != lowest) {
+                            out.put(f.fd(), lowest);
+                        }
                     }
-                }
-                if (same == null) {
-                    firsts.add(f.fd());
-                } else {
-                    out.put(f.fd(), same);
+                    runStart = i;
                 }
             }
         }

@@ -27,6 +27,8 @@ public final class FdCaptureContext implements AutoCloseable {
     private final boolean readState;
     private Pidfd pidfd;
     private Map<String, Set<Integer>> holdersElsewhere;
+    private Map<String, List<FdInfo>> byTarget;
+    private Map<Integer, FdInfo> byFd;
     private final Map<Integer, byte[]> contents = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final List<java.util.function.Consumer<Boolean>> releases = new ArrayList<>();
@@ -157,13 +159,24 @@ public final class FdCaptureContext implements AutoCloseable {
 
     /** Descriptors of this process with the given link target, in number order. */
     public List<FdInfo> withTarget(String target) {
-        List<FdInfo> out = new ArrayList<>();
-        for (FdInfo f : all) {
-            if (f.target().equals(target)) {
-                out.add(f);
+        if (byTarget == null) { // one index for all: asked once per pipe or socket, it must not cost a scan each
+            byTarget = new HashMap<>();
+            for (FdInfo f : all) {
+                byTarget.computeIfAbsent(f.target(), k -> new ArrayList<>()).add(f);
             }
         }
-        return out;
+        return byTarget.getOrDefault(target, List.of());
+    }
+
+    /** This process's descriptor {@code fd}, or null. */
+    public FdInfo descriptor(int fd) {
+        if (byFd == null) {
+            byFd = new HashMap<>();
+            for (FdInfo f : all) {
+                byFd.put(f.fd(), f);
+            }
+        }
+        return byFd.get(fd);
     }
 
     @Override

@@ -95,6 +95,7 @@ public final class DescriptorRestore {
         int parkBase = fds.stream().mapToInt(FdEntry::fd).max().orElse(2) + 1;
         try (FdRestoreContext ctx = new FdRestoreContext(remote, mem, scratch, parkBase, contents,
                 closeTcpConnections, tty)) {
+            raiseNofile(ctx, parkBase + 64);
             new FileRestore(remote, mem, scratch).openFiles(fds);
             for (FdRestorer r : restorers.values()) {
                 if (!LATE.contains(r.kind())) {
@@ -115,6 +116,29 @@ public final class DescriptorRestore {
             for (LockRestorer l : lockRestorers) {
                 l.restore(ctx, fds);
             }
+        }
+    }
+
+    /**
+     * Descriptor numbers above the soft RLIMIT_NOFILE cannot be made: raise it (up to the hard
+     * limit) for the numbers the image needs; the image's own limits are set later anyway.
+     */
+    private static void raiseNofile(FdRestoreContext ctx, long needed) {
+        final int rlimitNofile = 7;
+        ctx.remote().call("prlimit64(NOFILE)", SyscallNumbers.PRLIMIT64, 0, rlimitNofile, 0, ctx.scratch());
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(ctx.memory().read(ctx.scratch(), 16))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long soft = b.getLong(0);
+        long hard = b.getLong(8);
+        if (soft >= 0 && soft < needed) {
+            if (hard >= 0 && hard < needed) {
+                throw new RestoreException("the image needs descriptor numbers up to " + needed + " and this host's"
+                        + " hard RLIMIT_NOFILE for the restore is " + hard);
+            }
+            b.putLong(0, needed);
+            ctx.memory().write(ctx.scratch(), b.array());
+            ctx.remote().call("prlimit64(NOFILE, " + needed + ")", SyscallNumbers.PRLIMIT64, 0, rlimitNofile,
+                    ctx.scratch(), 0);
         }
     }
 

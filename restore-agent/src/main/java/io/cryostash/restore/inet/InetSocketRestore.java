@@ -110,7 +110,7 @@ public final class InetSocketRestore implements FdRestorer {
                 s.close();
             }
         }
-        ctx.check(e, "fcntl(F_SETFL)", ctx.remote().raw(SyscallNumbers.FCNTL, e.fd(), F_SETFL, e.flags() & O_NONBLOCK));
+        ctx.statusFlags(e, O_NONBLOCK);
         return kept;
     }
 

@@ -67,8 +67,7 @@ public final class MemoryFileRestore implements FdRestorer {
             }
             long fd = kind == FdEntry.Kind.MEMFD ? memfd(ctx, e, f, bytes) : deleted(ctx, e, f, bytes);
             ctx.install(fd, e);
-            ctx.check(e, "fcntl(F_SETFL)", ctx.remote().raw(SyscallNumbers.FCNTL, e.fd(), F_SETFL,
-                    e.flags() & STATUS_FLAGS));
+            ctx.statusFlags(e, STATUS_FLAGS);
             if (e.position() != 0) {
                 ctx.check(e, "lseek", ctx.remote().raw(SyscallNumbers.LSEEK, e.fd(), e.position(), 0));
             }

@@ -48,8 +48,7 @@ public final class FifoRestore implements FdRestorer {
                 long fd = ctx.check(e, "open " + e.target(),
                         ctx.remote().raw(SyscallNumbers.OPEN, ctx.scratch(), flags | O_NONBLOCK, 0));
                 ctx.install(ctx.park(fd), e);
-                ctx.check(e, "fcntl(F_SETFL)", ctx.remote().raw(SyscallNumbers.FCNTL, e.fd(), PipeRestore.F_SETFL,
-                        e.flags() & PipeRestore.STATUS_FLAGS));
+                ctx.statusFlags(e, PipeRestore.STATUS_FLAGS);
             }
             ctx.remote().raw(SyscallNumbers.CLOSE, both);
         }

@@ -2,7 +2,6 @@
 package io.cryostash.restore.pipes;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +23,8 @@ public final class PipeRestore implements FdRestorer {
     static final int F_SETPIPE_SZ = 1031;
     /** Status flags a pipe end keeps (O_NONBLOCK, O_DIRECT for packet mode). */
     static final int STATUS_FLAGS = 04000 | 040000;
+    /** What pipe2 makes: F_SETPIPE_SZ only when the program changed it. */
+    static final int DEFAULT_CAPACITY = 65536;
 
     @Override
     public FdEntry.Kind kind() {
@@ -46,32 +47,49 @@ public final class PipeRestore implements FdRestorer {
         PipeFile pipe = (PipeFile) first.file();
         ctx.check(first, "pipe2", ctx.remote().raw(SyscallNumbers.PIPE2, ctx.scratch(), 0));
         long both = ctx.memory().readLong(ctx.scratch());
-        int readEnd = ctx.park((int) both);
-        int writeEnd = ctx.park((int) (both >>> 32));
-        fill(ctx, first, pipe, writeEnd);
-        Map<Boolean, Integer> installed = new HashMap<>();
+        long readEnd = (int) both;
+        long writeEnd = (int) (both >>> 32);
+        fill(ctx, first, pipe, (int) writeEnd);
+        // the first entry of each end takes the end itself; more entries of an end (opened again
+        // through /proc, not duplicates) get copies made once every end is in place
+        FdEntry readEntry = null;
+        FdEntry writeEntry = null;
+        List<FdEntry> more = new ArrayList<>();
         for (FdEntry e : ends) {
-            boolean read = ((PipeFile) e.file()).readEnd();
-            Integer already = installed.get(read);
-            long made = already == null ? (read ? readEnd : writeEnd)
-                    : ctx.check(e, "dup of the pipe end", ctx.remote().raw(SyscallNumbers.FCNTL, already, 0,
-                            ctx.parkBase()));
-            ctx.install(made, e);
-            ctx.check(e, "fcntl(F_SETFL)", ctx.remote().raw(SyscallNumbers.FCNTL, e.fd(), F_SETFL,
-                    e.flags() & STATUS_FLAGS));
-            installed.putIfAbsent(read, e.fd());
+            if (((PipeFile) e.file()).readEnd()) {
+                if (readEntry == null) {
+                    readEntry = e;
+                } else {
+                    more.add(e);
+                }
+            } else if (writeEntry == null) {
+                writeEntry = e;
+            } else {
+                more.add(e);
+            }
         }
-        if (!installed.containsKey(true)) {
+        if (readEntry != null && writeEntry != null) {
+            ctx.placeAll(new long[] {readEnd, writeEnd}, new FdEntry[] {readEntry, writeEntry});
+        } else if (readEntry != null) {
+            ctx.remote().raw(SyscallNumbers.CLOSE, writeEnd); // nobody held the write end any more
+            ctx.install(readEnd, readEntry);
+        } else {
             ctx.remote().raw(SyscallNumbers.CLOSE, readEnd);
+            ctx.install(writeEnd, writeEntry);
         }
-        if (!installed.containsKey(false)) {
-            ctx.remote().raw(SyscallNumbers.CLOSE, writeEnd);
+        for (FdEntry e : more) {
+            int from = ((PipeFile) e.file()).readEnd() ? readEntry.fd() : writeEntry.fd();
+            ctx.install(ctx.check(e, "dup of the pipe end", ctx.remote().raw(SyscallNumbers.FCNTL, from, 0,
+                    ctx.parkBase())), e);
+        }
+        for (FdEntry e : ends) {
+            ctx.statusFlags(e, STATUS_FLAGS);
         }
     }
 
     /** Capacity first (the queued bytes may need all of it), then the bytes, through the write end. */
     static void fill(FdRestoreContext ctx, FdEntry e, PipeFile pipe, int writeEnd) {
-        if (pipe.capacity() > 0) {
+        if (pipe.capacity() > 0 && pipe.capacity() != DEFAULT_CAPACITY) {
             ctx.check(e, "fcntl(F_SETPIPE_SZ, " + pipe.capacity() + ")",
                     ctx.remote().raw(SyscallNumbers.FCNTL, writeEnd, F_SETPIPE_SZ, pipe.capacity()));
         }

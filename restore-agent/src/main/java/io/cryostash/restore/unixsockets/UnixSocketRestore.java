@@ -95,10 +95,9 @@ public final class UnixSocketRestore implements FdRestorer {
         UnixSocketFile ua = file(a);
         ctx.check(a, "socketpair", ctx.remote().raw(SyscallNumbers.SOCKETPAIR, AF_UNIX, ua.type(), 0, ctx.scratch()));
         long both = ctx.memory().readLong(ctx.scratch());
-        int fa = ctx.park((int) both);
-        int fb = ctx.park((int) (both >>> 32));
-        place(ctx, a, fa);
-        place(ctx, b, fb);
+        ctx.placeAll(new long[] {(int) both, (int) (both >>> 32)}, new FdEntry[] {a, b});
+        ctx.statusFlags(a, O_NONBLOCK);
+        ctx.statusFlags(b, O_NONBLOCK);
         resend(ctx, b.fd(), ua.queue());   // what a had to read, b sent
         resend(ctx, a.fd(), file(b).queue());
     }
@@ -118,7 +117,7 @@ public final class UnixSocketRestore implements FdRestorer {
 
     private static void place(FdRestoreContext ctx, FdEntry e, long fd) {
         ctx.install(fd, e);
-        ctx.check(e, "fcntl(F_SETFL)", ctx.remote().raw(SyscallNumbers.FCNTL, e.fd(), F_SETFL, e.flags() & O_NONBLOCK));
+        ctx.statusFlags(e, O_NONBLOCK);
     }
 
     /** Binds to the saved address; a socket file left at a path by the dead original is removed first. */
