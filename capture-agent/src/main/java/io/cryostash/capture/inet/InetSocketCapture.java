@@ -31,9 +31,6 @@ public final class InetSocketCapture implements FdCapturer {
     static final int TCP_ESTABLISHED = 1;
     static final int TCP_CLOSE = 7;
     static final int TCP_LISTEN = 10;
-    static final int TCPI_OPT_TIMESTAMPS = 1;
-    static final int TCPI_OPT_SACK = 2;
-    static final int TCPI_OPT_WSCALE = 4;
     private final FdEntry.Kind kind;
 
     private InetSocketCapture(FdEntry.Kind kind) {

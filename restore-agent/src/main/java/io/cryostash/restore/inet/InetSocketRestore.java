@@ -25,7 +25,6 @@ import io.cryostash.schema.image.fds.InetSocketFile;
 public final class InetSocketRestore implements FdRestorer {
     static final int SOCK_STREAM = 1;
     static final int SOCK_DGRAM = 2;
-    static final int F_SETFL = 4;
     static final int O_NONBLOCK = 04000;
     private final FdEntry.Kind kind;
 

@@ -28,7 +28,6 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
  */
 public final class UnixSocketRestore implements FdRestorer {
     static final int AF_UNIX = 1;
-    static final int F_SETFL = 4;
     static final int O_NONBLOCK = 04000;
     static final int EADDRINUSE = 98;
     static final int SOCK_STREAM = 1;
