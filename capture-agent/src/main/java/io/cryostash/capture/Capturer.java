@@ -150,8 +150,8 @@ public final class Capturer {
             ProcessImage written;
             try {
                 if (!options.kill()) {
-                    frozen.fds().release(false); // before it runs: no connection may stay in repair mode
                     released = tracer.call(p -> resume(p, pid));
+                    frozen.fds().release(false);
                     clock.lap(FreezePhase.RESUME);
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
@@ -167,6 +167,7 @@ public final class Capturer {
                 throw e;
             }
             if (options.kill()) {
+                frozen.fds().beforeKill(); // still frozen: its connections close silently
                 released = tracer.call(p -> {
                     Syscalls.kill(pid, SIGKILL);
                     return System.nanoTime();

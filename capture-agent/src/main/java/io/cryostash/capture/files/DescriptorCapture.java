@@ -47,11 +47,25 @@ public final class DescriptorCapture {
      * @param contents bytes to store for descriptors whose file exists nowhere else (by fd)
      */
     public record Result(List<FdEntry> entries, List<String> notes, Map<Integer, byte[]> contents,
-                         List<java.util.function.Consumer<Boolean>> releases) {
+                         List<java.util.function.Consumer<Boolean>> releases, List<Runnable> killHooks) {
         /**
-         * Call once the process runs on ({@code killed} false, before it is let go) or was killed
-         * (true): TCP connections leave repair mode, or close in it so the peer is sent nothing.
-         * Safe to call more than once; only the first call acts.
+         * Call just before the frozen process is killed: TCP connections go into repair mode so
+         * that closing them sends nothing. Best effort: a connection that cannot is closed normally.
+         */
+        public void beforeKill() {
+            for (Runnable r : killHooks) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // the process is killed either way; this connection then ends with a FIN
+                }
+            }
+        }
+
+        /**
+         * Call once the process runs on ({@code killed} false) or was killed (true): the agent's
+         * copies of its sockets are closed (after a kill, in repair mode, so the peer is sent
+         * nothing). Safe to call more than once; only the first call acts.
          */
         public synchronized void release(boolean killed) {
             List<java.util.function.Consumer<Boolean>> todo = new ArrayList<>(releases);
@@ -173,12 +187,13 @@ public final class DescriptorCapture {
             }
             notes.addAll(ctx.notes());
             released = true;
-            return new Result(entries, notes, Map.copyOf(ctx.contents()), new ArrayList<>(ctx.releases()));
+            return new Result(entries, notes, Map.copyOf(ctx.contents()), new ArrayList<>(ctx.releases()),
+                    List.copyOf(ctx.beforeKills()));
         } catch (UncheckedIOException e) {
             throw new CaptureException("reading the descriptors of pid " + pid + " failed: " + e.getMessage(), e);
         } finally {
             if (!released) { // refused or failed: whatever was changed for reading goes back now
-                new Result(List.of(), List.of(), Map.of(), new ArrayList<>(ctx.releases())).release(false);
+                new Result(List.of(), List.of(), Map.of(), new ArrayList<>(ctx.releases()), List.of()).release(false);
             }
             ctx.close();
         }

@@ -32,6 +32,7 @@ public final class FdCaptureContext implements AutoCloseable {
     private final Map<Integer, byte[]> contents = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final List<java.util.function.Consumer<Boolean>> releases = new ArrayList<>();
+    private final List<Runnable> beforeKill = new ArrayList<>();
 
     FdCaptureContext(int pid, List<FdInfo> all, boolean readState) {
         this.pid = pid;
@@ -87,6 +88,15 @@ public final class FdCaptureContext implements AutoCloseable {
 
     List<java.util.function.Consumer<Boolean>> releases() {
         return releases;
+    }
+
+    /** Work to do just before the process is killed (while still frozen), e.g. TCP repair mode on. */
+    public void beforeKill(Runnable r) {
+        beforeKill.add(r);
+    }
+
+    List<Runnable> beforeKills() {
+        return beforeKill;
     }
 
     /** Something the image keeps not quite as it was (the capture's output lists it). */

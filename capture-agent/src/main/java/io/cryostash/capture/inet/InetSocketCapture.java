@@ -21,9 +21,10 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * sockets keep their address, backlog and options. An established TCP connection is put in
  * repair mode (TCP_REPAIR) while the process is frozen and read as the kernel keeps it:
  * sequence numbers, the bytes sent and not acknowledged, written and not sent, received and not
- * read, window, MSS, window scales, SACK and the timestamp clock. Repair mode stays on until the
- * process is let go ({@link FdCaptureContext#onRelease}): switched off if it runs on, left on if it
- * is killed, so that its death sends the peer neither FIN nor RST. Other TCP states (a connection
+ * read, window, MSS, window scales, SACK and the timestamp clock, then switched off again at once
+ * (an agent dying later must not leave the program with sockets in repair mode). The agent keeps
+ * its copy of the socket; if the process is to be killed, repair mode goes on again just before
+ * ({@link FdCaptureContext#beforeKill}), so that its death sends the peer neither FIN nor RST. Other TCP states (a connection
  * being opened or closed) are refused. UDP datagrams queued to read are not kept (UDP may lose
  * datagrams anyway; the capture's notes say how many bytes).
  */
@@ -102,12 +103,8 @@ public final class InetSocketCapture implements FdCapturer {
                     }
                     InetSocketFile.TcpRepair repair = TcpRepairReader.read(s, tcpInfo);
                     held = true;
-                    ctx.onRelease(killed -> {
-                        if (!killed) {
-                            TcpRepairReader.leaveRepair(s); // the program runs on with a normal socket
-                        }
-                        s.close(); // after a kill, closed in repair mode: the peer is sent nothing
-                    });
+                    ctx.beforeKill(() -> TcpRepairReader.enterRepair(s));
+                    ctx.onRelease(killed -> s.close()); // after a kill, closed in repair mode: the peer is sent nothing
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer, 0,
                             options, repair));
                 }

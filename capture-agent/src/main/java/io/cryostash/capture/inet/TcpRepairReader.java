@@ -11,7 +11,7 @@ import io.cryostash.capture.files.Unsavable;
 import io.cryostash.schema.image.fds.InetSocketFile;
 
 /**
- * Reads an established connection in TCP_REPAIR mode (as CRIU does): with the send queue
+ * Reads an established connection in TCP_REPAIR mode (as CRIU does), for as short as it takes: with the send queue
  * selected, TCP_QUEUE_SEQ is the sequence number after the last byte written and MSG_PEEK reads
  * the write queue; with the receive queue selected, the next sequence number expected and the
  * bytes not read yet.
@@ -53,10 +53,18 @@ final class TcpRepairReader {
                     s.getsockoptInt(SocketOptions.IPPROTO_TCP, SocketOptions.TCP_MAXSEG),
                     scaled ? wscale & 0xf : -1, scaled ? wscale >> 4 : -1, (options & TCPI_OPT_SACK) != 0,
                     timestamp, window);
-        } catch (RuntimeException e) {
+        } finally {
+            // off again at once: should this agent die now, the process must run on with normal sockets
             leaveRepair(s);
-            throw e;
         }
+    }
+
+    /**
+     * Repair mode again, just before the process is killed (still frozen, so nothing was sent
+     * meanwhile): a socket closed in repair mode sends its peer neither FIN nor RST.
+     */
+    static void enterRepair(LocalFd s) {
+        s.setsockoptInt(SocketOptions.IPPROTO_TCP, SocketOptions.TCP_REPAIR, 1);
     }
 
     static void leaveRepair(LocalFd s) {
