@@ -3,6 +3,7 @@ package io.cryostash.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,7 +52,9 @@ public final class PipelineBench {
         List<Integer> sizes = new ArrayList<>();
         for (int i = 3; i < args.length; i++) sizes.add(Integer.parseInt(args[i]));
         if (sizes.isEmpty()) sizes = List.of(64, 1024);
-        Path work = Files.createTempDirectory("pipeline-bench-");
+        // rwx--x--x: the catalog's database account must pass through to the stack's database
+        Path work = Files.createTempDirectory("pipeline-bench-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         Path hog = work.resolve("memhog");
         CheckpointBench.exec("gcc", "-O2", "-o", hog.toString(), cdir.resolve("memhog.c").toString());
         String hostA = "bench-a";

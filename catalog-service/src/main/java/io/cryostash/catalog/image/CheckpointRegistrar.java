@@ -17,6 +17,7 @@ import io.cryostash.catalog.snapshot.SnapshotService;
 import io.cryostash.catalog.store.ManifestStore;
 import io.cryostash.catalog.store.VerifiedImage;
 import io.cryostash.catalog.system.ConflictException;
+import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.schema.catalog.ImageRegistration;
 import io.cryostash.schema.event.CheckpointCompleted;
@@ -64,6 +65,7 @@ public class CheckpointRegistrar {
 
     /**
      * @throws EventRefusedException the image does not verify or the event cannot be right; audited
+     * @throws ForbiddenException    the image is registered as another host's; audited
      * @throws IOException           the store cannot be read now (worth retrying)
      */
     public ImageService.Registered register(CheckpointCompleted e) throws IOException {
@@ -71,7 +73,7 @@ public class CheckpointRegistrar {
         if (!problems.isEmpty()) throw new InvalidRequestException(problems);
         try {
             return verifyAndRegister(e);
-        } catch (EventRefusedException refused) {
+        } catch (EventRefusedException | ForbiddenException refused) {
             tx.executeWithoutResult(s -> audit.record("image.refused", "image", e.imageId(),
                     Map.of("host", e.hostId(), "reason", refused.getMessage())));
             throw refused;
@@ -85,6 +87,11 @@ public class CheckpointRegistrar {
                     + " is stored (" + expectedKey + ")");
         }
         Optional<String> existing = imageRows.manifestKey(e.imageId());
+        if (existing.isPresent() && !imageRows.hostOf(e.imageId()).orElseThrow().equals(e.hostId())) {
+            // Another host's image: refused before anything of it is read, linked or sent back (not
+            // even that the pointer is right), so that an agent learns nothing of other hosts' images.
+            throw new ForbiddenException("Image " + e.imageId() + " cannot be registered by the agent of host " + e.hostId());
+        }
         if (existing.isPresent()) {
             if (!existing.get().equals(e.manifestKey())) {
                 throw new ConflictException("Image " + e.imageId() + " is registered with another manifest");
