@@ -67,7 +67,8 @@ public class CatalogEventListeners {
         AgentContext.runAs(e.hostId(), () -> {
             try {
                 var registered = registrar.register(e);
-                log.info("Image {} of host {} (job {}): {}", e.imageId(), e.hostId(), e.job(), registered.outcome());
+                log.info("Image {} of host {} (job {}): {}, {} ms after the agent sent it", e.imageId(), e.hostId(), e.job(),
+                        registered.outcome(), System.currentTimeMillis() - r.timestamp());
                 return registered;
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
@@ -98,6 +99,8 @@ public class CatalogEventListeners {
         AgentContext.runAs(e.hostId(), () -> {
             try {
                 restores.report(e.restoreRequestId(), RestoreState.valueOf(e.state()), e.pid(), e.error());
+                log.debug("restore.status {} for request {} applied {} ms after the agent sent it", e.state(),
+                        e.restoreRequestId(), System.currentTimeMillis() - r.timestamp());
             } catch (ConflictException late) {
                 // A state that would move a finished request (e.g. RUNNING after COMPLETED): applied once, ignored after.
                 log.info("Ignoring restore.status {} for request {}: {}", e.state(), e.restoreRequestId(), late.getMessage());

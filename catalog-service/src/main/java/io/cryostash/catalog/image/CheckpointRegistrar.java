@@ -22,6 +22,8 @@ import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.schema.catalog.ImageRegistration;
 import io.cryostash.schema.event.CheckpointCompleted;
 import io.cryostash.schema.store.StoreFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -40,6 +42,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 public class CheckpointRegistrar {
+
+    private static final Logger log = LoggerFactory.getLogger(CheckpointRegistrar.class);
 
     private final ImageService images;
     private final ImageRepository imageRows;
@@ -110,12 +114,14 @@ public class CheckpointRegistrar {
         } catch (GeneralSecurityException ex) {
             throw new EventRefusedException("the key host " + e.hostId() + " enrolled is not an Ed25519 key", ex);
         }
+        long t0 = System.nanoTime();
         VerifiedImage v = store.read(e.imageId(), key);
+        long verified = System.nanoTime();
         Host host = hosts.find(e.hostId()).orElseThrow();
         String parent = v.image().parent();
         String knownParent = parent != null && imageRows.state(parent).isPresent() ? parent : null;
         ImageRegistration r = ManifestRegistration.of(e, v, host.cpuFlags(), knownParent);
-        return tx.execute(s -> {
+        var done = tx.execute(s -> {
             var registered = images.register(r);
             if (registered.outcome() == ImageService.Outcome.CREATED && r.process().pid() != null) {
                 jobs.setPidIfMissing(registered.image().jobId(), r.process().pid());
@@ -123,5 +129,9 @@ public class CheckpointRegistrar {
             snapshots.completed(e.requestId(), e.hostId(), e.imageId());
             return registered;
         });
+        long end = System.nanoTime();
+        log.debug("Image {}: manifest, tables and index read and verified in {} ms; {} chunks registered in {} ms", e.imageId(),
+                (verified - t0) / 1_000_000, r.chunks().size(), (end - verified) / 1_000_000);
+        return done;
     }
 }
