@@ -12,10 +12,8 @@ import io.cryostash.store.image.PageSource;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
-import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.Tracer;
-import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.ProcStatus;
@@ -27,7 +25,9 @@ import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
 import io.cryostash.restore.process.MmRestore;
+import io.cryostash.restore.process.PidCheck;
 import io.cryostash.restore.process.ProcessRestore;
+import io.cryostash.restore.signals.PendingSignalRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
 import io.cryostash.schema.image.MemoryArea;
@@ -40,9 +40,6 @@ import io.cryostash.schema.image.ThreadState;
  * runs, and PTRACE_O_EXITKILL makes the kernel do the same if this JVM dies midway.
  */
 public final class Restorer {
-    private static final long STOP_TIMEOUT_MS = 5_000;
-    private static final int SIGKILL = 9;
-
     private final ImageStore store;
 
     public Restorer(ImageStore store) {
@@ -55,30 +52,50 @@ public final class Restorer {
         checkCompatible(image);
         Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
                 options.allowChangedFiles());
-        if (image.threads().size() != 1) {
-            throw new RestoreException("image " + imageId + " has " + image.threads().size()
-                    + " threads: multi-threaded restore is not supported yet");
+        int wantedPid = image.threads().get(0).tid();
+        if (options.pids() == RestoreOptions.PidMode.NEW_PID && image.threads().size() != 1) {
+            throw new RestoreException("image " + image.id() + " has " + image.threads().size() + " threads:"
+                    + " --new-pid is for single-threaded processes only (glibc and the JVM keep thread ids in"
+                    + " memory, so every thread needs its own again); use --new-pid-namespace");
+        }
+        if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
+            PidCheck.requireFree(image);
         }
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
-        int pid = Husk.start();
-        try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
+        Husk[] husk = {null};
+        try (Tracer tracer = new Tracer("restore-" + imageId); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log);
+                husk[0] = spawnHusk(p, image, options.pids(), wantedPid);
+                build(p, husk[0], image, pages, paths, log);
                 return null;
             });
         } catch (RuntimeException e) {
-            killHusk(pid);
+            String killed = "";
+            if (husk[0] != null) {
+                husk[0].kill();
+                killed = " (the half-built process " + husk[0].pid + " was killed)";
+            }
             if (e instanceof RestoreException re) {
-                throw re;
+                throw killed.isEmpty() ? re : new RestoreException(re.getMessage() + killed, re);
             }
             if (e instanceof ImageIntegrityException ie) {
                 throw new RestoreException("image " + image.id() + " failed verification, nothing was restored"
-                        + " (the half-built process " + pid + " was killed): " + ie.getMessage(), ie);
+                        + killed + ": " + ie.getMessage(), ie);
             }
-            throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
-                    + " (the half-built process " + pid + " was killed)", e);
+            throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage() + killed, e);
         }
-        return new RestoreResult(pid, log, System.nanoTime() - t0);
+        return new RestoreResult(husk[0].pid, log, System.nanoTime() - t0, husk[0].ownPid);
+    }
+
+    private static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
+        try {
+            return Husk.spawn(ptrace, mode, wantedPid);
+        } catch (TraceeException e) {
+            if (Husk.pidInUse(e)) {
+                throw PidCheck.inUse(image, wantedPid, e);
+            }
+            throw e;
+        }
     }
 
     private static void checkCompatible(ProcessImage image) {
@@ -89,14 +106,9 @@ public final class Restorer {
         }
     }
 
-    private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
+    private static void build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
                               Map<String, String> paths, Path log) {
-        ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
-        ptrace.interrupt(pid);
-        WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
-        if (!st.isInterruptStop()) {
-            throw new RestoreException("the husk " + pid + " did not stop as expected: " + st);
-        }
+        int pid = husk.pid;
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
         try (ProcessMemory mem = new ProcessMemory(pid, true)) {
@@ -133,13 +145,48 @@ public final class Restorer {
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
             ProcessRestore.restore(remote, mem, image, page.scratch());
-            ThreadState thread = image.threads().get(0);
-            ThreadRestore.kernelState(remote, mem, thread, page.scratch());
-            CredentialsRestore.allIds(remote, image.credentials());
+
+            List<ThreadRestore.Restored> threads = new ArrayList<>();
+            ThreadState mainState = image.threads().get(0);
+            threads.add(new ThreadRestore.Restored(mainState, pid, remote));
+            for (ThreadState t : image.threads().subList(1, image.threads().size())) {
+                threads.add(createThread(ptrace, remote, mem, page, t, image));
+            }
+            for (ThreadRestore.Restored t : threads) {
+                ThreadRestore.kernelState(t.remote(), mem, t.state(), page.scratch());
+            }
+            PendingSignalRestore.process(remote, mem, page.scratch(), husk.ownPid, image.sharedPendingSignals());
+            for (ThreadRestore.Restored t : threads) {
+                int ownTid = t.state() == mainState ? husk.ownPid : t.state().tid();
+                PendingSignalRestore.thread(t.remote(), mem, page.scratch(), husk.ownPid, ownTid,
+                        t.state().pendingSignals());
+            }
+            // credentials are per thread in the kernel (glibc's setuid() makes every thread switch)
+            for (int i = threads.size() - 1; i >= 0; i--) { // the main thread last: it restores dumpable for all
+                CredentialsRestore.allIds(threads.get(i).remote(), image.credentials());
+            }
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
-            ThreadRestore.cpuState(ptrace, pid, thread);
+            for (ThreadRestore.Restored t : threads) {
+                ThreadRestore.cpuState(ptrace, t.tid(), t.state());
+            }
+            // the main thread last: until then the process as a whole still looks stopped
+            for (int i = threads.size() - 1; i >= 0; i--) {
+                ptrace.detach(threads.get(i).tid());
+            }
         }
-        ptrace.detach(pid);
+        husk.releaseInit(ptrace);
+    }
+
+    private static ThreadRestore.Restored createThread(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem,
+                                                       RestorerPage page, ThreadState t, ProcessImage image) {
+        try {
+            return ThreadRestore.create(ptrace, main, mem, page.scratch(), page.syscallInsn(), t);
+        } catch (TraceeException e) {
+            if (Husk.pidInUse(e)) {
+                throw PidCheck.inUse(image, t.tid(), e);
+            }
+            throw e;
+        }
     }
 
     private static void checkVdso(ProcessImage image, List<MapsEntry> huskMaps, ProcessMemory mem) {
@@ -157,11 +204,4 @@ public final class Restorer {
         }
     }
 
-    private static void killHusk(int pid) {
-        try {
-            Syscalls.kill(pid, SIGKILL);
-        } catch (TraceeException alreadyGone) {
-            // nothing left to kill
-        }
-    }
 }

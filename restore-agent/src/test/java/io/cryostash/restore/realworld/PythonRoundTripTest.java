@@ -81,7 +81,8 @@ class PythonRoundTripTest {
         ImageStore store = ImageStore.local(tmp.resolve("store"));
 
         String id = new Capturer(store).capture(pid, new CaptureOptions(false)).image().id();
-        int copy = new Restorer(store).restore(id, new RestoreOptions(false, tmp)).pid();
+        int copy = new Restorer(store).restore(id, new RestoreOptions(false, tmp, RestoreOptions.PidMode.NEW_PID))
+                .pid();
         Leftovers.track(copy);
 
         long[] original = readState(dir, pid);

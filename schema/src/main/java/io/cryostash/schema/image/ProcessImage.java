@@ -41,15 +41,6 @@ public record ProcessImage(
         sharedPendingSignals = sharedPendingSignals == null ? List.of() : List.copyOf(sharedPendingSignals);
     }
 
-    /** An image without queued process-wide signals. */
-    public ProcessImage(String formatVersion, String id, String parent, String tracking, Instant createdAt,
-                        HostInfo host, ProcessInfo process, Credentials credentials, MmLayout mm,
-                        List<MemoryArea> areas, List<ThreadState> threads, List<SignalAction> signalActions,
-                        FsState fs, List<FdEntry> fds, List<Rlimit> rlimits, List<FileFingerprint> files) {
-        this(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, areas, threads,
-                signalActions, fs, fds, rlimits, files, List.of());
-    }
-
     public ProcessImage withId(String newId) {
         return new ProcessImage(formatVersion, newId, parent, tracking, createdAt, host, process, credentials, mm, areas,
                 threads, signalActions, fs, fds, rlimits, files, sharedPendingSignals);

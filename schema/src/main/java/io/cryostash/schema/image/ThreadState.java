@@ -26,13 +26,6 @@ public record ThreadState(int tid, CpuRegisters regs, byte[] xstate, long blocke
         pendingSignals = pendingSignals == null ? List.of() : List.copyOf(pendingSignals);
     }
 
-    /** A thread without a recorded name, queued signals or no_new_privs (images before format 3.1). */
-    public ThreadState(int tid, CpuRegisters regs, byte[] xstate, long blockedSignals, SignalStack altStack, Rseq rseq,
-                       long clearChildTid, long robustListHead, long robustListLength) {
-        this(tid, regs, xstate, blockedSignals, altStack, rseq, clearChildTid, robustListHead, robustListLength, null,
-                List.of(), false);
-    }
-
     public record SignalStack(long sp, int flags, long size) {
     }
 

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.restore.threads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.cryostash.agent.testing.FixtureProcess;
+import io.cryostash.agent.testing.Leftovers;
+import io.cryostash.agent.testing.ProcState;
+import io.cryostash.restore.RestoreOptions.PidMode;
+import io.cryostash.restore.testing.RoundTrip;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.ThreadState;
+
+/**
+ * Multi-threaded fixtures (mutexes, condition variables, threads blocked in system calls,
+ * per-thread signal state and TLS), each restored after --kill with its own pid and tids, and
+ * beside the still-running original in a new PID namespace, where the same ids are free. Each
+ * fixture checks its own state after restore, joins every thread and reports PASS.
+ */
+@ExtendWith(Leftovers.class)
+class ThreadsRoundTripTest {
+    @TempDir
+    Path tmp;
+
+    private static FixtureProcess start(String fixture) {
+        return FixtureProcess.of(RoundTrip.fixture(fixture, "-pthread")).start();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mutexes", "condvars", "blocked", "threadsignals"})
+    void restoredAfterKillWithItsOwnPidAndTidsCarriesOn(String fixture) {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = start(fixture);
+        List<Integer> tids = tids(original);
+
+        ProcessImage image = rt.checkpoint(original, true).image();
+        assertThat(image.threads()).extracting(ThreadState::tid).containsAll(tids);
+        FixtureProcess restored = rt.restore(original, image.id());
+
+        assertThat(restored.pid()).isEqualTo(original.pid());
+        assertThat(ProcState.threads(restored.pid())).containsExactlyInAnyOrderElementsOf(
+                image.threads().stream().map(ThreadState::tid).toList());
+        assertThat(restored.check()).startsWith("PASS");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mutexes", "condvars", "blocked", "threadsignals"})
+    void restoredBesideTheRunningOriginalInANewPidNamespaceBothCarryOn(String fixture) {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = start(fixture);
+        List<Integer> tids = tids(original);
+
+        ProcessImage image = rt.checkpoint(original, false).image();
+        FixtureProcess restored = rt.restore(original, image.id(), PidMode.NEW_PID_NAMESPACE);
+
+        assertThat(restored.pid()).isNotEqualTo(original.pid());
+        assertThat(rt.lastRestore().ownPid()).isEqualTo(original.pid());
+        assertThat(ownTids(restored.pid())).containsExactlyInAnyOrderElementsOf(
+                image.threads().stream().map(ThreadState::tid).toList()).containsAll(tids);
+        assertThat(ProcState.allThreadsRunningFreely(original.pid())).isTrue();
+        assertThat(original.check()).startsWith("PASS");
+        original.clearResult();
+        assertThat(restored.check()).startsWith("PASS");
+    }
+
+    /** The tids the fixture reported (main first), as it sees them. */
+    private static List<Integer> tids(FixtureProcess f) {
+        return f.read("threads").lines().map(Integer::parseInt).toList();
+    }
+
+    /** Each thread's id inside its own PID namespace: the last field of NSpid. */
+    static List<Integer> ownTids(int pid) {
+        return ProcState.threads(pid).stream().map(t -> {
+            String[] ns = ProcState.read(pid, "task/" + t + "/status").lines().filter(l -> l.startsWith("NSpid:"))
+                    .findFirst().orElseThrow().substring(6).trim().split("\\s+");
+            return Integer.parseInt(ns[ns.length - 1]);
+        }).toList();
+    }
+}
