@@ -48,6 +48,9 @@ public final class Ptrace {
     static final int PEEKSIGINFO_SHARED = 1;
     private static final int PEEK_BATCH = 32;
 
+    /** How long {@link #waitFor} polls before it starts sleeping between polls. */
+    private static final long SPIN_NANOS = 200_000;
+
     private static final int REGS_BYTES = CpuRegisters.COUNT * 8;
     private static final int XSTATE_MAX = 16384;
 
@@ -179,9 +182,10 @@ public final class Ptrace {
      * so that a stop lost to someone else's waitpid cannot hang an agent.
      */
     public WaitStatus waitFor(int pid, long timeoutMillis) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        long start = System.nanoTime();
+        long deadline = start + timeoutMillis * 1_000_000L;
         int[] status = new int[1];
-        long sleepNanos = 20_000;
+        long sleepNanos = 50_000;
         while (true) {
             int r;
             try {
@@ -195,8 +199,17 @@ public final class Ptrace {
             if (r == pid) {
                 return new WaitStatus(status[0]);
             }
-            if (System.nanoTime() > deadline) {
+            long now = System.nanoTime();
+            if (now > deadline) {
                 throw new TraceeException(pid, "waitpid: no stop within " + timeoutMillis + " ms", 0);
+            }
+            // Stops we cause (interrupt, single step) arrive within microseconds: poll briefly before
+            // sleeping, since a park costs tens of microseconds however short it is asked to be, and
+            // a freeze waits for a few stops per thread. Yield rather than spin: on a busy machine
+            // the tracee may need this very core to reach its stop.
+            if (now - start < SPIN_NANOS) {
+                Thread.yield();
+                continue;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(sleepNanos);
             sleepNanos = Math.min(sleepNanos * 2, 5_000_000);
