@@ -320,7 +320,7 @@ public final class Capturer {
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid, syscallInsn);
                 try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
                     clock.lap(FreezePhase.REMOTE_CALLS);
-                    threadStates = ThreadCapture.captureAll(ptrace, threads, remote, syscallInsn, scratch);
+                    threadStates = ThreadCapture.captureAll(ptrace, threads, syscallInsn, scratch);
                     sharedPending = PendingSignalCapture.process(ptrace, pid);
                     clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());

@@ -152,19 +152,15 @@ public final class Restorer {
             for (ThreadState t : image.threads().subList(1, image.threads().size())) {
                 threads.add(createThread(ptrace, remote, mem, page, t, image));
             }
-            for (ThreadRestore.Restored t : threads) {
-                ThreadRestore.kernelState(t.remote(), mem, t.state(), page.scratch());
-            }
+            ThreadRestore.kernelState(ptrace, mem, threads, page.scratch(), page.syscallInsn());
             PendingSignalRestore.process(remote, mem, page.scratch(), husk.ownPid, image.sharedPendingSignals());
             for (ThreadRestore.Restored t : threads) {
                 int ownTid = t.state() == mainState ? husk.ownPid : t.state().tid();
                 PendingSignalRestore.thread(t.remote(), mem, page.scratch(), husk.ownPid, ownTid,
                         t.state().pendingSignals());
             }
-            // credentials are per thread in the kernel (glibc's setuid() makes every thread switch)
-            for (int i = threads.size() - 1; i >= 0; i--) { // the main thread last: it restores dumpable for all
-                CredentialsRestore.allIds(threads.get(i).remote(), image.credentials());
-            }
+            CredentialsRestore.allIds(ptrace, threads.stream().map(ThreadRestore.Restored::tid).toList(),
+                    page.syscallInsn(), remote, image.credentials());
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
             for (ThreadRestore.Restored t : threads) {
                 ThreadRestore.cpuState(ptrace, t.tid(), t.state());

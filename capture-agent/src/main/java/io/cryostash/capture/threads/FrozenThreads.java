@@ -190,6 +190,23 @@ public final class FrozenThreads {
         }
     }
 
+    /** {@link #park} for many threads at once: they all get on their way before any is waited for. */
+    public void parkAll(List<Integer> some) {
+        for (int tid : some) {
+            ptrace.interrupt(tid);
+        }
+        for (int tid : some) {
+            ptrace.cont(tid, 0);
+        }
+        for (int tid : some) {
+            WaitStatus st = ptrace.waitFor(tid, 5_000);
+            if (!st.isInterruptStop()) {
+                throw new CaptureException("thread " + tid + " of pid " + pid + " did not return to an interrupt"
+                        + " stop after the remote system calls (" + st + "); no image was written");
+            }
+        }
+    }
+
     /** Lets every thread run on (PTRACE_DETACH); threads that are gone are skipped. */
     public void release() {
         // the main thread last: until it runs, the process as a whole still looks stopped

@@ -11,50 +11,72 @@ import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.proc.TaskStatus;
+import io.cryostash.agent.remote.ParallelSyscalls;
 import io.cryostash.agent.remote.RemoteScratch;
-import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.capture.CaptureException;
 import io.cryostash.capture.signals.PendingSignalCapture;
 import io.cryostash.schema.image.CpuRegisters;
+import io.cryostash.schema.image.PendingSignal;
 import io.cryostash.schema.image.ThreadState;
 
 /**
  * Registers, FPU/vector state, signal mask, sigaltstack, rseq, tid address, robust list, name,
- * no_new_privs and queued signals of each thread. The kernel shows sigaltstack and the tid
- * address only to the thread itself, so those two are asked by remote system calls run in
- * that thread; everything else comes from ptrace and /proc.
+ * no_new_privs and queued signals of every thread. The kernel shows sigaltstack and the tid
+ * address only to the thread itself, so those two are asked by system calls run in each
+ * thread, all threads at once ({@link ParallelSyscalls}): the freeze grows by the ptrace calls
+ * per thread, not by a wake-up of each thread per call. Everything else comes from ptrace and /proc.
  */
 public final class ThreadCapture {
     static final int PR_GET_TID_ADDRESS = 40;
+    /** Scratch bytes per thread: stack_t (24 bytes), then the tid address (8). */
+    static final int SLOT = 32;
 
     private ThreadCapture() {
     }
 
     /**
      * Every thread of a frozen process, main first. Threads other than the main one are parked
-     * again (see {@link FrozenThreads#park}) once their remote calls are done; the main thread's
-     * remote calls go on after this, so parking it is the caller's.
+     * again (see {@link FrozenThreads#park}) before this returns; the main thread's remote
+     * calls go on after this, so parking it is the caller's.
      *
-     * @param main    remote system calls in the main thread; its instruction serves every thread
      * @param scratch scratch memory in the process, shared by all threads (they share memory)
      */
-    public static List<ThreadState> captureAll(Ptrace ptrace, FrozenThreads threads, RemoteSyscalls main,
-                                               long syscallInsn, RemoteScratch scratch) {
+    public static List<ThreadState> captureAll(Ptrace ptrace, FrozenThreads threads, long syscallInsn,
+                                               RemoteScratch scratch) {
         int pid = threads.pid();
-        List<TaskStatus> status = new ArrayList<>();
-        for (int tid : threads.tids()) {
+        List<Integer> tids = threads.tids();
+        List<TaskStatus> status = new ArrayList<>(tids.size());
+        for (int tid : tids) {
             status.add(TaskStatus.read(pid, tid));
         }
         check(pid, status);
-        List<ThreadState> out = new ArrayList<>();
-        for (int i = 0; i < status.size(); i++) {
-            TaskStatus st = status.get(i);
-            int tid = st.tid();
-            RemoteSyscalls remote = tid == pid ? main : new RemoteSyscalls(ptrace, tid, syscallInsn);
-            out.add(capture(ptrace, tid, remote, scratch, st, TaskStatus.comm(pid, tid)));
-            if (tid != pid) {
-                threads.park(tid);
+        int n = tids.size();
+        long[] altSp = new long[n];
+        int[] altFlags = new int[n];
+        long[] altSize = new long[n];
+        long[] tidAddress = new long[n];
+        int perBatch = RemoteScratch.SIZE / SLOT;
+        long a = scratch.address();
+        for (int from = 0; from < n; from += perBatch) {
+            List<Integer> batch = tids.subList(from, Math.min(n, from + perBatch));
+            ParallelSyscalls.call(ptrace, batch, syscallInsn, "sigaltstack", SyscallNumbers.SIGALTSTACK,
+                    i -> new long[] {0, a + (long) i * SLOT});
+            ParallelSyscalls.call(ptrace, batch, syscallInsn, "prctl(PR_GET_TID_ADDRESS)", SyscallNumbers.PRCTL,
+                    i -> new long[] {PR_GET_TID_ADDRESS, a + (long) i * SLOT + 24});
+            ByteBuffer b = ByteBuffer.wrap(scratch.memory().read(a, batch.size() * SLOT)).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < batch.size(); i++) {
+                altSp[from + i] = b.getLong(i * SLOT);
+                altFlags[from + i] = b.getInt(i * SLOT + 8);
+                altSize[from + i] = b.getLong(i * SLOT + 16);
+                tidAddress[from + i] = b.getLong(i * SLOT + 24);
             }
+        }
+        threads.parkAll(tids.subList(1, n));
+        List<ThreadState> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int tid = tids.get(i);
+            out.add(state(ptrace, tid, status.get(i), TaskStatus.comm(pid, tid),
+                    new ThreadState.SignalStack(altSp[i], altFlags[i], altSize[i]), tidAddress[i]));
         }
         return out;
     }
@@ -81,9 +103,9 @@ public final class ThreadCapture {
         }
     }
 
-    /** Must run on the tracer thread, with {@code tid} stopped; {@code remote} runs in that thread. */
-    public static ThreadState capture(Ptrace ptrace, int tid, RemoteSyscalls remote, RemoteScratch scratch,
-                                      TaskStatus status, String name) {
+    /** What ptrace tells about a stopped thread, plus what its remote calls found. */
+    private static ThreadState state(Ptrace ptrace, int tid, TaskStatus status, String name,
+                                     ThreadState.SignalStack alt, long tidAddress) {
         CpuRegisters regs = ptrace.getRegs(tid);
         byte[] xstate = ptrace.getXstate(tid);
         long mask = ptrace.getSigmask(tid);
@@ -96,13 +118,7 @@ public final class ThreadCapture {
         } catch (TraceeException kernelWithoutRseqQuery) {
             // kernels before 5.13 cannot report rseq; glibc then re-registers nothing either
         }
-        var pending = PendingSignalCapture.thread(ptrace, tid);
-        long a = scratch.address();
-        remote.call("sigaltstack", SyscallNumbers.SIGALTSTACK, 0, a);
-        remote.call("prctl(PR_GET_TID_ADDRESS)", SyscallNumbers.PRCTL, PR_GET_TID_ADDRESS, a + 24);
-        ByteBuffer ss = ByteBuffer.wrap(scratch.memory().read(a, 32)).order(ByteOrder.LITTLE_ENDIAN);
-        ThreadState.SignalStack alt = new ThreadState.SignalStack(ss.getLong(0), ss.getInt(8), ss.getLong(16));
-        long tidAddress = ss.getLong(24);
+        List<PendingSignal> pending = PendingSignalCapture.thread(ptrace, tid);
         long[] robust = Syscalls.robustList(tid);
         return new ThreadState(status.ownTid(), regs, xstate, mask, alt, rseq, tidAddress, robust[0], robust[1], name,
                 pending, status.noNewPrivs());

@@ -4,7 +4,7 @@ package io.cryostash.restore.threads;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.List;
 
 import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.ProcessMemory;
@@ -13,6 +13,7 @@ import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.remote.Clone3;
+import io.cryostash.agent.remote.ParallelSyscalls;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.schema.image.CpuRegisters;
 import io.cryostash.schema.image.ThreadState;
@@ -28,6 +29,10 @@ public final class ThreadRestore {
     static final int PR_SET_NAME = 15;
     static final int PR_SET_NO_NEW_PRIVS = 38;
     private static final long STOP_TIMEOUT_MS = 5_000;
+    /** Scratch bytes per thread for in-memory arguments: a stack_t (24 bytes) or a name (16). */
+    static final int SLOT = 32;
+    static final int BATCH = 256;
+    public static final int SCRATCH_BYTES = BATCH * SLOT;
 
     /** A restored thread: its id here (for ptrace) and remote calls that run in it. */
     public record Restored(ThreadState state, int tid, RemoteSyscalls remote) {
@@ -59,30 +64,53 @@ public final class ThreadRestore {
     private ThreadRestore() {
     }
 
-    public static void kernelState(RemoteSyscalls remote, ProcessMemory mem, ThreadState t, long scratch) {
-        ThreadState.SignalStack ss = t.altStack();
-        if (ss != null) {
-            ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            int flags = ss.flags() & ~SS_ONSTACK; // "on the stack right now" is a state, not a setting
-            b.putLong(ss.sp()).putInt(flags).putInt(0).putLong(ss.size());
-            mem.write(scratch, b.array());
-            remote.call("sigaltstack", SyscallNumbers.SIGALTSTACK, scratch, 0);
-        }
-        remote.call("set_tid_address", SyscallNumbers.SET_TID_ADDRESS, t.clearChildTid());
-        if (t.robustListHead() != 0) {
-            remote.call("set_robust_list", SyscallNumbers.SET_ROBUST_LIST, t.robustListHead(), t.robustListLength());
-        }
-        if (t.rseq() != null) {
-            remote.call("rseq", SyscallNumbers.RSEQ, t.rseq().address(), t.rseq().length(), 0, t.rseq().signature());
-        }
-        if (t.name() != null) {
-            byte[] name = Arrays.copyOf(t.name().getBytes(StandardCharsets.UTF_8), 16);
-            name[15] = 0;
-            mem.write(scratch, name);
-            remote.call("prctl(PR_SET_NAME)", SyscallNumbers.PRCTL, PR_SET_NAME, scratch);
-        }
-        if (t.noNewPrivs()) {
-            remote.call("prctl(PR_SET_NO_NEW_PRIVS)", SyscallNumbers.PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    /**
+     * Per-thread kernel state of every thread, each call run in all threads at once
+     * ({@link ParallelSyscalls}): sigaltstack, tid address, robust list, rseq, name and
+     * no_new_privs. Arguments that live in memory (stack_t, the name) get a slot of the
+     * scratch area per thread.
+     *
+     * @param scratch  writable tracee memory of at least {@link #SCRATCH_BYTES}
+     */
+    public static void kernelState(Ptrace ptrace, ProcessMemory mem, List<Restored> threads, long scratch,
+                                   long syscallInsn) {
+        for (int from = 0; from < threads.size(); from += BATCH) {
+            List<Restored> batch = threads.subList(from, Math.min(threads.size(), from + BATCH));
+            List<Integer> tids = batch.stream().map(Restored::tid).toList();
+            ByteBuffer stacks = ByteBuffer.allocate(batch.size() * SLOT).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < batch.size(); i++) {
+                ThreadState.SignalStack ss = batch.get(i).state().altStack();
+                if (ss != null) { // "on the stack right now" is a state, not a setting
+                    stacks.putLong(i * SLOT, ss.sp()).putInt(i * SLOT + 8, ss.flags() & ~SS_ONSTACK)
+                            .putLong(i * SLOT + 16, ss.size());
+                }
+            }
+            mem.write(scratch, stacks.array());
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "sigaltstack", SyscallNumbers.SIGALTSTACK,
+                    i -> batch.get(i).state().altStack() == null ? null : new long[] {scratch + (long) i * SLOT, 0});
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "set_tid_address", SyscallNumbers.SET_TID_ADDRESS,
+                    i -> new long[] {batch.get(i).state().clearChildTid()});
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "set_robust_list", SyscallNumbers.SET_ROBUST_LIST, i -> {
+                ThreadState t = batch.get(i).state();
+                return t.robustListHead() == 0 ? null : new long[] {t.robustListHead(), t.robustListLength()};
+            });
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "rseq", SyscallNumbers.RSEQ, i -> {
+                ThreadState.Rseq r = batch.get(i).state().rseq();
+                return r == null ? null : new long[] {r.address(), r.length(), 0, r.signature()};
+            });
+            byte[] names = new byte[batch.size() * SLOT];
+            for (int i = 0; i < batch.size(); i++) {
+                String name = batch.get(i).state().name();
+                if (name != null) {
+                    byte[] b = name.getBytes(StandardCharsets.UTF_8);
+                    System.arraycopy(b, 0, names, i * SLOT, Math.min(b.length, 15)); // TASK_COMM_LEN 16, NUL last
+                }
+            }
+            mem.write(scratch, names);
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "prctl(PR_SET_NAME)", SyscallNumbers.PRCTL,
+                    i -> batch.get(i).state().name() == null ? null : new long[] {PR_SET_NAME, scratch + (long) i * SLOT});
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "prctl(PR_SET_NO_NEW_PRIVS)", SyscallNumbers.PRCTL,
+                    i -> batch.get(i).state().noNewPrivs() ? new long[] {PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0} : null);
         }
     }
 

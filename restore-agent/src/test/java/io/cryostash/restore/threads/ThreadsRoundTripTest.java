@@ -71,6 +71,24 @@ class ThreadsRoundTripTest {
         assertThat(restored.check()).startsWith("PASS");
     }
 
+    @org.junit.jupiter.api.Test
+    void everyThreadRunsAsTheImagesUserAfterRestoreNeverRoot() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("condvars", "-pthread"))
+                .prefix("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups").start();
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        List<Integer> threads = ProcState.threads(restored.pid());
+        assertThat(threads).hasSize(5);
+        for (int t : threads) {
+            String status = ProcState.read(restored.pid(), "task/" + t + "/status");
+            assertThat(status).as("thread " + t).contains("Uid:\t65534\t65534\t65534\t65534")
+                    .contains("Gid:\t65534\t65534\t65534\t65534").contains("CapEff:\t0000000000000000");
+        }
+        assertThat(restored.check()).startsWith("PASS");
+    }
+
     /** The tids the fixture reported (main first), as it sees them. */
     private static List<Integer> tids(FixtureProcess f) {
         return f.read("threads").lines().map(Integer::parseInt).toList();
