@@ -72,6 +72,26 @@ class ThreadsRoundTripTest {
     }
 
     @org.junit.jupiter.api.Test
+    void copyInANewPidNamespaceCanBeCheckpointedAgainAndKeepsTheIdsItSeesItself() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = start("mutexes");
+        List<Integer> tids = tids(original);
+        FixtureProcess first = rt.restore(original, rt.checkpoint(original, false).image().id(),
+                PidMode.NEW_PID_NAMESPACE);
+
+        ProcessImage ofCopy = rt.checkpoint(first, true).image();
+
+        assertThat(ofCopy.threads()).extracting(ThreadState::tid).as("the ids the copy sees itself under")
+                .containsExactlyInAnyOrderElementsOf(tids);
+        assertThat(ofCopy.process().pid()).as("its pid seen from here").isEqualTo(first.pid());
+        FixtureProcess second = rt.restore(first, ofCopy.id(), PidMode.NEW_PID_NAMESPACE);
+        assertThat(ownTids(second.pid())).containsExactlyInAnyOrderElementsOf(tids);
+        assertThat(second.check()).startsWith("PASS");
+        second.clearResult();
+        assertThat(original.check()).startsWith("PASS");
+    }
+
+    @org.junit.jupiter.api.Test
     void everyThreadRunsAsTheImagesUserAfterRestoreNeverRoot() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("condvars", "-pthread"))
