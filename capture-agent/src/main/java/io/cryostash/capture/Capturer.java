@@ -316,12 +316,12 @@ public final class Capturer {
             List<Rlimit> limits = Limits.read(pid);
             try (ProcessMemory mem = new ProcessMemory(pid, true)) {
                 clock.lap(FreezePhase.STOP);
+                sharedPending = PendingSignalCapture.process(ptrace, pid);
                 long syscallInsn = RemoteSyscalls.findSyscallInstruction(pid, maps, mem);
                 RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid, syscallInsn);
                 try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
                     clock.lap(FreezePhase.REMOTE_CALLS);
                     threadStates = ThreadCapture.captureAll(ptrace, threads, syscallInsn, scratch);
-                    sharedPending = PendingSignalCapture.process(ptrace, pid);
                     clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);

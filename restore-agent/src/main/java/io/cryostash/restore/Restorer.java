@@ -9,6 +9,7 @@ import java.util.Map;
 import io.cryostash.store.image.ImageIntegrityException;
 import io.cryostash.store.image.ImageStore;
 import io.cryostash.store.image.PageSource;
+import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
@@ -93,6 +94,10 @@ public final class Restorer {
         } catch (TraceeException e) {
             if (Husk.pidInUse(e)) {
                 throw PidCheck.inUse(image, wantedPid, e);
+            }
+            if (e.errno() == Errno.EPERM && mode != RestoreOptions.PidMode.NEW_PID) {
+                throw new RestoreException("choosing the pid of the restored process (clone3 with set_tid) was not"
+                        + " permitted: it needs root (CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN); " + e.getMessage(), e);
             }
             throw e;
         }

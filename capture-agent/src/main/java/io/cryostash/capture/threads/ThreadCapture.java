@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
@@ -51,33 +52,31 @@ public final class ThreadCapture {
         }
         check(pid, status);
         int n = tids.size();
-        long[] altSp = new long[n];
-        int[] altFlags = new int[n];
-        long[] altSize = new long[n];
-        long[] tidAddress = new long[n];
-        int perBatch = RemoteScratch.SIZE / SLOT;
+        // everything ptrace and /proc tell first, while every thread sits in its interrupt stop:
+        // an agent dying there lets the process run on, while between remote calls it would die
+        // of the single step's SIGTRAP, so nothing slow happens once those have begun
+        List<ThreadState> partial = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int tid = tids.get(i);
+            partial.add(state(ptrace, tid, status.get(i), TaskStatus.comm(pid, tid)));
+        }
         long a = scratch.address();
+        IntFunction<long[]> altStackArgs = i -> new long[] {0, a + (long) i * SLOT};
+        IntFunction<long[]> tidAddressArgs = i -> new long[] {PR_GET_TID_ADDRESS, a + (long) i * SLOT + 24};
+        int perBatch = RemoteScratch.SIZE / SLOT;
+        List<ThreadState> out = new ArrayList<>(n);
         for (int from = 0; from < n; from += perBatch) {
             List<Integer> batch = tids.subList(from, Math.min(n, from + perBatch));
-            ParallelSyscalls.call(ptrace, batch, syscallInsn, "sigaltstack", SyscallNumbers.SIGALTSTACK,
-                    i -> new long[] {0, a + (long) i * SLOT});
+            ParallelSyscalls.call(ptrace, batch, syscallInsn, "sigaltstack", SyscallNumbers.SIGALTSTACK, altStackArgs);
             ParallelSyscalls.call(ptrace, batch, syscallInsn, "prctl(PR_GET_TID_ADDRESS)", SyscallNumbers.PRCTL,
-                    i -> new long[] {PR_GET_TID_ADDRESS, a + (long) i * SLOT + 24});
+                    tidAddressArgs);
             ByteBuffer b = ByteBuffer.wrap(scratch.memory().read(a, batch.size() * SLOT)).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < batch.size(); i++) {
-                altSp[from + i] = b.getLong(i * SLOT);
-                altFlags[from + i] = b.getInt(i * SLOT + 8);
-                altSize[from + i] = b.getLong(i * SLOT + 16);
-                tidAddress[from + i] = b.getLong(i * SLOT + 24);
+                out.add(with(partial.get(from + i), new ThreadState.SignalStack(b.getLong(i * SLOT),
+                        b.getInt(i * SLOT + 8), b.getLong(i * SLOT + 16)), b.getLong(i * SLOT + 24)));
             }
         }
         threads.parkAll(tids.subList(1, n));
-        List<ThreadState> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int tid = tids.get(i);
-            out.add(state(ptrace, tid, status.get(i), TaskStatus.comm(pid, tid),
-                    new ThreadState.SignalStack(altSp[i], altFlags[i], altSize[i]), tidAddress[i]));
-        }
         return out;
     }
 
@@ -103,9 +102,8 @@ public final class ThreadCapture {
         }
     }
 
-    /** What ptrace tells about a stopped thread, plus what its remote calls found. */
-    private static ThreadState state(Ptrace ptrace, int tid, TaskStatus status, String name,
-                                     ThreadState.SignalStack alt, long tidAddress) {
+    /** What ptrace and /proc tell about a stopped thread; sigaltstack and tid address come later. */
+    private static ThreadState state(Ptrace ptrace, int tid, TaskStatus status, String name) {
         CpuRegisters regs = ptrace.getRegs(tid);
         byte[] xstate = ptrace.getXstate(tid);
         long mask = ptrace.getSigmask(tid);
@@ -120,7 +118,12 @@ public final class ThreadCapture {
         }
         List<PendingSignal> pending = PendingSignalCapture.thread(ptrace, tid);
         long[] robust = Syscalls.robustList(tid);
-        return new ThreadState(status.ownTid(), regs, xstate, mask, alt, rseq, tidAddress, robust[0], robust[1], name,
+        return new ThreadState(status.ownTid(), regs, xstate, mask, null, rseq, 0, robust[0], robust[1], name,
                 pending, status.noNewPrivs());
+    }
+
+    private static ThreadState with(ThreadState t, ThreadState.SignalStack alt, long tidAddress) {
+        return new ThreadState(t.tid(), t.regs(), t.xstate(), t.blockedSignals(), alt, t.rseq(), tidAddress,
+                t.robustListHead(), t.robustListLength(), t.name(), t.pendingSignals(), t.noNewPrivs());
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.process;
 
+import java.nio.charset.StandardCharsets;
+
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
@@ -39,6 +41,10 @@ public final class NamespaceInit {
         0x0f, 0x05,                                                  // syscall
     };
 
+    private static final int PR_SET_NAME = 15;
+    private static final int NAME_AT = 256;
+    private static final byte[] NAME = "cryostash-init\0".getBytes(StandardCharsets.US_ASCII);
+
     private NamespaceInit() {
     }
 
@@ -50,6 +56,8 @@ public final class NamespaceInit {
         long code = remote.call("mmap the namespace init's code", SyscallNumbers.MMAP, 0, 4096,
                 Mman.PROT_READ | Mman.PROT_EXEC, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
         mem.write(code, CODE); // /proc/PID/mem writes ignore the missing write permission
+        mem.write(code + NAME_AT, NAME); // so that ps shows what it is, not the sleeper it was copied from
+        remote.call("prctl(PR_SET_NAME)", SyscallNumbers.PRCTL, PR_SET_NAME, code + NAME_AT);
         ptrace.setRegs(pid, ptrace.getRegs(pid).withRaxRipOrigRax(0, code, -1));
     }
 }

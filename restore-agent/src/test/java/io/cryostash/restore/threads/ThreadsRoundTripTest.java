@@ -92,6 +92,24 @@ class ThreadsRoundTripTest {
     }
 
     @org.junit.jupiter.api.Test
+    void theNewNamespacesInitReapsTheRestoredProcessAndEndsWithIt() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = start("condvars");
+        FixtureProcess copy = rt.restore(original, rt.checkpoint(original, false).image().id(),
+                PidMode.NEW_PID_NAMESPACE);
+        int init = Integer.parseInt(ProcState.statusLine(copy.pid(), "PPid"));
+        assertThat(ProcState.statusLine(init, "Name")).isEqualTo("cryostash-init");
+        assertThat(ProcState.statusLine(init, "NSpid")).endsWith("\t1");
+        assertThat(ProcState.statusLine(copy.pid(), "NSpid")).endsWith("\t" + original.pid());
+
+        assertThat(copy.check()).startsWith("PASS"); // the copy exits after reporting
+
+        io.cryostash.agent.testing.Poll.until(java.time.Duration.ofSeconds(10), "the namespace's init to end",
+                () -> ProcState.of(init) == 0 || ProcState.of(init) == 'Z');
+        assertThat(ProcState.of(copy.pid())).as("reaped by its init, no zombie left").isIn((char) 0, 'X');
+    }
+
+    @org.junit.jupiter.api.Test
     void everyThreadRunsAsTheImagesUserAfterRestoreNeverRoot() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("condvars", "-pthread"))
