@@ -59,6 +59,9 @@ public final class Restorer {
                     + " --new-pid is for single-threaded processes only (glibc and the JVM keep thread ids in"
                     + " memory, so every thread needs its own again); use --new-pid-namespace");
         }
+        if (options.pids() != RestoreOptions.PidMode.NEW_PID) {
+            PidCheck.requireWithinPidMax(image);
+        }
         if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
             PidCheck.requireFree(image);
         }

@@ -49,6 +49,27 @@ public final class PidCheck {
         throw new RestoreException(String.join("; ", taken) + options(image));
     }
 
+    /**
+     * Ids at or above this host's pid_max cannot be chosen in any namespace (the limit is
+     * global): images from hosts with a larger kernel.pid_max.
+     */
+    public static void requireWithinPidMax(ProcessImage image) {
+        long max;
+        try {
+            max = Long.parseLong(Files.readString(Path.of("/proc/sys/kernel/pid_max")).trim());
+        } catch (IOException | NumberFormatException unreadable) {
+            return; // clone3 will say so
+        }
+        for (ThreadState t : image.threads()) {
+            if (t.tid() >= max) {
+                throw new RestoreException((t == image.threads().get(0) ? "pid " : "thread id ") + t.tid()
+                        + " of image " + image.id() + " is not below this host's kernel.pid_max (" + max
+                        + "): raise it (sysctl kernel.pid_max=" + Math.max(t.tid() + 1, 4_194_304) + "), or restore"
+                        + (image.threads().size() == 1 ? " with --new-pid" : " on a host that allows it"));
+            }
+        }
+    }
+
     /** The refusal when clone3 found an id in use after all (taken meanwhile, or held as a group or session id). */
     public static RestoreException inUse(ProcessImage image, int id, Exception cause) {
         Holder h = holder(id);

@@ -2,6 +2,7 @@
 package io.cryostash.restore.threads;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -69,6 +70,31 @@ class ThreadsRoundTripTest {
         assertThat(original.check()).startsWith("PASS");
         original.clearResult();
         assertThat(restored.check()).startsWith("PASS");
+    }
+
+    @org.junit.jupiter.api.Test
+    void restoreRefusesAThreadIdTakenMeanwhileNamingItsHolderAndWorksInANewNamespace() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = start("condvars");
+        int worker = tids(original).get(2);
+        ProcessImage image = rt.checkpoint(original, true).image();
+        FixtureProcess holder = FixtureProcess.of(RoundTrip.fixture("holdpid")).args(Integer.toString(worker))
+                .startNoWait();
+        holder.awaitReady();
+        FixtureProcess holding = holder.restoredAs(worker); // the child of holdpid that has the worker's tid
+        assertThat(ProcState.statusLine(worker, "Name")).isEqualTo("holdpid");
+
+        assertThatThrownBy(() -> rt.restore(original, image.id()))
+                .isInstanceOf(io.cryostash.restore.RestoreException.class)
+                .hasMessageContaining("thread id " + worker).hasMessageContaining("is taken")
+                .hasMessageContaining("process " + worker + " (holdpid)").hasMessageContaining("--new-pid-namespace")
+                .hasMessageContaining("--new-pid is for single-threaded processes only");
+        assertThat(ProcState.of(original.pid())).as("nothing was started under the free pid").isIn((char) 0, 'Z');
+
+        FixtureProcess restored = rt.restore(original, image.id(), PidMode.NEW_PID_NAMESPACE);
+        assertThat(ownTids(restored.pid())).contains(worker);
+        assertThat(restored.check()).startsWith("PASS");
+        assertThat(holding.check()).isEqualTo("PASS");
     }
 
     @org.junit.jupiter.api.Test
