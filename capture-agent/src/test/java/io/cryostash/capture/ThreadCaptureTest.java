@@ -132,6 +132,29 @@ class ThreadCaptureTest {
         assertThat(ImageStore.local(tmp.resolve("store")).list()).isEmpty();
     }
 
+    @Test
+    void oneThreadTracedByAnotherTracerIsRefusedNamingThatTracer() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/strace")),
+                "needs strace as the other tracer");
+        FixtureProcess target = start("churn");
+        int worker = Integer.parseInt(target.read("workers").lines().toList().get(3));
+        int strace = io.cryostash.agent.testing.Detached.run("strace -p " + worker
+                + " -o /dev/null </dev/null >/dev/null 2>&1 & echo $!");
+        Leftovers.track(strace);
+        Poll.until(Duration.ofSeconds(10), "strace to attach to thread " + worker, () -> ProcState.read(target.pid(),
+                "task/" + worker + "/status").contains("TracerPid:\t" + strace));
+
+        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("thread " + worker + " of pid " + target.pid() + " is already traced by pid "
+                        + strace);
+
+        ProcessHandle.of(strace).ifPresent(ProcessHandle::destroy); // SIGTERM: strace detaches
+        Poll.until(Duration.ofSeconds(10), "strace to detach", () -> ProcState.read(target.pid(),
+                "task/" + worker + "/status").contains("TracerPid:\t0"));
+        assertRunsOnWithoutImage(target);
+    }
+
     private void assertRunsOnWithoutImage(FixtureProcess target) {
         assertThat(ProcState.allThreadsRunningFreely(target.pid())).isTrue();
         assertThat(ProcState.statusLine(target.pid(), "TracerPid")).isEqualTo("0");
