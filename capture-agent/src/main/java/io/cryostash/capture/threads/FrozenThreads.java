@@ -77,13 +77,19 @@ public final class FrozenThreads {
             for (int tid : fresh) {
                 if (seize(tid)) {
                     seized.add(tid);
+                    tids.add(tid); // at once: a failure from here on must let it go too
                 }
             }
             for (int tid : seized) {
-                ptrace.interrupt(tid);
+                try {
+                    ptrace.interrupt(tid);
+                } catch (TraceeException e) {
+                    if (e.errno() != Errno.ESRCH) {
+                        throw e;
+                    } // exited since the seize: its wait below reports the exit
+                }
             }
             for (int tid : seized) {
-                tids.add(tid); // before waiting: a failure below must let it go too
                 if (!awaitStop(tid, stopTimeoutMillis)) {
                     tids.remove(Integer.valueOf(tid));
                 }

@@ -2,6 +2,8 @@
 package io.cryostash.restore.process;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,8 +57,10 @@ public final class PidCheck {
      */
     public static void requireWithinPidMax(ProcessImage image) {
         long max;
-        try {
-            max = Long.parseLong(Files.readString(Path.of("/proc/sys/kernel/pid_max")).trim());
+        // one read of the whole value: sysctl files answer a read at a later offset with end-of-file,
+        // and Files.readString reads a file that claims to be empty a byte at a time
+        try (InputStream in = Files.newInputStream(Path.of("/proc/sys/kernel/pid_max"))) {
+            max = Long.parseLong(new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim());
         } catch (IOException | NumberFormatException unreadable) {
             return; // clone3 will say so
         }
