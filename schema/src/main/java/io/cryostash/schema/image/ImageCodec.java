@@ -4,9 +4,11 @@ package io.cryostash.schema.image;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +35,10 @@ public final class ImageCodec {
     public static final int MAX_MANIFEST_BYTES = 64 << 20;
     private static final long TASK_SIZE = 0x00007ffffffff000L;
     private static final int MAX_AREAS = 1 << 20;
+    /** More threads than the kernel's default threads-max per process would allow on a large host. */
+    public static final int MAX_THREADS = 1 << 16;
+    private static final int MAX_PENDING = 1 << 16;
+    private static final int PID_MAX_LIMIT = 1 << 22;
 
     private final ObjectMapper mapper = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -178,6 +184,7 @@ public final class ImageCodec {
         require(image.process() != null, "process section missing");
         require(image.mm() != null, "mm section missing");
         require(image.threads() != null && !image.threads().isEmpty(), "no threads");
+        validateThreads(image);
         require(image.areas() != null && !image.areas().isEmpty(), "no memory areas");
         require(image.areas().size() <= MAX_AREAS, "too many memory areas: " + image.areas().size());
         List<MemoryArea> sorted = new ArrayList<>(image.areas());
@@ -233,6 +240,30 @@ public final class ImageCodec {
             requirePlainPath(image.fs().cwd());
             requirePlainPath(image.fs().root());
         }
+    }
+
+    /** Restore creates a thread per entry with that tid and queues every signal named: bound both. */
+    private static void validateThreads(ProcessImage image) {
+        require(image.threads().size() <= MAX_THREADS, "too many threads: " + image.threads().size());
+        Set<Integer> tids = new HashSet<>();
+        int pending = image.sharedPendingSignals().size();
+        for (ThreadState t : image.threads()) {
+            require(t != null, "null thread");
+            require(t.tid() > 0 && t.tid() < PID_MAX_LIMIT, "impossible thread id " + t.tid());
+            require(tids.add(t.tid()), "thread id " + t.tid() + " appears twice");
+            require(t.regs() != null && t.xstate() != null, "thread " + t.tid() + " has no registers");
+            require(t.name() == null || (t.name().length() < 64 && t.name().indexOf('\0') < 0),
+                    "thread " + t.tid() + " has a malformed name");
+            t.pendingSignals().forEach(p -> validateSignal(p, "thread " + t.tid()));
+            pending += t.pendingSignals().size();
+        }
+        require(pending <= MAX_PENDING, "too many queued signals: " + pending);
+        image.sharedPendingSignals().forEach(p -> validateSignal(p, "the process"));
+    }
+
+    private static void validateSignal(PendingSignal p, String whose) {
+        require(p != null && p.signal() >= 1 && p.signal() <= 64 && p.siginfo() != null
+                && p.siginfo().length == PendingSignal.SIGINFO_BYTES, "malformed queued signal of " + whose);
     }
 
     /** Absolute, normalised, no NUL, no "." or ".." components: nothing a path trick can bend. */
