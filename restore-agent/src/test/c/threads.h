@@ -40,6 +40,7 @@ static void *th_join(pthread_t t, const char *what) {
 
 /* Writes "threads" with the tids of the main thread and the given ones, one a line. */
 static void th_report_tids(const volatile pid_t *tids, int n) {
+    for (int i = 0; i < n; i++) while (!tids[i]) sched_yield(); /* a thread not scheduled yet has none */
     char text[4096];
     int len = snprintf(text, sizeof text, "%d\n", (int) th_gettid());
     for (int i = 0; i < n && len < (int) sizeof text - 16; i++) len += snprintf(text + len, sizeof text - len, "%d\n", (int) tids[i]);
