@@ -174,9 +174,16 @@ public final class ImageCodec {
             throw new InvalidImageException("manifest is empty");
         }
         String v = image.formatVersion();
-        if (v == null || !v.split("\\.")[0].equals(ProcessImage.FORMAT_VERSION.split("\\.")[0])) {
+        int major = majorOf(v);
+        int current = majorOf(ProcessImage.FORMAT_VERSION);
+        if (major > current) {
+            throw new InvalidImageException("image format version " + v + " is newer than this Cryostash reads ("
+                    + ProcessImage.OLDEST_READABLE_MAJOR + ".x to " + ProcessImage.FORMAT_VERSION
+                    + "): read it with the newer Cryostash that wrote it");
+        }
+        if (major < ProcessImage.OLDEST_READABLE_MAJOR) {
             throw new InvalidImageException("image format version " + v + " is not supported (this reader knows "
-                    + ProcessImage.FORMAT_VERSION + ")");
+                    + ProcessImage.OLDEST_READABLE_MAJOR + ".x to " + ProcessImage.FORMAT_VERSION + ")");
         }
         if (image.id() != null && !image.id().matches("[A-Za-z0-9._-]{1,128}")) {
             throw new InvalidImageException("image id is malformed: " + image.id());
@@ -240,6 +247,14 @@ public final class ImageCodec {
             requirePlainPath(image.fs().cwd());
             requirePlainPath(image.fs().root());
         }
+    }
+
+    /** The major number of "major.minor", or -1 for anything else. */
+    private static int majorOf(String version) {
+        if (version == null || !version.matches("[0-9]{1,4}\\.[0-9]{1,4}")) {
+            return -1;
+        }
+        return Integer.parseInt(version.substring(0, version.indexOf('.')));
     }
 
     /** Restore creates a thread per entry with that tid and queues every signal named: bound both. */

@@ -40,8 +40,18 @@ public record ProcessImage(
         ProcessTimers timers,
         List<PendingSignal> sharedPendingSignals) {
 
-    /** major.minor: readers refuse another major version. 3.1 added threads' names and queued signals. */
-    public static final String FORMAT_VERSION = "3.1";
+    /**
+     * major.minor. A reader decodes its own major version and the older ones it names in
+     * {@link #OLDEST_READABLE_MAJOR} (what they lack reads as absent: no timers, no queued signals,
+     * unnamed threads) and refuses any newer major. 4.0: descriptor kinds beyond paths, timers and
+     * terminals (the descriptors work first wrote these as 3.0, which a 3.x reader from before it
+     * failed to decode), threads' names, queued signals and no_new_privs (briefly 3.1): a 3.x reader
+     * would drop the signals and timers without a word, so it must refuse instead.
+     */
+    public static final String FORMAT_VERSION = "4.0";
+
+    /** The oldest major version this reader still decodes. */
+    public static final int OLDEST_READABLE_MAJOR = 3;
 
     public ProcessImage {
         timers = timers == null ? ProcessTimers.NONE : timers;

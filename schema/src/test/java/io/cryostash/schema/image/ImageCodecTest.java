@@ -101,10 +101,35 @@ class ImageCodecTest {
     }
 
     @Test
-    void unknownMajorVersionIsRefused() {
-        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "4.1", "/tmp"));
+    void newerMajorVersionIsRefusedAsNewer() {
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "5.0", "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("version 4.1");
+                .hasMessageContaining("version 5.0 is newer").hasMessageContaining("3.x to 4.0");
+    }
+
+    @Test
+    void tooOldOrMalformedVersionIsRefused() {
+        for (String v : new String[] {"2.9", "4", "four", "4.0-beta"}) {
+            byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), v, "/tmp"));
+            assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
+                    .hasMessageContaining("version " + v + " is not supported");
+        }
+    }
+
+    @Test
+    void imagesOfEarlierThreeXFormatsStillRead() {
+        for (String v : new String[] {"3.0", "3.1"}) {
+            ProcessImage im = sample(List.of(anon(0x10000, 0x20000)), v, "/tmp");
+            assertThat(codec.decode(codec.encode(im)).formatVersion()).isEqualTo(v);
+        }
+    }
+
+    @Test
+    void imagesWrittenNowAreRefusedByThreeXReaders() {
+        // what every reader before 4.0 checked: the same major number as its own "3.x"
+        String written = codec.decode(codec.encode(sample(List.of(anon(0x10000, 0x20000)),
+                ProcessImage.FORMAT_VERSION, "/tmp"))).formatVersion();
+        assertThat(written.split("\\.")[0]).isNotEqualTo("3");
     }
 
     @Test
