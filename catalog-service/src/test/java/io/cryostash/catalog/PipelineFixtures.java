@@ -145,7 +145,7 @@ public final class PipelineFixtures {
                             new ThreadState(pid + 1, regs, new byte[] {0}, 0, null, null, 0, 0, 0, "sim", List.of(),
                                     false)),
                     List.of(), new FsState("/tmp", "/", 022),
-                    List.of(new FdEntry(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(), List.of(),
+                    List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(), List.of(),
                     ProcessTimers.NONE, List.of());
             return st.commit(w, img).id();
         }

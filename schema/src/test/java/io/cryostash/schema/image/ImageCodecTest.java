@@ -29,7 +29,7 @@ class ImageCodecTest {
                         new byte[] {1, 2, 3}, "/usr/bin/prog"),
                 areas, List.of(new ThreadState(10, regs, new byte[] {9, 9}, 0, null, null, 0, 0, 0, "prog", List.of(), false)),
                 List.of(new SignalAction(2, 0x401000, 0x04000000, 0x402000, 0)), new FsState(cwd, "/", 022),
-                List.of(new FdEntry(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
+                List.of(FdEntry.withoutRecord(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
                 List.of(new Rlimit(7, "Max open files", 1024, 4096)),
                 List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of());
     }
