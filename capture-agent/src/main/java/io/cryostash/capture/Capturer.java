@@ -86,7 +86,7 @@ public final class Capturer {
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
-        descriptors.check(pid, ProcStat.read(pid).comm(), options.losses()); // refuse before stopping it
+        checkDescriptors(pid, options.losses());
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
         try {
@@ -221,6 +221,22 @@ public final class Capturer {
         if (tracer != 0) { // PTRACE_SEIZE would fail with EPERM, which reads like missing privileges
             throw new CaptureException("pid " + pid + " (" + stat.comm() + ") is already traced by pid " + tracer
                     + " (a debugger, strace or another checkpoint); detach that first");
+        }
+    }
+
+    /**
+     * Refuses what cannot be saved before the process is stopped. A process that exits meanwhile
+     * loses its descriptors under the reader: that is told as the exit it is, not as descriptors
+     * "closed while being read".
+     */
+    private void checkDescriptors(int pid, FdLosses losses) {
+        try {
+            descriptors.check(pid, ProcStat.read(pid).comm(), losses);
+        } catch (RuntimeException e) { // a refusal, or /proc/PID/fd gone under the reader
+            if (goneOrZombie(pid)) {
+                throw new CaptureException("pid " + pid + " exited before it could be frozen", e);
+            }
+            throw e;
         }
     }
 
