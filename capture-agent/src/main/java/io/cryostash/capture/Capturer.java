@@ -326,6 +326,7 @@ public final class Capturer {
         long frozenAt = System.nanoTime();
         clock.restart();
         FrozenThreads threads = seizeAll(ptrace, pid);
+        DescriptorCapture.Result fds = null;
         try {
             ProcStat stat = ProcStat.read(pid);
             List<MapsEntry> maps = Maps.read(pid);
@@ -368,7 +369,7 @@ public final class Capturer {
                 }
             }
             String exe = ProcFiles.link(pid, "exe");
-            DescriptorCapture.Result fds = descriptors.capture(pid, stat.comm(), losses);
+            fds = descriptors.capture(pid, stat.comm(), losses); // once for the process: every thread shares them
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), threadStates.get(0).xstate().length),
@@ -380,12 +381,24 @@ public final class Capturer {
             return new Frozen(image, memory, tracking, frozenAt, fds, threads);
         } catch (RuntimeException e) {
             threads.release();
+            if (fds != null) {
+                releaseQuietly(fds);
+            }
             if (e instanceof NoSuchProcessException || (e instanceof TraceeException te && te.errno() == 3)
                     || goneOrZombie(pid)) { // killed during the freeze: a zombie still "exists" for kill(pid, 0)
                 throw new CaptureException("pid " + pid + " exited during the capture; no image was written", e);
             }
             throw e instanceof CaptureException ? e : new CaptureException("capture of pid " + pid + " failed: "
                     + e.getMessage() + "; the process was resumed and no image was written", e);
+        }
+    }
+
+    /** The agent's copies of the process's sockets go, on a failure that is already being reported. */
+    private static void releaseQuietly(DescriptorCapture.Result fds) {
+        try {
+            fds.release(false);
+        } catch (RuntimeException alreadyFailing) {
+            // the capture failed for another reason, which is the one to tell
         }
     }
 
