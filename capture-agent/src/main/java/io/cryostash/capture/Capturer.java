@@ -352,7 +352,8 @@ public final class Capturer {
                     threadStates = ThreadCapture.captureAll(ptrace, threads, syscallInsn, scratch);
                     clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
-                    timers = TimerCapture.capture(pid, remote, mem, scratch.address());
+                    timers = TimerCapture.capture(pid, remote, mem, scratch.address(),
+                            ThreadCapture.ownTids(threads, threadStates));
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                     clock.lap(FreezePhase.REMOTE_CALLS);
                     tracking = WriteTracking.prepare(pid, maps, parent, preCopied, early, track, features, state,

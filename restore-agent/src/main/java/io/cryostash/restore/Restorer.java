@@ -187,7 +187,7 @@ public final class Restorer {
             CredentialsRestore.allIds(ptrace, threads.stream().map(ThreadRestore.Restored::tid).toList(),
                     page.syscallInsn(), remote, image.credentials());
             // last, once every thread a timer may notify exists: the restore's time does not count
-            TimerRestore.restore(remote, mem, image.timers(), page.scratch(), husk.ownPid);
+            TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
             for (ThreadRestore.Restored t : threads) {
                 ThreadRestore.cpuState(ptrace, t.tid(), t.state());

@@ -4,7 +4,9 @@ package io.cryostash.capture.threads;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 
 import io.cryostash.agent.linux.Ptrace;
@@ -77,6 +79,16 @@ public final class ThreadCapture {
             }
         }
         threads.parkAll(tids.subList(1, n));
+        return out;
+    }
+
+    /** Each thread's tid as this agent sees it to its tid as the process sees it (they differ in a nested PID namespace). */
+    public static Map<Integer, Integer> ownTids(FrozenThreads threads, List<ThreadState> states) {
+        List<Integer> tids = threads.tids();
+        Map<Integer, Integer> out = new HashMap<>();
+        for (int i = 0; i < tids.size(); i++) {
+            out.put(tids.get(i), states.get(i).tid());
+        }
         return out;
     }
 

@@ -273,6 +273,12 @@ public final class ImageCodec {
             pending += t.pendingSignals().size();
         }
         require(pending <= MAX_PENDING, "too many queued signals: " + pending);
+        for (ProcessTimers.PosixTimer p : image.timers().posixTimers()) {
+            require(p != null && (p.notifyHow() & ~ProcessTimers.PosixTimer.SIGEV_THREAD_ID) <= 2
+                    && (p.targetTid() == 0 || (p.signalsOneThread() && tids.contains(p.targetTid()))),
+                    "POSIX timer " + (p == null ? "null" : p.id() + " signals thread " + p.targetTid()
+                    + ", which is not a thread of the image"));
+        }
         image.sharedPendingSignals().forEach(p -> validateSignal(p, "the process"));
     }
 

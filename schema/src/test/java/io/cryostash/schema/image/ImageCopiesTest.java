@@ -20,7 +20,7 @@ class ImageCopiesTest {
         byte[] info = new byte[PendingSignal.SIGINFO_BYTES];
         info[0] = 10;
         ProcessTimers timers = new ProcessTimers(List.of(new ProcessTimers.IntervalTimer(0, 5_000_000, 0)),
-                List.of(new ProcessTimers.PosixTimer(3, 1, 0, 14, 99, 1_000_000, 0)));
+                List.of(new ProcessTimers.PosixTimer(3, 1, 4, 14, 99, 1_000_000, 0, 10)));
         List<FdEntry> fds = List.of(
                 new FdEntry(3, FdEntry.Kind.PIPE, "pipe:[7]", 0, 0, null, new PipeFile(7, true, 4096, new byte[] {1}),
                         List.of()),
