@@ -4,7 +4,9 @@
  * CLOCK_MONOTONIC sending SIGUSR2 with a sigval (2 s, then every 0.5 s), a disarmed POSIX timer
  * and one created after a deleted one (so ids have a gap). After restore each must have at most
  * the time it had left, the same interval, the same id, and fire with its sigval. Reports the
- * time left of the interval timer (us) and the POSIX timer (ns) after restore.
+ * time left of the interval timer (us) and the POSIX timer (ns) after restore, and when each
+ * last fired (CLOCK_MONOTONIC ns, 0 for never): a timer that fired between the restore and the
+ * check has been reloaded with its interval, which the test must tell apart without timing.
  */
 #include "fixture.h"
 #include <sys/time.h>
@@ -13,10 +15,18 @@
 static volatile sig_atomic_t alarms, usr2;
 static volatile long usr2_value;
 static volatile int usr2_timer;
+static volatile long long last_alarm, last_usr2;
 
-static void on_alarm(int sig) { (void) sig; alarms++; }
+static long long monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+static void on_alarm(int sig) { (void) sig; last_alarm = monotonic_ns(); alarms++; }
 static void on_usr2(int sig, siginfo_t *si, void *uc) {
     (void) sig; (void) uc;
+    last_usr2 = monotonic_ns();
     usr2++;
     usr2_value = (long) si->si_value.sival_ptr;
     usr2_timer = si->si_timerid;
@@ -43,11 +53,13 @@ int main(int argc, char **argv) {
     fx_wait();
     struct itimerval left;
     getitimer(ITIMER_REAL, &left);
+    long long alarm_at = last_alarm; /* read after the timer: a later alarm came after the reading too */
     long real_left = left.it_value.tv_sec * 1000000L + left.it_value.tv_usec;
     FX_CHECK(left.it_interval.tv_sec == 0 && left.it_interval.tv_usec == 700000, "itimer interval");
     struct itimerspec now;
     FX_CHECK(timer_gettime(t, &now) == 0, "timer_gettime: %s (the id did not survive)", strerror(errno));
     long posix_left = now.it_value.tv_sec * 1000000000L + now.it_value.tv_nsec;
+    long long usr2_at = last_usr2;
     FX_CHECK(now.it_interval.tv_nsec == 500000000 && now.it_interval.tv_sec == 0, "posix interval");
     FX_CHECK(timer_gettime(idle, &now) == 0 && now.it_value.tv_sec == 0 && now.it_value.tv_nsec == 0,
              "idle timer armed or gone");
@@ -60,5 +72,5 @@ int main(int argc, char **argv) {
     FX_CHECK(usr2 > 0, "the POSIX timer never fired");
     FX_CHECK(usr2_value == 0x1234abcdL, "sigval %lx", usr2_value);
     FX_CHECK(usr2_timer == (int) (long) t, "si_timerid %d, timer %d", usr2_timer, (int) (long) t);
-    fx_pass_with("%ld %ld", real_left, posix_left);
+    fx_pass_with("%ld %ld %lld %lld", real_left, posix_left, alarm_at, usr2_at);
 }

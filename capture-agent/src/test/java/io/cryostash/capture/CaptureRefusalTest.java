@@ -68,19 +68,6 @@ class CaptureRefusalTest {
     }
 
     @Test
-    void multiThreadedProcessIsRefusedAsNotSupportedYetAndKeepsRunning() {
-        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("0", "threads").start();
-
-        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
-                .isInstanceOf(CaptureException.class).hasMessageContaining("multi-threaded")
-                .hasMessageContaining("not supported yet");
-        long now = target.awaitNumberAbove("counter", 0);
-        target.awaitNumberAbove("counter", now);
-        assertThat(target.runningFreely()).isTrue();
-        assertNoImage();
-    }
-
-    @Test
     void processThatExitsAroundTheCaptureGivesAClearErrorOrAnImageAndNothingStopped() {
         // best effort: the exit races the capture; every outcome must be clean
         for (int i = 0; i < 15; i++) {

@@ -93,9 +93,10 @@ final class CheckpointCommand implements Callable<Integer> {
                 r = capture(images);
             }
         }
-        System.err.printf("checkpointed pid %d (%s): %s of memory read while frozen (%s), frozen %.1f ms,"
+        int threads = r.image().threads().size();
+        System.err.printf("checkpointed pid %d (%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
-                r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
+                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
         for (String note : r.notes()) {
             System.err.println("  not kept as it was: " + note);

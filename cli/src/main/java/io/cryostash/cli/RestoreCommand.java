@@ -8,6 +8,7 @@ import io.cryostash.store.image.ImageStore;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,6 +46,21 @@ final class RestoreCommand implements Callable<Integer> {
             + " SIGWINCH to redraw. Without it, standard streams on a terminal go to /dev/null or the log")
     Path tty;
 
+    @ArgGroup(exclusive = true)
+    PidChoice pids;
+
+    /** By default the process gets its own pid and tids back, and restore refuses when one is taken. */
+    static final class PidChoice {
+        @Option(names = "--new-pid-namespace", description = "rebuild it in a fresh PID namespace, where its own pid"
+                + " and thread ids are free (e.g. beside the still-running original); the pid printed is the one"
+                + " seen from here")
+        boolean newNamespace;
+
+        @Option(names = "--new-pid", description = "give it any free pid (single-threaded processes only: threads"
+                + " keep each other's ids in memory)")
+        boolean newPid;
+    }
+
     @Mixin
     StoreOption store;
 
@@ -57,10 +73,14 @@ final class RestoreCommand implements Callable<Integer> {
             return viaCatalog();
         }
         RestoreResult r;
+        RestoreOptions.PidMode mode = pids == null ? RestoreOptions.PidMode.ORIGINAL
+                : pids.newNamespace ? RestoreOptions.PidMode.NEW_PID_NAMESPACE : RestoreOptions.PidMode.NEW_PID;
         try (ImageStore images = store.open()) {
-            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty));
+            r = new Restorer(images).restore(imageId,
+                    new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty, mode));
         }
-        System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);
+        System.err.printf("restored image %s as pid %d%s in %.1f ms%n", imageId, r.pid(),
+                r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "", r.nanos() / 1e6);
         if (r.logFile() != null) {
             System.err.println("its terminal/pipe output now goes to " + r.logFile());
         }

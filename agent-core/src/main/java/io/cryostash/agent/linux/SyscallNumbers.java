@@ -49,6 +49,7 @@ public final class SyscallNumbers {
     public static final int GETITIMER = 36;
     public static final int SETITIMER = 38;
     public static final int GETPID = 39;
+    public static final int WAIT4 = 61;
     public static final int FCNTL = 72;
     public static final int CHDIR = 80;
     public static final int FCHDIR = 81;
@@ -60,6 +61,7 @@ public final class SyscallNumbers {
     public static final int SETRESGID = 119;
     public static final int SETFSUID = 122;
     public static final int SETFSGID = 123;
+    public static final int RT_SIGQUEUEINFO = 129;
     public static final int SIGALTSTACK = 131;
     public static final int PERSONALITY = 135;
     public static final int PRCTL = 157;
@@ -67,9 +69,11 @@ public final class SyscallNumbers {
     public static final int GETTID = 186;
     public static final int SET_TID_ADDRESS = 218;
     public static final int CLOCK_NANOSLEEP = 230;
+    public static final int EXIT_GROUP = 231;
     public static final int SET_ROBUST_LIST = 273;
     public static final int GET_ROBUST_LIST = 274;
     public static final int DUP3 = 292;
+    public static final int RT_TGSIGQUEUEINFO = 297;
     public static final int PRLIMIT64 = 302;
     public static final int RSEQ = 334;
     public static final int PIDFD_OPEN = 434;

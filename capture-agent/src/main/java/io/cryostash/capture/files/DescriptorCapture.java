@@ -132,15 +132,15 @@ public final class DescriptorCapture {
             for (FdInfo info : all) {
                 FdClassifier.Classification c = FdClassifier.classify(ctx, info);
                 String name = "fd " + info.fd() + " (" + info.target() + ")";
-                FdEntry slot = new FdEntry(info.fd(), c.kind() == null ? FdEntry.Kind.REDIRECTED : c.kind(),
+                FdEntry slot = FdEntry.withoutRecord(info.fd(), c.kind() == null ? FdEntry.Kind.REDIRECTED : c.kind(),
                         info.target(), info.flags(), info.pos());
                 if (losses.close().contains(info.fd())) {
-                    entries.add(given(slot, FdEntry.Kind.CLOSED));
+                    entries.add(slot.givenUp(FdEntry.Kind.CLOSED));
                     notes.add(name + ", " + c.what() + ": given up, left closed on restore");
                     continue;
                 }
                 if (losses.redirect().contains(info.fd())) {
-                    entries.add(given(slot, FdEntry.Kind.REDIRECTED));
+                    entries.add(slot.givenUp(FdEntry.Kind.REDIRECTED));
                     notes.add(name + ", " + c.what() + ": given up, bound to /dev/null or the restore's log");
                     continue;
                 }
@@ -170,7 +170,7 @@ public final class DescriptorCapture {
                     byFd.put(info.fd(), e);
                 } catch (Unsavable u) {
                     if (info.fd() <= 2 && u.standardStreamMayRedirect()) {
-                        entries.add(given(slot, FdEntry.Kind.REDIRECTED));
+                        entries.add(slot.givenUp(FdEntry.Kind.REDIRECTED));
                         notes.add(name + ", " + u.getMessage() + ": a standard stream, bound to /dev/null (input)"
                                 + " or the restore's log (output) on restore");
                     } else {
@@ -197,10 +197,6 @@ public final class DescriptorCapture {
             }
             ctx.close();
         }
-    }
-
-    private static FdEntry given(FdEntry slot, FdEntry.Kind kind) {
-        return new FdEntry(slot.fd(), kind, slot.target(), slot.flags(), slot.position());
     }
 
     /**

@@ -76,7 +76,7 @@ public final class DescriptorRestore {
             if (f.kind() != FdEntry.Kind.TERMINAL) {
                 out.add(f);
             } else if (f.fd() <= 2) {
-                out.add(new FdEntry(f.fd(), FdEntry.Kind.REDIRECTED, f.target(), f.flags(), f.position()));
+                out.add(f.givenUp(FdEntry.Kind.REDIRECTED));
             } else {
                 refused.add("fd " + f.fd() + " (" + f.target() + ")");
             }

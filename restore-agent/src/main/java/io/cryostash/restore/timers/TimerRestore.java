@@ -19,16 +19,24 @@ import io.cryostash.schema.image.ProcessTimers;
  */
 public final class TimerRestore {
     static final int PR_TIMER_CREATE_RESTORE_IDS = 77;
-    static final int SIGEV_THREAD_ID = 4;
     static final int MAX_TRIES = 1 << 16;
 
     private TimerRestore() {
     }
 
-    /** @param pid the restored process's thread id, for timers that notify a thread */
-    public static void restore(RemoteSyscalls remote, ProcessMemory mem, ProcessTimers timers, long scratch, int pid) {
+    /**
+     * Runs in the main thread once every thread exists: a timer that signals one thread is
+     * aimed at it by its tid, which the kernel checks is of this process.
+     *
+     * @param imageMainTid the main thread's tid in the image
+     * @param ownPid       the restored process's pid as it sees it: the image's, or a new one
+     *                     ({@code --new-pid}, single-threaded only); other threads keep their tids
+     */
+    public static void restore(RemoteSyscalls remote, ProcessMemory mem, ProcessTimers timers, long scratch,
+                               int imageMainTid, int ownPid) {
         for (ProcessTimers.PosixTimer t : timers.posixTimers()) {
-            create(remote, mem, t, scratch, pid);
+            int target = t.targetTid() == 0 || t.targetTid() == imageMainTid ? ownPid : t.targetTid();
+            create(remote, mem, t, scratch, target);
             if (t.remainingNanos() != 0) {
                 ByteBuffer spec = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN)
                         .putLong(t.intervalNanos() / 1_000_000_000L).putLong(t.intervalNanos() % 1_000_000_000L)
@@ -47,10 +55,10 @@ public final class TimerRestore {
     }
 
     private static void create(RemoteSyscalls remote, ProcessMemory mem, ProcessTimers.PosixTimer t, long scratch,
-                               int pid) {
+                               int target) {
         // struct sigevent: sigval (8), signo (4), notify (4), then the union whose first int is the thread id
         ByteBuffer ev = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN).putLong(t.value()).putInt(t.signal())
-                .putInt(t.notifyHow()).putInt(t.notifyHow() == SIGEV_THREAD_ID ? pid : 0);
+                .putInt(t.notifyHow()).putInt(t.signalsOneThread() ? target : 0);
         mem.write(scratch, ev.array());
         long idAt = scratch + 64;
         boolean byId = remote.raw(SyscallNumbers.PRCTL, PR_TIMER_CREATE_RESTORE_IDS, 1, 0, 0, 0) == 0;

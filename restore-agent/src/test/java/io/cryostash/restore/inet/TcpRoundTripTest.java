@@ -108,7 +108,8 @@ class TcpRoundTripTest {
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), (int) original.number("port"))) {
             original.awaitReady();
             CaptureResult r = rt.checkpoint(original, true);
-            int pid = new Restorer(rt.store()).restore(r.image().id(), new RestoreOptions(false, rt.logDir(), true)).pid();
+            int pid = new Restorer(rt.store()).restore(r.image().id(),
+                    new RestoreOptions(false, rt.logDir(), true, null, RestoreOptions.PidMode.ORIGINAL)).pid();
             FixtureProcess restored = original.restoredAs(pid);
 
             assertThat(restored.check()).startsWith("FAIL:the client's bytes: read -1");

@@ -71,7 +71,8 @@ class TerminalRoundTripTest {
         assertThatThrownBy(() -> new Restorer(rt.store()).restore(r.image().id(), new RestoreOptions(false, rt.logDir())))
                 .isInstanceOf(RestoreException.class).hasMessageContaining("--tty");
 
-        int pid = new Restorer(rt.store()).restore(r.image().id(), new RestoreOptions(false, rt.logDir(), false, tty)).pid();
+        int pid = new Restorer(rt.store()).restore(r.image().id(),
+                new RestoreOptions(false, rt.logDir(), false, tty, RestoreOptions.PidMode.ORIGINAL)).pid();
         FixtureProcess restored = original.restoredAs(pid);
 
         Poll.until(Duration.ofSeconds(20), "less to redraw in the new pane", () -> screen("b").startsWith("line 500"));

@@ -43,8 +43,24 @@ public record FdEntry(int fd, Kind kind, String target, int flags, long position
         locks = locks == null ? List.of() : List.copyOf(locks);
     }
 
-    public FdEntry(int fd, Kind kind, String target, int flags, long position) {
-        this(fd, kind, target, flags, position, null, null, List.of());
+    /**
+     * A descriptor with no per-kind record, duplicate link or locks: a path as first read (its
+     * kind's capturer adds the rest), or a test's. A static method rather than a shorter
+     * constructor, so that no copy of an entry can go through it and lose those fields unseen.
+     */
+    public static FdEntry withoutRecord(int fd, Kind kind, String target, int flags, long position) {
+        return new FdEntry(fd, kind, target, flags, position, null, null, List.of());
+    }
+
+    /**
+     * This descriptor given up ({@link Kind#CLOSED} or {@link Kind#REDIRECTED}): its record,
+     * duplicate link and locks are dropped on purpose, since restore does not rebuild it.
+     */
+    public FdEntry givenUp(Kind how) {
+        if (how != Kind.CLOSED && how != Kind.REDIRECTED) {
+            throw new IllegalArgumentException("a descriptor is given up as CLOSED or REDIRECTED, not " + how);
+        }
+        return new FdEntry(fd, how, target, flags, position, null, null, List.of());
     }
 
     /** A file Cryostash opens again by its path (regular file, directory, device node). */

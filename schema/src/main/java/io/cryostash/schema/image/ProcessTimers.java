@@ -20,14 +20,24 @@ public record ProcessTimers(List<IntervalTimer> intervalTimers, List<PosixTimer>
     }
 
     /**
-     * @param id      the timer's id, which the program holds as its timer_t
-     * @param clockId the clock it counts
-     * @param notifyHow SIGEV_SIGNAL (0), SIGEV_NONE (1) or SIGEV_THREAD_ID (4)
-     * @param signal  the signal it sends
-     * @param value   the sigval handed to the handler
+     * @param id        the timer's id, which the program holds as its timer_t
+     * @param clockId   the clock it counts
+     * @param notifyHow the kernel's sigev_notify: SIGEV_SIGNAL (0), SIGEV_NONE (1), SIGEV_THREAD (2),
+     *                  or SIGEV_SIGNAL | SIGEV_THREAD_ID (4) for a timer that signals one thread
+     *                  (glibc's SIGEV_THREAD timers are of this kind, aimed at its helper thread)
+     * @param signal    the signal it sends
+     * @param value     the sigval handed to the handler
      * @param remainingNanos time left, 0 when disarmed
+     * @param targetTid for SIGEV_THREAD_ID, the thread it signals, as the process sees its tid (one of
+     *                  the image's {@link ThreadState#tid()}); 0 otherwise, and in images from before
+     *                  threads, whose thread timers signalled the main thread
      */
     public record PosixTimer(int id, int clockId, int notifyHow, int signal, long value, long remainingNanos,
-                             long intervalNanos) {
+                             long intervalNanos, int targetTid) {
+        public static final int SIGEV_THREAD_ID = 4;
+
+        public boolean signalsOneThread() {
+            return (notifyHow & SIGEV_THREAD_ID) != 0;
+        }
     }
 }

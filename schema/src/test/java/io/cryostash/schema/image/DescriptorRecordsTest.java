@@ -59,7 +59,7 @@ class DescriptorRecordsTest {
     @Test
     void kindWithoutItsRecordIsRefused() {
         assertThatThrownBy(() -> codec.decode(codec.encode(with(List.of(
-                new FdEntry(3, FdEntry.Kind.PIPE, "pipe:[7]", 0, 0))))))
+                FdEntry.withoutRecord(3, FdEntry.Kind.PIPE, "pipe:[7]", 0, 0))))))
                 .isInstanceOf(InvalidImageException.class).hasMessageContaining("descriptor 3 of kind PIPE");
     }
 
@@ -73,7 +73,7 @@ class DescriptorRecordsTest {
     @Test
     void descriptorListedTwiceIsRefused() {
         assertThatThrownBy(() -> codec.decode(codec.encode(with(List.of(
-                new FdEntry(3, FdEntry.Kind.REGULAR, "/tmp/f", 0, 0), new FdEntry(3, FdEntry.Kind.REGULAR, "/tmp/g", 0, 0))))))
+                FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/tmp/f", 0, 0), FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/tmp/g", 0, 0))))))
                 .isInstanceOf(InvalidImageException.class).hasMessageContaining("listed twice");
     }
 
