@@ -130,6 +130,29 @@ public final class SysvIpc {
         }
     }
 
+    /** Sets every semaphore's value (SETALL); the agent becomes each one's last pid. */
+    public static void setValues(int id, int[] values) {
+        try (Memory m = new Memory(Math.max(2, 2L * values.length))) {
+            for (int i = 0; i < values.length; i++) {
+                m.setShort(2L * i, (short) values[i]);
+            }
+            LIBC.syscall(SyscallNumbers.SEMCTL, id, 0, SETALL, m);
+        } catch (LastErrorException e) {
+            throw new IpcException("semctl(SETALL) of sem id " + id, e.getErrorCode());
+        }
+    }
+
+    /** Queues a message without waiting (a full queue fails with EAGAIN); the agent becomes its last sender. */
+    public static void send(int id, long type, byte[] text) {
+        try (Memory m = new Memory(8L + Math.max(1, text.length))) {
+            m.setLong(0, type);
+            m.write(8, text, 0, text.length);
+            LIBC.syscall(SyscallNumbers.MSGSND, id, m, (long) text.length, IPC_NOWAIT);
+        } catch (LastErrorException e) {
+            throw new IpcException("msgsnd to msg id " + id, e.getErrorCode());
+        }
+    }
+
     /** One queued message: its type and its bytes. */
     public record Message(long type, byte[] text) {
     }
