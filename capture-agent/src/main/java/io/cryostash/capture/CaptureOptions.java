@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
+import io.cryostash.capture.sysvipc.SysvSelection;
+
 /**
  * How to capture.
  *
@@ -11,10 +13,17 @@ package io.cryostash.capture;
  * @param preCopy copy memory while the process runs, then freeze it only to copy what it wrote
  *               meanwhile (needs userfaultfd write-protect; otherwise an ordinary capture)
  * @param losses descriptors the user agreed to give up rather than have the capture refused
+ * @param sysv   SysV IPC objects to keep beyond those the process shows it uses
  */
-public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses) {
+public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses,
+                             SysvSelection sysv) {
     public CaptureOptions {
         losses = losses == null ? FdLosses.NONE : losses;
+        sysv = sysv == null ? SysvSelection.NONE : sysv;
+    }
+
+    public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses) {
+        this(kill, parent, track, preCopy, losses, SysvSelection.NONE);
     }
 
     public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy) {

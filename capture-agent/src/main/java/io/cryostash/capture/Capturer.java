@@ -42,6 +42,8 @@ import io.cryostash.capture.signals.PendingSignalCapture;
 import io.cryostash.capture.signals.SignalCapture;
 import io.cryostash.capture.threads.FrozenThreads;
 import io.cryostash.capture.threads.ThreadCapture;
+import io.cryostash.capture.sysvipc.SysvIpcCapture;
+import io.cryostash.capture.sysvipc.SysvSelection;
 import io.cryostash.capture.timers.TimerCapture;
 import io.cryostash.schema.image.PendingSignal;
 import io.cryostash.schema.image.ProcessTimers;
@@ -86,6 +88,7 @@ public final class Capturer {
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
+        SysvIpcCapture.checkNamespace(pid);
         checkDescriptors(pid, options.losses());
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
@@ -143,7 +146,7 @@ public final class Capturer {
             Frozen frozen;
             try {
                 frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
-                        options.track(), state, clock, options.losses()));
+                        options.track(), state, clock, options.losses(), options.sysv()));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -157,7 +160,7 @@ public final class Capturer {
                     clock.lap(FreezePhase.RESUME);
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
-                        frozen.tracking().label(), frozen.fds());
+                        frozen.tracking().label(), frozen.fds(), frozen.sysv());
                 if (frozen.tracking().active()) {
                     state.stored(written.id());
                 }
@@ -184,7 +187,7 @@ public final class Capturer {
     }
 
     private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt,
-                          DescriptorCapture.Result fds, FrozenThreads threads) {
+                          DescriptorCapture.Result fds, FrozenThreads threads, SysvIpcCapture.Captured sysv) {
     }
 
     private static void preflight(int pid) {
@@ -322,7 +325,8 @@ public final class Capturer {
 
     private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
                           Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
-                          boolean track, TrackingState state, FreezeClock clock, FdLosses losses) {
+                          boolean track, TrackingState state, FreezeClock clock, FdLosses losses,
+                          SysvSelection sysvExtra) {
         long frozenAt = System.nanoTime();
         clock.restart();
         FrozenThreads threads = seizeAll(ptrace, pid);
@@ -369,6 +373,7 @@ public final class Capturer {
                     clock.move(FreezePhase.MEMORY_COPY, FreezePhase.TRACKING_SCAN, resident.nanos());
                 }
             }
+            SysvIpcCapture.Captured sysv = SysvIpcCapture.capture(pid, maps, sysvExtra);
             String exe = ProcFiles.link(pid, "exe");
             fds = descriptors.capture(pid, stat.comm(), losses); // once for the process: every thread shares them
             // areas and file contents are filled in by ImageArchive once the process runs again
@@ -377,9 +382,9 @@ public final class Capturer {
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), threadStates, signals,
                     FileCapture.fs(pid, status.umask()), fds.entries(), limits,
-                    ProcessCapture.fingerprints(exe, maps), timers, sharedPending);
+                    ProcessCapture.fingerprints(exe, maps), timers, sharedPending, sysv.draft());
             clock.lap(FreezePhase.FILES);
-            return new Frozen(image, memory, tracking, frozenAt, fds, threads);
+            return new Frozen(image, memory, tracking, frozenAt, fds, threads, sysv);
         } catch (RuntimeException e) {
             threads.release();
             if (fds != null) {

@@ -17,6 +17,7 @@ import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.memory.CapturedArea;
 import io.cryostash.capture.memory.MemoryCapture;
+import io.cryostash.capture.sysvipc.SysvIpcCapture;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.MemoryArea;
@@ -34,7 +35,7 @@ final class ImageArchive {
     /** @param opened a writer a pre-copy pass already stored chunks with, or null */
     static ProcessImage write(ImageStore store, ImageWriter opened, AreaChunker chunker, ProcessImage draft,
                               MemoryCapture.Result memory, ProcessImage parent, String tracking,
-                              DescriptorCapture.Result fds) {
+                              DescriptorCapture.Result fds, SysvIpcCapture.Captured sysv) {
         try (ImageWriter w = opened != null ? opened : store.newImage()) {
             List<MemoryArea> areas = new ArrayList<>();
             for (CapturedArea c : memory.areas()) {
@@ -52,17 +53,19 @@ final class ImageArchive {
                 areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
             }
             List<FileFingerprint> files = storeCode(w, draft, areas);
-            List<FdEntry> descriptors = fds.store(bytes -> {
+            java.util.function.Function<byte[], io.cryostash.schema.store.FileRef> put = bytes -> {
                 try {
                     return w.putBytes(bytes);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            });
+            };
+            List<FdEntry> descriptors = fds.store(put::apply);
             ProcessImage full = new ProcessImage(draft.formatVersion(), null, parent == null ? null : parent.id(),
                     tracking, draft.createdAt(), draft.host(),
                     draft.process(), draft.credentials(), draft.mm(), areas, draft.threads(), draft.signalActions(),
-                    draft.fs(), descriptors, draft.rlimits(), files, draft.timers(), draft.sharedPendingSignals());
+                    draft.fs(), descriptors, draft.rlimits(), files, draft.timers(), draft.sharedPendingSignals(),
+                    sysv.store(put));
             return store.commit(w, full);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the image: " + e.getMessage(), e);

@@ -59,6 +59,16 @@ final class CheckpointCommand implements Callable<Integer> {
                     + " /dev/null (read) or a log file (write) in their place")
     java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
 
+    @Option(names = "--sysv-key", paramLabel = "<key>", split = ",",
+            description = "also keep the SysV IPC objects with these keys (decimal or 0x hex): capture finds only"
+                    + " the objects the process has attached, created or used last, not one it knows and has not"
+                    + " touched yet")
+    java.util.List<String> sysvKeys = new java.util.ArrayList<>();
+
+    @Option(names = "--sysv-id", paramLabel = "<kind:id>", split = ",",
+            description = "also keep these SysV IPC objects by id: shm:ID, sem:ID or msg:ID")
+    java.util.List<String> sysvIds = new java.util.ArrayList<>();
+
     @Mixin
     StoreOption store;
 
@@ -107,6 +117,7 @@ final class CheckpointCommand implements Callable<Integer> {
 
     private CaptureResult capture(ImageStore images) {
         return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
+                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds),
+                        io.cryostash.capture.sysvipc.SysvSelection.parse(sysvKeys, sysvIds)));
     }
 }

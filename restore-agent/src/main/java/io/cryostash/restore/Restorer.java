@@ -33,10 +33,13 @@ import io.cryostash.restore.process.ProcessRestore;
 import io.cryostash.restore.signals.PendingSignalRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.restore.sysvipc.SysvIpcPlan;
+import io.cryostash.restore.sysvipc.SysvIpcRestore;
 import io.cryostash.restore.timers.TimerRestore;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.SysvIpcState;
 import io.cryostash.schema.image.ThreadState;
 
 /**
@@ -76,12 +79,13 @@ public final class Restorer {
         if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
             PidCheck.requireFree(image);
         }
+        SysvIpcPlan sysv = SysvIpcPlan.of(image);
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         Husk[] husk = {null};
         try (Tracer tracer = new Tracer("restore-" + imageId); PageSource pages = store.pages()) {
             tracer.call(p -> {
                 husk[0] = spawnHusk(p, image, options.pids(), wantedPid);
-                build(p, husk[0], image, pages, paths, log, descriptors, store, options);
+                build(p, husk[0], image, pages, paths, log, descriptors, store, options, sysv);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -102,7 +106,7 @@ public final class Restorer {
         if (image.fds().stream().anyMatch(f -> f.kind() == FdEntry.Kind.TERMINAL)) {
             Syscalls.kill(husk[0].pid, SIGWINCH); // on a terminal of another size: full-screen programs redraw
         }
-        return new RestoreResult(husk[0].pid, log, System.nanoTime() - t0, husk[0].ownPid);
+        return new RestoreResult(husk[0].pid, log, System.nanoTime() - t0, husk[0].ownPid, sysv.notes());
     }
 
     private static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
@@ -130,7 +134,7 @@ public final class Restorer {
 
     private static void build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
                               Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
-                              RestoreOptions options) {
+                              RestoreOptions options, SysvIpcPlan sysv) {
         int pid = husk.pid;
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
@@ -141,6 +145,9 @@ public final class Restorer {
             List<long[]> used = new ArrayList<>();
             huskMaps.forEach(e -> used.add(new long[] {e.start(), e.end()}));
             image.areas().forEach(a -> used.add(new long[] {a.start(), a.end()}));
+            for (SysvIpcState.SharedSegment s : image.sysvIpc().segments()) { // holes in an attachment are taken by it
+                s.attachedAt().forEach(at -> used.add(new long[] {at, at + ((s.size() + 4095) & -4096L)}));
+            }
             long at = RestorerPage.findGap(used, RestorerPage.SIZE);
             long got = remote.call("mmap restorer", SyscallNumbers.MMAP, at, RestorerPage.SIZE,
                     Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
@@ -161,6 +168,8 @@ public final class Restorer {
             files.openRedirected(image.fds(), log);
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
 
+            // before the other areas: the whole of each attachment is free then
+            SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
             descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),

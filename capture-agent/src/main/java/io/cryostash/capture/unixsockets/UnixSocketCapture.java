@@ -38,6 +38,7 @@ public final class UnixSocketCapture implements FdCapturer {
 
     @Override
     public FdEntry capture(FdCaptureContext ctx, FdEntry slot, FdInfo info) {
+        refuseDescriptorsInFlight(info);
         try (LocalFd s = ctx.take(info.fd())) {
             int type = s.getsockoptInt(SOL_SOCKET, SO_TYPE);
             boolean listening = s.getsockoptInt(SOL_SOCKET, SO_ACCEPTCONN) != 0;
@@ -87,6 +88,23 @@ public final class UnixSocketCapture implements FdCapturer {
             }
             return slot.withFile(new UnixSocketFile(info.ino(), type, role, self, peer,
                     role == UnixSocketFile.Role.CONNECTED ? peerAddress : null, backlog, queue));
+        }
+    }
+
+    /**
+     * Descriptors passed with SCM_RIGHTS and not received yet ride on the queued messages as
+     * open files; peeking the bytes (MSG_PEEK without a control buffer) drops them, so the image
+     * would hand the program its bytes without its descriptors. The kernel counts them per
+     * receiving socket (fdinfo's {@code scm_fds}, Linux 5.6+); credentials (SCM_CREDENTIALS) are
+     * not counted there and are no reason to refuse.
+     */
+    static void refuseDescriptorsInFlight(FdInfo info) {
+        String scm = info.value("scm_fds:");
+        long inFlight = scm == null ? 0 : Long.parseLong(scm);
+        if (inFlight > 0) {
+            throw new Unsavable("a unix socket holding " + inFlight + " passed descriptor" + (inFlight == 1 ? "" : "s")
+                    + " (SCM_RIGHTS) not received yet, which Cryostash cannot keep; try again once the program has"
+                    + " received them");
         }
     }
 

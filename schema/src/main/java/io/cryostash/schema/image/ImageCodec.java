@@ -39,6 +39,13 @@ public final class ImageCodec {
     public static final int MAX_THREADS = 1 << 16;
     private static final int MAX_PENDING = 1 << 16;
     private static final int PID_MAX_LIMIT = 1 << 22;
+    /** Capture reads a segment whole during the freeze and refuses larger ones. */
+    public static final long MAX_SYSV_SEGMENT = 1L << 30;
+    /** Messages travel inline in the manifest. */
+    public static final long MAX_SYSV_MESSAGE_BYTES = 16L << 20;
+    /** The kernel's SEMMSL ceiling and SEMVMX. */
+    private static final int MAX_SEMAPHORES = 32000;
+    private static final int SEMVMX = 32767;
 
     private final ObjectMapper mapper = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -233,6 +240,7 @@ public final class ImageCodec {
                 FdFiles.check(fd);
             }
         }
+        validateSysvIpc(image);
         if (image.mm().exePath() != null) {
             requirePlainPath(image.mm().exePath());
         }
@@ -285,6 +293,55 @@ public final class ImageCodec {
                     + " the image" + (p.signalsOneThread() ? "" : " (and it is not a SIGEV_THREAD_ID timer)"));
         }
         image.sharedPendingSignals().forEach(p -> validateSignal(p, "the process"));
+    }
+
+    /**
+     * Restore creates every object with the id and size named here and attaches segments at the
+     * addresses named: ids unique per kind, sizes within what a kernel accepts, every attached
+     * area inside an attachment of a segment of the image.
+     */
+    private static void validateSysvIpc(ProcessImage image) {
+        SysvIpcState ipc = image.sysvIpc();
+        Set<Integer> ids = new HashSet<>();
+        List<long[]> attachments = new ArrayList<>();
+        for (SysvIpcState.SharedSegment s : ipc.segments()) {
+            require(s != null && s.id() >= 0 && ids.add(s.id()), "SysV segment listed twice or malformed");
+            require(s.size() > 0 && s.size() <= MAX_SYSV_SEGMENT && (s.mode() & ~0777) == 0,
+                    "SysV segment " + s.id() + " has an impossible size or mode");
+            long span = (s.size() + 4095) & ~4095L;
+            for (Long at : s.attachedAt()) {
+                require(at != null && (at & 0xfff) == 0 && at > 0 && at + span <= TASK_SIZE,
+                        "SysV segment " + s.id() + " is attached at an impossible address");
+                attachments.add(new long[] {at, at + span});
+            }
+        }
+        for (MemoryArea a : image.areas()) {
+            if (a.kind() == MemoryArea.Kind.SYSV_SHM) {
+                require(attachments.stream().anyMatch(r -> r[0] <= a.start() && a.end() <= r[1]),
+                        "area at " + Long.toHexString(a.start()) + " is a SysV attachment of no segment in the image");
+            }
+        }
+        ids.clear();
+        for (SysvIpcState.SemaphoreSet s : ipc.semaphoreSets()) {
+            require(s != null && s.id() >= 0 && ids.add(s.id()) && (s.mode() & ~0777) == 0,
+                    "SysV semaphore set listed twice or malformed");
+            require(!s.values().isEmpty() && s.values().size() <= MAX_SEMAPHORES
+                    && s.values().stream().allMatch(v -> v != null && v >= 0 && v <= SEMVMX),
+                    "SysV semaphore set " + s.id() + " has an impossible count or value");
+        }
+        ids.clear();
+        long queued = 0;
+        for (SysvIpcState.MessageQueue q : ipc.queues()) {
+            require(q != null && q.id() >= 0 && ids.add(q.id()) && (q.mode() & ~0777) == 0 && q.maxBytes() >= 0,
+                    "SysV message queue listed twice or malformed");
+            for (SysvIpcState.QueuedMessage m : q.messages()) {
+                require(m != null && m.type() > 0 && m.text() != null, "SysV message queue " + q.id()
+                        + " holds a malformed message");
+                queued += m.text().length + 8;
+            }
+        }
+        require(queued <= MAX_SYSV_MESSAGE_BYTES, "SysV message queues hold more than " + MAX_SYSV_MESSAGE_BYTES
+                + " bytes");
     }
 
     private static void validateSignal(PendingSignal p, String whose) {
