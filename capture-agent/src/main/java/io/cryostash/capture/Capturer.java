@@ -377,7 +377,7 @@ public final class Capturer {
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), threadStates, signals,
                     FileCapture.fs(pid, status.umask()), fds.entries(), limits,
-                    ProcessCapture.fingerprints(exe, maps), timers, sharedPending);
+                    ProcessCapture.fingerprints(exe, maps), timers, sharedPending, null);
             clock.lap(FreezePhase.FILES);
             return new Frozen(image, memory, tracking, frozenAt, fds, threads);
         } catch (RuntimeException e) {

@@ -62,7 +62,7 @@ final class ImageArchive {
             ProcessImage full = new ProcessImage(draft.formatVersion(), null, parent == null ? null : parent.id(),
                     tracking, draft.createdAt(), draft.host(),
                     draft.process(), draft.credentials(), draft.mm(), areas, draft.threads(), draft.signalActions(),
-                    draft.fs(), descriptors, draft.rlimits(), files, draft.timers(), draft.sharedPendingSignals());
+                    draft.fs(), descriptors, draft.rlimits(), files, draft.timers(), draft.sharedPendingSignals(), null);
             return store.commit(w, full);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the image: " + e.getMessage(), e);

@@ -24,7 +24,7 @@ class PidCheckTest {
                 List.of(), false)).toList();
         return new ProcessImage(ProcessImage.FORMAT_VERSION, "img", null, null, Instant.now(), null,
                 new ProcessInfo(tids[0], 1, tids[0], tids[0], "t", List.of(), "/bin/t", 0), null, null, List.of(),
-                threads, List.of(), null, List.of(), List.of(), List.of(), ProcessTimers.NONE, List.of());
+                threads, List.of(), null, List.of(), List.of(), List.of(), ProcessTimers.NONE, List.of(), null);
     }
 
     @Test

@@ -38,7 +38,7 @@ class ThreadRecordsTest {
         ProcessImage b = base();
         return new ProcessImage(b.formatVersion(), b.id(), b.parent(), b.tracking(), b.createdAt(), b.host(),
                 b.process(), b.credentials(), b.mm(), b.areas(), threads, b.signalActions(), b.fs(), b.fds(),
-                b.rlimits(), b.files(), b.timers(), shared);
+                b.rlimits(), b.files(), b.timers(), shared, null);
     }
 
     @Test
