@@ -25,6 +25,7 @@ public final class FdCaptureContext implements AutoCloseable {
     private final int pid;
     private final List<FdInfo> all;
     private final boolean readState;
+    private final Set<Integer> members;
     private Pidfd pidfd;
     private Map<String, Set<Integer>> holdersElsewhere;
     private Map<String, List<FdInfo>> byTarget;
@@ -34,7 +35,8 @@ public final class FdCaptureContext implements AutoCloseable {
     private final List<java.util.function.Consumer<Boolean>> releases = new ArrayList<>();
     private final List<Runnable> beforeKill = new ArrayList<>();
 
-    FdCaptureContext(int pid, List<FdInfo> all, boolean readState) {
+    FdCaptureContext(int pid, List<FdInfo> all, boolean readState, Set<Integer> members) {
+        this.members = members;
         this.pid = pid;
         this.all = all;
         this.readState = readState;
@@ -109,8 +111,9 @@ public final class FdCaptureContext implements AutoCloseable {
     }
 
     /**
-     * Other processes holding the same link target ("pipe:[1234]", "socket:[99]"), by pid; one
-     * scan of /proc the first time it is asked, for all targets of this process at once.
+     * Other processes holding the same link target ("pipe:[1234]", "socket:[99]"), by pid, leaving
+     * out the other members of a tree captured with this process (their ends are in the image);
+     * one scan of /proc the first time it is asked, for all targets of this process at once.
      */
     public Set<Integer> holdersElsewhere(String target) {
         if (holdersElsewhere == null) {
@@ -133,7 +136,7 @@ public final class FdCaptureContext implements AutoCloseable {
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path proc : procs) {
                 int other = Integer.parseInt(proc.getFileName().toString());
-                if (other == pid) {
+                if (other == pid || members.contains(other)) {
                     continue;
                 }
                 try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
