@@ -27,6 +27,11 @@ final class CheckpointCommand implements Callable<Integer> {
     @Option(names = "--kill", description = "kill the process once the image is complete and on disk")
     boolean kill;
 
+    @Option(names = "--tree", description = "take the process and all its descendants (parent/child links, process"
+            + " groups and sessions, zombies, pipes and shared memory between them); with --kill all of them are killed"
+            + " once the image is stored")
+    boolean tree;
+
     @Option(names = "--parent", paramLabel = "<image-id>",
             description = "an earlier image of this process: unchanged memory reuses its stored chunks")
     String parent;
@@ -94,9 +99,10 @@ final class CheckpointCommand implements Callable<Integer> {
             }
         }
         int threads = r.image().threads().size();
-        System.err.printf("checkpointed pid %d (%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
+        String members = r.image().hasTree() ? ", with " + r.image().tree().members().size() + " descendants" : "";
+        System.err.printf("checkpointed pid %d (%s%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
-                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
+                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", members, Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
         for (String note : r.notes()) {
             System.err.println("  not kept as it was: " + note);
@@ -106,7 +112,8 @@ final class CheckpointCommand implements Callable<Integer> {
     }
 
     private CaptureResult capture(ImageStore images) {
-        return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
+        Capturer capturer = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages));
+        CaptureOptions options = new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds));
+        return tree ? capturer.captureTree(pid, options) : capturer.capture(pid, options);
     }
 }
