@@ -28,6 +28,7 @@ public final class FdCaptureContext implements AutoCloseable {
     private final Set<Integer> members;
     private Pidfd pidfd;
     private Map<String, Set<Integer>> holdersElsewhere;
+    private Map<String, Set<Integer>> heldInTree;
     private Map<String, List<FdInfo>> byTarget;
     private Map<Integer, FdInfo> byFd;
     private final Map<Integer, byte[]> contents = new LinkedHashMap<>();
@@ -120,6 +121,35 @@ public final class FdCaptureContext implements AutoCloseable {
             holdersElsewhere = scanOthers();
         }
         return holdersElsewhere.getOrDefault(target, Set.of());
+    }
+
+    /**
+     * The other members of a tree captured with this process that hold the link target
+     * ("socket:[99]"), by pid; empty for a process captured alone. One scan of the members'
+     * descriptors the first time it is asked.
+     */
+    public Set<Integer> heldInTree(String target) {
+        if (heldInTree == null) {
+            heldInTree = new HashMap<>();
+            for (int member : members) {
+                if (member == pid) {
+                    continue;
+                }
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + member + "/fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            heldInTree.computeIfAbsent(Files.readSymbolicLink(fd).toString(), k -> new TreeSet<>())
+                                    .add(member);
+                        } catch (IOException gone) {
+                            // closed meanwhile (a member not frozen yet, during the check before the freeze)
+                        }
+                    }
+                } catch (IOException goneOrZombie) {
+                    // a zombie holds no descriptors
+                }
+            }
+        }
+        return heldInTree.getOrDefault(target, Set.of());
     }
 
     private Map<String, Set<Integer>> scanOthers() {
