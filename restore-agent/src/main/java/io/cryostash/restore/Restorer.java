@@ -115,7 +115,7 @@ public final class Restorer {
             return Husk.spawn(ptrace, mode, wantedPid);
         } catch (TraceeException e) {
             if (Husk.pidInUse(e)) {
-                throw PidCheck.inUse(image, wantedPid, e);
+                throw image.hasTree() ? PidCheck.inUseInTree(image, wantedPid, e) : PidCheck.inUse(image, wantedPid, e);
             }
             if (e.errno() == Errno.EPERM && mode != RestoreOptions.PidMode.NEW_PID) {
                 throw new RestoreException("choosing the pid of the restored process (clone3 with set_tid) was not"

@@ -57,10 +57,10 @@ final class TreeRestore {
         for (Plan p : plans) {
             if (p.image() != null) {
                 PidCheck.requireWithinPidMax(p.image());
-                if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
-                    PidCheck.requireFree(p.image());
-                }
             }
+        }
+        if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
+            PidCheck.requireFreeTree(loaded); // zombies' pids too: their husks are made with them
         }
         Map<Integer, Husk> husks = new LinkedHashMap<>();
         try (Tracer tracer = new Tracer("restore-" + loaded.id()); PageSource pages = store.pages()) {
@@ -115,7 +115,7 @@ final class TreeRestore {
                 }
             } catch (TraceeException e) {
                 if (Husk.pidInUse(e)) {
-                    throw PidCheck.inUse(tree, m.pid(), e);
+                    throw PidCheck.inUseInTree(tree, m.pid(), e);
                 }
                 throw e;
             }

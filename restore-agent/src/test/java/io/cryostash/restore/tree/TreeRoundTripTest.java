@@ -2,6 +2,7 @@
 package io.cryostash.restore.tree;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,23 +19,26 @@ import io.cryostash.agent.proc.ProcStat;
 import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.agent.testing.Leftovers;
 import io.cryostash.agent.testing.Poll;
+import io.cryostash.agent.testing.ProcState;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
 import io.cryostash.capture.FdLosses;
 import io.cryostash.capture.tree.Descendants;
+import io.cryostash.restore.RestoreException;
 import io.cryostash.restore.RestoreOptions.PidMode;
 import io.cryostash.restore.testing.RoundTrip;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.TreeMember;
+import io.cryostash.schema.image.fds.UnixSocketFile;
 
 /**
  * Process trees ({@code checkpoint --tree}): a C tree (a parent, a child leading its own session,
  * a grandchild leading its own group, a zombie; a pipe with bytes in flight, shared anonymous
  * memory, a file offset shared across fork) and a shell loop running a child every 50 ms, each
  * restored after --kill with its own pids and beside the running original in a new PID
- * namespace. tree.c checks everything itself after restore (children still count into the
+ * namespace; unix sockets between a parent and its child (treesockets.c). tree.c checks everything itself after restore (children still count into the
  * parent's memory, the pipe's bytes, one offset, the zombie's status, parents and sessions).
  */
 @ExtendWith(Leftovers.class)
@@ -114,6 +118,31 @@ class TreeRoundTripTest {
     }
 
     @Test
+    void aZombiesPidTakenOnThisHostIsRefusedBeforeAnythingStartsNamingItAndTheTreeRestoresInANewNamespace() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = startTree();
+        trackTree(original.pid());
+        ProcessImage image = captureTree(rt, original, true).image();
+        int zombie = image.tree().members().stream().filter(TreeMember::zombie).findFirst().orElseThrow().pid();
+        Poll.until(Duration.ofSeconds(5), "the original zombie to be reaped", () -> !Files.exists(Path.of("/proc/" + zombie)));
+        FixtureProcess holder = FixtureProcess.of(RoundTrip.fixture("holdpid")).args(Integer.toString(zombie)).startNoWait();
+        holder.awaitReady();
+        FixtureProcess holding = holder.restoredAs(zombie);
+
+        assertThatThrownBy(() -> rt.restore(original, image.id(), PidMode.ORIGINAL))
+                .isInstanceOf(RestoreException.class)
+                .hasMessageContaining("pid " + zombie + " (a zombie of the tree, child of ")
+                .hasMessageContaining("process " + zombie + " (holdpid)")
+                .hasMessageContaining("--new-pid-namespace");
+        assertThat(ProcState.of(original.pid())).as("nothing was started under the root's free pid").isIn((char) 0, 'Z');
+
+        FixtureProcess restored = rt.restore(original, image.id(), PidMode.NEW_PID_NAMESPACE);
+        trackTree(restored.pid());
+        assertThat(restored.check()).startsWith("PASS");
+        assertThat(holding.check()).isEqualTo("PASS");
+    }
+
+    @Test
     void withoutTreeAProcessIsCapturedAloneAndItsChildrenAreNamed() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = startTree();
@@ -124,6 +153,51 @@ class TreeRoundTripTest {
                 new CaptureOptions(false, null, false, false, new FdLosses(java.util.Set.of(4), java.util.Set.of())));
         assertThat(r.image().hasTree()).isFalse();
         assertThat(r.notes()).anyMatch(n -> n.contains("children were left out") && n.contains("pid " + a + " (tree)"));
+    }
+
+    /**
+     * treesockets.c: a stream socketpair, a datagram socketpair and an accepted connection, each
+     * with one end in the parent and the other in its child, bytes queued both ways on each.
+     */
+    @Test
+    void unixSocketsBetweenParentAndChildRestoredAfterKillKeepTheirQueuedBytesBothWays() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("treesockets")).start();
+        int child = (int) original.number("pids");
+        trackTree(original.pid());
+
+        ProcessImage image = captureTree(rt, original, true).image();
+        TreeMember c = image.tree().members().get(0);
+        assertThat(c.pid()).isEqualTo(child);
+        List<UnixSocketFile> parentSockets = image.fds().stream().filter(e -> e.file() instanceof UnixSocketFile)
+                .map(e -> (UnixSocketFile) e.file()).toList();
+        List<UnixSocketFile> childSockets = c.image().fds().stream().filter(e -> e.file() instanceof UnixSocketFile)
+                .map(e -> (UnixSocketFile) e.file()).toList();
+        assertThat(parentSockets).hasSize(3).allMatch(u -> u.role() == UnixSocketFile.Role.PAIRED && !u.queue().isEmpty());
+        assertThat(childSockets).hasSize(3).allMatch(u -> u.role() == UnixSocketFile.Role.PAIRED && !u.queue().isEmpty());
+        assertThat(childSockets).extracting(UnixSocketFile::peer)
+                .containsExactlyInAnyOrderElementsOf(parentSockets.stream().map(UnixSocketFile::inode).toList());
+
+        FixtureProcess restored = rt.restore(original, image.id(), PidMode.ORIGINAL);
+        trackTree(restored.pid());
+        assertThat(Descendants.of(restored.pid())).extracting(ProcStat::pid).containsExactly(child);
+        assertThat(restored.check()).startsWith("PASS");
+    }
+
+    @Test
+    void unixSocketsBetweenParentAndChildRestoredBesideTheRunningOriginalInANewPidNamespace() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("treesockets")).start();
+        trackTree(original.pid());
+        ProcessImage image = captureTree(rt, original, false).image();
+        FixtureProcess restored = rt.restore(original, image.id(), PidMode.NEW_PID_NAMESPACE);
+        trackTree(restored.pid());
+
+        assertThat(restored.pid()).isNotEqualTo(original.pid());
+        assertThat(Descendants.of(restored.pid())).hasSize(1);
+        assertThat(original.check()).startsWith("PASS");
+        original.clearResult();
+        assertThat(restored.check()).startsWith("PASS");
     }
 
     /** sh running a loop that starts a child (sleep) every 50 ms and counts. */
