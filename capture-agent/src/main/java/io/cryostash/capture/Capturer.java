@@ -94,6 +94,12 @@ public final class Capturer {
 
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
+        if (!options.memberLosses().isEmpty()) {
+            throw new CaptureException("descriptors of other processes (" + options.memberLosses().keySet().stream()
+                    .map(p -> "pid " + p).collect(java.util.stream.Collectors.joining(", ")) + ") can be given up only"
+                    + " with --tree, which takes pid " + pid + "'s descendants too; alone, --close-fd and --redirect-fd"
+                    + " name descriptors of pid " + pid);
+        }
         preflight(pid);
         checkDescriptors(pid, options.losses(), Set.of());
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());

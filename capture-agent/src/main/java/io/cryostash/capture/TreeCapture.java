@@ -74,11 +74,18 @@ final class TreeCapture {
         List<ProcStat> seen = Descendants.of(root);
         Set<Integer> all = new HashSet<>(List.of(root));
         seen.forEach(s -> all.add(s.pid()));
-        capturer.checkDescriptors(root, options.losses(), all);
+        for (int named : options.memberLosses().keySet()) {
+            if (named != root && !all.contains(named)) {
+                throw new CaptureException("--close-fd/--redirect-fd name pid " + named + ", which is not a descendant of"
+                        + " pid " + root + " (the tree is " + all.stream().sorted().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(", ")) + "); nothing was frozen");
+            }
+        }
+        capturer.checkDescriptors(root, lossesOf(root, root, options), all);
         for (ProcStat s : seen) {
             if (s.state() != 'Z' && s.state() != 'X') {
                 try {
-                    capturer.checkDescriptors(s.pid(), FdLosses.NONE, all);
+                    capturer.checkDescriptors(s.pid(), lossesOf(s.pid(), root, options), all);
                 } catch (CaptureException e) {
                     if (!Capturer.goneOrZombie(s.pid())) {
                         throw e;
@@ -87,7 +94,7 @@ final class TreeCapture {
             }
         }
         try (Tracer tracer = new Tracer("capture-tree-" + root)) {
-            FrozenTree tree = tracer.call(p -> freeze(p, root, options.losses()));
+            FrozenTree tree = tracer.call(p -> freeze(p, root, options));
             long released = 0;
             ProcessImage written;
             try {
@@ -127,7 +134,23 @@ final class TreeCapture {
         }
     }
 
-    private FrozenTree freeze(Ptrace ptrace, int root, FdLosses losses) {
+    /**
+     * What the user gave up in process {@code pid}: for the root, bare numbers and its own
+     * {@code PID:FD} entries; for the others, their {@code PID:FD} entries only.
+     */
+    private static FdLosses lossesOf(int pid, int root, CaptureOptions options) {
+        FdLosses own = options.memberLosses().getOrDefault(pid, FdLosses.NONE);
+        if (pid != root) {
+            return own;
+        }
+        java.util.Set<Integer> close = new java.util.HashSet<>(options.losses().close());
+        close.addAll(own.close());
+        java.util.Set<Integer> redirect = new java.util.HashSet<>(options.losses().redirect());
+        redirect.addAll(own.redirect());
+        return new FdLosses(close, redirect);
+    }
+
+    private FrozenTree freeze(Ptrace ptrace, int root, CaptureOptions options) {
         long frozenAt = System.nanoTime();
         Map<Integer, FrozenThreads> threads = new LinkedHashMap<>();
         Map<Integer, Capturer.Frozen> live = new LinkedHashMap<>();
@@ -152,7 +175,7 @@ final class TreeCapture {
                 PageBuffers buffers = new PageBuffers(SmapsRollup.read(pid).privateBytes());
                 maps.put(pid, Maps.read(pid));
                 live.put(pid, capturer.freeze(ptrace, pid, buffers, null, null, null, false, null, new FreezeClock(),
-                        pid == root ? losses : FdLosses.NONE, t.getValue(), others));
+                        lossesOf(pid, root, options), t.getValue(), others));
             }
             List<Integer> order = new ArrayList<>(live.keySet());
             Map<Integer, List<FdEntry>> fds = new LinkedHashMap<>();

@@ -54,15 +54,16 @@ final class CheckpointCommand implements Callable<Integer> {
             description = "register the image in the catalog under this job (default with a catalog: the process's name)")
     String job;
 
-    @Option(names = "--close-fd", paramLabel = "<fd>", split = ",",
+    @Option(names = "--close-fd", paramLabel = "<fd>|<pid>:<fd>", split = ",",
             description = "give up these descriptors, which Cryostash cannot save (capture names them when it"
-                    + " refuses): the restored process has them closed")
-    java.util.Set<Integer> closeFds = new java.util.TreeSet<>();
+                    + " refuses): the restored process has them closed. A bare number is a descriptor of <pid>;"
+                    + " with --tree, <pid>:<fd> names one of another process of the tree")
+    java.util.List<String> closeFds = new java.util.ArrayList<>();
 
-    @Option(names = "--redirect-fd", paramLabel = "<fd>", split = ",",
+    @Option(names = "--redirect-fd", paramLabel = "<fd>|<pid>:<fd>", split = ",",
             description = "give up these descriptors, which Cryostash cannot save: the restored process gets"
-                    + " /dev/null (read) or a log file (write) in their place")
-    java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
+                    + " /dev/null (read) or a log file (write) in their place (<pid>:<fd> as for --close-fd)")
+    java.util.List<String> redirectFds = new java.util.ArrayList<>();
 
     @Mixin
     StoreOption store;
@@ -113,7 +114,10 @@ final class CheckpointCommand implements Callable<Integer> {
 
     private CaptureResult capture(ImageStore images) {
         Capturer capturer = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages));
-        CaptureOptions options = new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds));
+        GivenUpFds close = GivenUpFds.parse("--close-fd", closeFds, pid);
+        GivenUpFds redirect = GivenUpFds.parse("--redirect-fd", redirectFds, pid);
+        CaptureOptions options = new CaptureOptions(kill, parent, track, preCopy,
+                new FdLosses(close.own(), redirect.own()), GivenUpFds.byProcess(close, redirect));
         return tree ? capturer.captureTree(pid, options) : capturer.capture(pid, options);
     }
 }

@@ -190,7 +190,9 @@ public final class DescriptorCapture {
                 }
             }
             if (!refused.isEmpty()) {
-                String fds = String.join(",", refused.stream().map(r -> r.substring(3, r.indexOf(':'))).toList());
+                // in a tree, numbers alone would name the root's descriptors: each is named with its pid
+                String fds = String.join(",", refused.stream().map(r -> (members.isEmpty() ? "" : pid + ":")
+                        + r.substring(3, r.indexOf(':'))).toList());
                 throw new CaptureException("pid " + pid + " (" + comm + ") holds descriptors Cryostash cannot save:\n  "
                         + String.join("\n  ", refused) + "\nNo image was written and the process runs on. To give"
                         + " them up, checkpoint again with --close-fd " + fds + " (restore leaves them closed) or"
