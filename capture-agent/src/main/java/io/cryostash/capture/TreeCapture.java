@@ -4,6 +4,7 @@ package io.cryostash.capture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,8 +94,17 @@ final class TreeCapture {
                 }
             }
         }
+        // copy buffers faulted in before the freeze, as a single capture's are (a process that
+        // appears later gets its own inside the freeze)
+        Map<Integer, PageBuffers> buffers = new HashMap<>();
+        for (int pid : all) {
+            long bytes = privateBytes(pid);
+            if (bytes > 0) {
+                buffers.put(pid, new PageBuffers(bytes));
+            }
+        }
         try (Tracer tracer = new Tracer("capture-tree-" + root)) {
-            FrozenTree tree = tracer.call(p -> freeze(p, root, options));
+            FrozenTree tree = tracer.call(p -> freeze(p, root, options, buffers));
             long released = 0;
             ProcessImage written;
             try {
@@ -150,7 +160,16 @@ final class TreeCapture {
         return new FdLosses(close, redirect);
     }
 
-    private FrozenTree freeze(Ptrace ptrace, int root, CaptureOptions options) {
+    /** Anonymous memory of a process to size its copy buffers; 0 for a zombie or one gone. */
+    private static long privateBytes(int pid) {
+        try {
+            return SmapsRollup.read(pid).privateBytes();
+        } catch (RuntimeException goneOrZombie) {
+            return 0;
+        }
+    }
+
+    private FrozenTree freeze(Ptrace ptrace, int root, CaptureOptions options, Map<Integer, PageBuffers> prepared) {
         long frozenAt = System.nanoTime();
         Map<Integer, FrozenThreads> threads = new LinkedHashMap<>();
         Map<Integer, Capturer.Frozen> live = new LinkedHashMap<>();
@@ -172,7 +191,8 @@ final class TreeCapture {
                 int pid = t.getKey();
                 Set<Integer> others = new HashSet<>(all);
                 others.remove(pid);
-                PageBuffers buffers = new PageBuffers(SmapsRollup.read(pid).privateBytes());
+                PageBuffers buffers = prepared.containsKey(pid) ? prepared.get(pid)
+                        : new PageBuffers(SmapsRollup.read(pid).privateBytes());
                 maps.put(pid, Maps.read(pid));
                 live.put(pid, capturer.freeze(ptrace, pid, buffers, null, null, null, false, null, new FreezeClock(),
                         lossesOf(pid, root, options), t.getValue(), others));
