@@ -151,7 +151,7 @@ public final class PipelineFixtures {
                                     false)),
                     List.of(), new FsState("/tmp", "/", 022),
                     List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(), List.of(),
-                    ProcessTimers.NONE, List.of(), null);
+                    ProcessTimers.NONE, List.of(), null, null);
             return st.commit(w, img).id();
         }
     }

@@ -18,10 +18,10 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
  * Unix sockets, read on the agent's copy of each (pidfd_getfd): type, own address, listening
  * state, peer (sock_diag is the only place that names a peer's inode) and what is queued to
  * read. Saved: pairs whose both ends are in the image (socketpair, or both ends of one
- * connection), listening sockets at a path or abstract name, datagram sockets bound or sending
- * to an address, stream or seqpacket sockets whose peer has been closed. A stream or seqpacket
- * socket connected to a process outside the image is refused: that process would be left talking
- * to nobody.
+ * connection; with a tree, the ends may be held by different processes of it), listening sockets
+ * at a path or abstract name, datagram sockets bound or sending to an address, stream or seqpacket
+ * sockets whose peer has been closed. A stream or seqpacket socket connected to a process outside
+ * the image is refused: that process would be left talking to nobody.
  */
 public final class UnixSocketCapture implements FdCapturer {
     static final int SOL_SOCKET = 1;
@@ -108,9 +108,13 @@ public final class UnixSocketCapture implements FdCapturer {
         }
     }
 
-    /** Whether the peer is a socket of this process whose own peer is this one (a two-way connection). */
+    /**
+     * Whether the peer is a socket of this process, or of another process of the tree captured
+     * with it, whose own peer is this one (a two-way connection).
+     */
     private static boolean paired(FdCaptureContext ctx, long self, long peer) {
-        if (ctx.withTarget("socket:[" + peer + "]").isEmpty()) {
+        String target = "socket:[" + peer + "]";
+        if (ctx.withTarget(target).isEmpty() && ctx.heldInTree(target).isEmpty()) {
             return false;
         }
         UnixDiag.Info other = UnixDiag.query(peer);

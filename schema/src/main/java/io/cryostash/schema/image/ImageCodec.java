@@ -46,6 +46,8 @@ public final class ImageCodec {
     /** The kernel's SEMMSL ceiling and SEMVMX. */
     private static final int MAX_SEMAPHORES = 32000;
     private static final int SEMVMX = 32767;
+    /** Processes in one tree: far more than a job's tree has, few enough to bound a restore. */
+    static final int MAX_TREE_MEMBERS = 4096;
 
     private final ObjectMapper mapper = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -79,8 +81,19 @@ public final class ImageCodec {
         }
     }
 
-    /** JSON in which each area with stored pages names the chunk tables {@code tables} wrote for it. */
+    /**
+     * JSON in which each area with stored pages names the chunk tables {@code tables} wrote for it;
+     * a tree's members' areas too ({@code tables} is asked once per process of the tree).
+     */
     public byte[] encode(ProcessImage image, TableWriter tables) {
+        try {
+            return mapper.writeValueAsBytes(encodeNode(image, tables));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode image " + image.id(), e);
+        }
+    }
+
+    private ObjectNode encodeNode(ProcessImage image, TableWriter tables) {
         Map<Long, AreaChunks> contents = new LinkedHashMap<>();
         List<MemoryArea> stripped = new ArrayList<>(image.areas().size());
         for (MemoryArea a : image.areas()) {
@@ -90,7 +103,7 @@ public final class ImageCodec {
             stripped.add(a.withContent(null));
         }
         Map<Long, AreaTable> written = contents.isEmpty() ? Map.of() : tables.write(contents);
-        ObjectNode tree = mapper.valueToTree(image.withAreas(stripped));
+        ObjectNode tree = mapper.valueToTree(image.withAreas(stripped).withTree(null));
         ArrayNode areas = (ArrayNode) tree.get("areas");
         for (int i = 0; i < stripped.size(); i++) {
             MemoryArea a = stripped.get(i);
@@ -102,11 +115,18 @@ public final class ImageCodec {
                 ((ObjectNode) areas.get(i)).set("table", mapper.valueToTree(t));
             }
         }
-        try {
-            return mapper.writeValueAsBytes(tree);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode image " + image.id(), e);
+        if (image.tree() != null) {
+            ArrayNode members = mapper.createArrayNode();
+            for (TreeMember m : image.tree().members()) {
+                ObjectNode node = mapper.valueToTree(m.withImage(null));
+                if (m.image() != null) {
+                    node.set("image", encodeNode(m.image(), tables));
+                }
+                members.add(node);
+            }
+            tree.putObject("tree").set("members", members);
         }
+        return tree;
     }
 
     /** Decodes a manifest with inline chunk lists; one naming chunk tables is refused. */
@@ -120,11 +140,23 @@ public final class ImageCodec {
             throw new InvalidImageException("manifest is " + json.length + " bytes, more than the limit of "
                     + MAX_MANIFEST_BYTES);
         }
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(json);
+        } catch (IOException e) {
+            throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
+        }
+        return decodeNode(tree, tables, true);
+    }
+
+    /** One process's manifest; with {@code root}, its tree's members too (they have none of their own). */
+    private ProcessImage decodeNode(JsonNode tree, TableResolver tables, boolean root) {
         ProcessImage image;
         Map<Long, AreaTable> named = new LinkedHashMap<>();
+        JsonNode members = null;
         try {
-            JsonNode tree = mapper.readTree(json);
-            JsonNode areas = tree == null ? null : tree.get("areas");
+            require(tree != null && tree.isObject(), "manifest is not a JSON object");
+            JsonNode areas = tree.get("areas");
             if (areas != null && areas.isArray()) {
                 for (JsonNode area : areas) {
                     JsonNode table = area.get("table");
@@ -138,6 +170,12 @@ public final class ImageCodec {
                     }
                 }
             }
+            JsonNode t = ((ObjectNode) tree).remove("tree");
+            if (t != null && !t.isNull()) {
+                require(root, "a member of a process tree has a tree of its own");
+                members = t.get("members");
+                require(members != null && members.isArray(), "process tree without a list of members");
+            }
             image = mapper.treeToValue(tree, ProcessImage.class);
         } catch (IOException e) {
             throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
@@ -145,19 +183,38 @@ public final class ImageCodec {
             throw new InvalidImageException(e.getMessage());
         }
         validateSafely(image);
-        if (named.isEmpty()) {
-            return image;
+        if (!named.isEmpty()) {
+            Map<Long, AreaChunks> resolved = tables.resolve(named);
+            List<MemoryArea> areas = new ArrayList<>(image.areas().size());
+            for (MemoryArea a : image.areas()) {
+                AreaChunks c = named.containsKey(a.start()) ? resolved.get(a.start()) : a.content();
+                require(!named.containsKey(a.start()) || c != null,
+                        "chunk table of the area at " + Long.toHexString(a.start()) + " was not resolved");
+                areas.add(a.withContent(c));
+            }
+            image = image.withAreas(areas);
+            validateSafely(image);
         }
-        Map<Long, AreaChunks> resolved = tables.resolve(named);
-        List<MemoryArea> areas = new ArrayList<>(image.areas().size());
-        for (MemoryArea a : image.areas()) {
-            AreaChunks c = named.containsKey(a.start()) ? resolved.get(a.start()) : a.content();
-            require(!named.containsKey(a.start()) || c != null,
-                    "chunk table of the area at " + Long.toHexString(a.start()) + " was not resolved");
-            areas.add(a.withContent(c));
+        if (members != null) {
+            require(members.size() <= MAX_TREE_MEMBERS, "too many processes in the tree: " + members.size());
+            List<TreeMember> out = new ArrayList<>(members.size());
+            for (JsonNode m : members) {
+                require(m != null && m.isObject(), "malformed member of the process tree");
+                JsonNode memberImage = ((ObjectNode) m).remove("image");
+                TreeMember member;
+                try {
+                    member = mapper.treeToValue(m, TreeMember.class);
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new InvalidImageException("malformed member of the process tree: " + e.getMessage());
+                }
+                if (memberImage != null && !memberImage.isNull()) {
+                    member = member.withImage(decodeNode(memberImage, tables, false));
+                }
+                out.add(member);
+            }
+            image = image.withTree(new ProcessTree(out));
+            ProcessTrees.validate(image);
         }
-        image = image.withAreas(areas);
-        validateSafely(image);
         return image;
     }
 

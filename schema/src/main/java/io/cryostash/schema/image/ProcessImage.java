@@ -4,6 +4,8 @@ package io.cryostash.schema.image;
 import java.time.Instant;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Everything Cryostash knows about one frozen process: the image manifest. Memory contents are
  * not in here; each {@link MemoryArea} names the chunks its pages are kept in.
@@ -14,7 +16,8 @@ import java.util.List;
  * {@code tracking} how it learned which pages changed. {@code timers} is absent (none) in images
  * from before timers were saved, {@code sysvIpc} (none) in images from before 5.0. {@code sharedPendingSignals} are the signals queued to the
  * whole process (kill, sigqueue) and not yet delivered; those queued to one thread are in its
- * {@link ThreadState}.
+ * {@link ThreadState}. {@code tree} holds the process's descendants when they were captured
+ * with it ({@code checkpoint --tree}), null for a process captured alone.
  *
  * <p>There is only the canonical constructor, on purpose: a shorter one defaulting the newer
  * fields made copies that silently dropped timers or queued signals. Copy with the
@@ -39,7 +42,8 @@ public record ProcessImage(
         List<FileFingerprint> files,
         ProcessTimers timers,
         List<PendingSignal> sharedPendingSignals,
-        SysvIpcState sysvIpc) {
+        SysvIpcState sysvIpc,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ProcessTree tree) {
 
     /**
      * major.minor. A reader decodes its own major version and the older ones it names in
@@ -50,7 +54,9 @@ public record ProcessImage(
      * POSIX timer signals (targetTid): a 3.x reader would drop the signals and timers without a word,
      * so it must refuse instead. 5.0: SysV IPC
      * objects ({@code sysvIpc}) and attached segments (areas of kind SYSV_SHM): a 4.x reader would
-     * restore the process without its semaphores and queues, so it must refuse.
+     * restore the process without its semaphores and queues, and process trees ({@link #tree}), which
+     * it would ignore and restore the root alone: both without a word, so it must refuse (it does, by
+     * its major check).
      */
     public static final String FORMAT_VERSION = "5.0";
 
@@ -65,16 +71,26 @@ public record ProcessImage(
 
     public ProcessImage withId(String newId) {
         return new ProcessImage(formatVersion, newId, parent, tracking, createdAt, host, process, credentials, mm, areas,
-                threads, signalActions, fs, fds, rlimits, files, timers, sharedPendingSignals, sysvIpc);
+                threads, signalActions, fs, fds, rlimits, files, timers, sharedPendingSignals, sysvIpc, tree);
     }
 
     public ProcessImage withFds(List<FdEntry> newFds) {
         return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, areas,
-                threads, signalActions, fs, newFds, rlimits, files, timers, sharedPendingSignals, sysvIpc);
+                threads, signalActions, fs, newFds, rlimits, files, timers, sharedPendingSignals, sysvIpc, tree);
+    }
+
+    public ProcessImage withTree(ProcessTree newTree) {
+        return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, areas,
+                threads, signalActions, fs, fds, rlimits, files, timers, sharedPendingSignals, sysvIpc, newTree);
+    }
+
+    /** Whether descendants were captured with this process. */
+    public boolean hasTree() {
+        return tree != null;
     }
 
     public ProcessImage withAreas(List<MemoryArea> newAreas) {
         return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, newAreas,
-                threads, signalActions, fs, fds, rlimits, files, timers, sharedPendingSignals, sysvIpc);
+                threads, signalActions, fs, fds, rlimits, files, timers, sharedPendingSignals, sysvIpc, tree);
     }
 }

@@ -71,7 +71,7 @@ class ImageCodecProperties {
                 new ProcessInfo(10, 1, 10, 10, comm, List.of(comm), file, 0),
                 base.credentials(), base.mm(), base.areas(), base.threads(), base.signalActions(), base.fs(),
                 List.of(FdEntry.withoutRecord(fd, FdEntry.Kind.REGULAR, file, 0, fd)), base.rlimits(),
-                List.of(new FileFingerprint(file, 1, 2, 3, null)), base.timers(), base.sharedPendingSignals(), base.sysvIpc());
+                List.of(new FileFingerprint(file, 1, 2, 3, null)), base.timers(), base.sharedPendingSignals(), base.sysvIpc(), null);
         byte[] json = codec.encode(img);
         ProcessImage back = codec.decode(json);
         // records holding byte[] compare by identity, so compare what a reader sees: the encoding

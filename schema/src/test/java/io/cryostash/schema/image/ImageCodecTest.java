@@ -31,7 +31,7 @@ class ImageCodecTest {
                 List.of(new SignalAction(2, 0x401000, 0x04000000, 0x402000, 0)), new FsState(cwd, "/", 022),
                 List.of(FdEntry.withoutRecord(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
                 List.of(new Rlimit(7, "Max open files", 1024, 4096)),
-                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of(), null);
+                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of(), null, null);
     }
 
     static MemoryArea anon(long start, long end) {
@@ -175,7 +175,7 @@ class ImageCodecTest {
                     good.createdAt(), good.host(), good.process(), good.credentials(), good.mm(), good.areas(),
                     good.threads(), good.signalActions(), good.fs(), good.fds(), good.rlimits(),
                     List.of(new FileFingerprint(path, 10, 20, 30, null)), good.timers(), good.sharedPendingSignals(),
-                    good.sysvIpc());
+                    good.sysvIpc(), null);
             byte[] json = codec.encode(bad);
             assertThatThrownBy(() -> codec.decode(json)).as(path).isInstanceOf(InvalidImageException.class)
                     .hasMessageContaining("path");
