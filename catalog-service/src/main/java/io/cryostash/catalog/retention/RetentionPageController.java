@@ -25,13 +25,18 @@ public class RetentionPageController {
     private final RetentionService service;
     private final JobRepository jobs;
     private final PinRepository pins;
+    private final io.cryostash.catalog.gc.GcService gc;
+    private final io.cryostash.catalog.store.CatalogStore store;
 
     public RetentionPageController(RetentionRepository policies, RetentionService service, JobRepository jobs,
-                                   PinRepository pins) {
+                                   PinRepository pins, io.cryostash.catalog.gc.GcService gc,
+                                   io.cryostash.catalog.store.CatalogStore store) {
         this.policies = policies;
         this.service = service;
         this.jobs = jobs;
         this.pins = pins;
+        this.gc = gc;
+        this.store = store;
     }
 
     @GetMapping("/retention")
@@ -41,7 +46,25 @@ public class RetentionPageController {
         model.addAttribute("jobs", jobs.findAll());
         model.addAttribute("effective", jobs.findAll().stream().map(j -> service.effective(j.id())).toList());
         model.addAttribute("pinned", pins.findAll());
+        model.addAttribute("gcRuns", gc.recent(10));
+        model.addAttribute("store", store.location().orElse(null));
+        model.addAttribute("manifestsPending", gc.pendingManifests());
         return "retention";
+    }
+
+    @PostMapping("/retention/gc")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String collect(@RequestParam(defaultValue = "false") boolean dryRun, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> {
+            var r = gc.run(dryRun, Actor.current());
+            if ("FAILED".equals(r.state())) throw new io.cryostash.catalog.system.ConflictException("Garbage collection failed: " + r.error());
+            var f = new io.cryostash.catalog.web.Fmt();
+            return (dryRun ? "Dry run: would free " : "Garbage collection freed ") + f.bytes(r.bytesFreed())
+                    + (dryRun ? "" : " after deleting " + r.manifestsDeleted() + " manifests of expired or deleted images")
+                    + "; " + f.bytes(((Number) r.report().getOrDefault("bytesCondemned", 0)).longValue())
+                    + " condemned, waiting for running captures";
+        });
+        return "redirect:/retention";
     }
 
     @PostMapping("/retention")

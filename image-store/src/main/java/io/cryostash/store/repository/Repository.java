@@ -123,20 +123,29 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
-     * Starts writing an image: takes a shared lock (fails with {@link StoreLockedException}
-     * while GC runs) and picks up chunks other hosts stored since the index was loaded.
+     * Starts writing an image: writes its lease (a capture lock; garbage collection may run
+     * meanwhile, it only fails with {@link StoreLockedException} while {@code repair-index} runs),
+     * picks up chunks other hosts stored since the index was loaded, takes the packs of
+     * condemnation records out of this process's index and lists those records in the lease.
+     * The order matters: lease first, records second, so that a GC that does not see the lease
+     * wrote its records before the capture looked ({@link Condemnations}).
      */
     public ImageWriter newImage() throws IOException {
         StoreLock lock = StoreLock.acquire(chunks.backend(), StoreLock.Kind.CAPTURE, hostName);
+        Set<String> acks;
         try {
             if (writers.isEmpty()) {
                 chunks.refreshIndex();
+            }
+            acks = chunks.refreshCondemned();
+            if (!acks.isEmpty()) {
+                lock.acknowledge(acks);
             }
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
         }
-        ImageWriter w = new ImageWriter(this, lock);
+        ImageWriter w = new ImageWriter(this, lock, acks);
         writers.add(w);
         return w;
     }
@@ -171,16 +180,19 @@ public final class Repository implements AutoCloseable {
             throw new ObjectNotFoundException(chunks.backend().location(), "image " + id);
         }
         SignedManifest m = ManifestCodec.verify(id, data, trusted);
-        for (ChunkKey k : chunks.missing(m.chunks())) {
+        if (!chunks.unreadable(m.chunks()).isEmpty() || !chunks.unreadable(m.tables()).isEmpty()) {
+            chunks.refreshIndex(); // an image committed after this process loaded the index
+        }
+        for (ChunkKey k : chunks.unreadable(m.chunks())) {
             throw new ChunkMissingException(k, id, "not in any index");
         }
-        for (ChunkKey k : chunks.missing(m.tables())) {
+        for (ChunkKey k : chunks.unreadable(m.tables())) {
             throw new ChunkMissingException(k, id, "chunk table not in any index");
         }
         Map<ChunkKey, byte[]> tables = new ConcurrentHashMap<>();
         chunks.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
         for (ChunkKey t : m.tables()) {
-            for (ChunkKey k : chunks.missing(AreaTableCodec.keys(t, tables.get(t)))) {
+            for (ChunkKey k : chunks.unreadable(AreaTableCodec.keys(t, tables.get(t)))) {
                 throw new ChunkMissingException(k, id, "named by chunk table " + t.hex() + " but not in any index");
             }
         }
@@ -257,9 +269,14 @@ public final class Repository implements AutoCloseable {
      * not load cannot be opened as a repository.
      */
     public static IndexRepair repairIndex(Backend backend, String hostName) throws IOException {
-        try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.GC, hostName)) {
+        try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.REPAIR, hostName)) {
             ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
             try {
+                // packs a GC condemned stay out: the run that settles their record decides about them
+                Set<String> condemned = new java.util.HashSet<>();
+                for (Condemnations.Record r : Condemnations.list(backend)) {
+                    r.packs().forEach(p -> condemned.add(p.id()));
+                }
                 List<ObjectInfo> old = backend.list(StoreFormat.INDEX);
                 Map<String, PackSummary> known = new java.util.HashMap<>(); // what the old index objects still say
                 for (ObjectInfo o : old) {
@@ -271,6 +288,8 @@ public final class Repository implements AutoCloseable {
                 }
                 List<String> unreadable = new ArrayList<>();
                 ChunkIndex rebuilt = IndexFiles.rebuild(backend, pool, unreadable);
+                rebuilt.removePacks(condemned);
+                unreadable.removeAll(condemned);
                 List<PackSummary> packs = new ArrayList<>(rebuilt.packs());
                 List<String> kept = new ArrayList<>();
                 List<String> lost = new ArrayList<>();

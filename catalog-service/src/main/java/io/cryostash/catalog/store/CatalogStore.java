@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.catalog.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+import io.cryostash.catalog.CatalogProperties;
+import io.cryostash.store.backend.Backend;
+import io.cryostash.store.backend.Backends;
+import io.cryostash.store.backend.S3Config;
+import io.cryostash.store.repository.ChunkStore;
+import io.cryostash.store.repository.Repository;
+import io.cryostash.store.sign.HostKeys;
+import io.cryostash.store.sign.TrustedKeys;
+import jakarta.annotation.PreDestroy;
+import org.springframework.stereotype.Component;
+
+/**
+ * The image store as the catalog uses it: deleting the manifests of expired and deleted images,
+ * garbage collection, and the signed anchors of the audit chain. Opened on first use (a store that
+ * is briefly away does not stop the catalog from starting), once. The catalog signs with its own
+ * Ed25519 key, kept in {@code <data-dir>/keys} (created on first use, like an agent's), never in
+ * the database: a database that is rewritten cannot forge an anchor.
+ */
+@Component
+public class CatalogStore {
+
+    /** Host name the catalog's store locks and GC runs carry. */
+    public static final String HOST = "cryostash-catalog";
+    private final StoreProperties settings;
+    private final Path keyDir;
+    private Repository repository;
+    private HostKeys keys;
+
+    public CatalogStore(StoreProperties settings, CatalogProperties catalog) {
+        this.settings = settings;
+        this.keyDir = catalog.dataDir().resolve("keys");
+    }
+
+    public boolean configured() {
+        return settings.configured();
+    }
+
+    /** The store's location, for messages; empty when none is configured. */
+    public Optional<String> location() {
+        return configured() ? Optional.of(settings.store()) : Optional.empty();
+    }
+
+    /** The open repository; empty when no store is configured. */
+    public synchronized Optional<Repository> repository() {
+        if (!configured()) return Optional.empty();
+        if (repository == null) {
+            try {
+                Backend backend = Backends.open(settings.store(), new S3Config.Overrides(settings.s3Endpoint(),
+                        settings.s3Region(), settings.s3AccessKey(), settings.s3SecretKey()), Map.of(), null);
+                HostKeys k = signingKeys();
+                repository = Repository.open(backend, k, TrustedKeys.of(k.publicKey()), HOST, null,
+                        ChunkStore.Options.defaults().withThreads(Math.min(4, Runtime.getRuntime().availableProcessors())));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open the store " + settings.store() + ": " + e.getMessage(), e);
+            }
+        }
+        return Optional.of(repository);
+    }
+
+    /** The catalog's own signing key pair (audit anchors). */
+    public synchronized HostKeys signingKeys() {
+        if (keys == null) {
+            try {
+                keys = HostKeys.loadOrCreate(keyDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load or create the catalog's key in " + keyDir + ": " + e.getMessage(), e);
+            }
+        }
+        return keys;
+    }
+
+    @PreDestroy
+    public synchronized void close() throws IOException {
+        if (repository != null) {
+            repository.close();
+            repository = null;
+        }
+    }
+}
