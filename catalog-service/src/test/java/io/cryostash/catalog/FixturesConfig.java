@@ -2,6 +2,7 @@
 package io.cryostash.catalog;
 
 import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.image.ImageService;
 import io.cryostash.catalog.security.AgentTokenService;
 import io.cryostash.catalog.user.UserRepository;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -16,7 +17,7 @@ public class FixturesConfig {
     @Bean
     @Lazy
     Fixtures fixtures(MockMvc mvc, JsonMapper json, AgentTokenService tokens, HostRepository hosts, UserRepository users,
-                      PasswordEncoder encoder) {
-        return new Fixtures(mvc, json, tokens, hosts, users, encoder);
+                      PasswordEncoder encoder, ImageService images) {
+        return new Fixtures(mvc, json, tokens, hosts, users, encoder, images);
     }
 }

@@ -37,7 +37,7 @@ public class ChunkLocations {
     }
 
     @Transactional
-    public Changes apply(GarbageCollector.Report r, ChunkIndex index) {
+    public Changes apply(GarbageCollector.Report r) {
         java.util.Set<String> goneSet = new java.util.LinkedHashSet<>(r.removedFromIndex());
         goneSet.addAll(r.deletedPacks());
         List<String> gone = new ArrayList<>(goneSet);
@@ -52,7 +52,8 @@ public class ChunkLocations {
             List<Integer> moveSizes = new ArrayList<>();
             List<byte[]> drop = new ArrayList<>();
             for (byte[] k : keys) {
-                Optional<ChunkIndex.Location> l = k.length == 32 ? index.lookup(ChunkKey.of(k)) : Optional.empty();
+                Optional<ChunkIndex.Location> l = k.length == 32 ? Optional.ofNullable(r.relocated().get(ChunkKey.of(k)))
+                        : Optional.empty();
                 if (l.isPresent() && !goneSet.contains(l.get().packId())) {
                     moveKeys.add(HEX.formatHex(k));
                     movePacks.add(l.get().packId());

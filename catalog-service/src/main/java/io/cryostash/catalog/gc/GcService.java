@@ -11,6 +11,7 @@ import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.store.CatalogStore;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.store.repository.GarbageCollector;
+import io.cryostash.store.backend.Backend;
 import io.cryostash.store.repository.Repository;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Service;
@@ -53,18 +54,18 @@ public class GcService {
 
     /** Runs now. {@code dryRun}: deletes nothing, and says what a run would condemn and free. */
     public GcRun run(boolean dryRun, Actor actor) {
-        Repository repo = store.repository().orElseThrow(() -> new ConflictException(
+        Backend backend = store.backend().orElseThrow(() -> new ConflictException(
                 "no store is configured (cryostash.catalog.store): the catalog cannot collect garbage"));
         synchronized (oneAtATime) {
             long id = runs.start(actor.name(), dryRun);
             int deleted = 0;
             try {
-                if (!dryRun) deleted = manifests.run(repo);
-                GarbageCollector.Report r = repo.collectGarbage(
+                if (!dryRun) deleted = manifests.run(backend);
+                GarbageCollector.Report r = Repository.collectGarbage(backend, CatalogStore.HOST,
                         new GarbageCollector.Options(settings.grace(), settings.repackThreshold(), dryRun));
                 Map<String, Object> report = summary(r);
                 if (!dryRun) {
-                    ChunkLocations.Changes c = locations.apply(r, repo.chunks().index());
+                    ChunkLocations.Changes c = locations.apply(r);
                     report.put("catalogChunksMoved", c.moved());
                     report.put("catalogChunksRemoved", c.removed());
                 }

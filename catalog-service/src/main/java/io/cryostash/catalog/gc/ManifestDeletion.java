@@ -4,7 +4,7 @@ package io.cryostash.catalog.gc;
 import java.io.IOException;
 import java.util.List;
 
-import io.cryostash.store.repository.Repository;
+import io.cryostash.store.backend.Backend;
 import io.cryostash.schema.store.StoreFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +39,7 @@ public class ManifestDeletion {
     }
 
     /** Deletes every pending manifest; returns how many images it settled. */
-    public int run(Repository store) throws IOException {
+    public int run(Backend store) throws IOException {
         int done = 0;
         while (true) {
             List<Pending> batch = jdbc.sql("""
@@ -51,7 +51,7 @@ public class ManifestDeletion {
             for (Pending p : batch) {
                 String object = objectName(p);
                 if (object != null) {
-                    store.chunks().backend().delete(object); // idempotent: a manifest already gone is fine
+                    store.delete(object); // idempotent: a manifest already gone is fine
                 } else {
                     log.warn("image {} names no manifest in the store ({}); marking it done", p.id(), p.manifestKey());
                 }

@@ -20,7 +20,8 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * People: form login and a session cookie (web and API), roles VIEWER &lt; OPERATOR &lt; ADMIN.
- * Agents: {@code Authorization: Bearer} tokens bound to one host, role AGENT.
+ * Agents: {@code Authorization: Bearer} tokens bound to one host, role AGENT; people and the CLI may use
+ * API tokens instead of a session, and a new host enrols with an enrolment token ({@link BearerTokenFilter}).
  * CSRF tokens guard every form and every API call a browser session makes; only requests that carry
  * a bearer token (which browsers never send on their own) are exempt.
  * There is no HTTP Basic: a browser caches Basic credentials and sends them with every request, which
@@ -43,14 +44,15 @@ public class SecurityConfig {
     }
 
     @Bean
-    SecurityFilterChain securityFilterChain(HttpSecurity http, AgentTokenService tokens) throws Exception {
+    SecurityFilterChain securityFilterChain(HttpSecurity http, AgentTokenService tokens, UserTokenService userTokens,
+                                           EnrolmentTokenService enrolmentTokens) throws Exception {
         ProblemAuthenticationEntryPoint problems = new ProblemAuthenticationEntryPoint();
         RequestMatcher api = PathPatternRequestMatcher.withDefaults().matcher("/api/**");
         // CSRF guards credentials a browser sends on its own (the session cookie). A bearer token is
         // never sent on its own, and an API request with no cookie at all carries no session. Any
         // other Authorization header is no reason to skip the check: a forged request can add one
         // to a session-cookie request.
-        RequestMatcher noAmbientCredentials = request -> AgentTokenFilter.hasBearerToken(request)
+        RequestMatcher noAmbientCredentials = request -> BearerTokenFilter.hasBearerToken(request)
                 || (api.matches(request) && request.getHeader("Cookie") == null);
         http
                 .authorizeHttpRequests(a -> a
@@ -61,7 +63,7 @@ public class SecurityConfig {
                 .formLogin(f -> f.loginPage("/login").permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
                 .csrf(c -> c.ignoringRequestMatchers(noAmbientCredentials))
-                .addFilterBefore(new AgentTokenFilter(tokens, problems), UsernamePasswordAuthenticationFilter.class)
+                .addFilterBefore(new BearerTokenFilter(tokens, userTokens, enrolmentTokens, problems), UsernamePasswordAuthenticationFilter.class)
                 .exceptionHandling(e -> e
                         .defaultAuthenticationEntryPointFor(problems, api)
                         .defaultAccessDeniedHandlerFor(problems, api));

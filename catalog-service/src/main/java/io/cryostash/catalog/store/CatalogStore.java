@@ -11,19 +11,18 @@ import io.cryostash.catalog.CatalogProperties;
 import io.cryostash.store.backend.Backend;
 import io.cryostash.store.backend.Backends;
 import io.cryostash.store.backend.S3Config;
-import io.cryostash.store.repository.ChunkStore;
-import io.cryostash.store.repository.Repository;
 import io.cryostash.store.sign.HostKeys;
-import io.cryostash.store.sign.TrustedKeys;
 import jakarta.annotation.PreDestroy;
 import org.springframework.stereotype.Component;
 
 /**
- * The image store as the catalog uses it: deleting the manifests of expired and deleted images,
- * garbage collection, and the signed anchors of the audit chain. Opened on first use (a store that
- * is briefly away does not stop the catalog from starting), once. The catalog signs with its own
- * Ed25519 key, kept in {@code <data-dir>/keys} (created on first use, like an agent's), never in
- * the database: a database that is rewritten cannot forge an anchor.
+ * The image store as the catalog changes it: deleting the manifests of expired and deleted images,
+ * garbage collection, and the signed anchors of the audit chain ({@link ManifestStore} reads
+ * manifests). A bare back end, opened on first use (a store that is briefly away does not stop the
+ * catalog from starting): garbage collection loads the index itself on each run, so the catalog
+ * holds no second copy of it between runs. The catalog signs with its own Ed25519 key, kept in
+ * {@code <data-dir>/keys} (created on first use, like an agent's), never in the database: a
+ * database that is rewritten cannot forge an anchor.
  */
 @Component
 public class CatalogStore {
@@ -32,7 +31,7 @@ public class CatalogStore {
     public static final String HOST = "cryostash-catalog";
     private final StoreProperties settings;
     private final Path keyDir;
-    private Repository repository;
+    private Backend backend;
     private HostKeys keys;
 
     public CatalogStore(StoreProperties settings, CatalogProperties catalog) {
@@ -49,21 +48,18 @@ public class CatalogStore {
         return configured() ? Optional.of(settings.store()) : Optional.empty();
     }
 
-    /** The open repository; empty when no store is configured. */
-    public synchronized Optional<Repository> repository() {
+    /** The store's back end (with retries); empty when no store is configured. */
+    public synchronized Optional<Backend> backend() {
         if (!configured()) return Optional.empty();
-        if (repository == null) {
+        if (backend == null) {
             try {
-                Backend backend = Backends.open(settings.store(), new S3Config.Overrides(settings.s3Endpoint(),
-                        settings.s3Region(), settings.s3AccessKey(), settings.s3SecretKey()), Map.of(), null);
-                HostKeys k = signingKeys();
-                repository = Repository.open(backend, k, TrustedKeys.of(k.publicKey()), HOST, null,
-                        ChunkStore.Options.defaults().withThreads(Math.min(4, Runtime.getRuntime().availableProcessors())));
+                backend = Backends.open(settings.store(), new S3Config.Overrides(settings.s3Endpoint(), settings.s3Region(),
+                        settings.s3AccessKey(), settings.s3SecretKey()), Map.of(), null);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the store " + settings.store() + ": " + e.getMessage(), e);
             }
         }
-        return Optional.of(repository);
+        return Optional.of(backend);
     }
 
     /** The catalog's own signing key pair (audit anchors). */
@@ -80,9 +76,9 @@ public class CatalogStore {
 
     @PreDestroy
     public synchronized void close() throws IOException {
-        if (repository != null) {
-            repository.close();
-            repository = null;
+        if (backend != null) {
+            backend.close();
+            backend = null;
         }
     }
 }

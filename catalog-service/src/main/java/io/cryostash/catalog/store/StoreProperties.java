@@ -4,10 +4,12 @@ package io.cryostash.catalog.store;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Where the image store is, as the pipeline contract names the settings: {@code cryostash.catalog.store}
- * (a directory or {@code s3://bucket/prefix}), {@code s3-endpoint}, {@code s3-access-key},
- * {@code s3-secret-key}, {@code s3-region}. Without {@code store} the catalog runs as before:
- * expired images stay in the store and no garbage collection runs.
+ * Where the image store is: {@code cryostash.catalog.store} (a directory or {@code s3://bucket/prefix})
+ * and, for S3, {@code cryostash.catalog.s3-endpoint}, {@code -access-key}, {@code -secret-key},
+ * {@code -region}. The catalog reads the manifests agents announce there ({@link ManifestStore}) and
+ * deletes expired ones, collects garbage and anchors the audit chain there ({@link CatalogStore}).
+ * Without a store the catalog cannot verify a registration, so it does not consume
+ * checkpoint.completed (the events wait in Kafka), and expired images stay in the store.
  */
 @ConfigurationProperties("cryostash.catalog")
 public record StoreProperties(String store, String s3Endpoint, String s3AccessKey, String s3SecretKey, String s3Region) {

@@ -71,7 +71,8 @@ class SecurityTests {
     void agentCannotRegisterAnImageForAnotherHost() throws Exception {
         var mine = fx.host("mine");
         var other = fx.host("other");
-        var r = fx.registration(other, "sim", Instant.now(), null, 70_000, 1);
+        var r = new io.cryostash.schema.event.CheckpointCompleted(1, null, other.hostId(), "sim", null, "b".repeat(64),
+                "manifests/" + "b".repeat(64), null, Instant.now(), 1, 1, null);
         mvc.perform(post("/api/images").header("Authorization", mine.bearer()).contentType("application/json")
                         .content(fx.toJson(r)))
                 .andExpect(status().isForbidden())

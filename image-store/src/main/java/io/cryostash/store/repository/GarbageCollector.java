@@ -45,7 +45,8 @@ import java.util.concurrent.Executors;
  *   <li>Decide. Packs of unsettled records are left as they are. Indexed packs: no live chunk →
  *       condemn; dead bytes above {@code repackThreshold} → copy their live chunks (verified)
  *       into new packs and condemn them; else keep. Unindexed packs older than {@code grace} →
- *       condemn (younger ones may belong to a capture that has not written its index yet).
+ *       condemn (younger ones may belong to a capture that has not written its index yet), or at
+ *       once when no capture holds a lease.
  *       Packs of settleable records: resurrect (keep, indexed) those holding a live chunk no kept
  *       pack holds, delete the rest.</li>
  *   <li>Write a record of what it condemned. From then on a capture that lists the records (every
@@ -100,22 +101,22 @@ public final class GarbageCollector {
      * @param removedFromIndex     packs the index no longer names
      * @param deletedPacks         pack objects deleted
      * @param addedToIndex         packs the index names that it did not before (repacked and resurrected)
+     * @param relocated            chunks of the packs removed from the index that another indexed pack
+     *                             holds, with where (a catalog of chunk locations moves them there)
      */
     public record Report(boolean dryRun, int manifests, int liveChunks, int packsKept, int packsCondemned,
                          int packsRepacked, int unindexedPacksCondemned, int unindexedPacksKept, int packsDeleted,
                          int packsResurrected, int recordsSettled, int recordsPending, long bytesFreed,
                          long bytesCondemned, List<String> removedFromIndex, List<String> deletedPacks,
-                         List<PackSummary> addedToIndex) {
+                         List<PackSummary> addedToIndex, Map<ChunkKey, ChunkIndex.Location> relocated) {
     }
 
-    private final ChunkStore chunks;
     private final Backend backend;
     private final String host;
     private final Options options;
 
-    GarbageCollector(ChunkStore chunks, String host, Options options) {
-        this.chunks = chunks;
-        this.backend = chunks.backend();
+    GarbageCollector(Backend backend, String host, Options options) {
+        this.backend = backend;
         this.host = host;
         this.options = options;
     }
@@ -167,7 +168,7 @@ public final class GarbageCollector {
         refuseIfLiveChunksAreUnstored(live, index, frozen, packObjects);
         lock.refresh(); // marking a large store takes a while; stay clearly alive
 
-        Plan plan = decide(index, frozen, settleable, packObjects, live);
+        Plan plan = decide(index, frozen, settleable, packObjects, live, leases.isEmpty());
         if (options.dryRun()) {
             return dryReport(plan, live, leases.isEmpty(), records.size(), settleable.size());
         }
@@ -263,10 +264,24 @@ public final class GarbageCollector {
         }
         List<PackSummary> added = new ArrayList<>(newPacks);
         plan.resurrected.stream().filter(p -> !index.hasPack(p.id())).forEach(added::add);
+        Set<ChunkKey> orphaned = new HashSet<>();
+        for (String id : removed) {
+            index.pack(id).ifPresent(p -> p.entries().forEach(e -> orphaned.add(e.key())));
+        }
+        Map<ChunkKey, ChunkIndex.Location> relocated = new HashMap<>();
+        if (!orphaned.isEmpty()) {
+            for (PackSummary p : indexed.values()) {
+                for (PackIndexEntry e : p.entries()) {
+                    if (orphaned.contains(e.key())) {
+                        relocated.putIfAbsent(e.key(), new ChunkIndex.Location(p.id(), e));
+                    }
+                }
+            }
+        }
         return new Report(false, live.manifestCount(), live.keys().size(), indexed.size(), plan.condemn.size(),
                 plan.repack.size(), plan.unindexedCondemned, plan.unindexedKept, deleted.size(), plan.resurrected.size(),
                 settled.size(), records.size() + (record == null ? 0 : 1) - settled.size(), freed, pending,
-                removed, deleted, added);
+                removed, deleted, added, relocated);
     }
 
     /**
@@ -293,7 +308,7 @@ public final class GarbageCollector {
         return new Report(true, live.manifestCount(), live.keys().size(), plan.keep.size(), plan.condemn.size(),
                 plan.repack.size(), plan.unindexedCondemned, plan.unindexedKept, deleted.size(), plan.resurrected.size(),
                 settleable, records - settleable, freed, noCaptures ? 0 : condemned,
-                plan.condemn.stream().map(PackSummary::id).toList(), deleted, List.copyOf(plan.resurrected));
+                plan.condemn.stream().map(PackSummary::id).toList(), deleted, List.copyOf(plan.resurrected), Map.of());
     }
 
     private static boolean ackedByAll(String recordId, List<StoreLock.Lease> leases) {
@@ -333,7 +348,7 @@ public final class GarbageCollector {
     }
 
     private Plan decide(ChunkIndex index, ChunkIndex frozen, List<Condemnations.Record> settleable,
-                        Map<String, ObjectInfo> packObjects, LiveChunks live) throws IOException {
+                        Map<String, ObjectInfo> packObjects, LiveChunks live, boolean noCaptures) throws IOException {
         Plan plan = new Plan();
         Set<String> settling = new HashSet<>();
         settleable.forEach(r -> r.packs().forEach(p -> settling.add(p.id())));
@@ -385,7 +400,10 @@ public final class GarbageCollector {
                 }
             }
         }
-        Instant cutoff = Instant.now().minus(options.grace());
+        // With no capture holding a lease, no unindexed pack belongs to a capture in progress: it was
+        // left by one that failed or died. (One that starts now writes its lease first, will not have
+        // seen the record, and puts back what it counts on.)
+        Instant cutoff = noCaptures ? Instant.MAX : Instant.now().minus(options.grace());
         List<Map.Entry<String, ObjectInfo>> unindexed = new ArrayList<>(packObjects.entrySet());
         unindexed.sort(Map.Entry.comparingByKey());
         for (Map.Entry<String, ObjectInfo> e : unindexed) {

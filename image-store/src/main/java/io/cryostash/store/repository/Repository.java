@@ -241,11 +241,21 @@ public final class Repository implements AutoCloseable {
         chunks.backend().delete(StoreFormat.MANIFESTS + id);
     }
 
-    /** Mark and sweep; see {@link GarbageCollector}. */
+    /** Garbage collection beside captures; see {@link GarbageCollector}. */
     public GarbageCollector.Report collectGarbage(GarbageCollector.Options options) throws IOException {
-        GarbageCollector.Report r = new GarbageCollector(chunks, hostName, options).run();
+        GarbageCollector.Report r = new GarbageCollector(chunks.backend(), hostName, options).run();
         chunks.refreshIndex();
         return r;
+    }
+
+    /**
+     * As {@link #collectGarbage(GarbageCollector.Options)}, on a bare back end: for a caller that
+     * collects but does not capture or restore, and so need not hold the store's index in memory
+     * between runs (the catalog).
+     */
+    public static GarbageCollector.Report collectGarbage(Backend backend, String hostName, GarbageCollector.Options options)
+            throws IOException {
+        return new GarbageCollector(backend, hostName, options).run();
     }
 
     /**

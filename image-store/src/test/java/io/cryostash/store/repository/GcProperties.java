@@ -157,6 +157,11 @@ class GcProperties {
             for (Open o : open.values()) {
                 o.writer().close();
             }
+            for (Repository h : hosts) {
+                // an abandoned capture's last pack may still be uploading: wait for it (and index it),
+                // so that "GC twice" below means twice after everything was written
+                h.chunks().flush();
+            }
             hosts.get(0).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
             hosts.get(1).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
             assertRestore(dir, live, extra);
