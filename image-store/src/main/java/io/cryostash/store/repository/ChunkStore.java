@@ -181,6 +181,24 @@ public final class ChunkStore implements AutoCloseable {
         return List.of(keys);
     }
 
+    /** The keys of the given chunks, hashed in parallel; nothing is stored. */
+    List<ChunkKey> hashAll(List<ByteBuffer> chunks) {
+        return List.of(IntStream.range(0, chunks.size()).parallel().mapToObj(i -> Hashing.key(chunks.get(i)))
+                .toArray(ChunkKey[]::new));
+    }
+
+    /** Stores chunks whose keys the caller computed ({@link #hashAll}). */
+    void putAllHashed(List<ChunkKey> keys, List<ByteBuffer> chunks) throws IOException {
+        for (int i = 0; i < keys.size(); i++) {
+            putHashed(keys.get(i), chunks.get(i));
+        }
+    }
+
+    /** Whether a put of this chunk now would store nothing new (it is indexed, or on its way). */
+    boolean storedOrQueued(ChunkKey key) {
+        return index.has(key) || pending.containsKey(key);
+    }
+
     private ChunkKey putHashed(ChunkKey key, ByteBuffer data) throws IOException {
         int len = data.remaining();
         if (len > StoreFormat.MAX_CHUNK_SIZE) {

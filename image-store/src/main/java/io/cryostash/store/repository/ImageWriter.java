@@ -42,16 +42,23 @@ public final class ImageWriter implements AutoCloseable {
     private final Set<String> acknowledged;
     private volatile boolean done;
 
-    ImageWriter(Repository repo, StoreLock lock, Set<String> acknowledged) {
+    private final Repository.UploadLimit limit;
+    private final java.util.concurrent.atomic.AtomicLong newBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    ImageWriter(Repository repo, StoreLock lock, Set<String> acknowledged, Repository.UploadLimit limit) {
         this.repo = repo;
         this.lock = lock;
         this.acknowledged = Set.copyOf(acknowledged);
+        this.limit = limit;
         this.statsAtStart = repo.chunks().stats();
     }
 
     /** Stores one chunk (e.g. registers, a small blob) and records it. */
     public ChunkKey put(ByteBuffer data) throws IOException {
         checkOpen();
+        if (limit != null) {
+            return putAll(List.of(data)).get(0);
+        }
         ChunkKey k = repo.chunks().put(data);
         keys.add(k);
         return k;
@@ -64,7 +71,28 @@ public final class ImageWriter implements AutoCloseable {
     /** Stores many chunks, hashed in parallel. */
     public List<ChunkKey> putAll(List<ByteBuffer> chunks) throws IOException {
         checkOpen();
-        List<ChunkKey> ks = repo.chunks().putAll(chunks);
+        if (limit == null) {
+            List<ChunkKey> ks = repo.chunks().putAll(chunks);
+            keys.addAll(ks);
+            return ks;
+        }
+        // With a quota, the new bytes are counted before anything is handed to the uploader: the
+        // chunk that would go over is never uploaded.
+        List<ChunkKey> ks = repo.chunks().hashAll(chunks);
+        long added = 0;
+        Set<ChunkKey> seen = new java.util.HashSet<>();
+        for (int i = 0; i < ks.size(); i++) {
+            if (seen.add(ks.get(i)) && !repo.chunks().storedOrQueued(ks.get(i))) {
+                added += chunks.get(i).remaining();
+            }
+        }
+        long total = newBytes.addAndGet(added);
+        if (total > limit.bytes()) {
+            throw new io.cryostash.store.UploadLimitException("this capture would store more than " + limit.what()
+                    + " (" + total + " new bytes so far, before compression): it stops before uploading them and keeps no"
+                    + " image; raise the quota or forget old images");
+        }
+        repo.chunks().putAllHashed(ks, chunks);
         keys.addAll(ks);
         return ks;
     }

@@ -49,6 +49,7 @@ public final class Repository implements AutoCloseable {
     private volatile TrustedKeys trusted;
     private final String hostName;
     private final Set<ImageWriter> writers = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<UploadLimit> uploadLimit = new ThreadLocal<>();
     private final ScheduledExecutorService refresher;
 
     private Repository(ChunkStore chunks, HostKeys hostKeys, TrustedKeys trusted, String hostName, Path cacheDir) {
@@ -124,6 +125,23 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
+     * At most {@code bytes} of new chunks (uncompressed) for the images this thread starts while the
+     * scope is open; {@code what} names the quota in the refusal ("the quota of job sim on host-1:
+     * 9.5 GiB left").
+     */
+    public record UploadLimit(long bytes, String what) {
+    }
+
+    /**
+     * Limits the images this thread starts until the returned scope is closed (a capture asks the
+     * catalog what its quota leaves, then captures inside the scope).
+     */
+    public AutoCloseable limitUploads(UploadLimit limit) {
+        uploadLimit.set(limit);
+        return uploadLimit::remove;
+    }
+
+    /**
      * Starts writing an image: writes its lease (a capture lock; garbage collection may run
      * meanwhile, it only fails with {@link StoreLockedException} while {@code repair-index} runs),
      * picks up chunks other hosts stored since the index was loaded, takes the packs of
@@ -146,7 +164,7 @@ public final class Repository implements AutoCloseable {
             lock.close();
             throw e;
         }
-        ImageWriter w = new ImageWriter(this, lock, acks);
+        ImageWriter w = new ImageWriter(this, lock, acks, uploadLimit.get());
         writers.add(w);
         return w;
     }

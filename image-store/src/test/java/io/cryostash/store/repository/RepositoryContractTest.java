@@ -839,6 +839,40 @@ public abstract class RepositoryContractTest {
         assertThat(real.deletedPacks()).containsExactlyInAnyOrderElementsOf(dry.deletedPacks());
     }
 
+    private static byte[] randomPage(long seed) {
+        byte[] b = new byte[PAGE];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void anUploadLimitStopsACaptureBeforeTheChunkThatWouldGoOverAndCountsOnlyNewBytes() throws Exception {
+        Repository repo = open(backend);
+        byte[] known = randomPage(40);
+        imageOf(repo, known, "{\"first\":1}");
+        long packsBefore = totalSize(StoreFormat.PACKS);
+        try (AutoCloseable scope = repo.limitUploads(new Repository.UploadLimit(3L * PAGE, "the quota of job t: 12 KiB left"));
+             ImageWriter w = repo.newImage()) {
+            w.put(known); // stored already: costs nothing
+            for (int i = 0; i < 3; i++) {
+                w.put(randomPage(41 + i));
+            }
+            byte[] fourth = randomPage(50);
+            assertThatThrownBy(() -> w.put(fourth)).isInstanceOf(io.cryostash.store.UploadLimitException.class)
+                    .hasMessageContaining("the quota of job t").hasMessageContaining("keeps no image");
+            repo.chunks().flush();
+            assertThat(repo.chunks().has(Hashing.key(fourth))).as("the chunk that would go over is never uploaded").isFalse();
+        }
+        assertThat(totalSize(StoreFormat.PACKS) - packsBefore).isLessThan(3L * PAGE + 1024);
+        try (ImageWriter w = repo.newImage()) { // outside the scope: no limit
+            w.put(randomPage(51));
+            w.put(randomPage(52));
+            w.put(randomPage(53));
+            w.put(randomPage(54));
+            w.commit("{}".getBytes());
+        }
+    }
+
     @Test
     void commitRefusesToNameChunksTheStoreDoesNotHave() throws IOException {
         Repository repo = open(backend);
