@@ -98,6 +98,7 @@ public final class RetentionBench {
                 System.out.printf("store: %s in packs%n", human(storeBefore));
 
                 heap.reset();
+                requests.clear();
                 t0 = System.nanoTime();
                 RetentionService.Outcome dry = retention.applyAll(true, admin);
                 report("forget, dry run (all jobs)", t0, heap, requests);
@@ -105,6 +106,7 @@ public final class RetentionBench {
                         dry.expired(), dry.kept(), human(dry.freedBytes()), dry.freedChunks());
 
                 heap.reset();
+                requests.clear();
                 t0 = System.nanoTime();
                 RetentionService.Outcome real = retention.applyAll(false, admin);
                 report("forget (all jobs)", t0, heap, requests);
@@ -126,10 +128,12 @@ public final class RetentionBench {
                 if (!"SUCCEEDED".equals(run.state())) throw new IllegalStateException("gc failed: " + run.error());
                 long storeAfter = packBytes(store, so);
                 System.out.printf("  %d manifests deleted; report: %s%n", run.manifestsDeleted(), run.report());
-                System.out.printf("  store: %s before, %s after: %s freed (GC says %s); the dry run expected %s of chunks"
-                                + " (%.4f of it; the rest is pack overhead: 48 bytes of index a chunk)%n",
-                        human(storeBefore), human(storeAfter), human(storeBefore - storeAfter), human(run.bytesFreed()),
-                        human(dry.freedBytes()), (double) (storeBefore - storeAfter) / Math.max(1, dry.freedBytes()));
+                long withIndex = dry.freedBytes() + 48 * dry.freedChunks();
+                System.out.printf("  store: %s before, %s after: %s freed (GC says %s); the forget dry run expected %s of"
+                                + " chunks, %s with their 48-byte pack index entries: freed/expected %.4f; the GC dry run"
+                                + " said %s%n", human(storeBefore), human(storeAfter), human(storeBefore - storeAfter),
+                        human(run.bytesFreed()), human(dry.freedBytes()), human(withIndex),
+                        (double) (storeBefore - storeAfter) / Math.max(1, withIndex), human(dryGc.bytesFreed()));
             } finally {
                 ctx.close();
             }

@@ -60,9 +60,14 @@ public class GcService {
             long id = runs.start(actor.name(), dryRun);
             int deleted = 0;
             try {
-                if (!dryRun) deleted = manifests.run(backend);
-                GarbageCollector.Report r = Repository.collectGarbage(backend, CatalogStore.HOST,
-                        new GarbageCollector.Options(settings.grace(), settings.repackThreshold(), dryRun));
+                GarbageCollector.Options options = new GarbageCollector.Options(settings.grace(), settings.repackThreshold(), dryRun);
+                if (dryRun) {
+                    // what a real run would free: it deletes the expired images' manifests first
+                    options = options.assuming(manifests.pendingImageIds());
+                } else {
+                    deleted = manifests.run(backend);
+                }
+                GarbageCollector.Report r = Repository.collectGarbage(backend, CatalogStore.HOST, options);
                 Map<String, Object> report = summary(r);
                 if (!dryRun) {
                     ChunkLocations.Changes c = locations.apply(r);

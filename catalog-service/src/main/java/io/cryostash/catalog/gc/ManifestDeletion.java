@@ -38,6 +38,17 @@ public class ManifestDeletion {
                 .query(Long.class).single();
     }
 
+    /** The store image ids whose manifests a run would delete (for a dry run's reckoning). */
+    public java.util.Set<String> pendingImageIds() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        jdbc.sql("SELECT id, manifest_key FROM images WHERE state IN ('EXPIRED', 'DELETED') AND manifest_deleted_at IS NULL")
+                .query((rs, i) -> new Pending(rs.getString(1), rs.getString(2))).list().forEach(p -> {
+                    String o = objectName(p);
+                    if (o != null) out.add(o.substring(StoreFormat.MANIFESTS.length()));
+                });
+        return out;
+    }
+
     /** Deletes every pending manifest; returns how many images it settled. */
     public int run(Backend store) throws IOException {
         int done = 0;

@@ -75,7 +75,15 @@ public final class GarbageCollector {
      * @param repackThreshold fraction of dead bytes (0..1) above which a partly live pack is rewritten
      * @param dryRun          decide and report, write and delete nothing
      */
-    public record Options(Duration grace, double repackThreshold, boolean dryRun) {
+    public record Options(Duration grace, double repackThreshold, boolean dryRun, Set<String> deletedImages) {
+        public Options {
+            deletedImages = deletedImages == null ? Set.of() : Set.copyOf(deletedImages);
+        }
+
+        public Options(Duration grace, double repackThreshold, boolean dryRun) {
+            this(grace, repackThreshold, dryRun, Set.of());
+        }
+
         public Options(Duration grace, double repackThreshold) {
             this(grace, repackThreshold, false);
         }
@@ -85,7 +93,15 @@ public final class GarbageCollector {
         }
 
         public Options asDryRun() {
-            return new Options(grace, repackThreshold, true);
+            return new Options(grace, repackThreshold, true, deletedImages);
+        }
+
+        /**
+         * A dry run that counts these images' manifests as deleted already (the catalog's dry run:
+         * the images it expired whose manifests its real run would delete first).
+         */
+        public Options assuming(Set<String> imageIds) {
+            return new Options(grace, repackThreshold, dryRun, imageIds);
         }
     }
 
@@ -156,7 +172,11 @@ public final class GarbageCollector {
         // would take the chunks of an image committed in between for chunks in no index).
         Map<String, ObjectInfo> packObjects = new HashMap<>();
         ChunkIndex[] indexRef = new ChunkIndex[1];
-        LiveChunks live = new LiveChunks(backend, pool, k -> locate(k, indexRef[0], frozen, packObjects));
+        if (!options.dryRun() && !options.deletedImages().isEmpty()) {
+            throw new IllegalArgumentException("only a dry run may assume images deleted");
+        }
+        LiveChunks live = new LiveChunks(backend, pool, k -> locate(k, indexRef[0], frozen, packObjects),
+                options.deletedImages());
         live.listManifests();
         IndexFiles.Loaded loaded = IndexFiles.loadAll(backend, pool);
         ChunkIndex index = loaded.index();

@@ -41,11 +41,18 @@ final class LiveChunks {
     private final Set<ChunkKey> live = new HashSet<>();
     private final Set<ChunkKey> tablesRead = new HashSet<>();
 
-    /** @param locate where a chunk table can be read from (the index, or a condemned pack that still exists) */
-    LiveChunks(Backend backend, ExecutorService pool, Function<ChunkKey, Optional<ChunkIndex.Location>> locate) {
+    private final Set<String> ignored;
+
+    /**
+     * @param locate  where a chunk table can be read from (the index, or a condemned pack that still exists)
+     * @param ignored images whose manifests count as deleted (a dry run's assumption)
+     */
+    LiveChunks(Backend backend, ExecutorService pool, Function<ChunkKey, Optional<ChunkIndex.Location>> locate,
+               Set<String> ignored) {
         this.backend = backend;
         this.pool = pool;
         this.locate = locate;
+        this.ignored = ignored;
     }
 
     private final List<ObjectInfo> listed = new ArrayList<>();
@@ -68,7 +75,7 @@ final class LiveChunks {
         int added = 0;
         for (ObjectInfo o : listed) {
             String id = o.name().substring(StoreFormat.MANIFESTS.length());
-            if (manifests.contains(id)) {
+            if (manifests.contains(id) || ignored.contains(id)) {
                 continue;
             }
             byte[] data;
