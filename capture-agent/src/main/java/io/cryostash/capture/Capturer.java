@@ -25,6 +25,7 @@ import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.agent.proc.SmapsRollup;
 import io.cryostash.agent.remote.RemoteScratch;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
@@ -40,6 +41,8 @@ import io.cryostash.schema.image.Rlimit;
 import io.cryostash.capture.process.ProcessCapture;
 import io.cryostash.capture.signals.SignalCapture;
 import io.cryostash.capture.threads.ThreadCapture;
+import io.cryostash.capture.timers.TimerCapture;
+import io.cryostash.schema.image.ProcessTimers;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.SignalAction;
 import io.cryostash.schema.image.ThreadState;
@@ -59,6 +62,7 @@ public final class Capturer {
     private final ImageStore store;
     private final AreaChunker chunker;
     private final KernelFeatures features;
+    private final DescriptorCapture descriptors = DescriptorKinds.standard();
     /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
     private final java.util.concurrent.atomic.AtomicReference<PageBuffers> keptBuffers =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -80,6 +84,7 @@ public final class Capturer {
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
+        descriptors.check(pid, ProcStat.read(pid).comm(), options.losses()); // refuse before stopping it
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
         try {
@@ -136,7 +141,7 @@ public final class Capturer {
             Frozen frozen;
             try {
                 frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
-                        options.track(), state, clock));
+                        options.track(), state, clock, options.losses()));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -146,32 +151,38 @@ public final class Capturer {
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));
+                    frozen.fds().release(false);
                     clock.lap(FreezePhase.RESUME);
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
-                        frozen.tracking().label());
+                        frozen.tracking().label(), frozen.fds());
                 if (frozen.tracking().active()) {
                     state.stored(written.id());
                 }
             } catch (RuntimeException e) {
                 if (options.kill()) {
+                    frozen.fds().release(false);
                     tracer.call(p -> resume(p, pid)); // no image, so the process must live on
                 }
                 throw e;
             }
             if (options.kill()) {
+                frozen.fds().beforeKill(); // still frozen: its connections close silently
                 released = tracer.call(p -> {
                     Syscalls.kill(pid, SIGKILL);
                     return System.nanoTime();
                 });
+                frozen.fds().release(true);
                 clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();
-            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases());
+            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases(),
+                    frozen.fds().notes());
         }
     }
 
-    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt) {
+    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt,
+                          DescriptorCapture.Result fds) {
     }
 
     private static void preflight(int pid) {
@@ -278,7 +289,7 @@ public final class Capturer {
 
     private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
                           Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
-                          boolean track, TrackingState state, FreezeClock clock) {
+                          boolean track, TrackingState state, FreezeClock clock, FdLosses losses) {
         try {
             ptrace.seize(pid, 0);
         } catch (TraceeException e) {
@@ -299,6 +310,7 @@ public final class Capturer {
             ProcStatus status = ProcStatus.read(pid);
             ThreadState thread;
             List<SignalAction> signals;
+            ProcessTimers timers;
             long brk;
             MemoryCapture.Result memory;
             WriteTracking tracking;
@@ -312,6 +324,7 @@ public final class Capturer {
                     thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
                     clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
+                    timers = TimerCapture.capture(pid, remote, mem, scratch.address());
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                     clock.lap(FreezePhase.REMOTE_CALLS);
                     tracking = WriteTracking.prepare(pid, maps, parent, preCopied, early, track, features, state,
@@ -328,15 +341,16 @@ public final class Capturer {
                 }
             }
             String exe = ProcFiles.link(pid, "exe");
+            DescriptorCapture.Result fds = descriptors.capture(pid, stat.comm(), losses);
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), thread.xstate().length),
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
-                    FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), limits,
-                    ProcessCapture.fingerprints(exe, maps));
+                    FileCapture.fs(pid, status.umask()), fds.entries(), limits,
+                    ProcessCapture.fingerprints(exe, maps), timers);
             clock.lap(FreezePhase.FILES);
-            return new Frozen(image, memory, tracking, frozenAt);
+            return new Frozen(image, memory, tracking, frozenAt, fds);
         } catch (RuntimeException e) {
             releaseAfterFailure(ptrace, pid);
             if (e instanceof NoSuchProcessException || (e instanceof TraceeException te && te.errno() == 3)

@@ -213,6 +213,20 @@ class CaptureRefusalTest {
     }
 
     @Test
+    void sysvSharedMemoryIsRefusedNamingTheSegmentAndTheTargetRunsOn() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/sysvshm.c")).start();
+
+        assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("SysV shared memory segment")
+                .hasMessageContaining("not supported yet");
+
+        assertThat(target.runningFreely()).isTrue();
+        assertThat(ProcState.statusLine(target.pid(), "TracerPid")).isEqualTo("0");
+        assertThat(target.check()).isEqualTo("PASS");
+        assertNoImage();
+    }
+
+    @Test
     void targetSignalledThroughoutTheCaptureIsCapturedAndRunsOn() {
         FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/sigstorm.c")).start();
         int storm = Detached.run("while kill -USR2 " + target.pid() + " 2>/dev/null; do :; done </dev/null"

@@ -16,6 +16,7 @@ import io.cryostash.store.repository.Repository;
 import io.cryostash.daemon.snapshot.CheckpointEvents;
 import io.cryostash.daemon.snapshot.CheckpointPublisher;
 import io.cryostash.daemon.state.HostDirectory;
+import io.cryostash.capture.FdLosses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,6 +51,16 @@ final class CheckpointCommand implements Callable<Integer> {
     @Option(names = "--job", paramLabel = "<name>",
             description = "register the image in the catalog under this job (default with a catalog: the process's name)")
     String job;
+
+    @Option(names = "--close-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save (capture names them when it"
+                    + " refuses): the restored process has them closed")
+    java.util.Set<Integer> closeFds = new java.util.TreeSet<>();
+
+    @Option(names = "--redirect-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save: the restored process gets"
+                    + " /dev/null (read) or a log file (write) in their place")
+    java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
 
     @Mixin
     StoreOption store;
@@ -99,6 +110,9 @@ final class CheckpointCommand implements Callable<Integer> {
                 + " total %.1f ms%s%n", pid,
                 r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
+        for (String note : r.notes()) {
+            System.err.println("  not kept as it was: " + note);
+        }
         System.out.println(r.image().id());
         return 0;
     }
@@ -114,6 +128,6 @@ final class CheckpointCommand implements Callable<Integer> {
 
     private CaptureResult capture(ImageStore images) {
         return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
+                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
     }
 }

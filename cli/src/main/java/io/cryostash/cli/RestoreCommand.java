@@ -35,6 +35,16 @@ final class RestoreCommand implements Callable<Integer> {
                     + " queued after that")
     java.time.Duration timeout;
 
+    @Option(names = "--tcp-close", description = "bring established TCP connections back closed (the program's"
+            + " next read or write on them fails) instead of repairing them; for a host without the addresses"
+            + " they had")
+    boolean tcpClose;
+
+    @Option(names = "--tty", paramLabel = "<path>", description = "put the process's terminal on this terminal"
+            + " (e.g. a tmux pane's, from tmux display -p '#{pane_tty}'): its settings are applied and it gets"
+            + " SIGWINCH to redraw. Without it, standard streams on a terminal go to /dev/null or the log")
+    Path tty;
+
     @Mixin
     StoreOption store;
 
@@ -48,7 +58,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         RestoreResult r;
         try (ImageStore images = store.open()) {
-            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
+            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty));
         }
         System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);
         if (r.logFile() != null) {

@@ -22,6 +22,7 @@ import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.store.Hashing;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.memory.MemoryRestore;
@@ -30,6 +31,7 @@ import io.cryostash.restore.process.MmRestore;
 import io.cryostash.restore.process.ProcessRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.restore.timers.TimerRestore;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.ThreadState;
@@ -42,8 +44,10 @@ import io.cryostash.schema.image.ThreadState;
 public final class Restorer {
     private static final long STOP_TIMEOUT_MS = 5_000;
     private static final int SIGKILL = 9;
+    private static final int SIGWINCH = 28;
 
     private final ImageStore store;
+    private final DescriptorRestore descriptors = DescriptorKinds.standard();
 
     public Restorer(ImageStore store) {
         this.store = store;
@@ -51,19 +55,22 @@ public final class Restorer {
 
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        ProcessImage image = store.read(imageId);
-        checkCompatible(image);
-        Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
+        ProcessImage loaded = store.read(imageId);
+        checkCompatible(loaded);
+        Map<String, String> paths = FileResolver.resolve(store.repository().files(), loaded,
                 options.allowChangedFiles());
-        if (image.threads().size() != 1) {
-            throw new RestoreException("image " + imageId + " has " + image.threads().size()
+        if (loaded.threads().size() != 1) {
+            throw new RestoreException("image " + imageId + " has " + loaded.threads().size()
                     + " threads: multi-threaded restore is not supported yet");
         }
+        ProcessImage image = options.tty() != null ? loaded
+                : loaded.withFds(DescriptorRestore.withoutTerminal(loaded.id(), loaded.fds()));
+        descriptors.check(image.id(), image.fds());
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         int pid = Husk.start();
         try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log);
+                build(p, pid, image, pages, paths, log, descriptors, store, options);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -78,6 +85,9 @@ public final class Restorer {
             throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
                     + " (the half-built process " + pid + " was killed)", e);
         }
+        if (image.fds().stream().anyMatch(f -> f.kind() == io.cryostash.schema.image.FdEntry.Kind.TERMINAL)) {
+            Syscalls.kill(pid, SIGWINCH); // on a terminal of another size: full-screen programs redraw
+        }
         return new RestoreResult(pid, log, System.nanoTime() - t0);
     }
 
@@ -90,7 +100,8 @@ public final class Restorer {
     }
 
     private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log) {
+                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
+                              RestoreOptions options) {
         ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
         ptrace.interrupt(pid);
         WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
@@ -128,7 +139,8 @@ public final class Restorer {
 
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
-            files.openFiles(image.fds());
+            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
+                    options.tcpClose(), options.tty());
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
@@ -136,10 +148,22 @@ public final class Restorer {
             ThreadState thread = image.threads().get(0);
             ThreadRestore.kernelState(remote, mem, thread, page.scratch());
             CredentialsRestore.allIds(remote, image.credentials());
+            TimerRestore.restore(remote, mem, image.timers(), page.scratch(), pid); // last: the restore's time does not count
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
             ThreadRestore.cpuState(ptrace, pid, thread);
         }
         ptrace.detach(pid);
+    }
+
+    /** A stored file's bytes in the local cache, verified (a memfd's or deleted file's contents). */
+    private static Path materialize(ImageStore store, io.cryostash.schema.store.FileRef ref) {
+        try {
+            return store.repository().files().materialize(ref, null);
+        } catch (io.cryostash.store.IntegrityException e) {
+            throw new ImageIntegrityException(e);
+        } catch (java.io.IOException e) {
+            throw new RestoreException("cannot fetch stored contents " + ref.sha256() + ": " + e.getMessage(), e);
+        }
     }
 
     private static void checkVdso(ProcessImage image, List<MapsEntry> huskMaps, ProcessMemory mem) {

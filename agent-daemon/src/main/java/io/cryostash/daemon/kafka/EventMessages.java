@@ -21,7 +21,7 @@ import io.cryostash.store.sign.HostKeys;
  */
 public final class EventMessages {
     /** Contract: the catalog checks this header on every agent-to-catalog message. */
-    public static final String HEADER_SIGNATURE = "cryostash-signature";
+    public static final String HEADER_SIGNATURE = Topics.HEADER_SIGNATURE;
 
     private final String hostId;
     private final HostKeys keys;

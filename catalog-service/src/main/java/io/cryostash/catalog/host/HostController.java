@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.catalog.host;
 
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 import io.cryostash.catalog.audit.AuditLog;
 import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.security.AgentTokenService;
+import io.cryostash.catalog.store.KeyFingerprint;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.schema.catalog.HostReport;
+import io.cryostash.schema.catalog.ImageRegistration;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
@@ -55,12 +59,31 @@ public class HostController {
         return hosts.find(id).orElseThrow(() -> new NotFoundException("host", id));
     }
 
+    /**
+     * A host's public signing key. Public by nature: every agent may read every host's, since an agent
+     * restoring an image captured on another host verifies its signature with the key the capturing
+     * host enrolled (the catalog vouches for it, so no trusted-keys directory has to be copied around).
+     */
+    public record HostKey(String hostId, String publicKey, String keyFingerprint, Instant enrolledAt) {
+    }
+
+    @GetMapping("/{id}/key")
+    @PreAuthorize("hasAnyRole('AGENT', 'VIEWER')")
+    @Operation(summary = "The Ed25519 public key the host enrolled (base64 X.509, as in host-ed25519.pub) and its fingerprint;"
+            + " agents use it to verify images captured on that host. 404 when the host does not exist or has no key")
+    public HostKey key(@PathVariable String id) {
+        if (!hosts.exists(id)) throw new NotFoundException("host", id);
+        var k = hosts.enrolledKey(id).orElseThrow(() -> new NotFoundException("signing key of host", id));
+        return new HostKey(id, Base64.getEncoder().encodeToString(k.publicKey()), KeyFingerprint.of(k.publicKey()), k.enrolledAt());
+    }
+
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     @PreAuthorize("hasRole('ADMIN')")
     @Operation(summary = "Announce a host before its agents run (so that a token can be issued for it)")
     @Transactional
     public Host create(@Valid @RequestBody NewHost h) {
+        if (!ImageRegistration.isValidId(h.id())) throw new InvalidRequestException("id: must not be . or ..");
         if (!hosts.insert(h.id(), h.name() == null || h.name().isBlank() ? h.id() : h.name())) {
             throw new ConflictException("Host " + h.id() + " exists");
         }
@@ -83,10 +106,15 @@ public class HostController {
         Host after = hosts.find(id).orElseThrow();
         if (before == null || !before.cpuFlags().equals(after.cpuFlags()) || !java.util.Objects.equals(before.arch(), after.arch())
                 || !java.util.Objects.equals(before.vdsoFingerprint(), after.vdsoFingerprint())
-                || !java.util.Objects.equals(before.kernel(), after.kernel())) {
-            audit.record("host.updated", "host", id, Map.of(
-                    "arch", String.valueOf(after.arch()), "kernel", String.valueOf(after.kernel()),
-                    "vdso", String.valueOf(after.vdsoFingerprint())));
+                || !java.util.Objects.equals(before.kernel(), after.kernel())
+                || !java.util.Objects.equals(before.name(), after.name())) {
+            Map<String, Object> d = new java.util.LinkedHashMap<>();
+            if (before != null && !java.util.Objects.equals(before.name(), after.name())) d.put("renamedFrom", before.name());
+            d.put("name", after.name());
+            d.put("arch", String.valueOf(after.arch()));
+            d.put("kernel", String.valueOf(after.kernel()));
+            d.put("vdso", String.valueOf(after.vdsoFingerprint()));
+            audit.record("host.updated", "host", id, d);
         }
         return after;
     }

@@ -199,8 +199,9 @@ public final class Repository implements AutoCloseable {
             throw new ObjectNotFoundException(chunks.backend().location(), "image " + id);
         }
         SignedManifest m = ManifestCodec.verify(id, data, trusted);
+        boolean refreshed = false;
         if (!chunks.unreadable(m.chunks()).isEmpty() || !chunks.unreadable(m.tables()).isEmpty()) {
-            chunks.refreshIndex(); // an image committed after this process loaded the index
+            refreshed = refreshForReading();
         }
         for (ChunkKey k : chunks.unreadable(m.chunks())) {
             throw new ChunkMissingException(k, id, "not in any index");
@@ -211,11 +212,26 @@ public final class Repository implements AutoCloseable {
         Map<ChunkKey, byte[]> tables = new ConcurrentHashMap<>();
         chunks.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
         for (ChunkKey t : m.tables()) {
-            for (ChunkKey k : chunks.unreadable(AreaTableCodec.keys(t, tables.get(t)))) {
+            List<ChunkKey> named = AreaTableCodec.keys(t, tables.get(t));
+            if (!refreshed && !chunks.unreadable(named).isEmpty()) refreshed = refreshForReading();
+            for (ChunkKey k : chunks.unreadable(named)) {
                 throw new ChunkMissingException(k, id, "named by chunk table " + t.hex() + " but not in any index");
             }
         }
         return new Image(id, m, tables);
+    }
+
+    /**
+     * An image names chunks this index does not have: most likely another host stored them since the
+     * index was loaded (a restore of an image captured elsewhere), so the index is refreshed once, then
+     * and only then. Not while this process writes an image (see {@link ChunkStore#refreshIndex}).
+     *
+     * @return whether it refreshed
+     */
+    private boolean refreshForReading() throws IOException {
+        if (!writers.isEmpty()) return false;
+        chunks.refreshIndex();
+        return true;
     }
 
 

@@ -203,11 +203,20 @@ public final class ImageCodec {
             }
         }
         if (image.fds() != null) {
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
             for (FdEntry fd : image.fds()) {
+                require(fd != null && fd.kind() != null, "descriptor without kind");
                 require(fd.fd() >= 0 && fd.fd() < (1 << 20), "bad descriptor number " + fd.fd());
-                if (fd.reopenable()) {
+                require(seen.add(fd.fd()), "descriptor " + fd.fd() + " listed twice");
+                require(fd.target() != null && fd.target().indexOf('\0') < 0 && fd.target().length() < 4200,
+                        "descriptor " + fd.fd() + " has a malformed target");
+                if (fd.reopenable() || fd.kind() == FdEntry.Kind.FIFO) {
                     requirePlainPath(fd.target());
                 }
+                require(fd.dupOf() == null || (fd.dupOf() < fd.fd() && seen.contains(fd.dupOf())),
+                        "descriptor " + fd.fd() + " duplicates " + fd.dupOf() + ", which is not a lower descriptor"
+                        + " listed before it");
+                FdFiles.check(fd);
             }
         }
         if (image.mm().exePath() != null) {
