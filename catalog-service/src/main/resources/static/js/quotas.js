@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Usage over time against each quota (data: the JSON block #quota-data, one series per quota).
 (function () {
+  // the bars' fill: a style attribute would be blocked by the Content-Security-Policy, the CSSOM is not
+  document.querySelectorAll('.bar[data-used]').forEach((b) => b.style.setProperty('--used', b.dataset.used + '%'));
   const el = document.getElementById('quota-chart');
   const data = document.getElementById('quota-data');
   if (!el || !data || typeof echarts === 'undefined') return;

@@ -9,11 +9,14 @@ import java.util.Map;
 import io.cryostash.catalog.audit.AuditLog;
 import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.store.CatalogStore;
+import io.cryostash.catalog.store.ManifestStore;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.store.repository.GarbageCollector;
 import io.cryostash.store.backend.Backend;
 import io.cryostash.store.repository.Repository;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -30,7 +33,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class GcService {
 
+    private static final Logger log = LoggerFactory.getLogger(GcService.class);
+
     private final CatalogStore store;
+    private final ManifestStore reader;
     private final ManifestDeletion manifests;
     private final ChunkLocations locations;
     private final GcRunRepository runs;
@@ -40,9 +46,10 @@ public class GcService {
     private final MeterRegistry meters;
     private final Object oneAtATime = new Object();
 
-    public GcService(CatalogStore store, ManifestDeletion manifests, ChunkLocations locations, GcRunRepository runs,
+    public GcService(CatalogStore store, ManifestStore reader, ManifestDeletion manifests, ChunkLocations locations, GcRunRepository runs,
                      GcSettings settings, AuditLog audit, PlatformTransactionManager txManager, MeterRegistry meters) {
         this.store = store;
+        this.reader = reader;
         this.manifests = manifests;
         this.locations = locations;
         this.runs = runs;
@@ -73,6 +80,7 @@ public class GcService {
                     ChunkLocations.Changes c = locations.apply(r);
                     report.put("catalogChunksMoved", c.moved());
                     report.put("catalogChunksRemoved", c.removed());
+                    refreshReader();
                 }
                 int manifestsDeleted = deleted;
                 tx.executeWithoutResult(s -> {
@@ -93,6 +101,16 @@ public class GcService {
                 meters.counter("cryostash.catalog.gc.failures").increment();
             }
             return runs.find(id).orElseThrow();
+        }
+    }
+
+    /** The manifest reader's index named the packs this run deleted or rewrote. */
+    private void refreshReader() {
+        try {
+            reader.indexChanged();
+        } catch (IOException e) {
+            // not the run's failure: the reader reloads its index when it meets a pack that is gone
+            log.warn("Garbage collection done, but the manifest reader could not reload the store's index: {}", e.getMessage());
         }
     }
 

@@ -48,19 +48,20 @@ public class QuotaRepository {
     }
 
     void upsertJob(long jobId, long limit, String by) {
-        jdbc.sql("""
-                        INSERT INTO quotas (job_id, limit_bytes, updated_by) VALUES (?, ?, ?)
-                        ON CONFLICT (job_id) DO UPDATE SET limit_bytes = excluded.limit_bytes, updated_by = excluded.updated_by,
-                                                           updated_at = now()""")
-                .params(jobId, limit, by).update();
+        upsert("job_id", jobId, limit, by);
     }
 
     void upsertHost(String hostId, long limit, String by) {
+        upsert("host_id", hostId, limit, by);
+    }
+
+    /** {@code column}: job_id or host_id, never a caller's text. */
+    private void upsert(String column, Object subject, long limit, String by) {
         jdbc.sql("""
-                        INSERT INTO quotas (host_id, limit_bytes, updated_by) VALUES (?, ?, ?)
-                        ON CONFLICT (host_id) DO UPDATE SET limit_bytes = excluded.limit_bytes, updated_by = excluded.updated_by,
-                                                            updated_at = now()""")
-                .params(hostId, limit, by).update();
+                        INSERT INTO quotas (%1$s, limit_bytes, updated_by) VALUES (?, ?, ?)
+                        ON CONFLICT (%1$s) DO UPDATE SET limit_bytes = excluded.limit_bytes, updated_by = excluded.updated_by,
+                                                       updated_at = now()""".formatted(column))
+                .params(subject, limit, by).update();
     }
 
     int deleteJob(long jobId) {
@@ -72,19 +73,20 @@ public class QuotaRepository {
     }
 
     public long jobUsage(long jobId) {
-        return jdbc.sql("""
-                        SELECT coalesce(sum(c.stored_bytes), 0) FROM chunks c WHERE c.key IN (
-                            SELECT ic.chunk_key FROM image_chunks ic JOIN images i ON i.id = ic.image_id
-                            WHERE i.job_id = ? AND i.state IN ('UPLOADING', 'COMPLETE'))""")
-                .param(jobId).query(Long.class).single();
+        return usage("job_id", jobId);
     }
 
     public long hostUsage(String hostId) {
+        return usage("host_id", hostId);
+    }
+
+    /** {@code column}: the images' job_id or host_id, never a caller's text. */
+    private long usage(String column, Object subject) {
         return jdbc.sql("""
                         SELECT coalesce(sum(c.stored_bytes), 0) FROM chunks c WHERE c.key IN (
                             SELECT ic.chunk_key FROM image_chunks ic JOIN images i ON i.id = ic.image_id
-                            WHERE i.host_id = ? AND i.state IN ('UPLOADING', 'COMPLETE'))""")
-                .param(hostId).query(Long.class).single();
+                            WHERE i.%s = ? AND i.state IN ('UPLOADING', 'COMPLETE'))""".formatted(column))
+                .param(subject).query(Long.class).single();
     }
 
     /** A usage sample, for the chart. */

@@ -16,13 +16,13 @@ import jakarta.annotation.PreDestroy;
 import org.springframework.stereotype.Component;
 
 /**
- * The image store as the catalog changes it: deleting the manifests of expired and deleted images,
- * garbage collection, and the signed anchors of the audit chain ({@link ManifestStore} reads
- * manifests). A bare back end, opened on first use (a store that is briefly away does not stop the
- * catalog from starting): garbage collection loads the index itself on each run, so the catalog
- * holds no second copy of it between runs. The catalog signs with its own Ed25519 key, kept in
- * {@code <data-dir>/keys} (created on first use, like an agent's), never in the database: a
- * database that is rewritten cannot forge an anchor.
+ * The catalog's one way to the image store ({@link StoreProperties}): a single back end, opened on
+ * first use (a store that is briefly away does not stop the catalog from starting) and shared by
+ * everything the catalog does there: reading and verifying manifests ({@link ManifestStore}, which
+ * keeps the store's index in memory), deleting the manifests of expired and deleted images, garbage
+ * collection (which loads the index itself on each run) and the signed anchors of the audit chain.
+ * The catalog signs with its own Ed25519 key, kept in {@code <data-dir>/keys} (created on first use,
+ * like an agent's), never in the database: a database that is rewritten cannot forge an anchor.
  */
 @Component
 public class CatalogStore {
@@ -46,6 +46,18 @@ public class CatalogStore {
     /** The store's location, for messages; empty when none is configured. */
     public Optional<String> location() {
         return configured() ? Optional.of(settings.store()) : Optional.empty();
+    }
+
+    /** The store's back end, or an {@link IOException} that says no store is configured and why that matters. */
+    public Backend require(String purpose) throws IOException {
+        if (!configured()) {
+            throw new IOException("the catalog has no store to " + purpose + ": set cryostash.catalog.store");
+        }
+        try {
+            return backend().orElseThrow();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** The store's back end (with retries); empty when no store is configured. */

@@ -6,15 +6,18 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
+import javax.sql.DataSource;
+
 import io.cryostash.catalog.CatalogTest;
 import io.cryostash.catalog.Fixtures;
 import io.cryostash.catalog.security.Actor;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.flyway.autoconfigure.FlywayDataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.web.servlet.MockMvc;
-import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,16 +46,24 @@ class AuditChainTests {
     @Autowired AuditStatus status;
     @Autowired AuditAnchors anchors;
     @Autowired JdbcClient jdbc;
-    @Autowired PlatformTransactionManager txManager;
+    /** The owner role (Flyway's): owns the tables, so it can switch their triggers off, as an attacker with it could. */
+    @Autowired @FlywayDataSource DataSource owner;
     @Autowired MockMvc mvc;
     @Autowired MeterRegistry meters;
 
-    /** Runs SQL as someone who owns the tables: triggers bypassed, the chain's sequencer held off. */
+    /**
+     * Runs SQL as the tables' owner with the append-only triggers off for this transaction only (DDL
+     * is transactional), and the chain's sequencer held off.
+     */
     private void tamper(String sql, Object... params) {
-        new TransactionTemplate(txManager).executeWithoutResult(s -> {
-            jdbc.sql("SELECT pg_advisory_xact_lock(?)").param(0x4155444954L).query().singleRow();
-            jdbc.sql("SET LOCAL session_replication_role = replica").update();
-            jdbc.sql(sql).params(params).update();
+        JdbcClient asOwner = JdbcClient.create(owner);
+        new TransactionTemplate(new DataSourceTransactionManager(owner)).executeWithoutResult(s -> {
+            asOwner.sql("SELECT pg_advisory_xact_lock(?)").param(0x4155444954L).query().singleRow();
+            asOwner.sql("ALTER TABLE audit_log DISABLE TRIGGER USER").update();
+            asOwner.sql("ALTER TABLE audit_chain DISABLE TRIGGER USER").update();
+            asOwner.sql(sql).params(params).update();
+            asOwner.sql("ALTER TABLE audit_log ENABLE TRIGGER USER").update();
+            asOwner.sql("ALTER TABLE audit_chain ENABLE TRIGGER USER").update();
         });
     }
 
@@ -80,9 +91,15 @@ class AuditChainTests {
         assertThat(v.links()).isPositive();
         assertThat(validGauge()).isEqualTo(1.0);
         assertThat(jdbc.sql("SELECT count(*) FROM audit_chain WHERE entry_id = ?").param(id).query(Long.class).single()).isOne();
+        // the catalog's own role has no right to; the owner has, and the triggers refuse
         assertThatThrownBy(() -> jdbc.sql("UPDATE audit_log SET actor = 'x' WHERE id = ?").param(id).update())
-                .hasMessageContaining("append-only");
+                .hasMessageContaining("permission denied");
         assertThatThrownBy(() -> jdbc.sql("DELETE FROM audit_chain WHERE entry_id = ?").param(id).update())
+                .hasMessageContaining("permission denied");
+        JdbcClient asOwner = JdbcClient.create(owner);
+        assertThatThrownBy(() -> asOwner.sql("UPDATE audit_log SET actor = 'x' WHERE id = ?").param(id).update())
+                .hasMessageContaining("append-only");
+        assertThatThrownBy(() -> asOwner.sql("DELETE FROM audit_chain WHERE entry_id = ?").param(id).update())
                 .hasMessageContaining("append-only");
         mvc.perform(post("/api/audit/verify").with(user("v").roles("VIEWER")).with(csrf()))
                 .andExpect(status().isOk()).andExpect(jsonPath("$.valid").value(true));
