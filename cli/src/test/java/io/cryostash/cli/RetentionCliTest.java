@@ -116,7 +116,8 @@ class RetentionCliTest {
         assertThat(ok("retention", "show", name + "@" + host).out()).contains("its own policy").contains("last 1");
         Run dry = ok("forget", name, "--dry-run");
         assertThat(dry.out()).contains("would expire  " + oldest).contains("would expire  " + middle).contains("keep    " + newest)
-                .contains("would expire 2 images");
+                .contains("would expire 2 images").contains("of stored chunks no remaining image names")
+                .contains("would be freed by gc");
         assertThat(images(name, "COMPLETE")).hasSize(3);
 
         assertThat(ok("pin", oldest, "--reason", "case 7").out()).contains("pinned " + oldest);
@@ -124,11 +125,18 @@ class RetentionCliTest {
         assertThat(forgot.out()).contains("expired  " + middle).contains("expired 1 images");
         assertThat(images(name, "COMPLETE")).extracting(i -> i.path("id").asText()).containsExactly(oldest, newest);
 
+        Run gcDry = ok("gc", "--dry-run");
+        assertThat(gcDry.out()).startsWith("dry run: catalog gc run").contains("would be freed");
+        JsonNode dryRun = api.get("/api/gc/runs?limit=1").get(0);
+        assertThat(dryRun.path("dryRun").asBoolean()).isTrue();
+        assertThat(dryRun.path("manifestsDeleted").asInt()).isZero();
         Run gc = ok("gc");
         assertThat(gc.out()).contains("catalog gc run");
         JsonNode run = api.get("/api/gc/runs?limit=1").get(0);
         assertThat(run.path("state").asText()).isEqualTo("SUCCEEDED");
         assertThat(run.path("manifestsDeleted").asInt()).isGreaterThanOrEqualTo(1);
+        // the dry run said what the run freed (it counts the manifests the run deletes first)
+        assertThat(run.path("bytesFreed").asLong()).isEqualTo(dryRun.path("bytesFreed").asLong());
 
         ok("unpin", oldest);
         assertThat(ok("forget", name).out()).contains("expired  " + oldest);

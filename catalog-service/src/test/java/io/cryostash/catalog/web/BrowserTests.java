@@ -237,7 +237,7 @@ class BrowserTests {
      * Content-Security-Policy refuses nothing on the way.
      */
     @Test
-    void anAdministratorPreviewsAndForgetsSetsAQuotaAndVerifiesTheAuditChain() {
+    void anAdministratorPreviewsAndForgetsSetsAQuotaAndVerifiesTheAuditChain() throws Exception {
         var agent = fx.host("browser-ret");
         String job = Fixtures.unique("ret-job");
         Instant t = Instant.parse("2026-08-01T00:00:00Z");
