@@ -307,18 +307,11 @@ public final class GarbageCollector {
     /**
      * What a run would do now: the packs of settleable records it would delete, and, when no
      * capture runs (so that the new record would be settled at once), the packs it would condemn,
-     * less the live bytes repacking would copy.
+     * less the packs repacking would write ({@link #repackedBytes}).
      */
     private static Report dryReport(Plan plan, LiveChunks live, boolean noCaptures, int records, int settleable) {
         long condemned = plan.condemn.stream().mapToLong(PackSummary::size).sum();
-        long copied = 0;
-        for (PackSummary p : plan.repack) {
-            for (PackIndexEntry e : p.entries()) {
-                if (live.contains(e.key()) && !plan.kept.contains(e.key())) {
-                    copied += e.compressedLength();
-                }
-            }
-        }
+        long copied = repackedBytes(plan, live);
         List<String> deleted = new ArrayList<>(plan.delete.keySet());
         long freed = plan.delete.values().stream().mapToLong(Long::longValue).sum();
         if (noCaptures) {
@@ -329,6 +322,34 @@ public final class GarbageCollector {
                 plan.repack.size(), plan.unindexedCondemned, plan.unindexedKept, deleted.size(), plan.resurrected.size(),
                 settleable, records - settleable, freed, noCaptures ? 0 : condemned,
                 plan.condemn.stream().map(PackSummary::id).toList(), deleted, List.copyOf(plan.resurrected), Map.of());
+    }
+
+    /**
+     * The size of the packs {@link #repack} would write, as it writes them: each live chunk once,
+     * salted (a {@link ChunkCodec#SALT_FRAME} before its frame) with an index entry, into packs sealed
+     * at {@link io.cryostash.store.pack.PackWriter#DEFAULT_TARGET_SIZE}, each with a trailer. Exact
+     * for chunks stored unsalted at the codec's default level, as captures store them; a chunk that an
+     * earlier repack salted already is counted {@code SALT_FRAME} bytes too large.
+     */
+    private static long repackedBytes(Plan plan, LiveChunks live) {
+        long total = 0;
+        long open = 0; // bytes of the pack being filled, its entries and trailer included
+        Set<ChunkKey> copied = new HashSet<>();
+        for (PackSummary p : plan.repack) {
+            for (PackIndexEntry e : p.entries()) {
+                if (live.contains(e.key()) && !plan.kept.contains(e.key()) && copied.add(e.key())) {
+                    if (open == 0) {
+                        open = io.cryostash.store.pack.PackFormat.TRAILER_SIZE;
+                    }
+                    open += ChunkCodec.SALT_FRAME + e.compressedLength() + io.cryostash.store.pack.PackFormat.ENTRY_SIZE;
+                    if (open >= io.cryostash.store.pack.PackWriter.DEFAULT_TARGET_SIZE) {
+                        total += open;
+                        open = 0;
+                    }
+                }
+            }
+        }
+        return total + open;
     }
 
     private static boolean ackedByAll(String recordId, List<StoreLock.Lease> leases) {
