@@ -67,6 +67,8 @@ public final class RetentionBench {
                         + " keep last %d; machine: %d cores, load %s%n", Instant.now(), images, jobs, perImage,
                 newFraction * 100, chunkBytes, keepLast, Runtime.getRuntime().availableProcessors(), load());
         Path data = Files.createTempDirectory("cryostash-retention-bench");
+        // the catalog's database runs as its own account, which must pass through (not read) this directory
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
         HeapWatch heap = new HeapWatch();
         try (S3Server s3 = new S3Server(data.resolve("s3"), requests)) {
