@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The catalog's own check of the audit chain, every {@code cryostash.catalog.audit.verify-interval}
- * (default PT10M; {@code audit.verify-schedule=false}: only on demand), and the last result: the web
+ * (default PT10M, first after {@code audit.verify-initial-delay}, PT1M; {@code audit.verify-schedule=false}:
+ * only on demand), and the last result: the web
  * catalog shows an alert on every page while it is bad, and Micrometer reports
  * {@code cryostash.audit.chain.valid} (1 or 0; NaN before the first check),
  * {@code cryostash.audit.chain.problems} and {@code cryostash.audit.chain.links}.
@@ -57,7 +58,8 @@ public class AuditStatus {
             this.status = status;
         }
 
-        @Scheduled(fixedDelayString = "${cryostash.catalog.audit.verify-interval:PT10M}", initialDelayString = "PT1M")
+        @Scheduled(fixedDelayString = "${cryostash.catalog.audit.verify-interval:PT10M}",
+                initialDelayString = "${cryostash.catalog.audit.verify-initial-delay:PT1M}")
         void run() {
             status.checkNow();
         }
