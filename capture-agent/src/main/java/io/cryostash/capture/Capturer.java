@@ -208,7 +208,9 @@ public final class Capturer {
                 frozen.fds().beforeKill(); // still frozen: its connections close silently
                 released = tracer.call(p -> {
                     Syscalls.kill(pid, SIGKILL);
-                    return System.nanoTime();
+                    long at = System.nanoTime();
+                    frozen.threads().reapKilled(); // so that its parent can reap it
+                    return at;
                 });
                 frozen.fds().release(true);
                 clock.lap(FreezePhase.RESUME);

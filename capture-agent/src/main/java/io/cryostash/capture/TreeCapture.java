@@ -136,7 +136,9 @@ final class TreeCapture {
                     for (int pid : tree.live().keySet()) {
                         killQuietly(pid);
                     }
-                    return System.nanoTime();
+                    long at = System.nanoTime();
+                    tree.live().values().forEach(f -> f.threads().reapKilled()); // so that parents can reap them
+                    return at;
                 });
                 tree.releaseFds(true);
             }
