@@ -179,6 +179,7 @@ public final class ImageCodec {
         require(image.mm() != null, "mm section missing");
         require(image.threads() != null && !image.threads().isEmpty(), "no threads");
         require(image.areas() != null && !image.areas().isEmpty(), "no memory areas");
+        ImageConsistency.sections(image);
         require(image.areas().size() <= MAX_AREAS, "too many memory areas: " + image.areas().size());
         List<MemoryArea> sorted = new ArrayList<>(image.areas());
         require(image.areas().stream().noneMatch(java.util.Objects::isNull), "null memory area"); // List.of().contains(null) throws
@@ -224,6 +225,7 @@ public final class ImageCodec {
             requirePlainPath(image.fs().cwd());
             requirePlainPath(image.fs().root());
         }
+        ImageConsistency.check(image);
     }
 
     /** Absolute, normalised, no NUL, no "." or ".." components: nothing a path trick can bend. */

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store.image;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import io.cryostash.store.ManifestRejectedException;
+import io.cryostash.schema.image.FileFingerprint;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.store.AreaChunk;
+import io.cryostash.schema.store.ChunkKey;
+import io.cryostash.schema.store.SignedManifest;
+
+/**
+ * The signed envelope and the process-image payload inside it must name the same things. The
+ * envelope's lists are what garbage collection keeps and what the checker verifies; the payload
+ * is what restore builds from. A payload that drops a chunk table its envelope lists would
+ * restore that area with no pages, and one naming a file chunk the envelope does not list would
+ * lose it at the next GC. {@code ImageWriter} writes exactly the chunks and tables of the
+ * payload (less those a table already names), so any difference is damage or forgery.
+ */
+final class EnvelopeAgreement {
+    private EnvelopeAgreement() {
+    }
+
+    /**
+     * @param tablesNamed the chunk tables the payload's areas name
+     */
+    static void check(String id, SignedManifest envelope, ProcessImage image, Set<ChunkKey> tablesNamed)
+            throws ManifestRejectedException {
+        for (ChunkKey t : envelope.tables()) {
+            if (!tablesNamed.contains(t)) {
+                throw new ManifestRejectedException(id, "its envelope lists chunk table " + t.hex()
+                        + " but no memory area of the manifest names it (an area would come back without its pages)");
+            }
+        }
+        Set<ChunkKey> inTables = new HashSet<>();
+        for (MemoryArea a : image.areas()) {
+            if (a.content() != null) {
+                a.content().chunks().forEach(c -> inTables.add(c.key()));
+                a.content().patches().stream().map(AreaChunk::key).forEach(inTables::add);
+            }
+        }
+        Set<ChunkKey> direct = new HashSet<>(envelope.chunks());
+        Set<ChunkKey> fileChunks = new HashSet<>();
+        for (FileFingerprint f : image.files()) {
+            if (f.content() == null) {
+                continue;
+            }
+            for (ChunkKey k : f.content().chunks()) {
+                fileChunks.add(k);
+                if (!direct.contains(k) && !inTables.contains(k)) {
+                    throw new ManifestRejectedException(id, "the stored copy of " + f.path() + " names chunk " + k.hex()
+                            + ", which the signed envelope does not list");
+                }
+            }
+        }
+        for (ChunkKey k : direct) {
+            if (!fileChunks.contains(k)) {
+                throw new ManifestRejectedException(id, "its envelope lists chunk " + k.hex()
+                        + " but the manifest uses it nowhere (a stored file was dropped from the manifest)");
+            }
+        }
+    }
+}
