@@ -217,6 +217,11 @@ public final class ImageStore implements AutoCloseable {
         return new StorePages(repo.chunks());
     }
 
+    /** Problems the store worked around when opening (a damaged index object); print them. */
+    public List<String> warnings() {
+        return repo.chunks().indexProblems();
+    }
+
     public String location() {
         return repo.chunks().backend().location();
     }

@@ -91,6 +91,8 @@ public final class ChunkStore implements AutoCloseable {
     private volatile ChunkIndex index;
     private final Set<String> loadedIndexObjects = ConcurrentHashMap.newKeySet();
     private final List<PackSummary> unindexed = new ArrayList<>();
+    /** What loading the index had to work around (damaged index objects); empty when nothing. */
+    private volatile List<String> indexProblems = List.of();
 
     private ChunkStore(Backend backend, Options options) {
         this.backend = backend;
@@ -105,9 +107,10 @@ public final class ChunkStore implements AutoCloseable {
     public static ChunkStore open(Backend backend, Options options) throws IOException {
         ChunkStore s = new ChunkStore(backend, options);
         try {
-            IndexFiles.Loaded l = IndexFiles.loadAll(backend, s.pool);
+            IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, s.pool);
             s.index = l.index();
             s.loadedIndexObjects.addAll(l.objectNames());
+            s.indexProblems = l.problems();
             return s;
         } catch (IOException | RuntimeException e) {
             s.close();
@@ -222,13 +225,7 @@ public final class ChunkStore implements AutoCloseable {
             names.add(o.name());
         }
         if (!names.containsAll(loadedIndexObjects)) {
-            IndexFiles.Loaded l = IndexFiles.loadAll(backend, pool);
-            synchronized (indexLock) {
-                unindexed.forEach(l.index()::addPack);
-                index = l.index();
-                loadedIndexObjects.clear();
-                loadedIndexObjects.addAll(l.objectNames());
-            }
+            reloadIndex();
             return;
         }
         for (String n : names) {
@@ -238,6 +235,9 @@ public final class ChunkStore implements AutoCloseable {
                     packs = IndexFiles.decode(n, backend.get(n));
                 } catch (io.cryostash.store.backend.ObjectNotFoundException e) {
                     continue;
+                } catch (io.cryostash.store.IntegrityException damaged) {
+                    reloadIndex(); // falls back to the packs' own indexes and records the problem
+                    return;
                 }
                 synchronized (indexLock) {
                     packs.forEach(index::addPack);
@@ -245,6 +245,25 @@ public final class ChunkStore implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private void reloadIndex() throws IOException {
+        IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, pool);
+        synchronized (indexLock) {
+            unindexed.forEach(l.index()::addPack);
+            index = l.index();
+            loadedIndexObjects.clear();
+            loadedIndexObjects.addAll(l.objectNames());
+            indexProblems = l.problems();
+        }
+    }
+
+    /**
+     * What the last load of the index had to work around, one sentence each for the user: a
+     * damaged index object, and that the packs' own indexes were read instead. Empty normally.
+     */
+    public List<String> indexProblems() {
+        return indexProblems;
     }
 
     /** Whether the chunk is stored (in the index; chunks still being uploaded do not count). */

@@ -151,7 +151,13 @@ public final class GarbageCollector {
     }
 
     private Report sweep(ExecutorService pool, StoreLock lock) throws IOException {
-        IndexFiles.Loaded loaded = IndexFiles.loadAll(backend, pool);
+        IndexFiles.Loaded loaded;
+        try {
+            loaded = IndexFiles.loadAll(backend, pool);
+        } catch (io.cryostash.store.IntegrityException e) { // a partial view of what is stored must not decide deletions
+            throw new io.cryostash.store.IntegrityException(e.getMessage() + "; garbage collection stops rather than"
+                    + " delete on a partial index: run `cryostash repair-index` first", e);
+        }
         Map<String, ObjectInfo> packObjects = new HashMap<>();
         for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
             packObjects.put(o.name().substring(StoreFormat.PACKS.length()), o);

@@ -209,6 +209,40 @@ public abstract class RepositoryContractTest {
         assertThat(restore(repaired, c.area())).isEqualTo(presentOnly(mem, c.present()));
     }
 
+    /** Issue 12, item 19: one flipped byte in an index object used to make every command fail. */
+    @Test
+    void aFlippedIndexByteFallsBackToThePacksOwnIndexesAndSaysSo() throws IOException {
+        byte[] mem = memory(300, 91);
+        Captured c = capture(open(backend), mem, randomFile("libbaz.so", 100_000, 92), "{}");
+        List<ObjectInfo> index = backend.list(StoreFormat.INDEX);
+        assertThat(index).hasSize(1);
+        damage(index.get(0).name(), b -> b[b.length / 2] ^= 0x10);
+
+        Repository fallen = open(backend);
+        assertThat(fallen.chunks().indexProblems()).as("the store says what it worked around").hasSize(2)
+                .anySatisfy(p -> assertThat(p).contains(index.get(0).name()).contains("checksum"))
+                .anySatisfy(p -> assertThat(p).contains("own indexes").contains("repair-index"));
+        fallen.readImage(c.id());
+        assertThat(restore(fallen, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        Captured second = capture(fallen, memory(40, 93), null, "{}"); // captures keep working
+        fallen.readImage(second.id());
+
+        Checker.Report r = new Checker(backend, TRUST).check(false);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).as("the damaged object is the only problem: no chunk is reported missing")
+                .singleElement().satisfies(e -> assertThat(e.getMessage()).contains(index.get(0).name()));
+        assertThat(new Checker(backend, TRUST).checkImage(c.id()).errors()).hasSize(1);
+        int packs = backend.list(StoreFormat.PACKS).size();
+        assertThatThrownBy(() -> fallen.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)))
+                .hasMessageContaining("repair-index");
+        assertThat(backend.list(StoreFormat.PACKS)).hasSize(packs);
+
+        Repository.repairIndex(backend, "test-host");
+        Repository repaired = open(backend);
+        assertThat(repaired.chunks().indexProblems()).isEmpty();
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
     @Test
     void lostIndexObjectsStopGcAndRepairIndexBringsTheImageBack() throws IOException {
         byte[] mem = memory(300, 81);
