@@ -16,8 +16,9 @@ import picocli.CommandLine.Option;
         + "to start while a capture holds the store.")
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--grace", paramLabel = "<duration>", defaultValue = "PT6H",
-            description = "leave packs no index names alone until they are this old (ISO-8601, default ${DEFAULT-VALUE}):"
-                    + " a capture uploads its packs before its index")
+            description = "while a lock this host cannot judge is left (a capture elsewhere), leave packs no index names"
+                    + " alone until they are this old (ISO-8601, default ${DEFAULT-VALUE}): a capture uploads its packs"
+                    + " before its index. With no lock left they go at once")
     Duration grace;
 
     @Option(names = "--repack-threshold", paramLabel = "<fraction>", defaultValue = "0.5",

@@ -42,6 +42,20 @@ public final class ChunkIndex {
         }
     }
 
+    /**
+     * Forgets a pack (deleted by the capture that wrote it, before any index object named it).
+     * A chunk also stored in another pack may then look missing: that costs an upload, not data.
+     */
+    public void removePack(String packId) {
+        PackSummary p = packs.remove(packId);
+        if (p == null) {
+            return;
+        }
+        for (PackIndexEntry e : p.entries()) {
+            chunks.computeIfPresent(e.key(), (k, loc) -> loc.packId().equals(packId) ? null : loc);
+        }
+    }
+
     /** Adds every pack of {@code other}. */
     public void merge(ChunkIndex other) {
         for (PackSummary p : other.packs.values()) {

@@ -213,6 +213,36 @@ public final class ChunkStore implements AutoCloseable {
     }
 
     /**
+     * Deletes the packs uploaded since the last {@link #flush} and never indexed, after giving
+     * up what is still queued: what a capture that failed (a full disk, a lost back end) leaves
+     * behind. Call only when no image is being written through this store (no other writer could
+     * have skipped a chunk because one of these packs holds it) and while holding a store lock
+     * (no GC runs). Other processes cannot know these packs: no index object names them. Failures
+     * to delete are left to garbage collection; returns how many packs were deleted.
+     */
+    public int discardUnindexed() throws IOException {
+        packer.discard();
+        List<PackSummary> gone;
+        synchronized (indexLock) {
+            gone = new ArrayList<>(unindexed);
+            unindexed.clear();
+            gone.forEach(p -> index.removePack(p.id()));
+        }
+        pending.clear();
+        int deleted = 0;
+        for (PackSummary p : gone) {
+            try {
+                backend.delete(PackReader.objectName(p.id()));
+                deleted++;
+            } catch (IOException e) {
+                org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn("could not delete abandoned pack {}: {}",
+                        p.id(), e.toString());
+            }
+        }
+        return deleted;
+    }
+
+    /**
      * Picks up index objects written by other processes since open (one LIST; reads only new
      * objects). When an object this store had loaded is gone — garbage collection replaced
      * it — the whole index is reloaded, so chunks GC removed are no longer taken as stored.

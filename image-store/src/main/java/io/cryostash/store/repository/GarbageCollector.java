@@ -46,8 +46,10 @@ import java.util.concurrent.Executors;
  *       worse than keeping.</li>
  *   <li>Sweep packs: a pack with no live chunk is deleted; a pack whose dead bytes exceed
  *       {@code repackThreshold} has its live chunks (verified) copied into new packs, then is
- *       deleted; a pack no index names is deleted only when older than {@code grace} — younger
- *       ones may belong to a capture that has uploaded packs but not yet its index.</li>
+ *       deleted; a pack no index names is deleted at once when no other lock was left (every
+ *       capture that uploaded it has ended), else only when older than {@code grace} — younger
+ *       ones may belong to a capture that has uploaded packs but not yet its index, and a lock
+ *       whose holder cannot be judged from here may be such a capture.</li>
  *   <li>Write one new index object for the surviving packs, then delete the index objects read
  *       in step 2, then the packs. A crash between steps leaves duplicates or orphans that the
  *       next run removes, never an index naming a deleted pack that a manifest needs.</li>
@@ -226,7 +228,10 @@ public final class GarbageCollector {
         }
         int unindexedDeleted = 0;
         int unindexedKept = 0;
-        Instant cutoff = Instant.now().minus(options.grace());
+        // alone: no other lock, not even a stale one, so no capture is running anywhere and every
+        // unindexed pack was left by one that ended without writing its index (a failed upload,
+        // a full disk, a killed agent): nothing can still index it
+        Instant cutoff = lock.alone() ? Instant.MAX : Instant.now().minus(options.grace());
         for (Map.Entry<String, ObjectInfo> e : packObjects.entrySet()) {
             if (loaded.index().hasPack(e.getKey())) {
                 continue;

@@ -128,21 +128,45 @@ public final class Repository implements AutoCloseable {
      */
     public ImageWriter newImage() throws IOException {
         StoreLock lock = StoreLock.acquire(chunks.backend(), StoreLock.Kind.CAPTURE, hostName);
-        try {
-            if (writers.isEmpty()) {
-                chunks.refreshIndex();
+        synchronized (writers) {
+            try {
+                if (writers.isEmpty()) {
+                    chunks.refreshIndex();
+                }
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                throw e;
             }
-        } catch (IOException | RuntimeException e) {
-            lock.close();
-            throw e;
+            ImageWriter w = new ImageWriter(this, lock);
+            writers.add(w);
+            return w;
         }
-        ImageWriter w = new ImageWriter(this, lock);
-        writers.add(w);
-        return w;
     }
 
     void writerClosed(ImageWriter w) {
-        writers.remove(w);
+        synchronized (writers) {
+            writers.remove(w);
+        }
+    }
+
+    /**
+     * An image abandoned before its commit (the capture failed): when it was the only one being
+     * written, the packs uploaded for it and never indexed are deleted now, while its lock still
+     * keeps GC away, instead of filling the store until GC's grace period ends — after a full
+     * disk, that is what lets the next capture succeed. With other images in progress they stay
+     * (one of those may have skipped a chunk they hold) and are indexed by the next flush.
+     */
+    void writerAbandoned(ImageWriter w) {
+        synchronized (writers) {
+            writers.remove(w);
+            if (writers.isEmpty()) {
+                try {
+                    chunks.discardUnindexed();
+                } catch (IOException | RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Repository.class).warn("abandoned packs left to gc: {}", e.toString());
+                }
+            }
+        }
     }
 
     private void refreshLocks() {

@@ -5,7 +5,7 @@ import java.io.IOException;
 
 /**
  * Another process holds a conflicting lock: a GC while capturing, or anything while
- * collecting garbage. Try again later; a lock of a dead process expires after
+ * collecting garbage. Try again later; a lock of a process that is gone from this host is taken over at once, one from elsewhere expires after
  * {@link StoreLock#STALE}.
  */
 public class StoreLockedException extends IOException {

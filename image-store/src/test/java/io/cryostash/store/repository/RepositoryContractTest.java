@@ -101,11 +101,11 @@ public abstract class RepositoryContractTest {
         return m;
     }
 
-    private static AreaChunker.MemoryReader reader(byte[] mem) {
+    static AreaChunker.MemoryReader reader(byte[] mem) {
         return (addr, dst) -> dst.put(mem, (int) (addr - BASE), dst.remaining());
     }
 
-    private static BitSet everyThirdAbsent(int pages) {
+    static BitSet everyThirdAbsent(int pages) {
         BitSet b = new BitSet();
         for (int p = 0; p < pages; p++) {
             if (p % 3 != 0) {
@@ -673,7 +673,7 @@ public abstract class RepositoryContractTest {
         assertThat(r.orphanedPacks()).containsExactly(orphan);
     }
 
-    private String writeUnindexedPack(byte[] data) throws IOException {
+    String writeUnindexedPack(byte[] data) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PackWriter w = new PackWriter(out);
         w.add(Hashing.key(data), new ChunkCodec(1).compress(data, 0, data.length), data.length);
@@ -724,16 +724,43 @@ public abstract class RepositoryContractTest {
         return o;
     }
 
+    /**
+     * Issue 12, item 17: a capture that fails (here: its pack uploads are lost to a full disk)
+     * deletes the packs it did upload before its lock goes, so the next capture finds the space.
+     */
     @Test
-    void gcLeavesFreshUnindexedPacksOfARunningCaptureAlone() throws IOException {
+    void aFailedCaptureDeletesThePacksItUploaded() throws IOException {
+        FaultyBackend faulty = new FaultyBackend(backend);
+        Repository repo = open(faulty);
+        java.util.concurrent.atomic.AtomicInteger packs = new java.util.concurrent.atomic.AtomicInteger();
+        // the first two packs are stored, every later one fails as on a full disk
+        faulty.arm(FaultyBackend.Fault.FAIL_ON_PUT_PERMANENTLY, 1000,
+                n -> n.startsWith(StoreFormat.PACKS) && packs.incrementAndGet() > 2);
+        byte[] mem = new byte[600 * PAGE];
+        new Random(31).nextBytes(mem); // incompressible: 256 KiB packs fill every ~64 pages
+        assertThatThrownBy(() -> capture(repo, mem, null, "{}")).hasMessageContaining("FAIL_ON_PUT_PERMANENTLY");
+        assertThat(packs.get()).as("pack uploads tried").isGreaterThan(2);
+        assertThat(backend.list(StoreFormat.PACKS)).as("packs the failed capture had uploaded").isEmpty();
+        assertThat(backend.list(StoreFormat.LOCKS)).isEmpty();
+        assertThat(repo.listImages()).isEmpty();
+        // and the store no longer takes their chunks for stored: the retry uploads them again
+        faulty.disarm();
+        Captured again = capture(repo, mem, null, "{}");
+        assertThat(restore(open(backend), again.area())).isEqualTo(presentOnly(mem, again.present()));
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    /**
+     * An unindexed pack with no lock left anywhere was left by a capture that ended without its
+     * index: GC takes it at once, without the grace period (item 17).
+     */
+    @Test
+    void gcDeletesUnindexedPacksAtOnceWhenNoCaptureCanBeRunning() throws IOException {
         Repository repo = open(backend);
-        String fresh = writeUnindexedPack(memory(4, 20));
-        GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ofHours(1), 0.5));
-        assertThat(r.unindexedPacksKept()).isEqualTo(1);
-        assertThat(backend.exists(PackReader.objectName(fresh))).isTrue();
-        r = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
+        String orphan = writeUnindexedPack(memory(4, 20));
+        GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ofHours(6), 0.5));
         assertThat(r.unindexedPacksDeleted()).isEqualTo(1);
-        assertThat(backend.exists(PackReader.objectName(fresh))).isFalse();
+        assertThat(backend.exists(PackReader.objectName(orphan))).isFalse();
     }
 
     @Test
