@@ -130,14 +130,15 @@ class CaptureKilledMidwayTest {
         p.waitFor();
     }
 
-    /** A process traced by a thread of process {@code tracer}, or 0. */
-    private static long tracedBy(long tracer) {
+    /** A process traced by the JVM {@code jvm}: by its cryostash-tracer helper (its child), or by one of its threads; or 0. */
+    private static long tracedBy(long jvm) {
         try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc"))) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong)
                     .filter(pid -> {
-                        try { // TracerPid names the tracing thread; its Tgid is the JVM
+                        try { // TracerPid names the tracing thread
                             long tid = Long.parseLong(ProcState.statusLine(pid, "TracerPid"));
-                            return tid != 0 && ProcState.statusLine(tid, "Tgid").equals(Long.toString(tracer));
+                            return tid != 0 && (ProcState.statusLine(tid, "Tgid").equals(Long.toString(jvm))
+                                    || ProcState.statusLine(tid, "PPid").equals(Long.toString(jvm)));
                         } catch (AssertionError gone) {
                             return false;
                         }

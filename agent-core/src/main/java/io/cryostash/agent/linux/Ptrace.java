@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.linux;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
+import io.cryostash.agent.linux.PtraceChannel.Arg;
+import io.cryostash.agent.linux.PtraceChannel.Reply;
 import io.cryostash.schema.image.CpuRegisters;
 
 /**
- * ptrace(2) and waitpid(2) for one tracee. The kernel ties a tracee to the thread that
- * attached it, so every method must run on the same thread: use it only through a
- * {@link Tracer}.
+ * ptrace(2) and waitpid(2) for the tracees of one {@link Tracer}. The calls are made by the
+ * {@code cryostash-tracer} helper process (see {@link TracerProcess}), which is the tracer the
+ * kernel knows and which puts a capture's tracees back if this JVM dies; use this class only
+ * through a {@link Tracer}, whose single thread keeps the requests in order.
+ *
+ * <p>Adding a request: one method here that calls {@link #call} with the request number and its
+ * addr and data as {@link Arg}s — a value, a buffer the kernel reads ({@code Arg.in}) or fills
+ * ({@code Arg.out}), or an iovec ({@code Arg.iovecIn}/{@code iovecOut}) — and decodes the
+ * buffers of the {@link Reply}. Neither the helper nor the channels need to change.
  */
 public final class Ptrace {
     static final int PTRACE_PEEKUSER = 3;
@@ -20,14 +30,17 @@ public final class Ptrace {
     static final int PTRACE_SETREGS = 13;
     static final int PTRACE_DETACH = 17;
     static final int PTRACE_SETOPTIONS = 0x4200;
+    static final int PTRACE_GETEVENTMSG = 0x4201;
     static final int PTRACE_GETREGSET = 0x4204;
     static final int PTRACE_SETREGSET = 0x4205;
     static final int PTRACE_SEIZE = 0x4206;
     static final int PTRACE_INTERRUPT = 0x4207;
+    static final int PTRACE_PEEKSIGINFO = 0x4209;
     static final int PTRACE_GETSIGMASK = 0x420a;
     static final int PTRACE_SETSIGMASK = 0x420b;
     static final int PTRACE_GET_RSEQ_CONFIGURATION = 0x420f;
 
+    public static final int PTRACE_O_TRACEFORK = 0x2;
     public static final int PTRACE_O_TRACECLONE = 0x8;
     public static final int PTRACE_O_EXITKILL = 0x100000;
 
@@ -35,93 +48,117 @@ public final class Ptrace {
     static final int WALL = 0x40000000;
     static final int WNOHANG = 1;
 
+    /** sizeof(siginfo_t) on every Linux architecture. */
+    public static final int SIGINFO_BYTES = 128;
+    /** PTRACE_PEEKSIGINFO_SHARED: read the process-wide queue instead of the thread's own. */
+    static final int PEEKSIGINFO_SHARED = 1;
+    private static final int PEEK_BATCH = 32;
+
     private static final int REGS_BYTES = CpuRegisters.COUNT * 8;
     private static final int XSTATE_MAX = 16384;
 
-    private final LibC libc = LibC.INSTANCE;
+    private final PtraceChannel channel;
 
-    Ptrace() {
+    Ptrace(PtraceChannel channel) {
+        this.channel = channel;
     }
 
     public void seize(int pid, int options) {
-        call("PTRACE_SEIZE", pid, () -> libc.ptrace(PTRACE_SEIZE, pid, 0L, (long) options));
+        call("PTRACE_SEIZE", PTRACE_SEIZE, pid, Arg.value(0), Arg.value(options));
+    }
+
+    public void setOptions(int pid, int options) {
+        call("PTRACE_SETOPTIONS", PTRACE_SETOPTIONS, pid, Arg.value(0), Arg.value(options));
     }
 
     public void interrupt(int pid) {
-        call("PTRACE_INTERRUPT", pid, () -> libc.ptrace(PTRACE_INTERRUPT, pid, 0L, 0L));
+        call("PTRACE_INTERRUPT", PTRACE_INTERRUPT, pid, Arg.value(0), Arg.value(0));
     }
 
     public void detach(int pid) {
-        call("PTRACE_DETACH", pid, () -> libc.ptrace(PTRACE_DETACH, pid, 0L, 0L));
+        call("PTRACE_DETACH", PTRACE_DETACH, pid, Arg.value(0), Arg.value(0));
     }
 
     public void cont(int pid, int signal) {
-        call("PTRACE_CONT", pid, () -> libc.ptrace(PTRACE_CONT, pid, 0L, (long) signal));
+        call("PTRACE_CONT", PTRACE_CONT, pid, Arg.value(0), Arg.value(signal));
     }
 
     public void singleStep(int pid) {
-        call("PTRACE_SINGLESTEP", pid, () -> libc.ptrace(PTRACE_SINGLESTEP, pid, 0L, 0L));
+        call("PTRACE_SINGLESTEP", PTRACE_SINGLESTEP, pid, Arg.value(0), Arg.value(0));
     }
 
     public CpuRegisters getRegs(int pid) {
-        try (Memory buf = new Memory(REGS_BYTES)) {
-            call("PTRACE_GETREGS", pid, () -> libc.ptrace(PTRACE_GETREGS, pid, 0L, buf));
-            return CpuRegisters.fromArray(buf.getLongArray(0, CpuRegisters.COUNT));
+        ByteBuffer b = le(call("PTRACE_GETREGS", PTRACE_GETREGS, pid, Arg.value(0), Arg.out(REGS_BYTES)).dataOut());
+        long[] v = new long[CpuRegisters.COUNT];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = b.getLong();
         }
+        return CpuRegisters.fromArray(v);
     }
 
     public void setRegs(int pid, CpuRegisters regs) {
-        try (Memory buf = new Memory(REGS_BYTES)) {
-            buf.write(0, regs.toArray(), 0, CpuRegisters.COUNT);
-            call("PTRACE_SETREGS", pid, () -> libc.ptrace(PTRACE_SETREGS, pid, 0L, buf));
+        ByteBuffer b = ByteBuffer.allocate(REGS_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : regs.toArray()) {
+            b.putLong(v);
         }
+        call("PTRACE_SETREGS", PTRACE_SETREGS, pid, Arg.value(0), Arg.in(b.array()));
     }
 
     /** The XSAVE area (x87, SSE, AVX, … state) exactly as the kernel reports it. */
     public byte[] getXstate(int pid) {
-        try (Memory buf = new Memory(XSTATE_MAX); Memory iov = new Memory(16)) {
-            iov.setLong(0, com.sun.jna.Pointer.nativeValue(buf));
-            iov.setLong(8, XSTATE_MAX);
-            call("PTRACE_GETREGSET", pid, () -> libc.ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, iov));
-            int len = (int) iov.getLong(8);
-            return buf.getByteArray(0, len);
-        }
+        return call("PTRACE_GETREGSET", PTRACE_GETREGSET, pid, Arg.value(NT_X86_XSTATE), Arg.iovecOut(XSTATE_MAX))
+                .dataOut();
     }
 
     public void setXstate(int pid, byte[] xstate) {
-        try (Memory buf = new Memory(xstate.length); Memory iov = new Memory(16)) {
-            buf.write(0, xstate, 0, xstate.length);
-            iov.setLong(0, com.sun.jna.Pointer.nativeValue(buf));
-            iov.setLong(8, xstate.length);
-            call("PTRACE_SETREGSET", pid, () -> libc.ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, iov));
-        }
+        call("PTRACE_SETREGSET", PTRACE_SETREGSET, pid, Arg.value(NT_X86_XSTATE), Arg.iovecIn(xstate));
     }
 
     public long getSigmask(int pid) {
-        try (Memory buf = new Memory(8)) {
-            call("PTRACE_GETSIGMASK", pid, () -> libc.ptrace(PTRACE_GETSIGMASK, pid, 8L, buf));
-            return buf.getLong(0);
-        }
+        return le(call("PTRACE_GETSIGMASK", PTRACE_GETSIGMASK, pid, Arg.value(8), Arg.out(8)).dataOut()).getLong();
     }
 
     public void setSigmask(int pid, long mask) {
-        try (Memory buf = new Memory(8)) {
-            buf.setLong(0, mask);
-            call("PTRACE_SETSIGMASK", pid, () -> libc.ptrace(PTRACE_SETSIGMASK, pid, 8L, buf));
-        }
+        byte[] b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(mask).array();
+        call("PTRACE_SETSIGMASK", PTRACE_SETSIGMASK, pid, Arg.value(8), Arg.in(b));
     }
 
     /** rseq registration of the thread: {address, length, signature}, or null when none. */
     public long[] getRseq(int pid) {
-        try (Memory buf = new Memory(24)) {
-            buf.clear();
-            call("PTRACE_GET_RSEQ_CONFIGURATION", pid,
-                    () -> libc.ptrace(PTRACE_GET_RSEQ_CONFIGURATION, pid, 24L, buf));
-            long addr = buf.getLong(0);
-            if (addr == 0) {
-                return null;
+        ByteBuffer b = le(call("PTRACE_GET_RSEQ_CONFIGURATION", PTRACE_GET_RSEQ_CONFIGURATION, pid, Arg.value(24),
+                Arg.out(24)).dataOut());
+        long addr = b.getLong(0);
+        if (addr == 0) {
+            return null;
+        }
+        return new long[] {addr, b.getInt(8) & 0xffffffffL, b.getInt(12) & 0xffffffffL};
+    }
+
+    /** The message of the last event stop: for fork and clone events, the new task's id in our namespace. */
+    public long getEventMsg(int pid) {
+        return le(call("PTRACE_GETEVENTMSG", PTRACE_GETEVENTMSG, pid, Arg.value(0), Arg.out(8)).dataOut()).getLong();
+    }
+
+    /**
+     * The signals queued and not yet delivered: the thread's own queue, or with {@code shared}
+     * the process-wide one. Each entry is a raw siginfo_t of {@link #SIGINFO_BYTES} bytes, in
+     * queue order; the queue is left as it is.
+     */
+    public List<byte[]> peekSigInfo(int tid, boolean shared) {
+        List<byte[]> out = new ArrayList<>();
+        while (true) {
+            byte[] args = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(out.size())
+                    .putInt(shared ? PEEKSIGINFO_SHARED : 0).putInt(PEEK_BATCH).array();
+            Reply r = call("PTRACE_PEEKSIGINFO", PTRACE_PEEKSIGINFO, tid, Arg.in(args),
+                    Arg.out(SIGINFO_BYTES * PEEK_BATCH));
+            for (int i = 0; i < r.result(); i++) {
+                byte[] one = new byte[SIGINFO_BYTES];
+                System.arraycopy(r.dataOut(), i * SIGINFO_BYTES, one, 0, SIGINFO_BYTES);
+                out.add(one);
             }
-            return new long[] {addr, buf.getInt(8) & 0xffffffffL, buf.getInt(12) & 0xffffffffL};
+            if (r.result() < PEEK_BATCH) {
+                return out;
+            }
         }
     }
 
@@ -130,40 +167,48 @@ public final class Ptrace {
      * so that a stop lost to someone else's waitpid cannot hang an agent.
      */
     public WaitStatus waitFor(int pid, long timeoutMillis) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        int[] status = new int[1];
-        long sleepNanos = 20_000;
-        while (true) {
-            int r;
-            try {
-                r = libc.waitpid(pid, status, WALL | WNOHANG);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == Errno.EINTR) {
-                    continue;
-                }
-                throw new TraceeException(pid, "waitpid", e.getErrorCode());
-            }
-            if (r == pid) {
-                return new WaitStatus(status[0]);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new TraceeException(pid, "waitpid: no stop within " + timeoutMillis + " ms", 0);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(sleepNanos);
-            sleepNanos = Math.min(sleepNanos * 2, 5_000_000);
-        }
+        return channel.waitFor(pid, timeoutMillis);
     }
 
-
-    private interface NativeCall {
-        long run() throws LastErrorException;
+    /**
+     * Runs system call {@code nr} inside the stopped tracee from the {@code syscall} instruction
+     * at {@code syscallInsn}, with every signal blocked during the single step, and puts its
+     * registers and signal mask back. Returns the raw result (negative values are -errno).
+     * One request to the helper: should this JVM die meanwhile, the call still completes and
+     * the tracee is put back.
+     */
+    public long remoteSyscall(int pid, long syscallInsn, long nr, long[] args, long timeoutMillis) {
+        return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis);
     }
 
-    private static long call(String what, int pid, NativeCall c) {
-        try {
-            return c.run();
-        } catch (LastErrorException e) {
-            throw new TraceeException(pid, what, e.getErrorCode());
+    /**
+     * Should this JVM die while {@code pid} is traced, the helper writes {@code original} back at
+     * {@code address} before letting the process go (scratch space taken from its stack).
+     */
+    public void guardMemory(int pid, long address, byte[] original) {
+        channel.guardMemory(pid, address, original);
+    }
+
+    /** Should this JVM die while {@code pid} is traced, the helper unmaps that range (a scratch mapping). */
+    public void guardMapping(int pid, long address, long length) {
+        channel.guardMapping(pid, address, length);
+    }
+
+    /** Forgets a {@link #guardMemory} or {@link #guardMapping} once the scratch is given back. */
+    public void unguard(int pid, long address) {
+        channel.unguard(pid, address);
+    }
+
+    /** One request; throws {@link TraceeException} naming {@code what} when it fails. */
+    Reply call(String what, int request, int pid, Arg addr, Arg data) {
+        Reply r = channel.ptrace(request, pid, addr, data);
+        if (r.errno() != 0) {
+            throw new TraceeException(pid, what, r.errno());
         }
+        return r;
+    }
+
+    private static ByteBuffer le(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
 }
