@@ -37,6 +37,11 @@
  *   GUARD_MEMORY  (4): i32 pid, i64 address, u32 length, bytes[length]
  *   GUARD_MAPPING (5): i32 pid, i64 address, i64 length
  *   UNGUARD       (6): i32 pid, i64 address
+ *   SPAWN   (7): u32 argc, then argc times u32 length, bytes[length] -> result pid
+ *                The program runs as our child, in a session of its own, stdio on /dev/null,
+ *                default signal handling. Until it is seized, it is ours to clean up: if the
+ *                agent goes away first, we kill it (restore's husk never outlives an agent that
+ *                died before taking hold of it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,6 +65,7 @@
 #define OP_GUARD_MEMORY 4
 #define OP_GUARD_MAPPING 5
 #define OP_UNGUARD 6
+#define OP_SPAWN 7
 
 #define ARG_VALUE 0
 #define ARG_BUFFER 1
@@ -110,6 +116,16 @@ struct tracee {
 };
 
 static struct tracee *tracees;
+
+/* children started with SPAWN and not yet seized */
+#define MAX_SPAWNED 64
+static pid_t spawned[MAX_SPAWNED];
+
+static void forget_spawned(pid_t pid) {
+    for (int i = 0; i < MAX_SPAWNED; i++) {
+        if (spawned[i] == pid) spawned[i] = 0;
+    }
+}
 
 /* ---------- tracee bookkeeping ---------- */
 
@@ -422,6 +438,13 @@ static void release_all(void) {
         release(tracees);
         drop(tracees->pid);
     }
+    for (int i = 0; i < MAX_SPAWNED; i++) {
+        if (spawned[i] > 0) {
+            kill(spawned[i], SIGKILL);
+            waitpid(spawned[i], NULL, __WALL);
+            spawned[i] = 0;
+        }
+    }
 }
 
 /* ---------- requests ---------- */
@@ -490,6 +513,7 @@ static int do_ptrace(struct cursor *c, struct answer *ans) {
         switch (request) {
             case PTRACE_SEIZE:
                 add(pid, (data.value & PTRACE_O_EXITKILL) != 0);
+                forget_spawned(pid); /* from now on the kernel or release() decides its fate */
                 break;
             case PTRACE_SETOPTIONS:
                 if ((t = find(pid))) t->exitkill = (data.value & PTRACE_O_EXITKILL) != 0;
@@ -602,6 +626,48 @@ static int do_guard(struct cursor *c, struct answer *ans, int op) {
     return 0;
 }
 
+static int do_spawn(struct cursor *c, struct answer *ans) {
+    uint32_t argc = (uint32_t) take(c, 4);
+    if (c->bad || argc == 0 || argc > 64) return -1;
+    char *argv[65];
+    for (uint32_t i = 0; i < argc; i++) {
+        uint32_t n = (uint32_t) take(c, 4);
+        const unsigned char *b = n < 4096 ? take_bytes(c, n) : NULL;
+        if (c->bad || !b) {
+            for (uint32_t j = 0; j < i; j++) free(argv[j]);
+            return -1;
+        }
+        argv[i] = strndup((const char *) b, n);
+        if (!argv[i]) abort();
+    }
+    argv[argc] = NULL;
+    int slot = -1;
+    for (int i = 0; i < MAX_SPAWNED && slot < 0; i++) {
+        if (spawned[i] == 0) slot = i;
+    }
+    pid_t pid = slot < 0 ? (errno = EAGAIN, -1) : fork();
+    if (pid == 0) {
+        setsid();
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2) close(null);
+        for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int err = errno;
+    for (uint32_t i = 0; i < argc; i++) free(argv[i]);
+    if (pid > 0) spawned[slot] = pid;
+    put(ans, (uint64_t) (long) pid, 8);
+    put(ans, pid < 0 ? (uint32_t) err : 0, 4);
+    return 0;
+}
+
 int main(void) {
     /* Ctrl-C, a closed terminal or a group kill aimed at the agent must not reach us */
     setsid();
@@ -637,6 +703,7 @@ int main(void) {
             case OP_GUARD_MEMORY:
             case OP_GUARD_MAPPING:
             case OP_UNGUARD: bad = do_guard(&c, &ans, (int) op); break;
+            case OP_SPAWN: bad = do_spawn(&c, &ans); break;
             default: bad = -1;
         }
         if (bad) {

@@ -2,37 +2,34 @@
 package io.cryostash.restore;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.cryostash.agent.linux.Ptrace;
+import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.proc.ProcStat;
 
 /**
- * The process that becomes the restored one. It is started through a shell that exits at
- * once, so it is not a child of this JVM (whose reaper thread would steal its ptrace stops) and
- * survives the CLI; setsid gives it a session of its own, away from the caller's terminal.
+ * The process that becomes the restored one. The tracer helper starts it ({@link Ptrace#spawn}),
+ * so it is not a child of this JVM (whose reaper thread would steal its ptrace stops) and
+ * survives the CLI; it gets a session of its own, away from the caller's terminal. Until it is
+ * seized, the helper kills it should this JVM die (kill -9 or Ctrl-C in the few milliseconds
+ * before the seize): no husk is left sleeping forever.
  */
 final class Husk {
     private Husk() {
     }
 
-    static int start() {
-        String sleep = Files.isExecutable(Path.of("/bin/sleep")) ? "/bin/sleep" : "sleep";
-        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c",
-                "setsid " + sleep + " 1000000000 </dev/null >/dev/null 2>&1 & echo $!");
-        pb.redirectErrorStream(true);
+    /** Starts the husk on the tracer thread and waits until it sleeps. */
+    static int start(Ptrace ptrace) {
+        String sleep = Files.isExecutable(Path.of("/bin/sleep")) ? "/bin/sleep" : "/usr/bin/sleep";
         try {
-            Process sh = pb.start();
-            String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!sh.waitFor(10, TimeUnit.SECONDS) || sh.exitValue() != 0) {
-                throw new RestoreException("could not start the husk process: " + out);
-            }
-            int pid = Integer.parseInt(out);
+            int pid = ptrace.spawn(List.of(sleep, "1000000000"));
             awaitSleeping(pid);
             return pid;
-        } catch (IOException | NumberFormatException e) {
+        } catch (TraceeException e) {
             throw new RestoreException("could not start the husk process: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -60,14 +60,25 @@ public final class Restorer {
                     + " threads: multi-threaded restore is not supported yet");
         }
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
-        int pid = Husk.start();
-        try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
+        int[] husk = {0};
+        try (Tracer tracer = new Tracer("restore-" + image.id().substring(0, Math.min(12, image.id().length())));
+             PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log);
+                husk[0] = Husk.start(p);
+                try {
+                    build(p, husk[0], image, pages, paths, log);
+                } catch (RuntimeException e) {
+                    killHusk(husk[0]); // while it is still ours: once the helper exits, its pid may be reused
+                    throw e;
+                }
                 return null;
             });
         } catch (RuntimeException e) {
-            killHusk(pid);
+            int pid = husk[0];
+            if (pid == 0) {
+                throw e instanceof RestoreException re ? re : new RestoreException("restore of image " + imageId
+                        + " failed before its process was started: " + e.getMessage(), e);
+            }
             if (e instanceof RestoreException re) {
                 throw re;
             }
@@ -78,7 +89,7 @@ public final class Restorer {
             throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
                     + " (the half-built process " + pid + " was killed)", e);
         }
-        return new RestoreResult(pid, log, System.nanoTime() - t0);
+        return new RestoreResult(husk[0], log, System.nanoTime() - t0);
     }
 
     private static void checkCompatible(ProcessImage image) {

@@ -148,6 +148,29 @@ final class InProcessChannel implements PtraceChannel {
         // nothing registered
     }
 
+    /** Through a shell that exits at once; nothing kills it should this JVM die before seizing it. */
+    @Override
+    public int spawn(java.util.List<String> argv) {
+        StringBuilder cmd = new StringBuilder("setsid");
+        for (String w : argv) {
+            cmd.append(" '").append(w.replace("'", "'\\''")).append('\'');
+        }
+        cmd.append(" </dev/null >/dev/null 2>&1 & echo $!");
+        try {
+            Process sh = new ProcessBuilder("/bin/sh", "-c", cmd.toString()).redirectErrorStream(true).start();
+            String out = new String(sh.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (!sh.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || sh.exitValue() != 0) {
+                throw new TraceeException(0, "could not start " + argv.get(0) + ": " + out);
+            }
+            return Integer.parseInt(out);
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new TraceeException(0, "could not start " + argv.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TraceeException(0, "interrupted while starting " + argv.get(0));
+        }
+    }
+
     @Override
     public void close() {
         // the kernel detaches whatever is still traced when this JVM exits

@@ -199,6 +199,18 @@ public final class Ptrace {
         channel.unguard(pid, address);
     }
 
+    /**
+     * Starts a program that will be seized (restore's husk): in a session of its own, stdio on
+     * /dev/null, not a child of this JVM. If this JVM dies before {@link #seize} takes hold of it,
+     * the tracer helper kills it, so it never runs on unattended.
+     *
+     * @param argv the program's absolute path, then its arguments
+     * @return its pid
+     */
+    public int spawn(List<String> argv) {
+        return channel.spawn(argv);
+    }
+
     /** One request; throws {@link TraceeException} naming {@code what} when it fails. */
     Reply call(String what, int request, int pid, Arg addr, Arg data) {
         Reply r = channel.ptrace(request, pid, addr, data);

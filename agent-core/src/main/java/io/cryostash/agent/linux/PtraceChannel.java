@@ -74,6 +74,13 @@ interface PtraceChannel extends AutoCloseable {
     /** Forgets what {@link #guardMemory} or {@link #guardMapping} registered at {@code address}. */
     void unguard(int pid, long address);
 
+    /**
+     * Starts {@code argv} (an absolute program path first) in a session of its own with stdio on
+     * /dev/null, not as a child of this JVM (whose reaper would steal its ptrace stops). Until it
+     * is seized, it must not outlive this JVM: the helper kills it if this JVM dies first.
+     */
+    int spawn(java.util.List<String> argv);
+
     @Override
     void close();
 }

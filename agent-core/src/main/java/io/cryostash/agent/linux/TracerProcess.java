@@ -28,6 +28,7 @@ final class TracerProcess implements PtraceChannel {
     static final int OP_GUARD_MEMORY = 4;
     static final int OP_GUARD_MAPPING = 5;
     static final int OP_UNGUARD = 6;
+    static final int OP_SPAWN = 7;
 
     /** How long a shutdown or close waits for the helper to put tracees back and exit. */
     private static final long RELEASE_WAIT_SECONDS = 30;
@@ -133,6 +134,23 @@ final class TracerProcess implements PtraceChannel {
     @Override
     public void unguard(int pid, long address) {
         request(pid, OP_UNGUARD, 12, m -> m.putInt(pid).putLong(address));
+    }
+
+    @Override
+    public int spawn(java.util.List<String> argv) {
+        java.util.List<byte[]> words = argv.stream().map(w -> w.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toList();
+        int length = 4 + words.stream().mapToInt(w -> 4 + w.length).sum();
+        ByteBuffer b = request(0, OP_SPAWN, length, m -> {
+            m.putInt(words.size());
+            words.forEach(w -> m.putInt(w.length).put(w));
+        });
+        long pid = b.getLong();
+        int errno = b.getInt();
+        if (pid <= 0) {
+            throw new TraceeException(0, "starting " + argv.get(0), errno);
+        }
+        return (int) pid;
     }
 
     /** Closes the pipe: the helper lets go of (or puts back) what it still traces and exits. */
