@@ -24,6 +24,7 @@ import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
+import io.cryostash.restore.files.OutputLog;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
 import io.cryostash.restore.process.MmRestore;
@@ -74,6 +75,7 @@ public final class Restorer {
                 return null;
             });
         } catch (RuntimeException e) {
+            OutputLog.discard(log);
             int pid = husk[0];
             if (pid == 0) {
                 throw e instanceof RestoreException re ? re : new RestoreException("restore of image " + imageId
@@ -134,8 +136,8 @@ public final class Restorer {
 
             FileRestore files = new FileRestore(remote, mem, page.scratch());
             files.closeHuskDescriptors(pid);
-            files.openRedirected(image.fds(), log);
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
+            files.openRedirected(image.fds(), log); // with the image's rights: the log is the user's own file
 
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
