@@ -205,6 +205,7 @@ public final class Capturer {
                     + " (a debugger, strace or another checkpoint); detach that first");
         }
         rejectThreads(pid, stat.comm());
+        RestorableCheck.require(pid, stat.comm());
     }
 
     /** TracerPid of /proc/PID/status; 0 when untraced or unreadable (seize then reports the problem). */
@@ -297,6 +298,7 @@ public final class Capturer {
                 throw new CaptureException("pid " + pid + " has no memory map (a kernel thread or exiting)");
             }
             ProcStatus status = ProcStatus.read(pid);
+            RestorableCheck.require(pid, stat.comm()); // what changed since the preflight
             ThreadState thread;
             List<SignalAction> signals;
             long brk;

@@ -139,6 +139,23 @@ class TracerReleaseTest {
     }
 
     @Test
+    void aSpawnedProcessNotYetSeizedDiesWithTheHelperAndInheritsNoneOfItsSettings() throws Exception {
+        Tracer tracer = new Tracer("release-test");
+        int pid = tracer.call(p -> p.spawn(List.of("/bin/sleep", "1000")));
+        Leftovers.track(pid);
+        Poll.until(Duration.ofSeconds(10), "the sleeper to exec", () -> ProcState.read(pid, "cmdline").startsWith("/bin/sleep"));
+        assertThat(ProcState.read(pid, "oom_score_adj").trim()).as("not the helper's -1000").isEqualTo("0");
+        assertThat(ProcState.statusLine(pid, "SigIgn")).isEqualTo("0000000000000000");
+        assertThat(ProcState.read(pid, "stat").split("\\) ")[1].split(" ")[3]).as("its own session").isEqualTo(
+                Integer.toString(pid));
+        tracer.close(); // as if the agent died before seizing it
+        Poll.until(Duration.ofSeconds(10), "the unseized sleeper to die", () -> {
+            char st = ProcState.of(pid);
+            return st == 0 || st == 'Z';
+        });
+    }
+
+    @Test
     void aProcessSeizedWithExitKillDiesWithTheHelper() {
         FixtureProcess target = counter();
         int pid = target.pid();

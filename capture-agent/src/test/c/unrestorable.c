@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A process holding state a restore could not rebuild (argv[2]): "cwd" sits in <dir>/gone,
+ * which the test then deletes; "map" maps the file argv[3] (the test then takes read
+ * permission away from the fixture's user); "sysv" attaches a SysV shared memory segment;
+ * "timer" arms a POSIX timer; "plain" holds nothing special. It counts in <dir>/counter.
+ */
+#include "fixture.h"
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <time.h>
+
+int main(int argc, char **argv) {
+    fx_init(argc, argv);
+    const char *what = argc > 2 ? argv[2] : "plain";
+    int sysv = -1;
+    if (strcmp(what, "cwd") == 0) {
+        FX_CHECK(mkdir(fx_path("gone"), 0777) == 0 || errno == EEXIST, "mkdir");
+        FX_CHECK(chdir(fx_path("gone")) == 0, "chdir");
+    } else if (strcmp(what, "map") == 0) {
+        FX_CHECK(argc > 3, "map needs a file");
+        int fd = open(argv[3], O_RDONLY);
+        FX_CHECK(fd >= 0, "open %s", argv[3]);
+        FX_CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) != MAP_FAILED, "mmap");
+        close(fd);
+    } else if (strcmp(what, "sysv") == 0) {
+        sysv = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+        FX_CHECK(sysv >= 0, "shmget");
+        FX_CHECK(shmat(sysv, NULL, 0) != (void *) -1, "shmat");
+    } else if (strcmp(what, "timer") == 0) {
+        timer_t t;
+        struct sigevent ev = {.sigev_notify = SIGEV_NONE};
+        FX_CHECK(timer_create(CLOCK_MONOTONIC, &ev, &t) == 0, "timer_create");
+        struct itimerspec its = {.it_value = {3600, 0}};
+        FX_CHECK(timer_settime(t, 0, &its, NULL) == 0, "timer_settime");
+    }
+    char counter[4096];
+    snprintf(counter, sizeof counter, "%s/counter", fx_dir);
+    int fd = open(counter, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    FX_CHECK(fd >= 0, "open counter");
+    fx_ready();
+    unsigned long n = 0;
+    while (!fx_go) {
+        n++;
+        char text[32];
+        int len = snprintf(text, sizeof text, "%020lu\n", n);
+        pwrite(fd, text, len, 0);
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    if (sysv >= 0) shmctl(sysv, IPC_RMID, NULL);
+    fx_pass_with("%lu", n);
+}
