@@ -3,7 +3,8 @@
  * A process holding state a restore could not rebuild (argv[2]): "cwd" sits in <dir>/gone,
  * which the test then deletes; "map" maps the file argv[3] (the test then takes read
  * permission away from the fixture's user); "sysv" attaches a SysV shared memory segment;
- * "timer" arms a POSIX timer; "plain" holds nothing special. It counts in <dir>/counter.
+ * "timer" arms a POSIX timer; "child" forks a child that sleeps (its pid in <dir>/child);
+ * "plain" holds nothing special. It counts in <dir>/counter.
  */
 #include "fixture.h"
 #include <sys/ipc.h>
@@ -28,6 +29,13 @@ int main(int argc, char **argv) {
         sysv = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
         FX_CHECK(sysv >= 0, "shmget");
         FX_CHECK(shmat(sysv, NULL, 0) != (void *) -1, "shmat");
+    } else if (strcmp(what, "child") == 0) {
+        pid_t c = fork();
+        FX_CHECK(c >= 0, "fork");
+        if (c == 0) {
+            for (;;) pause();
+        }
+        fx_report("child", "%d\n", (int) c);
     } else if (strcmp(what, "timer") == 0) {
         timer_t t;
         struct sigevent ev = {.sigev_notify = SIGEV_NONE};

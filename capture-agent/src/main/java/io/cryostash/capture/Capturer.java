@@ -80,6 +80,9 @@ public final class Capturer {
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
+        if (options.kill()) {
+            RestorableCheck.requireNoChildren(pid, ProcStat.read(pid).comm());
+        }
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
         try {
@@ -143,6 +146,15 @@ public final class Capturer {
             }
             long released = 0;
             ProcessImage written;
+            if (options.kill()) { // frozen until killed: no child can appear after this look
+                try {
+                    RestorableCheck.requireNoChildren(pid, frozen.image().process().comm());
+                } catch (CaptureException e) {
+                    tracer.call(p -> resume(p, pid));
+                    closeQuietly(preWriter);
+                    throw e;
+                }
+            }
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));

@@ -39,6 +39,47 @@ final class RestorableCheck {
     private RestorableCheck() {
     }
 
+    /**
+     * Refuses to capture-and-kill a process that has children: they are not in its image, so
+     * killing it would leave them orphaned (and killing them too would lose them). Capturing the
+     * whole tree is the answer ({@code --tree}); children that do not matter can be ended first.
+     */
+    static void requireNoChildren(int pid, String comm) {
+        List<String> children = children(pid);
+        if (!children.isEmpty()) {
+            throw new CaptureException("pid " + pid + " (" + comm + ") has " + children.size() + " child process"
+                    + (children.size() == 1 ? "" : "es") + " (" + String.join(", ", children) + "), which its image"
+                    + " would not hold: with --kill they would be left orphaned. Capture the whole tree with --tree,"
+                    + " or end the children first if they do not matter; without --kill it is captured and runs on"
+                    + " with them. Nothing was killed");
+        }
+    }
+
+    /** "pid (comm)" of every process whose parent is {@code pid}. */
+    static List<String> children(int pid) {
+        List<String> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.matches("\\d+")) {
+                    continue;
+                }
+                String stat = read(p.resolve("stat"));
+                int close = stat == null ? -1 : stat.lastIndexOf(')');
+                if (close < 0) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                if (f.length > 1 && f[1].equals(Integer.toString(pid))) {
+                    out.add(name + " (" + stat.substring(stat.indexOf('(') + 1, close) + ")");
+                }
+            }
+        } catch (IOException e) {
+            throw new CaptureException("cannot list the processes of this host: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     /** Throws a {@link CaptureException} naming every reason pid cannot be restored as it is. */
     static void require(int pid, String comm) {
         List<String> problems = problems(pid);

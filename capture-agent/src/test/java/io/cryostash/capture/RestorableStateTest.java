@@ -87,6 +87,29 @@ class RestorableStateTest {
         refusedAndStillRunning(start("timer"), "POSIX timers");
     }
 
+    /** Issue 12, item 12: --kill of a process with children would leave them orphaned. */
+    @Test
+    void killingAProcessWithChildrenIsRefusedNamingThemAndTree() {
+        FixtureProcess p = start("child");
+        int child = (int) p.number("child");
+        Leftovers.track(child);
+        refusedAndStillRunning(p, "child", Integer.toString(child), "--tree", "orphaned");
+        assertThat(ProcState.of(child)).as("the child, never stopped").isNotIn('t', 'T', 'Z', (char) 0);
+    }
+
+    @Test
+    void withoutKillAProcessWithChildrenIsCapturedAndBothRunOn() {
+        FixtureProcess p = start("child");
+        int child = (int) p.number("child");
+        Leftovers.track(child);
+        ImageStore store = ImageStore.local(tmp.resolve("store"));
+        new Capturer(store).capture(p.pid(), new CaptureOptions(false));
+        assertThat(store.list()).hasSize(1);
+        store.close();
+        assertThat(ProcState.of(child)).isNotIn('t', 'T', 'Z', (char) 0);
+        assertThat(p.check()).startsWith("PASS");
+    }
+
     @Test
     void anOrdinaryProcessIsNotRefused() {
         FixtureProcess p = start("plain");
