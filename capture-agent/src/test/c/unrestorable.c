@@ -2,20 +2,17 @@
 /*
  * A process holding state a restore could not rebuild (argv[2]): "cwd" sits in <dir>/gone,
  * which the test then deletes; "map" maps the file argv[3] (the test then takes read
- * permission away from the fixture's user); "sysv" attaches a SysV shared memory segment;
- * "timer" arms a POSIX timer; "child" forks a child that sleeps (its pid in <dir>/child);
+ * permission away from the fixture's user); "child" forks a child that sleeps (its pid in
+ * <dir>/child);
  * "plain" holds nothing special. It counts in <dir>/counter.
  */
 #include "fixture.h"
-#include <sys/ipc.h>
 #include <sys/mman.h>
-#include <sys/shm.h>
 #include <time.h>
 
 int main(int argc, char **argv) {
     fx_init(argc, argv);
     const char *what = argc > 2 ? argv[2] : "plain";
-    int sysv = -1;
     if (strcmp(what, "cwd") == 0) {
         FX_CHECK(mkdir(fx_path("gone"), 0777) == 0 || errno == EEXIST, "mkdir");
         FX_CHECK(chdir(fx_path("gone")) == 0, "chdir");
@@ -25,10 +22,6 @@ int main(int argc, char **argv) {
         FX_CHECK(fd >= 0, "open %s", argv[3]);
         FX_CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) != MAP_FAILED, "mmap");
         close(fd);
-    } else if (strcmp(what, "sysv") == 0) {
-        sysv = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
-        FX_CHECK(sysv >= 0, "shmget");
-        FX_CHECK(shmat(sysv, NULL, 0) != (void *) -1, "shmat");
     } else if (strcmp(what, "child") == 0) {
         pid_t c = fork();
         FX_CHECK(c >= 0, "fork");
@@ -36,12 +29,6 @@ int main(int argc, char **argv) {
             for (;;) pause();
         }
         fx_report("child", "%d\n", (int) c);
-    } else if (strcmp(what, "timer") == 0) {
-        timer_t t;
-        struct sigevent ev = {.sigev_notify = SIGEV_NONE};
-        FX_CHECK(timer_create(CLOCK_MONOTONIC, &ev, &t) == 0, "timer_create");
-        struct itimerspec its = {.it_value = {3600, 0}};
-        FX_CHECK(timer_settime(t, 0, &its, NULL) == 0, "timer_settime");
     }
     char counter[4096];
     snprintf(counter, sizeof counter, "%s/counter", fx_dir);
@@ -57,6 +44,5 @@ int main(int argc, char **argv) {
         struct timespec ts = {0, 5000000};
         nanosleep(&ts, NULL);
     }
-    if (sysv >= 0) shmctl(sysv, IPC_RMID, NULL);
     fx_pass_with("%lu", n);
 }

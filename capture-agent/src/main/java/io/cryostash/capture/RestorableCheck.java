@@ -28,9 +28,10 @@ import io.cryostash.agent.proc.ProcStatus;
  *       them with privileges it has dropped since): restore works with that user's rights;</li>
  *   <li>capabilities other than the ones a restored copy gets (restore switches to the image's
  *       ids from root, which leaves either root's full set or none): it would lose privileges it
- *       relies on, or gain ones it gave up, as under a reduced bounding set;</li>
- *   <li>SysV shared memory and POSIX timers, which restore does not rebuild.</li>
+ *       relies on, or gain ones it gave up, as under a reduced bounding set.</li>
  * </ul>
+ * Kinds of state with a capture package of their own (descriptors, SysV memory, timers) refuse
+ * what they cannot save there.
  * Every problem found is named in one refusal.
  */
 final class RestorableCheck {
@@ -111,16 +112,6 @@ final class RestorableCheck {
         List<MapsEntry> maps = Maps.read(pid);
         reachability(status, cwd, root, maps, out);
         capabilities(pid, status, out);
-        for (MapsEntry e : maps) {
-            if (e.path() != null && e.path().startsWith("/SYSV")) {
-                out.add("it has SysV shared memory attached at 0x" + Long.toHexString(e.start()) + " (key "
-                        + e.path().substring(5).split(" ")[0] + "): not supported yet");
-            }
-        }
-        String timers = read(Path.of("/proc", Integer.toString(pid), "timers"));
-        if (timers != null && !timers.isBlank()) {
-            out.add("it has POSIX timers (timer_create, /proc/" + pid + "/timers): not supported yet");
-        }
         return out;
     }
 

@@ -81,12 +81,6 @@ class RestorableStateTest {
         refusedAndStillRunning(p, "mount namespace");
     }
 
-    @Test
-    void sysvSharedMemoryAndPosixTimersAreRefused() {
-        refusedAndStillRunning(start("sysv"), "SysV shared memory");
-        refusedAndStillRunning(start("timer"), "POSIX timers");
-    }
-
     /** Issue 12, item 12: --kill of a process with children would leave them orphaned. */
     @Test
     void killingAProcessWithChildrenIsRefusedNamingThemAndTree() {
