@@ -29,7 +29,8 @@ import io.cryostash.store.image.ImageStore;
  * killed — SIGKILL, or SIGINT as Ctrl-C sends it — while it runs remote system calls inside the
  * target: the killer watches /proc/PID/syscall and fires when the target stands on the
  * instruction after a {@code syscall} in its vDSO, which is where the single step of an injected
- * call stops it. Each time the target must be let go within seconds, not stopped, with the
+ * call stops it (or, one time in thirteen, as soon as the target is traced: while it is being
+ * attached). Each time the target must be let go within seconds, not stopped, with the
  * same signal mask and memory map as before, still counting; at the end it must still have
  * every handler and report PASS. No image may appear from a capture killed during its freeze.
  *
@@ -96,7 +97,7 @@ class CapturerKillStormTest {
         if (!"in-process".equals(TRACER)) {
             assertThat(shots).as("kills that harmed the target").allSatisfy(s -> assertThat(s.harm()).isNull());
             assertThat(finalCheck).as("the target's own check at the end").isNull();
-            assertThat(inWindow).as("kills that landed inside the remote system calls").isGreaterThan(shots.size() / 2);
+            assertThat(inWindow).as("kills that landed inside the remote system calls").isGreaterThan(shots.size() / 3);
         }
     }
 
@@ -113,7 +114,8 @@ class CapturerKillStormTest {
                 store.toString()));
         Path log = tmp.resolve("capture.log");
         Process capture = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int wanted = 1 + random.nextInt(12); // which sighting of an injected call's stop to shoot at
+        // which sighting of an injected call's stop to shoot at; 0: at once, while it attaches
+        int wanted = random.nextInt(13);
         int seen = 0;
         boolean inWindow = false;
         long tracer = 0;
@@ -127,7 +129,7 @@ class CapturerKillStormTest {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000); // leave the CPU to the starting JVM
             }
-            while (tracer != 0 && capture.isAlive()) {
+            while (tracer != 0 && wanted > 0 && capture.isAlive()) {
                 long pc = stoppedAt(target.pid());
                 if (pc >= vdso[0] && pc < vdso[1]) {
                     if (++seen >= wanted) {
