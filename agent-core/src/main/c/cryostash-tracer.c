@@ -412,6 +412,9 @@ static void release(struct tracee *t) {
                 long a[6] = {(long) g->address, (long) g->length, 0, 0, 0, 0};
                 if (ptrace(PTRACE_SETREGS, pid, 0, &t->regs) == 0) {
                     remote_syscall(pid, t->syscall_insn, SYS_MUNMAP_NR, a, RELEASE_WAIT_MS);
+                    if (find(pid) != t) {
+                        return; /* it ended during the call: nothing left to put back */
+                    }
                     areas++;
                 }
             }
@@ -436,8 +439,9 @@ static void release(struct tracee *t) {
 
 static void release_all(void) {
     while (tracees) {
+        pid_t pid = tracees->pid; /* release may already have dropped it, if it ended meanwhile */
         release(tracees);
-        drop(tracees->pid);
+        drop(pid);
     }
     for (int i = 0; i < MAX_SPAWNED; i++) {
         if (spawned[i] > 0) {

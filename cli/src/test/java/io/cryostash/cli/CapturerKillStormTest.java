@@ -105,8 +105,10 @@ class CapturerKillStormTest {
     private Shot shoot(FixtureProcess target, Path store, String signal) throws Exception {
         long[] vdso = vdsoOf(target.pid());
         // a light JVM: two cores are shared by the capture, its helper and this test's aiming loop
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path")));
+        // env --default-signal: a JVM started with SIGINT ignored (as a background job of a script
+        // is, and then everything it starts) would never see our Ctrl-C
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT", javaBinary(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
         if ("in-process".equals(TRACER)) {
             cmd.add("-Dcryostash.tracer=in-process");
         }

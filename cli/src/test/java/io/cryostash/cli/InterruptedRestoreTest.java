@@ -57,7 +57,9 @@ class InterruptedRestoreTest {
             // other restores may run on this machine: ours are told apart by a mark in their environment
             String mark = "CRYOSTASH_TEST_RUN=" + java.util.UUID.randomUUID();
             Set<Long> before = husks(mark, 0);
-            ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+            // env --default-signal: a JVM started with SIGINT ignored would never see our Ctrl-C
+            ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=INT", javaBinary(), "-cp",
+                    System.getProperty("java.class.path"),
                     "io.cryostash.cli.Cryostash", "restore", checkpoint.lastLine(), "--store", store.toString(),
                     "--log-dir", tmp.toString()).redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("restore.log").toFile());
