@@ -32,8 +32,11 @@
  *                answer: + for each buffer or iovec arg, u32 length, bytes[length] after the
  *                call (an iovec's length is the iov_len the kernel left)
  *   WAIT    (2): i32 pid, i64 timeoutMillis -> result pid or 0 on timeout; + i32 status
- *   SYSCALL (3): i32 pid, i64 syscallInsn, i64 nr, i64 args[6], i64 timeoutMillis
- *                -> result rax; + i32 outcome, i32 status, i32 failedStep (see below)
+ *   SYSCALL (3): i32 pid, i64 syscallInsn, i64 nr, i64 args[6], i64 timeoutMillis, i32 flags
+ *                -> result rax; + i32 outcome, i32 status, i32 failedStep (see below), i32 child
+ *                flags 1 (SPAWNS): a fork, clone or clone3 run with PTRACE_O_TRACEFORK/CLONE set;
+ *                its event stop is passed (child = the new task, traced from birth with its
+ *                parent's options) and the call stepped to its end
  *   GUARD_MEMORY  (4): i32 pid, i64 address, u32 length, bytes[length]
  *   GUARD_MAPPING (5): i32 pid, i64 address, i64 length
  *   UNGUARD       (6): i32 pid, i64 address
@@ -47,6 +50,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -290,8 +294,9 @@ static void observe(pid_t pid, int status) {
  * watch_agent, gives up (returning -2) as soon as the agent is gone.
  */
 static pid_t wait_for(pid_t pid, int *status, long timeout_ms, int watch_agent) {
-    long deadline = now_ms() + timeout_ms;
-    long sleep_ns = 5000;
+    long start = now_ms();
+    long deadline = start + timeout_ms;
+    long sleep_ns = 50000;
     for (;;) {
         pid_t r = waitpid(pid, status, __WALL | WNOHANG);
         if (r == pid) {
@@ -300,7 +305,16 @@ static pid_t wait_for(pid_t pid, int *status, long timeout_ms, int watch_agent) 
         }
         if (r < 0 && errno != EINTR) return -1;
         if (watch_agent && agent_gone()) return -2;
-        if (now_ms() > deadline) return 0;
+        long now = now_ms();
+        if (now > deadline) return 0;
+        /* Stops we cause (interrupt, single step) arrive within microseconds, and a freeze waits
+         * for a few per thread: poll for a moment before sleeping, since a sleep costs tens of
+         * microseconds however short. Yield rather than spin: on a busy machine the tracee may
+         * need this very core to reach its stop. */
+        if (now - start < 1) {
+            sched_yield();
+            continue;
+        }
         struct timespec ts = {0, sleep_ns};
         nanosleep(&ts, NULL);
         if (sleep_ns < 2000000) sleep_ns *= 2;
@@ -312,24 +326,34 @@ static pid_t wait_for(pid_t pid, int *status, long timeout_ms, int watch_agent) 
 struct syscall_result {
     long rax;
     int outcome, err, status, step;
+    pid_t child;
 };
 
+#define SYSCALL_SPAWNS 1
+#ifndef PTRACE_EVENT_FORK
+#define PTRACE_EVENT_FORK 1
+#define PTRACE_EVENT_VFORK 2
+#define PTRACE_EVENT_CLONE 3
+#endif
+
 /* Runs one system call inside a stopped tracee, from the syscall instruction at insn. */
-static struct syscall_result remote_syscall(pid_t pid, uint64_t insn, long nr, const long a[6], long timeout_ms) {
-    struct syscall_result out = {0, SC_OK, 0, 0, 0};
+static struct syscall_result remote_syscall(pid_t pid, uint64_t insn, long nr, const long a[6], long timeout_ms,
+                                            int flags) {
+    struct syscall_result out = {0, SC_OK, 0, 0, 0, 0};
+    pid_t child = 0;
     struct user_regs_struct saved, r;
     uint64_t mask, all = ~0ULL;
     struct tracee *t = find(pid);
     if (t) t->syscall_insn = insn;
     if (ptrace(PTRACE_GETREGS, pid, 0, &saved) != 0) {
-        return (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_GETREGS};
+        return (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_GETREGS, 0};
     }
     if (ptrace(PTRACE_GETSIGMASK, pid, (void *) 8, &mask) != 0) {
-        return (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_GETSIGMASK};
+        return (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_GETSIGMASK, 0};
     }
     /* every signal blocked during the step: one arriving would stop it before the call */
     if (ptrace(PTRACE_SETSIGMASK, pid, (void *) 8, &all) != 0) {
-        return (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_SETSIGMASK};
+        return (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_SETSIGMASK, 0};
     }
     r = saved;
     r.rax = (unsigned long) nr;
@@ -342,11 +366,11 @@ static struct syscall_result remote_syscall(pid_t pid, uint64_t insn, long nr, c
     r.orig_rax = (unsigned long) -1; /* keep the kernel's restart logic away */
     r.rip = insn;
     if (ptrace(PTRACE_SETREGS, pid, 0, &r) != 0) {
-        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_SETREGS};
+        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_SETREGS, child};
         goto restore_mask;
     }
     if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) != 0) {
-        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_SINGLESTEP};
+        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_SINGLESTEP, child};
         goto restore_regs;
     }
     if (t) {
@@ -355,30 +379,47 @@ static struct syscall_result remote_syscall(pid_t pid, uint64_t insn, long nr, c
     }
     int st = 0;
     pid_t w = wait_for(pid, &st, timeout_ms, 0);
+    int event = w == pid && WIFSTOPPED(st) ? (st >> 16) & 0xff : 0;
+    if ((flags & SYSCALL_SPAWNS)
+            && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)) {
+        /* the new task exists and is traced from birth; the call itself has not returned yet */
+        unsigned long msg = 0;
+        if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg) == 0) {
+            child = (pid_t) msg;
+            add(child, t ? t->exitkill : 1);
+        }
+        if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) != 0) {
+            out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_SINGLESTEP, child};
+            goto restore_regs;
+        }
+        if (t) t->running = 1;
+        w = wait_for(pid, &st, timeout_ms, 0);
+    }
     if (w == 0) {
-        out = (struct syscall_result) {0, SC_TIMEOUT, 0, 0, STEP_WAITPID};
+        out = (struct syscall_result) {0, SC_TIMEOUT, 0, 0, STEP_WAITPID, child};
         return out; /* still running the call: the agent's failure path (or release) deals with it */
     }
     if (w < 0) {
-        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_WAITPID};
+        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, 0, STEP_WAITPID, child};
         return out;
     }
     if (!WIFSTOPPED(st)) {
-        return (struct syscall_result) {0, SC_ENDED, 0, st, STEP_WAITPID};
+        return (struct syscall_result) {0, SC_ENDED, 0, st, STEP_WAITPID, child};
     }
     struct user_regs_struct after;
     if (ptrace(PTRACE_GETREGS, pid, 0, &after) != 0) {
-        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, st, STEP_READ_RESULT};
+        out = (struct syscall_result) {0, SC_PTRACE_FAILED, errno, st, STEP_READ_RESULT, child};
         goto restore_regs;
     }
     out.rax = (long) after.rax;
     out.status = st;
-    if (WSTOPSIG(st) != SIGTRAP) {
-        out.outcome = SC_OTHER_SIGNAL;
+    out.child = child;
+    if (WSTOPSIG(st) != SIGTRAP || (st >> 16) != 0) {
+        out.outcome = SC_OTHER_SIGNAL; /* a signal, or an event stop, came instead of the step's SIGTRAP */
     }
 restore_regs:
     if (ptrace(PTRACE_SETREGS, pid, 0, &saved) != 0 && out.outcome == SC_OK) {
-        out = (struct syscall_result) {out.rax, SC_PTRACE_FAILED, errno, out.status, STEP_RESTORE_REGS};
+        out = (struct syscall_result) {out.rax, SC_PTRACE_FAILED, errno, out.status, STEP_RESTORE_REGS, child};
     }
 restore_mask:
     ptrace(PTRACE_SETSIGMASK, pid, (void *) 8, &mask); /* fails only if the process is gone */
@@ -411,7 +452,7 @@ static void release(struct tracee *t) {
             if (!g->bytes && t->syscall_insn) {
                 long a[6] = {(long) g->address, (long) g->length, 0, 0, 0, 0};
                 if (ptrace(PTRACE_SETREGS, pid, 0, &t->regs) == 0) {
-                    remote_syscall(pid, t->syscall_insn, SYS_MUNMAP_NR, a, RELEASE_WAIT_MS);
+                    remote_syscall(pid, t->syscall_insn, SYS_MUNMAP_NR, a, RELEASE_WAIT_MS, 0);
                     if (find(pid) != t) {
                         return; /* it ended during the call: nothing left to put back */
                     }
@@ -571,13 +612,15 @@ static int do_syscall(struct cursor *c, struct answer *ans) {
     long a[6];
     for (int i = 0; i < 6; i++) a[i] = (long) take(c, 8);
     long timeout = (long) take(c, 8);
+    int flags = (int) take(c, 4);
     if (c->bad) return -1;
-    struct syscall_result r = remote_syscall(pid, insn, nr, a, timeout);
+    struct syscall_result r = remote_syscall(pid, insn, nr, a, timeout, flags);
     put(ans, (uint64_t) r.rax, 8);
     put(ans, (uint32_t) r.err, 4);
     put(ans, (uint32_t) r.outcome, 4);
     put(ans, (uint32_t) r.status, 4);
     put(ans, (uint32_t) r.step, 4);
+    put(ans, (uint32_t) r.child, 4);
     return 0;
 }
 

@@ -3,12 +3,37 @@
  * A process holding state a restore could not rebuild (argv[2]): "cwd" sits in <dir>/gone,
  * which the test then deletes; "map" maps the file argv[3] (the test then takes read
  * permission away from the fixture's user); "child" forks a child that sleeps (its pid in
- * <dir>/child);
+ * <dir>/child); "threads" runs three more threads that count too (no child); "threadchild"
+ * has a second thread fork the sleeping child (its pid in <dir>/child);
  * "plain" holds nothing special. It counts in <dir>/counter.
  */
 #include "fixture.h"
+#include <pthread.h>
 #include <sys/mman.h>
 #include <time.h>
+
+static volatile unsigned long spins[3];
+
+static void *spin(void *arg) {
+    volatile unsigned long *n = arg;
+    for (;;) {
+        (*n)++;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static void *fork_child(void *arg) {
+    (void) arg;
+    pid_t c = fork();
+    FX_CHECK(c >= 0, "fork");
+    if (c == 0) {
+        for (;;) pause();
+    }
+    fx_report("child", "%d\n", (int) c);
+    return NULL;
+}
 
 int main(int argc, char **argv) {
     fx_init(argc, argv);
@@ -29,6 +54,16 @@ int main(int argc, char **argv) {
             for (;;) pause();
         }
         fx_report("child", "%d\n", (int) c);
+    } else if (strcmp(what, "threads") == 0) {
+        for (int i = 0; i < 3; i++) {
+            pthread_t t;
+            FX_CHECK(pthread_create(&t, NULL, spin, (void *) &spins[i]) == 0, "pthread_create");
+        }
+    } else if (strcmp(what, "threadchild") == 0) {
+        pthread_t t;
+        FX_CHECK(pthread_create(&t, NULL, fork_child, NULL) == 0, "pthread_create");
+        FX_CHECK(pthread_join(t, NULL) == 0, "pthread_join");
+        FX_CHECK(pthread_create(&t, NULL, spin, (void *) &spins[0]) == 0, "pthread_create");
     }
     char counter[4096];
     snprintf(counter, sizeof counter, "%s/counter", fx_dir);

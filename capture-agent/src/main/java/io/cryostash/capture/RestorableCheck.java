@@ -30,8 +30,9 @@ import io.cryostash.agent.proc.ProcStatus;
  *       ids from root, which leaves either root's full set or none): it would lose privileges it
  *       relies on, or gain ones it gave up, as under a reduced bounding set.</li>
  * </ul>
- * Kinds of state with a capture package of their own (descriptors, SysV memory, timers) refuse
- * what they cannot save there.
+ * Kinds of state with a capture package of their own refuse what they cannot save there, each
+ * once: descriptors ({@code DescriptorCapture}, before the freeze, naming fd and kind), SysV
+ * shared memory ({@code MemoryCapture}); threads, interval and POSIX timers are captured.
  * Every problem found is named in one refusal.
  */
 final class RestorableCheck {
@@ -42,17 +43,19 @@ final class RestorableCheck {
 
     /**
      * Refuses to capture-and-kill a process that has children: they are not in its image, so
-     * killing it would leave them orphaned (and killing them too would lose them). Capturing the
-     * whole tree is the answer ({@code --tree}); children that do not matter can be ended first.
+     * killing it would leave them orphaned (and killing them too would lose them). Process trees
+     * cannot be captured yet; children that do not matter can be ended first. Threads are no
+     * children: /proc lists processes only, and a child forked by any thread names the process
+     * (its thread group) as its parent, so it is found too.
      */
     static void requireNoChildren(int pid, String comm) {
         List<String> children = children(pid);
         if (!children.isEmpty()) {
             throw new CaptureException("pid " + pid + " (" + comm + ") has " + children.size() + " child process"
                     + (children.size() == 1 ? "" : "es") + " (" + String.join(", ", children) + "), which its image"
-                    + " would not hold: with --kill they would be left orphaned. Capture the whole tree with --tree,"
-                    + " or end the children first if they do not matter; without --kill it is captured and runs on"
-                    + " with them. Nothing was killed");
+                    + " would not hold: with --kill they would be left orphaned, and capturing a whole process tree"
+                    + " is not supported yet. End the children first if they do not matter; without --kill it is"
+                    + " captured and runs on with them. Nothing was killed");
         }
     }
 

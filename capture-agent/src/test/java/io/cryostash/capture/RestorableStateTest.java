@@ -83,11 +83,34 @@ class RestorableStateTest {
 
     /** Issue 12, item 12: --kill of a process with children would leave them orphaned. */
     @Test
-    void killingAProcessWithChildrenIsRefusedNamingThemAndTree() {
+    void killingAProcessWithChildrenIsRefusedNamingThem() {
         FixtureProcess p = start("child");
         int child = (int) p.number("child");
         Leftovers.track(child);
-        refusedAndStillRunning(p, "child", Integer.toString(child), "--tree", "orphaned");
+        refusedAndStillRunning(p, "child", Integer.toString(child), "orphaned", "process tree");
+        assertThat(ProcState.of(child)).as("the child, never stopped").isNotIn('t', 'T', 'Z', (char) 0);
+    }
+
+    /** Threads are no children: a multi-threaded process without children is captured and killed. */
+    @Test
+    void threadsAreNotChildrenWithKill() {
+        FixtureProcess p = start("threads");
+        assertThat(ProcState.threads(p.pid())).hasSize(4);
+        ImageStore store = ImageStore.local(tmp.resolve("store"));
+        new Capturer(store).capture(p.pid(), new CaptureOptions(true));
+        assertThat(store.list()).hasSize(1);
+        assertThat(store.read(store.list().get(0).id()).threads()).hasSize(4);
+        store.close();
+        p.awaitGone();
+    }
+
+    /** A child forked by another thread than the main one is the process's child all the same. */
+    @Test
+    void aChildForkedByAnotherThreadIsRefusedWithKill() {
+        FixtureProcess p = start("threadchild");
+        int child = (int) p.number("child");
+        Leftovers.track(child);
+        refusedAndStillRunning(p, "1 child process", Integer.toString(child), "orphaned");
         assertThat(ProcState.of(child)).as("the child, never stopped").isNotIn('t', 'T', 'Z', (char) 0);
     }
 

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.image.ImageService;
+import io.cryostash.catalog.security.AgentContext;
 import io.cryostash.catalog.security.AgentTokenService;
 import io.cryostash.catalog.user.Role;
 import io.cryostash.catalog.user.UserRepository;
@@ -26,7 +28,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.test.web.servlet.MockMvc;
 import tools.jackson.databind.json.JsonMapper;
 
-import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
@@ -43,9 +44,11 @@ public final class Fixtures {
     private final HostRepository hosts;
     private final UserRepository users;
     private final PasswordEncoder encoder;
+    private final ImageService images;
 
     public Fixtures(MockMvc mvc, JsonMapper json, AgentTokenService tokens, HostRepository hosts, UserRepository users,
-                    PasswordEncoder encoder) {
+                    PasswordEncoder encoder, ImageService images) {
+        this.images = images;
         this.mvc = mvc;
         this.json = json;
         this.tokens = tokens;
@@ -119,10 +122,15 @@ public final class Fixtures {
                 r.logicalBytes(), r.storedBytes(), r.manifestKey(), r.signature(), r.process(), r.chunks(), threads, areas, fds);
     }
 
-    /** Registers through the API as the host's agent and returns the image id. */
-    public String register(Agent agent, ImageRegistration r) throws Exception {
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
-                .content(json.writeValueAsString(r))).andExpect(status().isCreated());
+    /**
+     * Registers an image as if its manifest had verified (the catalog's registration after
+     * {@code CheckpointRegistrar}'s checks; the pipeline tests register real signed manifests) and
+     * returns its id. The images of these tests have made-up chunks that no store holds.
+     */
+    public String register(Agent agent, ImageRegistration r) {
+        if (!agent.hostId().equals(r.hostId())) throw new IllegalArgumentException("registration of another host");
+        var done = AgentContext.runAs(agent.hostId(), () -> images.register(r));
+        if (done.outcome() != ImageService.Outcome.CREATED) throw new IllegalStateException("image " + r.imageId() + " existed");
         return r.imageId();
     }
 

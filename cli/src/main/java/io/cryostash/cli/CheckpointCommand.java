@@ -8,6 +8,12 @@ import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
+import io.cryostash.daemon.AgentDaemon;
+import io.cryostash.daemon.AgentSettings;
+import io.cryostash.daemon.snapshot.CheckpointEvents;
+import io.cryostash.daemon.snapshot.CheckpointPublisher;
+import io.cryostash.daemon.state.HostDirectory;
+import io.cryostash.capture.FdLosses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,24 +45,68 @@ final class CheckpointCommand implements Callable<Integer> {
                     + " parent used another size is stored whole")
     int chunkPages;
 
+    @Option(names = "--job", paramLabel = "<name>",
+            description = "register the image in the catalog under this job (default with a catalog: the process's name)")
+    String job;
+
+    @Option(names = "--close-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save (capture names them when it"
+                    + " refuses): the restored process has them closed")
+    java.util.Set<Integer> closeFds = new java.util.TreeSet<>();
+
+    @Option(names = "--redirect-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save: the restored process gets"
+                    + " /dev/null (read) or a log file (write) in their place")
+    java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
+
     @Mixin
     StoreOption store;
+
+    @Mixin
+    CatalogOption catalog;
 
     @Override
     public Integer call() {
         if (chunkPages < 1 || chunkPages > 64) {
             throw new IllegalArgumentException("--chunk-pages must be 1..64 (pages of 4 KiB), not " + chunkPages);
         }
-        CaptureResult r;
-        try (ImageStore images = store.open()) {
-            r = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                    .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
+        String catalogUrl = catalog.url(store.store != null);
+        if (job != null && catalogUrl == null) {
+            throw new IllegalArgumentException("--job registers the image in a catalog, and none is configured (--catalog,"
+                    + " $CRYOSTASH_CATALOG or " + catalog.configFile() + "); without --job the image stays in the store only");
         }
-        System.err.printf("checkpointed pid %d (%s): %s of memory read while frozen (%s), frozen %.1f ms,"
+        CaptureResult r;
+        String waiting = null;
+        if (catalogUrl != null) {
+            AgentSettings host = CatalogStore.hostSettings(catalog, store, catalogUrl);
+            try (ImageStore images = AgentDaemon.openStore(host, new HostDirectory(host.hostDir()))) {
+                long before = images.repository().chunks().stats().compressedBytes();
+                r = capture(images);
+                long stored = images.repository().chunks().stats().compressedBytes() - before;
+                String name = job != null ? job : r.image().process().comm();
+                waiting = CheckpointPublisher.publish(host, CheckpointEvents.completed(null, host.hostId(), name, r, stored));
+                System.err.println(waiting == null ? "registered in the catalog as job " + name + " of host " + host.hostId()
+                        : "not registered yet: " + waiting);
+            }
+        } else {
+            try (ImageStore images = store.open()) {
+                r = capture(images);
+            }
+        }
+        int threads = r.image().threads().size();
+        System.err.printf("checkpointed pid %d (%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
-                r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
+                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
+        for (String note : r.notes()) {
+            System.err.println("  not kept as it was: " + note);
+        }
         System.out.println(r.image().id());
         return 0;
+    }
+
+    private CaptureResult capture(ImageStore images) {
+        return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
+                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
     }
 }

@@ -8,6 +8,7 @@ import io.cryostash.store.image.ImageStore;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,20 +27,88 @@ final class RestoreCommand implements Callable<Integer> {
             description = "where output to lost terminals and pipes goes (default: ${DEFAULT-VALUE})")
     Path logDir;
 
+    @Option(names = "--host", paramLabel = "<host-id>",
+            description = "ask the catalog to restore it on this host, through its agent, and wait for the outcome")
+    String host;
+
+    @Option(names = "--timeout", paramLabel = "<duration>", defaultValue = "PT5M",
+            description = "how long to wait for a --host restore (ISO-8601, default ${DEFAULT-VALUE}); the request stays"
+                    + " queued after that")
+    java.time.Duration timeout;
+
+    @Option(names = "--tcp-close", description = "bring established TCP connections back closed (the program's"
+            + " next read or write on them fails) instead of repairing them; for a host without the addresses"
+            + " they had")
+    boolean tcpClose;
+
+    @Option(names = "--tty", paramLabel = "<path>", description = "put the process's terminal on this terminal"
+            + " (e.g. a tmux pane's, from tmux display -p '#{pane_tty}'): its settings are applied and it gets"
+            + " SIGWINCH to redraw. Without it, standard streams on a terminal go to /dev/null or the log")
+    Path tty;
+
+    @ArgGroup(exclusive = true)
+    PidChoice pids;
+
+    /** By default the process gets its own pid and tids back, and restore refuses when one is taken. */
+    static final class PidChoice {
+        @Option(names = "--new-pid-namespace", description = "rebuild it in a fresh PID namespace, where its own pid"
+                + " and thread ids are free (e.g. beside the still-running original); the pid printed is the one"
+                + " seen from here")
+        boolean newNamespace;
+
+        @Option(names = "--new-pid", description = "give it any free pid (single-threaded processes only: threads"
+                + " keep each other's ids in memory)")
+        boolean newPid;
+    }
+
     @Mixin
     StoreOption store;
 
+    @Mixin
+    CatalogOption catalog;
+
     @Override
-    public Integer call() {
-        RestoreResult r;
-        try (ImageStore images = store.open()) {
-            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
+    public Integer call() throws InterruptedException {
+        if (host != null) {
+            return viaCatalog();
         }
-        System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);
+        RestoreResult r;
+        RestoreOptions.PidMode mode = pids == null ? RestoreOptions.PidMode.ORIGINAL
+                : pids.newNamespace ? RestoreOptions.PidMode.NEW_PID_NAMESPACE : RestoreOptions.PidMode.NEW_PID;
+        try (ImageStore images = store.open()) {
+            r = new Restorer(images).restore(imageId,
+                    new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty, mode));
+        }
+        System.err.printf("restored image %s as pid %d%s in %.1f ms%n", imageId, r.pid(),
+                r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "", r.nanos() / 1e6);
         if (r.logFile() != null) {
             System.err.println("its terminal/pipe output now goes to " + r.logFile());
         }
         System.out.println(r.pid());
+        return 0;
+    }
+
+    private int viaCatalog() throws InterruptedException {
+        String url = catalog.url(false);
+        if (url == null) {
+            throw new IllegalArgumentException("--host asks a catalog to restore on that host, and none is configured"
+                    + " (--catalog, $CRYOSTASH_CATALOG or " + catalog.configFile() + ")");
+        }
+        io.cryostash.daemon.catalog.CatalogClient client = catalog.client(url);
+        String id = CatalogRestore.resolveImage(client, imageId);
+        CatalogRestore.Outcome o = CatalogRestore.request(client, id, host, timeout);
+        if (o.timedOut()) {
+            System.err.println("restore request " + o.requestId() + " is still " + o.state() + " after " + timeout
+                    + (o.state().equals("REQUESTED") ? ": the agent of host " + host + " has not taken it yet (is it running?)."
+                    + " It stays queued and runs when that agent does." : "."));
+            return 2;
+        }
+        if (!"COMPLETED".equals(o.state())) {
+            System.err.println("restore request " + o.requestId() + " " + o.state() + (o.error() == null ? "" : ": " + o.error()));
+            return 1;
+        }
+        System.err.println("restored image " + id.substring(0, 12) + " on host " + host + " as pid " + o.pid());
+        System.out.println(o.pid());
         return 0;
     }
 }

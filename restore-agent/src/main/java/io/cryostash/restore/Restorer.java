@@ -9,28 +9,33 @@ import java.util.Map;
 import io.cryostash.store.image.ImageIntegrityException;
 import io.cryostash.store.image.ImageStore;
 import io.cryostash.store.image.PageSource;
+import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.Tracer;
-import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.store.Hashing;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.files.OutputLog;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
 import io.cryostash.restore.process.MmRestore;
+import io.cryostash.restore.process.PidCheck;
 import io.cryostash.restore.process.ProcessRestore;
+import io.cryostash.restore.signals.PendingSignalRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.restore.timers.TimerRestore;
+import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.ThreadState;
@@ -41,10 +46,10 @@ import io.cryostash.schema.image.ThreadState;
  * runs, and PTRACE_O_EXITKILL makes the kernel do the same if this JVM dies midway.
  */
 public final class Restorer {
-    private static final long STOP_TIMEOUT_MS = 5_000;
-    private static final int SIGKILL = 9;
+    private static final int SIGWINCH = 28;
 
     private final ImageStore store;
+    private final DescriptorRestore descriptors = DescriptorKinds.standard();
 
     public Restorer(ImageStore store) {
         this.store = store;
@@ -52,46 +57,75 @@ public final class Restorer {
 
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        ProcessImage image = store.read(imageId);
-        checkCompatible(image);
-        Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
+        ProcessImage loaded = store.read(imageId);
+        checkCompatible(loaded);
+        Map<String, String> paths = FileResolver.resolve(store.repository().files(), loaded,
                 options.allowChangedFiles());
-        if (image.threads().size() != 1) {
-            throw new RestoreException("image " + imageId + " has " + image.threads().size()
-                    + " threads: multi-threaded restore is not supported yet");
+        // what the image itself rules out first, then whether this host has its ids free
+        ProcessImage image = options.tty() != null ? loaded
+                : loaded.withFds(DescriptorRestore.withoutTerminal(loaded.id(), loaded.fds()));
+        descriptors.check(image.id(), image.fds());
+        int wantedPid = image.threads().get(0).tid();
+        if (options.pids() == RestoreOptions.PidMode.NEW_PID && image.threads().size() != 1) {
+            throw new RestoreException("image " + image.id() + " has " + image.threads().size() + " threads:"
+                    + " --new-pid is for single-threaded processes only (glibc and the JVM keep thread ids in"
+                    + " memory, so every thread needs its own again); use --new-pid-namespace");
+        }
+        if (options.pids() != RestoreOptions.PidMode.NEW_PID) {
+            PidCheck.requireWithinPidMax(image);
+        }
+        if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
+            PidCheck.requireFree(image);
         }
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
-        int[] husk = {0};
+        Husk[] husk = {null};
         try (Tracer tracer = new Tracer("restore-" + image.id().substring(0, Math.min(12, image.id().length())));
              PageSource pages = store.pages()) {
             tracer.call(p -> {
-                husk[0] = Husk.start(p);
+                husk[0] = spawnHusk(p, image, options.pids(), wantedPid);
                 try {
-                    build(p, husk[0], image, pages, paths, log);
+                    build(p, husk[0], image, pages, paths, log, descriptors, store, options);
                 } catch (RuntimeException e) {
-                    killHusk(husk[0]); // while it is still ours: once the helper exits, its pid may be reused
+                    husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
                     throw e;
                 }
                 return null;
             });
         } catch (RuntimeException e) {
             OutputLog.discard(log);
-            int pid = husk[0];
-            if (pid == 0) {
+            if (husk[0] == null) {
                 throw e instanceof RestoreException re ? re : new RestoreException("restore of image " + imageId
                         + " failed before its process was started: " + e.getMessage(), e);
             }
+            String killed = " (the half-built process " + husk[0].pid + " was killed)";
             if (e instanceof RestoreException re) {
-                throw re;
+                throw new RestoreException(re.getMessage() + killed, re);
             }
             if (e instanceof ImageIntegrityException ie) {
                 throw new RestoreException("image " + image.id() + " failed verification, nothing was restored"
-                        + " (the half-built process " + pid + " was killed): " + ie.getMessage(), ie);
+                        + killed + ": " + ie.getMessage(), ie);
             }
-            throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
-                    + " (the half-built process " + pid + " was killed)", e);
+            throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage() + killed, e);
         }
-        return new RestoreResult(husk[0], log, System.nanoTime() - t0);
+        if (image.fds().stream().anyMatch(f -> f.kind() == FdEntry.Kind.TERMINAL)) {
+            Syscalls.kill(husk[0].pid, SIGWINCH); // on a terminal of another size: full-screen programs redraw
+        }
+        return new RestoreResult(husk[0].pid, log, System.nanoTime() - t0, husk[0].ownPid);
+    }
+
+    private static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
+        try {
+            return Husk.spawn(ptrace, mode, wantedPid);
+        } catch (TraceeException e) {
+            if (Husk.pidInUse(e)) {
+                throw PidCheck.inUse(image, wantedPid, e);
+            }
+            if (e.errno() == Errno.EPERM && mode != RestoreOptions.PidMode.NEW_PID) {
+                throw new RestoreException("choosing the pid of the restored process (clone3 with set_tid) was not"
+                        + " permitted: it needs root (CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN); " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     private static void checkCompatible(ProcessImage image) {
@@ -102,14 +136,10 @@ public final class Restorer {
         }
     }
 
-    private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log) {
-        ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
-        ptrace.interrupt(pid);
-        WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
-        if (!st.isInterruptStop()) {
-            throw new RestoreException("the husk " + pid + " did not stop as expected: " + st);
-        }
+    private static void build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
+                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
+                              RestoreOptions options) {
+        int pid = husk.pid;
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
         try (ProcessMemory mem = new ProcessMemory(pid, true)) {
@@ -141,18 +171,64 @@ public final class Restorer {
 
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
-            files.openFiles(image.fds());
+            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
+                    options.tcpClose(), options.tty());
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
             ProcessRestore.restore(remote, mem, image, page.scratch());
-            ThreadState thread = image.threads().get(0);
-            ThreadRestore.kernelState(remote, mem, thread, page.scratch());
-            CredentialsRestore.allIds(remote, image.credentials());
+
+            // threads are cloned with CLONE_FILES: the descriptors made above are theirs as well
+            List<ThreadRestore.Restored> threads = new ArrayList<>();
+            ThreadState mainState = image.threads().get(0);
+            threads.add(new ThreadRestore.Restored(mainState, pid, remote));
+            for (ThreadState t : image.threads().subList(1, image.threads().size())) {
+                threads.add(createThread(ptrace, remote, mem, page, t, image));
+            }
+            ThreadRestore.kernelState(ptrace, mem, threads, page.scratch(), page.syscallInsn());
+            PendingSignalRestore.process(remote, mem, page.scratch(), husk.ownPid, image.sharedPendingSignals());
+            for (ThreadRestore.Restored t : threads) {
+                int ownTid = t.state() == mainState ? husk.ownPid : t.state().tid();
+                PendingSignalRestore.thread(t.remote(), mem, page.scratch(), husk.ownPid, ownTid,
+                        t.state().pendingSignals());
+            }
+            CredentialsRestore.allIds(ptrace, threads.stream().map(ThreadRestore.Restored::tid).toList(),
+                    page.syscallInsn(), remote, image.credentials());
+            // last, once every thread a timer may notify exists: the restore's time does not count
+            TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
-            ThreadRestore.cpuState(ptrace, pid, thread);
+            for (ThreadRestore.Restored t : threads) {
+                ThreadRestore.cpuState(ptrace, t.tid(), t.state());
+            }
+            // the main thread last: until then the process as a whole still looks stopped
+            for (int i = threads.size() - 1; i >= 0; i--) {
+                ptrace.detach(threads.get(i).tid());
+            }
         }
-        ptrace.detach(pid);
+        husk.releaseInit(ptrace);
+    }
+
+    private static ThreadRestore.Restored createThread(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem,
+                                                       RestorerPage page, ThreadState t, ProcessImage image) {
+        try {
+            return ThreadRestore.create(ptrace, main, mem, page.scratch(), page.syscallInsn(), t);
+        } catch (TraceeException e) {
+            if (Husk.pidInUse(e)) {
+                throw PidCheck.inUse(image, t.tid(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** A stored file's bytes in the local cache, verified (a memfd's or deleted file's contents). */
+    private static Path materialize(ImageStore store, io.cryostash.schema.store.FileRef ref) {
+        try {
+            return store.repository().files().materialize(ref, null);
+        } catch (io.cryostash.store.IntegrityException e) {
+            throw new ImageIntegrityException(e);
+        } catch (java.io.IOException e) {
+            throw new RestoreException("cannot fetch stored contents " + ref.sha256() + ": " + e.getMessage(), e);
+        }
     }
 
     private static void checkVdso(ProcessImage image, List<MapsEntry> huskMaps, ProcessMemory mem) {
@@ -170,11 +246,4 @@ public final class Restorer {
         }
     }
 
-    private static void killHusk(int pid) {
-        try {
-            Syscalls.kill(pid, SIGKILL);
-        } catch (TraceeException alreadyGone) {
-            // nothing left to kill
-        }
-    }
 }

@@ -17,6 +17,7 @@ import io.cryostash.schema.image.CpuRegisters;
  */
 final class InProcessChannel implements PtraceChannel {
     private static final long ALL_SIGNALS = -1L;
+    private static final long SPIN_NANOS = 200_000;
     private final LibC libc = LibC.INSTANCE;
 
     @Override
@@ -77,9 +78,10 @@ final class InProcessChannel implements PtraceChannel {
 
     @Override
     public WaitStatus waitFor(int pid, long timeoutMillis) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        long start = System.nanoTime();
+        long deadline = start + timeoutMillis * 1_000_000L;
         int[] status = new int[1];
-        long sleepNanos = 20_000;
+        long sleepNanos = 50_000;
         while (true) {
             int r;
             try {
@@ -93,8 +95,14 @@ final class InProcessChannel implements PtraceChannel {
             if (r == pid) {
                 return new WaitStatus(status[0]);
             }
-            if (System.nanoTime() > deadline) {
+            long now = System.nanoTime();
+            if (now > deadline) {
                 throw new TraceeException(pid, "waitpid: no stop within " + timeoutMillis + " ms", 0);
+            }
+            // stops we cause arrive within microseconds: poll briefly (yielding) before sleeping
+            if (now - start < SPIN_NANOS) {
+                Thread.yield();
+                continue;
             }
             LockSupport.parkNanos(sleepNanos);
             sleepNanos = Math.min(sleepNanos * 2, 5_000_000);
@@ -102,7 +110,8 @@ final class InProcessChannel implements PtraceChannel {
     }
 
     @Override
-    public long remoteSyscall(int pid, long insn, long nr, long[] args, long timeoutMillis) {
+    public Ptrace.SyscallResult remoteSyscall(int pid, long insn, long nr, long[] args, long timeoutMillis,
+                                              boolean spawns) {
         Ptrace ptrace = new Ptrace(this);
         CpuRegisters saved = ptrace.getRegs(pid);
         // Block every signal during the step: one arriving meanwhile would stop the tracee in a
@@ -114,16 +123,22 @@ final class InProcessChannel implements PtraceChannel {
             ptrace.setRegs(pid, saved.forSyscall(insn, nr, args[0], args[1], args[2], args[3], args[4], args[5]));
             ptrace.singleStep(pid);
             WaitStatus st = ptrace.waitFor(pid, timeoutMillis);
+            int child = 0;
+            if (spawns && st.isSpawnEvent()) {
+                child = (int) ptrace.getEventMsg(pid);
+                ptrace.singleStep(pid); // the call has not returned yet: finish it
+                st = ptrace.waitFor(pid, timeoutMillis);
+            }
             if (!st.stopped()) {
                 throw new TraceeException(pid, "process ended during remote syscall " + nr + ": " + st);
             }
             long result = ptrace.getRegs(pid).rax();
             ptrace.setRegs(pid, saved);
-            if (st.stopSignal() != WaitStatus.SIGTRAP) {
-                throw new TraceeException(pid, "remote syscall " + nr + " stopped with signal " + st.stopSignal()
-                        + " instead of SIGTRAP");
+            if (st.stopSignal() != WaitStatus.SIGTRAP || st.event() != 0) {
+                throw new TraceeException(pid, "remote syscall " + nr + " stopped with " + st
+                        + " instead of the SIGTRAP of its single step");
             }
-            return result;
+            return new Ptrace.SyscallResult(result, child);
         } finally {
             try {
                 ptrace.setSigmask(pid, mask);

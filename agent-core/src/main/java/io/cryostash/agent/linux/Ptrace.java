@@ -178,7 +178,24 @@ public final class Ptrace {
      * the tracee is put back.
      */
     public long remoteSyscall(int pid, long syscallInsn, long nr, long[] args, long timeoutMillis) {
-        return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis);
+        return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis, false).result();
+    }
+
+    /**
+     * {@link #remoteSyscall} for a fork, clone or clone3 run with PTRACE_O_TRACEFORK/TRACECLONE
+     * set: the tracee stops once more in between (the event stop, which names the new task),
+     * and the call is then stepped to its end. Also one request to the helper.
+     */
+    public SyscallResult remoteSpawn(int pid, long syscallInsn, long nr, long[] args, long timeoutMillis) {
+        return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis, true);
+    }
+
+    /**
+     * @param result what the call returned inside the tracee (raw: negative values are -errno)
+     * @param child  for {@link #remoteSpawn}, the new task's id in this agent's namespace (traced
+     *               from birth, on its way to its first stop); 0 otherwise or when none was made
+     */
+    public record SyscallResult(long result, int child) {
     }
 
     /**

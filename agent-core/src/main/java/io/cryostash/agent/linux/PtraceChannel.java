@@ -61,9 +61,11 @@ interface PtraceChannel extends AutoCloseable {
 
     /**
      * Runs system call {@code nr} inside the stopped tracee from the {@code syscall} instruction
-     * at {@code insn} and puts its registers and signal mask back; returns rax.
+     * at {@code insn} and puts its registers and signal mask back. With {@code spawns} (a fork,
+     * clone or clone3 run with PTRACE_O_TRACEFORK/TRACECLONE set), the event stop in between is
+     * passed and the new task, traced from birth, is reported.
      */
-    long remoteSyscall(int pid, long insn, long nr, long[] args, long timeoutMillis);
+    Ptrace.SyscallResult remoteSyscall(int pid, long insn, long nr, long[] args, long timeoutMillis, boolean spawns);
 
     /** Should this JVM die while {@code pid} is traced, write {@code original} back at {@code address}. */
     void guardMemory(int pid, long address, byte[] original);

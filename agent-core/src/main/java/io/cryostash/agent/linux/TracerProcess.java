@@ -29,6 +29,8 @@ final class TracerProcess implements PtraceChannel {
     static final int OP_GUARD_MAPPING = 5;
     static final int OP_UNGUARD = 6;
     static final int OP_SPAWN = 7;
+    /** SYSCALL flag: the call forks or clones under PTRACE_O_TRACEFORK/TRACECLONE. */
+    static final int SYSCALL_SPAWNS = 1;
 
     /** How long a shutdown or close waits for the helper to put tracees back and exit. */
     private static final long RELEASE_WAIT_SECONDS = 30;
@@ -96,26 +98,29 @@ final class TracerProcess implements PtraceChannel {
     }
 
     @Override
-    public long remoteSyscall(int pid, long insn, long nr, long[] args, long timeoutMillis) {
-        ByteBuffer b = request(pid, OP_SYSCALL, 4 + 8 * 9, m -> {
+    public Ptrace.SyscallResult remoteSyscall(int pid, long insn, long nr, long[] args, long timeoutMillis,
+                                              boolean spawns) {
+        ByteBuffer b = request(pid, OP_SYSCALL, 4 + 8 * 9 + 4, m -> {
             m.putInt(pid).putLong(insn).putLong(nr);
             for (int i = 0; i < 6; i++) {
                 m.putLong(i < args.length ? args[i] : 0);
             }
             m.putLong(timeoutMillis);
+            m.putInt(spawns ? SYSCALL_SPAWNS : 0);
         });
         long rax = b.getLong();
         int errno = b.getInt();
         int outcome = b.getInt();
         WaitStatus status = new WaitStatus(b.getInt());
         int step = b.getInt();
+        int child = b.getInt();
         return switch (outcome) {
-            case 0 -> rax;
+            case 0 -> new Ptrace.SyscallResult(rax, child);
             case 1 -> throw new TraceeException(pid, step >= 0 && step < SYSCALL_STEPS.length ? SYSCALL_STEPS[step]
                     : "remote syscall step " + step, errno);
             case 2 -> throw new TraceeException(pid, "process ended during remote syscall " + nr + ": " + status);
-            case 3 -> throw new TraceeException(pid, "remote syscall " + nr + " stopped with signal "
-                    + status.stopSignal() + " instead of SIGTRAP");
+            case 3 -> throw new TraceeException(pid, "remote syscall " + nr + " stopped with " + status
+                    + " instead of the SIGTRAP of its single step");
             default -> throw new TraceeException(pid, "waitpid: no stop within " + timeoutMillis + " ms", 0);
         };
     }

@@ -42,9 +42,46 @@ public final class RemoteSyscalls {
      * request to the tracer helper, so a JVM dying in the middle never leaves it half done.
      */
     public long raw(int nr, long... args) {
+        return run(nr, null, args);
+    }
+
+    /**
+     * The result of a fork- or clone-like call run with PTRACE_O_TRACEFORK / TRACECLONE set.
+     *
+     * @param result what the call returned inside the tracee (the child's id in the tracee's
+     *               PID namespace, or -errno)
+     * @param child  the new task's id in this agent's namespace (from the event stop), 0 when
+     *               the call failed; it is traced by us and on its way to its first stop
+     */
+    public record Spawned(long result, int child) {
+    }
+
+    /**
+     * Runs a fork, clone or clone3 call. The tracee stops once more in between (the
+     * PTRACE_EVENT_FORK/CLONE stop), which tells the new task's id in our namespace; the call
+     * is then stepped to its end as usual.
+     */
+    public Spawned spawn(String what, int nr, long... args) {
+        int[] child = {0};
+        long r = run(nr, child, args);
+        if (r < 0 && r > -4096) {
+            throw new TraceeException(pid, "remote " + what, (int) -r);
+        }
+        if (child[0] == 0) {
+            throw new TraceeException(pid, "remote " + what + " returned " + r + " but reported no new task");
+        }
+        return new Spawned(r, child[0]);
+    }
+
+    private long run(int nr, int[] spawned, long... args) {
         long[] a = new long[6];
         System.arraycopy(args, 0, a, 0, args.length);
-        return ptrace.remoteSyscall(pid, syscallInsn, nr, a, STEP_TIMEOUT_MS);
+        if (spawned == null) {
+            return ptrace.remoteSyscall(pid, syscallInsn, nr, a, STEP_TIMEOUT_MS);
+        }
+        Ptrace.SyscallResult s = ptrace.remoteSpawn(pid, syscallInsn, nr, a, STEP_TIMEOUT_MS);
+        spawned[0] = s.child();
+        return s.result();
     }
 
     /**

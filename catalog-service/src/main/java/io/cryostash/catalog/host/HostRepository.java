@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.cryostash.catalog.CatalogProperties;
+import io.cryostash.catalog.store.KeyFingerprint;
 import io.cryostash.schema.catalog.HostReport;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -29,7 +30,7 @@ public class HostRepository {
 
     private static final String SELECT = """
             SELECT id, name, arch, kernel, cpu_model, cpu_flags, vdso_fingerprint, capture_agent_version,
-                   restore_agent_version, last_heartbeat, created_at FROM hosts""";
+                   restore_agent_version, last_heartbeat, created_at, public_key, key_enrolled_at FROM hosts""";
 
     public List<Host> findAll() {
         return jdbc.sql(SELECT + " ORDER BY name, id").query(this::map).list();
@@ -73,6 +74,33 @@ public class HostRepository {
                 .update();
     }
 
+    /** The signing key the host enrolled (X.509 bytes), if it has one. */
+    public Optional<byte[]> publicKey(String id) {
+        return jdbc.sql("SELECT public_key FROM hosts WHERE id = ? AND public_key IS NOT NULL").param(id)
+                .query((rs, i) -> rs.getBytes(1)).optional();
+    }
+
+    /** A host row as enrolment sees it: its key, null when it has none. */
+    public record KeyState(byte[] publicKey) {
+    }
+
+    /** Locks the host's row for an enrolment and returns its key state, or empty when there is no such host. */
+    public Optional<KeyState> keyStateForUpdate(String id) {
+        return jdbc.sql("SELECT public_key FROM hosts WHERE id = ? FOR UPDATE").param(id)
+                .query((rs, i) -> new KeyState(rs.getBytes(1))).optional();
+    }
+
+    /** Sets the key of an existing host that has none. */
+    public void setPublicKey(String id, byte[] x509) {
+        jdbc.sql("UPDATE hosts SET public_key = ?, key_enrolled_at = now() WHERE id = ?").params(x509, id).update();
+    }
+
+    /** Forgets the host's key, so that it can enrol again with a new one; returns whether it had one. */
+    public boolean clearPublicKey(String id) {
+        return jdbc.sql("UPDATE hosts SET public_key = NULL, key_enrolled_at = NULL WHERE id = ? AND public_key IS NOT NULL")
+                .param(id).update() == 1;
+    }
+
     public record OnlineCount(long online, long total) {
     }
 
@@ -89,7 +117,12 @@ public class HostRepository {
         return new Host(rs.getString("id"), rs.getString("name"), rs.getString("arch"), rs.getString("kernel"),
                 rs.getString("cpu_model"), strings(rs.getArray("cpu_flags")), rs.getString("vdso_fingerprint"),
                 rs.getString("capture_agent_version"), rs.getString("restore_agent_version"), last, online,
-                rs.getTimestamp("created_at").toInstant());
+                rs.getTimestamp("created_at").toInstant(), KeyFingerprint.of(rs.getBytes("public_key")),
+                instant(rs.getTimestamp("key_enrolled_at")));
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
     }
 
     public static List<String> strings(Array a) throws SQLException {

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.catalog.image;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 
 import io.cryostash.catalog.host.Compatibility;
 import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.event.EventRefusedException;
+import io.cryostash.catalog.security.Actor;
+import io.cryostash.catalog.system.ForbiddenException;
+import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.Page;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.schema.catalog.ImageRegistration;
+import io.cryostash.schema.event.CheckpointCompleted;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.constraints.Max;
@@ -18,6 +24,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.*;
+import org.springframework.web.server.ResponseStatusException;
 
 @RestController
 @RequestMapping("/api/images")
@@ -25,21 +32,35 @@ import org.springframework.web.bind.annotation.*;
 public class ImageController {
 
     private final ImageService service;
+    private final CheckpointRegistrar registrar;
     private final ImageRepository images;
     private final HostRepository hosts;
 
-    public ImageController(ImageService service, ImageRepository images, HostRepository hosts) {
+    public ImageController(ImageService service, CheckpointRegistrar registrar, ImageRepository images, HostRepository hosts) {
         this.service = service;
+        this.registrar = registrar;
         this.images = images;
         this.hosts = hosts;
     }
 
     @PostMapping
     @PreAuthorize("hasRole('AGENT')")
-    @Operation(summary = "Register an image from its manifest summary (agents, for their own host only); "
-            + "201 when new, 200 when the same image was registered before")
-    public ResponseEntity<ImageSummary> register(@RequestBody ImageRegistration registration) {
-        var r = service.register(registration);
+    @Operation(summary = "Register an image (agents, for their own host only): the body is a checkpoint.completed event, "
+            + "a pointer; the catalog reads the signed manifest from the store, verifies it with the key the host enrolled "
+            + "and registers what it says. 201 when new, 200 when registered before, 422 when the manifest does not verify, "
+            + "503 when the store cannot be read now")
+    public ResponseEntity<ImageSummary> register(@RequestBody CheckpointCompleted event) {
+        if (event.hostId() == null || !event.hostId().equals(Actor.agentHost())) {
+            throw new ForbiddenException("This agent token is bound to host " + Actor.agentHost() + ", not " + event.hostId());
+        }
+        ImageService.Registered r;
+        try {
+            r = registrar.register(event);
+        } catch (EventRefusedException e) {
+            throw new InvalidRequestException(e.getMessage());
+        } catch (IOException e) {
+            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "Cannot read the image from the store now: " + e.getMessage(), e);
+        }
         return ResponseEntity.status(r.outcome() == ImageService.Outcome.CREATED ? HttpStatus.CREATED : HttpStatus.OK).body(r.image());
     }
 

@@ -11,7 +11,6 @@ import io.cryostash.catalog.chunk.ChunkFilterService;
 import io.cryostash.catalog.host.HostRepository;
 import io.cryostash.catalog.job.JobRepository;
 import io.cryostash.catalog.pack.PackRepository;
-import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
@@ -49,8 +48,9 @@ public class ImageService {
     }
 
     /**
-     * Registers an image an agent finished. Only the agent of the image's own host may; a second
-     * registration of the same image with the same manifest is a no-op (events may come twice).
+     * Registers an image whose manifest the caller has verified ({@link CheckpointRegistrar}: the
+     * registration is what the signed manifest and the store's index say); a second registration of
+     * the same image with the same manifest is a no-op (events may come twice).
      * Agents register continuously, so this takes few statements: job and image, chunks and links,
      * one queued row for the packs' live bytes (applied within seconds by PackLiveBytesWorker; no
      * pack row is locked here, so concurrent registrations into one pack do not wait), audit entry
@@ -61,11 +61,7 @@ public class ImageService {
     public Registered register(ImageRegistration r) {
         List<String> problems = r.problems();
         if (!problems.isEmpty()) throw new InvalidRequestException(problems);
-        String agentHost = Actor.agentHost();
-        if (agentHost == null || !agentHost.equals(r.hostId())) {
-            throw new ForbiddenException("This agent token is bound to host " + agentHost + ", not " + r.hostId());
-        }
-        // The host exists: the agent's token is bound to it (and a foreign key says so too).
+        // The host exists: it enrolled the key the manifest verified with (and a foreign key says so too).
         if (r.parentId() != null && images.state(r.parentId()).isEmpty()) {
             throw new InvalidRequestException("parentId: no image " + r.parentId());
         }
@@ -73,6 +69,11 @@ public class ImageService {
         if (inserted.isEmpty()) {
             // The id exists: a repeated registration (the statement merged the job's labels again,
             // which changes nothing when they are the same) or a clash, which rolls that back.
+            // Another host's image is refused before anything about it is read or sent back.
+            if (!images.hostOf(r.imageId()).orElseThrow().equals(r.hostId())) {
+                throw new ForbiddenException("Image " + r.imageId() + " cannot be registered by the agent of host "
+                        + r.hostId());
+            }
             String existing = images.manifestKey(r.imageId()).orElseThrow();
             if (!existing.equals(r.manifestKey())) {
                 throw new ConflictException("Image " + r.imageId() + " is registered with another manifest");

@@ -6,15 +6,15 @@ package io.cryostash.catalog.restore;
  * refused: refusing would lose the FAILED report itself (the request would look RUNNING forever),
  * while the head of a message (the first lines of a stack trace) is what says what went wrong.
  */
-final class ErrorText {
+public final class ErrorText {
 
-    static final int MAX_CHARS = 4_000;
+    public static final int MAX_CHARS = 4_000;
 
     private ErrorText() {
     }
 
     /** The message, or its first {@link #MAX_CHARS} characters with a note of how long it was; null stays null. */
-    static String keep(String error) {
+    public static String keep(String error) {
         if (error == null || error.length() <= MAX_CHARS) return error;
         String note = "… [cut: " + error.length() + " characters in all]";
         int end = MAX_CHARS - note.length();

@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.web.bind.annotation.*;
@@ -27,12 +28,14 @@ public class ScheduleController {
         this.service = service;
     }
 
+    /** A timetable: intervalSeconds, or a cron expression (six fields: second minute hour day month weekday). */
     public record ScheduleBody(@NotNull Long jobId,
-                               @NotNull @Min(10) @Max(31_536_000) Integer intervalSeconds,
+                               @Min(10) @Max(31_536_000) Integer intervalSeconds,
+                               @Size(max = 200) String cron,
                                @Pattern(regexp = "RESUME|KILL") String afterCapture,
                                Boolean enabled) {
         ScheduleService.ScheduleInput input() {
-            return new ScheduleService.ScheduleInput(jobId, intervalSeconds, afterCapture == null ? "RESUME" : afterCapture,
+            return new ScheduleService.ScheduleInput(jobId, intervalSeconds, cron, afterCapture == null ? "RESUME" : afterCapture,
                     enabled == null || enabled);
         }
     }

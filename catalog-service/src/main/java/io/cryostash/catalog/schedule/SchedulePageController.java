@@ -33,12 +33,17 @@ public class SchedulePageController {
 
     @PostMapping("/schedules")
     @PreAuthorize("hasRole('OPERATOR')")
-    public String create(@RequestParam long jobId, @RequestParam int intervalMinutes,
+    public String create(@RequestParam long jobId, @RequestParam(required = false) Integer intervalMinutes,
+                         @RequestParam(required = false) String cron,
                          @RequestParam(defaultValue = "RESUME") String afterCapture, RedirectAttributes flash) {
         WebErrors.attempt(flash, () -> {
-            if (intervalMinutes < 1 || intervalMinutes > 525_600) throw new InvalidRequestException("interval: 1 minute to 1 year");
+            boolean byCron = cron != null && !cron.isBlank();
+            if (!byCron && (intervalMinutes == null || intervalMinutes < 1 || intervalMinutes > 525_600)) {
+                throw new InvalidRequestException("interval: 1 minute to 1 year, or a cron expression");
+            }
             if (!afterCapture.equals("RESUME") && !afterCapture.equals("KILL")) throw new InvalidRequestException("afterCapture: RESUME or KILL");
-            var s = service.create(new ScheduleService.ScheduleInput(jobId, intervalMinutes * 60, afterCapture, true));
+            var s = service.create(new ScheduleService.ScheduleInput(jobId, byCron ? null : intervalMinutes * 60,
+                    byCron ? cron : null, afterCapture, true));
             return "Schedule " + s.id() + " for " + s.job() + " created";
         });
         return "redirect:/schedules";
@@ -49,7 +54,7 @@ public class SchedulePageController {
     public String toggle(@PathVariable long id, RedirectAttributes flash) {
         WebErrors.attempt(flash, () -> {
             var s = schedules.find(id).orElseThrow(() -> new io.cryostash.catalog.system.NotFoundException("schedule", String.valueOf(id)));
-            service.update(id, new ScheduleService.ScheduleInput(s.jobId(), s.intervalSeconds(), s.afterCapture(), !s.enabled()));
+            service.update(id, new ScheduleService.ScheduleInput(s.jobId(), s.intervalSeconds(), s.cron(), s.afterCapture(), !s.enabled()));
             return "Schedule " + id + (s.enabled() ? " paused" : " resumed");
         });
         return "redirect:/schedules";

@@ -20,6 +20,9 @@ public record Actor(String name, String kind, String remoteAddr) {
         if (auth.getPrincipal() instanceof AgentPrincipal agent) {
             return new Actor(agent.name(), "AGENT", addr);
         }
+        if (auth.getPrincipal() instanceof EnrolmentPrincipal enrolment) {
+            return new Actor(enrolment.name(), "AGENT", addr);
+        }
         return new Actor(auth.getName(), "USER", addr);
     }
 

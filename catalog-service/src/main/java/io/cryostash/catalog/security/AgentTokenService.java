@@ -94,6 +94,23 @@ public class AgentTokenService {
         }
     }
 
+    /** Revokes every token of a host (its key was reset); returns how many. */
+    @Transactional
+    public int revokeAll(String hostId) {
+        int n = jdbc.sql("UPDATE agent_tokens SET revoked_at = now() WHERE host_id = ? AND revoked_at IS NULL")
+                .param(hostId).update();
+        forgetAll();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    forgetAll();
+                }
+            });
+        }
+        return n;
+    }
+
     private synchronized void forgetAll() {
         revocations++;
         known.invalidateAll();

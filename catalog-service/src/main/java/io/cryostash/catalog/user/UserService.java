@@ -25,6 +25,8 @@ public class UserService {
     private final PasswordEncoder encoder;
     private final AuditLog audit;
     private final CatalogProperties props;
+    /** The first administrator's password when this process generated it (for StackBootstrap), else null. */
+    private volatile String generatedAdminPassword;
 
     public UserService(UserRepository users, PasswordEncoder encoder, AuditLog audit, CatalogProperties props) {
         this.users = users;
@@ -48,6 +50,7 @@ public class UserService {
             audit.recordAs(Actor.system(), "user.created", "user", props.adminUsername(),
                     Map.of("role", "ADMIN", "first", true, "passwordGenerated", generated));
             if (generated) {
+                generatedAdminPassword = password;
                 String msg = "Cryostash catalog: first administrator '" + props.adminUsername() + "' created with password "
                         + password + " (shown only this once)";
                 System.out.println(msg);
@@ -57,6 +60,11 @@ public class UserService {
                 log.info("First administrator '{}' created from configuration", props.adminUsername());
             }
         }
+    }
+
+    /** The password this process generated for the first administrator, or null when it generated none. */
+    public String generatedAdminPassword() {
+        return generatedAdminPassword;
     }
 
     @Transactional

@@ -25,6 +25,12 @@ public class CurrentUserAdvice {
     public record Me(String name, boolean operator, boolean admin) {
     }
 
+    /** Whether the current user is an administrator (without the role hierarchy: ADMIN is the top). */
+    public static boolean isAdmin() {
+        Authentication auth = SecurityContextHolder.getContext().getAuthentication();
+        return auth != null && auth.getAuthorities().stream().anyMatch(a -> a.getAuthority().equals("ROLE_ADMIN"));
+    }
+
     @ModelAttribute("me")
     public Me me() {
         Authentication auth = SecurityContextHolder.getContext().getAuthentication();

@@ -34,10 +34,10 @@ class AuditApiTests {
         mvc.perform(get("/api/audit").param("targetId", image).with(user("v").roles("VIEWER")))
                 .andExpect(jsonPath("$.items[0].action").value("image.registered"))
                 .andExpect(jsonPath("$.items[0].actor").value("agent:" + agent.hostId()))
-                .andExpect(jsonPath("$.items[0].actorKind").value("AGENT"))
-                .andExpect(jsonPath("$.items[0].remoteAddr").value("127.0.0.1"));
+                .andExpect(jsonPath("$.items[0].actorKind").value("AGENT"));
         mvc.perform(get("/api/audit").param("actor", "carol").param("action", "restore.").with(user("v").roles("VIEWER")))
                 .andExpect(jsonPath("$.items[*].action", everyItem(is("restore.requested"))))
+                .andExpect(jsonPath("$.items[0].remoteAddr").value("127.0.0.1"))
                 .andExpect(jsonPath("$.items[0].details", containsString(image)));
     }
 

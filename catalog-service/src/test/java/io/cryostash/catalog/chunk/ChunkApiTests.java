@@ -24,6 +24,7 @@ class ChunkApiTests {
 
     @Autowired MockMvc mvc;
     @Autowired Fixtures fx;
+    @Autowired io.cryostash.catalog.image.ImageService images;
     @Autowired ChunkFilterService filter;
 
     static byte[] raw(String hex) {
@@ -126,9 +127,8 @@ class ChunkApiTests {
         String lost = Fixtures.chunkKey(7_300_500);
         ImageRegistration clash = new ImageRegistration(first.imageId(), first.hostId(), first.job(), null, first.capturedAt(),
                 null, 65536, 16000, "manifests/other", "sig", first.process(), List.of(new ChunkRef(lost, 65536, 16000L, "p", 0L)));
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
-                        .content(fx.toJson(clash)))
-                .andExpect(status().isConflict());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> images.register(clash))
+                .isInstanceOf(io.cryostash.catalog.system.ConflictException.class);
         mvc.perform(post("/api/chunks/query").header("Authorization", agent.bearer()).contentType("application/json")
                         .content(fx.toJson(new ChunkQuery(List.of(lost)))))
                 .andExpect(jsonPath("$.known", empty()));

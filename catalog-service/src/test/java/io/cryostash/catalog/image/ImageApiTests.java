@@ -7,7 +7,15 @@ import java.util.List;
 
 import io.cryostash.catalog.CatalogTest;
 import io.cryostash.catalog.Fixtures;
+import io.cryostash.catalog.system.ConflictException;
+import io.cryostash.catalog.system.InvalidRequestException;
+import io.cryostash.schema.catalog.AreaSummary;
 import io.cryostash.schema.catalog.ChunkQuery;
+import io.cryostash.schema.catalog.ChunkRef;
+import io.cryostash.schema.catalog.FdSummary;
+import io.cryostash.schema.catalog.ThreadSummary;
+import io.cryostash.schema.image.FdEntry;
+import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.catalog.ImageRegistration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -15,6 +23,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.web.servlet.MockMvc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.*;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
@@ -28,6 +37,7 @@ class ImageApiTests {
     @Autowired MockMvc mvc;
     @Autowired Fixtures fx;
     @Autowired JdbcClient jdbc;
+    @Autowired ImageService images;
 
     @Test
     void registeredImageIsStoredWithItsChunksAndJob() throws Exception {
@@ -90,31 +100,37 @@ class ImageApiTests {
                 .andExpect(jsonPath("$.contents.fds.total").value(0));
     }
 
+    /** The problems a registration is refused with (the registration that a verified manifest yields is checked too). */
+    List<String> refusal(ImageRegistration r) {
+        try {
+            images.register(r);
+        } catch (InvalidRequestException e) {
+            return e.problems();
+        }
+        throw new AssertionError("registration of " + r.imageId() + " was not refused");
+    }
+
     @Test
-    void badAreasFilesAndThreadsAreRejectedWithEveryProblemListed() throws Exception {
+    void badAreasFilesAndThreadsAreRefusedWithEveryProblemListed() throws Exception {
         var agent = fx.host("node");
-        String body = """
-                {"imageId":"%s","hostId":"%s","job":"sim","capturedAt":"2026-11-27T10:00:00Z","logicalBytes":1,"storedBytes":1,
-                 "manifestKey":"m","signature":"s","process":{},"chunks":[],
-                 "threads":[{"tid":0}],
-                 "areas":[{"start":8192,"end":4096,"perms":"rwxq","path":"lib/../etc/passwd","kind":"FILE_PRIVATE","fileOffset":0,"storedPages":0},
-                          {"start":0,"end":4096,"perms":"r--p","path":"/usr/./lib/x.so","kind":"FILE_SHARED","fileOffset":0,"storedPages":0},
-                          {"start":8192,"end":12288,"perms":"r--p","path":"heap","kind":"ANONYMOUS","fileOffset":0,"storedPages":0}],
-                 "fds":[{"fd":-1,"kind":"REGULAR","target":"relative.txt","flags":0,"position":0},{"fd":5,"kind":"DIRECTORY","target":"/a/%s","flags":0,"position":0}]}"""
-                .formatted(Fixtures.unique("img"), agent.hostId(), "x".repeat(4100));
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json").content(body))
-                .andExpect(status().isUnprocessableEntity())
-                .andExpect(content().contentTypeCompatibleWith("application/problem+json"))
-                .andExpect(jsonPath("$.errors", hasItems(
-                        startsWith("threads[0].tid:"), startsWith("areas[0]: end must be above start"),
-                        startsWith("areas[0].perms:"), startsWith("areas[0].path:"), startsWith("areas[1].path:"),
-                        startsWith("areas[2].path:"), startsWith("fds[0].fd:"), startsWith("fds[0].target:"),
-                        startsWith("fds[1].target:"))));
-        // A kind the catalog does not know is unreadable JSON, not a registration with a null kind.
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
-                        .content(body.replace("\"kind\":\"ANONYMOUS\"", "\"kind\":\"NO_SUCH_KIND\"")))
-                .andExpect(status().isBadRequest())
-                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+        var base = fx.registration(agent, "sim", Instant.parse("2026-11-27T10:00:00Z"), null, 15_000, 1);
+        var r = new ImageRegistration(base.imageId(), base.hostId(), base.job(), null, base.capturedAt(), null, 1, 1, "m", "s",
+                base.process(), List.of(), List.of(new ThreadSummary(0, null, null)),
+                List.of(new AreaSummary(8192, 4096, "rwxq", 0, "lib/../etc/passwd", MemoryArea.Kind.FILE_PRIVATE, 0, null),
+                        new AreaSummary(0, 4096, "r--p", 0, "/usr/./lib/x.so", MemoryArea.Kind.FILE_SHARED, 0, null),
+                        new AreaSummary(8192, 12288, "r--p", 0, "heap", MemoryArea.Kind.ANONYMOUS, 0, null)),
+                List.of(new FdSummary(-1, FdEntry.Kind.REGULAR, "relative.txt", 0, 0),
+                        new FdSummary(5, FdEntry.Kind.DIRECTORY, "/a/" + "x".repeat(4100), 0, 0)));
+        assertThat(refusal(r)).anySatisfy(p -> assertThat(p).startsWith("threads[0].tid:"))
+                .anySatisfy(p -> assertThat(p).startsWith("areas[0]: end must be above start"))
+                .anySatisfy(p -> assertThat(p).startsWith("areas[0].perms:"))
+                .anySatisfy(p -> assertThat(p).startsWith("areas[0].path:"))
+                .anySatisfy(p -> assertThat(p).startsWith("areas[1].path:"))
+                .anySatisfy(p -> assertThat(p).startsWith("areas[2].path:"))
+                .anySatisfy(p -> assertThat(p).startsWith("fds[0].fd:"))
+                .anySatisfy(p -> assertThat(p).startsWith("fds[0].target:"))
+                .anySatisfy(p -> assertThat(p).startsWith("fds[1].target:"));
+        assertThat(jdbc.sql("SELECT count(*) FROM images WHERE id = ?").param(r.imageId()).query(Long.class).single()).isZero();
     }
 
     @Test
@@ -122,9 +138,7 @@ class ImageApiTests {
         var agent = fx.host("node");
         ImageRegistration r = fx.registration(agent, "sim", Instant.now(), null, 20_000, 2);
         fx.register(agent, r);
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
-                        .content(fx.toJson(r)))
-                .andExpect(status().isOk());
+        assertThat(images.register(r).outcome()).isEqualTo(ImageService.Outcome.ALREADY_REGISTERED);
         assertThat(jdbc.sql("SELECT count(*) FROM images WHERE id = ?").param(r.imageId()).query(Long.class).single()).isEqualTo(1L);
     }
 
@@ -135,36 +149,28 @@ class ImageApiTests {
         fx.register(agent, r);
         ImageRegistration other = new ImageRegistration(r.imageId(), r.hostId(), r.job(), null, r.capturedAt(), null,
                 1, 1, "manifests/other", "sig", r.process(), List.of());
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
-                        .content(fx.toJson(other)))
-                .andExpect(status().isConflict())
-                .andExpect(content().contentTypeCompatibleWith("application/problem+json"))
-                .andExpect(jsonPath("$.title").value("Conflict"));
+        assertThatThrownBy(() -> images.register(other)).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("another manifest");
     }
 
     @Test
-    void invalidRegistrationIsRejectedWithEveryProblemListed() throws Exception {
+    void invalidRegistrationIsRefusedWithEveryProblemListed() throws Exception {
         var agent = fx.host("node");
-        String body = """
-                {"imageId":"bad id!","hostId":"%s","job":"","logicalBytes":-1,"storedBytes":0,
-                 "manifestKey":"m","signature":"s","process":{},"chunks":[{"key":"XYZ","rawBytes":1}]}"""
-                .formatted(agent.hostId());
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json").content(body))
-                .andExpect(status().isUnprocessableEntity())
-                .andExpect(content().contentTypeCompatibleWith("application/problem+json"))
-                .andExpect(jsonPath("$.errors", hasItems(
-                        startsWith("imageId:"), startsWith("job:"), startsWith("capturedAt:"),
-                        startsWith("logicalBytes:"), startsWith("chunks[0].key:"))));
+        var base = fx.registration(agent, "sim", Instant.now(), null, 35_000, 1);
+        var r = new ImageRegistration("bad id!", agent.hostId(), "", null, null, null, -1, 0, "m", "s", base.process(),
+                List.of(new ChunkRef("XYZ", 1, null, null, null)));
+        assertThat(refusal(r)).anySatisfy(p -> assertThat(p).startsWith("imageId:"))
+                .anySatisfy(p -> assertThat(p).startsWith("job:"))
+                .anySatisfy(p -> assertThat(p).startsWith("capturedAt:"))
+                .anySatisfy(p -> assertThat(p).startsWith("logicalBytes:"))
+                .anySatisfy(p -> assertThat(p).startsWith("chunks[0].key:"));
     }
 
     @Test
-    void unknownParentIsRejected() throws Exception {
+    void unknownParentIsRefused() throws Exception {
         var agent = fx.host("node");
         ImageRegistration r = fx.registration(agent, "sim", Instant.now(), "no-such-parent", 40_000, 1);
-        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json")
-                        .content(fx.toJson(r)))
-                .andExpect(status().isUnprocessableEntity())
-                .andExpect(jsonPath("$.errors[0]", startsWith("parentId:")));
+        assertThat(refusal(r).get(0)).startsWith("parentId:");
     }
 
     @Test

@@ -54,6 +54,9 @@ class RestoreApiTests {
         JsonNode payload = json.readTree(rows.get(0).get(3));
         assertThat(payload.get("imageId").asString()).isEqualTo(image);
         assertThat(payload.get("manifestKey").asString()).startsWith("manifests/");
+        // This context has no Kafka settings: the event waits in the outbox.
+        assertThat(jdbc.sql("SELECT count(*) FROM outbox WHERE payload->>'restoreRequestId' = ? AND published_at IS NULL")
+                .param(id).query(Long.class).single()).isOne();
         assertThat(jdbc.sql("SELECT count(*) FROM audit_log WHERE action = 'restore.requested' AND target_id = ? AND actor = 'op'")
                 .param(id).query(Long.class).single()).isOne();
     }

@@ -30,6 +30,7 @@ import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MmLayout;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.ProcessInfo;
+import io.cryostash.schema.image.ProcessTimers;
 import io.cryostash.schema.image.Rlimit;
 import io.cryostash.schema.image.SignalAction;
 import io.cryostash.schema.image.ThreadState;
@@ -93,10 +94,11 @@ class ForgedManifestTest {
                 new MmLayout(CODE, CODE + 0x1000, 0, 0, HEAP, HEAP, 0x7ff000, 0, 0, 0, 0, new byte[16], exe),
                 List.of(new MemoryArea(CODE, CODE + 0x1000, "r-xp", 0, exe, MemoryArea.Kind.FILE_PRIVATE, null),
                         new MemoryArea(HEAP, HEAP + 4 * 4096, "rw-p", 0, "[heap]", MemoryArea.Kind.ANONYMOUS, heap)),
-                List.of(new ThreadState(10, CpuRegisters.fromArray(r), new byte[2], 0, null, null, 0, 0, 0)),
+                List.of(new ThreadState(10, CpuRegisters.fromArray(r), new byte[2], 0, null, null, 0, 0, 0, "prog",
+                        List.of(), false)),
                 List.of(new SignalAction(15, CODE + 0x100, 0, 0, 0)), new FsState("/", "/", 022),
-                List.of(new FdEntry(3, FdEntry.Kind.REGULAR, exe, 0, 0)), List.of(new Rlimit(7, "nofile", 1024, 4096)),
-                List.of(new FileFingerprint(exe, 8, 1, 2, code)));
+                List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, exe, 0, 0)), List.of(new Rlimit(7, "nofile", 1024, 4096)),
+                List.of(new FileFingerprint(exe, 8, 1, 2, code)), ProcessTimers.NONE, List.of());
     }
 
     /** Re-signs the image's envelope lists around an edited payload, as the host's key would. */

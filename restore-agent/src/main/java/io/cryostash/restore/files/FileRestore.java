@@ -14,10 +14,11 @@ import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.FsState;
 
 /**
- * Descriptors, working directory and root. Files are reopened by path at the same descriptor
- * number with the same flags and offset. Descriptors that pointed at something that cannot be
- * reopened (a terminal, a pipe to a process that is gone) are bound to /dev/null for reading and
- * to a log file for writing, so the program's output is kept and its reads see end of file.
+ * Files opened by path, redirected standard streams, working directory and root. Files are
+ * reopened by path at the same descriptor number with the same flags and offset. Standard
+ * streams whose terminal or pipe is gone (capture recorded them as redirected, and said so) are
+ * bound to /dev/null for reading and to a log file for writing, so the program's output is kept
+ * and its reads see end of file. Other kinds: {@link DescriptorRestore}.
  */
 public final class FileRestore {
     static final int O_ACCMODE = 3;
@@ -51,7 +52,7 @@ public final class FileRestore {
      * later by the restored process itself ({@link OutputLog}).
      */
     public static Path prepareLog(List<FdEntry> fds, Path logDir, String imageId, Credentials creds) {
-        boolean needed = fds.stream().anyMatch(f -> !f.reopenable() && goesToLog(f));
+        boolean needed = fds.stream().anyMatch(f -> f.redirected() && goesToLog(f));
         if (!needed) {
             return null;
         }
@@ -69,13 +70,13 @@ public final class FileRestore {
     }
 
     /**
-     * Binds unreopenable descriptors to /dev/null or the log, which is created once, here, with
-     * the image's credentials: runs after the file-system ids became the image's.
+     * Binds redirected descriptors to /dev/null or the log, which is created once, here, with the
+     * image's credentials: runs after the file-system ids became the image's.
      */
     public void openRedirected(List<FdEntry> fds, Path log) {
         int logFd = -1;
         for (FdEntry f : fds) {
-            if (f.reopenable()) {
+            if (!f.redirected()) {
                 continue;
             }
             boolean writes = goesToLog(f);
@@ -94,9 +95,10 @@ public final class FileRestore {
         }
     }
 
+    /** Reopens files by path (duplicates are made from their originals later). */
     public void openFiles(List<FdEntry> fds) {
         for (FdEntry f : fds) {
-            if (!f.reopenable()) {
+            if (!f.reopenable() || f.dupOf() != null) {
                 continue;
             }
             int flags = f.flags() & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);

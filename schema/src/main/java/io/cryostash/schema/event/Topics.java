@@ -31,6 +31,11 @@ public final class Topics {
      * record type; set on every message.
      */
     public static final String HEADER_TYPE = "cryostash-type";
+    /**
+     * On every agent-to-catalog message: base64 of the Ed25519 signature, by the key the reporting
+     * host enrolled, over the exact bytes of the message value.
+     */
+    public static final String HEADER_SIGNATURE = "cryostash-signature";
     public static final String HEADER_ORIGINAL_TOPIC = "cryostash-original-topic";
     public static final String HEADER_REASON = "cryostash-reason";
     public static final String HEADER_CONSUMER = "cryostash-consumer";

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.catalog.store;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Where the catalog reads the manifests agents announce: {@code cryostash.catalog.store} (a directory
+ * or {@code s3://bucket/prefix}) and, for S3, {@code cryostash.catalog.s3-endpoint}, {@code -access-key},
+ * {@code -secret-key}, {@code -region}. Without a store the catalog cannot verify a registration, so it
+ * does not consume checkpoint.completed (the events wait in Kafka).
+ */
+@ConfigurationProperties("cryostash.catalog")
+public record StoreProperties(String store, String s3Endpoint, String s3AccessKey, String s3SecretKey, String s3Region) {
+
+    public boolean configured() {
+        return store != null && !store.isBlank();
+    }
+}
