@@ -96,12 +96,17 @@ public final class PipelineFixtures {
         return new HostReport(hostId, "x86_64", "6.18.0", "Test CPU", Fixtures.X86_FLAGS, Fixtures.VDSO, "0.1.0", "0.1.0");
     }
 
+    /** A fresh enrolment token (cse_…). */
+    public String enrolmentToken() {
+        return enrolmentTokens.issue("test", null, Actor.system()).token();
+    }
+
     /** Enrols a new host with a fresh key pair through {@code POST /api/hosts/enrol}. */
     public TestAgent enrol(String prefix) throws Exception {
         String hostId = Fixtures.unique(prefix);
         Path state = Files.createTempDirectory("cryostash-agent-" + hostId);
         HostKeys keys = HostKeys.loadOrCreate(state.resolve("keys"));
-        String token = enrolmentTokens.issue("test", null, Actor.system()).token();
+        String token = enrolmentToken();
         String body = json.writeValueAsString(Map.of("hostId", hostId,
                 "publicKey", Base64.getEncoder().encodeToString(keys.publicKey().getEncoded()), "report", report(hostId)));
         String answer = mvc.perform(post("/api/hosts/enrol").header("Authorization", "Bearer " + token)
