@@ -151,12 +151,10 @@ final class ImageConsistency {
      * instruction.
      */
     private static void threads(ProcessImage image) {
-        Set<Integer> tids = new HashSet<>();
+        // ids, their uniqueness and the presence of registers are ImageCodec's (validateThreads)
         for (ThreadState t : image.threads()) {
             String who = "thread " + t.tid();
-            require(t.tid() > 0 && tids.add(t.tid()), who + " is not a valid, distinct thread id");
-            require(t.regs() != null, who + " has no registers");
-            require(t.xstate() != null && t.xstate().length > 0 && t.xstate().length <= MAX_XSTATE,
+            require(t.xstate().length > 0 && t.xstate().length <= MAX_XSTATE,
                     who + " has no valid FPU/vector state");
             require(image.host() == null || image.host().xstateSize() <= 0
                     || t.xstate().length == image.host().xstateSize(),
@@ -221,11 +219,9 @@ final class ImageConsistency {
         require(c.groups().stream().noneMatch(g -> g == null || g == NO_ID), "a supplementary group of -1 or null");
     }
 
+    /** Numbers, kinds and duplicates are ImageCodec's (with each kind's record, FdFiles); the position is here. */
     private static void descriptors(List<FdEntry> fds) {
-        Set<Integer> seen = new HashSet<>();
         for (FdEntry f : fds) {
-            require(seen.add(f.fd()), "descriptor " + f.fd() + " is listed twice");
-            require(f.kind() != null, "descriptor " + f.fd() + " has no kind");
             require(f.position() >= 0, "descriptor " + f.fd() + " has position " + f.position());
         }
     }
