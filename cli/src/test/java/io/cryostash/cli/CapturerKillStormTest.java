@@ -34,7 +34,12 @@ import io.cryostash.store.image.ImageStore;
  * same signal mask and memory map as before, still counting; at the end it must still have
  * every handler and report PASS. No image may appear from a capture killed during its freeze.
  *
- * <p>CI runs {@link #KILLS} SIGKILLs and {@link #INTERRUPTS} SIGINTs. A longer run:
+ * <p>The same with a target of four threads, each with a signal mask of its own and its own
+ * counter: the kills land while the threads are being seized one by one or while their
+ * registers hold an injected call (remote calls run in all threads at once there); each thread
+ * must be let go, counting, with its own mask.
+ *
+ * <p>CI runs {@link #KILLS} SIGKILLs and {@link #INTERRUPTS} SIGINTs per target. A longer run:
  * {@code -Dcryostash.killStorm.kills=300 -Dcryostash.killStorm.interrupts=100}; with
  * {@code -Dcryostash.killStorm.tracer=in-process} the capturing JVM makes its ptrace calls
  * itself (the old way) and the test only reports how many targets were hurt.
@@ -56,17 +61,30 @@ class CapturerKillStormTest {
 
     @Test
     void killingTheCapturerDuringRemoteSystemCallsNeverHarmsTheTarget() throws Exception {
-        Path fixture = CFixtures.compile("src/test/c/handlers.c");
-        Path store = tmp.resolve("store");
+        storm(0);
+    }
+
+    @Test
+    void killingTheCapturerWhileItFreezesEveryThreadNeverHarmsAnyThread() throws Exception {
+        storm(3);
+    }
+
+    private void storm(int extraThreads) throws Exception {
+        Path fixture = CFixtures.compile("src/test/c/handlers.c", "-pthread");
+        Path store = tmp.resolve("store-" + extraThreads);
         List<Shot> shots = new ArrayList<>();
         FixtureProcess target = null;
         Baseline before = null;
         int targets = 0;
         for (int i = 0; i < KILLS + INTERRUPTS; i++) {
             if (target == null) {
-                target = FixtureProcess.of(fixture).start();
+                target = FixtureProcess.of(fixture).args(Integer.toString(extraThreads)).start();
                 target.awaitNumberAbove("counter", 0);
-                before = Baseline.of(target.pid());
+                for (int t = 0; t < extraThreads; t++) {
+                    target.awaitNumberAbove("counter-" + t, 0);
+                }
+                assertThat(ProcState.threads(target.pid())).hasSize(1 + extraThreads);
+                before = Baseline.of(target.pid(), extraThreads);
                 targets++;
             }
             String signal = i < KILLS ? "KILL" : "INT";
@@ -88,8 +106,8 @@ class CapturerKillStormTest {
         }
         long inWindow = shots.stream().filter(Shot::inWindow).count();
         long hurt = shots.stream().filter(s -> s.harm() != null).count() + (finalCheck != null ? 1 : 0);
-        System.err.printf("kill storm (%s tracer): %d kills (%d SIGKILL, %d SIGINT), %d inside remote system calls,"
-                + " %d targets, %d hurt%s%n", TRACER, shots.size(), KILLS, INTERRUPTS, inWindow, targets, hurt,
+        System.err.printf("kill storm (%s tracer, %d threads): %d kills (%d SIGKILL, %d SIGINT), %d inside remote system calls,"
+                + " %d targets, %d hurt%s%n", TRACER, 1 + extraThreads, shots.size(), KILLS, INTERRUPTS, inWindow, targets, hurt,
                 finalCheck != null ? " (final check: " + finalCheck + ")" : "");
         try (ImageStore images = ImageStore.local(store)) {
             assertThat(images.list()).as("no image from a capture killed during its freeze").isEmpty();
@@ -131,12 +149,16 @@ class CapturerKillStormTest {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000); // leave the CPU to the starting JVM
             }
+            List<Integer> tids = ProcState.threads(target.pid());
+            aim:
             while (tracer != 0 && wanted > 0 && capture.isAlive()) {
-                long pc = stoppedAt(target.pid());
-                if (pc >= vdso[0] && pc < vdso[1]) {
-                    if (++seen >= wanted) {
-                        inWindow = true;
-                        break;
+                for (int tid : tids) { // any thread: remote calls run in every thread at once
+                    long pc = stoppedAt(target.pid(), tid);
+                    if (pc >= vdso[0] && pc < vdso[1]) {
+                        if (++seen >= wanted) {
+                            inWindow = true;
+                            break aim;
+                        }
                     }
                 }
                 if (ProcState.statusLine(target.pid(), "TracerPid").equals("0")) {
@@ -173,9 +195,13 @@ class CapturerKillStormTest {
     }
 
     /** What the target looked like before any capture; {@link #harmTo} compares. */
-    private record Baseline(String sigBlk, List<String> maps) {
-        static Baseline of(int pid) {
-            return new Baseline(ProcState.statusLine(pid, "SigBlk"), mapsOf(pid));
+    private record Baseline(java.util.Map<Integer, String> sigBlk, List<String> maps, int extraThreads) {
+        static Baseline of(int pid, int extraThreads) {
+            java.util.Map<Integer, String> masks = new java.util.TreeMap<>();
+            for (int tid : ProcState.threads(pid)) {
+                masks.put(tid, threadStatusLine(pid, tid, "SigBlk"));
+            }
+            return new Baseline(masks, mapsOf(pid), extraThreads);
         }
 
         /** Why the target is not as it was, or null. */
@@ -190,9 +216,18 @@ class CapturerKillStormTest {
             if (s == 't' || s == 'T') {
                 return "the target was left stopped (state " + s + ")";
             }
-            String blk = ProcState.statusLine(pid, "SigBlk");
-            if (!blk.equals(sigBlk)) {
-                return "signal mask " + blk + " instead of " + sigBlk;
+            if (!ProcState.threads(pid).equals(List.copyOf(sigBlk.keySet()))) {
+                return "threads " + ProcState.threads(pid) + " instead of " + sigBlk.keySet();
+            }
+            for (var e : sigBlk.entrySet()) {
+                String state = threadStatusLine(pid, e.getKey(), "State");
+                if (state.startsWith("t") || state.startsWith("T")) {
+                    return "thread " + e.getKey() + " was left stopped (" + state + ")";
+                }
+                String blk = threadStatusLine(pid, e.getKey(), "SigBlk");
+                if (!blk.equals(e.getValue())) {
+                    return "signal mask of thread " + e.getKey() + " " + blk + " instead of " + e.getValue();
+                }
             }
             List<String> now = mapsOf(pid);
             if (!now.equals(maps)) {
@@ -200,14 +235,27 @@ class CapturerKillStormTest {
                 extra.removeAll(maps);
                 return "memory map changed: " + extra;
             }
-            long c = target.number("counter");
-            try {
-                target.awaitNumberAbove("counter", c);
-            } catch (AssertionError e) {
-                return "the target stopped counting (state " + target.state() + ")";
+            for (int t = -1; t < extraThreads; t++) {
+                String counter = t < 0 ? "counter" : "counter-" + t;
+                long c = target.number(counter);
+                try {
+                    target.awaitNumberAbove(counter, c);
+                } catch (AssertionError e) {
+                    return (t < 0 ? "the main thread" : "thread " + t) + " stopped counting (state " + target.state()
+                            + ")";
+                }
             }
             return null;
         }
+    }
+
+    private static String threadStatusLine(int pid, int tid, String key) {
+        for (String line : ProcState.read(pid, "task/" + tid + "/status").split("\n")) {
+            if (line.startsWith(key + ":")) {
+                return line.substring(key.length() + 1).trim();
+            }
+        }
+        throw new AssertionError("no " + key + " in /proc/" + pid + "/task/" + tid + "/status");
     }
 
     private static List<String> mapsOf(int pid) {
@@ -230,9 +278,9 @@ class CapturerKillStormTest {
     }
 
     /** The instruction pointer of a stopped task (from /proc/PID/syscall), or -1 while it runs. */
-    private static long stoppedAt(int pid) {
+    private static long stoppedAt(int pid, int tid) {
         try {
-            String s = Files.readString(Path.of("/proc/" + pid + "/syscall")).trim();
+            String s = Files.readString(Path.of("/proc/" + pid + "/task/" + tid + "/syscall")).trim();
             if (s.startsWith("running")) {
                 return -1;
             }
