@@ -15,6 +15,9 @@
  *    (taken here, before the agent hears of that stop, so nothing the agent does comes first);
  *  - memory the agent registered with GUARD_MEMORY written back, mappings it registered with
  *    GUARD_MAPPING unmapped (the remote system calls' scratch space);
+ *  - TCP connections the agent registered with GUARD_REPAIR (read in repair mode, or put in
+ *    it just before a --kill) taken out of repair mode again, through the helper's own copy of
+ *    the socket (pidfd_getfd), unless the process is dead by then;
  *  - stopped first if it was running (PTRACE_INTERRUPT), and detached with PTRACE_DETACH,
  *    which clears the single-step flag; a signal whose delivery stop the agent had not yet
  *    passed on is delivered, the SIGTRAP of our own single step is not.
@@ -39,7 +42,9 @@
  *                parent's options) and the call stepped to its end
  *   GUARD_MEMORY  (4): i32 pid, i64 address, u32 length, bytes[length]
  *   GUARD_MAPPING (5): i32 pid, i64 address, i64 length
- *   UNGUARD       (6): i32 pid, i64 address
+ *   UNGUARD       (6): i32 pid, i64 address (a GUARD_REPAIR's: REPAIR_KEY | fd; its copy is
+ *                closed as it is, so a socket left in repair mode by a kill stays silent)
+ *   GUARD_REPAIR  (8): i32 pid, i32 fd: take a copy of the process's socket fd now
  *   SPAWN   (7): u32 argc, then argc times u32 length, bytes[length] -> result pid
  *                The program runs as our child, in a session of its own, stdio on /dev/null,
  *                default signal handling. Until it is seized, it is ours to clean up: if the
@@ -58,7 +63,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -71,6 +79,13 @@
 #define OP_GUARD_MAPPING 5
 #define OP_UNGUARD 6
 #define OP_SPAWN 7
+#define OP_GUARD_REPAIR 8
+#define REPAIR_KEY (1ULL << 63)
+#ifndef TCP_REPAIR
+#define TCP_REPAIR 19
+#define TCP_REPAIR_QUEUE 20
+#endif
+#define TCP_NO_QUEUE_ 0
 
 #define ARG_VALUE 0
 #define ARG_BUFFER 1
@@ -102,7 +117,8 @@ enum { STEP_GETREGS, STEP_GETSIGMASK, STEP_SETSIGMASK, STEP_SETREGS, STEP_SINGLE
 struct guard {
     uint64_t address;
     uint64_t length;
-    unsigned char *bytes; /* NULL: a mapping to unmap */
+    unsigned char *bytes; /* NULL: a mapping to unmap (or a socket, when sock >= 0) */
+    int sock;             /* our copy of a socket in or going into repair mode; -1 otherwise */
     struct guard *next;
 };
 
@@ -161,6 +177,7 @@ static void drop(pid_t pid) {
             *p = t->next;
             for (struct guard *g = t->guards, *n; g; g = n) {
                 n = g->next;
+                if (g->sock >= 0) close(g->sock);
                 free(g->bytes);
                 free(g);
             }
@@ -428,10 +445,45 @@ restore_mask:
 
 /* ---------- putting tracees back ---------- */
 
+/* Alive and not yet a zombie: a process killed by --kill must keep its sockets silent. */
+static int alive(pid_t pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
+static int leave_repair(struct tracee *t) {
+    int n = 0;
+    int live = alive(t->pid);
+    for (struct guard *g = t->guards; g; g = g->next) {
+        if (g->sock < 0) continue;
+        if (live) {
+            int none = TCP_NO_QUEUE_, off = 0;
+            setsockopt(g->sock, IPPROTO_TCP, TCP_REPAIR_QUEUE, &none, sizeof none);
+            if (setsockopt(g->sock, IPPROTO_TCP, TCP_REPAIR, &off, sizeof off) == 0) n++;
+        }
+        close(g->sock);
+        g->sock = -1;
+    }
+    return n;
+}
+
 static void release(struct tracee *t) {
     pid_t pid = t->pid;
     if (t->exitkill) {
         return; /* a half-built process: the kernel kills it when we exit */
+    }
+    int sockets = leave_repair(t);
+    if (sockets) {
+        fprintf(stderr, "cryostash-tracer: the agent went away; %d TCP connection%s of pid %d left repair mode\n",
+                sockets, sockets == 1 ? "" : "s", pid);
     }
     if (t->running) {
         ptrace(PTRACE_INTERRUPT, pid, 0, 0);
@@ -449,7 +501,7 @@ static void release(struct tracee *t) {
     int areas = 0;
     if (t->has_baseline) {
         for (struct guard *g = t->guards; g; g = g->next) {
-            if (!g->bytes && t->syscall_insn) {
+            if (!g->bytes && !(g->address & REPAIR_KEY) && t->syscall_insn) {
                 long a[6] = {(long) g->address, (long) g->length, 0, 0, 0, 0};
                 if (ptrace(PTRACE_SETREGS, pid, 0, &t->regs) == 0) {
                     remote_syscall(pid, t->syscall_insn, SYS_MUNMAP_NR, a, RELEASE_WAIT_MS, 0);
@@ -634,6 +686,7 @@ static int do_guard(struct cursor *c, struct answer *ans, int op) {
             if ((*p)->address == address) {
                 struct guard *g = *p;
                 *p = g->next;
+                if (g->sock >= 0) close(g->sock);
                 free(g->bytes);
                 free(g);
                 break;
@@ -643,6 +696,7 @@ static int do_guard(struct cursor *c, struct answer *ans, int op) {
         struct guard *g = calloc(1, sizeof *g);
         if (!g) abort();
         g->address = address;
+        g->sock = -1;
         if (op == OP_GUARD_MEMORY) {
             uint32_t n = (uint32_t) take(c, 4);
             const unsigned char *b = n <= MAX_ARG ? take_bytes(c, n) : NULL;
@@ -671,6 +725,36 @@ static int do_guard(struct cursor *c, struct answer *ans, int op) {
     }
     put(ans, 0, 8);
     put(ans, t ? 0 : ESRCH, 4);
+    return 0;
+}
+
+/* Our own copy of the tracee's socket fd: the agent's copy dies with the agent. */
+static int do_guard_repair(struct cursor *c, struct answer *ans) {
+    pid_t pid = (pid_t) take(c, 4);
+    int fd = (int) take(c, 4);
+    if (c->bad) return -1;
+    struct tracee *t = find(pid);
+    int err = 0;
+    if (!t) {
+        err = ESRCH;
+    } else {
+        int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        int copy = pidfd < 0 ? -1 : (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+        if (copy < 0) {
+            err = errno;
+        } else {
+            fcntl(copy, F_SETFD, FD_CLOEXEC);
+            struct guard *g = calloc(1, sizeof *g);
+            if (!g) abort();
+            g->address = REPAIR_KEY | (uint64_t) (uint32_t) fd;
+            g->sock = copy;
+            g->next = t->guards;
+            t->guards = g;
+        }
+        if (pidfd >= 0) close(pidfd);
+    }
+    put(ans, 0, 8);
+    put(ans, (uint32_t) err, 4);
     return 0;
 }
 
@@ -761,6 +845,7 @@ int main(void) {
             case OP_GUARD_MAPPING:
             case OP_UNGUARD: bad = do_guard(&c, &ans, (int) op); break;
             case OP_SPAWN: bad = do_spawn(&c, &ans); break;
+            case OP_GUARD_REPAIR: bad = do_guard_repair(&c, &ans); break;
             default: bad = -1;
         }
         if (bad) {

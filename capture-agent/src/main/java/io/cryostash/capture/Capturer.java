@@ -385,7 +385,11 @@ public final class Capturer {
                 }
             }
             String exe = ProcFiles.link(pid, "exe");
-            fds = descriptors.capture(pid, stat.comm(), losses); // once for the process: every thread shares them
+            // once for the process: every thread shares them
+            fds = descriptors.capture(pid, stat.comm(), losses, fd -> {
+                ptrace.guardRepair(pid, fd);
+                return () -> ptrace.unguardRepair(pid, fd);
+            });
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), threadStates.get(0).xstate().length),

@@ -159,6 +159,11 @@ final class InProcessChannel implements PtraceChannel {
     }
 
     @Override
+    public void guardRepair(int pid, int fd) {
+        // nothing outlives this JVM to take the socket out of repair mode
+    }
+
+    @Override
     public void unguard(int pid, long address) {
         // nothing registered
     }

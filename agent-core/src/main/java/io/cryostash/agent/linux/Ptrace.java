@@ -216,6 +216,26 @@ public final class Ptrace {
         channel.unguard(pid, address);
     }
 
+    /** What {@link #unguard} names a {@link #guardRepair} by: not a user-space address. */
+    static final long REPAIR_KEY = 1L << 63;
+
+    /**
+     * Should this JVM die while {@code pid} is traced, the helper takes the process's TCP socket
+     * {@code fd} out of repair mode (through a copy of the socket it takes now), unless the
+     * process is dead by then. Register before switching repair mode on. Unlike the other
+     * requests, this one and {@link #unguardRepair} may come from any thread (the channel sends
+     * one request at a time): the kill that ends a --kill capture's repair window is not made on
+     * the tracer thread.
+     */
+    public void guardRepair(int pid, int fd) {
+        channel.guardRepair(pid, fd);
+    }
+
+    /** Forgets a {@link #guardRepair}: the helper closes its copy as the socket is (a killed process's stays silent). */
+    public void unguardRepair(int pid, int fd) {
+        channel.unguard(pid, REPAIR_KEY | (fd & 0xffffffffL));
+    }
+
     /**
      * Starts a program that will be seized (restore's husk): in a session of its own, stdio on
      * /dev/null, not a child of this JVM. If this JVM dies before {@link #seize} takes hold of it,

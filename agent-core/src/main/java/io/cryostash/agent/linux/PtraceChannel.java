@@ -77,6 +77,13 @@ interface PtraceChannel extends AutoCloseable {
     void unguard(int pid, long address);
 
     /**
+     * Should this JVM die while {@code pid} is traced, take its TCP socket {@code fd} out of
+     * repair mode (the helper keeps a copy of it from now on, until {@link #unguard} with
+     * {@link Ptrace#REPAIR_KEY} | fd).
+     */
+    void guardRepair(int pid, int fd);
+
+    /**
      * Starts {@code argv} (an absolute program path first) in a session of its own with stdio on
      * /dev/null, not as a child of this JVM (whose reaper would steal its ptrace stops). Until it
      * is seized, it must not outlive this JVM: the helper kills it if this JVM dies first.

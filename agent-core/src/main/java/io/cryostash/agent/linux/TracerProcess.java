@@ -29,6 +29,7 @@ final class TracerProcess implements PtraceChannel {
     static final int OP_GUARD_MAPPING = 5;
     static final int OP_UNGUARD = 6;
     static final int OP_SPAWN = 7;
+    static final int OP_GUARD_REPAIR = 8;
     /** SYSCALL flag: the call forks or clones under PTRACE_O_TRACEFORK/TRACECLONE. */
     static final int SYSCALL_SPAWNS = 1;
 
@@ -134,6 +135,16 @@ final class TracerProcess implements PtraceChannel {
     @Override
     public void guardMapping(int pid, long address, long length) {
         request(pid, OP_GUARD_MAPPING, 20, m -> m.putInt(pid).putLong(address).putLong(length));
+    }
+
+    @Override
+    public void guardRepair(int pid, int fd) {
+        ByteBuffer b = request(pid, OP_GUARD_REPAIR, 8, m -> m.putInt(pid).putInt(fd));
+        b.getLong();
+        int errno = b.getInt();
+        if (errno != 0) {
+            throw new TraceeException(pid, "the tracer helper's copy of fd " + fd + " (pidfd_getfd)", errno);
+        }
     }
 
     @Override

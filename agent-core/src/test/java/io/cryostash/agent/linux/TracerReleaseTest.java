@@ -23,7 +23,7 @@ import io.cryostash.schema.image.CpuRegisters;
 /**
  * The cryostash-tracer helper puts a capture's target back when its agent goes away, whatever
  * the agent left in it: injected registers, a blocked signal mask, a single step in flight, a
- * scratch mapping, borrowed stack bytes. Closing the {@link Tracer} without detaching closes the
+ * scratch mapping, borrowed stack bytes, a TCP connection in repair mode. Closing the {@link Tracer} without detaching closes the
  * helper's pipe exactly as the death of the JVM does, so each case runs in this JVM.
  */
 @ExtendWith(Leftovers.class)
@@ -136,6 +136,46 @@ class TracerReleaseTest {
         }
         assertLetGoUnharmed(target, sigBlk, maps);
         assertThat(mapped[0]).isNotZero();
+    }
+
+    /**
+     * A TCP connection the agent put into repair mode (to read it, or just before a --kill) is
+     * taken out of it again by the helper: left in repair mode it would send nothing and never
+     * close, and the program would run on with a dead connection.
+     */
+    @Test
+    void aTcpConnectionLeftInRepairModeIsTakenOutOfIt() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).prefix("bash", "-c",
+                    "exec 3<>/dev/tcp/127.0.0.1/" + server.getLocalPort() + " && exec \"$0\" \"$@\"").start();
+            target.awaitNumberAbove("counter", 0);
+            int pid = target.pid();
+            String sigBlk = ProcState.statusLine(pid, "SigBlk");
+            List<String> maps = mapLines(pid);
+            try (java.net.Socket peer = server.accept()) {
+                Tracer tracer = new Tracer("release-test");
+                tracer.call(p -> {
+                    stop(p, pid);
+                    p.guardRepair(pid, 3);
+                    try (Pidfd pidfd = new Pidfd(pid); LocalFd s = pidfd.take(3)) {
+                        s.setsockoptInt(SocketOptions.IPPROTO_TCP, SocketOptions.TCP_REPAIR, 1);
+                    }
+                    return null;
+                });
+                assertThat(repairMode(pid, 3)).as("repair mode while the agent lives").isEqualTo(1);
+                tracer.close(); // as if the JVM died here
+                Poll.until(Duration.ofSeconds(10), "pid " + pid + " to be let go", () ->
+                        ProcState.statusLine(pid, "TracerPid").equals("0"));
+                assertThat(repairMode(pid, 3)).as("repair mode after the agent went away").isZero();
+                assertLetGoUnharmed(target, sigBlk, maps);
+            }
+        }
+    }
+
+    private static int repairMode(int pid, int fd) {
+        try (Pidfd pidfd = new Pidfd(pid); LocalFd s = pidfd.take(fd)) {
+            return s.getsockoptInt(SocketOptions.IPPROTO_TCP, SocketOptions.TCP_REPAIR);
+        }
     }
 
     @Test

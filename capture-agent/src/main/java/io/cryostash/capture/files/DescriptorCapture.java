@@ -105,15 +105,15 @@ public final class DescriptorCapture {
      * process holding something Cryostash cannot save is refused without being stopped at all.
      */
     public void check(int pid, String comm, FdLosses losses) {
-        run(pid, comm, losses, false);
+        run(pid, comm, losses, false, RepairGuard.NONE);
     }
 
     /** Captures every descriptor; runs while the process is frozen. */
-    public Result capture(int pid, String comm, FdLosses losses) {
-        return run(pid, comm, losses, true);
+    public Result capture(int pid, String comm, FdLosses losses, RepairGuard repairGuard) {
+        return run(pid, comm, losses, true, repairGuard);
     }
 
-    private Result run(int pid, String comm, FdLosses losses, boolean readState) {
+    private Result run(int pid, String comm, FdLosses losses, boolean readState, RepairGuard repairGuard) {
         int tracker = WriteTracker.descriptor(pid); // Cryostash's own write tracker, not the program's
         List<FdInfo> all = new ArrayList<>();
         for (FdInfo fd : FdInfo.read(pid)) {
@@ -125,7 +125,7 @@ public final class DescriptorCapture {
         List<String> notes = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         boolean released = false;
-        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState);
+        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, repairGuard);
         try {
             Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
             Map<Integer, FdEntry> byFd = new HashMap<>();
