@@ -108,7 +108,12 @@ int main(int argc, char **argv) {
     FX_CHECK(timer_settime(timer, 0, &every, NULL) == 0, "timer_settime");
     union sigval v = {.sival_int = 4242};
     FX_CHECK(sigqueue(getpid(), sig_queued, v) == 0, "sigqueue");
-    while (ticks < 2) { /* the reader is blocked in its read by now, and has been interrupted by the timer */
+    for (;;) { /* the timer has reached the reader, and the reader sleeps in its read (it sleeps nowhere else) */
+        char path[64], st = 0;
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int) tids[0]);
+        FILE *f = fopen(path, "r");
+        if (f) { fscanf(f, "%*d (%*[^)]) %c", &st); fclose(f); }
+        if (ticks >= 2 && st == 'S') break;
         struct timespec nap = {0, 10000000};
         nanosleep(&nap, NULL);
     }

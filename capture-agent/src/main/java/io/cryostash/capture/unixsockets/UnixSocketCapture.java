@@ -19,8 +19,9 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
  * state, peer (sock_diag is the only place that names a peer's inode) and what is queued to
  * read. Saved: pairs whose both ends are in the image (socketpair, or both ends of one
  * connection), listening sockets at a path or abstract name, datagram sockets bound or sending
- * to an address. A stream or seqpacket socket connected to a process outside the image is
- * refused: that process would be left talking to nobody.
+ * to an address, stream or seqpacket sockets whose peer has been closed. A stream or seqpacket
+ * socket connected to a process outside the image is refused: that process would be left talking
+ * to nobody.
  */
 public final class UnixSocketCapture implements FdCapturer {
     static final int SOL_SOCKET = 1;
@@ -59,6 +60,11 @@ public final class UnixSocketCapture implements FdCapturer {
             } else if (diag.peer() != 0 && paired(ctx, info.ino(), diag.peer())) {
                 role = UnixSocketFile.Role.PAIRED;
                 peer = diag.peer();
+            } else if (type != SOCK_DGRAM && diag.state() == TCP_ESTABLISHED && diag.peer() == 0
+                    && diag.shutdown() == UnixDiag.SHUTDOWN_BOTH) {
+                // the peer's release shut both ways down and left its inode 0; a connection not
+                // accepted yet has inode 0 too, but is shut down only if this end asked for it
+                role = UnixSocketFile.Role.PEER_CLOSED;
             } else if (type == SOCK_DGRAM && peerAddress != null && peerAddress.length > 2) {
                 role = UnixSocketFile.Role.CONNECTED; // datagrams go to a name, whoever holds it
             } else if (diag.peer() != 0 || (type != SOCK_DGRAM && diag.state() == TCP_ESTABLISHED)) {

@@ -22,7 +22,8 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
 /**
  * Unix sockets, in an order that lets connections find their targets: bound and listening ones
  * first (their names must exist before anything connects to them), then pairs (socketpair), then
- * datagram sockets sending to a name. A path a dead process left behind as a socket file is
+ * datagram sockets sending to a name; a socket whose peer was closed is one end of a new pair
+ * whose other end sends its queue and is closed. A path a dead process left behind as a socket file is
  * removed before binding (nothing else is). Queued data goes back by the way it came: sent by
  * the peer of a pair, or to the socket's address for a bound datagram socket.
  */
@@ -76,6 +77,11 @@ public final class UnixSocketRestore implements FdRestorer {
             }
         }
         for (FdEntry e : later) {
+            if (file(e).role() == UnixSocketFile.Role.PEER_CLOSED) {
+                peerClosed(ctx, e);
+            }
+        }
+        for (FdEntry e : later) {
             UnixSocketFile u = file(e);
             if (u.role() == UnixSocketFile.Role.CONNECTED) {
                 long fd = socket(ctx, e, u);
@@ -99,6 +105,18 @@ public final class UnixSocketRestore implements FdRestorer {
         ctx.statusFlags(b, O_NONBLOCK);
         resend(ctx, b.fd(), ua.queue());   // what a had to read, b sent
         resend(ctx, a.fd(), file(b).queue());
+    }
+
+    /** Closing the new peer shuts the survivor down both ways, as the original's peer did when it went. */
+    private static void peerClosed(FdRestoreContext ctx, FdEntry e) {
+        UnixSocketFile u = file(e);
+        ctx.check(e, "socketpair", ctx.remote().raw(SyscallNumbers.SOCKETPAIR, AF_UNIX, u.type(), 0, ctx.scratch()));
+        long both = ctx.memory().readLong(ctx.scratch());
+        int peer = ctx.park((int) (both >>> 32)); // off the entry's number before the survivor goes there
+        ctx.install((int) both, e);
+        resend(ctx, peer, u.queue());
+        ctx.remote().raw(SyscallNumbers.CLOSE, peer);
+        ctx.statusFlags(e, O_NONBLOCK);
     }
 
     private static void resend(FdRestoreContext ctx, int fromFd, List<byte[]> queue) {

@@ -38,7 +38,8 @@ class UnixSocketRoundTripTest {
                 .extracting(f -> ((UnixSocketFile) f.file()).role()).containsExactlyInAnyOrder(
                         UnixSocketFile.Role.PAIRED, UnixSocketFile.Role.PAIRED, UnixSocketFile.Role.PAIRED,
                         UnixSocketFile.Role.PAIRED, UnixSocketFile.Role.LISTENING, UnixSocketFile.Role.LISTENING,
-                        UnixSocketFile.Role.UNCONNECTED, UnixSocketFile.Role.CONNECTED);
+                        UnixSocketFile.Role.UNCONNECTED, UnixSocketFile.Role.CONNECTED,
+                        UnixSocketFile.Role.PEER_CLOSED);
         assertThat(restored.check()).isEqualTo("PASS");
     }
 

@@ -276,10 +276,15 @@ public final class ImageCodec {
         }
         require(pending <= MAX_PENDING, "too many queued signals: " + pending);
         for (ProcessTimers.PosixTimer p : image.timers().posixTimers()) {
-            require(p != null && (p.notifyHow() & ~ProcessTimers.PosixTimer.SIGEV_THREAD_ID) <= 2
-                    && (p.targetTid() == 0 || (p.signalsOneThread() && tids.contains(p.targetTid()))),
-                    "POSIX timer " + (p == null ? "null" : p.id() + " signals thread " + p.targetTid()
-                    + ", which is not a thread of the image"));
+            require(p != null, "null POSIX timer");
+            // what timer_create accepts: SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD or SIGEV_SIGNAL | SIGEV_THREAD_ID
+            require(p.notifyHow() >= 0 && p.notifyHow() <= ProcessTimers.PosixTimer.SIGEV_THREAD_ID
+                    && p.notifyHow() != 3, "POSIX timer " + p.id() + " notifies by " + p.notifyHow()
+                    + ", which timer_create does not take");
+            // restore aims the timer at this tid: only at a thread it creates itself
+            require(p.targetTid() == 0 || (p.signalsOneThread() && tids.contains(p.targetTid())),
+                    "POSIX timer " + p.id() + " signals thread " + p.targetTid() + ", which is not a thread of"
+                    + " the image" + (p.signalsOneThread() ? "" : " (and it is not a SIGEV_THREAD_ID timer)"));
         }
         image.sharedPendingSignals().forEach(p -> validateSignal(p, "the process"));
     }

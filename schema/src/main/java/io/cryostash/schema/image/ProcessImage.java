@@ -45,8 +45,9 @@ public record ProcessImage(
      * {@link #OLDEST_READABLE_MAJOR} (what they lack reads as absent: no timers, no queued signals,
      * unnamed threads) and refuses any newer major. 4.0: descriptor kinds beyond paths, timers and
      * terminals (the descriptors work first wrote these as 3.0, which a 3.x reader from before it
-     * failed to decode), threads' names, queued signals and no_new_privs (briefly 3.1): a 3.x reader
-     * would drop the signals and timers without a word, so it must refuse instead.
+     * failed to decode), threads' names, queued signals and no_new_privs (briefly 3.1), the thread a
+     * POSIX timer signals (targetTid): a 3.x reader would drop the signals and timers without a word,
+     * so it must refuse instead.
      */
     public static final String FORMAT_VERSION = "4.0";
 

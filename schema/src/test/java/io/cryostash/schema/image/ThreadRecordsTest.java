@@ -98,6 +98,58 @@ class ThreadRecordsTest {
                 .hasMessageContaining("queued signal of the process");
     }
 
+    private static ProcessImage withTimer(List<ThreadState> threads, ProcessTimers.PosixTimer timer) {
+        ProcessImage b = with(threads, List.of());
+        return new ProcessImage(b.formatVersion(), b.id(), b.parent(), b.tracking(), b.createdAt(), b.host(),
+                b.process(), b.credentials(), b.mm(), b.areas(), b.threads(), b.signalActions(), b.fs(), b.fds(),
+                b.rlimits(), b.files(), new ProcessTimers(List.of(), List.of(timer)), b.sharedPendingSignals());
+    }
+
+    private static ProcessTimers.PosixTimer timer(int notifyHow, int targetTid) {
+        return new ProcessTimers.PosixTimer(2, 1, notifyHow, 35, 77, 300_000_000, 200_000_000, targetTid);
+    }
+
+    @Test
+    void aTimerAimedAtOneThreadKeepsItsTarget() {
+        ProcessImage im = withTimer(List.of(thread(10, "main", List.of()), thread(11, "reader", List.of())),
+                timer(ProcessTimers.PosixTimer.SIGEV_THREAD_ID, 11));
+
+        ProcessTimers.PosixTimer back = codec.decode(codec.encode(im)).timers().posixTimers().get(0);
+
+        assertThat(back).isEqualTo(timer(ProcessTimers.PosixTimer.SIGEV_THREAD_ID, 11));
+        assertThat(back.signalsOneThread()).isTrue();
+    }
+
+    @Test
+    void aTimerOfAnImageWrittenBeforeThreadTargetsReadsAsAimedAtNoThreadInParticular() throws Exception {
+        ObjectNode tree = codec.mapper().valueToTree(withTimer(List.of(thread(10, "main", List.of())),
+                timer(ProcessTimers.PosixTimer.SIGEV_THREAD_ID, 10)));
+        tree.put("formatVersion", "3.0");
+        ((ObjectNode) tree.get("timers").get("posixTimers").get(0)).remove("targetTid");
+
+        ProcessTimers.PosixTimer back = codec.decode(codec.mapper().writeValueAsBytes(tree)).timers().posixTimers()
+                .get(0);
+
+        assertThat(back.targetTid()).as("restore aims it at the main thread, as 3.x restores did").isZero();
+        assertThat(back.signalsOneThread()).isTrue();
+    }
+
+    @Test
+    void aTimerAimedAtAThreadTheImageDoesNotHaveOrNotifyingInAnImpossibleWayIsRefused() {
+        List<ThreadState> threads = List.of(thread(10, "main", List.of()), thread(11, "reader", List.of()));
+        byte[] stranger = codec.encode(withTimer(threads, timer(ProcessTimers.PosixTimer.SIGEV_THREAD_ID, 12)));
+        assertThatThrownBy(() -> codec.decode(stranger)).isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("POSIX timer 2 signals thread 12, which is not a thread of the image");
+        byte[] processWide = codec.encode(withTimer(threads, timer(0, 11)));
+        assertThatThrownBy(() -> codec.decode(processWide)).isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("not a SIGEV_THREAD_ID timer");
+        for (int how : new int[] {-1, 3, 5, 6}) {
+            byte[] json = codec.encode(withTimer(threads, timer(how, 0)));
+            assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
+                    .hasMessageContaining("notifies by " + how);
+        }
+    }
+
     @Test
     void tooManyThreadsAreRefusedUnread() {
         List<ThreadState> many = new ArrayList<>();

@@ -29,6 +29,13 @@ public record UnixSocketFile(long inode, int type, Role role, byte[] address, lo
         /** A datagram socket that sends to an address (of the image or outside it), by name. */
         CONNECTED,
         /** Neither listening nor connected: bound to its address, or unnamed. */
-        UNCONNECTED
+        UNCONNECTED,
+        /**
+         * A stream or seqpacket socket whose peer has been closed (e.g. the JDK's NIO keeps one end of
+         * a socketpair as the descriptor it dup2s over a channel closed under a blocked thread): reads
+         * what is left in its queue, then end of file; writes fail with EPIPE. Restored as one end of
+         * a socketpair whose other end is closed once the queue is sent through it.
+         */
+        PEER_CLOSED
     }
 }
