@@ -5,9 +5,12 @@ import java.util.HashSet;
 import java.util.Set;
 
 import io.cryostash.store.ManifestRejectedException;
+import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.fds.MemoryFile;
+import io.cryostash.schema.store.FileRef;
 import io.cryostash.schema.store.AreaChunk;
 import io.cryostash.schema.store.ChunkKey;
 import io.cryostash.schema.store.SignedManifest;
@@ -44,14 +47,22 @@ final class EnvelopeAgreement {
         }
         Set<ChunkKey> direct = new HashSet<>(envelope.chunks());
         Set<ChunkKey> fileChunks = new HashSet<>();
+        java.util.Map<String, FileRef> stored = new java.util.LinkedHashMap<>();
         for (FileFingerprint f : image.files()) {
-            if (f.content() == null) {
-                continue;
+            if (f.content() != null) {
+                stored.put("the stored copy of " + f.path(), f.content());
             }
-            for (ChunkKey k : f.content().chunks()) {
+        }
+        for (FdEntry fd : image.fds()) { // a memfd's or deleted file's bytes
+            if (fd.file() instanceof MemoryFile m && m.content() != null) {
+                stored.put("the stored contents of descriptor " + fd.fd(), m.content());
+            }
+        }
+        for (var e : stored.entrySet()) {
+            for (ChunkKey k : e.getValue().chunks()) {
                 fileChunks.add(k);
                 if (!direct.contains(k) && !inTables.contains(k)) {
-                    throw new ManifestRejectedException(id, "the stored copy of " + f.path() + " names chunk " + k.hex()
+                    throw new ManifestRejectedException(id, e.getKey() + " names chunk " + k.hex()
                             + ", which the signed envelope does not list");
                 }
             }
@@ -59,7 +70,8 @@ final class EnvelopeAgreement {
         for (ChunkKey k : direct) {
             if (!fileChunks.contains(k)) {
                 throw new ManifestRejectedException(id, "its envelope lists chunk " + k.hex()
-                        + " but the manifest uses it nowhere (a stored file was dropped from the manifest)");
+                        + " but the manifest uses it nowhere (a stored file or descriptor's contents were dropped from the"
+                        + " manifest)");
             }
         }
     }
