@@ -54,8 +54,9 @@ import io.cryostash.schema.image.ThreadState;
  * is durable and then kills it), and writes the image.
  *
  * <p>The freeze window covers only reading state into this JVM's memory; writing the image
- * happens after the process runs again. If this JVM dies mid-capture the kernel detaches the
- * tracee and it runs on: nothing here may defeat that (no SIGSTOP, no PTRACE_O_EXITKILL).
+ * happens after the process runs again. If this JVM dies mid-capture the tracer helper puts
+ * every thread back and detaches it, and it runs on: nothing here may defeat that (no SIGSTOP,
+ * no PTRACE_O_EXITKILL).
  */
 public final class Capturer {
     private static final long STOP_TIMEOUT_MS = 5_000;
