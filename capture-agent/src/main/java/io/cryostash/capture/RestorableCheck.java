@@ -53,9 +53,9 @@ final class RestorableCheck {
         if (!children.isEmpty()) {
             throw new CaptureException("pid " + pid + " (" + comm + ") has " + children.size() + " child process"
                     + (children.size() == 1 ? "" : "es") + " (" + String.join(", ", children) + "), which its image"
-                    + " would not hold: with --kill they would be left orphaned, and capturing a whole process tree"
-                    + " is not supported yet. End the children first if they do not matter; without --kill it is"
-                    + " captured and runs on with them. Nothing was killed");
+                    + " would not hold: with --kill they would be left orphaned. Capture the whole tree with --tree,"
+                    + " or end the children first if they do not matter; without --kill it is captured alone and"
+                    + " runs on with them. Nothing was killed");
         }
     }
 

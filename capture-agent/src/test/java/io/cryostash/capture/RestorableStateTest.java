@@ -87,7 +87,7 @@ class RestorableStateTest {
         FixtureProcess p = start("child");
         int child = (int) p.number("child");
         Leftovers.track(child);
-        refusedAndStillRunning(p, "child", Integer.toString(child), "orphaned", "process tree");
+        refusedAndStillRunning(p, "child", Integer.toString(child), "orphaned", "--tree");
         assertThat(ProcState.of(child)).as("the child, never stopped").isNotIn('t', 'T', 'Z', (char) 0);
     }
 

@@ -160,7 +160,7 @@ public final class PipelineFixtures {
                     List.of(), new FsState("/tmp", "/", 022),
                     List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(),
                     List.of(new io.cryostash.schema.image.FileFingerprint("/usr/bin/sim", 4096, 1, 2, null)),
-                    ProcessTimers.NONE, List.of());
+                    ProcessTimers.NONE, List.of(), null, null);
             return st.commit(w, img).id();
         }
     }

@@ -27,6 +27,11 @@ final class CheckpointCommand implements Callable<Integer> {
     @Option(names = "--kill", description = "kill the process once the image is complete and on disk")
     boolean kill;
 
+    @Option(names = "--tree", description = "take the process and all its descendants (parent/child links, process"
+            + " groups and sessions, zombies, pipes and shared memory between them); with --kill all of them are killed"
+            + " once the image is stored")
+    boolean tree;
+
     @Option(names = "--parent", paramLabel = "<image-id>",
             description = "an earlier image of this process: unchanged memory reuses its stored chunks")
     String parent;
@@ -49,15 +54,26 @@ final class CheckpointCommand implements Callable<Integer> {
             description = "register the image in the catalog under this job (default with a catalog: the process's name)")
     String job;
 
-    @Option(names = "--close-fd", paramLabel = "<fd>", split = ",",
+    @Option(names = "--close-fd", paramLabel = "<fd>|<pid>:<fd>", split = ",",
             description = "give up these descriptors, which Cryostash cannot save (capture names them when it"
-                    + " refuses): the restored process has them closed")
-    java.util.Set<Integer> closeFds = new java.util.TreeSet<>();
+                    + " refuses): the restored process has them closed. A bare number is a descriptor of <pid>;"
+                    + " with --tree, <pid>:<fd> names one of another process of the tree")
+    java.util.List<String> closeFds = new java.util.ArrayList<>();
 
-    @Option(names = "--redirect-fd", paramLabel = "<fd>", split = ",",
+    @Option(names = "--redirect-fd", paramLabel = "<fd>|<pid>:<fd>", split = ",",
             description = "give up these descriptors, which Cryostash cannot save: the restored process gets"
-                    + " /dev/null (read) or a log file (write) in their place")
-    java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
+                    + " /dev/null (read) or a log file (write) in their place (<pid>:<fd> as for --close-fd)")
+    java.util.List<String> redirectFds = new java.util.ArrayList<>();
+
+    @Option(names = "--sysv-key", paramLabel = "<key>", split = ",",
+            description = "also keep the SysV IPC objects with these keys (decimal or 0x hex): capture finds only"
+                    + " the objects the process has attached, created or used last, not one it knows and has not"
+                    + " touched yet")
+    java.util.List<String> sysvKeys = new java.util.ArrayList<>();
+
+    @Option(names = "--sysv-id", paramLabel = "<kind:id>", split = ",",
+            description = "also keep these SysV IPC objects by id: shm:ID, sem:ID or msg:ID")
+    java.util.List<String> sysvIds = new java.util.ArrayList<>();
 
     @Mixin
     StoreOption store;
@@ -94,9 +110,10 @@ final class CheckpointCommand implements Callable<Integer> {
             }
         }
         int threads = r.image().threads().size();
-        System.err.printf("checkpointed pid %d (%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
+        String members = r.image().hasTree() ? ", with " + r.image().tree().members().size() + " descendants" : "";
+        System.err.printf("checkpointed pid %d (%s%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
-                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
+                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", members, Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
         for (String note : r.notes()) {
             System.err.println("  not kept as it was: " + note);
@@ -106,7 +123,12 @@ final class CheckpointCommand implements Callable<Integer> {
     }
 
     private CaptureResult capture(ImageStore images) {
-        return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
+        Capturer capturer = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages));
+        GivenUpFds close = GivenUpFds.parse("--close-fd", closeFds, pid);
+        GivenUpFds redirect = GivenUpFds.parse("--redirect-fd", redirectFds, pid);
+        CaptureOptions options = new CaptureOptions(kill, parent, track, preCopy,
+                new FdLosses(close.own(), redirect.own()), GivenUpFds.byProcess(close, redirect),
+                io.cryostash.capture.sysvipc.SysvSelection.parse(sysvKeys, sysvIds));
+        return tree ? capturer.captureTree(pid, options) : capturer.capture(pid, options);
     }
 }

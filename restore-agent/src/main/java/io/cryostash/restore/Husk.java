@@ -122,6 +122,69 @@ final class Husk {
         return husk;
     }
 
+    /**
+     * A child of this husk, cloned by it (fork-like, SIGCHLD) with {@code wantedPid} in its own
+     * namespace: parent and child are linked as the tree's were. Traced from birth, since the
+     * tracing options are inherited; on the tracer thread.
+     *
+     * @throws TraceeException with errno EEXIST when the wanted pid is in use
+     */
+    Husk fork(Ptrace ptrace, int wantedPid) {
+        return inHusk(ptrace, (remote, mem, scratch) -> {
+            int child = cloneHusk(ptrace, remote, mem, scratch, wantedPid);
+            return new Husk(child, wantedPid, 0);
+        });
+    }
+
+    /** setsid in the husk: it leads a session (and a process group) of its own. */
+    void setsid(Ptrace ptrace) {
+        inHusk(ptrace, (remote, mem, scratch) -> remote.call("setsid in " + ownPid, SyscallNumbers.SETSID));
+    }
+
+    /** setpgid(0, pgid) in the husk: it joins (or, with its own pid, leads) that process group. */
+    void setpgid(Ptrace ptrace, int pgid) {
+        inHusk(ptrace, (remote, mem, scratch) -> remote.call("setpgid(" + ownPid + ", " + pgid + ")",
+                SyscallNumbers.SETPGID, 0, pgid));
+    }
+
+    /**
+     * Ends the husk as a zombie ended: with {@code exit_group(code)}, or by the signal that killed
+     * it; it was made by its parent, so that parent can reap it with this status. Only once the
+     * parent runs: its SIGCHLD then arrives as a signal, not as a stop of a process being built.
+     */
+    void exitAs(Ptrace ptrace, int waitStatus) {
+        int signal = waitStatus & 0x7f;
+        if (signal == 0) {
+            long insn;
+            try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+                insn = RemoteSyscalls.findSyscallInstruction(pid, Maps.read(pid), mem);
+            }
+            // it runs exit_group as soon as it is let go
+            ptrace.setRegs(pid, ptrace.getRegs(pid).forSyscall(insn, SyscallNumbers.EXIT_GROUP,
+                    (waitStatus >> 8) & 0xff, 0, 0, 0, 0, 0));
+            ptrace.detach(pid);
+        } else {
+            ptrace.detach(pid);
+            Syscalls.kill(pid, signal);
+        }
+    }
+
+    @FunctionalInterface
+    private interface InHusk<T> {
+        T run(RemoteSyscalls remote, ProcessMemory mem, long scratch);
+    }
+
+    /** Remote calls in this husk (a copy of the sleeper: a syscall instruction and stack to spare). */
+    private <T> T inHusk(Ptrace ptrace, InHusk<T> work) {
+        List<MapsEntry> maps = Maps.read(pid);
+        try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+            RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid, RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
+            try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
+                return work.run(remote, mem, scratch.address());
+            }
+        }
+    }
+
     /** Lets the namespace's init run its reaping loop (after the husk is released or killed). */
     void releaseInit(Ptrace ptrace) {
         if (init != 0) {

@@ -26,6 +26,7 @@ import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.files.OutputLog;
+import io.cryostash.restore.files.TreeFds;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
 import io.cryostash.restore.process.MmRestore;
@@ -34,10 +35,13 @@ import io.cryostash.restore.process.ProcessRestore;
 import io.cryostash.restore.signals.PendingSignalRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.restore.sysvipc.SysvIpcPlan;
+import io.cryostash.restore.sysvipc.SysvIpcRestore;
 import io.cryostash.restore.timers.TimerRestore;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.SysvIpcState;
 import io.cryostash.schema.image.ThreadState;
 
 /**
@@ -59,6 +63,9 @@ public final class Restorer {
         long t0 = System.nanoTime();
         ProcessImage loaded = store.read(imageId);
         checkCompatible(loaded);
+        if (loaded.hasTree()) {
+            return TreeRestore.restore(store, loaded, options, descriptors, t0);
+        }
         Map<String, String> paths = FileResolver.resolve(store.repository().files(), loaded,
                 options.allowChangedFiles());
         // what the image itself rules out first, then whether this host has its ids free
@@ -77,6 +84,7 @@ public final class Restorer {
         if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
             PidCheck.requireFree(image);
         }
+        SysvIpcPlan sysv = SysvIpcPlan.of(image);
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         Husk[] husk = {null};
         try (Tracer tracer = new Tracer("restore-" + image.id().substring(0, Math.min(12, image.id().length())));
@@ -84,11 +92,12 @@ public final class Restorer {
             tracer.call(p -> {
                 husk[0] = spawnHusk(p, image, options.pids(), wantedPid);
                 try {
-                    build(p, husk[0], image, pages, paths, log, descriptors, store, options);
+                    finish(p, build(p, husk[0], image, pages, paths, log, descriptors, store, options, sysv, null));
                 } catch (RuntimeException e) {
                     husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
                     throw e;
                 }
+                husk[0].releaseInit(p);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -110,15 +119,15 @@ public final class Restorer {
         if (image.fds().stream().anyMatch(f -> f.kind() == FdEntry.Kind.TERMINAL)) {
             Syscalls.kill(husk[0].pid, SIGWINCH); // on a terminal of another size: full-screen programs redraw
         }
-        return new RestoreResult(husk[0].pid, log, System.nanoTime() - t0, husk[0].ownPid);
+        return new RestoreResult(husk[0].pid, log, System.nanoTime() - t0, husk[0].ownPid, sysv.notes());
     }
 
-    private static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
+    static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
         try {
             return Husk.spawn(ptrace, mode, wantedPid);
         } catch (TraceeException e) {
             if (Husk.pidInUse(e)) {
-                throw PidCheck.inUse(image, wantedPid, e);
+                throw image.hasTree() ? PidCheck.inUseInTree(image, wantedPid, e) : PidCheck.inUse(image, wantedPid, e);
             }
             if (e.errno() == Errno.EPERM && mode != RestoreOptions.PidMode.NEW_PID) {
                 throw new RestoreException("choosing the pid of the restored process (clone3 with set_tid) was not"
@@ -128,7 +137,7 @@ public final class Restorer {
         }
     }
 
-    private static void checkCompatible(ProcessImage image) {
+    static void checkCompatible(ProcessImage image) {
         String arch = System.getProperty("os.arch");
         if (image.host() != null && image.host().arch() != null && !image.host().arch().equals(arch)) {
             throw new RestoreException("image " + image.id() + " is for " + image.host().arch() + ", this host is "
@@ -136,19 +145,37 @@ public final class Restorer {
         }
     }
 
-    private static void build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
-                              RestoreOptions options) {
+    /**
+     * A process built and still stopped, with the restorer pages still mapped (a tree closes the
+     * pipe ends it parked for others through them): {@link #finish} lets it go.
+     */
+    record Built(Husk husk, List<ThreadRestore.Restored> threads, RemoteSyscalls remote, RestorerPage page,
+                 ProcessMemory mem) {
+    }
+
+    /**
+     * Steps 1-12 of docs/architecture.md's "Restore" in the husk.
+     *
+     * @param sysv the SysV IPC objects to keep or recreate, planned against this host
+     * @param tree what the processes of a tree restored before this one made (null for a single process)
+     */
+    static Built build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
+                       Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
+                       RestoreOptions options, SysvIpcPlan sysv, TreeFds tree) {
         int pid = husk.pid;
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
-        try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+        ProcessMemory mem = new ProcessMemory(pid, true);
+        try {
             checkVdso(image, huskMaps, mem);
             RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                     RemoteSyscalls.findSyscallInstruction(pid, huskMaps, mem));
             List<long[]> used = new ArrayList<>();
             huskMaps.forEach(e -> used.add(new long[] {e.start(), e.end()}));
             image.areas().forEach(a -> used.add(new long[] {a.start(), a.end()}));
+            for (SysvIpcState.SharedSegment s : image.sysvIpc().segments()) { // holes in an attachment are taken by it
+                s.attachedAt().forEach(at -> used.add(new long[] {at, at + ((s.size() + 4095) & -4096L)}));
+            }
             long at = RestorerPage.findGap(used, RestorerPage.SIZE);
             long got = remote.call("mmap restorer", SyscallNumbers.MMAP, at, RestorerPage.SIZE,
                     Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
@@ -169,10 +196,12 @@ public final class Restorer {
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
             files.openRedirected(image.fds(), log); // with the image's rights: the log is the user's own file
 
+            // before the other areas: the whole of each attachment is free then
+            SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)));
             descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
-                    options.tcpClose(), options.tty());
+                    options.tcpClose(), options.tty(), tree);
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
@@ -196,16 +225,25 @@ public final class Restorer {
                     page.syscallInsn(), remote, image.credentials());
             // last, once every thread a timer may notify exists: the restore's time does not count
             TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
-            remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
-            for (ThreadRestore.Restored t : threads) {
+            return new Built(husk, threads, remote, page, mem);
+        } catch (RuntimeException e) {
+            mem.close();
+            throw e;
+        }
+    }
+
+    /** Step 13: the restorer pages go, every thread gets its registers and runs, the main one last. */
+    static void finish(Ptrace ptrace, Built b) {
+        try (ProcessMemory mem = b.mem()) {
+            b.remote().call("munmap restorer", SyscallNumbers.MUNMAP, b.page().address(), RestorerPage.SIZE);
+            for (ThreadRestore.Restored t : b.threads()) {
                 ThreadRestore.cpuState(ptrace, t.tid(), t.state());
             }
             // the main thread last: until then the process as a whole still looks stopped
-            for (int i = threads.size() - 1; i >= 0; i--) {
-                ptrace.detach(threads.get(i).tid());
+            for (int i = b.threads().size() - 1; i >= 0; i--) {
+                ptrace.detach(b.threads().get(i).tid());
             }
         }
-        husk.releaseInit(ptrace);
     }
 
     private static ThreadRestore.Restored createThread(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem,

@@ -170,6 +170,29 @@ public final class FrozenThreads {
                 + " device) cannot be frozen; no image was written";
     }
 
+    /**
+     * After SIGKILL: collects every thread's end. A traced process that dies is reported to its
+     * tracer first; until the tracer has waited for it, its own parent cannot reap it, and the pid
+     * stays a zombie (a long-running agent would keep it so for good). The main thread last: it
+     * ends only once the others have.
+     */
+    public void reapKilled() {
+        List<Integer> order = new ArrayList<>(tids.subList(1, tids.size()));
+        order.add(pid);
+        for (int tid : order) {
+            for (int i = 0; i < MAX_SIGNALS_PASSED; i++) {
+                try {
+                    WaitStatus st = ptrace.waitFor(tid, 5_000);
+                    if (st.exited() || st.killed()) {
+                        break;
+                    }
+                } catch (TraceeException gone) { // already collected, or no longer ours
+                    break;
+                }
+            }
+        }
+    }
+
     /** The threads, main first. */
     public List<Integer> tids() {
         return List.copyOf(tids);

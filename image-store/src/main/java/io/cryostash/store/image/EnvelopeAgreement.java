@@ -38,26 +38,39 @@ final class EnvelopeAgreement {
                         + " but no memory area of the manifest names it (an area would come back without its pages)");
             }
         }
+        // a tree's processes are all in the one envelope
+        java.util.List<ProcessImage> processes = new java.util.ArrayList<>(java.util.List.of(image));
+        if (image.tree() != null) {
+            image.tree().members().stream().filter(m -> m.image() != null).forEach(m -> processes.add(m.image()));
+        }
         Set<ChunkKey> inTables = new HashSet<>();
-        for (MemoryArea a : image.areas()) {
-            if (a.content() != null) {
-                a.content().chunks().forEach(c -> inTables.add(c.key()));
-                a.content().patches().stream().map(AreaChunk::key).forEach(inTables::add);
+        java.util.Map<String, FileRef> stored = new java.util.LinkedHashMap<>();
+        for (ProcessImage p : processes) {
+            String of = p == image ? "" : " of pid " + p.process().pid();
+            for (MemoryArea a : p.areas()) {
+                if (a.content() != null) {
+                    a.content().chunks().forEach(c -> inTables.add(c.key()));
+                    a.content().patches().stream().map(AreaChunk::key).forEach(inTables::add);
+                }
+            }
+            for (FileFingerprint f : p.files()) {
+                if (f.content() != null) {
+                    stored.put("the stored copy of " + f.path() + of, f.content());
+                }
+            }
+            for (FdEntry fd : p.fds()) { // a memfd's or deleted file's bytes
+                if (fd.file() instanceof MemoryFile m && m.content() != null) {
+                    stored.put("the stored contents of descriptor " + fd.fd() + of, m.content());
+                }
+            }
+            for (var seg : p.sysvIpc().segments()) { // a SysV segment's bytes
+                if (seg.content() != null) {
+                    stored.put("the stored contents of SysV segment " + seg.id() + of, seg.content());
+                }
             }
         }
         Set<ChunkKey> direct = new HashSet<>(envelope.chunks());
         Set<ChunkKey> fileChunks = new HashSet<>();
-        java.util.Map<String, FileRef> stored = new java.util.LinkedHashMap<>();
-        for (FileFingerprint f : image.files()) {
-            if (f.content() != null) {
-                stored.put("the stored copy of " + f.path(), f.content());
-            }
-        }
-        for (FdEntry fd : image.fds()) { // a memfd's or deleted file's bytes
-            if (fd.file() instanceof MemoryFile m && m.content() != null) {
-                stored.put("the stored contents of descriptor " + fd.fd(), m.content());
-            }
-        }
         for (var e : stored.entrySet()) {
             for (ChunkKey k : e.getValue().chunks()) {
                 fileChunks.add(k);

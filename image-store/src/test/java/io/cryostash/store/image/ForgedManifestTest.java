@@ -98,7 +98,7 @@ class ForgedManifestTest {
                         List.of(), false)),
                 List.of(new SignalAction(15, CODE + 0x100, 0, 0, 0)), new FsState("/", "/", 022),
                 List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, exe, 0, 0)), List.of(new Rlimit(7, "nofile", 1024, 4096)),
-                List.of(new FileFingerprint(exe, 8, 1, 2, code)), ProcessTimers.NONE, List.of());
+                List.of(new FileFingerprint(exe, 8, 1, 2, code)), ProcessTimers.NONE, List.of(), null, null);
     }
 
     /** Re-signs the image's envelope lists around an edited payload, as the host's key would. */

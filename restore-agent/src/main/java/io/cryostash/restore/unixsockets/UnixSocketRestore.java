@@ -67,6 +67,10 @@ public final class UnixSocketRestore implements FdRestorer {
             UnixSocketFile u = file(e);
             if (u.role() == UnixSocketFile.Role.PAIRED && !done.contains(u.inode())) {
                 FdEntry other = byInode.get(u.peer());
+                if (other == null && ctx.tree() != null && pairedAcrossTree(ctx, e, u)) {
+                    done.add(u.inode());
+                    continue;
+                }
                 if (other == null) {
                     throw new RestoreException("unix socket " + e.fd() + " is paired with socket inode " + u.peer()
                             + ", which the image does not hold");
@@ -117,6 +121,35 @@ public final class UnixSocketRestore implements FdRestorer {
         resend(ctx, peer, u.queue());
         ctx.remote().raw(SyscallNumbers.CLOSE, peer);
         ctx.statusFlags(e, O_NONBLOCK);
+    }
+
+    /**
+     * A pair whose other end another process of the tree holds: taken from the copy the earlier
+     * of the two parked, or made here (this process is the earlier), its other end parked for the
+     * later one; what either end had queued to read is sent through the other one at once.
+     *
+     * @return false when no other process of the tree holds the peer
+     */
+    private static boolean pairedAcrossTree(FdRestoreContext ctx, FdEntry e, UnixSocketFile u) {
+        int[] made = ctx.tree().socketMadeEarlier(u.inode());
+        if (made != null) {
+            ctx.install(ctx.takeFrom(made[0], made[1], e), e);
+            ctx.statusFlags(e, O_NONBLOCK);
+            return true;
+        }
+        UnixSocketFile peer = ctx.tree().socketHeldLater(u.peer());
+        if (peer == null) {
+            return false;
+        }
+        ctx.check(e, "socketpair", ctx.remote().raw(SyscallNumbers.SOCKETPAIR, AF_UNIX, u.type(), 0, ctx.scratch()));
+        long both = ctx.memory().readLong(ctx.scratch());
+        int parked = ctx.park((int) (both >>> 32));
+        ctx.install((int) both, e);
+        ctx.statusFlags(e, O_NONBLOCK);
+        resend(ctx, parked, u.queue());      // what this end had to read, its peer sent
+        resend(ctx, e.fd(), peer.queue());
+        ctx.tree().parkedSocket(u.peer(), parked);
+        return true;
     }
 
     private static void resend(FdRestoreContext ctx, int fromFd, List<byte[]> queue) {

@@ -47,6 +47,16 @@ class TerminalRoundTripTest {
         Detached.exec("tmux", "-L", socket, "kill-server");
     }
 
+    /** Gone, or its pid already reused by another program (this machine's pid_max is 32768). */
+    private static boolean reaped(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return !stat.contains("(less) Z");
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     @Test
     void lessInATmuxPaneComesBackInAnotherPaneWhereItRedrawsAndTakesKeys() throws IOException {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")) && Files.isExecutable(Path.of("/usr/bin/less")),
@@ -66,6 +76,9 @@ class TerminalRoundTripTest {
 
         RoundTrip rt = new RoundTrip(tmp);
         CaptureResult r = rt.checkpoint(original, true);
+        // tmux reaps its killed pane process when its event loop gets to it; until then the pid is a
+        // zombie and restore rightly refuses to take it
+        Poll.until(Duration.ofSeconds(60), "tmux to reap the killed less (pid " + less + ")", () -> reaped(less));
         assertThat(r.image().fds()).filteredOn(f -> f.kind() == FdEntry.Kind.TERMINAL && f.dupOf() == null)
                 .allSatisfy(f -> assertThat(((TerminalFile) f.file()).rows()).isEqualTo(24));
         assertThatThrownBy(() -> new Restorer(rt.store()).restore(r.image().id(), new RestoreOptions(false, rt.logDir())))

@@ -73,4 +73,27 @@ class UnixSocketRoundTripTest {
                 .hasMessageContaining("a unix socket connected to a socket outside the image");
         assertThat(other.runningFreely()).isTrue();
     }
+
+    @Test
+    void descriptorsPassedAndNotReceivedYetAreRefusedNamingTheSocketAndTheTargetRunsOn() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("scmpass")).args("rights").start();
+        long fd = original.number("fd");
+
+        assertThatThrownBy(() -> new Capturer(rt.store()).capture(original.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("fd " + fd + ": a unix socket holding 1 passed descriptor (SCM_RIGHTS)")
+                .hasMessageContaining("socket:[");
+
+        assertThat(original.runningFreely()).isTrue();
+        assertThat(original.check()).isEqualTo("PASS"); // the descriptor was still in flight, untouched
+    }
+
+    @Test
+    void credentialsQueuedWithMessagesAreNoReasonToRefuse() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess restored = rt.killAndRestore(FixtureProcess.of(RoundTrip.fixture("scmpass")).args("creds").start());
+
+        assertThat(restored.check()).isEqualTo("PASS");
+    }
 }

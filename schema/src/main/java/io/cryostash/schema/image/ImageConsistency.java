@@ -107,6 +107,11 @@ final class ImageConsistency {
                             + ": it is placed, never stored");
                     vdsos += vdso ? 1 : 0;
                 }
+                case SYSV_SHM -> { // pages are the segment's, kept in sysvIpc
+                    require(a.path() != null && a.path().startsWith("/SYSV"), at + " is a SysV attachment named " + a.path());
+                    require(a.content() == null, at + " is a SysV attachment but carries stored pages (they are the"
+                            + " segment's)");
+                }
                 default -> throw new InvalidImageException(at + " has an unknown kind");
             }
         }

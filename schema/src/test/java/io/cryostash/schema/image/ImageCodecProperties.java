@@ -73,7 +73,7 @@ class ImageCodecProperties {
                 base.fs(), List.of(FdEntry.withoutRecord(fd, FdEntry.Kind.REGULAR, file, 0, fd)), base.rlimits(),
                 file.equals("/usr/bin/prog") ? base.files()
                         : List.of(base.files().get(0), new FileFingerprint(file, 1, 2, 3, null)),
-                base.timers(), base.sharedPendingSignals());
+                base.timers(), base.sharedPendingSignals(), base.sysvIpc(), null);
         byte[] json = codec.encode(img);
         ProcessImage back = codec.decode(json);
         // records holding byte[] compare by identity, so compare what a reader sees: the encoding

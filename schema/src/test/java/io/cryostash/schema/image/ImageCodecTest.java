@@ -39,7 +39,7 @@ class ImageCodecTest {
                 List.of(new SignalAction(2, CODE + 0x1000, 0x04000000, CODE + 0x2000, 0)), new FsState(cwd, "/", 022),
                 List.of(FdEntry.withoutRecord(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
                 List.of(new Rlimit(7, "Max open files", 1024, 4096)),
-                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of());
+                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of(), null, null);
     }
 
     /** AT_PAGESZ 4096, AT_NULL: whole (type, value) pairs. */
@@ -114,9 +114,9 @@ class ImageCodecTest {
 
     @Test
     void newerMajorVersionIsRefusedAsNewer() {
-        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "5.0", "/tmp"));
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "6.0", "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("version 5.0 is newer").hasMessageContaining("3.x to 4.0");
+                .hasMessageContaining("version 6.0 is newer").hasMessageContaining("3.x to 5.0");
     }
 
     @Test
@@ -129,19 +129,19 @@ class ImageCodecTest {
     }
 
     @Test
-    void imagesOfEarlierThreeXFormatsStillRead() {
-        for (String v : new String[] {"3.0", "3.1"}) {
+    void imagesOfEarlierThreeXAndFourXFormatsStillRead() {
+        for (String v : new String[] {"3.0", "3.1", "4.0"}) {
             ProcessImage im = sample(List.of(anon(0x10000, 0x20000)), v, "/tmp");
             assertThat(codec.decode(codec.encode(im)).formatVersion()).isEqualTo(v);
         }
     }
 
     @Test
-    void imagesWrittenNowAreRefusedByThreeXReaders() {
-        // what every reader before 4.0 checked: the same major number as its own "3.x"
+    void imagesWrittenNowAreRefusedByThreeXAndFourXReaders() {
+        // what every reader before 5.0 checked: a major number no newer than its own (3 or 4)
         String written = codec.decode(codec.encode(sample(List.of(anon(0x10000, 0x20000)),
                 ProcessImage.FORMAT_VERSION, "/tmp"))).formatVersion();
-        assertThat(written.split("\\.")[0]).isNotEqualTo("3");
+        assertThat(Integer.parseInt(written.split("\\.")[0])).isGreaterThan(4);
     }
 
     @Test
@@ -186,7 +186,8 @@ class ImageCodecTest {
             ProcessImage bad = new ProcessImage(good.formatVersion(), good.id(), good.parent(), good.tracking(),
                     good.createdAt(), good.host(), good.process(), good.credentials(), good.mm(), good.areas(),
                     good.threads(), good.signalActions(), good.fs(), good.fds(), good.rlimits(),
-                    List.of(new FileFingerprint(path, 10, 20, 30, null)), good.timers(), good.sharedPendingSignals());
+                    List.of(new FileFingerprint(path, 10, 20, 30, null)), good.timers(), good.sharedPendingSignals(),
+                    good.sysvIpc(), null);
             byte[] json = codec.encode(bad);
             assertThatThrownBy(() -> codec.decode(json)).as(path).isInstanceOf(InvalidImageException.class)
                     .hasMessageContaining("path");

@@ -31,7 +31,7 @@ class ImageConsistencyTest {
         return new ProcessImage(s.formatVersion(), s.id(), s.parent(), s.tracking(), s.createdAt(), s.host(),
                 s.process(), s.credentials(), s.mm(), s.areas(), s.threads(), s.signalActions(), s.fs(), s.fds(),
                 s.rlimits(), List.of(s.files().get(0), new FileFingerprint("/srv/data.bin", 8192, 1, 2, null)),
-                s.timers(), s.sharedPendingSignals());
+                s.timers(), s.sharedPendingSignals(), null, null);
     }
 
     private byte[] edited(Consumer<ObjectNode> edit) {

@@ -38,7 +38,7 @@ class ThreadRecordsTest {
         ProcessImage b = base();
         return new ProcessImage(b.formatVersion(), b.id(), b.parent(), b.tracking(), b.createdAt(), b.host(),
                 b.process(), b.credentials(), b.mm(), b.areas(), threads, b.signalActions(), b.fs(), b.fds(),
-                b.rlimits(), b.files(), b.timers(), shared);
+                b.rlimits(), b.files(), b.timers(), shared, b.sysvIpc(), null);
     }
 
     @Test
@@ -102,7 +102,7 @@ class ThreadRecordsTest {
         ProcessImage b = with(threads, List.of());
         return new ProcessImage(b.formatVersion(), b.id(), b.parent(), b.tracking(), b.createdAt(), b.host(),
                 b.process(), b.credentials(), b.mm(), b.areas(), b.threads(), b.signalActions(), b.fs(), b.fds(),
-                b.rlimits(), b.files(), new ProcessTimers(List.of(), List.of(timer)), b.sharedPendingSignals());
+                b.rlimits(), b.files(), new ProcessTimers(List.of(), List.of(timer)), b.sharedPendingSignals(), b.sysvIpc(), null);
     }
 
     private static ProcessTimers.PosixTimer timer(int notifyHow, int targetTid) {
