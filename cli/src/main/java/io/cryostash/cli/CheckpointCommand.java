@@ -9,7 +9,10 @@ import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
 import io.cryostash.daemon.AgentDaemon;
+import io.cryostash.agent.proc.ProcStat;
 import io.cryostash.daemon.AgentSettings;
+import io.cryostash.daemon.catalog.CatalogLink;
+import io.cryostash.store.repository.Repository;
 import io.cryostash.daemon.snapshot.CheckpointEvents;
 import io.cryostash.daemon.snapshot.CheckpointPublisher;
 import io.cryostash.daemon.state.HostDirectory;
@@ -95,7 +98,13 @@ final class CheckpointCommand implements Callable<Integer> {
         String waiting = null;
         if (catalogUrl != null) {
             AgentSettings host = CatalogStore.hostSettings(catalog, store, catalogUrl);
-            try (ImageStore images = AgentDaemon.openStore(host, new HostDirectory(host.hostDir()))) {
+            String comm = comm(pid);
+            // before anything is frozen: a used-up quota refuses here, else the capture stops short of going over
+            HostDirectory dir = new HostDirectory(host.hostDir());
+            Repository.UploadLimit limit = new CatalogLink(catalogUrl, host.hostId(), dir, dir.keys(), host.enrolToken())
+                    .uploadLimit(job != null ? job : comm);
+            try (ImageStore images = AgentDaemon.openStore(host, new HostDirectory(host.hostDir()));
+                 AutoCloseable scope = limit == null ? () -> { } : images.repository().limitUploads(limit)) {
                 long before = images.repository().chunks().stats().compressedBytes();
                 r = capture(images);
                 long stored = images.repository().chunks().stats().compressedBytes() - before;
@@ -103,6 +112,10 @@ final class CheckpointCommand implements Callable<Integer> {
                 waiting = CheckpointPublisher.publish(host, CheckpointEvents.completed(null, host.hostId(), name, r, stored));
                 System.err.println(waiting == null ? "registered in the catalog as job " + name + " of host " + host.hostId()
                         : "not registered yet: " + waiting);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
             }
         } else {
             try (ImageStore images = store.open()) {
@@ -120,6 +133,15 @@ final class CheckpointCommand implements Callable<Integer> {
         }
         System.out.println(r.image().id());
         return 0;
+    }
+
+    /** The process's name (the default job), or null when it cannot be read: the capture then says why. */
+    private static String comm(int pid) {
+        try {
+            return ProcStat.read(pid).comm();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private CaptureResult capture(ImageStore images) {

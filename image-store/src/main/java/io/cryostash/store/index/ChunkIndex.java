@@ -42,20 +42,6 @@ public final class ChunkIndex {
         }
     }
 
-    /**
-     * Forgets a pack (deleted by the capture that wrote it, before any index object named it).
-     * A chunk also stored in another pack may then look missing: that costs an upload, not data.
-     */
-    public void removePack(String packId) {
-        PackSummary p = packs.remove(packId);
-        if (p == null) {
-            return;
-        }
-        for (PackIndexEntry e : p.entries()) {
-            chunks.computeIfPresent(e.key(), (k, loc) -> loc.packId().equals(packId) ? null : loc);
-        }
-    }
-
     /** Adds every pack of {@code other}. */
     public void merge(ChunkIndex other) {
         for (PackSummary p : other.packs.values()) {
@@ -80,6 +66,31 @@ public final class ChunkIndex {
             }
         }
         return out;
+    }
+
+    /**
+     * Removes packs and their chunks. A chunk that another remaining pack also holds resolves to
+     * that pack afterwards. Costs a pass over every pack when anything was removed.
+     */
+    public synchronized void removePacks(java.util.Set<String> packIds) {
+        boolean removed = false;
+        for (String id : packIds) {
+            PackSummary p = packs.remove(id);
+            if (p == null) {
+                continue;
+            }
+            removed = true;
+            for (PackIndexEntry e : p.entries()) {
+                chunks.computeIfPresent(e.key(), (k, l) -> l.packId().equals(id) ? null : l);
+            }
+        }
+        if (removed) {
+            for (PackSummary p : packs.values()) {
+                for (PackIndexEntry e : p.entries()) {
+                    chunks.putIfAbsent(e.key(), new Location(p.id(), e));
+                }
+            }
+        }
     }
 
     public boolean hasPack(String packId) {

@@ -2,12 +2,9 @@
 package io.cryostash.store.repository;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Who holds a store lock, written into the lock object: enough for another process to prove
@@ -18,21 +15,11 @@ import java.util.Map;
  * process started at another time. A reader elsewhere cannot, and waits for the lock to go
  * stale ({@link StoreLock#STALE}).
  *
- * <pre>
- * cryostash-lock 2
- * host=build-7
- * machine=5f0c…        /etc/machine-id, or empty
- * boot=0b9e…           /proc/sys/kernel/random/boot_id
- * pidns=pid:[4026531836]
- * pid=4242
- * start=981234
- * since=2026-12-06T11:24:32Z
- * </pre>
+ *
+ * <p>Written into the lock object by {@link LockContent}.
  */
 record LockOwner(String host, String machine, String boot, String pidNamespace, long pid, long startTicks,
                  Instant since) {
-    private static final String HEADER = "cryostash-lock 2";
-
     /** This process. */
     static LockOwner current(String host) {
         long pid = ProcessHandle.current().pid();
@@ -40,51 +27,20 @@ record LockOwner(String host, String machine, String boot, String pidNamespace, 
                 startTicks("self"), Instant.now());
     }
 
-    byte[] encode() {
-        return (HEADER + "\nhost=" + host + "\nmachine=" + machine + "\nboot=" + boot + "\npidns=" + pidNamespace
-                + "\npid=" + pid + "\nstart=" + startTicks + "\nsince=" + since + "\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The owner a lock object names, or null for a lock in another (older) format. */
-    static LockOwner parse(byte[] data) {
-        String text = new String(data, StandardCharsets.UTF_8);
-        if (!text.startsWith(HEADER + "\n")) {
-            return null;
-        }
-        Map<String, String> kv = new HashMap<>();
-        for (String line : text.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                kv.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        try {
-            return new LockOwner(kv.getOrDefault("host", ""), kv.getOrDefault("machine", ""), kv.getOrDefault("boot", ""),
-                    kv.getOrDefault("pidns", ""), Long.parseLong(kv.get("pid")), Long.parseLong(kv.get("start")),
-                    Instant.parse(kv.get("since")));
-        } catch (RuntimeException malformed) {
-            return null;
-        }
-    }
-
     /**
      * True only when this process can prove the owner is gone: it ran under this kernel boot and
      * pid namespace and its pid is free or belongs to a process started at another time, or it
-     * ran on this machine (same machine id and host name) before its last reboot.
+     * ran on this machine (same machine id and host name: a cloned machine may share the id)
+     * before its last reboot. {@code readerHost}: the host name this process writes in its own locks.
      */
-    boolean provablyDead() {
-        LockOwner me = current(host);
+    boolean provablyDead(String readerHost) {
+        LockOwner me = current(readerHost);
         if (!boot.isEmpty() && boot.equals(me.boot) && !pidNamespace.isEmpty() && pidNamespace.equals(me.pidNamespace)) {
             long now = startTicks(Long.toString(pid));
             return now < 0 || now != startTicks;
         }
         return !machine.isEmpty() && machine.equals(me.machine) && host.equals(me.host) && !boot.isEmpty()
                 && !me.boot.isEmpty() && !boot.equals(me.boot);
-    }
-
-    /** For messages: "host build-7 pid 4242 since …". */
-    String describe() {
-        return "host " + host + " pid " + pid + " since " + since;
     }
 
     private static String machineId() {

@@ -67,6 +67,14 @@ final class Packer {
 
     /** Queues one chunk; {@code data} is owned by the packer from now on. */
     void add(ChunkKey key, byte[] data) throws IOException {
+        add(key, data, false);
+    }
+
+    /**
+     * Queues one chunk; {@code salted}: store it with a random skippable frame first
+     * ({@link ChunkCodec#compressSalted}), so that its pack cannot be byte for byte a condemned one.
+     */
+    void add(ChunkKey key, byte[] data, boolean salted) throws IOException {
         int permits = Math.max(1, (data.length + 1023) >> 10);
         try {
             bufferedKiB.acquire(permits);
@@ -80,7 +88,7 @@ final class Packer {
         try {
             compressPool.execute(() -> {
                 try {
-                    byte[] frame = codec.compress(data, 0, data.length);
+                    byte[] frame = salted ? codec.compressSalted(data, 0, data.length) : codec.compress(data, 0, data.length);
                     bufferedKiB.release(permits);
                     append(key, frame, data.length);
                 } catch (Throwable t) {
