@@ -57,8 +57,9 @@ import io.cryostash.schema.image.ThreadState;
  * is durable and then kills it), and writes the image.
  *
  * <p>The freeze window covers only reading state into this JVM's memory; writing the image
- * happens after the process runs again. If this JVM dies mid-capture the kernel detaches the
- * tracee and it runs on: nothing here may defeat that (no SIGSTOP, no PTRACE_O_EXITKILL).
+ * happens after the process runs again. If this JVM dies mid-capture the tracer helper puts
+ * every thread back and detaches it, and it runs on: nothing here may defeat that (no SIGSTOP,
+ * no PTRACE_O_EXITKILL).
  */
 public final class Capturer {
     private static final long STOP_TIMEOUT_MS = 5_000;
@@ -105,6 +106,9 @@ public final class Capturer {
         preflight(pid);
         SysvIpcCapture.checkNamespace(pid);
         checkDescriptors(pid, options.losses(), Set.of());
+        if (options.kill()) {
+            RestorableCheck.requireNoChildren(pid, ProcStat.read(pid).comm());
+        }
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
         try {
@@ -186,6 +190,16 @@ public final class Capturer {
             }
             long released = 0;
             ProcessImage written;
+            if (options.kill()) { // frozen until killed: no child can appear after this look
+                try {
+                    RestorableCheck.requireNoChildren(pid, frozen.image().process().comm());
+                } catch (CaptureException e) {
+                    frozen.fds().release(false);
+                    tracer.call(p -> resume(frozen.threads()));
+                    closeQuietly(preWriter);
+                    throw e;
+                }
+            }
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(frozen.threads()));
@@ -260,6 +274,7 @@ public final class Capturer {
             throw new CaptureException("pid " + pid + " (" + stat.comm() + ") is already traced by pid " + tracer
                     + " (a debugger, strace or another checkpoint); detach that first");
         }
+        RestorableCheck.require(pid, stat.comm());
     }
 
     /**
@@ -379,6 +394,7 @@ public final class Capturer {
                 throw new CaptureException("pid " + pid + " has no memory map (a kernel thread or exiting)");
             }
             ProcStatus status = ProcStatus.read(pid);
+            RestorableCheck.require(pid, stat.comm()); // what changed since the preflight
             List<ThreadState> threadStates;
             List<PendingSignal> sharedPending;
             List<SignalAction> signals;
@@ -416,7 +432,11 @@ public final class Capturer {
             }
             SysvIpcCapture.Captured sysv = SysvIpcCapture.capture(pid, maps, sysvExtra);
             String exe = ProcFiles.link(pid, "exe");
-            fds = descriptors.capture(pid, stat.comm(), losses, members); // once for the process: every thread shares them
+            // once for the process: every thread shares them
+            fds = descriptors.capture(pid, stat.comm(), losses, members, fd -> {
+                ptrace.guardRepair(pid, fd);
+                return () -> ptrace.unguardRepair(pid, fd);
+            });
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), threadStates.get(0).xstate().length),

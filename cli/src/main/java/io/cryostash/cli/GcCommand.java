@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
         + "captures on any host.")
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--grace", paramLabel = "<duration>", defaultValue = "PT6H",
-            description = "leave packs no index names alone until they are this old (ISO-8601, default ${DEFAULT-VALUE}):"
-                    + " a capture uploads its packs before its index")
+            description = "while a lock this host cannot judge is left (a capture elsewhere), leave packs no index names"
+                    + " alone until they are this old (ISO-8601, default ${DEFAULT-VALUE}): a capture uploads its packs"
+                    + " before its index. With no lock left they go at once")
     Duration grace;
 
     @Option(names = "--repack-threshold", paramLabel = "<fraction>", defaultValue = "0.5",

@@ -113,31 +113,35 @@ class CaptureKilledMidwayTest {
                 "io.cryostash.cli.Cryostash", "restore", checkpoint.lastLine(), "--store", store.toString(),
                 "--log-dir", tmp.toString()).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("capture.log").toFile()).start();
-        long[] husk = {0};
+        List<Long> held = new ArrayList<>();
         try {
-            Poll.until(Duration.ofSeconds(30), () -> "the restore to seize its husk; log:\n" + log(), () -> {
-                husk[0] = tracedBy(restore.pid());
-                return husk[0] != 0;
+            // the sleeper is seized first, then clones the husk with the image's pid and is killed:
+            // wait for the husk itself (traced, and a child of the sleeper rather than of the helper)
+            Poll.until(Duration.ofSeconds(30), () -> "the restore to hold its husk; log:\n" + log(), () -> {
+                held.clear();
+                held.addAll(tracedBy(restore.pid()));
+                return held.stream().anyMatch(pid -> !isChildOfTheHelper(pid, restore.pid()));
             });
-            Leftovers.track(husk[0]);
+            held.forEach(Leftovers::track);
             // Stop the restoring JVM the moment it holds its husk: a stopped tracer cannot finish and
             // detach, so the kill below always lands mid-restore however fast this machine restores.
             signal("STOP", restore.pid());
-            // the first task it held may have been the helper that clones the husk with its pid (and is
-            // killed then): what it holds once stopped is what must die with it
-            husk[0] = tracedBy(restore.pid());
-            assertThat(husk[0]).as("a task still held by the stopped restore; log:\n" + log()).isNotZero();
-            Leftovers.track(husk[0]);
+            List<Long> now = tracedBy(restore.pid()); // the helper's request in flight may have added a task
+            now.forEach(Leftovers::track);
+            assertThat(now).as("the husk is still held by the stopped restore; log:\n" + log()).isNotEmpty();
+            held.addAll(now);
             capture(restore);
         } finally {
             restore.destroyForcibly();
         }
 
-        Poll.until(Duration.ofSeconds(10), () -> "the half-built process " + husk[0] + " to die (state "
-                + ProcState.of(husk[0]) + ")", () -> {
-                    char s = ProcState.of(husk[0]);
-                    return s == 0 || s == 'Z';
-                });
+        for (long pid : held) {
+            Poll.until(Duration.ofSeconds(10), () -> "the half-built process " + pid + " to die (state "
+                    + ProcState.of(pid) + ")", () -> {
+                        char s = ProcState.of(pid);
+                        return s == 0 || s == 'Z';
+                    });
+        }
         assertThat(fixtureProcesses()).as("processes running the fixture's binary").isEmpty();
     }
 
@@ -151,20 +155,31 @@ class CaptureKilledMidwayTest {
         p.waitFor();
     }
 
-    /** A process traced by a thread of process {@code tracer}, or 0. */
-    private static long tracedBy(long tracer) {
+    /** Processes traced by the JVM {@code jvm}: by its cryostash-tracer helper (its child), or by one of its threads. */
+    private static List<Long> tracedBy(long jvm) {
         try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc"))) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong)
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Long::parseLong)
                     .filter(pid -> {
-                        try { // TracerPid names the tracing thread; its Tgid is the JVM
+                        try { // TracerPid names the tracing thread
                             long tid = Long.parseLong(ProcState.statusLine(pid, "TracerPid"));
-                            return tid != 0 && ProcState.statusLine(tid, "Tgid").equals(Long.toString(tracer));
+                            return tid != 0 && (ProcState.statusLine(tid, "Tgid").equals(Long.toString(jvm))
+                                    || ProcState.statusLine(tid, "PPid").equals(Long.toString(jvm)));
                         } catch (AssertionError gone) {
                             return false;
                         }
-                    }).findFirst().orElse(0);
+                    }).toList();
         } catch (IOException e) {
-            return 0;
+            return List.of();
+        }
+    }
+
+    /** The sleeper the helper started (its child), as opposed to the husk the sleeper cloned. */
+    private static boolean isChildOfTheHelper(long pid, long jvm) {
+        try {
+            long parent = Long.parseLong(ProcState.statusLine(pid, "PPid"));
+            return parent != 0 && ProcState.statusLine(parent, "PPid").equals(Long.toString(jvm));
+        } catch (AssertionError | NumberFormatException gone) {
+            return true;
         }
     }
 

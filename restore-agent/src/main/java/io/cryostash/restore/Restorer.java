@@ -25,6 +25,7 @@ import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
+import io.cryostash.restore.files.OutputLog;
 import io.cryostash.restore.files.TreeFds;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
@@ -86,21 +87,28 @@ public final class Restorer {
         SysvIpcPlan sysv = SysvIpcPlan.of(image);
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
         Husk[] husk = {null};
-        try (Tracer tracer = new Tracer("restore-" + imageId); PageSource pages = store.pages()) {
+        try (Tracer tracer = new Tracer("restore-" + image.id().substring(0, Math.min(12, image.id().length())));
+             PageSource pages = store.pages()) {
             tracer.call(p -> {
                 husk[0] = spawnHusk(p, image, options.pids(), wantedPid);
-                finish(p, build(p, husk[0], image, pages, paths, log, descriptors, store, options, sysv, null));
+                try {
+                    finish(p, build(p, husk[0], image, pages, paths, log, descriptors, store, options, sysv, null));
+                } catch (RuntimeException e) {
+                    husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
+                    throw e;
+                }
                 husk[0].releaseInit(p);
                 return null;
             });
         } catch (RuntimeException e) {
-            String killed = "";
-            if (husk[0] != null) {
-                husk[0].kill();
-                killed = " (the half-built process " + husk[0].pid + " was killed)";
+            OutputLog.discard(log);
+            if (husk[0] == null) {
+                throw e instanceof RestoreException re ? re : new RestoreException("restore of image " + imageId
+                        + " failed before its process was started: " + e.getMessage(), e);
             }
+            String killed = " (the half-built process " + husk[0].pid + " was killed)";
             if (e instanceof RestoreException re) {
-                throw killed.isEmpty() ? re : new RestoreException(re.getMessage() + killed, re);
+                throw new RestoreException(re.getMessage() + killed, re);
             }
             if (e instanceof ImageIntegrityException ie) {
                 throw new RestoreException("image " + image.id() + " failed verification, nothing was restored"
@@ -185,8 +193,8 @@ public final class Restorer {
 
             FileRestore files = new FileRestore(remote, mem, page.scratch());
             files.closeHuskDescriptors(pid);
-            files.openRedirected(image.fds(), log);
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
+            files.openRedirected(image.fds(), log); // with the image's rights: the log is the user's own file
 
             // before the other areas: the whole of each attachment is free then
             SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));

@@ -67,17 +67,20 @@ final class TreeRestore {
         List<String> notes = new ArrayList<>();
         try (Tracer tracer = new Tracer("restore-" + loaded.id()); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, loaded, plans, husks, pages, descriptors, store, options, notes);
+                try {
+                    build(p, loaded, plans, husks, pages, descriptors, store, options, notes);
+                } catch (RuntimeException e) {
+                    // while they are still ours: once the tracer helper exits, their pids may be reused
+                    husks.values().forEach(Husk::kill);
+                    throw e;
+                }
                 return null;
             });
         } catch (RuntimeException e) {
             String killed = "";
             if (!husks.isEmpty()) {
                 List<Integer> pids = new ArrayList<>();
-                husks.values().forEach(h -> {
-                    h.kill();
-                    pids.add(h.pid);
-                });
+                husks.values().forEach(h -> pids.add(h.pid)); // killed on the tracer thread
                 killed = " (the half-built processes " + pids + " were killed)";
             }
             if (e instanceof RestoreException re) {

@@ -77,6 +77,7 @@ public final class SyscallNumbers {
     public static final int PRLIMIT64 = 302;
     public static final int RSEQ = 334;
     public static final int PIDFD_OPEN = 434;
+    public static final int OPENAT2 = 437;
     public static final int CLONE3 = 435;
     public static final int PIDFD_GETFD = 438;
 

@@ -111,20 +111,24 @@ public final class DescriptorCapture {
 
     /** {@link #check} for one process of a tree: what the other {@code members} hold is in the image too. */
     public void check(int pid, String comm, FdLosses losses, Set<Integer> members) {
-        run(pid, comm, losses, false, members);
+        run(pid, comm, losses, false, members, RepairGuard.NONE);
     }
 
     /** Captures every descriptor; runs while the process is frozen. */
     public Result capture(int pid, String comm, FdLosses losses) {
-        return capture(pid, comm, losses, Set.of());
+        return capture(pid, comm, losses, Set.of(), RepairGuard.NONE);
     }
 
-    /** {@link #capture} for one process of a tree whose other {@code members} are in the image too. */
-    public Result capture(int pid, String comm, FdLosses losses, Set<Integer> members) {
-        return run(pid, comm, losses, true, members);
+    /**
+     * Captures every descriptor of one process (of a tree whose other {@code members} are in the
+     * image too, when not empty); runs while the process is frozen.
+     */
+    public Result capture(int pid, String comm, FdLosses losses, Set<Integer> members, RepairGuard repairGuard) {
+        return run(pid, comm, losses, true, members, repairGuard);
     }
 
-    private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members) {
+    private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members,
+                       RepairGuard repairGuard) {
         int tracker = WriteTracker.descriptor(pid); // Cryostash's own write tracker, not the program's
         List<FdInfo> all = new ArrayList<>();
         for (FdInfo fd : FdInfo.read(pid)) {
@@ -136,7 +140,7 @@ public final class DescriptorCapture {
         List<String> notes = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         boolean released = false;
-        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, members);
+        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, members, repairGuard);
         try {
             Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
             Map<Integer, FdEntry> byFd = new HashMap<>();

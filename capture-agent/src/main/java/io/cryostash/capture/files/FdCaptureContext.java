@@ -36,11 +36,19 @@ public final class FdCaptureContext implements AutoCloseable {
     private final List<java.util.function.Consumer<Boolean>> releases = new ArrayList<>();
     private final List<Runnable> beforeKill = new ArrayList<>();
 
-    FdCaptureContext(int pid, List<FdInfo> all, boolean readState, Set<Integer> members) {
+    private final RepairGuard repairGuard;
+
+    FdCaptureContext(int pid, List<FdInfo> all, boolean readState, Set<Integer> members, RepairGuard repairGuard) {
         this.members = members;
         this.pid = pid;
         this.all = all;
         this.readState = readState;
+        this.repairGuard = repairGuard;
+    }
+
+    /** See {@link RepairGuard}: call before switching repair mode on for descriptor {@code fd}. */
+    public Runnable guardRepair(int fd) {
+        return repairGuard.guard(fd);
     }
 
     public int pid() {

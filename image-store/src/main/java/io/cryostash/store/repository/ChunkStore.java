@@ -92,6 +92,10 @@ public final class ChunkStore implements AutoCloseable {
     private volatile ChunkIndex index;
     private final Set<String> loadedIndexObjects = ConcurrentHashMap.newKeySet();
     private final List<PackSummary> unindexed = new ArrayList<>();
+    /** What loading the index had to work around (damaged index objects); empty when nothing. */
+    private volatile List<String> indexProblems = List.of();
+    /** Packs of a flush whose index object write failed: it may be stored all the same. */
+    private final Set<String> maybeIndexed = ConcurrentHashMap.newKeySet();
     /**
      * Packs of the condemnation records this process has seen, taken out of {@link #index}: new
      * chunks are never deduplicated against them (their pack may be deleted), but reads still find
@@ -113,9 +117,10 @@ public final class ChunkStore implements AutoCloseable {
     public static ChunkStore open(Backend backend, Options options) throws IOException {
         ChunkStore s = new ChunkStore(backend, options);
         try {
-            IndexFiles.Loaded l = IndexFiles.loadAll(backend, s.pool);
+            IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, s.pool);
             s.index = l.index();
             s.loadedIndexObjects.addAll(l.objectNames());
+            s.indexProblems = l.problems();
             return s;
         } catch (IOException | RuntimeException e) {
             s.close();
@@ -237,13 +242,66 @@ public final class ChunkStore implements AutoCloseable {
             toWrite = new ArrayList<>(unindexed);
         }
         if (!toWrite.isEmpty()) {
-            String name = IndexFiles.write(backend, toWrite);
+            String name;
+            try {
+                name = IndexFiles.write(backend, toWrite);
+            } catch (IOException | RuntimeException e) {
+                // the object may be stored all the same (a timeout after the write): these packs
+                // must then exist, so discardUnindexed leaves them; a later flush names them again
+                toWrite.forEach(p -> maybeIndexed.add(p.id()));
+                throw e;
+            }
             stats.indexObjectsWritten.incrementAndGet();
             synchronized (indexLock) {
                 unindexed.removeAll(toWrite);
                 loadedIndexObjects.add(name);
             }
         }
+    }
+
+    /**
+     * Deletes the packs uploaded since the last {@link #flush} and never indexed, after giving
+     * up what is still queued: what a capture that failed (a full disk, a lost back end, its
+     * quota) leaves behind. Call only when no image is being written through this store: no other
+     * writer of this process can have skipped a chunk because one of these packs holds it. No
+     * other process can count on them either: no index object names them; garbage collection,
+     * which may run meanwhile, only ever condemns an unindexed pack (settling a record that names
+     * a pack already gone is harmless) and never reads one for an image. Two exceptions keep
+     * packs: those whose index object may have been written after all (its write failed), and
+     * every pack while the store's index is damaged, since then every process reads packs no
+     * intact index object names through their own indexes ({@link IndexFiles#loadOrFallBack}) and
+     * may have deduplicated against these; they are left to {@code repair-index} and GC. Failures
+     * to delete are left to garbage collection; returns how many packs were deleted.
+     */
+    public int discardUnindexed() throws IOException {
+        packer.discard();
+        List<PackSummary> gone = new ArrayList<>();
+        synchronized (indexLock) {
+            if (!indexProblems.isEmpty()) {
+                org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn("{} packs of an abandoned capture left to gc:"
+                        + " the store's index is damaged, another process may count on them", unindexed.size());
+            } else {
+                for (PackSummary p : unindexed) {
+                    if (!maybeIndexed.contains(p.id())) {
+                        gone.add(p);
+                    }
+                }
+                unindexed.removeAll(gone);
+                index.removePacks(Set.copyOf(gone.stream().map(PackSummary::id).toList()));
+            }
+        }
+        pending.clear();
+        int deleted = 0;
+        for (PackSummary p : gone) {
+            try {
+                backend.delete(PackReader.objectName(p.id()));
+                deleted++;
+            } catch (IOException e) {
+                org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn("could not delete abandoned pack {}: {}",
+                        p.id(), e.toString());
+            }
+        }
+        return deleted;
     }
 
     /**
@@ -259,23 +317,7 @@ public final class ChunkStore implements AutoCloseable {
             names.add(o.name());
         }
         if (!names.containsAll(loadedIndexObjects)) {
-            IndexFiles.Loaded l = IndexFiles.loadAll(backend, pool);
-            boolean writing;
-            synchronized (indexLock) {
-                unindexed.forEach(l.index()::addPack);
-                index = l.index();
-                loadedIndexObjects.clear();
-                loadedIndexObjects.addAll(l.objectNames());
-                // records settled since are gone from the store, and their packs either deleted (and
-                // out of the index just loaded) or resurrected (and in it): start from what is listed
-                // now. A process that only reads never looks at records: it counts on nothing.
-                writing = !seenRecords.isEmpty();
-                seenRecords.clear();
-                condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id).toList()));
-            }
-            if (writing) {
-                refreshCondemned();
-            }
+            reloadIndex();
             return;
         }
         for (String n : names) {
@@ -285,6 +327,9 @@ public final class ChunkStore implements AutoCloseable {
                     packs = IndexFiles.decode(n, backend.get(n));
                 } catch (io.cryostash.store.backend.ObjectNotFoundException e) {
                     continue;
+                } catch (io.cryostash.store.IntegrityException damaged) {
+                    reloadIndex(); // falls back to the packs' own indexes and records the problem
+                    return;
                 }
                 synchronized (indexLock) {
                     packs.forEach(index::addPack);
@@ -292,6 +337,42 @@ public final class ChunkStore implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Loads the whole index again, falling back to the packs' own indexes for what a damaged index
+     * object named ({@link IndexFiles#loadOrFallBack}; {@link #indexProblems} says so). Packs read
+     * that way may include condemned ones (no index object names an unindexed pack a GC condemned):
+     * a writer takes them out again at once ({@link #refreshCondemned} reads every record anew after
+     * a reload), a reader may read them while they exist.
+     */
+    private void reloadIndex() throws IOException {
+        IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, pool);
+        boolean writing;
+        synchronized (indexLock) {
+            unindexed.forEach(l.index()::addPack);
+            index = l.index();
+            loadedIndexObjects.clear();
+            loadedIndexObjects.addAll(l.objectNames());
+            indexProblems = l.problems();
+            // records settled since are gone from the store, and their packs either deleted (and
+            // out of the index just loaded) or resurrected (and in it): start from what is listed
+            // now. A process that only reads never looks at records: it counts on nothing.
+            writing = !seenRecords.isEmpty();
+            seenRecords.clear();
+            condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id).toList()));
+        }
+        if (writing) {
+            refreshCondemned();
+        }
+    }
+
+    /**
+     * What the last load of the index had to work around, one sentence each for the user: a
+     * damaged index object, and that the packs' own indexes were read instead. Empty normally.
+     */
+    public List<String> indexProblems() {
+        return indexProblems;
     }
 
     /**

@@ -39,14 +39,17 @@ import java.util.concurrent.Executors;
  *
  * <ol>
  *   <li>List the capture leases and the condemnation records. A record is <em>settleable</em>
- *       when every live lease lists it: no running capture can count on its packs.</li>
+ *       when every live lease lists it: no running capture can count on its packs. A lease is
+ *       live unless it is stale (its capture will not commit: {@link StoreLock#COMMIT_WITHIN}) or
+ *       its holder provably died on this host (the lease is then deleted at once).</li>
  *   <li>Load the index, list the packs, mark every chunk some manifest names ({@link LiveChunks};
  *       it stops when a live chunk is in no index and no condemned pack).</li>
  *   <li>Decide. Packs of unsettled records are left as they are. Indexed packs: no live chunk →
  *       condemn; dead bytes above {@code repackThreshold} → copy their live chunks (verified)
  *       into new packs and condemn them; else keep. Unindexed packs older than {@code grace} →
  *       condemn (younger ones may belong to a capture that has not written its index yet), or at
- *       once when no capture holds a lease.
+ *       once when there is no capture lease at all (stale ones count; leases whose holder provably
+ *       died on this host are deleted: see {@link StoreLock}).
  *       Packs of settleable records: resurrect (keep, indexed) those holding a live chunk no kept
  *       pack holds, delete the rest.</li>
  *   <li>Write a record of what it condemned. From then on a capture that lists the records (every
@@ -161,7 +164,7 @@ public final class GarbageCollector {
     }
 
     private Report collect(ExecutorService pool, StoreLock lock) throws IOException {
-        List<StoreLock.Lease> leases = StoreLock.captureLeases(backend);
+        List<StoreLock.Lease> leases = StoreLock.captureLeases(backend, host);
         List<Condemnations.Record> records = Condemnations.list(backend);
         ChunkIndex frozen = new ChunkIndex(); // packs of every record, wherever they are
         records.forEach(r -> r.packs().forEach(frozen::addPack));
@@ -178,7 +181,14 @@ public final class GarbageCollector {
         LiveChunks live = new LiveChunks(backend, pool, k -> locate(k, indexRef[0], frozen, packObjects),
                 options.deletedImages());
         live.listManifests();
-        IndexFiles.Loaded loaded = IndexFiles.loadAll(backend, pool);
+        IndexFiles.Loaded loaded;
+        try {
+            // not loadOrFallBack: a partial view of what is stored must not decide deletions
+            loaded = IndexFiles.loadAll(backend, pool);
+        } catch (io.cryostash.store.IntegrityException e) {
+            throw new io.cryostash.store.IntegrityException(e.getMessage() + "; garbage collection stops rather than"
+                    + " delete on a partial index: run `cryostash repair-index` first", e);
+        }
         ChunkIndex index = loaded.index();
         indexRef[0] = index;
         for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
@@ -190,7 +200,9 @@ public final class GarbageCollector {
 
         Plan plan = decide(index, frozen, settleable, packObjects, live, leases.isEmpty());
         if (options.dryRun()) {
-            return dryReport(plan, live, leases.isEmpty(), records.size(), settleable.size());
+            // a record written now would be settled at once when no lease that may commit is left
+            return dryReport(plan, live, leases.stream().allMatch(StoreLock.Lease::stale), records.size(),
+                    settleable.size());
         }
 
         List<PackSummary> newPacks = repack(pool, plan, live);
@@ -209,7 +221,7 @@ public final class GarbageCollector {
             }
         }
         List<Condemnations.Record> settled = new ArrayList<>(settleable);
-        if (record != null && ackedByAll(record.id(), StoreLock.captureLeases(backend))) {
+        if (record != null && ackedByAll(record.id(), StoreLock.captureLeases(backend, host))) {
             settled.add(record);
             for (PackSummary p : record.packs()) {
                 plan.delete.put(p.id(), p.size());
@@ -352,8 +364,12 @@ public final class GarbageCollector {
         return total + open;
     }
 
+    /**
+     * Whether no capture that may still commit can count on the record's packs: every lease not
+     * stale lists it. A stale lease's capture does not commit ({@link StoreLock#COMMIT_WITHIN}).
+     */
     private static boolean ackedByAll(String recordId, List<StoreLock.Lease> leases) {
-        return leases.stream().allMatch(l -> l.acks().contains(recordId));
+        return leases.stream().allMatch(l -> l.stale() || l.acks().contains(recordId));
     }
 
     private static Optional<ChunkIndex.Location> locate(ChunkKey k, ChunkIndex index, ChunkIndex frozen,
@@ -441,9 +457,14 @@ public final class GarbageCollector {
                 }
             }
         }
-        // With no capture holding a lease, no unindexed pack belongs to a capture in progress: it was
-        // left by one that failed or died. (One that starts now writes its lease first, will not have
-        // seen the record, and puts back what it counts on.)
+        // With no capture lease at all, no unindexed pack belongs to a capture in progress: it was left
+        // by one that failed or died, and no capture can count on it (no index object names it). This
+        // needs no lease at all, not merely no live one: a capture whose lease went stale (a stopped
+        // or very slow process elsewhere) will not commit, but may still wake up, upload and write an
+        // index object naming its packs, which must then exist; for those only the grace period
+        // protects. Leases of holders that provably died here were deleted by captureLeases, so a
+        // killed checkpoint's packs go at once. (A capture that starts now writes its lease first,
+        // will not have seen the record, and so keeps it from being settled in this run.)
         Instant cutoff = noCaptures ? Instant.MAX : Instant.now().minus(options.grace());
         List<Map.Entry<String, ObjectInfo>> unindexed = new ArrayList<>(packObjects.entrySet());
         unindexed.sort(Map.Entry.comparingByKey());

@@ -250,13 +250,20 @@ public final class ImageWriter implements AutoCloseable {
         }
     }
 
-    /** Abandons the image if not committed: nothing becomes visible; its packs are left to GC. */
+    /**
+     * Abandons the image if not committed: nothing becomes visible, and the packs uploaded for it
+     * that no index names are deleted when no other image is being written through this store
+     * ({@link Repository#writerAbandoned}); otherwise they are left to GC.
+     */
     @Override
     public void close() throws IOException {
         if (!done) {
             done = true;
-            repo.writerClosed(this);
-            lock.close();
+            try {
+                repo.writerAbandoned(this);
+            } finally {
+                lock.close();
+            }
         }
     }
 }

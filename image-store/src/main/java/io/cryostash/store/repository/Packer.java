@@ -192,6 +192,26 @@ final class Packer {
         rethrow();
     }
 
+    /**
+     * Gives up what is queued: waits for compressions and uploads in flight to end, drops the
+     * open pack (its chunks go to {@code onLost}) and forgets any failure. Packs uploaded
+     * meanwhile are reported to {@code onStored} as usual, so the owner knows what to delete.
+     */
+    void discard() throws InterruptedIOException {
+        waitFor(true);
+        PackWriter w;
+        synchronized (packLock) {
+            w = current;
+            current = null;
+            currentBuffer = null;
+        }
+        if (w != null) {
+            onLost.accept(w.keys());
+        }
+        waitFor(false);
+        failure.set(null);
+    }
+
     private void waitFor(boolean compressionOnly) throws InterruptedIOException {
         synchronized (idle) {
             while (compressing > 0 || (!compressionOnly && uploading > 0)) {

@@ -151,26 +151,52 @@ public final class Repository implements AutoCloseable {
      */
     public ImageWriter newImage() throws IOException {
         StoreLock lock = StoreLock.acquire(chunks.backend(), StoreLock.Kind.CAPTURE, hostName);
-        Set<String> acks;
-        try {
-            if (writers.isEmpty()) {
-                chunks.refreshIndex();
+        synchronized (writers) {
+            Set<String> acks;
+            try {
+                if (writers.isEmpty()) {
+                    chunks.refreshIndex();
+                }
+                acks = chunks.refreshCondemned();
+                if (!acks.isEmpty()) {
+                    lock.acknowledge(acks);
+                }
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                throw e;
             }
-            acks = chunks.refreshCondemned();
-            if (!acks.isEmpty()) {
-                lock.acknowledge(acks);
-            }
-        } catch (IOException | RuntimeException e) {
-            lock.close();
-            throw e;
+            ImageWriter w = new ImageWriter(this, lock, acks, uploadLimit.get());
+            writers.add(w);
+            return w;
         }
-        ImageWriter w = new ImageWriter(this, lock, acks, uploadLimit.get());
-        writers.add(w);
-        return w;
     }
 
     void writerClosed(ImageWriter w) {
-        writers.remove(w);
+        synchronized (writers) {
+            writers.remove(w);
+        }
+    }
+
+    /**
+     * An image abandoned before its commit (the capture failed): when it was the only one being
+     * written, the packs uploaded for it and never indexed are deleted now, while its lease still
+     * makes garbage collection give unindexed packs their grace period, instead of filling the
+     * store until that period ends — after a full disk or a quota refusal, that is what lets the
+     * next capture succeed. With other images in progress they stay (one of those may have skipped
+     * a chunk they hold) and are indexed by the next flush. See {@link ChunkStore#discardUnindexed}
+     * for why no other process can be counting on them.
+     */
+    void writerAbandoned(ImageWriter w) {
+        synchronized (writers) {
+            writers.remove(w);
+            if (writers.isEmpty()) {
+                try {
+                    chunks.discardUnindexed();
+                } catch (IOException | RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Repository.class).warn("abandoned packs left to gc: {}", e.toString());
+                }
+            }
+        }
     }
 
     private void refreshLocks() {

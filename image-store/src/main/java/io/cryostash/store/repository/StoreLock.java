@@ -5,14 +5,12 @@ import io.cryostash.store.backend.Backend;
 import io.cryostash.store.backend.ObjectInfo;
 import io.cryostash.store.backend.ObjectNotFoundException;
 import io.cryostash.schema.store.StoreFormat;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -31,12 +29,16 @@ import java.util.UUID;
  * </ul>
  *
  * Every taker writes its lock first and lists the others second, so of two that start together
- * at least one sees the other — no compare-and-swap needed, which S3 does not offer. Locks not
- * refreshed for {@link #STALE} belong to dead processes and are ignored. Holders refresh their
- * lock (rewrite it) every {@link #REFRESH}.
+ * at least one sees the other — no compare-and-swap needed, which S3 does not offer. Holders
+ * refresh their lock (rewrite it) every {@link #REFRESH}.
  *
- * <p>Lock content, UTF-8 lines: {@code <host> pid <pid> since <instant>}, then for a capture
- * {@code acks <record id> <record id> …} (absent: none seen).
+ * <p>A holder that died leaves its lock behind. Each lock names its owner ({@link LockContent},
+ * {@link LockOwner}): when that owner provably is dead (it ran on this kernel and its pid is gone
+ * or reused, or on this machine before a reboot), the lock is taken over at once — deleted — by
+ * whoever meets it: a GC or REPAIR lock then no longer keeps the next one out, and a capture
+ * lease neither holds back the settling of condemnation records nor keeps GC from condemning
+ * unindexed packs at once. A lock whose owner cannot be judged from here (another host, or the
+ * older format without owner) counts until it is not refreshed for {@link #STALE}.
  */
 public final class StoreLock implements AutoCloseable {
     /** A lock older than this is ignored: its holder died. */
@@ -51,55 +53,84 @@ public final class StoreLock implements AutoCloseable {
 
     enum Kind { CAPTURE, GC, REPAIR }
 
-    /** A capture lease as GC sees it. */
-    record Lease(String name, Instant modified, Set<String> acks) {
+    /**
+     * A capture lease as GC sees it.
+     *
+     * @param stale not rewritten for {@link #STALE}: its capture will not commit
+     *              ({@link #COMMIT_WITHIN}), but whether it still uploads cannot be told from here
+     */
+    record Lease(String name, Instant modified, Set<String> acks, boolean stale) {
     }
 
     private final Backend backend;
     private final String name;
-    private final String header;
-    private volatile byte[] content;
+    private volatile LockContent content;
     private volatile Instant written;
     private volatile boolean released;
 
-    private StoreLock(Backend backend, String name, String header, byte[] content, Instant written) {
+    private StoreLock(Backend backend, String name, LockContent content, Instant written) {
         this.backend = backend;
         this.name = name;
-        this.header = header;
         this.content = content;
         this.written = written;
     }
 
     static StoreLock acquire(Backend backend, Kind kind, String host) throws IOException {
         String name = StoreFormat.LOCKS + kind.name().toLowerCase() + "-" + UUID.randomUUID();
-        String header = host + " pid " + ProcessHandle.current().pid() + " since " + Instant.now() + "\n";
-        byte[] content = header.getBytes(StandardCharsets.UTF_8);
+        LockContent content = LockContent.of(LockOwner.current(host), Set.of());
         Instant before = Instant.now();
-        backend.put(name, content);
-        StoreLock lock = new StoreLock(backend, name, header, content, before);
-        Instant staleBefore = Instant.now().minus(STALE);
-        for (ObjectInfo o : backend.list(StoreFormat.LOCKS)) {
-            if (o.name().equals(name) || o.modified().isBefore(staleBefore)) {
-                continue;
-            }
-            Kind other = kindOf(o.name());
-            boolean conflict = switch (kind) {
-                case CAPTURE -> other == Kind.REPAIR;
-                case GC -> other == Kind.GC || other == Kind.REPAIR;
-                case REPAIR -> other != null;
-            };
-            if (conflict) {
-                String holder;
-                try {
-                    holder = new String(backend.get(o.name()), StandardCharsets.UTF_8).lines().findFirst().orElse("").trim();
-                } catch (IOException e) {
-                    holder = "(gone)";
+        backend.put(name, content.encode());
+        StoreLock lock = new StoreLock(backend, name, content, before);
+        try {
+            Instant staleBefore = Instant.now().minus(STALE);
+            for (ObjectInfo o : backend.list(StoreFormat.LOCKS)) {
+                if (o.name().equals(name)) {
+                    continue;
                 }
-                lock.close();
-                throw new StoreLockedException(backend.location(), o.name(), holder);
+                Kind other = kindOf(o.name());
+                boolean conflict = switch (kind) {
+                    case CAPTURE -> other == Kind.REPAIR;
+                    case GC -> other == Kind.GC || other == Kind.REPAIR;
+                    case REPAIR -> other != null;
+                };
+                if (!conflict) {
+                    continue;
+                }
+                LockContent held = read(backend, o.name(), host);
+                if (held == null || o.modified().isBefore(staleBefore)) {
+                    continue; // released, taken over, or its holder stopped refreshing it long ago
+                }
+                throw new StoreLockedException(backend.location(), o.name(), held.holder());
             }
+        } catch (IOException | RuntimeException e) {
+            try {
+                lock.close();
+            } catch (IOException ignored) {
+                // it goes stale
+            }
+            throw e;
         }
         return lock;
+    }
+
+    /**
+     * Reads another process's lock; deletes it and answers null when its holder provably is
+     * dead, answers null when it is gone.
+     */
+    private static LockContent read(Backend backend, String objectName, String host) throws IOException {
+        LockContent held;
+        try {
+            held = LockContent.parse(backend.get(objectName));
+        } catch (ObjectNotFoundException released) {
+            return null;
+        }
+        if (held.holderProvablyDead(host)) {
+            LoggerFactory.getLogger(StoreLock.class).info("taking over {} of {}: that process is gone", objectName,
+                    held.holder());
+            backend.delete(objectName);
+            return null;
+        }
+        return held;
     }
 
     private static Kind kindOf(String objectName) {
@@ -112,35 +143,31 @@ public final class StoreLock implements AutoCloseable {
         return null;
     }
 
-    /** Every capture lease refreshed within {@link #STALE}, with the records each has seen. */
-    static List<Lease> captureLeases(Backend backend) throws IOException {
+    /**
+     * Every capture lease whose holder may be alive, with the records each has seen; leases of
+     * holders that provably died are deleted and left out. Stale leases are listed, marked.
+     * {@code host}: this process's host name (see {@link LockOwner#provablyDead}).
+     */
+    static List<Lease> captureLeases(Backend backend, String host) throws IOException {
         List<Lease> out = new ArrayList<>();
         Instant staleBefore = Instant.now().minus(STALE);
         for (ObjectInfo o : backend.list(StoreFormat.LOCKS)) {
-            if (kindOf(o.name()) != Kind.CAPTURE || o.modified().isBefore(staleBefore)) {
+            if (kindOf(o.name()) != Kind.CAPTURE) {
                 continue;
             }
-            String text;
-            try {
-                text = new String(backend.get(o.name()), StandardCharsets.UTF_8);
-            } catch (ObjectNotFoundException released) {
-                continue;
+            LockContent held = read(backend, o.name(), host);
+            if (held != null) {
+                out.add(new Lease(o.name(), o.modified(), held.acks(), o.modified().isBefore(staleBefore)));
             }
-            Set<String> acks = new LinkedHashSet<>();
-            text.lines().filter(l -> l.startsWith("acks ")).findFirst()
-                    .ifPresent(l -> acks.addAll(Arrays.asList(l.substring(5).trim().split(" +"))));
-            acks.remove("");
-            out.add(new Lease(o.name(), o.modified(), Set.copyOf(acks)));
         }
         return out;
     }
 
     /** Rewrites a capture lease with the condemnation records its capture has seen. */
     void acknowledge(Set<String> recordIds) throws IOException {
-        byte[] c = (header + (recordIds.isEmpty() ? "" : "acks " + String.join(" ", recordIds) + "\n"))
-                .getBytes(StandardCharsets.UTF_8);
+        LockContent c = content.withAcks(recordIds);
         Instant before = Instant.now();
-        backend.put(name, c);
+        backend.put(name, c.encode());
         content = c;
         written = before;
     }
@@ -149,7 +176,7 @@ public final class StoreLock implements AutoCloseable {
     void refresh() throws IOException {
         if (!released) {
             Instant before = Instant.now();
-            backend.put(name, content);
+            backend.put(name, content.encode());
             written = before;
         }
     }

@@ -257,6 +257,7 @@ public final class ImageCodec {
         require(image.threads() != null && !image.threads().isEmpty(), "no threads");
         validateThreads(image);
         require(image.areas() != null && !image.areas().isEmpty(), "no memory areas");
+        ImageConsistency.sections(image);
         require(image.areas().size() <= MAX_AREAS, "too many memory areas: " + image.areas().size());
         List<MemoryArea> sorted = new ArrayList<>(image.areas());
         require(image.areas().stream().noneMatch(java.util.Objects::isNull), "null memory area"); // List.of().contains(null) throws
@@ -312,6 +313,7 @@ public final class ImageCodec {
             requirePlainPath(image.fs().cwd());
             requirePlainPath(image.fs().root());
         }
+        ImageConsistency.check(image);
     }
 
     /** The major number of "major.minor", or -1 for anything else. */

@@ -27,7 +27,7 @@ class ProcessTreeCodecTest {
 
     private static MemoryArea area(long start, long end, MemoryArea.Kind kind, int keyByte) {
         return new MemoryArea(start, end, kind == MemoryArea.Kind.SHARED_ANONYMOUS ? "rw-s" : "rw-p", 0,
-                kind == MemoryArea.Kind.SHARED_ANONYMOUS ? "/dev/zero (deleted)" : null, kind,
+                null, kind,
                 keyByte == 0 ? null : new AreaChunks(start, end - start, 4096, 16,
                         List.of(new AreaChunk(0, 1, 1, key(keyByte)))));
     }
@@ -39,7 +39,7 @@ class ProcessTreeCodecTest {
         ThreadState t = b.threads().get(0);
         return new ProcessImage(b.formatVersion(), null, null, b.tracking(), b.createdAt(), b.host(),
                 new ProcessInfo(pid, p.ppid(), p.pgid(), p.sid(), p.comm(), p.cmdline(), p.exe(), p.personality()),
-                b.credentials(), b.mm(), areas,
+                b.credentials(), b.mm(), b.areas(), // with the sample's code area, where the thread's rip is
                 List.of(new ThreadState(pid, t.regs(), t.xstate(), t.blockedSignals(), t.altStack(), t.rseq(),
                         t.clearChildTid(), t.robustListHead(), t.robustListLength(), t.name(), t.pendingSignals(),
                         t.noNewPrivs())),

@@ -22,9 +22,9 @@ class ThreadRecordsTest {
     }
 
     private static ThreadState thread(int tid, String name, List<PendingSignal> pending) {
-        CpuRegisters regs = CpuRegisters.fromArray(new long[CpuRegisters.COUNT]);
-        return new ThreadState(tid, regs, new byte[] {1}, 0x4000, new ThreadState.SignalStack(0x7000, 0, 8192),
-                new ThreadState.Rseq(0x9000, 32, 0x53053053), 0x8000, 0x8100, 24, name, pending, true);
+        ThreadState model = base().threads().get(0); // registers in code, FPU state of the host's size
+        return new ThreadState(tid, model.regs(), model.xstate(), 0x4000, new ThreadState.SignalStack(0x7000, 0, 8192),
+                new ThreadState.Rseq(0x10000, 32, 0x53053053), 0x8000, 0x8100, 24, name, pending, true);
     }
 
     private static PendingSignal signal(int sig) {
