@@ -25,6 +25,10 @@ final class RepairIndexCommand implements Callable<Integer> {
             for (String p : r.keptFromOldIndex()) {
                 System.out.println("pack with a damaged index of its own, kept as the old index described it: " + p);
             }
+            for (String rec : r.droppedRecords()) {
+                System.out.println("damaged condemnation record dropped (its packs are indexed again; the next gc"
+                        + " judges them): " + rec);
+            }
             for (String p : r.unreadablePacks()) {
                 System.out.println("unreadable pack left out (its chunks stay missing): " + p);
             }

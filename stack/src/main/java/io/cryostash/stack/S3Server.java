@@ -16,6 +16,7 @@ import org.jclouds.blobstore.BlobStoreContext;
  * An S3 server in this JVM: S3Proxy over jclouds' {@code filesystem-nio2} provider on a local
  * directory, with AWS signature checking on and generated credentials, so that agents reach the
  * store of the all-in-one stack through the same MinIO SDK path as a production S3 or MinIO.
+ * Objects being written are not listed before they are complete ({@link ListingsAfterPuts}).
  */
 public final class S3Server implements AutoCloseable {
     private final S3Proxy proxy;
@@ -38,7 +39,7 @@ public final class S3Server implements AutoCloseable {
         if (!context.getBlobStore().containerExists(bucket)) {
             context.getBlobStore().createContainerInLocation(null, bucket);
         }
-        proxy = S3Proxy.builder().blobStore(context.getBlobStore())
+        proxy = S3Proxy.builder().blobStore(new ListingsAfterPuts(context.getBlobStore()))
                 .endpoint(URI.create("http://" + bindAddress + ":" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey).build();
         proxy.start();

@@ -156,28 +156,7 @@ public final class IndexFiles {
      * fails the load: the caller decides between refusing and {@link #rebuild}.
      */
     public static Loaded loadAll(Backend backend, ExecutorService pool) throws IOException {
-        List<ObjectInfo> objs = backend.list(StoreFormat.INDEX);
-        List<Future<List<PackSummary>>> fs = new ArrayList<>();
-        for (ObjectInfo o : objs) {
-            fs.add(pool.submit(() -> decode(o.name(), backend.get(o.name()))));
-        }
-        ChunkIndex index = new ChunkIndex();
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < fs.size(); i++) {
-            try {
-                fs.get(i).get().forEach(index::addPack);
-                names.add(objs.get(i).name());
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof ObjectNotFoundException) {
-                    continue; // replaced by a concurrent GC between list and get
-                }
-                throw unwrap(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("loading index");
-            }
-        }
-        return new Loaded(index, names);
+        return load(backend, pool, false);
     }
 
     /**
@@ -190,6 +169,10 @@ public final class IndexFiles {
      * (they were seen) so that a later refresh does not read them again.
      */
     public static Loaded loadOrFallBack(Backend backend, ExecutorService pool) throws IOException {
+        return load(backend, pool, true);
+    }
+
+    private static Loaded load(Backend backend, ExecutorService pool, boolean fallBack) throws IOException {
         List<ObjectInfo> objs = backend.list(StoreFormat.INDEX);
         List<Future<List<PackSummary>>> fs = new ArrayList<>();
         for (ObjectInfo o : objs) {
@@ -204,9 +187,9 @@ public final class IndexFiles {
                 names.add(objs.get(i).name());
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof ObjectNotFoundException) {
-                    continue;
+                    continue; // replaced by a concurrent GC between list and get
                 }
-                if (!(e.getCause() instanceof IntegrityException damage)) {
+                if (!fallBack || !(e.getCause() instanceof IntegrityException damage)) {
                     throw unwrap(e);
                 }
                 damaged.add(damage.getMessage());
@@ -240,8 +223,24 @@ public final class IndexFiles {
                 missing.add(o);
             }
         }
+        return addFromPackTrailers(backend, pool, missing, index, unreadable, "reading packs' own indexes");
+    }
+
+    /**
+     * Builds an index from the packs themselves (their trailing indexes). Packs whose trailer
+     * cannot be read are skipped and returned in {@code unreadable}.
+     */
+    public static ChunkIndex rebuild(Backend backend, ExecutorService pool, List<String> unreadable) throws IOException {
+        ChunkIndex index = new ChunkIndex();
+        addFromPackTrailers(backend, pool, backend.list(StoreFormat.PACKS), index, unreadable, "rebuilding index");
+        return index;
+    }
+
+    private static List<String> addFromPackTrailers(Backend backend, ExecutorService pool, List<ObjectInfo> packs,
+                                                    ChunkIndex index, List<String> unreadable, String doing)
+            throws IOException {
         List<Future<PackSummary>> fs = new ArrayList<>();
-        for (ObjectInfo o : missing) {
+        for (ObjectInfo o : packs) {
             String id = o.name().substring(StoreFormat.PACKS.length());
             fs.add(pool.submit(() -> new PackSummary(id, o.size(), PackReader.readIndex(backend, id, o.size()))));
         }
@@ -253,45 +252,16 @@ public final class IndexFiles {
                 added.add(p.id());
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof IntegrityException) {
-                    unreadable.add(missing.get(i).name().substring(StoreFormat.PACKS.length()));
+                    unreadable.add(packs.get(i).name().substring(StoreFormat.PACKS.length()));
                 } else if (!(e.getCause() instanceof ObjectNotFoundException)) {
                     throw unwrap(e);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("reading packs' own indexes");
+                throw new java.io.InterruptedIOException(doing);
             }
         }
         return added;
-    }
-
-    /**
-     * Builds an index from the packs themselves (their trailing indexes). Packs whose trailer
-     * cannot be read are skipped and returned in {@code unreadable}.
-     */
-    public static ChunkIndex rebuild(Backend backend, ExecutorService pool, List<String> unreadable) throws IOException {
-        List<ObjectInfo> objs = backend.list(StoreFormat.PACKS);
-        List<Future<PackSummary>> fs = new ArrayList<>();
-        for (ObjectInfo o : objs) {
-            String id = o.name().substring(StoreFormat.PACKS.length());
-            fs.add(pool.submit(() -> new PackSummary(id, o.size(), PackReader.readIndex(backend, id, o.size()))));
-        }
-        ChunkIndex index = new ChunkIndex();
-        for (int i = 0; i < fs.size(); i++) {
-            try {
-                index.addPack(fs.get(i).get());
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof IntegrityException) {
-                    unreadable.add(objs.get(i).name().substring(StoreFormat.PACKS.length()));
-                } else if (!(e.getCause() instanceof ObjectNotFoundException)) {
-                    throw unwrap(e);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("rebuilding index");
-            }
-        }
-        return index;
     }
 
     static IOException unwrap(ExecutionException e) {

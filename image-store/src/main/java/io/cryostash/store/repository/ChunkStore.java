@@ -103,6 +103,9 @@ public final class ChunkStore implements AutoCloseable {
      */
     private final ChunkIndex condemned = new ChunkIndex();
     private final Map<String, Condemnations.Record> seenRecords = new ConcurrentHashMap<>();
+    /** Condemnation records that could not be read: never counted as seen (see {@link #refreshCondemned}). */
+    private final Set<String> damagedRecords = ConcurrentHashMap.newKeySet();
+    private volatile List<String> condemnationProblems = List.of();
 
     private ChunkStore(Backend backend, Options options) {
         this.backend = backend;
@@ -369,10 +372,16 @@ public final class ChunkStore implements AutoCloseable {
 
     /**
      * What the last load of the index had to work around, one sentence each for the user: a
-     * damaged index object, and that the packs' own indexes were read instead. Empty normally.
+     * damaged index object, and that the packs' own indexes were read instead; a damaged
+     * condemnation record met since. Empty normally.
      */
     public List<String> indexProblems() {
-        return indexProblems;
+        if (condemnationProblems.isEmpty()) {
+            return indexProblems;
+        }
+        List<String> all = new ArrayList<>(indexProblems);
+        all.addAll(condemnationProblems);
+        return List.copyOf(all);
     }
 
     /**
@@ -396,6 +405,8 @@ public final class ChunkStore implements AutoCloseable {
                     records.add(Condemnations.read(backend, StoreFormat.CONDEMNED + id));
                 } catch (io.cryostash.store.backend.ObjectNotFoundException settled) {
                     // settled meanwhile: its packs are gone from the index objects, or back in them
+                } catch (io.cryostash.store.IntegrityException damaged) {
+                    noteDamagedRecord(id, damaged);
                 }
             }
             synchronized (indexLock) {
@@ -411,6 +422,25 @@ public final class ChunkStore implements AutoCloseable {
             }
         }
         return Set.copyOf(seenRecords.keySet());
+    }
+
+    /**
+     * A record that cannot be read names packs nobody knows. Its packs stay in the index objects
+     * until the record is settled, so this process keeps counting on them, and it leaves the record
+     * out of what it has seen: no garbage collection can settle (and delete) it while a capture of
+     * this process holds a lease. Captures go on; garbage collection stops on the record until
+     * {@code repair-index} drops it.
+     */
+    private void noteDamagedRecord(String id, io.cryostash.store.IntegrityException damaged) {
+        if (!damagedRecords.add(id)) {
+            return;
+        }
+        String problem = damaged.getMessage().replaceFirst(";.*", "") + ": captures go on counting on the packs it"
+                + " may name, and garbage collection stops until `cryostash repair-index` drops the record";
+        List<String> all = new ArrayList<>(condemnationProblems);
+        all.add(problem);
+        condemnationProblems = List.copyOf(all);
+        org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn(problem);
     }
 
     /** The record (among those seen) that condemned the pack holding {@code key}, if any. */

@@ -59,6 +59,31 @@ final class Condemnations {
         return out;
     }
 
+    /** What {@link #listReadable} found: the intact records, oldest first, and the object names of damaged ones. */
+    record Listing(List<Record> records, List<String> damaged) {
+        Listing {
+            records = List.copyOf(records);
+            damaged = List.copyOf(damaged);
+        }
+    }
+
+    /** Every record in the store, for {@code repair-index}, which drops the damaged ones. */
+    static Listing listReadable(Backend backend) throws IOException {
+        List<Record> out = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
+        for (ObjectInfo o : backend.list(StoreFormat.CONDEMNED)) {
+            try {
+                out.add(read(backend, o.name()));
+            } catch (ObjectNotFoundException settledMeanwhile) {
+                // a run settled it between list and get
+            } catch (IntegrityException e) {
+                damaged.add(o.name());
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Record::id));
+        return new Listing(out, damaged);
+    }
+
     /** Record ids only (one LIST, no reads). */
     static List<String> ids(Backend backend) throws IOException {
         return backend.list(StoreFormat.CONDEMNED).stream().map(o -> o.name().substring(StoreFormat.CONDEMNED.length()))
@@ -70,8 +95,11 @@ final class Condemnations {
             return new Record(objectName.substring(StoreFormat.CONDEMNED.length()),
                     IndexFiles.decode(null, backend.get(objectName)));
         } catch (IntegrityException e) {
-            throw new IntegrityException("condemnation record " + objectName + " is damaged (" + e.getMessage()
-                    + "); garbage collection stops rather than guess which packs it condemned");
+            // decoded without a name (a record is not named by its hash): say "it", not "index object null"
+            String why = e.getMessage().replaceFirst("^index object null ", "it ");
+            throw new IntegrityException("condemnation record " + objectName + " is damaged (" + why
+                    + "); garbage collection stops rather than guess which packs it condemned: run `cryostash repair-index`,"
+                    + " which drops the record (its packs are then judged again like any other)");
         }
     }
 

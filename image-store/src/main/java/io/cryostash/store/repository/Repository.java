@@ -326,8 +326,12 @@ public final class Repository implements AutoCloseable {
      *                         object still described: their entries were carried over
      * @param unreadablePacks  packs described nowhere readable: their chunks are missing now
      */
+    /** @param droppedRecords damaged condemnation records deleted (their packs were indexed again) */
     public record IndexRepair(int packs, long chunks, List<String> keptFromOldIndex, List<String> unreadablePacks,
-                              int replacedIndexObjects) {
+                              int replacedIndexObjects, List<String> droppedRecords) {
+        public IndexRepair {
+            droppedRecords = List.copyOf(droppedRecords);
+        }
     }
 
     /**
@@ -345,7 +349,8 @@ public final class Repository implements AutoCloseable {
             try {
                 // packs a GC condemned stay out: the run that settles their record decides about them
                 Set<String> condemned = new java.util.HashSet<>();
-                for (Condemnations.Record r : Condemnations.list(backend)) {
+                Condemnations.Listing records = Condemnations.listReadable(backend);
+                for (Condemnations.Record r : records.records()) {
                     r.packs().forEach(p -> condemned.add(p.id()));
                 }
                 List<ObjectInfo> old = backend.list(StoreFormat.INDEX);
@@ -383,7 +388,14 @@ public final class Repository implements AutoCloseable {
                         replaced++;
                     }
                 }
-                return new IndexRepair(packs.size(), chunkCount, List.copyOf(kept), List.copyOf(lost), replaced);
+                // A damaged record's packs are unknown: they go into the rebuilt index like any
+                // other pack (the GC that condemned them left them indexed until settlement, and no
+                // capture runs beside this lock), and the next GC judges them afresh.
+                for (String damaged : records.damaged()) {
+                    backend.delete(damaged);
+                }
+                return new IndexRepair(packs.size(), chunkCount, List.copyOf(kept), List.copyOf(lost), replaced,
+                        records.damaged());
             } finally {
                 pool.shutdownNow();
             }

@@ -863,6 +863,50 @@ public abstract class RepositoryContractTest {
         }
     }
 
+    /**
+     * A damaged condemnation record used to stop every capture. Captures now go on, counting on
+     * the packs it may name (they stay indexed until settlement); GC stops on it; repair-index
+     * drops it, and the next GC judges its packs afresh without losing a live chunk.
+     */
+    @Test
+    void aDamagedCondemnationRecordStopsGcButNoCaptureAndRepairIndexDropsIt() throws IOException {
+        Repository hostA = open(backend);
+        Repository gcHost = open(backend);
+        byte[] x = memory(8, 33);
+        String old = imageOf(hostA, x, "{\"old\":1}");
+        String id;
+        try (ImageWriter unrelated = hostA.newImage()) { // holds the record open
+            unrelated.put(memory(2, 34));
+            hostA.deleteImage(old);
+            assertThat(gcHost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)).packsCondemned())
+                    .isOne();
+            List<ObjectInfo> records = backend.list(StoreFormat.CONDEMNED);
+            assertThat(records).hasSize(1);
+            damage(records.get(0).name(), b -> b[b.length / 2] ^= 0x10);
+
+            Repository hostB = open(backend);
+            try (ImageWriter w = hostB.newImage()) {
+                w.put(x); // the damaged record's pack still holds x and is still indexed: counted on
+                assertThat(w.stats().chunksNew()).isZero();
+                id = w.commit("{\"new\":1}".getBytes());
+            }
+            assertThat(hostB.chunks().indexProblems()).singleElement().satisfies(p -> assertThat(p)
+                    .contains(records.get(0).name()).contains("repair-index"));
+            assertRestores(id, x);
+            unrelated.commit("{}".getBytes());
+        }
+        assertThatThrownBy(() -> gcHost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)))
+                .hasMessageContaining("condemnation record").hasMessageContaining("repair-index");
+
+        Repository.IndexRepair repair = Repository.repairIndex(backend, "test-host");
+        assertThat(repair.droppedRecords()).hasSize(1);
+        assertThat(backend.list(StoreFormat.CONDEMNED)).isEmpty();
+        GarbageCollector.Report after = open(backend).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(after.packsDeleted() + after.packsKept() + after.packsCondemned()).isPositive();
+        assertRestores(id, x);
+        assertThat(new Checker(backend, TRUST).check(true).errors()).isEmpty();
+    }
+
     @Test
     void aCaptureStartedAfterACondemnationStoresTheChunkAgainAndTheOldPackGoes() throws IOException {
         Repository hostA = open(backend);
