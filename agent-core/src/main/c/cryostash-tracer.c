@@ -71,6 +71,11 @@
  *                side by side (only the thread itself can tell those), into scratch; then every
  *                thread but the first is moved back into an interrupt stop (interrupt, continue,
  *                wait), which a plain detach is safe from.
+ *   PARALLEL_SYSCALL (34): i64 syscallInsn, i64 nr, i64 timeoutMillis, u32 count, then per thread
+ *                i32 tid, i64 args[6] (stopped threads of one process) -> result 0, or -1 as for
+ *                THREAD_STATES; on success, per thread i64 rax (-errno on failure). The call runs
+ *                in all threads side by side, each with every signal blocked during its single
+ *                step and orig_rax = -1; registers and masks are put back in every thread.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -104,6 +109,7 @@
 /* thread batches: numbered apart from the single requests above, which others may extend */
 #define OP_STOP_THREADS 32
 #define OP_THREAD_STATES 33
+#define OP_PARALLEL_SYSCALL 34
 #define REPAIR_KEY (1ULL << 63)
 #ifndef TCP_REPAIR
 #define TCP_REPAIR 19
@@ -956,20 +962,24 @@ static int thread_facts(pid_t tid, struct thread_state *s, struct batch_failure 
 }
 
 /*
- * Runs nr(a0, slot) in threads [from, to) side by side, slot being the thread's THREAD_SLOT bytes
- * of scratch from slots on: all set up and stepped, then each waited for. Registers come from
- * saved (the agent puts them and the mask back after); a thread that failed before is left alone.
+ * Runs system call nr with args[i] in threads [from, to) side by side, skipping those whose
+ * failed[i] is set: all set up and stepped, then each waited for; results[i] gets its rax.
+ * Registers come from saved; the caller puts them and the mask back after.
  */
-static void parallel_call(pid_t *tids, uint32_t from, uint32_t to, uint64_t insn, long nr, long a0, long slots,
-                          long timeout, const struct user_regs_struct *saved, char *failed, struct batch_failure *f) {
+static void parallel_call(const pid_t *tids, uint32_t from, uint32_t to, uint64_t insn, long nr, long (*args)[6],
+                          long timeout, const struct user_regs_struct *saved, char *failed, long *results,
+                          struct batch_failure *f) {
     uint64_t all = ~0ULL;
     for (uint32_t i = from; i < to; i++) {
-        struct user_regs_struct r = saved[i];
         if (failed[i]) continue;
+        struct user_regs_struct r = saved[i];
         r.rax = (unsigned long) nr;
-        r.rdi = (unsigned long) a0;
-        r.rsi = (unsigned long) (slots + (long) (i - from) * THREAD_SLOT);
-        r.rdx = r.r10 = r.r8 = r.r9 = 0;
+        r.rdi = (unsigned long) args[i][0];
+        r.rsi = (unsigned long) args[i][1];
+        r.rdx = (unsigned long) args[i][2];
+        r.r10 = (unsigned long) args[i][3];
+        r.r8 = (unsigned long) args[i][4];
+        r.r9 = (unsigned long) args[i][5];
         r.orig_rax = (unsigned long) -1; /* keep the kernel's restart logic away */
         r.rip = insn;
         /* every signal blocked during the step: one arriving would stop it before the call */
@@ -1010,12 +1020,74 @@ static void parallel_call(pid_t *tids, uint32_t from, uint32_t to, uint64_t insn
             fail(f, tids[i], TS_WAIT_STEP, errno, st);
             continue;
         }
-        long rax = (long) after.rax;
-        if (rax < 0 && rax > -4096) {
+        results[i] = (long) after.rax;
+    }
+}
+
+static void put_failure(struct answer *ans, const struct batch_failure *f) {
+    put(ans, (uint64_t) -1L, 8);
+    put(ans, (uint32_t) f->err, 4);
+    put(ans, (uint32_t) f->tid, 4);
+    put(ans, (uint32_t) f->step, 4);
+    put(ans, (uint32_t) f->status, 4);
+}
+
+/* PARALLEL_SYSCALL: one system call in many stopped threads side by side, each with its arguments. */
+static int do_parallel_syscall(struct cursor *c, struct answer *ans) {
+    uint64_t insn = take(c, 8);
+    long nr = (long) take(c, 8);
+    long timeout = (long) take(c, 8);
+    uint32_t n = (uint32_t) take(c, 4);
+    if (c->bad || n == 0 || c->left < (size_t) n * 52) return -1;
+    pid_t *tids = calloc(n, sizeof *tids);
+    long (*args)[6] = calloc(n, sizeof *args);
+    long *results = calloc(n, sizeof *results);
+    uint64_t *masks = calloc(n, sizeof *masks);
+    struct user_regs_struct *saved = calloc(n, sizeof *saved);
+    char *failed = calloc(n, 1);
+    if (!tids || !args || !results || !masks || !saved || !failed) abort();
+    for (uint32_t i = 0; i < n; i++) {
+        tids[i] = (pid_t) take(c, 4);
+        for (int k = 0; k < 6; k++) args[i][k] = (long) take(c, 8);
+    }
+    struct batch_failure f = {0, 0, 0, 0};
+    char *got = calloc(n, 1); /* registers and mask taken: they must go back */
+    if (!got) abort();
+    for (uint32_t i = 0; i < n; i++) {
+        if (ptrace(PTRACE_GETREGS, tids[i], 0, &saved[i]) != 0) {
             failed[i] = 1;
-            fail(f, tids[i], TS_CALL_FAILED, (int) -rax, 0);
+            fail(&f, tids[i], TS_GETREGS, errno, 0);
+        } else if (ptrace(PTRACE_GETSIGMASK, tids[i], (void *) 8, &masks[i]) != 0) {
+            failed[i] = 1;
+            fail(&f, tids[i], TS_GETSIGMASK, errno, 0);
+        } else {
+            got[i] = 1;
         }
     }
+    if (f.tid == 0) {
+        parallel_call(tids, 0, n, insn, nr, args, timeout, saved, failed, results, &f);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (got[i] && (ptrace(PTRACE_SETREGS, tids[i], 0, &saved[i]) != 0
+                || ptrace(PTRACE_SETSIGMASK, tids[i], (void *) 8, &masks[i]) != 0)) {
+            fail(&f, tids[i], TS_PUT_BACK, errno, 0);
+        }
+    }
+    if (f.tid != 0) {
+        put_failure(ans, &f);
+    } else {
+        put(ans, 0, 8);
+        put(ans, 0, 4);
+        for (uint32_t i = 0; i < n; i++) put(ans, (uint64_t) results[i], 8);
+    }
+    free(tids);
+    free(args);
+    free(results);
+    free(masks);
+    free(saved);
+    free(failed);
+    free(got);
+    return 0;
 }
 
 static int do_thread_states(struct cursor *c, struct answer *ans) {
@@ -1034,7 +1106,9 @@ static int do_thread_states(struct cursor *c, struct answer *ans) {
     struct thread_state *s = calloc(n, sizeof *s);
     struct user_regs_struct *saved = calloc(n, sizeof *saved);
     char *failed = calloc(n, 1);
-    if (!s || !saved || !failed) abort();
+    long (*args)[6] = calloc(n, sizeof *args);
+    long *results = calloc(n, sizeof *results);
+    if (!s || !saved || !failed || !args || !results) abort();
     struct batch_failure f = {0, 0, 0, 0};
     for (uint32_t i = 0; i < n && f.tid == 0; i++) {
         thread_facts(tids[i], &s[i], &f);
@@ -1045,10 +1119,24 @@ static int do_thread_states(struct cursor *c, struct answer *ans) {
     if (f.tid == 0 && mem < 0) fail(&f, tids[0], TS_READ_SCRATCH, errno, 0);
     for (uint32_t from = 0; from < n && f.tid == 0; from += per_batch) {
         uint32_t to = from + per_batch < n ? from + per_batch : n;
-        for (uint32_t i = from; i < to; i++) saved[i] = s[i].regs;
-        parallel_call(tids, from, to, insn, SYS_SIGALTSTACK_NR, 0, (long) scratch, timeout, saved, failed, &f);
-        parallel_call(tids, from, to, insn, SYS_PRCTL_NR, PR_GET_TID_ADDRESS_, (long) scratch + 24, timeout, saved,
-                      failed, &f);
+        for (uint32_t i = from; i < to; i++) {
+            saved[i] = s[i].regs;
+            long slot = (long) scratch + (long) (i - from) * THREAD_SLOT;
+            args[i][0] = 0; /* sigaltstack(NULL, &old) */
+            args[i][1] = slot;
+        }
+        parallel_call(tids, from, to, insn, SYS_SIGALTSTACK_NR, args, timeout, saved, failed, results, &f);
+        for (uint32_t i = from; i < to; i++) {
+            args[i][0] = PR_GET_TID_ADDRESS_; /* prctl(PR_GET_TID_ADDRESS, &address) */
+            args[i][1] = (long) scratch + (long) (i - from) * THREAD_SLOT + 24;
+            if (!failed[i] && results[i] < 0 && results[i] > -4096) fail(&f, tids[i], TS_CALL_FAILED, (int) -results[i], 0);
+        }
+        if (f.tid == 0) {
+            parallel_call(tids, from, to, insn, SYS_PRCTL_NR, args, timeout, saved, failed, results, &f);
+        }
+        for (uint32_t i = from; i < to; i++) {
+            if (!failed[i] && results[i] < 0 && results[i] > -4096) fail(&f, tids[i], TS_CALL_FAILED, (int) -results[i], 0);
+        }
         /* registers and mask back in every thread of the batch, whatever failed */
         for (uint32_t i = from; i < to; i++) {
             if (ptrace(PTRACE_SETREGS, tids[i], 0, &saved[i]) != 0
@@ -1102,11 +1190,7 @@ static int do_thread_states(struct cursor *c, struct answer *ans) {
         }
     }
     if (f.tid != 0) {
-        put(ans, (uint64_t) -1L, 8);
-        put(ans, (uint32_t) f.err, 4);
-        put(ans, (uint32_t) f.tid, 4);
-        put(ans, (uint32_t) f.step, 4);
-        put(ans, (uint32_t) f.status, 4);
+        put_failure(ans, &f);
     } else {
         put(ans, 0, 8);
         put(ans, 0, 4);
@@ -1131,6 +1215,8 @@ static int do_thread_states(struct cursor *c, struct answer *ans) {
     free(s);
     free(saved);
     free(failed);
+    free(args);
+    free(results);
     free(tids);
     return 0;
 }
@@ -1174,6 +1260,7 @@ int main(void) {
             case OP_GUARD_REPAIR: bad = do_guard_repair(&c, &ans); break;
             case OP_STOP_THREADS: bad = do_stop_threads(&c, &ans); break;
             case OP_THREAD_STATES: bad = do_thread_states(&c, &ans); break;
+            case OP_PARALLEL_SYSCALL: bad = do_parallel_syscall(&c, &ans); break;
             default: bad = -1;
         }
         if (bad) {

@@ -190,7 +190,7 @@ public final class Ptrace {
         return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis, true);
     }
 
-    /** Whether {@link #stopThreads} and {@link #threadStates} work (the helper has them; the in-process channel not). */
+    /** Whether {@link #stopThreads}, {@link #threadStates} and {@link #parallelSyscall} work (the helper has them; the in-process channel not). */
     public boolean batchesThreads() {
         return channel.hasThreadBatches();
     }
@@ -218,6 +218,20 @@ public final class Ptrace {
         java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_THREAD_STATES, tids.get(0),
                 ThreadBatch.statesRequest(tids, syscallInsn, scratch, scratchSize, timeoutMillis));
         return ThreadBatch.statesAnswer(tids, b);
+    }
+
+    /**
+     * System call {@code nr} run in each of {@code tids} (stopped threads of one process) side by
+     * side, with its own arguments, in one request to the helper; registers and masks are put back.
+     * A step that fails is reported naming {@code what} (e.g. "sigaltstack").
+     *
+     * @return each thread's raw result (-errno on failure)
+     */
+    public long[] parallelSyscall(List<Integer> tids, long syscallInsn, String what, long nr, List<long[]> args,
+                                  long timeoutMillis) {
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_PARALLEL_SYSCALL, tids.get(0),
+                ThreadBatch.syscallRequest(tids, syscallInsn, nr, args, timeoutMillis));
+        return ThreadBatch.syscallAnswer(tids.size(), b, what);
     }
 
     /**

@@ -10,7 +10,8 @@ import io.cryostash.schema.image.CpuRegisters;
 
 /**
  * Requests that act on many threads of one process at once, carried out inside the
- * {@code cryostash-tracer} helper (its STOP_THREADS and THREAD_STATES requests): made one by
+ * {@code cryostash-tracer} helper (its STOP_THREADS, THREAD_STATES and PARALLEL_SYSCALL
+ * requests, encoded and decoded here): made one by
  * one, each ptrace call is a round trip through the helper's pipes, and a freeze paid
  * milliseconds per thread for them. The in-process channel (comparisons only) has no batches;
  * callers then make the calls one by one ({@link Ptrace#batchesThreads}).
@@ -18,6 +19,7 @@ import io.cryostash.schema.image.CpuRegisters;
 public final class ThreadBatch {
     static final int OP_STOP_THREADS = 32;
     static final int OP_THREAD_STATES = 33;
+    static final int OP_PARALLEL_SYSCALL = 34;
     private static final int SLOT = 32;
     private static final String[] STEPS = {"PTRACE_GETREGS", "PTRACE_GETREGSET NT_X86_XSTATE", "PTRACE_GETSIGMASK",
             "PTRACE_PEEKSIGINFO", "get_robust_list", "setting up a remote call (PTRACE_SETSIGMASK/SETREGS)",
@@ -82,20 +84,48 @@ public final class ThreadBatch {
         return m.array();
     }
 
-    static List<Facts> statesAnswer(List<Integer> tids, ByteBuffer b) {
+    static byte[] syscallRequest(List<Integer> tids, long syscallInsn, long nr, List<long[]> args,
+                                 long timeoutMillis) {
+        ByteBuffer m = ByteBuffer.allocate(28 + 52 * tids.size()).order(ByteOrder.LITTLE_ENDIAN);
+        m.putLong(syscallInsn).putLong(nr).putLong(timeoutMillis).putInt(tids.size());
+        for (int i = 0; i < tids.size(); i++) {
+            m.putInt(tids.get(i));
+            long[] a = args.get(i);
+            for (int k = 0; k < 6; k++) {
+                m.putLong(k < a.length ? a[k] : 0);
+            }
+        }
+        return m.array();
+    }
+
+    static long[] syscallAnswer(int count, ByteBuffer b, String what) {
+        requireSuccess(b, "remote " + what + ": ");
+        long[] out = new long[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = b.getLong();
+        }
+        return out;
+    }
+
+    /** Throws what the helper reported as the first failure of a THREAD_STATES or PARALLEL_SYSCALL. */
+    private static void requireSuccess(ByteBuffer b, String prefix) {
         long result = b.getLong();
         int errno = b.getInt();
         if (result != 0) {
             int tid = b.getInt();
             int step = b.getInt();
             WaitStatus st = new WaitStatus(b.getInt());
-            String what = step >= 0 && step < STEPS.length ? STEPS[step] : "thread state step " + step;
+            String what = prefix + (step >= 0 && step < STEPS.length ? STEPS[step] : "thread batch step " + step);
             if (errno == 0 && st.raw() != 0) {
                 throw new TraceeException(tid, what + ": " + st);
             }
             throw errno == 0 ? new TraceeException(tid, what + ": no stop in time")
                     : new TraceeException(tid, what, errno);
         }
+    }
+
+    static List<Facts> statesAnswer(List<Integer> tids, ByteBuffer b) {
+        requireSuccess(b, "reading thread state: ");
         List<Facts> out = new ArrayList<>(tids.size());
         for (int i = 0; i < tids.size(); i++) {
             long[] regs = new long[CpuRegisters.COUNT];
