@@ -50,6 +50,32 @@
  *                default signal handling. Until it is seized, it is ours to clean up: if the
  *                agent goes away first, we kill it (restore's husk never outlives an agent that
  *                died before taking hold of it).
+ *
+ * Thread batches: one request for what would otherwise be several per thread (each a round trip
+ * through the pipes, which made a freeze cost milliseconds per thread).
+ *   STOP_THREADS (32): i64 timeoutMillis, u32 count, i32 tids[count]: PTRACE_SEIZE each, then
+ *                PTRACE_INTERRUPT each seized one, then wait for each of those (all stop side by
+ *                side) -> result 0; + per tid: i32 seizeErrno, i32 interruptErrno, i64 waited
+ *                (tid, 0 on timeout, -1: waitErrno), i32 waitErrno, i32 status. The agent judges
+ *                each status (a signal stop comes first, an exit, a group stop).
+ *   THREAD_STATES (33): i64 syscallInsn, i64 scratch, u32 scratchSize, i64 timeoutMillis, u32 count,
+ *                i32 tids[count] (all stopped, one process; the first is the main thread) ->
+ *                result 0, or -1 with errno, i32 failedTid, i32 failedStep (see thread_step)
+ *                and i32 status; on success, per tid: regs (27 x i64), u32 xlen, xstate[xlen],
+ *                i64 sigmask, i32 rseqKnown, i64 rseqAddress, u32 rseqLength, u32 rseqSignature,
+ *                i64 robustHead, i64 robustLength, u32 pending, pending x siginfo (128 bytes, the
+ *                thread's own queue), then the 32 bytes the thread wrote: its stack_t (i64 ss_sp,
+ *                i32 ss_flags, 4 bytes of padding, i64 ss_size), i64 tidAddress.
+ *                Everything ptrace tells comes first, while every thread sits in its interrupt
+ *                stop; then sigaltstack(NULL, &ss) and prctl(PR_GET_TID_ADDRESS) run in every thread
+ *                side by side (only the thread itself can tell those), into scratch; then every
+ *                thread but the first is moved back into an interrupt stop (interrupt, continue,
+ *                wait), which a plain detach is safe from.
+ *   PARALLEL_SYSCALL (34): i64 syscallInsn, i64 nr, i64 timeoutMillis, u32 count, then per thread
+ *                i32 tid, i64 args[6] (stopped threads of one process) -> result 0, or -1 as for
+ *                THREAD_STATES; on success, per thread i64 rax (-errno on failure). The call runs
+ *                in all threads side by side, each with every signal blocked during its single
+ *                step and orig_rax = -1; registers and masks are put back in every thread.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -80,6 +106,10 @@
 #define OP_UNGUARD 6
 #define OP_SPAWN 7
 #define OP_GUARD_REPAIR 8
+/* thread batches: numbered apart from the single requests above, which others may extend */
+#define OP_STOP_THREADS 32
+#define OP_THREAD_STATES 33
+#define OP_PARALLEL_SYSCALL 34
 #define REPAIR_KEY (1ULL << 63)
 #ifndef TCP_REPAIR
 #define TCP_REPAIR 19
@@ -809,6 +839,388 @@ static int do_spawn(struct cursor *c, struct answer *ans) {
     return 0;
 }
 
+/* ---------- thread batches ---------- */
+
+#define SIGINFO_BYTES 128
+#define PEEK_BATCH 32
+#define XSTATE_MAX 16384
+#define THREAD_SLOT 32 /* scratch per thread: stack_t (24 bytes), then the tid address */
+#define SYS_SIGALTSTACK_NR 131
+#define SYS_PRCTL_NR 157
+#define PR_GET_TID_ADDRESS_ 40
+#ifndef NT_X86_XSTATE
+#define NT_X86_XSTATE 0x202
+#endif
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+#ifndef PTRACE_PEEKSIGINFO
+#define PTRACE_PEEKSIGINFO 0x4209
+#endif
+
+/* failedStep of THREAD_STATES */
+enum thread_step { TS_GETREGS, TS_XSTATE, TS_GETSIGMASK, TS_PEEKSIGINFO, TS_ROBUST_LIST, TS_SETUP,
+                   TS_SINGLESTEP, TS_WAIT_STEP, TS_STEP_STOP, TS_CALL_FAILED, TS_PUT_BACK, TS_READ_SCRATCH,
+                   TS_PARK_INTERRUPT, TS_PARK_CONT, TS_PARK_WAIT, TS_PARK_STOP };
+
+static int read_tids(struct cursor *c, uint32_t *count, pid_t **tids) {
+    *count = (uint32_t) take(c, 4);
+    if (c->bad || *count > MAX_MESSAGE / 4 || c->left < (size_t) *count * 4) return -1;
+    *tids = calloc(*count ? *count : 1, sizeof **tids);
+    if (!*tids) abort();
+    for (uint32_t i = 0; i < *count; i++) (*tids)[i] = (pid_t) take(c, 4);
+    return c->bad ? -1 : 0;
+}
+
+static int do_stop_threads(struct cursor *c, struct answer *ans) {
+    long timeout = (long) take(c, 8);
+    uint32_t n;
+    pid_t *tids;
+    if (c->bad || read_tids(c, &n, &tids)) return -1;
+    int *seize_err = calloc(n ? n : 1, sizeof(int)), *int_err = calloc(n ? n : 1, sizeof(int));
+    if (!seize_err || !int_err) abort();
+    for (uint32_t i = 0; i < n; i++) {
+        if (ptrace(PTRACE_SEIZE, tids[i], 0, 0) == 0) {
+            add(tids[i], 0);
+            forget_spawned(tids[i]);
+        } else {
+            seize_err[i] = errno;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (!seize_err[i] && ptrace(PTRACE_INTERRUPT, tids[i], 0, 0) != 0) int_err[i] = errno;
+    }
+    put(ans, 0, 8);
+    put(ans, 0, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        int st = 0, werr = 0;
+        pid_t w = 0;
+        if (!seize_err[i]) { /* an exit since the seize (ESRCH from the interrupt) is reported by the wait */
+            w = wait_for(tids[i], &st, timeout, 0);
+            if (w < 0) werr = errno;
+        }
+        put(ans, (uint32_t) seize_err[i], 4);
+        put(ans, (uint32_t) int_err[i], 4);
+        put(ans, (uint64_t) (long) w, 8);
+        put(ans, (uint32_t) werr, 4);
+        put(ans, (uint32_t) st, 4);
+    }
+    free(seize_err);
+    free(int_err);
+    free(tids);
+    return 0;
+}
+
+struct thread_state {
+    struct user_regs_struct regs;
+    unsigned char xstate[XSTATE_MAX];
+    uint32_t xlen;
+    uint64_t mask;
+    int rseq_known;
+    struct { uint64_t address; uint32_t length, signature, flags, pad; } rseq; /* ptrace_rseq_configuration */
+    uint64_t robust_head, robust_len;
+    unsigned char *pending;
+    uint32_t npending;
+    unsigned char slot[THREAD_SLOT];
+};
+
+struct batch_failure {
+    pid_t tid;
+    int step, err, status;
+};
+
+static int fail(struct batch_failure *f, pid_t tid, int step, int err, int status) {
+    if (f->tid == 0) *f = (struct batch_failure) {tid, step, err, status};
+    return -1;
+}
+
+/* What ptrace and the tracer's own system calls tell about one stopped thread. */
+static int thread_facts(pid_t tid, struct thread_state *s, struct batch_failure *f) {
+    if (ptrace(PTRACE_GETREGS, tid, 0, &s->regs) != 0) return fail(f, tid, TS_GETREGS, errno, 0);
+    struct iovec iov = {s->xstate, XSTATE_MAX};
+    if (ptrace(PTRACE_GETREGSET, tid, (void *) NT_X86_XSTATE, &iov) != 0) return fail(f, tid, TS_XSTATE, errno, 0);
+    s->xlen = (uint32_t) iov.iov_len;
+    if (ptrace(PTRACE_GETSIGMASK, tid, (void *) 8, &s->mask) != 0) return fail(f, tid, TS_GETSIGMASK, errno, 0);
+    /* kernels before 5.13 cannot report rseq; glibc then registered nothing either */
+    s->rseq_known = ptrace(PTRACE_GET_RSEQ_CONFIGURATION, tid, (void *) sizeof s->rseq, &s->rseq) > 0;
+    for (;;) {
+        struct { uint64_t off; uint32_t flags; int32_t nr; } args = {s->npending, 0, PEEK_BATCH};
+        unsigned char *grown = realloc(s->pending, (size_t) (s->npending + PEEK_BATCH) * SIGINFO_BYTES);
+        if (!grown) abort();
+        s->pending = grown;
+        long got = ptrace(PTRACE_PEEKSIGINFO, tid, &args, s->pending + (size_t) s->npending * SIGINFO_BYTES);
+        if (got < 0) return fail(f, tid, TS_PEEKSIGINFO, errno, 0);
+        s->npending += (uint32_t) got;
+        if (got < PEEK_BATCH) break;
+    }
+    void *head = NULL;
+    size_t len = 0;
+    if (syscall(SYS_get_robust_list, tid, &head, &len) != 0) return fail(f, tid, TS_ROBUST_LIST, errno, 0);
+    s->robust_head = (uint64_t) head;
+    s->robust_len = len;
+    return 0;
+}
+
+/*
+ * Runs system call nr with args[i] in threads [from, to) side by side, skipping those whose
+ * failed[i] is set: all set up and stepped, then each waited for; results[i] gets its rax.
+ * Registers come from saved; the caller puts them and the mask back after.
+ */
+static void parallel_call(const pid_t *tids, uint32_t from, uint32_t to, uint64_t insn, long nr, long (*args)[6],
+                          long timeout, const struct user_regs_struct *saved, char *failed, long *results,
+                          struct batch_failure *f) {
+    uint64_t all = ~0ULL;
+    for (uint32_t i = from; i < to; i++) {
+        if (failed[i]) continue;
+        struct user_regs_struct r = saved[i];
+        r.rax = (unsigned long) nr;
+        r.rdi = (unsigned long) args[i][0];
+        r.rsi = (unsigned long) args[i][1];
+        r.rdx = (unsigned long) args[i][2];
+        r.r10 = (unsigned long) args[i][3];
+        r.r8 = (unsigned long) args[i][4];
+        r.r9 = (unsigned long) args[i][5];
+        r.orig_rax = (unsigned long) -1; /* keep the kernel's restart logic away */
+        r.rip = insn;
+        /* every signal blocked during the step: one arriving would stop it before the call */
+        if (ptrace(PTRACE_SETSIGMASK, tids[i], (void *) 8, &all) != 0 || ptrace(PTRACE_SETREGS, tids[i], 0, &r) != 0) {
+            failed[i] = 1;
+            fail(f, tids[i], TS_SETUP, errno, 0);
+            continue;
+        }
+        if (ptrace(PTRACE_SINGLESTEP, tids[i], 0, 0) != 0) {
+            failed[i] = 1;
+            fail(f, tids[i], TS_SINGLESTEP, errno, 0);
+            continue;
+        }
+        struct tracee *t = find(tids[i]);
+        if (t) {
+            t->running = 1;
+            t->stepped = 1;
+            t->syscall_insn = insn;
+        }
+    }
+    for (uint32_t i = from; i < to; i++) {
+        if (failed[i]) continue;
+        int st = 0;
+        pid_t w = wait_for(tids[i], &st, timeout, 0);
+        if (w != tids[i]) {
+            failed[i] = 1;
+            fail(f, tids[i], TS_WAIT_STEP, w < 0 ? errno : 0, 0);
+            continue;
+        }
+        if (!WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP || (st >> 16) != 0) {
+            failed[i] = 1;
+            fail(f, tids[i], TS_STEP_STOP, 0, st);
+            continue;
+        }
+        struct user_regs_struct after;
+        if (ptrace(PTRACE_GETREGS, tids[i], 0, &after) != 0) {
+            failed[i] = 1;
+            fail(f, tids[i], TS_WAIT_STEP, errno, st);
+            continue;
+        }
+        results[i] = (long) after.rax;
+    }
+}
+
+static void put_failure(struct answer *ans, const struct batch_failure *f) {
+    put(ans, (uint64_t) -1L, 8);
+    put(ans, (uint32_t) f->err, 4);
+    put(ans, (uint32_t) f->tid, 4);
+    put(ans, (uint32_t) f->step, 4);
+    put(ans, (uint32_t) f->status, 4);
+}
+
+/* PARALLEL_SYSCALL: one system call in many stopped threads side by side, each with its arguments. */
+static int do_parallel_syscall(struct cursor *c, struct answer *ans) {
+    uint64_t insn = take(c, 8);
+    long nr = (long) take(c, 8);
+    long timeout = (long) take(c, 8);
+    uint32_t n = (uint32_t) take(c, 4);
+    if (c->bad || n == 0 || c->left < (size_t) n * 52) return -1;
+    pid_t *tids = calloc(n, sizeof *tids);
+    long (*args)[6] = calloc(n, sizeof *args);
+    long *results = calloc(n, sizeof *results);
+    uint64_t *masks = calloc(n, sizeof *masks);
+    struct user_regs_struct *saved = calloc(n, sizeof *saved);
+    char *failed = calloc(n, 1);
+    if (!tids || !args || !results || !masks || !saved || !failed) abort();
+    for (uint32_t i = 0; i < n; i++) {
+        tids[i] = (pid_t) take(c, 4);
+        for (int k = 0; k < 6; k++) args[i][k] = (long) take(c, 8);
+    }
+    struct batch_failure f = {0, 0, 0, 0};
+    char *got = calloc(n, 1); /* registers and mask taken: they must go back */
+    if (!got) abort();
+    for (uint32_t i = 0; i < n; i++) {
+        if (ptrace(PTRACE_GETREGS, tids[i], 0, &saved[i]) != 0) {
+            failed[i] = 1;
+            fail(&f, tids[i], TS_GETREGS, errno, 0);
+        } else if (ptrace(PTRACE_GETSIGMASK, tids[i], (void *) 8, &masks[i]) != 0) {
+            failed[i] = 1;
+            fail(&f, tids[i], TS_GETSIGMASK, errno, 0);
+        } else {
+            got[i] = 1;
+        }
+    }
+    if (f.tid == 0) {
+        parallel_call(tids, 0, n, insn, nr, args, timeout, saved, failed, results, &f);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (got[i] && (ptrace(PTRACE_SETREGS, tids[i], 0, &saved[i]) != 0
+                || ptrace(PTRACE_SETSIGMASK, tids[i], (void *) 8, &masks[i]) != 0)) {
+            fail(&f, tids[i], TS_PUT_BACK, errno, 0);
+        }
+    }
+    if (f.tid != 0) {
+        put_failure(ans, &f);
+    } else {
+        put(ans, 0, 8);
+        put(ans, 0, 4);
+        for (uint32_t i = 0; i < n; i++) put(ans, (uint64_t) results[i], 8);
+    }
+    free(tids);
+    free(args);
+    free(results);
+    free(masks);
+    free(saved);
+    free(failed);
+    free(got);
+    return 0;
+}
+
+static int do_thread_states(struct cursor *c, struct answer *ans) {
+    uint64_t insn = take(c, 8);
+    uint64_t scratch = take(c, 8);
+    uint32_t scratch_size = (uint32_t) take(c, 4);
+    long timeout = (long) take(c, 8);
+    uint32_t n;
+    pid_t *tids;
+    if (c->bad || read_tids(c, &n, &tids)) return -1;
+    uint32_t per_batch = scratch_size / THREAD_SLOT;
+    if (n == 0 || per_batch == 0) {
+        free(tids);
+        return -1;
+    }
+    struct thread_state *s = calloc(n, sizeof *s);
+    struct user_regs_struct *saved = calloc(n, sizeof *saved);
+    char *failed = calloc(n, 1);
+    long (*args)[6] = calloc(n, sizeof *args);
+    long *results = calloc(n, sizeof *results);
+    if (!s || !saved || !failed || !args || !results) abort();
+    struct batch_failure f = {0, 0, 0, 0};
+    for (uint32_t i = 0; i < n && f.tid == 0; i++) {
+        thread_facts(tids[i], &s[i], &f);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", tids[0]);
+    int mem = f.tid == 0 ? open(path, O_RDWR | O_CLOEXEC) : -1;
+    if (f.tid == 0 && mem < 0) fail(&f, tids[0], TS_READ_SCRATCH, errno, 0);
+    for (uint32_t from = 0; from < n && f.tid == 0; from += per_batch) {
+        uint32_t to = from + per_batch < n ? from + per_batch : n;
+        for (uint32_t i = from; i < to; i++) {
+            saved[i] = s[i].regs;
+            long slot = (long) scratch + (long) (i - from) * THREAD_SLOT;
+            args[i][0] = 0; /* sigaltstack(NULL, &old) */
+            args[i][1] = slot;
+        }
+        parallel_call(tids, from, to, insn, SYS_SIGALTSTACK_NR, args, timeout, saved, failed, results, &f);
+        for (uint32_t i = from; i < to; i++) {
+            args[i][0] = PR_GET_TID_ADDRESS_; /* prctl(PR_GET_TID_ADDRESS, &address) */
+            args[i][1] = (long) scratch + (long) (i - from) * THREAD_SLOT + 24;
+            if (!failed[i] && results[i] < 0 && results[i] > -4096) fail(&f, tids[i], TS_CALL_FAILED, (int) -results[i], 0);
+        }
+        if (f.tid == 0) {
+            parallel_call(tids, from, to, insn, SYS_PRCTL_NR, args, timeout, saved, failed, results, &f);
+        }
+        for (uint32_t i = from; i < to; i++) {
+            if (!failed[i] && results[i] < 0 && results[i] > -4096) fail(&f, tids[i], TS_CALL_FAILED, (int) -results[i], 0);
+        }
+        /* registers and mask back in every thread of the batch, whatever failed */
+        for (uint32_t i = from; i < to; i++) {
+            if (ptrace(PTRACE_SETREGS, tids[i], 0, &saved[i]) != 0
+                    || ptrace(PTRACE_SETSIGMASK, tids[i], (void *) 8, &s[i].mask) != 0) {
+                fail(&f, tids[i], TS_PUT_BACK, errno, 0);
+            }
+        }
+        size_t bytes = (size_t) (to - from) * THREAD_SLOT;
+        unsigned char buf[4096];
+        if (f.tid == 0) {
+            for (size_t off = 0; off < bytes; off += sizeof buf) {
+                size_t want = bytes - off < sizeof buf ? bytes - off : sizeof buf;
+                if (pread(mem, buf, want, (off_t) (scratch + off)) != (ssize_t) want) {
+                    fail(&f, tids[0], TS_READ_SCRATCH, errno, 0);
+                    break;
+                }
+                for (size_t k = 0; k < want; k += THREAD_SLOT) {
+                    memcpy(s[from + (off + k) / THREAD_SLOT].slot, buf + k, THREAD_SLOT);
+                }
+            }
+        }
+    }
+    if (mem >= 0) close(mem);
+    /* the remote calls left each thread in the SIGTRAP stop of its step: back into an interrupt
+     * stop, all side by side (the first thread's remote calls go on: the agent parks it later) */
+    if (f.tid == 0) {
+        for (uint32_t i = 1; i < n; i++) {
+            if (ptrace(PTRACE_INTERRUPT, tids[i], 0, 0) != 0) fail(&f, tids[i], TS_PARK_INTERRUPT, errno, 0);
+        }
+        for (uint32_t i = 1; i < n && f.tid == 0; i++) {
+            if (ptrace(PTRACE_CONT, tids[i], 0, 0) != 0) {
+                fail(&f, tids[i], TS_PARK_CONT, errno, 0);
+            } else {
+                struct tracee *t = find(tids[i]);
+                if (t) {
+                    t->running = 1;
+                    t->stepped = 0;
+                }
+            }
+        }
+        for (uint32_t i = 1; i < n; i++) {
+            struct tracee *t = find(tids[i]);
+            if (t && !t->running) continue; /* not continued (a failure above) */
+            int st = 0;
+            pid_t w = wait_for(tids[i], &st, timeout, 0);
+            if (w != tids[i]) {
+                fail(&f, tids[i], TS_PARK_WAIT, w < 0 ? errno : 0, 0);
+            } else if (!WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP) {
+                fail(&f, tids[i], TS_PARK_STOP, 0, st);
+            }
+        }
+    }
+    if (f.tid != 0) {
+        put_failure(ans, &f);
+    } else {
+        put(ans, 0, 8);
+        put(ans, 0, 4);
+        for (uint32_t i = 0; i < n; i++) {
+            struct thread_state *t = &s[i];
+            put_bytes(ans, &t->regs, sizeof t->regs);
+            put(ans, t->xlen, 4);
+            put_bytes(ans, t->xstate, t->xlen);
+            put(ans, t->mask, 8);
+            put(ans, (uint32_t) t->rseq_known, 4);
+            put(ans, t->rseq.address, 8);
+            put(ans, t->rseq.length, 4);
+            put(ans, t->rseq.signature, 4);
+            put(ans, t->robust_head, 8);
+            put(ans, t->robust_len, 8);
+            put(ans, t->npending, 4);
+            put_bytes(ans, t->pending, (size_t) t->npending * SIGINFO_BYTES);
+            put_bytes(ans, t->slot, THREAD_SLOT);
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) free(s[i].pending);
+    free(s);
+    free(saved);
+    free(failed);
+    free(args);
+    free(results);
+    free(tids);
+    return 0;
+}
+
 int main(void) {
     /* Ctrl-C, a closed terminal or a group kill aimed at the agent must not reach us */
     setsid();
@@ -846,6 +1258,9 @@ int main(void) {
             case OP_UNGUARD: bad = do_guard(&c, &ans, (int) op); break;
             case OP_SPAWN: bad = do_spawn(&c, &ans); break;
             case OP_GUARD_REPAIR: bad = do_guard_repair(&c, &ans); break;
+            case OP_STOP_THREADS: bad = do_stop_threads(&c, &ans); break;
+            case OP_THREAD_STATES: bad = do_thread_states(&c, &ans); break;
+            case OP_PARALLEL_SYSCALL: bad = do_parallel_syscall(&c, &ans); break;
             default: bad = -1;
         }
         if (bad) {

@@ -190,6 +190,50 @@ public final class Ptrace {
         return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis, true);
     }
 
+    /** Whether {@link #stopThreads}, {@link #threadStates} and {@link #parallelSyscall} work (the helper has them; the in-process channel not). */
+    public boolean batchesThreads() {
+        return channel.hasThreadBatches();
+    }
+
+    /**
+     * Seizes (no options), interrupts and waits for each of {@code tids}, all side by side, in
+     * one request to the helper; each thread's outcome is the caller's to judge.
+     */
+    public List<ThreadBatch.Seized> stopThreads(List<Integer> tids, long timeoutMillis) {
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_STOP_THREADS, tids.isEmpty() ? 0 : tids.get(0),
+                ThreadBatch.stopRequest(tids, timeoutMillis));
+        return ThreadBatch.stopAnswer(tids, b);
+    }
+
+    /**
+     * Everything {@link ThreadBatch.Facts} holds for each of {@code tids} (stopped threads of one
+     * process, its main thread first), in one request to the helper: ptrace's reads first, then
+     * sigaltstack and prctl(PR_GET_TID_ADDRESS) run in all threads side by side, through the
+     * syscall instruction at {@code syscallInsn} into {@code scratch} (32 bytes a thread, reused
+     * in rounds when there are more threads than fit). Every thread but the first is left in an
+     * interrupt stop again; the first in the SIGTRAP stop of its last step.
+     */
+    public List<ThreadBatch.Facts> threadStates(List<Integer> tids, long syscallInsn, long scratch, int scratchSize,
+                                                long timeoutMillis) {
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_THREAD_STATES, tids.get(0),
+                ThreadBatch.statesRequest(tids, syscallInsn, scratch, scratchSize, timeoutMillis));
+        return ThreadBatch.statesAnswer(tids, b);
+    }
+
+    /**
+     * System call {@code nr} run in each of {@code tids} (stopped threads of one process) side by
+     * side, with its own arguments, in one request to the helper; registers and masks are put back.
+     * A step that fails is reported naming {@code what} (e.g. "sigaltstack").
+     *
+     * @return each thread's raw result (-errno on failure)
+     */
+    public long[] parallelSyscall(List<Integer> tids, long syscallInsn, String what, long nr, List<long[]> args,
+                                  long timeoutMillis) {
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_PARALLEL_SYSCALL, tids.get(0),
+                ThreadBatch.syscallRequest(tids, syscallInsn, nr, args, timeoutMillis));
+        return ThreadBatch.syscallAnswer(tids.size(), b, what);
+    }
+
     /**
      * @param result what the call returned inside the tracee (raw: negative values are -errno)
      * @param child  for {@link #remoteSpawn}, the new task's id in this agent's namespace (traced

@@ -90,6 +90,16 @@ interface PtraceChannel extends AutoCloseable {
      */
     int spawn(java.util.List<String> argv);
 
+    /** Whether {@link #threadBatch} works here (the helper's requests; the in-process channel has none). */
+    default boolean hasThreadBatches() {
+        return false;
+    }
+
+    /** One of the helper's thread batches ({@link ThreadBatch}): the answer, positioned at its start. */
+    default java.nio.ByteBuffer threadBatch(int op, int pid, byte[] payload) {
+        throw new UnsupportedOperationException("thread batches need the tracer helper");
+    }
+
     @Override
     void close();
 }

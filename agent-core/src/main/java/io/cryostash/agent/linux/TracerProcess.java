@@ -169,6 +169,16 @@ final class TracerProcess implements PtraceChannel {
         return (int) pid;
     }
 
+    @Override
+    public boolean hasThreadBatches() {
+        return true;
+    }
+
+    @Override
+    public ByteBuffer threadBatch(int op, int pid, byte[] payload) {
+        return request(pid, op, payload.length, m -> m.put(payload));
+    }
+
     /** Closes the pipe: the helper lets go of (or puts back) what it still traces and exits. */
     @Override
     public void close() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.remote;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -16,7 +17,9 @@ import io.cryostash.schema.image.CpuRegisters;
  * Here every thread is set up and started first and then each is waited for, so the threads
  * run their calls side by side and a process of N threads costs about one wake-up per call
  * instead of N. Same rules as {@link RemoteSyscalls}: every signal blocked during the step,
- * {@code orig_rax = -1}, registers and mask put back; call only on the tracer thread.
+ * {@code orig_rax = -1}, registers and mask put back; call only on the tracer thread. The tracer
+ * helper does it all in one request ({@link Ptrace#parallelSyscall}); made call by call, its nine
+ * ptrace requests per thread cost a round trip through the helper's pipes each.
  */
 public final class ParallelSyscalls {
     private static final long STEP_TIMEOUT_MS = 10_000;
@@ -36,6 +39,9 @@ public final class ParallelSyscalls {
     public static long[] call(Ptrace ptrace, List<Integer> tids, long syscallInsn, String what, int nr,
                               IntFunction<long[]> args) {
         int n = tids.size();
+        if (ptrace.batchesThreads()) {
+            return inHelper(ptrace, tids, syscallInsn, what, nr, args);
+        }
         CpuRegisters[] saved = new CpuRegisters[n];
         long[] masks = new long[n];
         long[] results = new long[n];
@@ -76,6 +82,38 @@ public final class ParallelSyscalls {
                 }
             } catch (TraceeException e) {
                 failure = failure == null ? e : failure; // still collect the others: none is left mid-call
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return results;
+    }
+
+    private static long[] inHelper(Ptrace ptrace, List<Integer> tids, long syscallInsn, String what, int nr,
+                                   IntFunction<long[]> args) {
+        int n = tids.size();
+        long[] results = new long[n];
+        List<Integer> some = new ArrayList<>(n);
+        List<long[]> someArgs = new ArrayList<>(n);
+        int[] index = new int[n];
+        for (int i = 0; i < n; i++) {
+            long[] a = args.apply(i);
+            if (a != null) {
+                index[some.size()] = i;
+                some.add(tids.get(i));
+                someArgs.add(a);
+            }
+        }
+        if (some.isEmpty()) {
+            return results;
+        }
+        long[] got = ptrace.parallelSyscall(some, syscallInsn, what, nr, someArgs, STEP_TIMEOUT_MS);
+        TraceeException failure = null;
+        for (int k = 0; k < got.length; k++) {
+            results[index[k]] = got[k];
+            if (got[k] < 0 && got[k] > -4096 && failure == null) {
+                failure = new TraceeException(some.get(k), "remote " + what, (int) -got[k]);
             }
         }
         if (failure != null) {

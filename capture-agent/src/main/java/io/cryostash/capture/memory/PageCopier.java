@@ -30,6 +30,34 @@ final class PageCopier {
         bytes += into.remaining();
     }
 
+    /**
+     * Piece indices splitting the readable pieces into {@code parts} runs of about equal bytes.
+     * Splitting by count would not do: a process with many threads has a small piece or two of
+     * stack per thread, all at lower addresses than its large areas, and one core would be left
+     * the stacks while the other copied everything else.
+     */
+    int[] splitByBytes(int parts) {
+        int n = buffers.size();
+        long total = 0;
+        for (ByteBuffer b : buffers) {
+            total += b.remaining();
+        }
+        int[] bounds = new int[parts + 1];
+        bounds[parts] = n;
+        long seen = 0;
+        int part = 1;
+        for (int i = 0; i < n && part < parts; i++) {
+            seen += buffers.get(i).remaining();
+            while (part < parts && seen >= total * part / parts) {
+                bounds[part++] = i + 1;
+            }
+        }
+        while (part < parts) {
+            bounds[part++] = n;
+        }
+        return bounds;
+    }
+
     long bytes() {
         return bytes;
     }
@@ -39,9 +67,10 @@ final class PageCopier {
         // one part per core once there is enough to copy (a few MiB): below that, waking threads costs more
         int parts = (int) Math.max(1, Math.min(Math.min(Runtime.getRuntime().availableProcessors(), n),
                 bytes / PARALLEL_FROM));
+        int[] bounds = splitByBytes(parts);
         IntStream.range(0, parts).parallel().forEach(part -> {
-            int from = (int) ((long) n * part / parts);
-            int to = (int) ((long) n * (part + 1) / parts);
+            int from = bounds[part];
+            int to = bounds[part + 1];
             long[] at = new long[to - from];
             for (int i = from; i < to; i++) {
                 at[i - from] = addresses.get(i);

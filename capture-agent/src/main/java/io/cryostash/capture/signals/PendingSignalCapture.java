@@ -27,7 +27,8 @@ public final class PendingSignalCapture {
         return decode(ptrace.peekSigInfo(tid, true));
     }
 
-    private static List<PendingSignal> decode(List<byte[]> infos) {
+    /** Raw siginfo_t entries, as ptrace gives them, as the image holds them. */
+    public static List<PendingSignal> decode(List<byte[]> infos) {
         return infos.stream().map(b -> new PendingSignal(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(0),
                 b)).toList();
     }

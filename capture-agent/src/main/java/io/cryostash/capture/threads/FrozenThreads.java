@@ -11,6 +11,7 @@ import java.util.Set;
 
 import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.Ptrace;
+import io.cryostash.agent.linux.ThreadBatch;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.ProcFiles;
@@ -30,6 +31,13 @@ import io.cryostash.capture.CaptureException;
 public final class FrozenThreads {
     private static final int MAX_ROUNDS = 1000;
     private static final int MAX_SIGNALS_PASSED = 64;
+    /**
+     * Stops a killed thread may still report before its end (PTRACE_EVENT_EXIT is not asked for,
+     * so in practice none or one): a bound so that a thread that keeps stopping cannot hold us.
+     */
+    private static final int MAX_STOPS_BEFORE_END = 8;
+    /** How long {@link #reapKilled} waits for all the threads' ends together. */
+    private static final long REAP_DEADLINE_MS = 10_000;
 
     private final Ptrace ptrace;
     private final int pid;
@@ -74,6 +82,10 @@ public final class FrozenThreads {
             if (fresh.isEmpty()) {
                 return;
             }
+            if (ptrace.batchesThreads()) {
+                stopBatch(fresh, stopTimeoutMillis);
+                continue;
+            }
             List<Integer> seized = new ArrayList<>();
             for (int tid : fresh) {
                 if (seize(tid)) {
@@ -99,28 +111,70 @@ public final class FrozenThreads {
         throw new CaptureException("pid " + pid + " keeps creating threads faster than they can be stopped");
     }
 
+    /**
+     * Seizes, interrupts and waits for {@code fresh} in one request to the tracer helper, then
+     * judges each outcome as {@link #seize} and {@link #awaitStop} do one by one. Every thread
+     * seized is recorded before anything is judged, so that a refusal lets them all go.
+     */
+    private void stopBatch(List<Integer> fresh, long stopTimeoutMillis) {
+        List<ThreadBatch.Seized> outcomes = ptrace.stopThreads(fresh, stopTimeoutMillis);
+        for (ThreadBatch.Seized o : outcomes) {
+            if (o.seizeErrno() == 0) {
+                tids.add(o.tid());
+            }
+        }
+        for (ThreadBatch.Seized o : outcomes) {
+            if (o.seizeErrno() != 0) {
+                requireGone(o.tid(), new TraceeException(o.tid(), "PTRACE_SEIZE", o.seizeErrno()));
+                continue;
+            }
+            if (o.interruptErrno() != 0 && o.interruptErrno() != Errno.ESRCH) {
+                throw new TraceeException(o.tid(), "PTRACE_INTERRUPT", o.interruptErrno());
+            }
+            if (o.status() == null) {
+                if (o.waitErrno() != 0) {
+                    throw new TraceeException(o.tid(), "waitpid", o.waitErrno());
+                }
+                throw new CaptureException(describeUnstoppable(o.tid(), stopTimeoutMillis),
+                        new TraceeException(o.tid(), "waitpid: no stop within " + stopTimeoutMillis + " ms", 0));
+            }
+            if (!awaitStop(o.tid(), stopTimeoutMillis, o.status())) {
+                tids.remove(Integer.valueOf(o.tid()));
+            }
+        }
+    }
+
     /** @return false when the thread exited before it could be seized */
     private boolean seize(int tid) {
         try {
             ptrace.seize(tid, 0);
             return true;
         } catch (TraceeException e) {
-            if (e.errno() == Errno.ESRCH || !Files.exists(Path.of("/proc", Integer.toString(pid), "task",
-                    Integer.toString(tid)))) {
-                return false;
-            }
-            if (e.errno() == Errno.EPERM) {
-                String tracer = statusLine(tid, "TracerPid");
-                if (tracer != null && !tracer.equals("0")) {
-                    throw new CaptureException("thread " + tid + " of pid " + pid + " is already traced by pid "
-                            + tracer + " (a debugger, strace or another checkpoint); detach that first", e);
-                }
-                if (isZombie(tid)) {
-                    return false; // exited, waiting to be released
-                }
-            }
-            throw new CaptureException("cannot attach to thread " + tid + " of pid " + pid + ": " + e.getMessage(), e);
+            requireGone(tid, e);
+            return false;
         }
+    }
+
+    /**
+     * Returns when seizing {@code tid} failed because it had exited (nothing to stop); otherwise
+     * throws, naming the reason.
+     */
+    private void requireGone(int tid, TraceeException e) {
+        if (e.errno() == Errno.ESRCH || !Files.exists(Path.of("/proc", Integer.toString(pid), "task",
+                Integer.toString(tid)))) {
+            return;
+        }
+        if (e.errno() == Errno.EPERM) {
+            String tracer = statusLine(tid, "TracerPid");
+            if (tracer != null && !tracer.equals("0")) {
+                throw new CaptureException("thread " + tid + " of pid " + pid + " is already traced by pid "
+                        + tracer + " (a debugger, strace or another checkpoint); detach that first", e);
+            }
+            if (isZombie(tid)) {
+                return; // exited, waiting to be released
+            }
+        }
+        throw new CaptureException("cannot attach to thread " + tid + " of pid " + pid + ": " + e.getMessage(), e);
     }
 
     /**
@@ -131,10 +185,17 @@ public final class FrozenThreads {
      * @return false when the (non-main) thread exited instead
      */
     private boolean awaitStop(int tid, long timeoutMillis) {
+        return awaitStop(tid, timeoutMillis, null);
+    }
+
+    /** @param first the first status, when it was already waited for (by a batch); else null */
+    private boolean awaitStop(int tid, long timeoutMillis, WaitStatus first) {
         for (int i = 0; i < MAX_SIGNALS_PASSED; i++) {
-            WaitStatus st;
+            WaitStatus st = i == 0 ? first : null;
             try {
-                st = ptrace.waitFor(tid, timeoutMillis);
+                if (st == null) {
+                    st = ptrace.waitFor(tid, timeoutMillis);
+                }
             } catch (TraceeException e) {
                 if (e.errno() == 0) {
                     throw new CaptureException(describeUnstoppable(tid, timeoutMillis), e);
@@ -179,14 +240,19 @@ public final class FrozenThreads {
     public void reapKilled() {
         List<Integer> order = new ArrayList<>(tids.subList(1, tids.size()));
         order.add(pid);
+        long deadline = System.nanoTime() + REAP_DEADLINE_MS * 1_000_000L;
         for (int tid : order) {
-            for (int i = 0; i < MAX_SIGNALS_PASSED; i++) {
+            for (int i = 0; i < MAX_STOPS_BEFORE_END; i++) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return; // the rest is reaped by the kernel once the tracer helper lets go of them
+                }
                 try {
-                    WaitStatus st = ptrace.waitFor(tid, 5_000);
+                    WaitStatus st = ptrace.waitFor(tid, left);
                     if (st.exited() || st.killed()) {
                         break;
                     }
-                } catch (TraceeException gone) { // already collected, or no longer ours
+                } catch (TraceeException gone) { // already collected, no longer ours, or out of time
                     break;
                 }
             }
