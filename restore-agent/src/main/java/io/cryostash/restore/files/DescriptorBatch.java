@@ -45,8 +45,8 @@ public final class DescriptorBatch {
         }
     }
 
-    /** A planned call, what it should return, and for whom. */
-    private record Step(SyscallBatch.Call call, long expect, long expectSlot, FdEntry entry, String what) {
+    /** A planned call, what it should return (and write, for a pair: -1 when nothing), and for whom. */
+    record Step(SyscallBatch.Call call, long expect, long expectSlot, FdEntry entry, String what) {
     }
 
     private final FdRestoreContext ctx;
@@ -84,7 +84,7 @@ public final class DescriptorBatch {
         if (creations.isEmpty()) {
             return;
         }
-        List<Step> steps = plan(openNow());
+        List<Step> steps = plan(openNow(), ctx.parkBase());
         List<SyscallBatch.Call> calls = new ArrayList<>(steps.size());
         for (Step s : steps) {
             calls.add(s.call());
@@ -126,7 +126,8 @@ public final class DescriptorBatch {
         return used;
     }
 
-    private List<Step> plan(BitSet used) {
+    /** The calls, given the descriptors open now ({@code used}, updated as planned) and the lowest number to park at. */
+    List<Step> plan(BitSet used, int parkBase) {
         List<Creation> ordered = new ArrayList<>(creations);
         ordered.sort(Comparator.comparingInt(Creation::firstTarget)); // numbers handed out in order land in place
         List<Step> steps = new ArrayList<>();
@@ -165,8 +166,8 @@ public final class DescriptorBatch {
                 }
                 for (int j = 0; j < n; j++) { // its sibling sits on its number: parked out of the way first
                     if (j != i && made[j] == e.fd()) {
-                        int parked = used.nextClearBit(ctx.parkBase());
-                        steps.add(new Step(new SyscallBatch.Call(SyscallNumbers.FCNTL, made[j], F_DUPFD, ctx.parkBase()),
+                        int parked = used.nextClearBit(parkBase);
+                        steps.add(new Step(new SyscallBatch.Call(SyscallNumbers.FCNTL, made[j], F_DUPFD, parkBase),
                                 parked, -1, c.ends()[j], "park descriptor " + made[j]));
                         used.set(parked);
                         steps.add(close(made[j], c.ends()[j]));
