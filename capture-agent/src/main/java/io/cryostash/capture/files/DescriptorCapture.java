@@ -35,7 +35,7 @@ public final class DescriptorCapture {
     private static final int O_ACCMODE = 3;
 
     /** What descriptors sharing one open file have in common. */
-    private record SharingKey(String target, long ino, int accessMode) {
+    private record SharingKey(String target, long ino, int accessMode, String eventfdId) {
     }
 
     public DescriptorCapture(List<FdCapturer> kinds, LockReader locks) {
@@ -263,11 +263,12 @@ public final class DescriptorCapture {
      * mode belongs to the open file and never changes; position and status flags do, and another
      * process sharing the file may change them between two reads); kcmp decides among them. The
      * two ends of a pipe differ in their mode, so a process full of pipes costs no kcmp at all.
+     * Every eventfd has the same (anonymous) inode: its own id, which fdinfo shows, tells them apart.
      */
     static Map<Integer, Integer> duplicates(int pid, List<FdInfo> all) {
         Map<SharingKey, List<FdInfo>> groups = new HashMap<>();
         for (FdInfo f : all) {
-            groups.computeIfAbsent(new SharingKey(f.target(), f.ino(), f.flags() & O_ACCMODE),
+            groups.computeIfAbsent(new SharingKey(f.target(), f.ino(), f.flags() & O_ACCMODE, f.value("eventfd-id:")),
                     k -> new ArrayList<>(2)).add(f);
         }
         Map<Integer, Integer> out = new HashMap<>();
