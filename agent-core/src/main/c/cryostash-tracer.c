@@ -45,6 +45,9 @@
  *   UNGUARD       (6): i32 pid, i64 address (a GUARD_REPAIR's: REPAIR_KEY | fd; its copy is
  *                closed as it is, so a socket left in repair mode by a kill stays silent)
  *   GUARD_REPAIR  (8): i32 pid, i32 fd: take a copy of the process's socket fd now
+ *   GUARD_REPAIRS (16): i32 pid, u32 n, i32 fds[n]: GUARD_REPAIR for many sockets in one request
+ *                -> result how many were taken (the first n of them), errno of the one that failed
+ *   UNGUARDS      (17): i32 pid, u32 n, i64 addresses[n]: UNGUARD for many in one request
  *   SPAWN   (7): u32 argc, then argc times u32 length, bytes[length] -> result pid
  *                The program runs as our child, in a session of its own, stdio on /dev/null,
  *                default signal handling. Until it is seized, it is ours to clean up: if the
@@ -106,6 +109,8 @@
 #define OP_UNGUARD 6
 #define OP_SPAWN 7
 #define OP_GUARD_REPAIR 8
+#define OP_GUARD_REPAIRS 16
+#define OP_UNGUARDS 17
 /* thread batches: numbered apart from the single requests above, which others may extend */
 #define OP_STOP_THREADS 32
 #define OP_THREAD_STATES 33
@@ -788,6 +793,69 @@ static int do_guard_repair(struct cursor *c, struct answer *ans) {
     return 0;
 }
 
+/* A copy of each of many sockets, as do_guard_repair: a capture holding thousands of connections
+ * costs one round trip instead of thousands. Stops at the first socket it cannot copy. */
+static int do_guard_repairs(struct cursor *c, struct answer *ans) {
+    pid_t pid = (pid_t) take(c, 4);
+    uint32_t n = (uint32_t) take(c, 4);
+    if (c->bad || n > MAX_ARG / 4) return -1;
+    struct tracee *t = find(pid);
+    int err = t ? 0 : ESRCH;
+    uint32_t done = 0;
+    int pidfd = t ? (int) syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (t && pidfd < 0) err = errno;
+    for (uint32_t i = 0; i < n; i++) {
+        int fd = (int) take(c, 4);
+        if (c->bad) {
+            if (pidfd >= 0) close(pidfd);
+            return -1;
+        }
+        if (err) continue; /* the rest of the request is read, not acted on */
+        int copy = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+        if (copy < 0) {
+            err = errno;
+            continue;
+        }
+        fcntl(copy, F_SETFD, FD_CLOEXEC);
+        struct guard *g = calloc(1, sizeof *g);
+        if (!g) abort();
+        g->address = REPAIR_KEY | (uint64_t) (uint32_t) fd;
+        g->sock = copy;
+        g->next = t->guards;
+        t->guards = g;
+        done++;
+    }
+    if (pidfd >= 0) close(pidfd);
+    put(ans, (uint64_t) done, 8);
+    put(ans, (uint32_t) err, 4);
+    return 0;
+}
+
+/* UNGUARD for many addresses (or REPAIR_KEY | fd) of one tracee. */
+static int do_unguards(struct cursor *c, struct answer *ans) {
+    pid_t pid = (pid_t) take(c, 4);
+    uint32_t n = (uint32_t) take(c, 4);
+    if (c->bad || n > MAX_ARG / 8) return -1;
+    struct tracee *t = find(pid);
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t address = take(c, 8);
+        if (c->bad) return -1;
+        for (struct guard **p = t ? &t->guards : NULL; p && *p; p = &(*p)->next) {
+            if ((*p)->address == address) {
+                struct guard *g = *p;
+                *p = g->next;
+                if (g->sock >= 0) close(g->sock);
+                free(g->bytes);
+                free(g);
+                break;
+            }
+        }
+    }
+    put(ans, 0, 8);
+    put(ans, t ? 0 : ESRCH, 4);
+    return 0;
+}
+
 static int do_spawn(struct cursor *c, struct answer *ans) {
     uint32_t argc = (uint32_t) take(c, 4);
     if (c->bad || argc == 0 || argc > 64) return -1;
@@ -1258,6 +1326,8 @@ int main(void) {
             case OP_UNGUARD: bad = do_guard(&c, &ans, (int) op); break;
             case OP_SPAWN: bad = do_spawn(&c, &ans); break;
             case OP_GUARD_REPAIR: bad = do_guard_repair(&c, &ans); break;
+            case OP_GUARD_REPAIRS: bad = do_guard_repairs(&c, &ans); break;
+            case OP_UNGUARDS: bad = do_unguards(&c, &ans); break;
             case OP_STOP_THREADS: bad = do_stop_threads(&c, &ans); break;
             case OP_THREAD_STATES: bad = do_thread_states(&c, &ans); break;
             case OP_PARALLEL_SYSCALL: bad = do_parallel_syscall(&c, &ans); break;

@@ -27,6 +27,7 @@ import io.cryostash.agent.remote.RemoteScratch;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.files.FileCapture;
+import io.cryostash.capture.files.RepairGuard;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
 import io.cryostash.capture.memory.PreCopy;
@@ -433,9 +434,23 @@ public final class Capturer {
             SysvIpcCapture.Captured sysv = SysvIpcCapture.capture(pid, maps, sysvExtra);
             String exe = ProcFiles.link(pid, "exe");
             // once for the process: every thread shares them
-            fds = descriptors.capture(pid, stat.comm(), losses, members, fd -> {
-                ptrace.guardRepair(pid, fd);
-                return () -> ptrace.unguardRepair(pid, fd);
+            fds = descriptors.capture(pid, stat.comm(), losses, members, new RepairGuard() {
+                @Override
+                public Runnable guard(int fd) {
+                    ptrace.guardRepair(pid, fd);
+                    return () -> ptrace.unguardRepair(pid, fd);
+                }
+
+                @Override
+                public Runnable guardAll(int[] many) {
+                    try {
+                        ptrace.guardRepairs(pid, many);
+                    } catch (RuntimeException e) {
+                        ptrace.unguardRepairs(pid, many); // those taken before the failure
+                        throw e;
+                    }
+                    return () -> ptrace.unguardRepairs(pid, many);
+                }
             });
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),

@@ -66,4 +66,6 @@ interface LibC extends Library {
     int connect(int fd, byte[] addr, int length) throws LastErrorException;
 
     int bind(int fd, byte[] addr, int length) throws LastErrorException;
+
+    int listen(int fd, int backlog) throws LastErrorException;
 }

@@ -83,6 +83,15 @@ public final class LocalFd implements AutoCloseable {
         }
     }
 
+    /** listen(2). */
+    public void listen(int backlog) {
+        try {
+            LibC.INSTANCE.listen(fd, backlog);
+        } catch (LastErrorException e) {
+            throw new FdException("listen", e.getErrorCode());
+        }
+    }
+
     public int fd() {
         return fd;
     }

@@ -281,6 +281,24 @@ public final class Ptrace {
     }
 
     /**
+     * {@link #guardRepair} for many sockets in one request to the helper. If it fails, the
+     * sockets before the one named in the error are registered: forget them all with
+     * {@link #unguardRepairs} (forgetting one never registered does nothing).
+     */
+    public void guardRepairs(int pid, int[] fds) {
+        channel.guardRepairs(pid, fds);
+    }
+
+    /** {@link #unguardRepair} for many sockets in one request to the helper. */
+    public void unguardRepairs(int pid, int[] fds) {
+        long[] keys = new long[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            keys[i] = REPAIR_KEY | (fds[i] & 0xffffffffL);
+        }
+        channel.unguardAll(pid, keys);
+    }
+
+    /**
      * Starts a program that will be seized (restore's husk): in a session of its own, stdio on
      * /dev/null, not a child of this JVM. If this JVM dies before {@link #seize} takes hold of it,
      * the tracer helper kills it, so it never runs on unattended.

@@ -83,6 +83,20 @@ interface PtraceChannel extends AutoCloseable {
      */
     void guardRepair(int pid, int fd);
 
+    /** {@link #guardRepair} for many sockets; a channel that can, in one request. */
+    default void guardRepairs(int pid, int[] fds) {
+        for (int fd : fds) {
+            guardRepair(pid, fd);
+        }
+    }
+
+    /** {@link #unguard} for many addresses; a channel that can, in one request. */
+    default void unguardAll(int pid, long[] addresses) {
+        for (long a : addresses) {
+            unguard(pid, a);
+        }
+    }
+
     /**
      * Starts {@code argv} (an absolute program path first) in a session of its own with stdio on
      * /dev/null, not as a child of this JVM (whose reaper would steal its ptrace stops). Until it

@@ -3,8 +3,30 @@ package io.cryostash.agent.linux;
 
 import java.util.List;
 
-/** Socket levels, options and ioctls the agents read and set (linux/socket.h, linux/tcp.h). */
+/**
+ * Socket families, types, states, levels, options and ioctls the agents read and set
+ * (linux/socket.h, linux/net.h, linux/tcp.h, netinet/tcp_states.h): one place for capture and
+ * restore, so that both sides agree on every number.
+ */
 public final class SocketOptions {
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int AF_NETLINK = 16;
+    public static final int AF_PACKET = 17;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_SEQPACKET = 5;
+    /** socket(2) type flags. */
+    public static final int SOCK_NONBLOCK = 04000;
+    public static final int SOCK_CLOEXEC = 02000000;
+    public static final int IPPROTO_UDP = 17;
+    /** Socket states (sock_diag and tcp_info report TCP's numbering, unix sockets included). */
+    public static final int TCP_ESTABLISHED = 1;
+    public static final int TCP_CLOSE = 7;
+    public static final int TCP_LISTEN = 10;
+    public static final int SO_PEEK_OFF = 42;
     public static final int SOL_SOCKET = 1;
     public static final int IPPROTO_TCP = 6;
     public static final int IPPROTO_IPV6 = 41;

@@ -30,6 +30,8 @@ final class TracerProcess implements PtraceChannel {
     static final int OP_UNGUARD = 6;
     static final int OP_SPAWN = 7;
     static final int OP_GUARD_REPAIR = 8;
+    static final int OP_GUARD_REPAIRS = 16;
+    static final int OP_UNGUARDS = 17;
     /** SYSCALL flag: the call forks or clones under PTRACE_O_TRACEFORK/TRACECLONE. */
     static final int SYSCALL_SPAWNS = 1;
 
@@ -145,6 +147,39 @@ final class TracerProcess implements PtraceChannel {
         if (errno != 0) {
             throw new TraceeException(pid, "the tracer helper's copy of fd " + fd + " (pidfd_getfd)", errno);
         }
+    }
+
+    @Override
+    public void guardRepairs(int pid, int[] fds) {
+        if (fds.length == 0) {
+            return;
+        }
+        ByteBuffer b = request(pid, OP_GUARD_REPAIRS, 8 + 4 * fds.length, m -> {
+            m.putInt(pid).putInt(fds.length);
+            for (int fd : fds) {
+                m.putInt(fd);
+            }
+        });
+        int done = (int) b.getLong();
+        int errno = b.getInt();
+        if (errno != 0) {
+            // the ones taken stay registered until the caller forgets them, as after a failed single guard
+            throw new TraceeException(pid, "the tracer helper's copy of fd " + (done < fds.length ? fds[done] : -1)
+                    + " (pidfd_getfd)", errno);
+        }
+    }
+
+    @Override
+    public void unguardAll(int pid, long[] addresses) {
+        if (addresses.length == 0) {
+            return;
+        }
+        request(pid, OP_UNGUARDS, 8 + 8 * addresses.length, m -> {
+            m.putInt(pid).putInt(addresses.length);
+            for (long a : addresses) {
+                m.putLong(a);
+            }
+        });
     }
 
     @Override

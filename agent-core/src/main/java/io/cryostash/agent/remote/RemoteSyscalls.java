@@ -31,6 +31,11 @@ public final class RemoteSyscalls {
         return pid;
     }
 
+    /** For {@link SyscallBatch}, which drives the tracee itself. */
+    Ptrace ptrace() {
+        return ptrace;
+    }
+
     /** Moves the instruction used for later calls (restore installs its own page). */
     public void useSyscallInstructionAt(long address) {
         this.syscallInsn = address;

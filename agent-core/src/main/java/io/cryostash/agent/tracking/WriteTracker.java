@@ -65,6 +65,20 @@ public final class WriteTracker {
         return new WriteTracker(remote, mem, scratch, (int) fd);
     }
 
+    /**
+     * Our userfaultfd among descriptors already read ({@code targets}: link targets by number),
+     * or -1: the highest userfaultfd, as {@link #descriptor(int)} finds it without a scan of its own.
+     */
+    public static int descriptor(java.util.Map<Integer, String> targets) {
+        int found = -1;
+        for (java.util.Map.Entry<Integer, String> e : targets.entrySet()) {
+            if (LINK.equals(e.getValue())) {
+                found = Math.max(found, e.getKey());
+            }
+        }
+        return found;
+    }
+
     /** Our userfaultfd in the process's descriptor table, or -1. */
     public static int descriptor(int pid) {
         int found = -1;

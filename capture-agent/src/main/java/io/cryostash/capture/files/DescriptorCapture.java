@@ -32,6 +32,12 @@ public final class DescriptorCapture {
 
     private final LockReader locks;
 
+    private static final int O_ACCMODE = 3;
+
+    /** What descriptors sharing one open file have in common. */
+    private record SharingKey(String target, long ino, int accessMode, String eventfdId) {
+    }
+
     public DescriptorCapture(List<FdCapturer> kinds, LockReader locks) {
         this.locks = locks;
         for (FdEntry.Kind k : List.of(FdEntry.Kind.REGULAR, FdEntry.Kind.DIRECTORY, FdEntry.Kind.CHARACTER_DEVICE)) {
@@ -129,9 +135,14 @@ public final class DescriptorCapture {
 
     private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members,
                        RepairGuard repairGuard) {
-        int tracker = WriteTracker.descriptor(pid); // Cryostash's own write tracker, not the program's
-        List<FdInfo> all = new ArrayList<>();
-        for (FdInfo fd : FdInfo.read(pid)) {
+        List<FdInfo> read = FdInfo.read(pid);
+        Map<Integer, String> targets = new HashMap<>();
+        for (FdInfo fd : read) {
+            targets.put(fd.fd(), fd.target());
+        }
+        int tracker = WriteTracker.descriptor(targets); // Cryostash's own write tracker, not the program's
+        List<FdInfo> all = new ArrayList<>(read.size());
+        for (FdInfo fd : read) {
             if (fd.fd() != tracker) {
                 all.add(fd);
             }
@@ -144,8 +155,14 @@ public final class DescriptorCapture {
         try {
             Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
             Map<Integer, FdEntry> byFd = new HashMap<>();
+            List<FdClassifier.Classification> kinds = new ArrayList<>(all.size());
             for (FdInfo info : all) {
-                FdClassifier.Classification c = FdClassifier.classify(ctx, info);
+                kinds.add(FdClassifier.classify(ctx, info));
+            }
+            prepare(ctx, all, kinds, losses, dupOf);
+            for (int i = 0; i < all.size(); i++) {
+                FdInfo info = all.get(i);
+                FdClassifier.Classification c = kinds.get(i);
                 String name = "fd " + info.fd() + " (" + info.target() + ")";
                 FdEntry slot = FdEntry.withoutRecord(info.fd(), c.kind() == null ? FdEntry.Kind.REDIRECTED : c.kind(),
                         info.target(), info.flags(), info.pos());
@@ -217,13 +234,42 @@ public final class DescriptorCapture {
     }
 
     /**
+     * Hands every capturer the descriptors it is about to capture (not those given up, nor
+     * those that look like duplicates of a lower one of the same kind), see {@link FdCapturer#prepare}.
+     */
+    private void prepare(FdCaptureContext ctx, List<FdInfo> all, List<FdClassifier.Classification> kinds,
+                         FdLosses losses, Map<Integer, Integer> dupOf) {
+        Map<Integer, FdEntry.Kind> kindOf = new HashMap<>();
+        Map<FdCapturer, List<FdInfo>> mine = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < all.size(); i++) {
+            FdInfo info = all.get(i);
+            FdEntry.Kind k = kinds.get(i).kind();
+            if (k == null || losses.close().contains(info.fd()) || losses.redirect().contains(info.fd())) {
+                continue;
+            }
+            kindOf.put(info.fd(), k);
+            Integer original = dupOf.get(info.fd());
+            FdCapturer capturer = capturers.get(k);
+            if (capturer != null && (original == null || kindOf.get(original) != k)) {
+                mine.computeIfAbsent(capturer, x -> new ArrayList<>()).add(info);
+            }
+        }
+        mine.forEach((capturer, fds) -> capturer.prepare(ctx, fds));
+    }
+
+    /**
      * For descriptors that share an open file with a lower one (dup, or inherited so), that
-     * lower one. Only descriptors with the same link and inode can share; kcmp decides.
+     * lower one. Only descriptors with the same link, inode and access mode can share (the
+     * mode belongs to the open file and never changes; position and status flags do, and another
+     * process sharing the file may change them between two reads); kcmp decides among them. The
+     * two ends of a pipe differ in their mode, so a process full of pipes costs no kcmp at all.
+     * Every eventfd has the same (anonymous) inode: its own id, which fdinfo shows, tells them apart.
      */
     static Map<Integer, Integer> duplicates(int pid, List<FdInfo> all) {
-        Map<String, List<FdInfo>> groups = new HashMap<>();
+        Map<SharingKey, List<FdInfo>> groups = new HashMap<>();
         for (FdInfo f : all) {
-            groups.computeIfAbsent(f.target() + "|" + f.ino(), k -> new ArrayList<>()).add(f);
+            groups.computeIfAbsent(new SharingKey(f.target(), f.ino(), f.flags() & O_ACCMODE, f.value("eventfd-id:")),
+                    k -> new ArrayList<>(2)).add(f);
         }
         Map<Integer, Integer> out = new HashMap<>();
         for (List<FdInfo> g : groups.values()) {

@@ -35,6 +35,7 @@ public final class FdCaptureContext implements AutoCloseable {
     private final List<String> notes = new ArrayList<>();
     private final List<java.util.function.Consumer<Boolean>> releases = new ArrayList<>();
     private final List<Runnable> beforeKill = new ArrayList<>();
+    private final Map<Object, Object> learned = new HashMap<>();
 
     private final RepairGuard repairGuard;
 
@@ -49,6 +50,11 @@ public final class FdCaptureContext implements AutoCloseable {
     /** See {@link RepairGuard}: call before switching repair mode on for descriptor {@code fd}. */
     public Runnable guardRepair(int fd) {
         return repairGuard.guard(fd);
+    }
+
+    /** {@link #guardRepair} for many descriptors in one go. */
+    public Runnable guardRepairs(int[] fds) {
+        return repairGuard.guardAll(fds);
     }
 
     public int pid() {
@@ -108,6 +114,20 @@ public final class FdCaptureContext implements AutoCloseable {
 
     List<Runnable> beforeKills() {
         return beforeKill;
+    }
+
+    /**
+     * Keeps something one descriptor's capture learned that another descriptor of the same
+     * object needs too (a pipe's capacity for its other end), for the rest of this capture.
+     */
+    public void learn(Object key, Object value) {
+        learned.put(key, value);
+    }
+
+    /** What {@link #learn} kept under {@code key}, or null. */
+    @SuppressWarnings("unchecked")
+    public <T> T learned(Object key) {
+        return (T) learned.get(key);
     }
 
     /** Something the image keeps not quite as it was (the capture's output lists it). */

@@ -18,4 +18,14 @@ public interface FdCapturer {
      *                   outside the image, say), naming why
      */
     FdEntry capture(FdCaptureContext ctx, FdEntry slot, FdInfo info);
+
+    /**
+     * Called once before {@link #capture} with every descriptor of this kind about to be
+     * captured (those given up and likely duplicates left out), so that work a kind needs for
+     * each can be done for all together (one request to the tracer helper instead of one per
+     * descriptor). Only an optimisation: {@link #capture} must also work for a descriptor not
+     * prepared.
+     */
+    default void prepare(FdCaptureContext ctx, java.util.List<FdInfo> descriptors) {
+    }
 }

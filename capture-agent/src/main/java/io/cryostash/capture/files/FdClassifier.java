@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.cryostash.agent.linux.LocalFd;
+import io.cryostash.agent.linux.SocketOptions;
 import io.cryostash.agent.proc.FdInfo;
 import io.cryostash.schema.image.FdEntry;
 
@@ -27,10 +28,6 @@ public final class FdClassifier {
     private static final int S_IFCHR = 0020000;
     private static final int S_IFBLK = 0060000;
     private static final int S_IFIFO = 0010000;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_TYPE = 3;
-    private static final int SO_PROTOCOL = 38;
-    private static final int SO_DOMAIN = 39;
 
     /** Devices that are the same everywhere and keep no state: reopened by path. */
     private static final Set<String> STATELESS_DEVICES = Set.of("/dev/null", "/dev/zero", "/dev/full",
@@ -63,6 +60,12 @@ public final class FdClassifier {
             String name = t.substring("anon_inode:".length()).replace("[", "").replace("]", "");
             return k != null ? Classification.of(k, "an " + name) : Classification.unsupported(anonName(name));
         }
+        if (t.startsWith("pipe:")) { // the link says what it is: no stat needed
+            return Classification.of(FdEntry.Kind.PIPE, "a pipe");
+        }
+        if (t.startsWith("socket:")) {
+            return socket(ctx, fd);
+        }
         Map<String, Object> st;
         try {
             st = Files.readAttributes(Path.of("/proc/" + ctx.pid() + "/fd/" + fd.fd()), "unix:mode,nlink,ino,dev");
@@ -73,10 +76,7 @@ public final class FdClassifier {
         }
         int mode = (Integer) st.get("mode");
         int type = mode & S_IFMT;
-        if (t.startsWith("pipe:")) {
-            return Classification.of(FdEntry.Kind.PIPE, "a pipe");
-        }
-        if (t.startsWith("socket:") || type == S_IFSOCK) {
+        if (type == S_IFSOCK) {
             return socket(ctx, fd);
         }
         if (!t.startsWith("/")) { // mnt:[…], net:[…], pidfd, …: kernel objects without a path
@@ -153,33 +153,33 @@ public final class FdClassifier {
         int type;
         int protocol;
         try (LocalFd s = ctx.take(fd.fd())) {
-            domain = s.getsockoptInt(SOL_SOCKET, SO_DOMAIN);
-            type = s.getsockoptInt(SOL_SOCKET, SO_TYPE);
-            protocol = s.getsockoptInt(SOL_SOCKET, SO_PROTOCOL);
+            domain = s.getsockoptInt(SocketOptions.SOL_SOCKET, SocketOptions.SO_DOMAIN);
+            type = s.getsockoptInt(SocketOptions.SOL_SOCKET, SocketOptions.SO_TYPE);
+            protocol = s.getsockoptInt(SocketOptions.SOL_SOCKET, SocketOptions.SO_PROTOCOL);
         } catch (RuntimeException e) {
             return Classification.unsupported("a socket that cannot be examined (" + e.getMessage() + ")");
         }
         String typeName = switch (type) {
-            case 1 -> "stream";
-            case 2 -> "datagram";
-            case 3 -> "raw";
-            case 5 -> "seqpacket";
+            case SocketOptions.SOCK_STREAM -> "stream";
+            case SocketOptions.SOCK_DGRAM -> "datagram";
+            case SocketOptions.SOCK_RAW -> "raw";
+            case SocketOptions.SOCK_SEQPACKET -> "seqpacket";
             default -> "type " + type;
         };
         return switch (domain) {
-            case 1 -> Classification.of(FdEntry.Kind.UNIX_SOCKET, "a unix " + typeName + " socket");
-            case 2, 10 -> {
-                String fam = domain == 2 ? "IPv4" : "IPv6";
-                if (type == 1 && protocol == 6) {
+            case SocketOptions.AF_UNIX -> Classification.of(FdEntry.Kind.UNIX_SOCKET, "a unix " + typeName + " socket");
+            case SocketOptions.AF_INET, SocketOptions.AF_INET6 -> {
+                String fam = domain == SocketOptions.AF_INET ? "IPv4" : "IPv6";
+                if (type == SocketOptions.SOCK_STREAM && protocol == SocketOptions.IPPROTO_TCP) {
                     yield Classification.of(FdEntry.Kind.TCP_SOCKET, "a TCP (" + fam + ") socket");
                 }
-                if (type == 2 && protocol == 17) {
+                if (type == SocketOptions.SOCK_DGRAM && protocol == SocketOptions.IPPROTO_UDP) {
                     yield Classification.of(FdEntry.Kind.UDP_SOCKET, "a UDP (" + fam + ") socket");
                 }
                 yield Classification.unsupported("a socket of kind " + fam + " " + typeName + " protocol " + protocol);
             }
-            case 16 -> Classification.unsupported("a socket of kind NETLINK");
-            case 17 -> Classification.unsupported("a socket of kind PACKET");
+            case SocketOptions.AF_NETLINK -> Classification.unsupported("a socket of kind NETLINK");
+            case SocketOptions.AF_PACKET -> Classification.unsupported("a socket of kind PACKET");
             default -> Classification.unsupported("a socket of family " + domain + " (" + typeName + ")");
         };
     }

@@ -18,4 +18,23 @@ public interface RepairGuard {
      * @return what forgets it again once repair mode is off (or the process was killed)
      */
     Runnable guard(int fd);
+
+    /**
+     * {@link #guard} for many descriptors at once (one request to the tracer helper where it
+     * can). If it fails, nothing stays registered.
+     *
+     * @return what forgets them all again
+     */
+    default Runnable guardAll(int[] fds) {
+        java.util.List<Runnable> undo = new java.util.ArrayList<>(fds.length);
+        try {
+            for (int fd : fds) {
+                undo.add(guard(fd));
+            }
+        } catch (RuntimeException e) {
+            undo.forEach(Runnable::run);
+            throw e;
+        }
+        return () -> undo.forEach(Runnable::run);
+    }
 }

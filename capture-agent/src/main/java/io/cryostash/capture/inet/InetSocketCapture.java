@@ -4,7 +4,9 @@ package io.cryostash.capture.inet;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.cryostash.agent.linux.FdException;
 import io.cryostash.agent.linux.LocalFd;
@@ -25,14 +27,17 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * (an agent dying later must not leave the program with sockets in repair mode; one dying
  * meanwhile is covered by the tracer helper, see {@link io.cryostash.capture.files.RepairGuard}). The agent keeps
  * its copy of the socket; if the process is to be killed, repair mode goes on again just before
- * ({@link FdCaptureContext#beforeKill}), so that its death sends the peer neither FIN nor RST. Other TCP states (a connection
+ * ({@link FdCaptureContext#beforeKill}), so that its death sends the peer neither FIN nor RST.
+ * The established connections of a process are read together ({@link #prepare}): one request
+ * to the tracer helper registers them all before repair mode goes on and one forgets them, and
+ * the same again around the kill, instead of four round trips per connection. Other TCP states (a connection
  * being opened or closed) are refused. UDP datagrams queued to read are not kept (UDP may lose
  * datagrams anyway; the capture's notes say how many bytes).
  */
 public final class InetSocketCapture implements FdCapturer {
-    static final int TCP_ESTABLISHED = 1;
-    static final int TCP_CLOSE = 7;
-    static final int TCP_LISTEN = 10;
+    static final int TCP_ESTABLISHED = SocketOptions.TCP_ESTABLISHED;
+    static final int TCP_CLOSE = SocketOptions.TCP_CLOSE;
+    static final int TCP_LISTEN = SocketOptions.TCP_LISTEN;
     private final FdEntry.Kind kind;
 
     private InetSocketCapture(FdEntry.Kind kind) {
@@ -52,26 +57,123 @@ public final class InetSocketCapture implements FdCapturer {
         return kind;
     }
 
+    /** An established connection read in {@link #prepare}: the agent's copy, tcp_info, and the repair state or why not. */
+    private record Prepared(LocalFd socket, Addresses addresses, ByteBuffer tcpInfo, InetSocketFile.TcpRepair repair,
+                            RuntimeException failure) {
+    }
+
+    /**
+     * Reads every established connection in repair mode under one guard request, and registers
+     * one kill hook and one release for all of them; {@link #capture} then only assembles.
+     */
     @Override
-    public FdEntry capture(FdCaptureContext ctx, FdEntry slot, FdInfo info) {
-        LocalFd s = ctx.take(info.fd());
-        boolean held = false;
+    public void prepare(FdCaptureContext ctx, List<FdInfo> descriptors) {
+        if (!ctx.readState() || kind != FdEntry.Kind.TCP_SOCKET) {
+            return;
+        }
+        Map<Integer, LocalFd> established = new LinkedHashMap<>();
+        Map<Integer, ByteBuffer> infos = new LinkedHashMap<>();
+        Map<Integer, Addresses> addresses = new LinkedHashMap<>();
         try {
-            int family = s.getsockoptInt(SocketOptions.SOL_SOCKET, SocketOptions.SO_DOMAIN);
-            byte[] local = s.sockname();
-            byte[] peer = s.peername();
-            Map<String, Integer> options = new LinkedHashMap<>();
-            for (SocketOptions.IntOption o : SocketOptions.KEPT) {
-                if (o.level() == SocketOptions.IPPROTO_TCP && kind != FdEntry.Kind.TCP_SOCKET
-                        || o.level() == SocketOptions.IPPROTO_IPV6 && family != 10) {
-                    continue;
-                }
-                try {
-                    options.put(o.name(), s.getsockoptInt(o.level(), o.option()));
-                } catch (FdException notForThisSocket) {
-                    // an option this socket does not have
+            for (FdInfo info : descriptors) {
+                LocalFd s = ctx.take(info.fd());
+                ByteBuffer tcpInfo = tcpInfo(s);
+                if ((tcpInfo.get(0) & 0xff) == TCP_ESTABLISHED) {
+                    established.put(info.fd(), s);
+                    infos.put(info.fd(), tcpInfo);
+                    addresses.put(info.fd(), addresses(s));
+                } else {
+                    s.close(); // read again in capture: a listener or unconnected socket costs no guard
                 }
             }
+        } catch (RuntimeException e) {
+            established.values().forEach(LocalFd::close);
+            return; // each is then captured alone, which reports what is wrong with it
+        }
+        if (established.isEmpty()) {
+            return;
+        }
+        int[] fds = established.keySet().stream().mapToInt(Integer::intValue).toArray();
+        Runnable unguard = ctx.guardRepairs(fds); // an agent dying in repair mode: the helper ends it
+        try {
+            for (Map.Entry<Integer, LocalFd> c : established.entrySet()) {
+                ByteBuffer tcpInfo = infos.get(c.getKey());
+                InetSocketFile.TcpRepair repair = null;
+                RuntimeException failure = null;
+                try {
+                    repair = TcpRepairReader.read(c.getValue(), tcpInfo);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+                ctx.learn(new PreparedKey(c.getKey()), new Prepared(c.getValue(), addresses.get(c.getKey()), tcpInfo, repair,
+                        failure));
+            }
+        } finally {
+            unguard.run();
+        }
+        AtomicReference<Runnable> killGuard = new AtomicReference<>(() -> { });
+        ctx.beforeKill(() -> {
+            killGuard.set(ctx.guardRepairs(fds)); // until the kill: the agent may die first
+            for (LocalFd s : established.values()) {
+                try {
+                    TcpRepairReader.enterRepair(s);
+                } catch (RuntimeException e) {
+                    // the process is killed either way; this connection then ends with a FIN
+                }
+            }
+        });
+        ctx.onRelease(killed -> { // after a kill, closed in repair mode: the peer is sent nothing
+            established.values().forEach(LocalFd::close);
+            killGuard.get().run();
+        });
+    }
+
+    /** What {@link #prepare} learned about a descriptor is kept under this key. */
+    private record PreparedKey(int fd) {
+    }
+
+    /** Family, addresses and kept options: read before repair mode, whose end clears SO_REUSEADDR. */
+    private record Addresses(int family, byte[] local, byte[] peer, Map<String, Integer> options) {
+    }
+
+    private Addresses addresses(LocalFd s) {
+        int family = s.getsockoptInt(SocketOptions.SOL_SOCKET, SocketOptions.SO_DOMAIN);
+        byte[] local = s.sockname();
+        byte[] peer = s.peername();
+        Map<String, Integer> options = new LinkedHashMap<>();
+        for (SocketOptions.IntOption o : SocketOptions.KEPT) {
+            if (o.level() == SocketOptions.IPPROTO_TCP && kind != FdEntry.Kind.TCP_SOCKET
+                    || o.level() == SocketOptions.IPPROTO_IPV6 && family != SocketOptions.AF_INET6) {
+                continue;
+            }
+            try {
+                options.put(o.name(), s.getsockoptInt(o.level(), o.option()));
+            } catch (FdException notForThisSocket) {
+                // an option this socket does not have
+            }
+        }
+        return new Addresses(family, local, peer, options);
+    }
+
+    private static ByteBuffer tcpInfo(LocalFd s) {
+        return ByteBuffer.wrap(s.getsockopt(SocketOptions.IPPROTO_TCP, SocketOptions.TCP_INFO, 104))
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public FdEntry capture(FdCaptureContext ctx, FdEntry slot, FdInfo info) {
+        Prepared prepared = ctx.learned(new PreparedKey(info.fd()));
+        if (prepared != null && prepared.failure() != null) {
+            throw prepared.failure();
+        }
+        LocalFd s = prepared != null ? prepared.socket() : ctx.take(info.fd());
+        boolean held = prepared != null; // prepare's release closes it
+        try {
+            Addresses a = prepared != null ? prepared.addresses() : addresses(s);
+            int family = a.family();
+            byte[] local = a.local();
+            byte[] peer = a.peer();
+            Map<String, Integer> options = a.options();
             if (kind == FdEntry.Kind.UDP_SOCKET) {
                 int queued = s.available();
                 if (queued > 0) {
@@ -81,8 +183,7 @@ public final class InetSocketCapture implements FdCapturer {
                 return slot.withFile(new InetSocketFile(family, 17, peer == null ? InetSocketFile.State.UNCONNECTED
                         : InetSocketFile.State.CONNECTED, local, peer, 0, options, null));
             }
-            ByteBuffer tcpInfo = ByteBuffer.wrap(s.getsockopt(SocketOptions.IPPROTO_TCP, SocketOptions.TCP_INFO, 104))
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer tcpInfo = prepared != null ? prepared.tcpInfo() : tcpInfo(s);
             int state = tcpInfo.get(0) & 0xff;
             switch (state) {
                 case TCP_LISTEN -> {
@@ -101,6 +202,10 @@ public final class InetSocketCapture implements FdCapturer {
                 case TCP_ESTABLISHED -> {
                     if (!ctx.readState()) {
                         return slot;
+                    }
+                    if (prepared != null) {
+                        return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer,
+                                0, options, prepared.repair()));
                     }
                     InetSocketFile.TcpRepair repair;
                     Runnable unguard = ctx.guardRepair(info.fd()); // an agent dying in repair mode: the helper ends it

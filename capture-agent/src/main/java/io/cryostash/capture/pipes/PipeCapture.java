@@ -53,9 +53,18 @@ public final class PipeCapture implements FdCapturer {
             return slot;
         }
         boolean first = ctx.withTarget(info.target()).get(0).fd() == info.fd();
-        try (LocalFd pipe = ctx.reopen(info.fd(), LocalFd.O_RDONLY | LocalFd.O_NONBLOCK)) {
+        String key = "pipe capacity " + info.target();
+        Integer known = first ? null : ctx.learned(key);
+        if (known != null) { // the pipe's other end read it: no need to open the pipe again
+            return slot.withFile(new PipeFile(info.ino(), mode != LocalFd.O_WRONLY, known, null));
+        }
+        // a read end is taken as it is (pidfd_getfd, cheaper than a path through /proc); a write
+        // end is opened anew for reading, since peeking at the queue needs a read end
+        try (LocalFd pipe = mode == LocalFd.O_RDONLY ? ctx.take(info.fd())
+                : ctx.reopen(info.fd(), LocalFd.O_RDONLY | LocalFd.O_NONBLOCK)) {
             int capacity = pipe.fcntl(LocalFd.F_GETPIPE_SZ, 0);
             byte[] queued = first ? PipePeek.queued(pipe, capacity) : null;
+            ctx.learn(key, capacity);
             return slot.withFile(new PipeFile(info.ino(), mode != LocalFd.O_WRONLY, capacity, queued));
         }
     }

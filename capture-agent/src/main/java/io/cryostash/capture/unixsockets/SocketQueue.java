@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture.unixsockets;
 
+import static io.cryostash.agent.linux.SocketOptions.SOL_SOCKET;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +17,7 @@ import io.cryostash.capture.files.Unsavable;
  * socket.
  */
 public final class SocketQueue {
-    static final int SOL_SOCKET = 1;
-    static final int SO_PEEK_OFF = 42;
+    static final int SO_PEEK_OFF = io.cryostash.agent.linux.SocketOptions.SO_PEEK_OFF;
     static final int MSG_TRUNC = 0x20;
     static final int MAX_MESSAGE = 4 << 20;
     static final int MAX_MESSAGES = 1 << 16;

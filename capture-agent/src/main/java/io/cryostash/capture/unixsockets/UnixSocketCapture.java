@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture.unixsockets;
 
+import static io.cryostash.agent.linux.SocketOptions.SOCK_DGRAM;
+import static io.cryostash.agent.linux.SocketOptions.SOCK_STREAM;
+import static io.cryostash.agent.linux.SocketOptions.SOL_SOCKET;
+import static io.cryostash.agent.linux.SocketOptions.SO_ACCEPTCONN;
+import static io.cryostash.agent.linux.SocketOptions.SO_TYPE;
+import static io.cryostash.agent.linux.SocketOptions.TCP_ESTABLISHED;
+
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -24,12 +31,6 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
  * the image is refused: that process would be left talking to nobody.
  */
 public final class UnixSocketCapture implements FdCapturer {
-    static final int SOL_SOCKET = 1;
-    static final int SO_TYPE = 3;
-    static final int SO_ACCEPTCONN = 30;
-    static final int SOCK_STREAM = 1;
-    static final int SOCK_DGRAM = 2;
-    static final int TCP_ESTABLISHED = 1;
 
     @Override
     public FdEntry.Kind kind() {

@@ -19,8 +19,9 @@ import io.cryostash.schema.store.FileRef;
  * Every descriptor of the image, each by the restorer of its kind, in an order that lets later
  * kinds rely on earlier ones:
  * <ol>
- * <li>files opened by path, then every other kind that stands on its own (pipes, sockets,
- *     eventfds, …), in the order the registry lists them;</li>
+ * <li>files opened by path, then the kinds made in bulk ({@link BatchedFdRestorer}: pipes, TCP and
+ *     UDP sockets, eventfds), all in one {@link DescriptorBatch}, then every other kind that
+ *     stands on its own, in the order the registry lists them;</li>
  * <li>duplicates, from their originals (dup3), so they share offset and flags as before;</li>
  * <li>epoll sets last but locks: their registrations name other descriptors, duplicates
  *     included, which must exist;</li>
@@ -118,8 +119,20 @@ public final class DescriptorRestore {
                 fds = all.stream().filter(f -> !taken.contains(f.fd())).toList();
             }
             new FileRestore(remote, mem, scratch).openFiles(fds);
+            // every kind made in bulk first: one batch of remote calls for all of them, in number order
+            DescriptorBatch batch = ctx.newBatch();
+            Map<BatchedFdRestorer, List<FdEntry>> batched = new LinkedHashMap<>();
             for (FdRestorer r : restorers.values()) {
-                if (!LATE.contains(r.kind())) {
+                List<FdEntry> mine = LATE.contains(r.kind()) ? List.of() : ofKind(r, fds);
+                if (r instanceof BatchedFdRestorer b && !mine.isEmpty()) {
+                    b.create(ctx, mine, batch);
+                    batched.put(b, mine);
+                }
+            }
+            batch.run();
+            batched.forEach((r, mine) -> r.finish(ctx, mine));
+            for (FdRestorer r : restorers.values()) {
+                if (!LATE.contains(r.kind()) && !(r instanceof BatchedFdRestorer)) {
                     restoreKind(ctx, r, fds);
                 }
             }
@@ -169,14 +182,19 @@ public final class DescriptorRestore {
     }
 
     private static void restoreKind(FdRestoreContext ctx, FdRestorer r, List<FdEntry> fds) {
+        List<FdEntry> mine = ofKind(r, fds);
+        if (!mine.isEmpty()) {
+            r.restore(ctx, mine);
+        }
+    }
+
+    private static List<FdEntry> ofKind(FdRestorer r, List<FdEntry> fds) {
         List<FdEntry> mine = new ArrayList<>();
         for (FdEntry f : fds) {
             if (f.kind() == r.kind() && f.dupOf() == null) {
                 mine.add(f);
             }
         }
-        if (!mine.isEmpty()) {
-            r.restore(ctx, mine);
-        }
+        return mine;
     }
 }

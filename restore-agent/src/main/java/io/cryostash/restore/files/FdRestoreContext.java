@@ -9,6 +9,7 @@ import io.cryostash.agent.linux.Pidfd;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.agent.remote.SyscallBatch;
 import io.cryostash.restore.RestoreException;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.store.FileRef;
@@ -33,6 +34,7 @@ public final class FdRestoreContext implements AutoCloseable {
     private final Path tty;
     private final TreeFds tree;
     private Pidfd pidfd;
+    private SyscallBatch syscallBatch;
 
     FdRestoreContext(RemoteSyscalls remote, ProcessMemory mem, long scratch, int parkBase,
                      Function<FileRef, Path> contents, boolean closeTcpConnections, Path tty, TreeFds tree) {
@@ -129,6 +131,35 @@ public final class FdRestoreContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets status flags the entry had among {@code kept} on the agent's copy of the descriptor
+     * (the same open file description, so the process's descriptor has them too): no remote call.
+     */
+    public void statusFlags(FdEntry e, int kept, LocalFd copy) {
+        int flags = e.flags() & kept;
+        if (flags != 0) {
+            try {
+                copy.fcntl(4, flags); // F_SETFL
+            } catch (io.cryostash.agent.linux.FdException ex) {
+                throw new RestoreException("cannot restore descriptor " + e.fd() + " (" + e.target() + "): fcntl(F_SETFL)"
+                        + " failed: " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /** A batch of descriptors to make together ({@link BatchedFdRestorer}). */
+    public DescriptorBatch newBatch() {
+        return new DescriptorBatch(this);
+    }
+
+    /** The system call loop in the husk, mapped on first use and unmapped when this context closes. */
+    SyscallBatch syscallBatch() {
+        if (syscallBatch == null) {
+            syscallBatch = new SyscallBatch(remote, mem);
+        }
+        return syscallBatch;
+    }
+
     /** Fails the restore naming the descriptor when a remote call returned an error. */
     public long check(FdEntry e, String step, long result) {
         if (result < 0 && result > -4096) {
@@ -178,6 +209,9 @@ public final class FdRestoreContext implements AutoCloseable {
     public void close() {
         if (pidfd != null) {
             pidfd.close();
+        }
+        if (syscallBatch != null) {
+            syscallBatch.close();
         }
     }
 }

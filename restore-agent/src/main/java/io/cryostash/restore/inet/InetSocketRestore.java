@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.inet;
 
+import static io.cryostash.agent.linux.SocketOptions.SOCK_DGRAM;
+import static io.cryostash.agent.linux.SocketOptions.SOCK_STREAM;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,21 +13,21 @@ import io.cryostash.agent.linux.LocalFd;
 import io.cryostash.agent.linux.SocketOptions;
 import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.restore.RestoreException;
+import io.cryostash.restore.files.BatchedFdRestorer;
+import io.cryostash.restore.files.DescriptorBatch;
 import io.cryostash.restore.files.FdRestoreContext;
-import io.cryostash.restore.files.FdRestorer;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.fds.InetSocketFile;
 
 /**
- * TCP and UDP sockets: created in the husk at their numbers, then set up on the agent's copy
- * (the same socket): options, address, listen or connect. Listeners and unconnected sockets
+ * TCP and UDP sockets: created in the husk at their numbers (all of the image's in one
+ * {@link DescriptorBatch}), then set up on the agent's copy (the same socket): options, address,
+ * listen or connect, status flags. Listeners and unconnected sockets
  * come first, then established connections, which {@link TcpRepairWriter} rebuilds in repair
  * mode — or, when the restore was asked to close them ({@code --tcp-close}), leaves as fresh
  * unconnected sockets on which the program's next read or write fails.
  */
-public final class InetSocketRestore implements FdRestorer {
-    static final int SOCK_STREAM = 1;
-    static final int SOCK_DGRAM = 2;
+public final class InetSocketRestore implements BatchedFdRestorer {
     static final int O_NONBLOCK = 04000;
     private final FdEntry.Kind kind;
 
@@ -46,7 +49,16 @@ public final class InetSocketRestore implements FdRestorer {
     }
 
     @Override
-    public void restore(FdRestoreContext ctx, List<FdEntry> entries) {
+    public void create(FdRestoreContext ctx, List<FdEntry> entries, DescriptorBatch batch) {
+        int type = kind == FdEntry.Kind.TCP_SOCKET ? SOCK_STREAM : SOCK_DGRAM;
+        for (FdEntry e : entries) {
+            InetSocketFile f = (InetSocketFile) e.file();
+            batch.create(e, "socket", SyscallNumbers.SOCKET, f.family(), type, f.protocol());
+        }
+    }
+
+    @Override
+    public void finish(FdRestoreContext ctx, List<FdEntry> entries) {
         Map<LocalFd, InetSocketFile> repaired = new LinkedHashMap<>();
         try {
             for (boolean established : new boolean[] {false, true}) {
@@ -68,9 +80,6 @@ public final class InetSocketRestore implements FdRestorer {
 
     /** @return the agent's copy of a connection left in repair mode, to finish once all are rebuilt */
     private LocalFd restoreOne(FdRestoreContext ctx, FdEntry e, InetSocketFile f) {
-        int type = kind == FdEntry.Kind.TCP_SOCKET ? SOCK_STREAM : SOCK_DGRAM;
-        long fd = ctx.check(e, "socket", ctx.remote().raw(SyscallNumbers.SOCKET, f.family(), type, f.protocol()));
-        ctx.install(fd, e);
         LocalFd kept = null;
         LocalFd s = ctx.take(e.fd());
         try {
@@ -78,7 +87,7 @@ public final class InetSocketRestore implements FdRestorer {
             switch (f.state()) {
                 case LISTENING -> {
                     bind(s, e, f.local());
-                    listen(ctx, e, Math.max(f.backlog(), 1));
+                    s.listen(Math.max(f.backlog(), 1));
                 }
                 case UNCONNECTED -> {
                     if (port(f.local()) != 0) {
@@ -99,6 +108,7 @@ public final class InetSocketRestore implements FdRestorer {
                 }
                 default -> throw new IllegalStateException(f.state().toString());
             }
+            ctx.statusFlags(e, O_NONBLOCK, s);
         } catch (FdException ex) {
             throw new RestoreException("cannot restore descriptor " + e.fd() + " (" + e.target() + ", "
                     + InetAddresses.describe(f.local()) + (f.peer() == null ? "" : " to " + InetAddresses.describe(f.peer()))
@@ -109,12 +119,7 @@ public final class InetSocketRestore implements FdRestorer {
                 s.close();
             }
         }
-        ctx.statusFlags(e, O_NONBLOCK);
         return kept;
-    }
-
-    private static void listen(FdRestoreContext ctx, FdEntry e, int backlog) {
-        ctx.check(e, "listen", ctx.remote().raw(SyscallNumbers.LISTEN, e.fd(), backlog));
     }
 
     private static void bind(LocalFd s, FdEntry e, byte[] address) {

@@ -8,17 +8,21 @@ import java.util.Map;
 
 import io.cryostash.agent.linux.LocalFd;
 import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.remote.SyscallBatch;
+import io.cryostash.restore.files.BatchedFdRestorer;
+import io.cryostash.restore.files.DescriptorBatch;
 import io.cryostash.restore.files.FdRestoreContext;
-import io.cryostash.restore.files.FdRestorer;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.fds.PipeFile;
 
 /**
- * Pipes: one pipe2 per pipe of the image, its capacity set again, the bytes that were in flight
- * written back into it (by the agent, through the husk's write end), then each end put at its
- * number with its flags. An end the process no longer held is closed, as it was.
+ * Pipes: one pipe2 per pipe of the image, each end put at its number (all pipes of the image in
+ * one {@link DescriptorBatch}), then, on the agent's side, its capacity set again, the bytes that
+ * were in flight written back into it (through the pipe opened anew by the agent) and each end's
+ * status flags. An end the process no longer held is closed, as it was. Pipes shared with other
+ * processes of a tree, and ends held at several numbers, are made one call at a time.
  */
-public final class PipeRestore implements FdRestorer {
+public final class PipeRestore implements BatchedFdRestorer {
     static final int F_SETFL = 4;
     static final int F_SETPIPE_SZ = 1031;
     /** Status flags a pipe end keeps (O_NONBLOCK, O_DIRECT for packet mode). */
@@ -32,17 +36,91 @@ public final class PipeRestore implements FdRestorer {
     }
 
     @Override
-    public void restore(FdRestoreContext ctx, List<FdEntry> entries) {
+    public void create(FdRestoreContext ctx, List<FdEntry> entries, DescriptorBatch batch) {
+        for (List<FdEntry> ends : byPipe(entries).values()) {
+            if (batched(ctx, ends)) {
+                FdEntry read = null;
+                FdEntry write = null;
+                for (FdEntry e : ends) {
+                    if (((PipeFile) e.file()).readEnd()) {
+                        read = e;
+                    } else {
+                        write = e;
+                    }
+                }
+                batch.createPair(read, write, "pipe2", SyscallNumbers.PIPE2, SyscallBatch.OWN_SLOT, 0);
+            }
+        }
+    }
+
+    @Override
+    public void finish(FdRestoreContext ctx, List<FdEntry> entries) {
+        for (Map.Entry<Long, List<FdEntry>> p : byPipe(entries).entrySet()) {
+            List<FdEntry> ends = p.getValue();
+            if (batched(ctx, ends)) {
+                finishPipe(ctx, ends);
+                continue;
+            }
+            int[] made = ctx.tree() == null ? null : ctx.tree().madeEarlier(p.getKey());
+            if (made != null) {
+                takeEnds(ctx, ends, made);
+            } else {
+                restorePipe(ctx, ends);
+            }
+        }
+    }
+
+    private static Map<Long, List<FdEntry>> byPipe(List<FdEntry> entries) {
         Map<Long, List<FdEntry>> pipes = new LinkedHashMap<>();
         for (FdEntry e : entries) {
             pipes.computeIfAbsent(((PipeFile) e.file()).pipeId(), k -> new ArrayList<>()).add(e);
         }
-        for (Map.Entry<Long, List<FdEntry>> p : pipes.entrySet()) {
-            int[] made = ctx.tree() == null ? null : ctx.tree().madeEarlier(p.getKey());
-            if (made != null) {
-                takeEnds(ctx, p.getValue(), made);
-            } else {
-                restorePipe(ctx, p.getValue());
+        return pipes;
+    }
+
+    /** A pipe of this process alone, each end at one number: made in the common batch. */
+    private static boolean batched(FdRestoreContext ctx, List<FdEntry> ends) {
+        long id = ((PipeFile) ends.get(0).file()).pipeId();
+        if (ctx.tree() != null && (ctx.tree().madeEarlier(id) != null || ctx.tree().neededLater(id))) {
+            return false;
+        }
+        int reads = 0;
+        for (FdEntry e : ends) {
+            reads += ((PipeFile) e.file()).readEnd() ? 1 : 0;
+        }
+        PipeFile pipe = (PipeFile) ends.get(0).file();
+        boolean filled = (pipe.queued() != null && pipe.queued().length > 0)
+                || (pipe.capacity() > 0 && pipe.capacity() != DEFAULT_CAPACITY);
+        // without a read end, the pipe cannot be opened anew for writing (ENXIO): filled before closing it, as before
+        return reads <= 1 && ends.size() - reads <= 1 && (reads == 1 || !filled);
+    }
+
+    /** Capacity, bytes in flight and status flags of a pipe the batch made, on the agent's side. */
+    private static void finishPipe(FdRestoreContext ctx, List<FdEntry> ends) {
+        FdEntry first = ends.get(0);
+        PipeFile pipe = (PipeFile) first.file();
+        boolean resize = pipe.capacity() > 0 && pipe.capacity() != DEFAULT_CAPACITY;
+        boolean queued = pipe.queued() != null && pipe.queued().length > 0;
+        if (resize || queued) {
+            // opened anew for writing through either end: the same pipe, even when no write end was held
+            try (LocalFd w = ctx.reopen(first.fd(), LocalFd.O_WRONLY | LocalFd.O_NONBLOCK)) {
+                if (resize) {
+                    try {
+                        w.fcntl(LocalFd.F_SETPIPE_SZ, pipe.capacity());
+                    } catch (io.cryostash.agent.linux.FdException ex) {
+                        ctx.check(first, "fcntl(F_SETPIPE_SZ, " + pipe.capacity() + ")", -ex.errno());
+                    }
+                }
+                if (queued) {
+                    w.writeFully(pipe.queued());
+                }
+            }
+        }
+        for (FdEntry e : ends) {
+            if ((e.flags() & STATUS_FLAGS) != 0) {
+                try (LocalFd copy = ctx.take(e.fd())) {
+                    ctx.statusFlags(e, STATUS_FLAGS, copy);
+                }
             }
         }
     }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.unixsockets;
 
+import static io.cryostash.agent.linux.SocketOptions.AF_UNIX;
+import static io.cryostash.agent.linux.SocketOptions.SOCK_STREAM;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -28,10 +31,8 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
  * the peer of a pair, or to the socket's address for a bound datagram socket.
  */
 public final class UnixSocketRestore implements FdRestorer {
-    static final int AF_UNIX = 1;
     static final int O_NONBLOCK = 04000;
     static final int EADDRINUSE = 98;
-    static final int SOCK_STREAM = 1;
 
     @Override
     public FdEntry.Kind kind() {
