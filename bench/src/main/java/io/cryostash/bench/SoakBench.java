@@ -214,8 +214,8 @@ public final class SoakBench {
             throws IOException, InterruptedException {
         double minutes = (System.nanoTime() - t0) / 60e9;
         AgentMemory mem = AgentMemory.of(agentPid);
-        long complete = api.get("/api/images?job=" + JOB + "&state=COMPLETE&size=1").path("total").asLong();
-        long expired = api.get("/api/images?job=" + JOB + "&state=EXPIRED&size=1").path("total").asLong();
+        long complete = count(api, "COMPLETE");
+        long expired = count(api, "EXPIRED");
         int gcRuns = 0;
         int gcFailed = 0;
         long freed = 0;
@@ -241,6 +241,15 @@ public final class SoakBench {
         }
         return new SoakSample(minutes, mem, complete, expired, bytesUnder(s3), gcRuns, gcFailed, freed, manifests, completed, failed,
                 other, loadavg());
+    }
+
+    /**
+     * The job's images in a state. A listing counts exactly only up to ten pages past the one asked
+     * for (with size=1 that is 10: the first version of this bench read every count as at most 10),
+     * so ask for pages of 500: exact up to 5,000, a lower bound beyond (a soak of 14 h).
+     */
+    private static long count(CatalogClient api, String state) {
+        return api.get("/api/images?job=" + JOB + "&state=" + state + "&size=500&sort=capturedAt&dir=desc").path("total").asLong();
     }
 
     private static long bytesUnder(Path dir) throws IOException {
