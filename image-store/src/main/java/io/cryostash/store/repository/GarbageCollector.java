@@ -175,11 +175,12 @@ public final class GarbageCollector {
         // would take the chunks of an image committed in between for chunks in no index).
         Map<String, ObjectInfo> packObjects = new HashMap<>();
         ChunkIndex[] indexRef = new ChunkIndex[1];
+        ChunkIndex since = new ChunkIndex(); // packs of index objects written after the load (second look)
         if (!options.dryRun() && !options.deletedImages().isEmpty()) {
             throw new IllegalArgumentException("only a dry run may assume images deleted");
         }
-        LiveChunks live = new LiveChunks(backend, pool, k -> locate(k, indexRef[0], frozen, packObjects),
-                options.deletedImages());
+        LiveChunks live = new LiveChunks(backend, pool, k -> locate(k, indexRef[0], frozen, packObjects)
+                .or(() -> since.lookup(k).filter(x -> packObjects.containsKey(x.packId()))), options.deletedImages());
         live.listManifests();
         IndexFiles.Loaded loaded;
         try {
@@ -232,17 +233,27 @@ public final class GarbageCollector {
             // leases were listed again may name chunks of the packs about to go; and a pack that an
             // index object written since the index was loaded names (a capture that flushed it, then
             // failed) stays until a run that loads that object takes it out of the index first.
-            live.markNew();
+            // Same order as the first mark: manifests listed before the index objects, so that the
+            // chunk tables of an image committed meanwhile are found in the index object its capture
+            // wrote before its manifest (they are in no index this run loaded).
+            live.listManifests();
             Set<String> loadedNames = new HashSet<>(loaded.objectNames());
             for (ObjectInfo o : backend.list(StoreFormat.INDEX)) {
                 if (!loadedNames.contains(o.name())) {
                     try {
-                        IndexFiles.decode(o.name(), backend.get(o.name())).forEach(p -> plan.delete.remove(p.id()));
+                        for (PackSummary p : IndexFiles.decode(o.name(), backend.get(o.name()))) {
+                            plan.delete.remove(p.id());
+                            since.addPack(p);
+                        }
                     } catch (io.cryostash.store.backend.ObjectNotFoundException gone) {
                         // replaced meanwhile: only GC replaces index objects, and this one holds the lock
                     }
                 }
             }
+            for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
+                packObjects.putIfAbsent(o.name().substring(StoreFormat.PACKS.length()), o);
+            }
+            live.markListed();
             for (String id : List.copyOf(plan.delete.keySet())) {
                 PackSummary p = frozen.pack(id).or(() -> Optional.ofNullable(record).flatMap(r -> r.packs().stream()
                         .filter(x -> x.id().equals(id)).findFirst())).orElseThrow();

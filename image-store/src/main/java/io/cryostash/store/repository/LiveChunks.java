@@ -30,8 +30,8 @@ import java.util.function.Function;
  * The mark phase of garbage collection: every chunk a manifest names, directly or through its
  * chunk tables (each shared table read once). Manifests are parsed, not trust-checked: an image
  * from a host this one does not trust still keeps its chunks. A manifest or table that cannot be
- * read stops the collection: deleting on a guess is worse than keeping. {@link #markNew} adds the
- * manifests written since, for the second look a run takes before it deletes anything.
+ * read stops the collection: deleting on a guess is worse than keeping. Listing and marking again
+ * adds the manifests written since, for the second look a run takes before it deletes anything.
  */
 final class LiveChunks {
     private final Backend backend;
@@ -61,12 +61,6 @@ final class LiveChunks {
     void listManifests() throws IOException {
         listed.clear();
         listed.addAll(backend.list(StoreFormat.MANIFESTS));
-    }
-
-    /** Marks every manifest listed now that was not marked before; returns how many were new. */
-    int markNew() throws IOException {
-        listManifests();
-        return markListed();
     }
 
     /** Marks the manifests {@link #listManifests} found that were not marked before; returns how many. */

@@ -364,6 +364,85 @@ public abstract class RepositoryContractTest {
         assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
     }
 
+    /**
+     * Found by the soak (bench/run soak): an image committed while a GC run decided, with its chunk
+     * tables in a pack only its own new index object names, made the run's second look stop with
+     * "chunk table not in any index" (and leave a record condemning a pack that image needs).
+     */
+    @Test
+    void anImageCommittedJustBeforeGcsSecondLookKeepsItsTablesAndTheRunSucceeds() throws Exception {
+        Repository hostA = open(backend);
+        byte[] gone = memory(8, 40);
+        String old = imageOf(hostA, gone, "{\"old\":1}");
+        try (ImageWriter unrelated = hostA.newImage()) { // holds the first record open
+            unrelated.put(memory(2, 41));
+            hostA.deleteImage(old);
+            assertThat(open(backend).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)).recordsPending())
+                    .isOne();
+            unrelated.commit("{}".getBytes());
+        }
+        // the second run settles that record (something to delete: it takes its second look)
+        java.util.concurrent.atomic.AtomicInteger manifestListings = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Tabled> committed = new java.util.concurrent.atomic.AtomicReference<>();
+        Repository hostB = open(backend);
+        byte[] mem = memory(1024, 42);
+        Backend hooked = new Backend() {
+            @Override
+            public void put(String name, byte[] data) throws IOException {
+                backend.put(name, data);
+            }
+
+            @Override
+            public byte[] get(String name) throws IOException {
+                return backend.get(name);
+            }
+
+            @Override
+            public byte[] getRange(String name, long offset, int length) throws IOException {
+                return backend.getRange(name, offset, length);
+            }
+
+            @Override
+            public List<ObjectInfo> list(String prefix) throws IOException {
+                if (prefix.equals(StoreFormat.MANIFESTS) && manifestListings.incrementAndGet() == 2) {
+                    // host B's capture finishes between the mark and the second look
+                    committed.set(captureTabled(hostB, new AreaChunker(PAGE, 1), null, mem, null));
+                }
+                return backend.list(prefix);
+            }
+
+            @Override
+            public void delete(String name) throws IOException {
+                backend.delete(name);
+            }
+
+            @Override
+            public java.util.Optional<ObjectInfo> stat(String name) throws IOException {
+                return backend.stat(name);
+            }
+
+            @Override
+            public String location() {
+                return backend.location();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        GarbageCollector.Report r = open(hooked).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(committed.get()).as("the capture committed during the run").isNotNull();
+        assertThat(committed.get().tables()).isNotEmpty();
+        assertThat(r.recordsSettled()).isOne();
+        Repository fresh = open(backend);
+        Repository.Image im = fresh.readImage(committed.get().id());
+        assertThat(resolve(im, committed.get().area(), committed.get().tables())).isEqualTo(committed.get().area());
+        assertThat(new Checker(backend, TRUST).check(true).errors()).isEmpty();
+        GarbageCollector.Report next = fresh.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(next.packsDeleted()).as("nothing of the new image is condemned").isZero();
+        assertThat(new Checker(backend, TRUST).checkImage(committed.get().id()).errors()).isEmpty();
+    }
+
     /** One image whose area's chunk list is kept in chunk tables (as ImageStore writes them). */
     private record Tabled(String id, AreaChunks area, List<ChunkKey> tables) {
     }
