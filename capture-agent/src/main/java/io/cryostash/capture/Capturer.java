@@ -34,6 +34,7 @@ import io.cryostash.capture.memory.ResidentPages;
 import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.capture.memory.WriteTracking;
+import io.cryostash.capture.spool.CaptureSpool;
 import io.cryostash.agent.tracking.KernelFeatures;
 import io.cryostash.agent.tracking.TrackingState;
 import io.cryostash.schema.image.Rlimit;
@@ -59,6 +60,7 @@ public final class Capturer {
     private final ImageStore store;
     private final AreaChunker chunker;
     private final KernelFeatures features;
+    private java.nio.file.Path spoolDir = CaptureSpool.defaultDir();
     /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
     private final java.util.concurrent.atomic.AtomicReference<PageBuffers> keptBuffers =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -143,10 +145,20 @@ public final class Capturer {
             }
             long released = 0;
             ProcessImage written;
+            CaptureSpool.Entry spooled = null;
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(p, pid));
                     clock.lap(FreezePhase.RESUME);
+                } else {
+                    spooled = spool(frozen, parent);
+                    if (spooled != null) { // its state is safe on local disk: it need not wait for the store
+                        released = tracer.call(p -> {
+                            Syscalls.kill(pid, SIGKILL);
+                            return System.nanoTime();
+                        });
+                        clock.lap(FreezePhase.RESUME);
+                    }
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
                         frozen.tracking().label());
@@ -154,12 +166,20 @@ public final class Capturer {
                     state.stored(written.id());
                 }
             } catch (RuntimeException e) {
+                if (spooled != null) {
+                    spooled.close(); // left for the next command that opens this store (SpoolReplay)
+                    throw new CaptureException("pid " + pid + " was killed once its state was spooled to "
+                            + spooled.dir() + ", but storing the image failed: " + e.getMessage() + "; the next"
+                            + " cryostash command that opens store " + store.location() + " stores it", e);
+                }
                 if (options.kill()) {
                     tracer.call(p -> resume(p, pid)); // no image, so the process must live on
                 }
                 throw e;
             }
-            if (options.kill()) {
+            if (spooled != null) {
+                spooled.delete();
+            } else if (options.kill()) {
                 released = tracer.call(p -> {
                     Syscalls.kill(pid, SIGKILL);
                     return System.nanoTime();
@@ -169,6 +189,35 @@ public final class Capturer {
             long freeze = armedFor + released - frozen.frozenAt();
             return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases());
         }
+    }
+
+    /**
+     * Writes a --kill capture's state to the local spool (fsynced), or returns null when there is
+     * no spool or it cannot be written: the capture then keeps the process frozen until the
+     * image is stored, as without a spool.
+     */
+    private CaptureSpool.Entry spool(Frozen frozen, ProcessImage parent) {
+        if (spoolDir == null) {
+            return null;
+        }
+        try {
+            return CaptureSpool.write(spoolDir, store.location(), AreaChunker.DEFAULT_PAGE_SIZE,
+                    chunker.chunkSize() / AreaChunker.DEFAULT_PAGE_SIZE, frozen.image(), frozen.memory(),
+                    parent == null ? null : parent.id(), frozen.tracking().label());
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(Capturer.class).warn("{}; the process stays frozen until the image"
+                    + " is stored", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Where --kill captures put the process's state before killing it ({@link CaptureSpool});
+     * null: keep it frozen until the image is stored. Default: {@link CaptureSpool#defaultDir()}.
+     */
+    public Capturer spoolTo(java.nio.file.Path dir) {
+        this.spoolDir = dir;
+        return this;
     }
 
     private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt) {

@@ -48,7 +48,7 @@ final class CheckpointCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--chunk-pages must be 1..64 (pages of 4 KiB), not " + chunkPages);
         }
         CaptureResult r;
-        try (ImageStore images = store.open()) {
+        try (ImageStore images = SpoolOnOpen.replay(store.open())) {
             r = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
                     .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
         }

@@ -32,7 +32,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RestoreResult r;
-        try (ImageStore images = store.open()) {
+        try (ImageStore images = SpoolOnOpen.replay(store.open())) {
             r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
         }
         System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);

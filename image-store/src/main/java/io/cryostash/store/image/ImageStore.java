@@ -30,10 +30,20 @@ import io.cryostash.schema.store.ChunkKey;
  */
 public final class ImageStore implements AutoCloseable {
     private final Repository repo;
-    private final ImageCodec codec = new ImageCodec();
+    /** Made on first use: Jackson's set-up costs a command that reads no manifest (images on an empty store) a tenth of a second. */
+    private volatile ImageCodec codec;
 
     private ImageStore(Repository repo) {
         this.repo = repo;
+    }
+
+    private ImageCodec codec() {
+        ImageCodec c = codec;
+        if (c == null) {
+            c = new ImageCodec();
+            codec = c;
+        }
+        return c;
     }
 
     /** $CRYOSTASH_HOME, else ~/.cryostash: this host's keys, trusted keys and file cache. */
@@ -95,7 +105,7 @@ public final class ImageStore implements AutoCloseable {
      */
     public ProcessImage commit(ImageWriter writer, ProcessImage image) {
         try {
-            byte[] payload = codec.encode(image.withId(null), contents -> writeTables(writer, contents));
+            byte[] payload = codec().encode(image.withId(null), contents -> writeTables(writer, contents));
             String id = writer.commit(payload);
             return image.withId(id);
         } catch (IOException e) {
@@ -137,7 +147,7 @@ public final class ImageStore implements AutoCloseable {
         String id = resolve(idOrPrefix);
         try {
             Repository.Image im = repo.readImage(id);
-            return codec.decode(im.payload(), tables -> resolveTables(im, tables)).withId(id);
+            return codec().decode(im.payload(), tables -> resolveTables(im, tables)).withId(id);
         } catch (ObjectNotFoundException e) {
             throw new ImageNotFoundException(idOrPrefix, repo.chunks().backend().location());
         } catch (IntegrityException e) {

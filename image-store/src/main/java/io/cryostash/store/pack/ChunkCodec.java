@@ -23,6 +23,8 @@ public final class ChunkCodec {
     private final int level;
     private final ThreadLocal<ZstdCompressCtx> cctx;
     private static final ThreadLocal<ZstdDecompressCtx> DCTX = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+    /** Per-thread frame buffers for {@link #compress(java.nio.ByteBuffer)}, grown to the largest chunk seen. */
+    private final ThreadLocal<java.nio.ByteBuffer[]> frames = ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[2]);
 
     public ChunkCodec(int level) {
         if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
@@ -41,6 +43,37 @@ public final class ChunkCodec {
         byte[] dst = new byte[(int) Zstd.compressBound(len)];
         int n = cctx.get().compressByteArray(dst, 0, dst.length, src, off, len);
         return Arrays.copyOf(dst, n);
+    }
+
+    /**
+     * One zstd frame holding {@code src}'s remaining bytes (its position is left unchanged), in
+     * a buffer of this thread's that the next call on the same thread overwrites. Compresses
+     * straight from direct buffers (captured memory) and arrays alike, with no copy of the input
+     * and no new array per chunk.
+     */
+    public java.nio.ByteBuffer compress(java.nio.ByteBuffer src) {
+        if (!src.isDirect() && !src.hasArray()) { // a read-only view of an array
+            byte[] copy = new byte[src.remaining()];
+            src.duplicate().get(copy);
+            src = java.nio.ByteBuffer.wrap(copy);
+        }
+        int len = src.remaining();
+        int bound = (int) Zstd.compressBound(len);
+        java.nio.ByteBuffer[] mine = frames.get();
+        int slot = src.isDirect() ? 0 : 1;
+        java.nio.ByteBuffer dst = mine[slot];
+        if (dst == null || dst.capacity() < bound) {
+            dst = src.isDirect() ? java.nio.ByteBuffer.allocateDirect(Math.max(bound, 1 << 17))
+                    : java.nio.ByteBuffer.allocate(Math.max(bound, 1 << 17));
+            mine[slot] = dst;
+        }
+        int n;
+        if (src.isDirect()) {
+            n = cctx.get().compressDirectByteBuffer(dst, 0, bound, src, src.position(), len);
+        } else {
+            n = cctx.get().compressByteArray(dst.array(), 0, bound, src.array(), src.arrayOffset() + src.position(), len);
+        }
+        return dst.duplicate().position(0).limit(n);
     }
 
     /**

@@ -64,6 +64,40 @@ public final class PackWriter {
         size += frame.length;
     }
 
+    /**
+     * Appends one chunk's zstd frame, the remaining bytes of {@code frame} (its position is left
+     * unchanged). A {@link PackBuffer} sink takes the bytes without an intermediate array.
+     */
+    public void add(ChunkKey key, java.nio.ByteBuffer frame, int uncompressedLength) throws IOException {
+        check();
+        int len = frame.remaining();
+        if (entries.size() >= StoreFormat.MAX_PACK_ENTRIES) {
+            throw new IllegalStateException("pack full: " + entries.size() + " entries");
+        }
+        if (size + len + (long) (entries.size() + 1) * PackFormat.ENTRY_SIZE + PackFormat.TRAILER_SIZE
+                > PackFormat.MAX_PACK_SIZE) {
+            throw new IllegalStateException("pack would exceed " + PackFormat.MAX_PACK_SIZE + " bytes");
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(frame.duplicate());
+        PackIndexEntry e = new PackIndexEntry(key, size, len, uncompressedLength, (int) crc.getValue());
+        try {
+            if (sink instanceof PackBuffer pb) {
+                pb.write(frame.duplicate());
+            } else {
+                byte[] copy = new byte[len];
+                frame.duplicate().get(copy);
+                sink.write(copy);
+            }
+        } catch (IOException | RuntimeException ex) {
+            broken = true;
+            throw ex;
+        }
+        digest.update(frame.duplicate());
+        entries.add(e);
+        size += len;
+    }
+
     /** Writes index and trailer, verified by re-parsing, and returns the pack's description. */
     public Finished finish() throws IOException {
         check();

@@ -165,8 +165,47 @@ public final class ChunkStore implements AutoCloseable {
         return List.of(keys);
     }
 
+    /**
+     * Like {@link #putAll}, without copying the chunks: each buffer's remaining bytes must stay
+     * unchanged until the next {@link #flush} returns (captured memory, which a capture holds
+     * until its image is committed). New chunks of the batch go to compression as one task.
+     */
+    public List<ChunkKey> putAllOwned(List<ByteBuffer> chunks) throws IOException {
+        ChunkKey[] keys = IntStream.range(0, chunks.size()).parallel()
+                .mapToObj(i -> Hashing.key(chunks.get(i))).toArray(ChunkKey[]::new);
+        List<ChunkKey> newKeys = new ArrayList<>(keys.length);
+        List<ByteBuffer> newData = new ArrayList<>(keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            ByteBuffer b = chunks.get(i);
+            if (claim(keys[i], b.remaining())) {
+                newKeys.add(keys[i]);
+                newData.add(b.duplicate());
+            }
+        }
+        if (!newKeys.isEmpty()) {
+            try {
+                packer.addAll(newKeys, newData);
+            } catch (IOException | RuntimeException e) {
+                newKeys.forEach(pending::remove);
+                throw e;
+            }
+        }
+        return List.of(keys);
+    }
+
     private ChunkKey putHashed(ChunkKey key, ByteBuffer data) throws IOException {
         int len = data.remaining();
+        if (!claim(key, len)) {
+            return key;
+        }
+        byte[] copy = new byte[len];
+        data.duplicate().get(copy);
+        packer.add(key, copy);
+        return key;
+    }
+
+    /** Counts a put and reserves the key for storing; false when it is stored or being stored already. */
+    private boolean claim(ChunkKey key, int len) {
         if (len > StoreFormat.MAX_CHUNK_SIZE) {
             throw new IllegalArgumentException("chunk of " + len + " bytes exceeds " + StoreFormat.MAX_CHUNK_SIZE);
         }
@@ -174,19 +213,24 @@ public final class ChunkStore implements AutoCloseable {
         stats.bytesPut.addAndGet(len);
         if (index.has(key) || pending.putIfAbsent(key, Boolean.TRUE) != null) {
             stats.chunksDeduplicated.incrementAndGet();
-            return key;
+            return false;
         }
         if (index.has(key)) { // stored by a pack that finished between the two checks
             pending.remove(key);
             stats.chunksDeduplicated.incrementAndGet();
-            return key;
+            return false;
         }
-        byte[] copy = new byte[len];
-        data.duplicate().get(copy);
         stats.chunksNew.incrementAndGet();
         stats.bytesNew.addAndGet(len);
-        packer.add(key, copy);
-        return key;
+        return true;
+    }
+
+    /**
+     * Returns once every chunk handed over so far is compressed: after this, no buffer given to
+     * {@link #putAllOwned} is read any more (an abandoned capture may then reuse its memory).
+     */
+    public void awaitCompressed() throws IOException {
+        packer.awaitCompressed();
     }
 
     /**

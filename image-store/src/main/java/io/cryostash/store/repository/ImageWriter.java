@@ -66,12 +66,23 @@ public final class ImageWriter implements AutoCloseable {
     }
 
     /**
+     * Stores many chunks without copying them: their bytes must stay unchanged until
+     * {@link #commit} (see {@link ChunkStore#putAllOwned}).
+     */
+    public List<ChunkKey> putAllOwned(List<ByteBuffer> chunks) throws IOException {
+        checkOpen();
+        List<ChunkKey> ks = repo.chunks().putAllOwned(chunks);
+        keys.addAll(ks);
+        return ks;
+    }
+
+    /**
      * Stores a memory area's present pages as chunks; the result goes into the process-image
      * manifest for that area.
      */
     public AreaChunks putArea(AreaChunker chunker, long start, long length, AreaChunker.PagePresence presence,
                               AreaChunker.MemoryReader reader) throws IOException {
-        return chunker.capture(start, length, presence, reader, this::putAll);
+        return chunker.capture(start, length, presence, reader, this::putAllOwned);
     }
 
     /**
@@ -81,7 +92,7 @@ public final class ImageWriter implements AutoCloseable {
     public AreaChunks putAreaIncremental(AreaChunker chunker, AreaChunks parent, long start, long length,
                                          AreaChunker.PagePresence presence, AreaChunker.PagePresence dirty,
                                          AreaChunker.MemoryReader reader) throws IOException {
-        AreaChunks a = chunker.captureIncremental(parent, start, length, presence, dirty, reader, this::putAll);
+        AreaChunks a = chunker.captureIncremental(parent, start, length, presence, dirty, reader, this::putAllOwned);
         List<ChunkKey> ks = new java.util.ArrayList<>(a.chunks().size());
         a.chunks().forEach(c -> ks.add(c.key()));
         a.patches().forEach(c -> ks.add(c.key()));
@@ -181,6 +192,7 @@ public final class ImageWriter implements AutoCloseable {
     public void close() throws IOException {
         if (!done) {
             done = true;
+            repo.chunks().awaitCompressed(); // the caller may reuse the memory it handed to putAllOwned
             repo.writerClosed(this);
             lock.close();
         }
