@@ -24,6 +24,7 @@ import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
+import io.cryostash.restore.memory.LazyMemory;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
 import io.cryostash.restore.process.MmRestore;
@@ -63,7 +64,7 @@ public final class Restorer {
         int pid = Husk.start();
         try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log);
+                build(p, pid, image, pages, paths, log, null);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -81,6 +82,48 @@ public final class Restorer {
         return new RestoreResult(pid, log, System.nanoTime() - t0);
     }
 
+    /**
+     * Restores the process and lets it run before its private memory is in ({@code restore
+     * --lazy}): that memory comes from the store as the process touches it, and in the
+     * background until all of it is in ({@link LazyMemory}). The process stays traced with
+     * PTRACE_O_EXITKILL until then, so if this JVM dies first the kernel kills it rather than
+     * let it run with memory missing. Call {@link LazyRestore#awaitResident} to finish.
+     */
+    public LazyRestore restoreLazy(String imageId, RestoreOptions options) {
+        long t0 = System.nanoTime();
+        ProcessImage image = store.read(imageId);
+        checkCompatible(image);
+        Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
+                options.allowChangedFiles());
+        if (image.threads().size() != 1) {
+            throw new RestoreException("image " + imageId + " has " + image.threads().size()
+                    + " threads: multi-threaded restore is not supported yet");
+        }
+        Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
+        int pid = Husk.start();
+        Tracer tracer = new Tracer("restore-" + pid);
+        PageSource pages = store.pages();
+        LazyMemory lazy = LazyMemory.of(pid, image.id(), store.repository().chunks(), image.areas());
+        try {
+            tracer.call(p -> {
+                build(p, pid, image, pages, paths, log, lazy);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            lazy.abandon("restore failed");
+            lazy.close();
+            tracer.close();
+            pages.close();
+            killHusk(pid);
+            if (e instanceof RestoreException re) {
+                throw re;
+            }
+            throw new RestoreException("restore --lazy of image " + imageId + " failed: " + e.getMessage()
+                    + " (the half-built process " + pid + " was killed)", e);
+        }
+        return new LazyRestore(pid, log, System.nanoTime() - t0, tracer, lazy, pages);
+    }
+
     private static void checkCompatible(ProcessImage image) {
         String arch = System.getProperty("os.arch");
         if (image.host() != null && image.host().arch() != null && !image.host().arch().equals(arch)) {
@@ -89,8 +132,9 @@ public final class Restorer {
         }
     }
 
+    /** @param lazy null: write every page now and detach; else leave its areas to it and keep tracing */
     private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log) {
+                              Map<String, String> paths, Path log, LazyMemory lazy) {
         ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
         ptrace.interrupt(pid);
         WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
@@ -127,7 +171,11 @@ public final class Restorer {
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
 
             MemoryRestore.mapAreas(remote, mem, image, pages,
-                    path -> page.string(0, paths.getOrDefault(path, path)));
+                    path -> page.string(0, paths.getOrDefault(path, path)),
+                    lazy == null ? a -> false : LazyMemory::isLazy);
+            if (lazy != null) { // before the credentials drop: creating a userfaultfd needs privilege here
+                lazy.register(remote, mem, page.scratch());
+            }
             files.openFiles(image.fds());
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
@@ -139,7 +187,11 @@ public final class Restorer {
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
             ThreadRestore.cpuState(ptrace, pid, thread);
         }
-        ptrace.detach(pid);
+        if (lazy == null) {
+            ptrace.detach(pid);
+        } else {
+            ptrace.cont(pid, 0); // runs now, still traced: EXITKILL until all of its memory is in
+        }
     }
 
     private static void checkVdso(ProcessImage image, List<MapsEntry> huskMaps, ProcessMemory mem) {

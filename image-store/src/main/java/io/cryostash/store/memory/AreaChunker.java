@@ -502,6 +502,22 @@ public final class AreaChunker {
         }
     }
 
+    /**
+     * One chunk's stored pages (packed, in page order) with {@code patches} (those inside it)
+     * applied, from chunk bytes a {@link ChunkSource} delivered: what restore writes for it.
+     */
+    public static byte[] assemble(AreaChunk c, List<AreaChunk> patches, Map<ChunkKey, byte[]> got, int pageSize)
+            throws IOException {
+        byte[] data = delivered(got, c, pageSize);
+        if (!patches.isEmpty()) {
+            data = data.clone(); // the same chunk may appear elsewhere unpatched
+            for (AreaChunk p : patches) {
+                applyPatch(c, p, delivered(got, p, pageSize), data, pageSize);
+            }
+        }
+        return data;
+    }
+
     private static byte[] delivered(Map<ChunkKey, byte[]> got, AreaChunk c, int ps) throws IOException {
         byte[] data = got.get(c.key());
         if (data == null) {
