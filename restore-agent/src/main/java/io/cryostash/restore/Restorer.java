@@ -110,6 +110,11 @@ public final class Restorer {
                 return null;
             });
         } catch (RuntimeException e) {
+            String served = lazy.failure(); // a fault the husk took while being built, e.g. a corrupt chunk
+            if (served != null) {
+                e = new RestoreException("restore --lazy of image " + imageId + " failed and its process " + pid
+                        + " was killed: " + served, e);
+            }
             lazy.abandon("restore failed");
             lazy.close();
             tracer.close();

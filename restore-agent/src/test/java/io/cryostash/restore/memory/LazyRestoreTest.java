@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.restore.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.cryostash.agent.testing.FixtureProcess;
+import io.cryostash.agent.testing.Leftovers;
+import io.cryostash.agent.testing.Poll;
+import io.cryostash.agent.testing.ProcState;
+import io.cryostash.capture.CaptureResult;
+import io.cryostash.restore.LazyRestore;
+import io.cryostash.restore.RestoreOptions;
+import io.cryostash.restore.Restorer;
+import io.cryostash.restore.testing.RoundTrip;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.store.AreaChunk;
+import io.cryostash.store.index.ChunkIndex;
+import io.cryostash.store.pack.PackReader;
+
+/** restore --lazy: the process runs first, its private memory comes in through a userfaultfd. */
+@ExtendWith(Leftovers.class)
+class LazyRestoreTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void lazilyRestoredProcessEndsWithEveryPageAndIsLetGo() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();
+        CaptureResult image = rt.checkpoint(original, true);
+
+        LazyRestore lazy = new Restorer(rt.store()).restoreLazy(image.image().id(),
+                new RestoreOptions(false, rt.logDir()));
+        Leftovers.track(lazy.pid());
+        LazyRestore.Outcome o = lazy.awaitResident();
+
+        assertThat(o.failure()).isNull();
+        assertThat(o.resident()).isTrue();
+        assertThat(o.bytes()).isGreaterThanOrEqualTo(lazy.totalBytes());
+        assertThat(lazy.totalBytes()).as("the lazily served areas hold most of the image")
+                .isGreaterThan(image.memoryBytes() / 2);
+        FixtureProcess restored = original.restoredAs(lazy.pid());
+        assertThat(ProcState.statusLine(lazy.pid(), "TracerPid")).as("let go once resident").isEqualTo("0");
+        assertThat(restored.check()).isEqualTo("PASS"); // every page of heap, stack, globals, maps
+    }
+
+    @Test
+    void aChunkFailingVerificationKillsTheProcessAndNamesTheChunk() throws IOException {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();
+        CaptureResult image = rt.checkpoint(original, true);
+        ProcessImage im = rt.store().read(image.image().id());
+        // the largest lazily served area: the fixture's 8 MiB heap map, which it checks (touches) first
+        MemoryArea heap = im.areas().stream().filter(LazyMemory::isLazy)
+                .max(java.util.Comparator.comparingLong(MemoryArea::storedPages)).orElseThrow();
+        AreaChunk victim = heap.content().chunks().get(heap.content().chunks().size() / 2);
+        corrupt(rt, victim);
+
+        LazyRestore lazy;
+        try {
+            lazy = new Restorer(rt.store()).restoreLazy(image.image().id(), new RestoreOptions(false, rt.logDir()));
+        } catch (io.cryostash.restore.RestoreException refusedBeforeRunning) {
+            // the husk touched it while being built: refused, nothing runs
+            assertThat(refusedBeforeRunning.getMessage()).contains(victim.key().hex());
+            return;
+        }
+        Leftovers.track(lazy.pid());
+        LazyRestore.Outcome o = lazy.awaitResident();
+
+        assertThat(o.resident()).isFalse();
+        assertThat(o.failure()).contains(victim.key().hex()).contains("corrupt");
+        Poll.until(Duration.ofSeconds(10), () -> "pid " + lazy.pid() + " to be killed (state "
+                + ProcState.of(lazy.pid()) + ")", () -> {
+                    char s = ProcState.of(lazy.pid());
+                    return s == 0 || s == 'Z';
+                });
+    }
+
+    @Test
+    void closingBeforeTheMemoryIsInKillsTheProcess() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();
+        CaptureResult image = rt.checkpoint(original, true);
+
+        LazyRestore lazy = new Restorer(rt.store()).restoreLazy(image.image().id(),
+                new RestoreOptions(false, rt.logDir()));
+        Leftovers.track(lazy.pid());
+        lazy.close();
+
+        Poll.until(Duration.ofSeconds(10), () -> "pid " + lazy.pid() + " to be killed", () -> {
+            char s = ProcState.of(lazy.pid());
+            return s == 0 || s == 'Z';
+        });
+    }
+
+    /** Flips a byte in the middle of the chunk's compressed frame, in its pack file. */
+    private static void corrupt(RoundTrip rt, AreaChunk c) throws IOException {
+        ChunkIndex.Location loc = rt.store().repository().chunks().index().lookup(c.key()).orElseThrow();
+        Path pack = rt.storeDir().resolve(PackReader.objectName(loc.packId()));
+        try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+            long at = loc.entry().offset() + loc.entry().compressedLength() / 2;
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
+    }
+}
