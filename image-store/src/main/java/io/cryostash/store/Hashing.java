@@ -8,9 +8,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 helpers: the one hash of the store (chunk keys, pack and index names, image ids). */
+/**
+ * SHA-256 helpers: the one hash of the store (chunk keys, pack and index names, image ids).
+ * Chunks and other large inputs go to {@link NativeSha256} (libcrypto) when it is there.
+ */
 public final class Hashing {
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Hashing::newSha256);
+    /** Below this a native call's overhead is not worth it (small objects, signatures). */
+    private static final int NATIVE_FROM = 4096;
 
     private Hashing() {
     }
@@ -24,6 +29,9 @@ public final class Hashing {
     }
 
     public static byte[] sha256(byte[] data, int off, int len) {
+        if (off == 0 && len > NATIVE_FROM && NativeSha256.available()) {
+            return NativeSha256.digest(data, len);
+        }
         MessageDigest d = SHA256.get();
         d.reset();
         d.update(data, off, len);
@@ -36,6 +44,13 @@ public final class Hashing {
 
     /** Hash of the buffer's remaining bytes; the buffer's position is left unchanged. */
     public static ChunkKey key(ByteBuffer data) {
+        if (data.isDirect() && data.remaining() > NATIVE_FROM && NativeSha256.available()) {
+            return ChunkKey.of(NativeSha256.digest(data));
+        }
+        if (data.hasArray() && data.arrayOffset() + data.position() == 0 && data.remaining() > NATIVE_FROM
+                && NativeSha256.available()) {
+            return ChunkKey.of(NativeSha256.digest(data.array(), data.remaining()));
+        }
         MessageDigest d = SHA256.get();
         d.reset();
         d.update(data.duplicate());

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.store;
+
+import java.nio.ByteBuffer;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+/**
+ * SHA-256 from the system's libcrypto (OpenSSL 3, with the CPU's SHA instructions), when it is
+ * there. The JDK's SHA-256 uses those instructions only once the optimising compiler has
+ * compiled it, after some megabytes of hashing; a command that runs once — every CLI command —
+ * hashes its first megabytes in interpreted Java, tens of times slower. OpenSSL is fast from the
+ * first byte and hashes direct buffers (captured memory) in place, where the JDK copies them
+ * through a small array. Same function, same digests; without libcrypto the JDK's is used.
+ */
+final class NativeSha256 {
+    private static final boolean AVAILABLE = load();
+
+    private NativeSha256() {
+    }
+
+    private static boolean load() {
+        if (Boolean.getBoolean("cryostash.jdkSha256")) {
+            return false;
+        }
+        try {
+            Native.register(NativeSha256.class, NativeLibrary.getInstance("crypto"));
+            byte[] md = new byte[32];
+            SHA256(new byte[] {'a', 'b', 'c'}, 3, md);
+            // FIPS 180-2 test vector: the library must agree with the JDK before it is trusted
+            return Hashing.hex(md).equals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        } catch (Throwable unavailable) { // no libcrypto, no JNA native support: the JDK's then
+            return false;
+        }
+    }
+
+    static boolean available() {
+        return AVAILABLE;
+    }
+
+    private static native Pointer SHA256(byte[] data, long length, byte[] digest);
+
+    private static native Pointer SHA256(Pointer data, long length, byte[] digest);
+
+    /** The digest of {@code data[0, length)}. */
+    static byte[] digest(byte[] data, int length) {
+        byte[] md = new byte[32];
+        SHA256(data, length, md);
+        return md;
+    }
+
+    /** The digest of a direct buffer's remaining bytes. */
+    static byte[] digest(ByteBuffer direct) {
+        byte[] md = new byte[32];
+        Pointer p = Native.getDirectBufferPointer(direct);
+        SHA256(p.share(direct.position()), direct.remaining(), md);
+        return md;
+    }
+}
