@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,9 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.sql.DataSource;
+
 import io.cryostash.catalog.CatalogLauncher;
+import io.cryostash.catalog.system.EmbeddedDatabase;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * Catalog benchmark against the real service (HTTP, Spring Security, embedded PostgreSQL 14).
@@ -52,8 +57,11 @@ public final class CatalogBench {
         try {
             String base = CatalogLauncher.url(ctx).replaceAll("/$", "");
             JdbcClient jdbc = ctx.getBean(JdbcClient.class);
+            // The bulk load changes the tables (indexes off, then rebuilt): as the owner role. The
+            // catalog's own role may only read and write rows.
+            JdbcClient owner = JdbcClient.create(ctx.getBean("migrationDataSource", DataSource.class));
             long t0 = System.nanoTime();
-            load(jdbc, images, chunks);
+            load(owner, images, chunks);
             System.out.printf("loaded %,d images, %,d chunks, %,d image-chunk links in %.1f s%n",
                     count(jdbc, "images"), count(jdbc, "chunks"), count(jdbc, "image_chunks"), (System.nanoTime() - t0) / 1e9);
             // The rows were written behind the catalog's back: load its chunk key filter again.
@@ -78,12 +86,23 @@ public final class CatalogBench {
             // wal_compression on, to see whether compressing those full-page images pays.
             registration(ctx, plain, base, token, jdbc, 0, "round 1");
             registration(ctx, plain, base, token, jdbc, 1, "round 2");
-            jdbc.sql("ALTER SYSTEM SET wal_compression = on").update();
-            jdbc.sql("SELECT pg_reload_conf()").query(Boolean.class).single();
+            JdbcClient superuser = superuser(ctx);
+            superuser.sql("ALTER SYSTEM SET wal_compression = on").update();
+            superuser.sql("SELECT pg_reload_conf()").query(Boolean.class).single();
             registration(ctx, plain, base, token, jdbc, 2, "round 3, wal_compression = on");
         } finally {
             ctx.close();
         }
+    }
+
+    /** The embedded database's superuser, with the password from the catalog's password file (ALTER SYSTEM needs it). */
+    static JdbcClient superuser(ConfigurableApplicationContext ctx) throws java.io.IOException {
+        EmbeddedDatabase db = ctx.getBean(EmbeddedDatabase.class);
+        Properties passwords = new Properties();
+        try (var r = Files.newBufferedReader(db.passwordFile())) {
+            passwords.load(r);
+        }
+        return JdbcClient.create(new DriverManagerDataSource(db.jdbcUrl(), "postgres", passwords.getProperty("superuser")));
     }
 
     static long count(JdbcClient jdbc, String table) {

@@ -8,6 +8,8 @@
     return (n >= 100 || i === 0 ? n.toFixed(0) : n.toFixed(1)) + ' ' + u[i];
   }
   if (typeof echarts === 'undefined') return;
+  const days = JSON.parse(document.getElementById('dashboard-days').textContent);
+  const online = JSON.parse(document.getElementById('dashboard-online').textContent);
   const bytesChart = echarts.init(document.getElementById('bytes-chart'));
   bytesChart.setOption({
     tooltip: { trigger: 'axis', valueFormatter: bytes },

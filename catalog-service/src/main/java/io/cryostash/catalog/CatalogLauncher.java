@@ -23,6 +23,7 @@ public final class CatalogLauncher {
     /**
      * @param port    HTTP port, 0 for any free one
      * @param dataDir directory for the embedded PostgreSQL, or null for ~/.cryostash/catalog
+     *                (/var/lib/cryostash/catalog for root: see EmbeddedDatabaseConfig)
      * @param jdbcUrl a PostgreSQL JDBC URL to use instead of the embedded database, or null
      *                (user and password then come from {@code spring.datasource.*} / environment)
      */

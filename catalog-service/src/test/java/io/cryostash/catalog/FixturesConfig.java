@@ -14,6 +14,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 @TestConfiguration(proxyBeanMethods = false)
 public class FixturesConfig {
+    /** The login throttle's clock: stands still, so that locks never run out in the middle of a test. */
+    @Bean("loginThrottleClock")
+    java.time.Clock loginThrottleClock() {
+        return java.time.Clock.fixed(java.time.Instant.parse("2026-12-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+    }
+
     @Bean
     @Lazy
     Fixtures fixtures(MockMvc mvc, JsonMapper json, AgentTokenService tokens, HostRepository hosts, UserRepository users,

@@ -18,7 +18,7 @@ final class CatalogCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--data-dir", paramLabel = "<dir>",
-            description = "embedded PostgreSQL data directory (default: ~/.cryostash/catalog)")
+            description = "embedded PostgreSQL data directory (default: ~/.cryostash/catalog; for root /var/lib/cryostash/catalog)")
     Path dataDir;
 
     @Option(names = "--jdbc-url", paramLabel = "<url>",

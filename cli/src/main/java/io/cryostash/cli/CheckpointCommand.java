@@ -8,6 +8,11 @@ import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
+import io.cryostash.daemon.AgentDaemon;
+import io.cryostash.daemon.AgentSettings;
+import io.cryostash.daemon.snapshot.CheckpointEvents;
+import io.cryostash.daemon.snapshot.CheckpointPublisher;
+import io.cryostash.daemon.state.HostDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,18 +44,43 @@ final class CheckpointCommand implements Callable<Integer> {
                     + " parent used another size is stored whole")
     int chunkPages;
 
+    @Option(names = "--job", paramLabel = "<name>",
+            description = "register the image in the catalog under this job (default with a catalog: the process's name)")
+    String job;
+
     @Mixin
     StoreOption store;
+
+    @Mixin
+    CatalogOption catalog;
 
     @Override
     public Integer call() {
         if (chunkPages < 1 || chunkPages > 64) {
             throw new IllegalArgumentException("--chunk-pages must be 1..64 (pages of 4 KiB), not " + chunkPages);
         }
+        String catalogUrl = catalog.url(store.store != null);
+        if (job != null && catalogUrl == null) {
+            throw new IllegalArgumentException("--job registers the image in a catalog, and none is configured (--catalog,"
+                    + " $CRYOSTASH_CATALOG or " + catalog.configFile() + "); without --job the image stays in the store only");
+        }
         CaptureResult r;
-        try (ImageStore images = SpoolOnOpen.replay(store.open())) {
-            r = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                    .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
+        String waiting = null;
+        if (catalogUrl != null) {
+            AgentSettings host = CatalogStore.hostSettings(catalog, store, catalogUrl);
+            try (ImageStore images = SpoolOnOpen.replay(AgentDaemon.openStore(host, new HostDirectory(host.hostDir())))) {
+                long before = images.repository().chunks().stats().compressedBytes();
+                r = capture(images);
+                long stored = images.repository().chunks().stats().compressedBytes() - before;
+                String name = job != null ? job : r.image().process().comm();
+                waiting = CheckpointPublisher.publish(host, CheckpointEvents.completed(null, host.hostId(), name, r, stored));
+                System.err.println(waiting == null ? "registered in the catalog as job " + name + " of host " + host.hostId()
+                        : "not registered yet: " + waiting);
+            }
+        } else {
+            try (ImageStore images = SpoolOnOpen.replay(store.open())) {
+                r = capture(images);
+            }
         }
         System.err.printf("checkpointed pid %d (%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
@@ -58,5 +88,10 @@ final class CheckpointCommand implements Callable<Integer> {
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
         System.out.println(r.image().id());
         return 0;
+    }
+
+    private CaptureResult capture(ImageStore images) {
+        return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
+                .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
     }
 }

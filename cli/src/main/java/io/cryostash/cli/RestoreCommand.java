@@ -32,11 +32,26 @@ final class RestoreCommand implements Callable<Integer> {
             + " before that the process is killed")
     boolean lazy;
 
+    @Option(names = "--host", paramLabel = "<host-id>",
+            description = "ask the catalog to restore it on this host, through its agent, and wait for the outcome")
+    String host;
+
+    @Option(names = "--timeout", paramLabel = "<duration>", defaultValue = "PT5M",
+            description = "how long to wait for a --host restore (ISO-8601, default ${DEFAULT-VALUE}); the request stays"
+                    + " queued after that")
+    java.time.Duration timeout;
+
     @Mixin
     StoreOption store;
 
+    @Mixin
+    CatalogOption catalog;
+
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        if (host != null) {
+            return viaCatalog();
+        }
         if (lazy) {
             return lazily();
         }
@@ -79,5 +94,29 @@ final class RestoreCommand implements Callable<Integer> {
                     r.pid(), o.residentNanos() / 1e6, Sizes.human(o.bytes()), o.faults());
             return 0;
         }
+    }
+
+    private int viaCatalog() throws InterruptedException {
+        String url = catalog.url(false);
+        if (url == null) {
+            throw new IllegalArgumentException("--host asks a catalog to restore on that host, and none is configured"
+                    + " (--catalog, $CRYOSTASH_CATALOG or " + catalog.configFile() + ")");
+        }
+        io.cryostash.daemon.catalog.CatalogClient client = catalog.client(url);
+        String id = CatalogRestore.resolveImage(client, imageId);
+        CatalogRestore.Outcome o = CatalogRestore.request(client, id, host, timeout);
+        if (o.timedOut()) {
+            System.err.println("restore request " + o.requestId() + " is still " + o.state() + " after " + timeout
+                    + (o.state().equals("REQUESTED") ? ": the agent of host " + host + " has not taken it yet (is it running?)."
+                    + " It stays queued and runs when that agent does." : "."));
+            return 2;
+        }
+        if (!"COMPLETED".equals(o.state())) {
+            System.err.println("restore request " + o.requestId() + " " + o.state() + (o.error() == null ? "" : ": " + o.error()));
+            return 1;
+        }
+        System.err.println("restored image " + id.substring(0, 12) + " on host " + host + " as pid " + o.pid());
+        System.out.println(o.pid());
+        return 0;
     }
 }

@@ -31,8 +31,20 @@ public class AuditLog {
         jdbc.sql("""
                         INSERT INTO audit_log (actor, actor_kind, action, target_type, target_id, details, remote_addr)
                         VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)""")
-                .params(actor.name(), actor.kind(), action, targetType, targetId,
-                        json.writeValueAsString(details == null ? Map.of() : details), actor.remoteAddr())
+                .params(clip(actor.name()), actor.kind(), action, clip(targetType), clip(targetId),
+                        json.writeValueAsString(details == null ? Map.of() : details), clip(actor.remoteAddr()))
                 .update();
     }
+
+    /**
+     * At most {@value #MAX_TEXT} characters of a name or id in an entry, with the full length said:
+     * the columns are indexed (a B-tree entry holds about 2,700 bytes; a longer one failed the insert,
+     * and with it the request) and shown in one table row on the audit page.
+     */
+    static String clip(String s) {
+        if (s == null || s.length() <= MAX_TEXT) return s;
+        return s.substring(0, MAX_TEXT) + "…(" + s.length() + " characters)";
+    }
+
+    static final int MAX_TEXT = 256;
 }

@@ -39,11 +39,21 @@ public class DashboardController {
                       long dayStoredBytes) {
     }
 
+    /**
+     * A sum of bigints is a numeric in PostgreSQL and can pass what a long holds (registrations are
+     * bounded, their number is not): the totals stop at the largest long instead of failing the page.
+     */
+    private static final String AT_MOST_A_LONG = "least(%s, 9223372036854775807)::bigint";
+
+    private static String capped(String sum) {
+        return AT_MOST_A_LONG.formatted(sum);
+    }
+
     Totals totals() {
         return jdbc.sql("""
-                        SELECT count(*), coalesce(sum(logical_bytes), 0), coalesce(sum(stored_bytes), 0),
-                               (SELECT count(*) FROM chunks)
-                        FROM images WHERE state IN ('COMPLETE', 'UPLOADING')""")
+                        SELECT count(*), %s, %s, (SELECT count(*) FROM chunks)
+                        FROM images WHERE state IN ('COMPLETE', 'UPLOADING')"""
+                        .formatted(capped("coalesce(sum(logical_bytes), 0)"), capped("coalesce(sum(stored_bytes), 0)")))
                 .query((rs, i) -> new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))).single();
     }
 
@@ -56,9 +66,10 @@ public class DashboardController {
                             GROUP BY 1)
                         SELECT * FROM (
                             SELECT to_char(day, 'YYYY-MM-DD') AS day, images,
-                                   sum(logical) OVER (ORDER BY day) AS total_logical, sum(stored) OVER (ORDER BY day) AS total_stored,
-                                   logical, stored
-                            FROM d ORDER BY d.day DESC LIMIT ?) last ORDER BY day""")
+                                   %s AS total_logical, %s AS total_stored, %s AS logical, %s AS stored
+                            FROM d ORDER BY d.day DESC LIMIT ?) last ORDER BY day"""
+                        .formatted(capped("sum(logical) OVER (ORDER BY day)"), capped("sum(stored) OVER (ORDER BY day)"),
+                                capped("logical"), capped("stored")))
                 .param(n)
                 .query((rs, i) -> new Day(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
                         rs.getLong(6)))

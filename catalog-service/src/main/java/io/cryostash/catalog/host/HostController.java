@@ -12,6 +12,7 @@ import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.schema.catalog.HostReport;
+import io.cryostash.schema.catalog.ImageRegistration;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
@@ -61,6 +62,7 @@ public class HostController {
     @Operation(summary = "Announce a host before its agents run (so that a token can be issued for it)")
     @Transactional
     public Host create(@Valid @RequestBody NewHost h) {
+        if (!ImageRegistration.isValidId(h.id())) throw new InvalidRequestException("id: must not be . or ..");
         if (!hosts.insert(h.id(), h.name() == null || h.name().isBlank() ? h.id() : h.name())) {
             throw new ConflictException("Host " + h.id() + " exists");
         }
@@ -83,10 +85,15 @@ public class HostController {
         Host after = hosts.find(id).orElseThrow();
         if (before == null || !before.cpuFlags().equals(after.cpuFlags()) || !java.util.Objects.equals(before.arch(), after.arch())
                 || !java.util.Objects.equals(before.vdsoFingerprint(), after.vdsoFingerprint())
-                || !java.util.Objects.equals(before.kernel(), after.kernel())) {
-            audit.record("host.updated", "host", id, Map.of(
-                    "arch", String.valueOf(after.arch()), "kernel", String.valueOf(after.kernel()),
-                    "vdso", String.valueOf(after.vdsoFingerprint())));
+                || !java.util.Objects.equals(before.kernel(), after.kernel())
+                || !java.util.Objects.equals(before.name(), after.name())) {
+            Map<String, Object> d = new java.util.LinkedHashMap<>();
+            if (before != null && !java.util.Objects.equals(before.name(), after.name())) d.put("renamedFrom", before.name());
+            d.put("name", after.name());
+            d.put("arch", String.valueOf(after.arch()));
+            d.put("kernel", String.valueOf(after.kernel()));
+            d.put("vdso", String.valueOf(after.vdsoFingerprint()));
+            audit.record("host.updated", "host", id, d);
         }
         return after;
     }

@@ -91,7 +91,13 @@ public class HostPageController {
     @PreAuthorize("hasRole('ADMIN')")
     public String create(@RequestParam String id, @RequestParam(required = false) String name, RedirectAttributes flash) {
         WebErrors.attempt(flash, () -> tx.execute(s -> {
-            if (!id.matches("^[A-Za-z0-9._:-]{1,128}$")) throw new InvalidRequestException("id: letters, digits, . _ : - only");
+            // The API's rules (HostController.NewHost): a name of at most 200 characters, no control characters.
+            if (!io.cryostash.schema.catalog.ImageRegistration.isValidId(id)) {
+                throw new InvalidRequestException("id: 1 to 128 letters, digits, . _ : - (not . or ..)");
+            }
+            if (name != null && (name.length() > 200 || name.chars().anyMatch(Character::isISOControl))) {
+                throw new InvalidRequestException("name: at most 200 characters, no control characters");
+            }
             String n = name == null || name.isBlank() ? id : name;
             if (!hosts.insert(id, n)) throw new ConflictException("Host " + id + " exists");
             audit.record("host.created", "host", id, Map.of("name", n));

@@ -34,6 +34,11 @@ public class ImageRepository {
         this.contents = contents;
     }
 
+    /** The host that registered an image, if it exists. */
+    public Optional<String> hostOf(String id) {
+        return jdbc.sql("SELECT host_id FROM images WHERE id = ?").param(id).query(String.class).optional();
+    }
+
     /** Manifest key of an image, if it exists (to tell a repeated registration from a clash). */
     public Optional<String> manifestKey(String id) {
         return jdbc.sql("SELECT manifest_key FROM images WHERE id = ?").param(id).query(String.class).optional();

@@ -12,6 +12,7 @@ import io.cryostash.catalog.host.HostRepository;
 import io.cryostash.catalog.job.JobRepository;
 import io.cryostash.catalog.pack.PackRepository;
 import io.cryostash.catalog.system.ConflictException;
+import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.schema.catalog.ImageRegistration;
@@ -68,6 +69,11 @@ public class ImageService {
         if (inserted.isEmpty()) {
             // The id exists: a repeated registration (the statement merged the job's labels again,
             // which changes nothing when they are the same) or a clash, which rolls that back.
+            // Another host's image is refused before anything about it is read or sent back.
+            if (!images.hostOf(r.imageId()).orElseThrow().equals(r.hostId())) {
+                throw new ForbiddenException("Image " + r.imageId() + " cannot be registered by the agent of host "
+                        + r.hostId());
+            }
             String existing = images.manifestKey(r.imageId()).orElseThrow();
             if (!existing.equals(r.manifestKey())) {
                 throw new ConflictException("Image " + r.imageId() + " is registered with another manifest");

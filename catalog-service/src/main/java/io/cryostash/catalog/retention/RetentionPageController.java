@@ -38,7 +38,12 @@ public class RetentionPageController {
                          RedirectAttributes flash) {
         WebErrors.attempt(flash, () -> {
             if (name.isBlank() || name.length() > 100) throw new io.cryostash.catalog.system.InvalidRequestException("name: 1 to 100 characters");
-            if (keepLast < 0 || keepHourly < 0 || keepDaily < 0 || keepWeekly < 0) throw new io.cryostash.catalog.system.InvalidRequestException("counts must not be negative");
+            // The API's bounds (RetentionController.PolicyBody).
+            if (keepLast < 0 || keepHourly < 0 || keepDaily < 0 || keepWeekly < 0
+                    || keepLast > 100_000 || keepHourly > 100_000 || keepDaily > 100_000 || keepWeekly > 10_000) {
+                throw new io.cryostash.catalog.system.InvalidRequestException(
+                        "counts: 0 to 100,000 (weekly: 0 to 10,000)");
+            }
             var p = service.create(new RetentionService.PolicyInput(name, jobId, keepLast, keepHourly, keepDaily, keepWeekly, true));
             return "Policy " + p.name() + " created";
         });

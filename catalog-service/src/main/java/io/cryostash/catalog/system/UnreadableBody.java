@@ -23,7 +23,7 @@ final class UnreadableBody {
             Map.entry(double.class, "a number"), Map.entry(Double.class, "a number"),
             Map.entry(boolean.class, "true or false"), Map.entry(Boolean.class, "true or false"),
             Map.entry(String.class, "a string"),
-            Map.entry(java.time.Instant.class, "an ISO-8601 time such as 2026-01-31T12:00:00Z"));
+            Map.entry(java.time.Instant.class, "an ISO-8601 time between 0001-01-01 and 9999-12-31 such as 2026-01-31T12:00:00Z"));
 
     private UnreadableBody() {
     }
@@ -32,6 +32,10 @@ final class UnreadableBody {
     static String describe(Throwable cause) {
         if (cause instanceof UnrecognizedPropertyException u) {
             return path(u) + ": unknown field";
+        }
+        if (cause instanceof InvalidFormatException f && f.getTargetType() == String.class
+                && String.valueOf(f.getValue()).indexOf('\0') >= 0) {
+            return path(f) + ": must not contain NUL characters";
         }
         if (cause instanceof InvalidFormatException f) {
             return path(f) + ": must be " + kind(f.getTargetType()) + ", not " + shown(f.getValue());
@@ -86,7 +90,7 @@ final class UnreadableBody {
     }
 
     private static String shown(Object value) {
-        String s = String.valueOf(value);
+        String s = String.valueOf(value).replace("\0", "\\0");
         return "\"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"";
     }
 }

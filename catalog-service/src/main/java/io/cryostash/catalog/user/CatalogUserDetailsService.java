@@ -18,11 +18,9 @@ public class CatalogUserDetailsService implements UserDetailsService {
 
     @Override
     public UserDetails loadUserByUsername(String username) {
-        var c = users.credentials(username).orElseThrow(() -> new UsernameNotFoundException(username));
-        return org.springframework.security.core.userdetails.User.withUsername(c.username())
-                .password(c.passwordHash())
-                .roles(c.role().name())
-                .disabled(!c.enabled())
-                .build();
+        var c = users.credentials(username).orElseThrow(() -> new UsernameNotFoundException("no such user"));
+        return new SignedInUser(c.username(), c.passwordHash(), c.enabled(),
+                java.util.List.of(new org.springframework.security.core.authority.SimpleGrantedAuthority("ROLE_" + c.role().name())),
+                c.stamp());
     }
 }

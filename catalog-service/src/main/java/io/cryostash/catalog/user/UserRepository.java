@@ -17,6 +17,24 @@ public class UserRepository {
     }
 
     public record Credentials(String username, String passwordHash, Role role, boolean enabled) {
+        /**
+         * What a session was signed in with: changes when the password (its salted hash), the role or
+         * the enabled flag changes, and then every session made before stops working.
+         */
+        public String stamp() {
+            try {
+                byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(
+                        (passwordHash + "\n" + role + "\n" + enabled).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return java.util.HexFormat.of().formatHex(d);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Credentials[" + username + ", " + role + ", enabled=" + enabled + "]";
+        }
     }
 
     public long count() {

@@ -26,9 +26,14 @@ public final class WebTime {
         if (text == null || text.isBlank()) return null;
         String t = text.trim();
         try {
-            if (t.length() == 10) return LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant();
-            if (t.endsWith("Z") || t.matches(".*[+-]\\d\\d:\\d\\d$")) return OffsetDateTime.parse(t).toInstant();
-            return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+            Instant parsed;
+            if (t.length() == 10) parsed = LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant();
+            else if (t.endsWith("Z") || t.matches(".*[+-]\\d\\d:\\d\\d$")) parsed = OffsetDateTime.parse(t).toInstant();
+            else parsed = LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+            if (!io.cryostash.catalog.system.TimeBounds.contains(parsed)) {
+                throw new IllegalArgumentException("not a time between the years 1 and 9999: " + text);
+            }
+            return parsed;
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("not a time: " + text + " (expected e.g. 2026-11-20, 2026-11-20T08:00 or 2026-11-20T08:00:00Z)");
         }

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import io.cryostash.catalog.CatalogTest;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.flyway.autoconfigure.FlywayDataSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @CatalogTest
 class PackRecountMigrationTests {
-    @Autowired DataSource dataSource;
+    /** The owner role's connections: the catalog's own role may not create schemas. */
+    @Autowired @FlywayDataSource DataSource dataSource;
 
     @Test
     void v5RecountsPacksOfImagesRegisteredBeforeV4() throws Exception {

@@ -250,9 +250,30 @@ class SecurityTests {
     }
 
     @Test
-    void healthAndPrometheusAreOpen() throws Exception {
+    void healthIsOpenButMetricsNeedASessionOrTheScrapeToken() throws Exception {
         mvc.perform(get("/actuator/health")).andExpect(status().isOk()).andExpect(jsonPath("$.status").value("UP"));
-        mvc.perform(get("/actuator/prometheus")).andExpect(status().isOk())
+        mvc.perform(get("/actuator/prometheus")).andExpect(status().isUnauthorized())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+        mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer not-the-scrape-token"))
+                .andExpect(status().isUnauthorized());
+        var agent = fx.host("scraper");
+        mvc.perform(get("/actuator/prometheus").header("Authorization", agent.bearer()))
+                .andExpect(status().isUnauthorized());
+        String token = java.nio.file.Files.readString(java.nio.file.Path.of("src/test/resources/metrics-token")).strip();
+        mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer " + token)).andExpect(status().isOk())
                 .andExpect(content().string(containsString("jvm_memory_used_bytes")));
+        String viewer = fx.user(Role.VIEWER);
+        mvc.perform(inSession(get("/actuator/prometheus"), login(viewer, viewer + "-password"))).andExpect(status().isOk());
+        // The scrape token is good for nothing else.
+        mvc.perform(get("/api/images").header("Authorization", "Bearer " + token)).andExpect(status().isUnauthorized());
+    }
+
+    @Test
+    void logoutIsAudited() throws Exception {
+        String viewer = fx.user(Role.VIEWER);
+        var session = login(viewer, viewer + "-password");
+        mvc.perform(inSession(post("/logout"), session).with(csrf())).andExpect(status().is3xxRedirection());
+        assertThat(jdbc.sql("SELECT count(*) FROM audit_log WHERE action = 'user.logout' AND actor = ?")
+                .param(viewer).query(Long.class).single()).isOne();
     }
 }

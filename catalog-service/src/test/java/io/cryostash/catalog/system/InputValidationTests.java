@@ -65,7 +65,11 @@ class InputValidationTests {
     @Test
     void heartbeatFieldsMustLookLikeWhatTheyAre() throws Exception {
         var agent = fx.host("chars");
-        heartbeat(agent, new HostReport("web\n01", "x86 64", "6.18 #1", "Xeon\u0000", List.of("avx2", "evil flag"),
+        // NUL itself is refused as the body is read (400, naming the field); other control characters here.
+        heartbeat(agent, new HostReport("web-01", null, null, "Xeon\u0000", null, null, null, null))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0]").value("cpuModel: must not contain NUL characters"));
+        heartbeat(agent, new HostReport("web\n01", "x86 64", "6.18 #1", "Xeon\u0007", List.of("avx2", "evil flag"),
                         "ok", "1.0", "1.0;rm"))
                 .andExpect(status().isUnprocessableEntity())
                 .andExpect(jsonPath("$.errors", containsInAnyOrder(

@@ -45,7 +45,8 @@ public final class Repository implements AutoCloseable {
     private final ChunkStore chunks;
     private final FileStore files;
     private final HostKeys hostKeys;
-    private final TrustedKeys trusted;
+    /** Only grows ({@link #trust}); volatile so that a key added on one thread is seen by readers on others. */
+    private volatile TrustedKeys trusted;
     private final String hostName;
     private final Set<ImageWriter> writers = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService refresher;
@@ -314,6 +315,14 @@ public final class Repository implements AutoCloseable {
 
     public FileStore files() {
         return files;
+    }
+
+    /**
+     * Trusts more signing keys from now on, e.g. the key a catalog vouches for as the enrolled key
+     * of the host that captured an image an agent is asked to restore.
+     */
+    public synchronized void trust(java.security.PublicKey... keys) {
+        trusted = trusted.with(keys);
     }
 
     public TrustedKeys trustedKeys() {

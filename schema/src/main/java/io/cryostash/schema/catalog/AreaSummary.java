@@ -44,8 +44,11 @@ public record AreaSummary(long start, long end, String perms, long fileOffset, S
         if (perms == null || !PERMS.matcher(perms).matches()) out.add(at + ".perms: must look like r-xp");
         if (fileOffset < 0) out.add(at + ".fileOffset: must not be negative");
         if (kind == null) out.add(at + ".kind: is required");
-        if (storedPages < 0) out.add(at + ".storedPages: must not be negative");
-        if (storedBytes != null && storedBytes < 0) out.add(at + ".storedBytes: must not be negative");
+        // No more pages than the area has (4 KiB pages, the smallest; unsigned, [vsyscall] is above 2^63).
+        long length = Long.compareUnsigned(start, end) < 0 ? end - start : 0;
+        long pages = Long.divideUnsigned(length, 4096) + (Long.remainderUnsigned(length, 4096) == 0 ? 0 : 1);
+        TextChecks.between(out, at + ".storedPages", storedPages, 0, pages);
+        if (storedBytes != null) TextChecks.between(out, at + ".storedBytes", storedBytes, 0, ImageRegistration.MAX_BYTES);
         boolean file = kind == MemoryArea.Kind.FILE_PRIVATE || kind == MemoryArea.Kind.FILE_SHARED;
         if (file || (path != null && !PSEUDO.matcher(path).matches())) {
             String p = PlainPath.problem(path);

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 public record ChunkRef(String key, long rawBytes, Long storedBytes, String pack, Long offset) {
 
     public static final Pattern KEY = Pattern.compile("^[0-9a-f]{32,128}$");
+    /** Offsets inside a pack: packs are megabytes; a terabyte is room for any, and sums of offsets stay far from overflow. */
+    public static final long MAX_OFFSET = 1L << 40;
 
     /** Whether {@code key} is 32 to 128 lower-case hex digits, an even count (same as {@link #KEY}, without a regex). */
     public static boolean isValidKey(String key) {
@@ -33,7 +35,7 @@ public record ChunkRef(String key, long rawBytes, Long storedBytes, String pack,
         if (!isValidKey(key)) out.add(path + ".key: must be 32 to 128 lower-case hex digits, even count");
         if (rawBytes < 0 || rawBytes > Integer.MAX_VALUE) out.add(path + ".rawBytes: must be between 0 and 2^31-1");
         if (storedBytes != null && (storedBytes < 0 || storedBytes > Integer.MAX_VALUE)) out.add(path + ".storedBytes: must be between 0 and 2^31-1");
-        if (offset != null && offset < 0) out.add(path + ".offset: must not be negative");
+        if (offset != null) TextChecks.between(out, path + ".offset", offset, 0, MAX_OFFSET);
         TextChecks.matches(out, path + ".pack", pack, TextChecks.PACK, "1 to 512 letters, digits or . _ : / + = -");
         return out;
     }

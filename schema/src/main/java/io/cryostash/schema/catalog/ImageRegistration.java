@@ -51,6 +51,14 @@ public record ImageRegistration(
     public static final int MAX_AREAS = 100_000;
     public static final int MAX_FDS = 65_536;
     public static final int MAX_THREADS = 100_000;
+    /**
+     * The most bytes an image may describe or add to the store: 128 PiB, twice what the largest
+     * address space (57 bits, five-level paging) can map. The catalog adds these numbers up.
+     */
+    public static final long MAX_BYTES = 1L << 57;
+    /** Capture times the catalog (and PostgreSQL) can store: years 1 to 9999. */
+    public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
     /** A registration without the lists (what agents sent before the image page listed them). */
     public ImageRegistration(String imageId, String hostId, String job, Map<String, String> jobLabels, Instant capturedAt,
@@ -75,17 +83,23 @@ public record ImageRegistration(
     /** Everything wrong with this registration, one line per problem ("field: message"); empty when valid. */
     public List<String> problems() {
         List<String> out = new ArrayList<>();
-        if (imageId == null || !ID.matcher(imageId).matches()) out.add("imageId: must match " + ID.pattern());
-        if (hostId == null || !ID.matcher(hostId).matches()) out.add("hostId: must match " + ID.pattern());
+        id(out, "imageId", imageId);
+        id(out, "hostId", hostId);
         if (job == null || job.isBlank() || job.length() > 200) out.add("job: must be 1 to 200 characters");
         if (capturedAt == null) out.add("capturedAt: is required");
-        if (parentId != null && !ID.matcher(parentId).matches()) out.add("parentId: must match " + ID.pattern());
+        else if (capturedAt.isBefore(EARLIEST) || capturedAt.isAfter(LATEST)) {
+            out.add("capturedAt: must be between 0001-01-01 and 9999-12-31 (is " + capturedAt + ")");
+        }
+        if (parentId != null) id(out, "parentId", parentId);
         if (parentId != null && parentId.equals(imageId)) out.add("parentId: an image cannot be its own parent");
-        if (logicalBytes < 0) out.add("logicalBytes: must not be negative");
-        if (storedBytes < 0) out.add("storedBytes: must not be negative");
+        TextChecks.between(out, "logicalBytes", logicalBytes, 0, MAX_BYTES);
+        TextChecks.between(out, "storedBytes", storedBytes, 0, MAX_BYTES);
         if (manifestKey == null || manifestKey.isBlank() || manifestKey.length() > 1024) out.add("manifestKey: must be 1 to 1024 characters");
+        TextChecks.noNul(out, "manifestKey", manifestKey);
         if (signature == null || signature.isBlank()) out.add("signature: is required");
         else if (signature.length() > 4096) out.add("signature: at most 4096 characters");
+        TextChecks.noNul(out, "signature", signature);
+        TextChecks.noNul(out, "job", job);
         if (process == null) out.add("process: is required");
         else out.addAll(process.problems("process"));
         if (chunks == null) {
@@ -113,6 +127,19 @@ public record ImageRegistration(
             });
         }
         return out;
+    }
+
+    /**
+     * An image or host id: it names a path segment in the API (/api/images/{id}), where "." and ".."
+     * would mean this directory and the one above.
+     */
+    public static boolean isValidId(String id) {
+        return id != null && ID.matcher(id).matches() && !id.equals(".") && !id.equals("..");
+    }
+
+    private static void id(List<String> out, String field, String value) {
+        if (value == null || !ID.matcher(value).matches()) out.add(field + ": must match " + ID.pattern());
+        else if (!isValidId(value)) out.add(field + ": must not be . or ..");
     }
 
     /** Size first (a list over the bound is not read further), then each element; at most 50 lines in all. */

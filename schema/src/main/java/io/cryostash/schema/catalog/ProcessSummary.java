@@ -62,10 +62,12 @@ public record ProcessSummary(
         TextChecks.cpuFlags(out, path + ".cpuFlags", cpuFlags);
         TextChecks.matches(out, path + ".vdsoFingerprint", vdsoFingerprint, TextChecks.FINGERPRINT, "1 to 256 letters, digits or . _ : + / = -");
         TextChecks.matches(out, path + ".kernel", kernel, TextChecks.KERNEL, "1 to 64 printable ASCII characters without spaces, as uname -r prints it");
-        if (threads != null && threads < 0) out.add(path + ".threads: must not be negative");
-        if (memoryAreas != null && memoryAreas < 0) out.add(path + ".memoryAreas: must not be negative");
-        if (openFiles != null && openFiles < 0) out.add(path + ".openFiles: must not be negative");
-        if (rssBytes != null && rssBytes < 0) out.add(path + ".rssBytes: must not be negative");
+        // Each at most what the kernel (or the manifest codec) allows: a pid per thread, the codec's
+        // bound on areas, nr_open's default on descriptors, the largest address space.
+        if (threads != null) TextChecks.between(out, path + ".threads", threads, 0, MAX_PID);
+        if (memoryAreas != null) TextChecks.between(out, path + ".memoryAreas", memoryAreas, 0, ImageRegistration.MAX_AREAS);
+        if (openFiles != null) TextChecks.between(out, path + ".openFiles", openFiles, 0, FdSummary.MAX_FD);
+        if (rssBytes != null) TextChecks.between(out, path + ".rssBytes", rssBytes, 0, ImageRegistration.MAX_BYTES);
         return out;
     }
 }

@@ -52,6 +52,11 @@ final class TextChecks {
         if (value != null && value.indexOf('\0') >= 0) out.add(field + ": must not contain NUL characters");
     }
 
+    /** A number a sender reports: within [min, max], said with both bounds when it is not. */
+    static void between(List<String> out, String field, long value, long min, long max) {
+        if (value < min || value > max) out.add(field + ": must be between " + min + " and " + max + " (is " + value + ")");
+    }
+
     /** CPU feature flags: at most {@link #MAX_CPU_FLAGS}, each matching {@link #CPU_FLAG}; only the first bad flag is named. */
     static void cpuFlags(List<String> out, String field, List<String> flags) {
         if (flags == null) return;

@@ -16,7 +16,7 @@ public record ThreadSummary(int tid, String name, String state) {
 
     public List<String> problems(String path) {
         List<String> out = new ArrayList<>();
-        if (tid <= 0) out.add(path + ".tid: must be positive");
+        TextChecks.between(out, path + ".tid", tid, 1, ProcessSummary.MAX_PID);
         if (name != null && name.length() > 64) out.add(path + ".name: at most 64 characters");
         if (state != null && state.length() > 64) out.add(path + ".state: at most 64 characters");
         TextChecks.noNul(out, path + ".name", name);

@@ -64,4 +64,39 @@ class ImageRegistrationTest {
                 .anySatisfy(p -> assertThat(p).contains("argv: must not contain NUL"))
                 .anySatisfy(p -> assertThat(p).startsWith("threads[0].name: must not contain NUL"));
     }
+
+    @Test
+    void sizesAreBoundedSoThatSumsOfThemStayFarFromOverflow() {
+        var ok = with(null, null, null);
+        var atBound = new ImageRegistration("img-1", "host-1", "job", null, Instant.EPOCH, null, ImageRegistration.MAX_BYTES,
+                ImageRegistration.MAX_BYTES, "m", "s", ok.process(), List.of());
+        assertThat(atBound.problems()).isEmpty();
+        var over = new ImageRegistration("img-1", "host-1", "job", null, Instant.EPOCH, null, Long.MAX_VALUE, -1, "m", "s",
+                ok.process(), List.of(new ChunkRef("a".repeat(64), 1, 1L, "p", ChunkRef.MAX_OFFSET + 1)));
+        assertThat(over.problems()).containsExactly(
+                "logicalBytes: must be between 0 and 144115188075855872 (is 9223372036854775807)",
+                "storedBytes: must be between 0 and 144115188075855872 (is -1)",
+                "chunks[0].offset: must be between 0 and 1099511627776 (is 1099511627777)");
+    }
+
+    @Test
+    void anAreaCannotKeepMorePagesThanItHas() {
+        assertThat(new AreaSummary(0, 8192, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, 2, null).problems("a")).isEmpty();
+        assertThat(new AreaSummary(0, 8192, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, 3, null).problems("a"))
+                .containsExactly("a.storedPages: must be between 0 and 2 (is 3)");
+        // The whole 64-bit space, unsigned, without overflowing the count.
+        assertThat(new AreaSummary(0, -1L, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, 1L << 52, null).problems("a")).isEmpty();
+    }
+
+    @Test
+    void dotAndDotDotAreNoIdsAndTimesStayWithinYearsOneTo9999() {
+        assertThat(ImageRegistration.isValidId(".")).isFalse();
+        assertThat(ImageRegistration.isValidId("..")).isFalse();
+        assertThat(ImageRegistration.isValidId("...")).isTrue();
+        assertThat(ImageRegistration.isValidId("img.1")).isTrue();
+        var late = new ImageRegistration("..", "host-1", "job", null, Instant.parse("+10000-01-01T00:00:00Z"), null, 0, 0,
+                "m", "s", with(null, null, null).process(), List.of());
+        assertThat(late.problems()).containsExactly("imageId: must not be . or ..",
+                "capturedAt: must be between 0001-01-01 and 9999-12-31 (is +10000-01-01T00:00:00Z)");
+    }
 }
