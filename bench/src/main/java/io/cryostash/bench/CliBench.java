@@ -324,12 +324,14 @@ public final class CliBench {
             System.out.println("| restore --lazy (random memory) | median |");
             System.out.println("| --- | --- |");
             for (String k : lazyKeys) {
-                System.out.println("| " + k + " | " + s(median(k)) + " |");
+                System.out.println("| " + k + " | " + (k.contains("slowdown") ? String.format("%.1f×", median(k))
+                        : s(median(k))) + " |");
             }
         }
         System.out.println();
         System.out.println("All single figures (seconds), in run order:");
-        figures.forEach((k, v) -> System.out.println("  " + k + ": " + v.stream().map(CliBench::s).toList()));
+        figures.forEach((k, v) -> System.out.println("  " + k + ": " + v.stream()
+                .map(x -> k.contains("slowdown") ? String.format("%.1f×", x) : s(x)).toList()));
     }
 
     private static String s(double seconds) {

@@ -60,6 +60,8 @@ public final class LazyMemory implements AutoCloseable {
     private final AtomicLong faults = new AtomicLong();
     private final long totalBytes;
     private volatile UserfaultfdPager pager;
+    /** {area order, chunk list index} just after the last fault: where the background fill goes next. */
+    private final AtomicReference<long[]> hint = new AtomicReference<>();
     private volatile boolean stopping;
     private Thread faultThread;
     private Thread fillThread;
@@ -71,12 +73,17 @@ public final class LazyMemory implements AutoCloseable {
         final Map<Long, AreaChunk> byFirstPage = new HashMap<>();
         final NavigableMap<Long, AreaChunk> patches = new TreeMap<>();
         final BitSet filled = new BitSet();
+        /** The chunks' first pages in list order, for finding where a fault is in the list. */
+        final List<Long> firstPages = new ArrayList<>();
+        final int order;
 
-        Area(MemoryArea area) {
+        Area(MemoryArea area, int order) {
             this.area = area;
+            this.order = order;
             this.content = area.content();
             for (AreaChunk c : content.chunks()) {
                 byFirstPage.put(c.firstPage(), c);
+                firstPages.add(c.firstPage());
             }
             for (AreaChunk p : content.patches()) {
                 patches.put(p.firstPage(), p);
@@ -93,8 +100,8 @@ public final class LazyMemory implements AutoCloseable {
         this.imageId = imageId;
         this.chunks = chunks;
         long total = 0;
-        for (MemoryArea a : lazy) {
-            areas.put(a.start(), new Area(a));
+        for (MemoryArea a : lazy.stream().sorted(java.util.Comparator.comparingLong(MemoryArea::start)).toList()) {
+            areas.put(a.start(), new Area(a, areas.size()));
             total += a.storedPages() * (long) PAGE;
         }
         this.totalBytes = total;
@@ -175,6 +182,8 @@ public final class LazyMemory implements AutoCloseable {
         int cp = a.content.chunkPages();
         long first = pageIndex / cp * cp;
         AreaChunk c = a.byFirstPage.get(first);
+        int listIndex = java.util.Collections.binarySearch(a.firstPages, first);
+        hint.set(new long[] {a.order, listIndex >= 0 ? listIndex + 1 : -listIndex - 1});
         if (c != null && !isFilled(a, c)) {
             try {
                 fill(a, List.of(c));
@@ -189,20 +198,47 @@ public final class LazyMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies in every chunk, in batches, starting where the process last faulted (a program
+     * walking its memory then finds the pages ahead of it already in, instead of faulting on
+     * each chunk), otherwise from the lowest chunk not yet in.
+     */
     private void fillAll() {
         try {
-            for (Area a : areas.values()) {
+            List<Area> list = new ArrayList<>(areas.values());
+            int[] cursor = new int[list.size()]; // per area: chunks below this index were all looked at
+            int area = 0;
+            while (!stopping) {
+                long[] h = hint.getAndSet(null);
+                int ai;
+                int from;
+                if (h != null) {
+                    ai = (int) h[0];
+                    from = (int) h[1];
+                } else {
+                    while (area < list.size() && cursor[area] >= list.get(area).content.chunks().size()) {
+                        area++;
+                    }
+                    if (area >= list.size()) {
+                        break;
+                    }
+                    ai = area;
+                    from = cursor[area];
+                }
+                Area a = list.get(ai);
                 List<AreaChunk> all = a.content.chunks();
-                for (int i = 0; i < all.size() && !stopping; i += FILL_BATCH_CHUNKS) {
-                    List<AreaChunk> batch = new ArrayList<>();
-                    for (AreaChunk c : all.subList(i, Math.min(all.size(), i + FILL_BATCH_CHUNKS))) {
-                        if (!isFilled(a, c)) {
-                            batch.add(c);
-                        }
+                List<AreaChunk> batch = new ArrayList<>();
+                int i = from;
+                for (; i < all.size() && batch.size() < FILL_BATCH_CHUNKS; i++) {
+                    if (!isFilled(a, all.get(i))) {
+                        batch.add(all.get(i));
                     }
-                    if (!batch.isEmpty()) {
-                        fill(a, batch);
-                    }
+                }
+                if (h == null) {
+                    cursor[ai] = i;
+                }
+                if (!batch.isEmpty()) {
+                    fill(a, batch);
                 }
             }
             if (!stopping && failure.get() == null) {
