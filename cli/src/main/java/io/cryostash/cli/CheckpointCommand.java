@@ -86,6 +86,8 @@ final class CheckpointCommand implements Callable<Integer> {
                 + " total %.1f ms%s%n", pid,
                 r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
+        // where the freeze went, in ms (with --kill, "resume" is the spool's write and fsync)
+        System.err.println("freeze phases (ms): " + r.phases().format());
         System.out.println(r.image().id());
         return 0;
     }
