@@ -28,6 +28,55 @@ public final class Hashing {
         }
     }
 
+    /** SHA-256 over pieces given one after another (a pack's bytes): libcrypto's when present. */
+    public interface Digest {
+        void update(byte[] data, int off, int len);
+
+        /** The remaining bytes of {@code data}; its position is left unchanged. */
+        void update(ByteBuffer data);
+
+        byte[] digest();
+    }
+
+    public static Digest newDigest() {
+        if (NativeSha256.available()) {
+            NativeSha256.Incremental n = new NativeSha256.Incremental();
+            return new Digest() {
+                @Override
+                public void update(byte[] data, int off, int len) {
+                    n.update(data, off, len);
+                }
+
+                @Override
+                public void update(ByteBuffer data) {
+                    n.update(data);
+                }
+
+                @Override
+                public byte[] digest() {
+                    return n.digest();
+                }
+            };
+        }
+        MessageDigest d = newSha256();
+        return new Digest() {
+            @Override
+            public void update(byte[] data, int off, int len) {
+                d.update(data, off, len);
+            }
+
+            @Override
+            public void update(ByteBuffer data) {
+                d.update(data.duplicate());
+            }
+
+            @Override
+            public byte[] digest() {
+                return d.digest();
+            }
+        };
+    }
+
     public static byte[] sha256(byte[] data, int off, int len) {
         if (off == 0 && len > NATIVE_FROM && NativeSha256.available()) {
             return NativeSha256.digest(data, len);

@@ -24,6 +24,21 @@ class NativeSha256Test {
     }
 
     @Test
+    void incrementalDigestOfPiecesEqualsTheJdksOfTheWhole() throws Exception {
+        Random r = new Random(7);
+        byte[] whole = new byte[300_000];
+        r.nextBytes(whole);
+        Hashing.Digest d = Hashing.newDigest();
+        ByteBuffer direct = ByteBuffer.allocateDirect(whole.length);
+        direct.put(whole).clear();
+        d.update(whole, 0, 1000);                            // array from 0
+        d.update(direct.slice(1000, 99_000));                // direct slice
+        d.update(ByteBuffer.wrap(whole, 100_000, 100_000));  // heap buffer with an offset
+        d.update(whole, 200_000, 100_000);                   // array with an offset
+        assertThat(d.digest()).isEqualTo(jdk(whole, 0, whole.length));
+    }
+
+    @Test
     void keysOfArraysHeapAndDirectBuffersAndSlicesAgreeWithTheJdk() throws Exception {
         Random r = new Random(42);
         for (int len : new int[] {0, 1, 4095, 4096, 4097, 65536, 65536 * 3 + 17}) {

@@ -9,7 +9,6 @@ import io.cryostash.schema.store.StoreFormat;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,7 +28,7 @@ public final class PackWriter {
     public static final int DEFAULT_TARGET_SIZE = 8 << 20;
 
     private final OutputStream sink;
-    private final MessageDigest digest = Hashing.newSha256();
+    private final Hashing.Digest digest = Hashing.newDigest();
     private final List<PackIndexEntry> entries = new ArrayList<>();
     private long size;
     private boolean broken;
@@ -93,7 +92,7 @@ public final class PackWriter {
             broken = true;
             throw ex;
         }
-        digest.update(frame.duplicate());
+        digest.update(frame);
         entries.add(e);
         size += len;
     }
@@ -133,7 +132,7 @@ public final class PackWriter {
             broken = true;
             throw e;
         }
-        digest.update(b);
+        digest.update(b, 0, b.length);
     }
 
     private void check() {
