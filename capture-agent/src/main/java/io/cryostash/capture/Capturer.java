@@ -151,7 +151,9 @@ public final class Capturer {
                     released = tracer.call(p -> resume(p, pid));
                     clock.lap(FreezePhase.RESUME);
                 } else {
-                    spooled = spool(frozen, parent);
+                    // a pre-copy pass stored part of the memory through its own writer, which the
+                    // spool cannot name: such captures keep the process frozen until stored
+                    spooled = preWriter == null ? spool(frozen, parent) : null;
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
                         released = tracer.call(p -> {
                             Syscalls.kill(pid, SIGKILL);
@@ -199,6 +201,11 @@ public final class Capturer {
     private CaptureSpool.Entry spool(Frozen frozen, ProcessImage parent) {
         if (spoolDir == null) {
             return null;
+        }
+        for (io.cryostash.capture.memory.CapturedArea c : frozen.memory().areas()) {
+            if (c.parent() != null && parent == null) { // a baseline the spool could not find again
+                return null;
+            }
         }
         try {
             return CaptureSpool.write(spoolDir, store.location(), AreaChunker.DEFAULT_PAGE_SIZE,
