@@ -16,6 +16,8 @@ import com.sun.jna.Pointer;
  * through a small array. Same function, same digests; without libcrypto the JDK's is used.
  */
 final class NativeSha256 {
+    /** Declared before AVAILABLE: load() makes an Incremental, which registers with it. */
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
     private static final boolean AVAILABLE = load();
 
     private NativeSha256() {
@@ -59,8 +61,6 @@ final class NativeSha256 {
     private static native int EVP_DigestUpdate(Pointer ctx, Pointer data, long length);
 
     private static native int EVP_DigestFinal_ex(Pointer ctx, byte[] digest, Pointer length);
-
-    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     /**
      * SHA-256 over many pieces (a pack's frames), fed from arrays or direct buffers without
