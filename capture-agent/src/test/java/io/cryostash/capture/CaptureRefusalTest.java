@@ -173,11 +173,10 @@ class CaptureRefusalTest {
         assertNoImage();
     }
 
-    @Test
-    void imageThatCannotBeWrittenLeavesTheTargetAliveEvenWithKill() throws IOException {
-        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+    /** A store whose packs and manifests cannot be written: files where their directories go. */
+    private Path brokenStore() throws IOException {
         Path store = tmp.resolve("broken-store");
-        Capturer broken = new Capturer(io.cryostash.store.image.ImageStore.local(store));
+        io.cryostash.store.image.ImageStore.local(store).close();
         for (String dir : new String[] {"packs", "manifests"}) { // where the image would go: now files
             Path p = store.resolve(dir);
             if (Files.isDirectory(p)) {
@@ -187,6 +186,13 @@ class CaptureRefusalTest {
             }
             Files.writeString(p, "not a directory");
         }
+        return store;
+    }
+
+    @Test
+    void imageThatCannotBeWrittenLeavesTheTargetAliveWithKillWhenThereIsNoSpool() throws IOException {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+        Capturer broken = new Capturer(io.cryostash.store.image.ImageStore.local(brokenStore())).spoolTo(null);
 
         assertThatThrownBy(() -> broken.capture(target.pid(), new CaptureOptions(true)))
                 .isInstanceOf(RuntimeException.class);
@@ -194,6 +200,39 @@ class CaptureRefusalTest {
         assertThat(target.runningFreely()).isTrue();
         target.awaitNumberAbove("counter", target.number("counter"));
         assertThat(target.check()).startsWith("PASS ");
+    }
+
+    @Test
+    void withASpoolKillKillsOnceTheStateIsSpooledAndTheImageIsStoredLater() throws IOException {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("8").start();
+        target.awaitNumberAbove("counter", 0);
+        Path storeDir = brokenStore();
+        Path spool = tmp.resolve("spool");
+        io.cryostash.store.image.ImageStore store = io.cryostash.store.image.ImageStore.local(storeDir);
+        Capturer broken = new Capturer(store).spoolTo(spool);
+
+        assertThatThrownBy(() -> broken.capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
+        target.awaitGone();
+        try (Stream<Path> s = Files.list(spool)) {
+            assertThat(s.filter(d -> Files.exists(d.resolve("capture.json"))).count()).isEqualTo(1);
+        }
+
+        Files.delete(storeDir.resolve("packs"));
+        Files.delete(storeDir.resolve("manifests"));
+        java.util.List<SpoolReplay.Replayed> stored = SpoolReplay.replay(store, spool, e -> {
+            throw new AssertionError(e);
+        });
+
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).pid()).isEqualTo(target.pid());
+        io.cryostash.schema.image.ProcessImage image = store.read(stored.get(0).imageId());
+        assertThat(image.areas().stream().mapToLong(io.cryostash.schema.image.MemoryArea::storedPages).sum())
+                .as("the spooled memory is in the image").isGreaterThanOrEqualTo((8L << 20) / 4096);
+        try (Stream<Path> s = Files.list(spool)) {
+            assertThat(s.count()).as("the entry is gone once stored").isZero();
+        }
+        assertThat(SpoolReplay.replay(store, spool, e -> { })).isEmpty();
     }
 
     @Test
