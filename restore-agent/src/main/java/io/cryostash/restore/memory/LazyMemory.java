@@ -175,7 +175,10 @@ public final class LazyMemory implements AutoCloseable {
     private void serve(long page) {
         Map.Entry<Long, Area> e = areas.floorEntry(page);
         if (e == null || page >= e.getValue().area.end()) {
-            return; // not ours: cannot happen for registered ranges
+            // registered but outside the image's bounds: a stack that grew down since; never
+            // leave a fault unanswered (the thread would wait forever)
+            pager.zeroPage(page, PAGE);
+            return;
         }
         Area a = e.getValue();
         long pageIndex = (page - a.area.start()) / PAGE;
