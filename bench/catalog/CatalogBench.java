@@ -7,15 +7,23 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,7 +34,25 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 import io.cryostash.catalog.CatalogLauncher;
+import io.cryostash.catalog.host.HostRepository;
+import io.cryostash.catalog.store.ManifestStore;
 import io.cryostash.catalog.system.EmbeddedDatabase;
+import io.cryostash.schema.image.CpuRegisters;
+import io.cryostash.schema.image.Credentials;
+import io.cryostash.schema.image.FsState;
+import io.cryostash.schema.image.HostInfo;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.MmLayout;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.ProcessInfo;
+import io.cryostash.schema.image.ThreadState;
+import io.cryostash.schema.store.AreaChunks;
+import io.cryostash.store.backend.S3Config;
+import io.cryostash.store.image.ImageStore;
+import io.cryostash.store.memory.AreaChunker;
+import io.cryostash.store.repository.ChunkStore;
+import io.cryostash.store.repository.StoreSettings;
+import io.cryostash.store.sign.HostKeys;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
@@ -45,15 +71,23 @@ public final class CatalogBench {
 
     static final int HOSTS = 20;
     static final int JOBS_PER_HOST = 10;
+    static final int ROUNDS = 3;
+    static final int PER_ROUND = 3_000;
 
     public static void main(String[] args) throws Exception {
         Path data = Path.of(args[0]);
         int images = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
         long chunks = args.length > 2 ? Long.parseLong(args[2]) : 10_000_000L;
         deleteTree(data);
+        Path storeDir = data.resolveSibling("store");
+        deleteTree(storeDir);
+        long w0 = System.nanoTime();
+        SignedImages signed = SignedImages.write(storeDir, data.resolveSibling("keys"), ROUNDS, PER_ROUND + 1);
+        System.out.printf("wrote %,d signed images (%d chunks each) to %s in %.1f s%n", ROUNDS * (PER_ROUND + 1),
+                SignedImages.CHUNKS, storeDir, (System.nanoTime() - w0) / 1e9);
         ConfigurableApplicationContext ctx = CatalogLauncher.run(0, data, null,
                 "--cryostash.catalog.admin-password=bench-password-1", "--logging.level.root=WARN",
-                "--cryostash.catalog.clean-data-dir=true");
+                "--cryostash.catalog.clean-data-dir=true", "--cryostash.catalog.store=" + storeDir);
         try {
             String base = CatalogLauncher.url(ctx).replaceAll("/$", "");
             JdbcClient jdbc = ctx.getBean(JdbcClient.class);
@@ -61,7 +95,9 @@ public final class CatalogBench {
             // catalog's own role may only read and write rows.
             JdbcClient owner = JdbcClient.create(ctx.getBean("migrationDataSource", DataSource.class));
             long t0 = System.nanoTime();
-            load(owner, images, chunks);
+            load(owner, images, chunks, signed.sharedKeys());
+            // The agent of bench-host-0 enrolled the key that signed the images.
+            ctx.getBean(HostRepository.class).setPublicKey(SignedImages.HOST, signed.publicKey());
             System.out.printf("loaded %,d images, %,d chunks, %,d image-chunk links in %.1f s%n",
                     count(jdbc, "images"), count(jdbc, "chunks"), count(jdbc, "image_chunks"), (System.nanoTime() - t0) / 1e9);
             // The rows were written behind the catalog's back: load its chunk key filter again.
@@ -70,7 +106,7 @@ public final class CatalogBench {
             while (!filter.reload()) Thread.sleep(100);
             System.out.printf("chunk key filter: %,d keys, %d MiB of heap, loaded in %.1f s%n", filter.filter().size(),
                     filter.filter().bytes() >> 20, (System.nanoTime() - t0) / 1e9);
-            String token = ctx.getBean(io.cryostash.catalog.security.AgentTokenService.class).issue("bench-host-0").token();
+            String token = ctx.getBean(io.cryostash.catalog.security.AgentTokenService.class).issue(SignedImages.HOST).token();
             HttpClient session = login(base, "admin", "bench-password-1");
             HttpClient plain = HttpClient.newHttpClient();
 
@@ -84,12 +120,13 @@ public final class CatalogBench {
             // first time since a checkpoint and goes to the WAL whole. Round 2 continues in the same
             // checkpoint cycle, as a long-running catalog mostly would; round 3 as round 2 with
             // wal_compression on, to see whether compressing those full-page images pays.
-            registration(ctx, plain, base, token, jdbc, 0, "round 1");
-            registration(ctx, plain, base, token, jdbc, 1, "round 2");
+            verification(ctx, signed);
+            registration(ctx, plain, base, token, jdbc, signed, 0, "round 1");
+            registration(ctx, plain, base, token, jdbc, signed, 1, "round 2");
             JdbcClient superuser = superuser(ctx);
             superuser.sql("ALTER SYSTEM SET wal_compression = on").update();
             superuser.sql("SELECT pg_reload_conf()").query(Boolean.class).single();
-            registration(ctx, plain, base, token, jdbc, 2, "round 3, wal_compression = on");
+            registration(ctx, plain, base, token, jdbc, signed, 2, "round 3, wal_compression = on");
         } finally {
             ctx.close();
         }
@@ -109,7 +146,7 @@ public final class CatalogBench {
         return jdbc.sql("SELECT count(*) FROM " + table).query(Long.class).single();
     }
 
-    static void load(JdbcClient jdbc, int images, long chunks) {
+    static void load(JdbcClient jdbc, int images, long chunks, List<byte[]> sharedKeys) {
         jdbc.sql("SET work_mem = '512MB'").update();
         jdbc.sql("SET maintenance_work_mem = '1GB'").update();
         jdbc.sql("""
@@ -126,6 +163,11 @@ public final class CatalogBench {
                 INSERT INTO chunks (key, pack_key, pack_offset, raw_bytes, stored_bytes)
                 SELECT sha256(int8send(g)), 'pack-' || (g / 500), (g % 500) * 16000, 65536, 16000
                 FROM generate_series(0, ? - 1) g""").param(chunks).update();
+        // The chunks the registered images share (80 % of each), among the 10 million: a registration's
+        // known chunks are then found in a large, cold table, as an agent's would be.
+        jdbc.sql("""
+                INSERT INTO chunks (key, pack_key, pack_offset, raw_bytes, stored_bytes)
+                SELECT k, 'pack-shared', 0, 4096, 1000 FROM unnest(?::bytea[]) k""").param(sharedKeys.toArray(byte[][]::new)).update();
         jdbc.sql("ALTER TABLE chunks ADD PRIMARY KEY (key)").update();
         jdbc.sql("CREATE INDEX chunks_pack ON chunks (pack_key)").update();
         jdbc.sql("""
@@ -347,9 +389,30 @@ public final class CatalogBench {
         oneThread.shutdown();
     }
 
-    static void registration(ConfigurableApplicationContext ctx, HttpClient c, String base, String token, JdbcClient jdbc, int round, String label) throws Exception {
-        long jobs = jdbc.sql("SELECT count(*) FROM jobs").query(Long.class).single();
-        int n = 3_000;
+    /**
+     * What registration costs before the database, in process: reading a manifest and its chunk table
+     * from the (directory) store and verifying them with the host's key, as every registration does.
+     */
+    static void verification(ConfigurableApplicationContext ctx, SignedImages signed) throws Exception {
+        var store = ctx.getBean(ManifestStore.class);
+        PublicKey key = KeyFactory.getInstance("Ed25519")
+                .generatePublic(new X509EncodedKeySpec(signed.publicKey()));
+        long t0 = System.nanoTime();
+        store.read(signed.id(0, PER_ROUND), key); // opens the store and loads its index, as a running catalog has
+        System.out.printf("store opened, index of %,d images loaded in %.1f s%n", signed.count(), (System.nanoTime() - t0) / 1e9);
+        long[] ns = new long[1000];
+        for (int i = -100; i < ns.length; i++) {
+            long t = System.nanoTime();
+            store.read(signed.id(2, Math.floorMod(i, PER_ROUND)), key);
+            if (i >= 0) ns[i] = System.nanoTime() - t;
+        }
+        report("manifest + chunk table read and verified (in process, directory store)", ns);
+    }
+
+    static void registration(ConfigurableApplicationContext ctx, HttpClient c, String base, String token, JdbcClient jdbc,
+                             SignedImages signed, int round, String label) throws Exception {
+        long jobs = jdbc.sql("SELECT count(*) FROM jobs WHERE host_id = ?").param(SignedImages.HOST).query(Long.class).single();
+        int n = PER_ROUND;
         int threads = 4;
         AtomicLong next = new AtomicLong();
         long[] ns = new long[n];
@@ -361,20 +424,12 @@ public final class CatalogBench {
             fs.add(pool.submit(() -> {
                 long i;
                 while ((i = next.getAndIncrement()) < n) {
-                    long id = round * 1_000_000L + i;
-                    StringBuilder chunksJson = new StringBuilder();
-                    for (int k = 0; k < 100; k++) {
-                        if (k > 0) chunksJson.append(',');
-                        // 80 % of an image's chunks exist already (dedup), 20 % are new.
-                        long key = k < 80 ? id * 7 + k : 50_000_000_000L + id * 100 + k;
-                        chunksJson.append("{\"key\":\"").append(HexFormat.of().formatHex(sha256(key)))
-                                .append("\",\"rawBytes\":65536,\"storedBytes\":16000,\"pack\":\"p\",\"offset\":0}");
-                    }
+                    // What an agent posts: a checkpoint.completed pointing at the signed manifest in the store.
+                    String id = signed.id(round, (int) i);
                     String body = """
-                            {"imageId":"reg-%d","hostId":"bench-host-0","job":"job-%d","capturedAt":"2026-11-28T00:00:00Z",
-                             "logicalBytes":6553600,"storedBytes":320000,"manifestKey":"manifests/reg-%d","signature":"sig",
-                             "process":{"pid":1,"command":"x","arch":"x86_64","cpuFlags":["sse2"],"vdsoFingerprint":"vdso-1"},
-                             "chunks":[%s]}""".formatted(id, i % jobs, id, chunksJson);
+                            {"version":1,"hostId":"%s","job":"job-%d","imageId":"%s","manifestKey":"manifests/%s",
+                             "capturedAt":"2026-11-28T00:00:00Z","logicalBytes":%d,"storedBytes":%d}"""
+                            .formatted(SignedImages.HOST, i % jobs, id, id, SignedImages.CHUNKS * 4096L, 20 * 1000L);
                     long t = System.nanoTime();
                     var r = c.send(HttpRequest.newBuilder(URI.create(base + "/api/images"))
                             .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
@@ -390,7 +445,7 @@ public final class CatalogBench {
         for (Future<?> f : fs) f.get();
         double secs = (System.nanoTime() - t0) / 1e9;
         pool.shutdown();
-        report("register image (100 chunks, 4 client threads), " + label, ns);
+        report("register image (signed manifest, 100 chunks + 1 table, 4 client threads), " + label, ns);
         System.out.printf("registration, %s: %,d images in %.1f s = %.0f images/s%n", label, n, secs, n / secs);
         // Sustained: the slowest whole 5-second window of the run.
         double slowest = Double.MAX_VALUE;
@@ -441,6 +496,94 @@ public final class CatalogBench {
         if (!Files.exists(p)) return;
         try (var files = Files.walk(p)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    /**
+     * The images the registration rounds register, written beforehand (not timed) into a directory
+     * store, signed with bench-host-0's key, as that host's agent would have: one anonymous area of
+     * {@link #CHUNKS} one-page chunks each. Chunk k of image n holds bytes drawn from n*7+k for the
+     * first {@link #SHARED} chunks (so neighbouring images share most of them, and the bulk load puts
+     * them among its 10 million rows) and from a number of its own for the rest, as before.
+     */
+    static final class SignedImages {
+        static final String HOST = "bench-host-0";
+        static final int CHUNKS = 100;
+        static final int SHARED = 80;
+        static final long START = 0x7f00_0000_0000L;
+
+        private final String[][] ids;
+        private final List<byte[]> sharedKeys;
+        private final byte[] publicKey;
+
+        private SignedImages(String[][] ids, List<byte[]> sharedKeys, byte[] publicKey) {
+            this.ids = ids;
+            this.sharedKeys = sharedKeys;
+            this.publicKey = publicKey;
+        }
+
+        static SignedImages write(Path storeDir, Path keyDir, int rounds, int perRound) throws Exception {
+            Files.createDirectories(storeDir);
+            String[][] ids = new String[rounds][perRound];
+            Set<String> shared = new LinkedHashSet<>();
+            try (var st = ImageStore.open(new StoreSettings(
+                    storeDir.toString(), S3Config.Overrides.NONE, Map.of(), null, keyDir, null,
+                    null, HOST, ChunkStore.Options.defaults()))) {
+                byte[] memory = new byte[CHUNKS * 4096];
+                ByteBuffer longs = ByteBuffer.wrap(memory);
+                for (int round = 0; round < rounds; round++) {
+                    for (int i = 0; i < perRound; i++) {
+                        long id = round * 1_000_000L + i;
+                        for (int k = 0; k < CHUNKS; k++) {
+                            long x = (k < SHARED ? id * 7 + k : 50_000_000_000L + id * 100 + k) * 0x9E3779B97F4A7C15L | 1;
+                            for (int q = 0; q < 512; q++) {
+                                x ^= x << 13; x ^= x >>> 7; x ^= x << 17;
+                                longs.putLong(k * 4096 + q * 8, x);
+                            }
+                        }
+                        var w = st.newImage();
+                        var area = w.putArea(new AreaChunker(4096, 1), START, memory.length,
+                                AreaChunker.PagePresence.all(),
+                                (address, dst) -> dst.put(memory, (int) (address - START), dst.remaining()));
+                        for (int k = 0; k < SHARED; k++) shared.add(area.chunks().get(k).key().hex());
+                        ids[round][i] = st.commit(w, image((int) (id % 4_000_000) + 1, area)).id();
+                    }
+                }
+                byte[] key = HostKeys.loadOrCreate(keyDir).publicKey().getEncoded();
+                List<byte[]> keys = shared.stream().map(HexFormat.of()::parseHex).toList();
+                return new SignedImages(ids, keys, key);
+            }
+        }
+
+        private static ProcessImage image(int pid, AreaChunks area) {
+            var regs = CpuRegisters.fromArray(new long[CpuRegisters.COUNT]);
+            return new ProcessImage(ProcessImage.FORMAT_VERSION, null, null,
+                    "full", Instant.parse("2026-11-28T00:00:00Z"),
+                    new HostInfo(HOST, "6.18.0", "amd64", "vdso-1", 2432),
+                    new ProcessInfo(pid, 1, pid, pid, "x", List.of("/usr/bin/x"), "/usr/bin/x", 0),
+                    new Credentials(0, 0, 0, 0, 0, 0, 0, 0, List.of()),
+                    new MmLayout(0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000, 0x9000,
+                            0xa000, 0xb000, new byte[] {1}, "/usr/bin/x"),
+                    List.of(new MemoryArea(START, START + area.length(), "rw-p", 0, null,
+                            MemoryArea.Kind.ANONYMOUS, area)),
+                    List.of(new ThreadState(pid, regs, new byte[] {0}, 0, null, null, 0, 0, 0)),
+                    List.of(), new FsState("/tmp", "/", 022), List.of(), List.of(), List.of());
+        }
+
+        String id(int round, int i) {
+            return ids[round][i];
+        }
+
+        int count() {
+            return ids.length * ids[0].length;
+        }
+
+        List<byte[]> sharedKeys() {
+            return sharedKeys;
+        }
+
+        byte[] publicKey() {
+            return publicKey;
         }
     }
 }

@@ -14,7 +14,6 @@ import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
 import io.cryostash.capture.FreezePhase;
 import io.cryostash.capture.FreezePhases;
-import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
 
@@ -28,7 +27,7 @@ public final class DriftBench {
     private static final int RESTORE_RUNS = 3;
 
     private static double restoreMillis(ImageStore store, String imageId) throws Exception {
-        RestoreResult rr = new Restorer(store).restore(imageId, RestoreOptions.defaults());
+        RestoreResult rr = new Restorer(store).restore(imageId, CheckpointBench.BESIDE_ORIGINAL);
         CheckpointBench.exec("kill", "-9", Integer.toString(rr.pid()));
         return rr.nanos() / 1e6;
     }

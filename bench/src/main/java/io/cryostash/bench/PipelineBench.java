@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -25,12 +32,16 @@ import io.cryostash.daemon.ClientConfig;
 import io.cryostash.daemon.catalog.CatalogClient;
 import io.cryostash.schema.event.CheckpointCompleted;
 import io.cryostash.schema.event.EventCodec;
+import io.cryostash.schema.event.RestoreRequested;
+import io.cryostash.schema.event.RestoreStatus;
+import io.cryostash.schema.event.SnapshotRequested;
 import io.cryostash.schema.event.Topics;
 import io.cryostash.store.backend.S3Config;
 
 /**
  * The pipeline, warm, in one JVM: the stack of {@code cryostash up} (Kafka, the S3 server, the
- * catalog on its embedded PostgreSQL, host A's agent) plus host B's agent.
+ * catalog on its embedded PostgreSQL, host A's agent) plus host B's agent, with a home of its own
+ * (as on another machine: it trusts A's images because the catalog vouches for A's key).
  * <ul>
  * <li>restore: for each size, memhog of N MiB is captured (snapshot request with kill), then
  *     restored on host B again and again: time from {@code POST /api/restores} until the catalog
@@ -39,6 +50,12 @@ import io.cryostash.store.backend.S3Config;
  *     a snapshot": the freeze the agent reports (checkpoint.completed freezeMillis) and the time from
  *     {@code POST /api/jobs/{id}/snapshots} until the image is COMPLETE in the catalog.</li>
  * </ul>
+ * Each run is also broken down by hop, with the medians printed: the records' own timestamps on
+ * the topics (when the catalog's outbox relay or an agent's spool sender produced them), the
+ * events' times, and the lines the agents and the catalog log per request (RequestConsumer: how
+ * long a request waited on its topic; RestoreHandler and SnapshotHandler: their phases;
+ * CheckpointRegistrar and CatalogEventListeners: verification, database, how long a report waited),
+ * which go to {@code pipeline.log} in the bench's directory. One JVM, one clock.
  * Usage: PipelineBench C_DIR [restore-runs] [snapshot-rounds] [sizes in MiB...]
  */
 public final class PipelineBench {
@@ -51,41 +68,51 @@ public final class PipelineBench {
         List<Integer> sizes = new ArrayList<>();
         for (int i = 3; i < args.length; i++) sizes.add(Integer.parseInt(args[i]));
         if (sizes.isEmpty()) sizes = List.of(64, 1024);
-        Path work = Files.createTempDirectory("pipeline-bench-");
+        // rwx--x--x: the catalog's database account must pass through to the stack's database
+        Path work = Files.createTempDirectory("pipeline-bench-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        Log log = new Log(work.resolve("pipeline.log"));
         Path hog = work.resolve("memhog");
         CheckpointBench.exec("gcc", "-O2", "-o", hog.toString(), cdir.resolve("memhog.c").toString());
         String hostA = "bench-a";
         String hostB = "bench-b";
         Path home = work.resolve("home");
         Path config = home.resolve("client.properties");
-        System.out.printf("pipeline bench %s, load average %s%n", Instant.now(), Files.readString(Path.of("/proc/loadavg")).trim());
+        System.out.printf("pipeline bench %s, load average %s, log %s%n", Instant.now(), loadavg(), log.file);
         try (AllInOne.Running stack = new AllInOne(0, work.resolve("stack"), null, hostA, "127.0.0.1", null, home, config, true).start()) {
             ClientConfig cc = stack.clientConfig();
             String token = cc.get(ClientConfig.CATALOG_TOKEN);
             CatalogClient api = new CatalogClient(stack.catalogUrl(), () -> token, Duration.ofSeconds(30));
             AgentSettings b = AgentSettings.resolve(new AgentSettings.Flags(hostB, null, null, null, null, null, null, null,
-                    S3Config.Overrides.NONE), Map.of(), ClientConfig.load(config), config).withHome(home);
-            try (AgentDaemon agentB = AgentDaemon.start(b); Freezes freezes = new Freezes(cc)) {
+                    S3Config.Overrides.NONE), Map.of(), ClientConfig.load(config), config).withHome(work.resolve("home-b"));
+            try (AgentDaemon agentB = AgentDaemon.start(b); Tap tap = new Tap(cc)) {
                 awaitHost(api, hostA);
                 awaitHost(api, hostB);
-                for (int mib : sizes) restores(api, hog, work, mib, runs, hostA, hostB);
-                snapshots(api, hog, work, 1024, rounds, hostA, freezes);
+                for (int mib : sizes) restores(api, hog, work, mib, runs, hostA, hostB, tap, log);
+                snapshots(api, hog, work, 1024, rounds, hostA, tap, log);
             }
         }
-        System.out.printf("done, load average %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
+        System.out.printf("done, load average %s%n", loadavg());
     }
 
-    private static void restores(CatalogClient api, Path hog, Path work, int mib, int runs, String hostA, String hostB)
-            throws Exception {
+    private static String loadavg() throws IOException {
+        return Files.readString(Path.of("/proc/loadavg")).trim();
+    }
+
+    private static void restores(CatalogClient api, Path hog, Path work, int mib, int runs, String hostA, String hostB, Tap tap,
+                                 Log log) throws Exception {
         int pid = CheckpointBench.startDetached(hog + " " + mib + " 10 > " + work.resolve("hog-" + mib + ".log"));
         awaitReady(work.resolve("hog-" + mib + ".log"));
         long job = job(api, hostA, "restore-" + mib, pid);
         api.post("/api/jobs/" + job + "/snapshots", Map.of("kill", true));
         String image = awaitImages(api, "restore-" + mib, 1).get(0).path("id").asText();
         List<Double> ms = new ArrayList<>();
+        Hops hops = new Hops();
         for (int i = 0; i <= runs; i++) {
+            long wall0 = System.currentTimeMillis();
             long t0 = System.nanoTime();
             String id = api.post("/api/restores", Map.of("imageId", image, "hostId", hostB)).path("id").asText();
+            long posted = System.currentTimeMillis();
             JsonNode r;
             while (true) {
                 r = api.get("/api/restores/" + id);
@@ -96,41 +123,118 @@ public final class PipelineBench {
                 Thread.sleep(5);
             }
             double took = (System.nanoTime() - t0) / 1e6;
+            long seen = System.currentTimeMillis();
             CheckpointBench.exec("kill", "-9", Integer.toString(r.path("restoredPid").asInt()));
-            if (i > 0) ms.add(took); // the first is a warm-up
+            if (i > 0) { // the first is a warm-up
+                ms.add(took);
+                hops.add(restoreHops(id, wall0, posted, seen, tap, log));
+            }
         }
         System.out.printf("restore request to running on host B, %d MiB, %d runs: p50 %.0f ms, p99 %.0f ms (min %.0f, max %.0f)%n",
                 mib, ms.size(), pct(ms, 50), pct(ms, 99), pct(ms, 0), pct(ms, 100));
+        hops.print("  by hop, median (ms) of the " + ms.size() + " runs");
     }
 
-    private static void snapshots(CatalogClient api, Path hog, Path work, int mib, int rounds, String hostA, Freezes freezes)
+    /** Where one restore's time went, in the order it was spent. */
+    private static Map<String, Double> restoreHops(String id, long t0, long posted, long seen, Tap tap, Log log) throws Exception {
+        Tap.Seen requested = tap.await(Topics.RESTORE_REQUESTED, id);
+        Tap.Seen running = tap.await(Topics.RESTORE_STATUS, id + "/RUNNING");
+        Tap.Seen completed = tap.await(Topics.RESTORE_STATUS, id + "/COMPLETED");
+        Matcher agent = log.await(Pattern.compile("restored image \\S+ as pid \\d+ for request " + id + " in (\\d+) ms \\(confirm (\\d+) ms,"
+                + " signer (\\d+) ms, RUNNING spooled (\\d+) ms, restore (\\d+) ms, COMPLETED spooled (\\d+) ms\\)"));
+        Matcher taken = log.await(Pattern.compile(Pattern.quote(Topics.RESTORE_REQUESTED) + "-" + requested.partition()
+                + " message at offset " + requested.offset() + " taken (\\d+) ms after it was produced"));
+        Matcher applied = log.await(Pattern.compile("restore.status COMPLETED for request " + id
+                + " applied (\\d+) ms after the agent sent it"));
+        long statusAt = completed.event().toEpochMilli();
+        Map<String, Double> h = new LinkedHashMap<>();
+        h.put("POST /api/restores (request and outbox row committed)", (double) (posted - t0));
+        h.put("outbox relay: on the topic (restore.requested produced)", (double) (requested.timestamp() - t0));
+        h.put("Kafka to agent B: taken from the topic", num(taken, 1));
+        h.put("agent: confirm the request with the catalog", num(agent, 2));
+        h.put("agent: the catalog vouches for the signer's key", num(agent, 3));
+        h.put("agent: ledger + RUNNING spooled", num(agent, 4));
+        h.put("agent: restore (read + verify image, husk, memory, detach)", num(agent, 5));
+        h.put("agent: COMPLETED spooled", num(agent, 6));
+        h.put("spool to topic (COMPLETED produced)", (double) (completed.timestamp() - statusAt));
+        h.put("catalog applies COMPLETED", num(applied, 1));
+        h.put("bench sees COMPLETED (polling every 5 ms)", (double) (seen - completed.timestamp()) - num(applied, 1));
+        h.put("= total", (double) (seen - t0));
+        h.put("(RUNNING produced after restore.requested)", (double) (running.timestamp() - requested.timestamp()));
+        return h;
+    }
+
+    private static void snapshots(CatalogClient api, Path hog, Path work, int mib, int rounds, String hostA, Tap tap, Log log)
             throws Exception {
-        Path log = work.resolve("drift-" + mib + ".log");
-        int pid = CheckpointBench.startDetached(hog + " " + mib + " 10 > " + log);
-        awaitReady(log);
+        Path out = work.resolve("drift-" + mib + ".log");
+        int pid = CheckpointBench.startDetached(hog + " " + mib + " 10 > " + out);
+        awaitReady(out);
         String name = "drift-" + mib;
         long job = job(api, hostA, name, pid);
         List<Double> registered = new ArrayList<>();
         List<Double> frozen = new ArrayList<>();
+        Hops hops = new Hops();
         for (int i = 0; i <= rounds; i++) {
             if (i > 0) {
                 CheckpointBench.exec("kill", "-USR2", Integer.toString(pid));
-                awaitLine(log, "drift " + i);
+                awaitLine(out, "drift " + i);
             }
+            long wall0 = System.currentTimeMillis();
             long t0 = System.nanoTime();
             String request = api.post("/api/jobs/" + job + "/snapshots", Map.of()).path("requestId").asText();
+            long posted = System.currentTimeMillis();
             awaitImages(api, name, i + 1);
             double took = (System.nanoTime() - t0) / 1e6;
-            Long freeze = freezes.await(request);
+            long seen = System.currentTimeMillis();
+            Tap.Seen done = tap.await(Topics.CHECKPOINT_COMPLETED, request);
             if (i > 0) {
                 registered.add(took);
-                frozen.add(freeze.doubleValue());
+                frozen.add((double) done.freezeMillis());
+                hops.add(snapshotHops(request, done, wall0, posted, seen, tap, log));
             }
         }
         CheckpointBench.exec("kill", "-9", Integer.toString(pid));
         System.out.printf("scheduled-style snapshot of %d MiB, 1%% of pages written between snapshots, %d rounds: freeze p50 %.0f ms"
                         + " (max %.0f); request to registered p50 %.0f ms, p99 %.0f ms (max %.0f)%n", mib, registered.size(),
                 pct(frozen, 50), pct(frozen, 100), pct(registered, 50), pct(registered, 99), pct(registered, 100));
+        hops.print("  by hop, median (ms) of the " + registered.size() + " rounds");
+    }
+
+    private static Map<String, Double> snapshotHops(String request, Tap.Seen done, long t0, long posted, long seen, Tap tap, Log log)
+            throws Exception {
+        Tap.Seen requested = tap.await(Topics.SNAPSHOT_REQUESTED, request);
+        Matcher taken = log.await(Pattern.compile(Pattern.quote(Topics.SNAPSHOT_REQUESTED) + "-" + requested.partition()
+                + " message at offset " + requested.offset() + " taken (\\d+) ms after it was produced"));
+        Matcher agent = log.await(Pattern.compile("for request " + request + ": image (\\S+) \\(\\S+\\) in (\\d+) ms \\(capture (\\d+) ms"
+                + " of which pre-copy (\\d+) ms and frozen (\\d+) ms, completed spooled (\\d+) ms\\)"));
+        String image = agent.group(1);
+        Matcher verified = log.await(Pattern.compile("Image " + image + ": manifest, tables and index read and verified in (\\d+) ms;"
+                + " (\\d+) chunks registered in (\\d+) ms"));
+        Matcher registered = log.await(Pattern.compile("Image " + image + " of host \\S+ \\(job [^)]*\\): CREATED, (\\d+) ms after the"
+                + " agent sent it"));
+        Map<String, Double> h = new LinkedHashMap<>();
+        h.put("POST /api/jobs/{id}/snapshots (request and outbox row committed)", (double) (posted - t0));
+        h.put("outbox relay: on the topic (snapshot.requested produced)", (double) (requested.timestamp() - t0));
+        h.put("Kafka to agent A: taken from the topic", num(taken, 1));
+        h.put("agent: ledger, checks", num(agent, 2) - num(agent, 3) - num(agent, 6));
+        h.put("agent: capture: pre-copy while the process runs", num(agent, 4));
+        h.put("agent: capture: frozen", num(agent, 5));
+        h.put("agent: capture: the rest (parent read, chunks to S3, tables, manifest)", num(agent, 3) - num(agent, 4) - num(agent, 5));
+        h.put("agent: checkpoint.completed spooled", num(agent, 6));
+        h.put("spool to topic (checkpoint.completed produced)", (double) (done.timestamp() - requested.timestamp())
+                - num(taken, 1) - num(agent, 2));
+        h.put("catalog: manifest, tables, index read and verified", num(verified, 1));
+        h.put("catalog: database (image, chunks, contents)", num(verified, 3));
+        h.put("  (chunks the image names)", num(verified, 2));
+        h.put("catalog: from the agent's send to CREATED (the two above and the wait)", num(registered, 1));
+        h.put("bench sees COMPLETE (polling every 5 ms)", (double) (seen - done.timestamp()) - num(registered, 1));
+        h.put("= total", (double) (seen - t0));
+        h.put("agent: whole request", num(agent, 2));
+        return h;
+    }
+
+    private static double num(Matcher m, int group) {
+        return Double.parseDouble(m.group(group));
     }
 
     private static long job(CatalogClient api, String host, String name, int pid) {
@@ -184,38 +288,118 @@ public final class PipelineBench {
         return s.get(Math.max(0, Math.min(s.size() - 1, i)));
     }
 
-    /** freezeMillis of every checkpoint.completed, by request id. */
-    private static final class Freezes implements AutoCloseable {
-        private final Map<String, Long> byRequest = new ConcurrentHashMap<>();
+    /** Per-hop figures of many runs; prints each hop's median. */
+    private static final class Hops {
+        private final Map<String, List<Double>> byHop = new LinkedHashMap<>();
+
+        void add(Map<String, Double> run) {
+            run.forEach((k, v) -> byHop.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+        }
+
+        void print(String title) {
+            System.out.println(title);
+            byHop.forEach((k, v) -> System.out.printf("    %-78s %8.0f   (min %.0f, max %.0f)%n", k, pct(v, 50), pct(v, 0), pct(v, 100)));
+        }
+    }
+
+    /**
+     * The bench's log: slf4j-simple writes every logger of this JVM (the stack, both agents) to a file,
+     * with the per-request timing lines on. Set before anything logs.
+     */
+    private static final class Log {
+        final Path file;
+
+        Log(Path file) {
+            this.file = file;
+            System.setProperty("org.slf4j.simpleLogger.logFile", file.toString());
+            System.setProperty("org.slf4j.simpleLogger.log.io.cryostash.daemon.kafka.RequestConsumer", "debug");
+            System.setProperty("org.slf4j.simpleLogger.log.io.cryostash.catalog.image.CheckpointRegistrar", "debug");
+            System.setProperty("org.slf4j.simpleLogger.log.io.cryostash.catalog.event.CatalogEventListeners", "debug");
+        }
+
+        /** The last line matching {@code p}, waiting for it a little: loggers write after the event that ends a run. */
+        Matcher await(Pattern p) throws Exception {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (true) {
+                Matcher last = null;
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    Matcher m = p.matcher(line);
+                    if (m.find()) last = m;
+                }
+                if (last != null) return last;
+                if (System.nanoTime() > deadline) throw new IllegalStateException("no line like " + p + " in " + file);
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Every pipeline record, by request id (restore statuses by id/state): its topic timestamp, where it is, its event time. */
+    private static final class Tap implements AutoCloseable {
+        record Seen(long timestamp, int partition, long offset, Instant event, long freezeMillis) {
+        }
+
+        private final Map<String, Seen> seen = new ConcurrentHashMap<>();
         private final Thread thread;
         private volatile boolean running = true;
 
-        Freezes(ClientConfig cc) {
+        Tap(ClientConfig cc) {
             Map<String, Object> p = new HashMap<>(new io.cryostash.daemon.kafka.KafkaSettings(cc.get(ClientConfig.KAFKA_BOOTSTRAP),
                     "SASL_PLAINTEXT", "SCRAM-SHA-256", cc.get(ClientConfig.KAFKA_USERNAME), cc.get(ClientConfig.KAFKA_PASSWORD))
                     .clientProperties());
-            p.put("group.id", "bench-freezes");
+            p.put("group.id", "bench-tap");
             p.put("auto.offset.reset", "earliest");
             EventCodec codec = new EventCodec();
             thread = new Thread(() -> {
                 try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-                    c.subscribe(List.of(Topics.CHECKPOINT_COMPLETED));
+                    c.subscribe(List.of(Topics.RESTORE_REQUESTED, Topics.RESTORE_STATUS, Topics.SNAPSHOT_REQUESTED,
+                            Topics.CHECKPOINT_COMPLETED));
                     while (running) {
                         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
-                            CheckpointCompleted e = codec.decode(r.value(), CheckpointCompleted.class);
-                            if (e.requestId() != null && e.freezeMillis() != null) byRequest.put(e.requestId().toString(), e.freezeMillis());
+                            Header type = r.headers().lastHeader(Topics.HEADER_TYPE);
+                            String t = type == null ? "" : new String(type.value(), StandardCharsets.UTF_8);
+                            switch (t) {
+                                case RestoreRequested.TYPE -> {
+                                    RestoreRequested e = codec.decode(r.value(), RestoreRequested.class);
+                                    seen.put(r.topic() + " " + e.restoreRequestId(), seen(r, e.requestedAt(), 0));
+                                }
+                                case RestoreStatus.TYPE -> {
+                                    RestoreStatus e = codec.decode(r.value(), RestoreStatus.class);
+                                    seen.put(r.topic() + " " + e.restoreRequestId() + "/" + e.state(), seen(r, e.at(), 0));
+                                }
+                                case SnapshotRequested.TYPE -> {
+                                    SnapshotRequested e = codec.decode(r.value(), SnapshotRequested.class);
+                                    seen.put(r.topic() + " " + e.requestId(), seen(r, e.requestedAt(), 0));
+                                }
+                                case CheckpointCompleted.TYPE -> {
+                                    CheckpointCompleted e = codec.decode(r.value(), CheckpointCompleted.class);
+                                    if (e.requestId() != null) {
+                                        seen.put(r.topic() + " " + e.requestId(), seen(r, e.capturedAt(),
+                                                e.freezeMillis() == null ? -1 : e.freezeMillis()));
+                                    }
+                                }
+                                default -> {
+                                }
+                            }
                         }
                     }
                 }
-            }, "bench-freezes");
+            }, "bench-tap");
             thread.setDaemon(true);
             thread.start();
         }
 
-        Long await(String request) throws InterruptedException {
+        private static Seen seen(ConsumerRecord<String, byte[]> r, Instant event, long freeze) {
+            return new Seen(r.timestamp(), r.partition(), r.offset(), event, freeze);
+        }
+
+        Seen await(String topic, String key) throws InterruptedException {
             long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!byRequest.containsKey(request) && System.nanoTime() < deadline) Thread.sleep(5);
-            return byRequest.get(request);
+            Seen s;
+            while ((s = seen.get(topic + " " + key)) == null) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("no " + topic + " record for " + key);
+                Thread.sleep(5);
+            }
+            return s;
         }
 
         @Override

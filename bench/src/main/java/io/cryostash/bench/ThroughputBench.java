@@ -16,7 +16,6 @@ import io.cryostash.store.repository.ChunkStore;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
-import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
 
@@ -104,7 +103,7 @@ public final class ThroughputBench {
         Sample capture = new Sample("capture, " + b.name(), c.memoryBytes(), CpuClock.now().since(start));
         try (ImageStore fresh = ImageStore.open(b.where(), b.s3(), null, ChunkStore.Options.defaults())) {
             start = CpuClock.now();
-            RestoreResult r = new Restorer(fresh).restore(c.image().id(), RestoreOptions.defaults());
+            RestoreResult r = new Restorer(fresh).restore(c.image().id(), CheckpointBench.BESIDE_ORIGINAL);
             Sample restore = new Sample("restore, " + b.name(), c.memoryBytes(), CpuClock.now().since(start));
             CheckpointBench.exec("kill", "-9", Integer.toString(r.pid()));
             return List.of(capture, restore);

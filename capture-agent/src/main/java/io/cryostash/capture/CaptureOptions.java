@@ -10,8 +10,17 @@ package io.cryostash.capture;
  *               (implied by a parent)
  * @param preCopy copy memory while the process runs, then freeze it only to copy what it wrote
  *               meanwhile (needs userfaultfd write-protect; otherwise an ordinary capture)
+ * @param losses descriptors the user agreed to give up rather than have the capture refused
  */
-public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy) {
+public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses) {
+    public CaptureOptions {
+        losses = losses == null ? FdLosses.NONE : losses;
+    }
+
+    public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy) {
+        this(kill, parent, track, preCopy, FdLosses.NONE);
+    }
+
     public CaptureOptions(boolean kill) {
         this(kill, null, false, false);
     }

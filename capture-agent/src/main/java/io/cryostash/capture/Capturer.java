@@ -14,7 +14,6 @@ import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.Tracer;
-import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.Limits;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
@@ -25,6 +24,7 @@ import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.agent.proc.SmapsRollup;
 import io.cryostash.agent.remote.RemoteScratch;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.memory.PageBuffers;
@@ -39,15 +39,21 @@ import io.cryostash.agent.tracking.KernelFeatures;
 import io.cryostash.agent.tracking.TrackingState;
 import io.cryostash.schema.image.Rlimit;
 import io.cryostash.capture.process.ProcessCapture;
+import io.cryostash.capture.signals.PendingSignalCapture;
 import io.cryostash.capture.signals.SignalCapture;
+import io.cryostash.capture.threads.FrozenThreads;
 import io.cryostash.capture.threads.ThreadCapture;
+import io.cryostash.capture.timers.TimerCapture;
+import io.cryostash.schema.image.PendingSignal;
+import io.cryostash.schema.image.ProcessTimers;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.SignalAction;
 import io.cryostash.schema.image.ThreadState;
 
 /**
- * Freezes a process, reads its state, lets it go (or, with kill, keeps it frozen until the image
- * is durable and then kills it), and writes the image.
+ * Freezes a process, reads its state, lets it go (or, with kill, keeps it frozen until its state
+ * is safe on local disk in the {@link CaptureSpool} — or, without a spool, until the image is
+ * stored — and then kills it), and writes the image.
  *
  * <p>The freeze window covers only reading state into this JVM's memory; writing the image
  * happens after the process runs again. If this JVM dies mid-capture the kernel detaches the
@@ -61,6 +67,7 @@ public final class Capturer {
     private final AreaChunker chunker;
     private final KernelFeatures features;
     private java.nio.file.Path spoolDir = CaptureSpool.defaultDir();
+    private final DescriptorCapture descriptors = DescriptorKinds.standard();
     /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
     private final java.util.concurrent.atomic.AtomicReference<PageBuffers> keptBuffers =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -82,6 +89,7 @@ public final class Capturer {
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
         preflight(pid);
+        checkDescriptors(pid, options.losses());
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
         try {
@@ -138,7 +146,7 @@ public final class Capturer {
             Frozen frozen;
             try {
                 frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
-                        options.track(), state, clock));
+                        options.track(), state, clock, options.losses()));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -148,22 +156,26 @@ public final class Capturer {
             CaptureSpool.Entry spooled = null;
             try {
                 if (!options.kill()) {
-                    released = tracer.call(p -> resume(p, pid));
+                    released = tracer.call(p -> resume(frozen.threads()));
+                    frozen.fds().release(false);
                     clock.lap(FreezePhase.RESUME);
                 } else {
                     // a pre-copy pass stored part of the memory through its own writer, which the
                     // spool cannot name: such captures keep the process frozen until stored
                     spooled = preWriter == null ? spool(frozen, parent) : null;
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
-                        released = tracer.call(p -> {
-                            Syscalls.kill(pid, SIGKILL);
-                            return System.nanoTime();
-                        });
+                        try {
+                            released = kill(tracer, pid, frozen.fds());
+                        } catch (RuntimeException notKilled) { // it lives on: the spool must not store it again
+                            spooled.delete();
+                            spooled = null;
+                            throw notKilled;
+                        }
                         clock.lap(FreezePhase.RESUME);
                     }
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
-                        frozen.tracking().label());
+                        frozen.tracking().label(), frozen.fds());
                 if (frozen.tracking().active()) {
                     state.stored(written.id());
                 }
@@ -175,22 +187,38 @@ public final class Capturer {
                             + " cryostash command that opens store " + store.location() + " stores it", e);
                 }
                 if (options.kill()) {
-                    tracer.call(p -> resume(p, pid)); // no image, so the process must live on
+                    frozen.fds().release(false);
+                    tracer.call(p -> resume(frozen.threads())); // no image, so the process must live on
                 }
                 throw e;
             }
             if (spooled != null) {
                 spooled.delete();
             } else if (options.kill()) {
-                released = tracer.call(p -> {
-                    Syscalls.kill(pid, SIGKILL);
-                    return System.nanoTime();
-                });
+                released = kill(tracer, pid, frozen.fds());
                 clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();
-            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases());
+            return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases(),
+                    frozen.fds().notes());
         }
+    }
+
+    /**
+     * Kills the frozen process. Its TCP connections go back into repair mode first (they were
+     * taken out of it once their queues were read), so its death sends the peer nothing; then the
+     * agent's copies of its sockets go.
+     *
+     * @return when it was killed
+     */
+    private static long kill(Tracer tracer, int pid, DescriptorCapture.Result fds) {
+        fds.beforeKill(); // still frozen: its connections close silently
+        long killedAt = tracer.call(p -> {
+            Syscalls.kill(pid, SIGKILL);
+            return System.nanoTime();
+        });
+        fds.release(true);
+        return killedAt;
     }
 
     /**
@@ -210,7 +238,7 @@ public final class Capturer {
         try {
             return CaptureSpool.write(spoolDir, store.location(), AreaChunker.DEFAULT_PAGE_SIZE,
                     chunker.chunkSize() / AreaChunker.DEFAULT_PAGE_SIZE, frozen.image(), frozen.memory(),
-                    parent == null ? null : parent.id(), frozen.tracking().label());
+                    frozen.fds().contents(), parent == null ? null : parent.id(), frozen.tracking().label());
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(Capturer.class).warn("{}; the process stays frozen until the image"
                     + " is stored", e.getMessage());
@@ -227,7 +255,8 @@ public final class Capturer {
         return this;
     }
 
-    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt) {
+    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt,
+                          DescriptorCapture.Result fds, FrozenThreads threads) {
     }
 
     private static void preflight(int pid) {
@@ -248,6 +277,11 @@ public final class Capturer {
                     + " memory to checkpoint");
         }
         if (stat.state() == 'Z' || stat.state() == 'X') {
+            int others = liveThreads(pid) - 1;
+            if (others > 0) { // pthread_exit in main(): the leader is a zombie until the last thread ends
+                throw new CaptureException("pid " + pid + " (" + stat.comm() + "): its main thread has exited while "
+                        + others + " other thread(s) run on; a process in that state cannot be checkpointed yet");
+            }
             throw new CaptureException("pid " + pid + " (" + stat.comm() + ") is a zombie: it has exited and only"
                     + " waits for its parent to reap it");
         }
@@ -260,7 +294,30 @@ public final class Capturer {
             throw new CaptureException("pid " + pid + " (" + stat.comm() + ") is already traced by pid " + tracer
                     + " (a debugger, strace or another checkpoint); detach that first");
         }
-        rejectThreads(pid, stat.comm());
+    }
+
+    /**
+     * Refuses what cannot be saved before the process is stopped. A process that exits meanwhile
+     * loses its descriptors under the reader: that is told as the exit it is, not as descriptors
+     * "closed while being read".
+     */
+    private void checkDescriptors(int pid, FdLosses losses) {
+        try {
+            descriptors.check(pid, ProcStat.read(pid).comm(), losses);
+        } catch (RuntimeException e) { // a refusal, or /proc/PID/fd gone under the reader
+            if (goneOrZombie(pid)) {
+                throw new CaptureException("pid " + pid + " exited before it could be frozen", e);
+            }
+            throw e;
+        }
+    }
+
+    private static int liveThreads(int pid) {
+        try {
+            return ProcFiles.tasks(pid).size();
+        } catch (RuntimeException gone) {
+            return 0;
+        }
     }
 
     /** TracerPid of /proc/PID/status; 0 when untraced or unreadable (seize then reports the problem). */
@@ -277,30 +334,15 @@ public final class Capturer {
         return 0;
     }
 
-    private static void rejectThreads(int pid, String comm) {
-        int n = ProcFiles.tasks(pid).size();
-        if (n > 1) {
-            throw new CaptureException("pid " + pid + " (" + comm + ") has " + n + " threads: multi-threaded"
-                    + " processes are not supported yet (only single-threaded ones)");
-        }
-    }
-
     /**
      * A short freeze before a pre-copy: arm the write tracker on every private area and
      * write-protect them, then let the process run while its memory is copied.
      */
     /** @return how long the process was stopped */
     private long arm(Ptrace ptrace, int pid, TrackingState state) {
-        try {
-            ptrace.seize(pid, 0);
-        } catch (TraceeException e) {
-            throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
-                    : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
-        }
         long t0 = System.nanoTime();
+        FrozenThreads threads = seizeAll(ptrace, pid);
         try {
-            stopForCapture(ptrace, pid);
-            rejectThreads(pid, ProcStat.read(pid).comm());
             List<MapsEntry> maps = Maps.read(pid);
             WriteTracking armed;
             try (ProcessMemory mem = new ProcessMemory(pid, true)) {
@@ -310,15 +352,33 @@ public final class Capturer {
                     armed = WriteTracking.arm(pid, maps, state, remote, mem, scratch.address(),
                             nofileSoftLimit(Limits.read(pid)));
                 }
-                parkInInterruptStop(ptrace, pid);
+                threads.park(pid);
             }
             armed.reset(pid);
-            ptrace.detach(pid);
+            threads.release();
             return System.nanoTime() - t0;
         } catch (RuntimeException e) {
-            releaseAfterFailure(ptrace, pid);
+            threads.release();
             throw e instanceof CaptureException ? e : new CaptureException("arming the pre-copy of pid " + pid
                     + " failed: " + e.getMessage() + "; the process was resumed and no image was written", e);
+        }
+    }
+
+    /** Seizes and stops every thread; a failure on the main thread is told as the process's. */
+    private static FrozenThreads seizeAll(Ptrace ptrace, int pid) {
+        try {
+            return FrozenThreads.freeze(ptrace, pid, STOP_TIMEOUT_MS);
+        } catch (TraceeException e) {
+            // a process that exited after preflight is a zombie now, and seizing a zombie fails with EPERM
+            if (e.errno() == 3 || goneOrZombie(pid)) {
+                throw new CaptureException("pid " + pid + " exited before it could be frozen", e);
+            }
+            throw new CaptureException("cannot attach to pid " + pid + ": " + e.getMessage(), e);
+        } catch (CaptureException e) {
+            if (goneOrZombie(pid)) {
+                throw new CaptureException("pid " + pid + " exited during the capture; no image was written", e);
+            }
+            throw e;
         }
     }
 
@@ -334,47 +394,45 @@ public final class Capturer {
 
     private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
                           Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
-                          boolean track, TrackingState state, FreezeClock clock) {
-        try {
-            ptrace.seize(pid, 0);
-        } catch (TraceeException e) {
-            // a process that exited after preflight is a zombie now, and seizing a zombie fails with EPERM
-            throw new CaptureException(e.errno() == 3 || goneOrZombie(pid) ? "pid " + pid
-                    + " exited before it could be frozen" : "cannot attach to pid " + pid + ": " + e.getMessage(), e);
-        }
+                          boolean track, TrackingState state, FreezeClock clock, FdLosses losses) {
         long frozenAt = System.nanoTime();
         clock.restart();
+        FrozenThreads threads = seizeAll(ptrace, pid);
+        DescriptorCapture.Result fds = null;
         try {
-            stopForCapture(ptrace, pid);
             ProcStat stat = ProcStat.read(pid);
-            rejectThreads(pid, stat.comm());
             List<MapsEntry> maps = Maps.read(pid);
             if (maps.isEmpty()) {
                 throw new CaptureException("pid " + pid + " has no memory map (a kernel thread or exiting)");
             }
             ProcStatus status = ProcStatus.read(pid);
-            ThreadState thread;
+            List<ThreadState> threadStates;
+            List<PendingSignal> sharedPending;
             List<SignalAction> signals;
+            ProcessTimers timers;
             long brk;
             MemoryCapture.Result memory;
             WriteTracking tracking;
             List<Rlimit> limits = Limits.read(pid);
             try (ProcessMemory mem = new ProcessMemory(pid, true)) {
                 clock.lap(FreezePhase.STOP);
-                RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
-                        RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
+                sharedPending = PendingSignalCapture.process(ptrace, pid);
+                long syscallInsn = RemoteSyscalls.findSyscallInstruction(pid, maps, mem);
+                RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid, syscallInsn);
                 try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
                     clock.lap(FreezePhase.REMOTE_CALLS);
-                    thread = ThreadCapture.capture(ptrace, pid, remote, scratch);
+                    threadStates = ThreadCapture.captureAll(ptrace, threads, syscallInsn, scratch);
                     clock.lap(FreezePhase.REGISTERS);
                     signals = SignalCapture.capture(remote, scratch, status.sigCaught() | status.sigIgnored());
+                    timers = TimerCapture.capture(pid, remote, mem, scratch.address(),
+                            ThreadCapture.ownTids(threads, threadStates));
                     brk = remote.call("brk(0)", SyscallNumbers.BRK, 0);
                     clock.lap(FreezePhase.REMOTE_CALLS);
                     tracking = WriteTracking.prepare(pid, maps, parent, preCopied, early, track, features, state,
                             remote, mem, scratch.address(), nofileSoftLimit(limits), chunker);
                     clock.lap(FreezePhase.TRACKING_SCAN);
                 }
-                parkInInterruptStop(ptrace, pid);
+                threads.park(pid);
                 clock.lap(FreezePhase.REMOTE_CALLS);
                 // tracked areas were write-protected again by prepare's walk: nothing to reset after
                 try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
@@ -384,17 +442,21 @@ public final class Capturer {
                 }
             }
             String exe = ProcFiles.link(pid, "exe");
+            fds = descriptors.capture(pid, stat.comm(), losses); // once for the process: every thread shares them
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
-                    ProcessCapture.host(memory.vdsoSha256(), thread.xstate().length),
+                    ProcessCapture.host(memory.vdsoSha256(), threadStates.get(0).xstate().length),
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
-                    ProcessCapture.mm(pid, stat, brk, exe), List.of(), List.of(thread), signals,
-                    FileCapture.fs(pid, status.umask()), FileCapture.descriptors(pid), limits,
-                    ProcessCapture.fingerprints(exe, maps));
+                    ProcessCapture.mm(pid, stat, brk, exe), List.of(), threadStates, signals,
+                    FileCapture.fs(pid, status.umask()), fds.entries(), limits,
+                    ProcessCapture.fingerprints(exe, maps), timers, sharedPending);
             clock.lap(FreezePhase.FILES);
-            return new Frozen(image, memory, tracking, frozenAt);
+            return new Frozen(image, memory, tracking, frozenAt, fds, threads);
         } catch (RuntimeException e) {
-            releaseAfterFailure(ptrace, pid);
+            threads.release();
+            if (fds != null) {
+                releaseQuietly(fds);
+            }
             if (e instanceof NoSuchProcessException || (e instanceof TraceeException te && te.errno() == 3)
                     || goneOrZombie(pid)) { // killed during the freeze: a zombie still "exists" for kill(pid, 0)
                 throw new CaptureException("pid " + pid + " exited during the capture; no image was written", e);
@@ -404,27 +466,13 @@ public final class Capturer {
         }
     }
 
-    /**
-     * Interrupts the tracee and waits for the interrupt stop. A signal that arrives first shows
-     * up as a signal-delivery stop; it is passed on, and the interrupt stop follows.
-     */
-    private static void stopForCapture(Ptrace ptrace, int pid) {
-        ptrace.interrupt(pid);
-        for (int i = 0; i < 64; i++) {
-            WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
-            if (!st.stopped()) {
-                throw new CaptureException("pid " + pid + " " + st + " while being frozen; no image was written");
-            }
-            if (st.isInterruptStop()) {
-                return;
-            }
-            if (st.event() == 0) {
-                ptrace.cont(pid, st.stopSignal());
-            } else {
-                ptrace.cont(pid, 0);
-            }
+    /** The agent's copies of the process's sockets go, on a failure that is already being reported. */
+    private static void releaseQuietly(DescriptorCapture.Result fds) {
+        try {
+            fds.release(false);
+        } catch (RuntimeException alreadyFailing) {
+            // the capture failed for another reason, which is the one to tell
         }
-        throw new CaptureException("pid " + pid + " keeps receiving signals; it could not be frozen");
     }
 
     private static long nofileSoftLimit(List<Rlimit> limits) {
@@ -444,34 +492,9 @@ public final class Capturer {
         }
     }
 
-    /**
-     * Remote system calls leave the tracee in the signal-delivery stop of the SIGTRAP that ended
-     * their last single step. Should this JVM die there, the kernel detaches the tracee and
-     * delivers that SIGTRAP, which kills it. A pending interrupt plus PTRACE_CONT without a
-     * signal moves it into an interrupt (event) stop before it returns to user space, and a
-     * tracer's death just lets it run on from there.
-     */
-    private static void parkInInterruptStop(Ptrace ptrace, int pid) {
-        ptrace.interrupt(pid);
-        ptrace.cont(pid, 0);
-        WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
-        if (!st.isInterruptStop()) {
-            throw new CaptureException("pid " + pid + " did not return to an interrupt stop after the remote system"
-                    + " calls (" + st + "); no image was written");
-        }
-    }
-
     /** Lets the process run on; returns when that happened. */
-    private static long resume(Ptrace ptrace, int pid) {
-        ptrace.detach(pid);
+    private static long resume(FrozenThreads threads) {
+        threads.release();
         return System.nanoTime();
-    }
-
-    private static void releaseAfterFailure(Ptrace ptrace, int pid) {
-        try {
-            ptrace.detach(pid);
-        } catch (TraceeException gone) {
-            // exited meanwhile, or never stopped: either way nothing is left stopped by us
-        }
     }
 }

@@ -3,9 +3,12 @@ package io.cryostash.capture;
 
 /** The steps a freeze is made of, in the order they run, for reports of where its time goes. */
 public enum FreezePhase {
-    /** Seize, interrupt stop, and the /proc files read while stopped (stat, maps, status, limits). */
+    /** Seize and interrupt stop of every thread, and the /proc files read while stopped (stat, maps, status, limits). */
     STOP,
-    /** Registers, xstate, signal mask, rseq, sigaltstack, tid address, robust list. */
+    /**
+     * Per thread: registers, xstate, signal mask, rseq, sigaltstack and tid address (remote calls
+     * in that thread), robust list, name, queued signals; plus the process-wide queued signals.
+     */
     REGISTERS,
     /** The other system calls run inside the process: signal actions, brk, tracker start and registration. */
     REMOTE_CALLS,

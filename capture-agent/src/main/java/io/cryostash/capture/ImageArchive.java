@@ -14,8 +14,10 @@ import java.util.Set;
 import io.cryostash.store.image.ImageStore;
 import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.store.repository.ImageWriter;
+import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.memory.CapturedArea;
 import io.cryostash.capture.memory.MemoryCapture;
+import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
@@ -31,7 +33,8 @@ final class ImageArchive {
 
     /** @param opened a writer a pre-copy pass already stored chunks with, or null */
     static ProcessImage write(ImageStore store, ImageWriter opened, AreaChunker chunker, ProcessImage draft,
-                              MemoryCapture.Result memory, ProcessImage parent, String tracking) {
+                              MemoryCapture.Result memory, ProcessImage parent, String tracking,
+                              DescriptorCapture.Result fds) {
         try (ImageWriter w = opened != null ? opened : store.newImage()) {
             List<MemoryArea> areas = new ArrayList<>();
             for (CapturedArea c : memory.areas()) {
@@ -49,10 +52,17 @@ final class ImageArchive {
                 areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
             }
             List<FileFingerprint> files = storeCode(w, draft, areas);
+            List<FdEntry> descriptors = fds.store(bytes -> {
+                try {
+                    return w.putBytes(bytes);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
             ProcessImage full = new ProcessImage(draft.formatVersion(), null, parent == null ? null : parent.id(),
                     tracking, draft.createdAt(), draft.host(),
                     draft.process(), draft.credentials(), draft.mm(), areas, draft.threads(), draft.signalActions(),
-                    draft.fs(), draft.fds(), draft.rlimits(), files);
+                    draft.fs(), descriptors, draft.rlimits(), files, draft.timers(), draft.sharedPendingSignals());
             return store.commit(w, full);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the image: " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.memory.CapturedArea;
 import io.cryostash.capture.memory.MemoryCapture;
 import io.cryostash.capture.spool.CaptureSpool;
@@ -70,14 +71,21 @@ public final class SpoolReplay {
                     entry.close();
                     continue;
                 }
+                if (c.version() != CaptureSpool.VERSION) {
+                    throw new IOException("it was spooled by another version of Cryostash (spool format "
+                            + c.version() + ", this one reads " + CaptureSpool.VERSION + "); store it with that version");
+                }
                 ProcessImage parent = c.parent() == null ? null : store.read(c.parent());
                 List<CapturedArea> areas = CaptureSpool.areas(c, dir, start -> parent == null ? null
                         : parent.areas().stream().filter(a -> a.start() == start).map(MemoryArea::content)
                         .findFirst().orElse(null));
                 long bytes = areas.stream().mapToLong(CapturedArea::bytes).sum();
                 MemoryCapture.Result memory = new MemoryCapture.Result(areas, bytes, null);
+                // the process is dead: no sockets of it to release, no connection to put in repair mode
+                DescriptorCapture.Result fds = new DescriptorCapture.Result(c.draft().fds(), List.of(),
+                        CaptureSpool.fdContents(c, dir), new ArrayList<>(), List.of());
                 ProcessImage written = ImageArchive.write(store, null, new AreaChunker(c.pageSize(), c.chunkPages()),
-                        c.draft().withAreas(List.of()), memory, parent, c.tracking());
+                        c.draft().withAreas(List.of()), memory, parent, c.tracking(), fds);
                 entry.delete();
                 done.add(new Replayed(c.draft().process().pid(), c.draft().process().comm(), written.id(), dir));
             } catch (IOException | RuntimeException e) {

@@ -29,6 +29,7 @@ import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MmLayout;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.ProcessInfo;
+import io.cryostash.schema.image.ProcessTimers;
 import io.cryostash.schema.image.ThreadState;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.store.backend.S3Config;
@@ -95,12 +96,17 @@ public final class PipelineFixtures {
         return new HostReport(hostId, "x86_64", "6.18.0", "Test CPU", Fixtures.X86_FLAGS, Fixtures.VDSO, "0.1.0", "0.1.0");
     }
 
+    /** A fresh enrolment token (cse_…). */
+    public String enrolmentToken() {
+        return enrolmentTokens.issue("test", null, Actor.system()).token();
+    }
+
     /** Enrols a new host with a fresh key pair through {@code POST /api/hosts/enrol}. */
     public TestAgent enrol(String prefix) throws Exception {
         String hostId = Fixtures.unique(prefix);
         Path state = Files.createTempDirectory("cryostash-agent-" + hostId);
         HostKeys keys = HostKeys.loadOrCreate(state.resolve("keys"));
-        String token = enrolmentTokens.issue("test", null, Actor.system()).token();
+        String token = enrolmentToken();
         String body = json.writeValueAsString(Map.of("hostId", hostId,
                 "publicKey", Base64.getEncoder().encodeToString(keys.publicKey().getEncoded()), "report", report(hostId)));
         String answer = mvc.perform(post("/api/hosts/enrol").header("Authorization", "Bearer " + token)
@@ -140,10 +146,12 @@ public final class PipelineFixtures {
                     new MmLayout(0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000, 0x9000, 0xa000, 0xb000,
                             new byte[] {1}, "/usr/bin/sim"),
                     List.of(new MemoryArea(start, start + length, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, area)),
-                    List.of(new ThreadState(pid, regs, new byte[] {0}, 0, null, null, 0, 0, 0),
-                            new ThreadState(pid + 1, regs, new byte[] {0}, 0, null, null, 0, 0, 0)),
+                    List.of(new ThreadState(pid, regs, new byte[] {0}, 0, null, null, 0, 0, 0, "sim", List.of(), false),
+                            new ThreadState(pid + 1, regs, new byte[] {0}, 0, null, null, 0, 0, 0, "sim", List.of(),
+                                    false)),
                     List.of(), new FsState("/tmp", "/", 022),
-                    List.of(new FdEntry(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(), List.of());
+                    List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(), List.of(),
+                    ProcessTimers.NONE, List.of());
             return st.commit(w, img).id();
         }
     }

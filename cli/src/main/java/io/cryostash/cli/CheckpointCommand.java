@@ -13,6 +13,7 @@ import io.cryostash.daemon.AgentSettings;
 import io.cryostash.daemon.snapshot.CheckpointEvents;
 import io.cryostash.daemon.snapshot.CheckpointPublisher;
 import io.cryostash.daemon.state.HostDirectory;
+import io.cryostash.capture.FdLosses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,6 +49,16 @@ final class CheckpointCommand implements Callable<Integer> {
             description = "register the image in the catalog under this job (default with a catalog: the process's name)")
     String job;
 
+    @Option(names = "--close-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save (capture names them when it"
+                    + " refuses): the restored process has them closed")
+    java.util.Set<Integer> closeFds = new java.util.TreeSet<>();
+
+    @Option(names = "--redirect-fd", paramLabel = "<fd>", split = ",",
+            description = "give up these descriptors, which Cryostash cannot save: the restored process gets"
+                    + " /dev/null (read) or a log file (write) in their place")
+    java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
+
     @Mixin
     StoreOption store;
 
@@ -82,18 +93,22 @@ final class CheckpointCommand implements Callable<Integer> {
                 r = capture(images);
             }
         }
-        System.err.printf("checkpointed pid %d (%s): %s of memory read while frozen (%s), frozen %.1f ms,"
+        int threads = r.image().threads().size();
+        System.err.printf("checkpointed pid %d (%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
-                r.image().process().comm(), Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
+                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
         // where the freeze went, in ms (with --kill, "resume" is the spool's write and fsync)
         System.err.println("freeze phases (ms): " + r.phases().format());
+        for (String note : r.notes()) {
+            System.err.println("  not kept as it was: " + note);
+        }
         System.out.println(r.image().id());
         return 0;
     }
 
     private CaptureResult capture(ImageStore images) {
         return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                .capture(pid, new CaptureOptions(kill, parent, track, preCopy));
+                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
     }
 }

@@ -69,7 +69,8 @@ final class DemoCommand implements Callable<Integer> {
             step("starting Cryostash (cryostash up: catalog, PostgreSQL, Kafka, S3 store, this host's agent)...");
             stack = UpCommand.start(0, dataDir, null, null, "127.0.0.1", null, false);
             config = stack.clientConfig();
-            step("up: web catalog " + stack.catalogUrl() + ", Kafka " + stack.kafka() + ", S3 " + stack.s3Endpoint());
+            step("up: web catalog " + stack.catalogUrl() + ", Kafka " + stack.kafka() + ", S3 " + stack.s3Endpoint()
+                    + ", database in " + stack.catalogDataDir());
         }
         try {
             return tour(config, configFile, stack);

@@ -2,7 +2,9 @@
 package io.cryostash.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import io.cryostash.store.image.ImageStore;
 import io.cryostash.schema.image.CpuRegisters;
@@ -10,6 +12,7 @@ import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.ImageCodec;
 import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.PendingSignal;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.SignalAction;
 import io.cryostash.schema.image.ThreadState;
@@ -52,9 +55,13 @@ final class InspectCommand implements Callable<Integer> {
         o.printf("cwd       %s  root %s  umask %03o%n", im.fs().cwd(), im.fs().root(), im.fs().umask());
         for (ThreadState t : im.threads()) {
             CpuRegisters r = t.regs();
-            o.printf("thread    %d  rip %016x rsp %016x fs_base %016x  xstate %d B  blocked %016x%s%n", t.tid(),
-                    r.rip(), r.rsp(), r.fsBase(), t.xstate().length, t.blockedSignals(),
-                    r.origRax() >= 0 ? "  in syscall " + r.origRax() + " (rax " + r.rax() + ")" : "");
+            o.printf("thread    %d %-15s rip %016x rsp %016x fs_base %016x  xstate %d B  blocked %016x%s%s%n",
+                    t.tid(), t.name() == null ? "" : t.name(), r.rip(), r.rsp(), r.fsBase(), t.xstate().length,
+                    t.blockedSignals(), r.origRax() >= 0 ? "  in syscall " + r.origRax() + " (rax " + r.rax() + ")" : "",
+                    t.pendingSignals().isEmpty() ? "" : "  queued " + signals(t.pendingSignals()));
+        }
+        if (!im.sharedPendingSignals().isEmpty()) {
+            o.printf("queued    to the process: %s%n", signals(im.sharedPendingSignals()));
         }
         o.println("memory");
         long total = 0;
@@ -81,5 +88,9 @@ final class InspectCommand implements Callable<Integer> {
             o.printf("  %2d  handler %-14s flags %08x mask %016x%n", s.signal(), h, s.flags(), s.mask());
         }
         return 0;
+    }
+
+    private static String signals(List<PendingSignal> queued) {
+        return queued.stream().map(p -> Integer.toString(p.signal())).collect(Collectors.joining(" "));
     }
 }

@@ -9,6 +9,7 @@ import io.cryostash.restore.LazyRestore;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,6 +42,31 @@ final class RestoreCommand implements Callable<Integer> {
                     + " queued after that")
     java.time.Duration timeout;
 
+    @Option(names = "--tcp-close", description = "bring established TCP connections back closed (the program's"
+            + " next read or write on them fails) instead of repairing them; for a host without the addresses"
+            + " they had")
+    boolean tcpClose;
+
+    @Option(names = "--tty", paramLabel = "<path>", description = "put the process's terminal on this terminal"
+            + " (e.g. a tmux pane's, from tmux display -p '#{pane_tty}'): its settings are applied and it gets"
+            + " SIGWINCH to redraw. Without it, standard streams on a terminal go to /dev/null or the log")
+    Path tty;
+
+    @ArgGroup(exclusive = true)
+    PidChoice pids;
+
+    /** By default the process gets its own pid and tids back, and restore refuses when one is taken. */
+    static final class PidChoice {
+        @Option(names = "--new-pid-namespace", description = "rebuild it in a fresh PID namespace, where its own pid"
+                + " and thread ids are free (e.g. beside the still-running original); the pid printed is the one"
+                + " seen from here")
+        boolean newNamespace;
+
+        @Option(names = "--new-pid", description = "give it any free pid (single-threaded processes only: threads"
+                + " keep each other's ids in memory)")
+        boolean newPid;
+    }
+
     @Mixin
     StoreOption store;
 
@@ -57,9 +83,10 @@ final class RestoreCommand implements Callable<Integer> {
         }
         RestoreResult r;
         try (ImageStore images = SpoolOnOpen.replay(store.open())) {
-            r = new Restorer(images).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
+            r = new Restorer(images).restore(imageId, options());
         }
-        System.err.printf("restored image %s as pid %d in %.1f ms%n", imageId, r.pid(), r.nanos() / 1e6);
+        System.err.printf("restored image %s as pid %d%s in %.1f ms%n", imageId, r.pid(),
+                r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "", r.nanos() / 1e6);
         if (r.logFile() != null) {
             System.err.println("its terminal/pipe output now goes to " + r.logFile());
         }
@@ -67,11 +94,18 @@ final class RestoreCommand implements Callable<Integer> {
         return 0;
     }
 
+    private RestoreOptions options() {
+        RestoreOptions.PidMode mode = pids == null ? RestoreOptions.PidMode.ORIGINAL
+                : pids.newNamespace ? RestoreOptions.PidMode.NEW_PID_NAMESPACE : RestoreOptions.PidMode.NEW_PID;
+        return new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty, mode);
+    }
+
     private int lazily() {
         try (ImageStore images = SpoolOnOpen.replay(store.open());
-             LazyRestore r = new Restorer(images).restoreLazy(imageId, new RestoreOptions(allowChangedFiles, logDir))) {
-            System.err.printf("restored image %s as pid %d, running after %.1f ms; its memory (%s) comes in as it"
+             LazyRestore r = new Restorer(images).restoreLazy(imageId, options())) {
+            System.err.printf("restored image %s as pid %d%s, running after %.1f ms; its memory (%s) comes in as it"
                     + " runs: if this command stops before all of it is in, pid %d is killed%n", imageId, r.pid(),
+                    r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "",
                     r.runningNanos() / 1e6, Sizes.human(r.totalBytes()), r.pid());
             if (r.logFile() != null) {
                 System.err.println("its terminal/pipe output now goes to " + r.logFile());

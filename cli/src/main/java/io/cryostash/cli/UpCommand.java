@@ -61,6 +61,9 @@ final class UpCommand implements Callable<Integer> {
     static void describe(AllInOne.Running r, AllInOne stack) {
         System.out.println();
         System.out.println("Cryostash is up (data in " + stack.dataDir() + ")");
+        if (!r.catalogDataDir().startsWith(stack.dataDir().toAbsolutePath().normalize())) {
+            System.out.println("  database     " + r.catalogDataDir() + " (the database account cannot reach " + stack.dataDir() + ")");
+        }
         System.out.println("  web catalog  " + r.catalogUrl());
         if (r.credentials().adminPassword() != null) {
             System.out.println("  first login  " + r.credentials().adminUsername() + " / " + r.credentials().adminPassword()

@@ -13,7 +13,7 @@ import io.cryostash.store.image.PageSource;
 
 /**
  * A process restored with {@code --lazy}: running, its private memory still coming in. Until
- * {@link #awaitResident} has returned, this JVM traces it (signals are passed on) with
+ * {@link #awaitResident} has returned, this JVM traces its main thread (signals are passed on) with
  * PTRACE_O_EXITKILL, and a chunk that fails verification kills it: it never runs on with
  * memory missing. {@link #close} before that kills it too.
  */
@@ -21,6 +21,7 @@ public final class LazyRestore implements AutoCloseable {
     private static final long STOP_TIMEOUT_MS = 5_000;
 
     private final int pid;
+    private final int ownPid;
     private final Path logFile;
     private final long runningNanos;
     private final Tracer tracer;
@@ -28,8 +29,10 @@ public final class LazyRestore implements AutoCloseable {
     private final PageSource pages;
     private boolean finished;
 
-    LazyRestore(int pid, Path logFile, long runningNanos, Tracer tracer, LazyMemory memory, PageSource pages) {
+    LazyRestore(int pid, int ownPid, Path logFile, long runningNanos, Tracer tracer, LazyMemory memory,
+                PageSource pages) {
         this.pid = pid;
+        this.ownPid = ownPid;
         this.logFile = logFile;
         this.runningNanos = runningNanos;
         this.tracer = tracer;
@@ -43,6 +46,11 @@ public final class LazyRestore implements AutoCloseable {
 
     public int pid() {
         return pid;
+    }
+
+    /** Its pid as it sees itself: differs from {@link #pid} when it runs in a PID namespace of its own. */
+    public int ownPid() {
+        return ownPid;
     }
 
     public Path logFile() {

@@ -9,28 +9,33 @@ import java.util.Map;
 import io.cryostash.store.image.ImageIntegrityException;
 import io.cryostash.store.image.ImageStore;
 import io.cryostash.store.image.PageSource;
+import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.Tracer;
-import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.store.Hashing;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.memory.LazyMemory;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
 import io.cryostash.restore.process.MmRestore;
+import io.cryostash.restore.process.PidCheck;
 import io.cryostash.restore.process.ProcessRestore;
+import io.cryostash.restore.signals.PendingSignalRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.restore.timers.TimerRestore;
+import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.ThreadState;
@@ -41,10 +46,10 @@ import io.cryostash.schema.image.ThreadState;
  * runs, and PTRACE_O_EXITKILL makes the kernel do the same if this JVM dies midway.
  */
 public final class Restorer {
-    private static final long STOP_TIMEOUT_MS = 5_000;
-    private static final int SIGKILL = 9;
+    private static final int SIGWINCH = 28;
 
     private final ImageStore store;
+    private final DescriptorRestore descriptors = DescriptorKinds.standard();
 
     public Restorer(ImageStore store) {
         this.store = store;
@@ -52,81 +57,128 @@ public final class Restorer {
 
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        ProcessImage image = store.read(imageId);
-        checkCompatible(image);
-        Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
-                options.allowChangedFiles());
-        if (image.threads().size() != 1) {
-            throw new RestoreException("image " + imageId + " has " + image.threads().size()
-                    + " threads: multi-threaded restore is not supported yet");
-        }
-        Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
-        int pid = Husk.start();
-        try (Tracer tracer = new Tracer("restore-" + pid); PageSource pages = store.pages()) {
+        Checked c = check(imageId, options);
+        Husk[] husk = {null};
+        try (Tracer tracer = new Tracer("restore-" + imageId); PageSource pages = store.pages()) {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log, null);
+                husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
+                build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options, null);
                 return null;
             });
         } catch (RuntimeException e) {
-            killHusk(pid);
-            if (e instanceof RestoreException re) {
-                throw re;
-            }
-            if (e instanceof ImageIntegrityException ie) {
-                throw new RestoreException("image " + image.id() + " failed verification, nothing was restored"
-                        + " (the half-built process " + pid + " was killed): " + ie.getMessage(), ie);
-            }
-            throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage()
-                    + " (the half-built process " + pid + " was killed)", e);
+            throw failed(e, husk[0], c.image(), imageId, "restore", null);
         }
-        return new RestoreResult(pid, log, System.nanoTime() - t0);
+        redraw(c.image(), husk[0]);
+        return new RestoreResult(husk[0].pid, c.log(), System.nanoTime() - t0, husk[0].ownPid);
     }
 
     /**
      * Restores the process and lets it run before its private memory is in ({@code restore
      * --lazy}): that memory comes from the store as the process touches it, and in the
-     * background until all of it is in ({@link LazyMemory}). The process stays traced with
-     * PTRACE_O_EXITKILL until then, so if this JVM dies first the kernel kills it rather than
-     * let it run with memory missing. Call {@link LazyRestore#awaitResident} to finish.
+     * background until all of it is in ({@link LazyMemory}). The main thread stays traced with
+     * PTRACE_O_EXITKILL until then, so if this JVM dies first the kernel kills the process (every
+     * thread of it) rather than let it run with memory missing. Threads and pids are restored as
+     * by {@link #restore}: the userfaultfd belongs to the process's memory, so the faults of
+     * every thread come to it. Call {@link LazyRestore#awaitResident} to finish.
      */
     public LazyRestore restoreLazy(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        ProcessImage image = store.read(imageId);
-        checkCompatible(image);
-        Map<String, String> paths = FileResolver.resolve(store.repository().files(), image,
-                options.allowChangedFiles());
-        if (image.threads().size() != 1) {
-            throw new RestoreException("image " + imageId + " has " + image.threads().size()
-                    + " threads: multi-threaded restore is not supported yet");
-        }
-        Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
-        int pid = Husk.start();
-        Tracer tracer = new Tracer("restore-" + pid);
+        Checked c = check(imageId, options);
+        Tracer tracer = new Tracer("restore-" + imageId);
         PageSource pages = store.pages();
-        LazyMemory lazy = LazyMemory.of(pid, image.id(), store.repository().chunks(), image.areas());
+        Husk[] husk = {null};
+        LazyMemory[] lazy = {null};
         try {
             tracer.call(p -> {
-                build(p, pid, image, pages, paths, log, lazy);
+                husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
+                lazy[0] = LazyMemory.of(husk[0].pid, c.image().id(), store.repository().chunks(), c.image().areas());
+                build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options, lazy[0]);
                 return null;
             });
         } catch (RuntimeException e) {
-            String served = lazy.failure(); // a fault the husk took while being built, e.g. a corrupt chunk
-            if (served != null) {
-                e = new RestoreException("restore --lazy of image " + imageId + " failed and its process " + pid
-                        + " was killed: " + served, e);
+            String served = lazy[0] == null ? null : lazy[0].failure(); // a fault taken while being built
+            if (lazy[0] != null) {
+                lazy[0].abandon("restore failed");
+                lazy[0].close();
             }
-            lazy.abandon("restore failed");
-            lazy.close();
             tracer.close();
             pages.close();
-            killHusk(pid);
-            if (e instanceof RestoreException re) {
-                throw re;
-            }
-            throw new RestoreException("restore --lazy of image " + imageId + " failed: " + e.getMessage()
-                    + " (the half-built process " + pid + " was killed)", e);
+            throw failed(e, husk[0], c.image(), imageId, "restore --lazy", served);
         }
-        return new LazyRestore(pid, log, System.nanoTime() - t0, tracer, lazy, pages);
+        redraw(c.image(), husk[0]);
+        return new LazyRestore(husk[0].pid, husk[0].ownPid, c.log(), System.nanoTime() - t0, tracer, lazy[0], pages);
+    }
+
+    /** What {@link #check} found: the image as it will be restored, its files, log and pid. */
+    private record Checked(ProcessImage image, Map<String, String> paths, Path log, int wantedPid) {
+    }
+
+    /** Everything that can be refused before a husk exists: the image itself, then whether this host has its ids free. */
+    private Checked check(String imageId, RestoreOptions options) {
+        ProcessImage loaded = store.read(imageId);
+        checkCompatible(loaded);
+        Map<String, String> paths = FileResolver.resolve(store.repository().files(), loaded,
+                options.allowChangedFiles());
+        ProcessImage image = options.tty() != null ? loaded
+                : loaded.withFds(DescriptorRestore.withoutTerminal(loaded.id(), loaded.fds()));
+        descriptors.check(image.id(), image.fds());
+        int wantedPid = image.threads().get(0).tid();
+        if (options.pids() == RestoreOptions.PidMode.NEW_PID && image.threads().size() != 1) {
+            throw new RestoreException("image " + image.id() + " has " + image.threads().size() + " threads:"
+                    + " --new-pid is for single-threaded processes only (glibc and the JVM keep thread ids in"
+                    + " memory, so every thread needs its own again); use --new-pid-namespace");
+        }
+        if (options.pids() != RestoreOptions.PidMode.NEW_PID) {
+            PidCheck.requireWithinPidMax(image);
+        }
+        if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
+            PidCheck.requireFree(image);
+        }
+        Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
+        return new Checked(image, paths, log, wantedPid);
+    }
+
+    /** Kills what was built and says why, as the exception to throw. */
+    private static RestoreException failed(RuntimeException e, Husk husk, ProcessImage image, String imageId,
+                                           String what, String served) {
+        String killed = "";
+        if (husk != null) {
+            husk.kill();
+            killed = " (the half-built process " + husk.pid + " was killed)";
+        }
+        if (served != null) {
+            return new RestoreException(what + " of image " + imageId + " failed" + killed + ": " + served, e);
+        }
+        if (e instanceof RestoreException re) {
+            return killed.isEmpty() ? re : new RestoreException(re.getMessage() + killed, re);
+        }
+        if (e instanceof ImageIntegrityException ie) {
+            return new RestoreException("image " + image.id() + " failed verification, nothing was restored"
+                    + killed + ": " + ie.getMessage(), ie);
+        }
+        return new RestoreException(what + " of image " + imageId + " failed: " + e.getMessage() + killed, e);
+    }
+
+    /** On a terminal of another size, full-screen programs redraw. */
+    private static void redraw(ProcessImage image, Husk husk) {
+        if (image.fds().stream().anyMatch(f -> f.kind() == FdEntry.Kind.TERMINAL)) {
+            Syscalls.kill(husk.pid, SIGWINCH);
+        }
+    }
+
+    private static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
+        try {
+            return Husk.spawn(ptrace, mode, wantedPid);
+        } catch (TraceeException e) {
+            if (Husk.pidInUse(e)) {
+                throw PidCheck.inUse(image, wantedPid, e);
+            }
+            if (e.errno() == Errno.EPERM && mode != RestoreOptions.PidMode.NEW_PID) {
+                throw new RestoreException("choosing the pid of the restored process (clone3 with set_tid) was not"
+                        + " permitted: it needs root (CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN); " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     private static void checkCompatible(ProcessImage image) {
@@ -137,15 +189,14 @@ public final class Restorer {
         }
     }
 
-    /** @param lazy null: write every page now and detach; else leave its areas to it and keep tracing */
-    private static void build(Ptrace ptrace, int pid, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log, LazyMemory lazy) {
-        ptrace.seize(pid, Ptrace.PTRACE_O_EXITKILL);
-        ptrace.interrupt(pid);
-        WaitStatus st = ptrace.waitFor(pid, STOP_TIMEOUT_MS);
-        if (!st.isInterruptStop()) {
-            throw new RestoreException("the husk " + pid + " did not stop as expected: " + st);
-        }
+    /**
+     * @param lazy null: write every page now and detach every thread; else leave its areas to it,
+     *             let the process run with its main thread still traced (EXITKILL)
+     */
+    private static void build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
+                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
+                              RestoreOptions options, LazyMemory lazy) {
+        int pid = husk.pid;
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
         try (ProcessMemory mem = new ProcessMemory(pid, true)) {
@@ -181,21 +232,72 @@ public final class Restorer {
             if (lazy != null) { // before the credentials drop: creating a userfaultfd needs privilege here
                 lazy.register(remote, mem, page.scratch());
             }
-            files.openFiles(image.fds());
+            descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
+                    options.tcpClose(), options.tty());
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
             ProcessRestore.restore(remote, mem, image, page.scratch());
-            ThreadState thread = image.threads().get(0);
-            ThreadRestore.kernelState(remote, mem, thread, page.scratch());
-            CredentialsRestore.allIds(remote, image.credentials());
+
+            // threads are cloned with CLONE_FILES: the descriptors made above are theirs as well
+            List<ThreadRestore.Restored> threads = new ArrayList<>();
+            ThreadState mainState = image.threads().get(0);
+            threads.add(new ThreadRestore.Restored(mainState, pid, remote));
+            for (ThreadState t : image.threads().subList(1, image.threads().size())) {
+                threads.add(createThread(ptrace, remote, mem, page, t, image));
+            }
+            ThreadRestore.kernelState(ptrace, mem, threads, page.scratch(), page.syscallInsn());
+            PendingSignalRestore.process(remote, mem, page.scratch(), husk.ownPid, image.sharedPendingSignals());
+            for (ThreadRestore.Restored t : threads) {
+                int ownTid = t.state() == mainState ? husk.ownPid : t.state().tid();
+                PendingSignalRestore.thread(t.remote(), mem, page.scratch(), husk.ownPid, ownTid,
+                        t.state().pendingSignals());
+            }
+            CredentialsRestore.allIds(ptrace, threads.stream().map(ThreadRestore.Restored::tid).toList(),
+                    page.syscallInsn(), remote, image.credentials());
+            // last, once every thread a timer may notify exists: the restore's time does not count
+            TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
             remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
-            ThreadRestore.cpuState(ptrace, pid, thread);
+            for (ThreadRestore.Restored t : threads) {
+                ThreadRestore.cpuState(ptrace, t.tid(), t.state());
+            }
+            // the main thread last: until then the process as a whole still looks stopped
+            for (int i = threads.size() - 1; i >= 1; i--) {
+                ptrace.detach(threads.get(i).tid());
+            }
+            if (lazy == null) {
+                ptrace.detach(pid);
+            } else {
+                // it runs now with the main thread still traced: EXITKILL until all of its memory is
+                // in (a SIGKILL to one thread ends them all). Threads and children it makes
+                // meanwhile are not traced: their stops would wait for a waitpid nobody calls
+                ptrace.setOptions(pid, Ptrace.PTRACE_O_EXITKILL);
+                ptrace.cont(pid, 0);
+            }
         }
-        if (lazy == null) {
-            ptrace.detach(pid);
-        } else {
-            ptrace.cont(pid, 0); // runs now, still traced: EXITKILL until all of its memory is in
+        husk.releaseInit(ptrace);
+    }
+
+    private static ThreadRestore.Restored createThread(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem,
+                                                       RestorerPage page, ThreadState t, ProcessImage image) {
+        try {
+            return ThreadRestore.create(ptrace, main, mem, page.scratch(), page.syscallInsn(), t);
+        } catch (TraceeException e) {
+            if (Husk.pidInUse(e)) {
+                throw PidCheck.inUse(image, t.tid(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** A stored file's bytes in the local cache, verified (a memfd's or deleted file's contents). */
+    private static Path materialize(ImageStore store, io.cryostash.schema.store.FileRef ref) {
+        try {
+            return store.repository().files().materialize(ref, null);
+        } catch (io.cryostash.store.IntegrityException e) {
+            throw new ImageIntegrityException(e);
+        } catch (java.io.IOException e) {
+            throw new RestoreException("cannot fetch stored contents " + ref.sha256() + ": " + e.getMessage(), e);
         }
     }
 
@@ -214,11 +316,4 @@ public final class Restorer {
         }
     }
 
-    private static void killHusk(int pid) {
-        try {
-            Syscalls.kill(pid, SIGKILL);
-        } catch (TraceeException alreadyGone) {
-            // nothing left to kill
-        }
-    }
 }

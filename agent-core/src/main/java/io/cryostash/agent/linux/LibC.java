@@ -40,4 +40,30 @@ interface LibC extends Library {
     int close(int fd) throws LastErrorException;
 
     int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+    int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+    long write(int fd, byte[] buf, long count) throws LastErrorException;
+
+    int fcntl(int fd, int cmd, long arg) throws LastErrorException;
+
+    int getsockopt(int fd, int level, int name, byte[] value, int[] length) throws LastErrorException;
+
+    int setsockopt(int fd, int level, int name, byte[] value, int length) throws LastErrorException;
+
+    int getsockname(int fd, byte[] addr, int[] length) throws LastErrorException;
+
+    int getpeername(int fd, byte[] addr, int[] length) throws LastErrorException;
+
+    long recv(int fd, byte[] buf, long length, int flags) throws LastErrorException;
+
+    long send(int fd, byte[] buf, long length, int flags) throws LastErrorException;
+
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    int connect(int fd, byte[] addr, int length) throws LastErrorException;
+
+    int bind(int fd, byte[] addr, int length) throws LastErrorException;
 }

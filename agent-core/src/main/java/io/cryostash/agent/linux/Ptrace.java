@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.linux;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 
 import io.cryostash.schema.image.CpuRegisters;
 
@@ -20,20 +24,32 @@ public final class Ptrace {
     static final int PTRACE_SETREGS = 13;
     static final int PTRACE_DETACH = 17;
     static final int PTRACE_SETOPTIONS = 0x4200;
+    static final int PTRACE_GETEVENTMSG = 0x4201;
     static final int PTRACE_GETREGSET = 0x4204;
     static final int PTRACE_SETREGSET = 0x4205;
     static final int PTRACE_SEIZE = 0x4206;
     static final int PTRACE_INTERRUPT = 0x4207;
+    static final int PTRACE_PEEKSIGINFO = 0x4209;
     static final int PTRACE_GETSIGMASK = 0x420a;
     static final int PTRACE_SETSIGMASK = 0x420b;
     static final int PTRACE_GET_RSEQ_CONFIGURATION = 0x420f;
 
+    public static final int PTRACE_O_TRACEFORK = 0x2;
     public static final int PTRACE_O_TRACECLONE = 0x8;
     public static final int PTRACE_O_EXITKILL = 0x100000;
 
     static final int NT_X86_XSTATE = 0x202;
     static final int WALL = 0x40000000;
     static final int WNOHANG = 1;
+
+    /** sizeof(siginfo_t) on every Linux architecture. */
+    public static final int SIGINFO_BYTES = 128;
+    /** PTRACE_PEEKSIGINFO_SHARED: read the process-wide queue instead of the thread's own. */
+    static final int PEEKSIGINFO_SHARED = 1;
+    private static final int PEEK_BATCH = 32;
+
+    /** How long {@link #waitFor} polls before it starts sleeping between polls. */
+    private static final long SPIN_NANOS = 200_000;
 
     private static final int REGS_BYTES = CpuRegisters.COUNT * 8;
     private static final int XSTATE_MAX = 16384;
@@ -45,6 +61,42 @@ public final class Ptrace {
 
     public void seize(int pid, int options) {
         call("PTRACE_SEIZE", pid, () -> libc.ptrace(PTRACE_SEIZE, pid, 0L, (long) options));
+    }
+
+    public void setOptions(int pid, int options) {
+        call("PTRACE_SETOPTIONS", pid, () -> libc.ptrace(PTRACE_SETOPTIONS, pid, 0L, (long) options));
+    }
+
+    /** The message of the last event stop: for fork and clone events, the new task's id in our namespace. */
+    public long getEventMsg(int pid) {
+        try (Memory buf = new Memory(8)) {
+            call("PTRACE_GETEVENTMSG", pid, () -> libc.ptrace(PTRACE_GETEVENTMSG, pid, 0L, buf));
+            return buf.getLong(0);
+        }
+    }
+
+    /**
+     * The signals queued and not yet delivered: the thread's own queue, or with {@code shared}
+     * the process-wide one. Each entry is a raw siginfo_t of {@link #SIGINFO_BYTES} bytes, in
+     * queue order; the queue is left as it is.
+     */
+    public List<byte[]> peekSigInfo(int tid, boolean shared) {
+        List<byte[]> out = new ArrayList<>();
+        try (Memory args = new Memory(16); Memory buf = new Memory((long) SIGINFO_BYTES * PEEK_BATCH)) {
+            while (true) {
+                args.setLong(0, out.size());
+                args.setInt(8, shared ? PEEKSIGINFO_SHARED : 0);
+                args.setInt(12, PEEK_BATCH);
+                long n = call("PTRACE_PEEKSIGINFO", tid, () -> libc.ptrace(PTRACE_PEEKSIGINFO, tid,
+                        Pointer.nativeValue(args), buf));
+                for (int i = 0; i < n; i++) {
+                    out.add(buf.getByteArray((long) i * SIGINFO_BYTES, SIGINFO_BYTES));
+                }
+                if (n < PEEK_BATCH) {
+                    return out;
+                }
+            }
+        }
     }
 
     public void interrupt(int pid) {
@@ -130,9 +182,10 @@ public final class Ptrace {
      * so that a stop lost to someone else's waitpid cannot hang an agent.
      */
     public WaitStatus waitFor(int pid, long timeoutMillis) {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        long start = System.nanoTime();
+        long deadline = start + timeoutMillis * 1_000_000L;
         int[] status = new int[1];
-        long sleepNanos = 20_000;
+        long sleepNanos = 50_000;
         while (true) {
             int r;
             try {
@@ -146,8 +199,17 @@ public final class Ptrace {
             if (r == pid) {
                 return new WaitStatus(status[0]);
             }
-            if (System.nanoTime() > deadline) {
+            long now = System.nanoTime();
+            if (now > deadline) {
                 throw new TraceeException(pid, "waitpid: no stop within " + timeoutMillis + " ms", 0);
+            }
+            // Stops we cause (interrupt, single step) arrive within microseconds: poll briefly before
+            // sleeping, since a park costs tens of microseconds however short it is asked to be, and
+            // a freeze waits for a few stops per thread. Yield rather than spin: on a busy machine
+            // the tracee may need this very core to reach its stop.
+            if (now - start < SPIN_NANOS) {
+                Thread.yield();
+                continue;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(sleepNanos);
             sleepNanos = Math.min(sleepNanos * 2, 5_000_000);

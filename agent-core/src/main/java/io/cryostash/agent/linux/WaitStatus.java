@@ -4,7 +4,14 @@ package io.cryostash.agent.linux;
 /** A decoded waitpid(2) status word. */
 public record WaitStatus(int raw) {
     public static final int SIGTRAP = 5;
+    public static final int PTRACE_EVENT_FORK = 1;
+    public static final int PTRACE_EVENT_VFORK = 2;
+    public static final int PTRACE_EVENT_CLONE = 3;
     public static final int PTRACE_EVENT_STOP = 128;
+    static final int SIGSTOP = 19;
+    static final int SIGTSTP = 20;
+    static final int SIGTTIN = 21;
+    static final int SIGTTOU = 22;
 
     public boolean exited() {
         return (raw & 0x7f) == 0;
@@ -37,6 +44,21 @@ public record WaitStatus(int raw) {
 
     public boolean isInterruptStop() {
         return stopped() && event() == PTRACE_EVENT_STOP;
+    }
+
+    /**
+     * A seized task reporting a group stop (job control: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU)
+     * rather than our interrupt: both are PTRACE_EVENT_STOP, told apart by the signal.
+     */
+    public boolean isGroupStop() {
+        int s = stopSignal();
+        return isInterruptStop() && (s == SIGSTOP || s == SIGTSTP || s == SIGTTIN || s == SIGTTOU);
+    }
+
+    /** The stop of a task that has just forked or cloned (PTRACE_O_TRACEFORK / TRACECLONE). */
+    public boolean isSpawnEvent() {
+        int e = event();
+        return stopped() && (e == PTRACE_EVENT_FORK || e == PTRACE_EVENT_VFORK || e == PTRACE_EVENT_CLONE);
     }
 
     @Override

@@ -42,6 +42,38 @@ public final class RemoteSyscalls {
 
     /** The raw return value: negative values are -errno. */
     public long raw(int nr, long... args) {
+        return run(nr, null, args);
+    }
+
+    /**
+     * The result of a fork- or clone-like call run with PTRACE_O_TRACEFORK / TRACECLONE set.
+     *
+     * @param result what the call returned inside the tracee (the child's id in the tracee's
+     *               PID namespace, or -errno)
+     * @param child  the new task's id in this agent's namespace (from the event stop), 0 when
+     *               the call failed; it is traced by us and on its way to its first stop
+     */
+    public record Spawned(long result, int child) {
+    }
+
+    /**
+     * Runs a fork, clone or clone3 call. The tracee stops once more in between (the
+     * PTRACE_EVENT_FORK/CLONE stop), which tells the new task's id in our namespace; the call
+     * is then stepped to its end as usual.
+     */
+    public Spawned spawn(String what, int nr, long... args) {
+        int[] child = {0};
+        long r = run(nr, child, args);
+        if (r < 0 && r > -4096) {
+            throw new TraceeException(pid, "remote " + what, (int) -r);
+        }
+        if (child[0] == 0) {
+            throw new TraceeException(pid, "remote " + what + " returned " + r + " but reported no new task");
+        }
+        return new Spawned(r, child[0]);
+    }
+
+    private long run(int nr, int[] spawned, long... args) {
         long[] a = new long[6];
         System.arraycopy(args, 0, a, 0, args.length);
         CpuRegisters saved = ptrace.getRegs(pid);
@@ -54,13 +86,18 @@ public final class RemoteSyscalls {
             ptrace.setRegs(pid, saved.forSyscall(syscallInsn, nr, a[0], a[1], a[2], a[3], a[4], a[5]));
             ptrace.singleStep(pid);
             WaitStatus st = ptrace.waitFor(pid, STEP_TIMEOUT_MS);
+            if (spawned != null && st.isSpawnEvent()) {
+                spawned[0] = (int) ptrace.getEventMsg(pid);
+                ptrace.singleStep(pid); // the call has not returned yet: finish it
+                st = ptrace.waitFor(pid, STEP_TIMEOUT_MS);
+            }
             if (!st.stopped()) {
                 throw new TraceeException(pid, "process ended during remote syscall " + nr + ": " + st);
             }
             long result = ptrace.getRegs(pid).rax();
-            if (st.stopSignal() != WaitStatus.SIGTRAP) {
-                throw new TraceeException(pid, "remote syscall " + nr + " stopped with signal " + st.stopSignal()
-                        + " instead of SIGTRAP");
+            if (st.stopSignal() != WaitStatus.SIGTRAP || st.event() != 0) {
+                throw new TraceeException(pid, "remote syscall " + nr + " stopped with " + st
+                        + " instead of the SIGTRAP of its single step");
             }
             ptrace.setRegs(pid, saved);
             return result;

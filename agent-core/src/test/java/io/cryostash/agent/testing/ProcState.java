@@ -30,6 +30,36 @@ public final class ProcState {
         return s != 0 && s != 'Z' && s != 'X' && s != 't' && s != 'T';
     }
 
+    /** Every thread of the process alive and none in a stop (a process frozen by ptrace shows 't' per thread). */
+    public static boolean allThreadsRunningFreely(long pid) {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.map(t -> t.getFileName().toString()).allMatch(tid -> {
+                char s = of(pid + "/task/" + tid);
+                return s == 0 || (s != 't' && s != 'T'); // 0: exited meanwhile
+            }) && runningFreely(pid);
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
+    }
+
+    /** The thread ids of the process, from /proc/PID/task. */
+    public static java.util.List<Integer> threads(long pid) {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.map(t -> Integer.parseInt(t.getFileName().toString())).sorted().toList();
+        } catch (IOException e) {
+            throw new AssertionError("cannot list the threads of " + pid + ": " + e.getMessage());
+        }
+    }
+
+    private static char of(String path) {
+        try {
+            String s = Files.readString(Path.of("/proc/" + path + "/stat"));
+            return s.charAt(s.lastIndexOf(')') + 2);
+        } catch (IOException | RuntimeException gone) {
+            return 0;
+        }
+    }
+
     /** A "Key:  N kB" line of /proc/PID/smaps_rollup or status, in bytes. */
     public static long kbField(long pid, String file, String key) {
         String text = read(pid, file);

@@ -121,9 +121,12 @@ public final class CatalogLink {
         }
     }
 
-    /** GET /api/hosts/{id}: the restore agent trusts manifests signed by the key the catalog holds for their host. */
+    /**
+     * GET /api/hosts/{id}/key (any agent token may read any host's): the restore agent trusts manifests
+     * signed by the key the catalog holds for their host.
+     */
     public EnrolledKey enrolledKey(String host) {
-        JsonNode h = withToken(() -> client.get("/api/hosts/" + CatalogClient.query(host)));
+        JsonNode h = withToken(() -> client.get("/api/hosts/" + CatalogClient.query(host) + "/key"));
         String b64 = h.path("publicKey").asText(null);
         PublicKey key = null;
         if (b64 != null && !b64.isBlank()) {

@@ -106,6 +106,8 @@ public final class RequestConsumer implements AutoCloseable {
     private void handle(ConsumerRecord<String, byte[]> r) throws InterruptedException {
         RequestHandler h = handlers.get(r.topic());
         String type = header(r, Topics.HEADER_TYPE);
+        log.debug("{}-{} message at offset {} taken {} ms after it was produced", r.topic(), r.partition(), r.offset(),
+                System.currentTimeMillis() - r.timestamp());
         long delay = firstDelay.toMillis();
         String reason = null;
         int attempt = 0;

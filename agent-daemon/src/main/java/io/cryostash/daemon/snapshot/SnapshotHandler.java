@@ -57,6 +57,7 @@ public final class SnapshotHandler implements RequestHandler {
             return;
         }
         // a capture cut short by a crash left nothing behind (the kernel detached the process): do it again
+        long t0 = System.nanoTime();
         ledger.started(req.requestId());
         long storedBefore = images.repository().chunks().stats().compressedBytes();
         CaptureResult r;
@@ -67,24 +68,36 @@ public final class SnapshotHandler implements RequestHandler {
             fail(req, goneNow != null ? goneNow + " (" + e.getMessage() + ")" : e.getMessage(), goneNow != null);
             return;
         }
+        long captured = System.nanoTime();
         long stored = images.repository().chunks().stats().compressedBytes() - storedBefore;
         reporter.report(reporter.messages().completed(CheckpointEvents.completed(req.requestId(), hostId, req.job(), r, stored)));
         ledger.done(req.requestId(), "image " + r.image().id());
-        log.info("snapshot of job {} (pid {}) for request {}: image {} ({}), frozen {} ms", req.job(), req.pid(),
-                req.requestId(), r.image().id(), r.image().tracking(), Math.round(r.freezeNanos() / 1e6));
+        long end = System.nanoTime();
+        // One line per snapshot with where its time went (bench/RESULTS.md, "Pipeline latency", reads these).
+        log.info("snapshot of job {} (pid {}) for request {}: image {} ({}) in {} ms (capture {} ms of which pre-copy {} ms"
+                        + " and frozen {} ms, completed spooled {} ms)", req.job(), req.pid(), req.requestId(),
+                r.image().id(), r.image().tracking(), ms(end - t0), ms(r.totalNanos()),
+                ms(r.phases() == null ? 0 : r.phases().preCopyNanos()), ms(r.freezeNanos()), ms(end - captured));
     }
 
+    private static long ms(long nanos) {
+        return Math.round(nanos / 1e6);
+    }
+
+    /**
+     * Incremental against the request's parent; in full when this store cannot read the parent (the
+     * capturer reads it before it touches the process, so nothing was frozen or written).
+     */
     private CaptureResult capture(SnapshotRequested req) {
         String parent = req.parentImageId();
         if (parent != null) {
             try {
-                images.read(parent);
+                return capturer.capture(req.pid(), new CaptureOptions(req.kill(), parent, true, false));
             } catch (ImageNotFoundException | ImageIntegrityException e) {
                 log.warn("parent image {} of job {} cannot be used ({}); capturing in full", parent, req.job(), e.getMessage());
-                parent = null;
             }
         }
-        return capturer.capture(req.pid(), new CaptureOptions(req.kill(), parent, true, false));
+        return capturer.capture(req.pid(), new CaptureOptions(req.kill(), null, true, false));
     }
 
     /** Why the request's process is not there any more, or null when it is. */

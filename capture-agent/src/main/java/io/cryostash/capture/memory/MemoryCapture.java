@@ -246,8 +246,13 @@ public final class MemoryCapture {
         if (p != null && p.startsWith("[vvar")) {
             return Kind.VVAR;
         }
-        boolean sharedAnon = p != null && (p.startsWith("/dev/zero") || p.startsWith("/SYSV")
-                || p.startsWith("[anon_shmem:"));
+        if (p != null && p.startsWith("/SYSV")) {
+            // restored as plain shared memory it would keep its bytes but lose its segment: refused
+            throw new CaptureException("pid " + pid + " has SysV shared memory segment " + e.inode() + " (key 0x"
+                    + p.substring(5, Math.min(p.length(), 13)) + ") attached at 0x" + Long.toHexString(e.start())
+                    + ": SysV IPC is not supported yet");
+        }
+        boolean sharedAnon = p != null && (p.startsWith("/dev/zero") || p.startsWith("[anon_shmem:"));
         if (e.shared() && (p == null || sharedAnon)) {
             return Kind.SHARED_ANONYMOUS;
         }

@@ -14,7 +14,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -29,9 +32,11 @@ import io.cryostash.schema.image.ProcessImage;
 /**
  * The local disk a {@code --kill} capture's state goes to before the process is killed
  * (issue 14): a directory per capture under {@code $CRYOSTASH_HOME/spool} with the copied
- * pages ({@code pages}, runs one after another) and, written last and atomically, what the
- * freeze read ({@code capture.json}: the process image without stored memory, the runs' places
- * in {@code pages}, the parent and the store). Once both are fsynced the process may die: its
+ * pages ({@code pages}, runs one after another, then the contents of descriptors whose file
+ * exists nowhere else, such as a memfd's) and, written last and atomically, what the freeze read
+ * ({@code capture.json}: the process image without stored memory — every thread's registers,
+ * masks and queued signals, the descriptors, timers and shared queued signals are in it — the
+ * places of the runs and contents in {@code pages}, the parent and the store). Once both are fsynced the process may die: its
  * state is safe here, and storing it (hashing, compressing, packing, uploading) goes on from
  * memory. A capture that finishes deletes its entry; one whose JVM died leaves it, and the next
  * command that opens the same store replays it ({@link SpoolReplay}). A directory without
@@ -58,12 +63,18 @@ public final class CaptureSpool {
     public record SpooledArea(MemoryArea area, long[] runs, long[] present, long[] reread) {
     }
 
-    /** What {@code capture.json} holds. */
-    public record SpooledCapture(int version, String store, int pageSize, int chunkPages, String parent, String tracking,
-                          long spooledAtMillis, ProcessImage draft, List<SpooledArea> areas) {
+    /** A descriptor's stored content (see {@code DescriptorCapture.Result#contents}): its place in {@code pages}. */
+    public record SpooledContent(int fd, long offset, int length) {
     }
 
-    static final int VERSION = 1;
+    /** What {@code capture.json} holds. */
+    public record SpooledCapture(int version, String store, int pageSize, int chunkPages, String parent, String tracking,
+                          long spooledAtMillis, ProcessImage draft, List<SpooledArea> areas,
+                          List<SpooledContent> fdContents) {
+    }
+
+    /** 2: images of format 4.0 (threads, descriptors, timers, queued signals) and descriptor contents. */
+    public static final int VERSION = 2;
 
     public static ObjectMapper mapper() {
         return new ImageCodec().mapper();
@@ -74,10 +85,12 @@ public final class CaptureSpool {
      * by this process: from here on the capture survives this JVM.
      */
     public static Entry write(Path spoolDir, String storeLocation, int pageSize, int chunkPages, ProcessImage draft,
-                              MemoryCapture.Result memory, String parent, String tracking) {
+                              MemoryCapture.Result memory, Map<Integer, byte[]> fdContents, String parent,
+                              String tracking) {
         Entry e = Entry.create(spoolDir);
         try {
             List<SpooledArea> areas = new ArrayList<>();
+            SpooledCapture record;
             try (FileChannel pages = FileChannel.open(e.dir.resolve(PAGES), StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
                 long offset = 0;
@@ -98,11 +111,17 @@ public final class CaptureSpool {
                     areas.add(new SpooledArea(c.area(), runs, c.present() == null ? null : c.present().toLongArray(),
                             c.reread() == null ? null : c.reread().toLongArray()));
                 }
+                List<SpooledContent> contents = new ArrayList<>();
+                for (Map.Entry<Integer, byte[]> c : new TreeMap<>(fdContents).entrySet()) {
+                    contents.add(new SpooledContent(c.getKey(), offset, c.getValue().length));
+                    offset += c.getValue().length;
+                    batch.add(ByteBuffer.wrap(c.getValue()));
+                }
                 writeAll(pages, batch);
                 pages.force(true);
+                record = new SpooledCapture(VERSION, storeLocation, pageSize, chunkPages, parent, tracking,
+                        System.currentTimeMillis(), draft, areas, contents);
             }
-            SpooledCapture record = new SpooledCapture(VERSION, storeLocation, pageSize, chunkPages, parent, tracking,
-                    System.currentTimeMillis(), draft, areas);
             Path tmp = e.dir.resolve(RECORD + ".part");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer b = ByteBuffer.wrap(mapper().writeValueAsBytes(record));
@@ -138,6 +157,26 @@ public final class CaptureSpool {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
+    }
+
+    /** Reads the descriptor contents of a record back from its {@code pages} file, by fd. */
+    public static Map<Integer, byte[]> fdContents(SpooledCapture record, Path dir) throws IOException {
+        Map<Integer, byte[]> out = new HashMap<>();
+        if (record.fdContents() == null) {
+            return out;
+        }
+        try (FileChannel pages = FileChannel.open(dir.resolve(PAGES), StandardOpenOption.READ)) {
+            for (SpooledContent c : record.fdContents()) {
+                ByteBuffer data = ByteBuffer.allocate(c.length());
+                while (data.hasRemaining()) {
+                    if (pages.read(data, c.offset() + data.position()) < 0) {
+                        throw new IOException("spooled pages end before the content of fd " + c.fd());
+                    }
+                }
+                out.put(c.fd(), data.array());
+            }
+        }
+        return out;
     }
 
     /** Rebuilds the captured areas of a record from its {@code pages} file. */

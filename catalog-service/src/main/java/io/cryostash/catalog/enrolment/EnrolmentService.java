@@ -18,6 +18,7 @@ import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.schema.catalog.HostReport;
+import io.cryostash.schema.catalog.ImageRegistration;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -50,7 +51,11 @@ public class EnrolmentService {
     @Transactional
     public Enrolled enrol(long enrolmentTokenId, String hostId, String publicKeyBase64, HostReport report) {
         List<String> problems = new java.util.ArrayList<>();
-        if (hostId == null || !hostId.matches("^[A-Za-z0-9._:-]{1,128}$")) problems.add("hostId: must match ^[A-Za-z0-9._:-]{1,128}$");
+        if (hostId == null || !ImageRegistration.ID.matcher(hostId).matches()) {
+            problems.add("hostId: must match " + ImageRegistration.ID.pattern());
+        } else if (!ImageRegistration.isValidId(hostId)) {
+            problems.add("hostId: must not be . or ..");
+        }
         byte[] key = parseKey(publicKeyBase64, problems);
         if (report != null) problems.addAll(report.problems());
         if (!problems.isEmpty()) throw new InvalidRequestException(problems);

@@ -10,6 +10,7 @@ import io.cryostash.catalog.restore.RestoreState;
 import io.cryostash.catalog.security.AgentContext;
 import io.cryostash.catalog.snapshot.SnapshotService;
 import io.cryostash.catalog.system.ConflictException;
+import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.system.NotFoundException;
 import io.cryostash.schema.event.CheckpointCompleted;
@@ -66,13 +67,14 @@ public class CatalogEventListeners {
         AgentContext.runAs(e.hostId(), () -> {
             try {
                 var registered = registrar.register(e);
-                log.info("Image {} of host {} (job {}): {}", e.imageId(), e.hostId(), e.job(), registered.outcome());
+                log.info("Image {} of host {} (job {}): {}, {} ms after the agent sent it", e.imageId(), e.hostId(), e.job(),
+                        registered.outcome(), System.currentTimeMillis() - r.timestamp());
                 return registered;
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
-            } catch (InvalidRequestException | ConflictException ex) {
-                // What the manifest says does not pass the catalog's checks, or the id is registered with
-                // another manifest: a retry would not change that.
+            } catch (InvalidRequestException | ConflictException | ForbiddenException ex) {
+                // What the manifest says does not pass the catalog's checks, the id is registered with
+                // another manifest or as another host's image: a retry would not change that.
                 throw new EventRefusedException("image " + e.imageId() + ": " + ex.getMessage(), ex);
             }
         });
@@ -97,10 +99,12 @@ public class CatalogEventListeners {
         AgentContext.runAs(e.hostId(), () -> {
             try {
                 restores.report(e.restoreRequestId(), RestoreState.valueOf(e.state()), e.pid(), e.error());
+                log.debug("restore.status {} for request {} applied {} ms after the agent sent it", e.state(),
+                        e.restoreRequestId(), System.currentTimeMillis() - r.timestamp());
             } catch (ConflictException late) {
                 // A state that would move a finished request (e.g. RUNNING after COMPLETED): applied once, ignored after.
                 log.info("Ignoring restore.status {} for request {}: {}", e.state(), e.restoreRequestId(), late.getMessage());
-            } catch (NotFoundException | InvalidRequestException | io.cryostash.catalog.system.ForbiddenException ex) {
+            } catch (NotFoundException | InvalidRequestException | ForbiddenException ex) {
                 throw new EventRefusedException("restore.status for request " + e.restoreRequestId() + ": " + ex.getMessage(), ex);
             }
             return null;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.catalog.host;
 
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 import io.cryostash.catalog.audit.AuditLog;
 import io.cryostash.catalog.security.Actor;
 import io.cryostash.catalog.security.AgentTokenService;
+import io.cryostash.catalog.store.KeyFingerprint;
 import io.cryostash.catalog.system.ConflictException;
 import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
@@ -54,6 +57,24 @@ public class HostController {
     @PreAuthorize("hasRole('VIEWER')")
     public Host get(@PathVariable String id) {
         return hosts.find(id).orElseThrow(() -> new NotFoundException("host", id));
+    }
+
+    /**
+     * A host's public signing key. Public by nature: every agent may read every host's, since an agent
+     * restoring an image captured on another host verifies its signature with the key the capturing
+     * host enrolled (the catalog vouches for it, so no trusted-keys directory has to be copied around).
+     */
+    public record HostKey(String hostId, String publicKey, String keyFingerprint, Instant enrolledAt) {
+    }
+
+    @GetMapping("/{id}/key")
+    @PreAuthorize("hasAnyRole('AGENT', 'VIEWER')")
+    @Operation(summary = "The Ed25519 public key the host enrolled (base64 X.509, as in host-ed25519.pub) and its fingerprint;"
+            + " agents use it to verify images captured on that host. 404 when the host does not exist or has no key")
+    public HostKey key(@PathVariable String id) {
+        if (!hosts.exists(id)) throw new NotFoundException("host", id);
+        var k = hosts.enrolledKey(id).orElseThrow(() -> new NotFoundException("signing key of host", id));
+        return new HostKey(id, Base64.getEncoder().encodeToString(k.publicKey()), KeyFingerprint.of(k.publicKey()), k.enrolledAt());
     }
 
     @PostMapping

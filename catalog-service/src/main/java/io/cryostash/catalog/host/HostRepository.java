@@ -80,6 +80,16 @@ public class HostRepository {
                 .query((rs, i) -> rs.getBytes(1)).optional();
     }
 
+    /** A host's enrolled signing key (X.509 bytes) and when it was enrolled. */
+    public record EnrolledKey(byte[] publicKey, Instant enrolledAt) {
+    }
+
+    /** The host's enrolled key, if the host exists and has one. */
+    public Optional<EnrolledKey> enrolledKey(String id) {
+        return jdbc.sql("SELECT public_key, key_enrolled_at FROM hosts WHERE id = ? AND public_key IS NOT NULL").param(id)
+                .query((rs, i) -> new EnrolledKey(rs.getBytes(1), instant(rs.getTimestamp(2)))).optional();
+    }
+
     /** A host row as enrolment sees it: its key, null when it has none. */
     public record KeyState(byte[] publicKey) {
     }

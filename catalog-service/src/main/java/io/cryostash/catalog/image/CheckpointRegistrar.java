@@ -17,10 +17,13 @@ import io.cryostash.catalog.snapshot.SnapshotService;
 import io.cryostash.catalog.store.ManifestStore;
 import io.cryostash.catalog.store.VerifiedImage;
 import io.cryostash.catalog.system.ConflictException;
+import io.cryostash.catalog.system.ForbiddenException;
 import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.schema.catalog.ImageRegistration;
 import io.cryostash.schema.event.CheckpointCompleted;
 import io.cryostash.schema.store.StoreFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -39,6 +42,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Service
 public class CheckpointRegistrar {
+
+    private static final Logger log = LoggerFactory.getLogger(CheckpointRegistrar.class);
 
     private final ImageService images;
     private final ImageRepository imageRows;
@@ -64,6 +69,7 @@ public class CheckpointRegistrar {
 
     /**
      * @throws EventRefusedException the image does not verify or the event cannot be right; audited
+     * @throws ForbiddenException    the image is registered as another host's; audited
      * @throws IOException           the store cannot be read now (worth retrying)
      */
     public ImageService.Registered register(CheckpointCompleted e) throws IOException {
@@ -71,7 +77,7 @@ public class CheckpointRegistrar {
         if (!problems.isEmpty()) throw new InvalidRequestException(problems);
         try {
             return verifyAndRegister(e);
-        } catch (EventRefusedException refused) {
+        } catch (EventRefusedException | ForbiddenException refused) {
             tx.executeWithoutResult(s -> audit.record("image.refused", "image", e.imageId(),
                     Map.of("host", e.hostId(), "reason", refused.getMessage())));
             throw refused;
@@ -85,6 +91,11 @@ public class CheckpointRegistrar {
                     + " is stored (" + expectedKey + ")");
         }
         Optional<String> existing = imageRows.manifestKey(e.imageId());
+        if (existing.isPresent() && !imageRows.hostOf(e.imageId()).orElseThrow().equals(e.hostId())) {
+            // Another host's image: refused before anything of it is read, linked or sent back (not
+            // even that the pointer is right), so that an agent learns nothing of other hosts' images.
+            throw new ForbiddenException("Image " + e.imageId() + " cannot be registered by the agent of host " + e.hostId());
+        }
         if (existing.isPresent()) {
             if (!existing.get().equals(e.manifestKey())) {
                 throw new ConflictException("Image " + e.imageId() + " is registered with another manifest");
@@ -103,12 +114,14 @@ public class CheckpointRegistrar {
         } catch (GeneralSecurityException ex) {
             throw new EventRefusedException("the key host " + e.hostId() + " enrolled is not an Ed25519 key", ex);
         }
+        long t0 = System.nanoTime();
         VerifiedImage v = store.read(e.imageId(), key);
+        long verified = System.nanoTime();
         Host host = hosts.find(e.hostId()).orElseThrow();
         String parent = v.image().parent();
         String knownParent = parent != null && imageRows.state(parent).isPresent() ? parent : null;
         ImageRegistration r = ManifestRegistration.of(e, v, host.cpuFlags(), knownParent);
-        return tx.execute(s -> {
+        var done = tx.execute(s -> {
             var registered = images.register(r);
             if (registered.outcome() == ImageService.Outcome.CREATED && r.process().pid() != null) {
                 jobs.setPidIfMissing(registered.image().jobId(), r.process().pid());
@@ -116,5 +129,9 @@ public class CheckpointRegistrar {
             snapshots.completed(e.requestId(), e.hostId(), e.imageId());
             return registered;
         });
+        long end = System.nanoTime();
+        log.debug("Image {}: manifest, tables and index read and verified in {} ms; {} chunks registered in {} ms", e.imageId(),
+                (verified - t0) / 1_000_000, r.chunks().size(), (end - verified) / 1_000_000);
+        return done;
     }
 }

@@ -45,8 +45,8 @@ public final class ManifestRegistration {
         List<ChunkRef> chunks = new ArrayList<>(v.chunks().size());
         for (Map.Entry<ChunkKey, ChunkIndex.Location> c : v.chunks().entrySet()) {
             var entry = c.getValue().entry();
-            logical += entry.uncompressedLength();
-            compressed += entry.compressedLength();
+            logical = plus(logical, entry.uncompressedLength());
+            compressed = plus(compressed, entry.compressedLength());
             chunks.add(new ChunkRef(c.getKey().hex(), entry.uncompressedLength(), (long) entry.compressedLength(),
                     c.getValue().packId(), entry.offset()));
         }
@@ -54,7 +54,7 @@ public final class ManifestRegistration {
         long rss = 0;
         for (MemoryArea a : img.areas()) {
             areas.add(AreaSummary.of(a, a.content() == null ? null : storedBytes(a, v.chunks())));
-            if (a.content() != null) rss += a.storedPages() * a.content().pageSize();
+            if (a.content() != null) rss = plus(rss, (long) a.storedPages() * a.content().pageSize());
         }
         List<ThreadSummary> threads = img.threads().stream().map(t -> new ThreadSummary(t.tid(), null, null)).toList();
         List<FdSummary> fds = img.fds() == null ? List.of() : img.fds().stream().map(FdSummary::of).toList();
@@ -74,9 +74,18 @@ public final class ManifestRegistration {
     /** Compressed bytes of an area's chunks and patches in the store. */
     private static long storedBytes(MemoryArea a, Map<ChunkKey, ChunkIndex.Location> where) {
         long n = 0;
-        for (AreaChunk c : a.content().chunks()) n += where.get(c.key()).entry().compressedLength();
-        for (AreaChunk c : a.content().patches()) n += where.get(c.key()).entry().compressedLength();
+        for (AreaChunk c : a.content().chunks()) n = plus(n, where.get(c.key()).entry().compressedLength());
+        for (AreaChunk c : a.content().patches()) n = plus(n, where.get(c.key()).entry().compressedLength());
         return n;
+    }
+
+    /**
+     * A sum that stops at Long.MAX_VALUE instead of wrapping: a total past the registration's bounds is
+     * then refused by name ({@code ImageRegistration.problems}), never taken as a small or negative number.
+     */
+    static long plus(long a, long b) {
+        long s = a + b;
+        return ((a ^ s) & (b ^ s)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : s;
     }
 
     /** uname -m names, which hosts report: a JVM's os.arch says amd64 where uname says x86_64. */

@@ -109,6 +109,35 @@ class EnrolmentApiTests {
     }
 
     @Test
+    void everyAgentMayReadEveryEnrolledHostsPublicKeyAndNothingElseOfIt() throws Exception {
+        String token = enrolmentToken();
+        String a = Fixtures.unique("key-a");
+        String b = Fixtures.unique("key-b");
+        HostKeys keyA = HostKeys.ephemeral();
+        enrol(token, a, keyA).andExpect(status().isCreated());
+        String agentB = json.readTree(enrol(token, b, HostKeys.ephemeral()).andReturn().getResponse().getContentAsString())
+                .get("agentToken").asString();
+        // B's agent restores what A captured: the catalog vouches for A's key.
+        mvc.perform(get("/api/hosts/{id}/key", a).header("Authorization", "Bearer " + agentB))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.hostId").value(a))
+                .andExpect(jsonPath("$.publicKey").value(Base64.getEncoder().encodeToString(keyA.publicKey().getEncoded())))
+                .andExpect(jsonPath("$.keyFingerprint").value(keyA.keyId()))
+                .andExpect(jsonPath("$.enrolledAt").isNotEmpty());
+        // The key, not the host: the rest of A stays for people.
+        mvc.perform(get("/api/hosts/{id}", a).header("Authorization", "Bearer " + agentB)).andExpect(status().isForbidden());
+        mvc.perform(get("/api/hosts/{id}/key", a).with(user("v").roles("VIEWER"))).andExpect(status().isOk());
+        mvc.perform(get("/api/hosts/{id}/key", a)).andExpect(status().isUnauthorized());
+        mvc.perform(get("/api/hosts/{id}/key", Fixtures.unique("nobody")).header("Authorization", "Bearer " + agentB))
+                .andExpect(status().isNotFound());
+        // A host without a key (announced, or reset by an admin) has none to give.
+        mvc.perform(delete("/api/hosts/{id}/key", a).with(user("admin").roles("ADMIN")).with(csrf())).andExpect(status().isNoContent());
+        mvc.perform(get("/api/hosts/{id}/key", a).header("Authorization", "Bearer " + agentB))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.detail", containsString("signing key")));
+    }
+
+    @Test
     void theHostsPageShowsKeyFingerprints() throws Exception {
         String token = enrolmentToken();
         String host = Fixtures.unique("page");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.cli.up;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +30,8 @@ import io.cryostash.store.backend.S3Config;
  * the data directory and is reused by the next start.
  *
  * @param port       catalog HTTP port (0: any)
- * @param dataDir    kafka/, s3/, catalog/ and stack.properties
+ * @param dataDir    kafka/, s3/, catalog/ (the database, unless {@link StackDatabaseDir} puts it elsewhere for root)
+ *                   and stack.properties
  * @param storeDir   a directory store instead of the S3 server, or null
  * @param hostId     this host's agent
  * @param listen     address Kafka and S3 listen on (loopback by default)
@@ -47,6 +50,7 @@ public record AllInOne(int port, Path dataDir, Path storeDir, String hostId, Str
     public static final class Running implements AutoCloseable {
         private final List<AutoCloseable> parts = new ArrayList<>();
         private String catalogUrl;
+        private Path catalogDataDir;
         private String kafka;
         private String s3;
         private ClientCredentials credentials;
@@ -74,6 +78,11 @@ public record AllInOne(int port, Path dataDir, Path storeDir, String hostId, Str
 
         public String kafka() {
             return kafka;
+        }
+
+        /** Where the catalog's embedded PostgreSQL keeps its data ({@link StackDatabaseDir}). */
+        public Path catalogDataDir() {
+            return catalogDataDir;
         }
 
         public String s3Endpoint() {
@@ -144,7 +153,8 @@ public record AllInOne(int port, Path dataDir, Path storeDir, String hostId, Str
             }
             catalogArgs.add("--cryostash.catalog.store=" + store);
 
-            ConfigurableApplicationContext catalog = CatalogLauncher.run(port, dataDir.resolve("catalog"), null,
+            r.catalogDataDir = StackDatabaseDir.resolve(dataDir, secrets, isRoot());
+            ConfigurableApplicationContext catalog = CatalogLauncher.run(port, r.catalogDataDir, null,
                     catalogArgs.toArray(String[]::new));
             r.parts.add(catalog::close);
             r.catalogUrl = CatalogLauncher.url(catalog);
@@ -193,6 +203,10 @@ public record AllInOne(int port, Path dataDir, Path storeDir, String hostId, Str
             r.close();
             throw e;
         }
+    }
+
+    private static boolean isRoot() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
     }
 
     private static String jaas(String user, String password) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +97,8 @@ class NetworkNamespaceTest {
         String hostA = "ns-a-" + ME;
         String hostB = "ns-b-" + ME;
         Path home = dir.resolve("home");
+        // The database account passes through (as through /var/lib): its data stays in this test's directory.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         stack = new AllInOne(0, dir.resolve("stack"), null, hostA, HERE, HERE, home, home.resolve("client.properties"), true)
                 .start();
         String catalogThere = stack.catalogUrl().replace("localhost", HERE);
@@ -108,7 +111,8 @@ class NetworkNamespaceTest {
         ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", NS, ProcessHandle.current().info().command().orElse("java"),
                 "-cp", appClassPath(), "io.cryostash.cli.Cryostash", "agent", "--config", configB.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("agent-b.log").toFile());
-        pb.environment().put("CRYOSTASH_HOME", home.toString());
+        // B's own home, as on another machine: no key of A's there; the catalog vouches for A's key
+        pb.environment().put("CRYOSTASH_HOME", dir.resolve("home-b").toString());
         agentB = pb.start();
         Poll.until(WAIT, () -> "host " + hostB + " to enrol from its namespace; its log:\n" + log(), () -> {
             try {

@@ -3,7 +3,9 @@ package io.cryostash.cli.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +34,7 @@ import io.cryostash.daemon.AgentSettings;
 import io.cryostash.daemon.ClientConfig;
 import io.cryostash.daemon.catalog.CatalogClient;
 import io.cryostash.daemon.kafka.KafkaSettings;
+import io.cryostash.daemon.state.LocalAgents;
 import io.cryostash.daemon.testing.EventTap;
 import io.cryostash.schema.event.RestoreRequested;
 import io.cryostash.schema.event.RestoreStatus;
@@ -62,6 +65,8 @@ class PipelineEndToEndTest {
     @BeforeAll
     static void up() throws Exception {
         long me = ProcessHandle.current().pid();
+        // The database account passes through (as through /var/lib): its data stays in this test's directory.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         hostA = "e2e-a-" + me;
         hostB = "e2e-b-" + me;
         all = new AllInOne(0, dir.resolve("stack"), null, hostA, "127.0.0.1", null, dir.resolve("home"),
@@ -85,11 +90,15 @@ class PipelineEndToEndTest {
         if (stack != null) stack.close();
     }
 
+    /**
+     * Host B as another machine would run it: its own $CRYOSTASH_HOME, so no trusted-keys directory and
+     * no other agent's key beside it; it trusts host A's images because the catalog vouches for A's key.
+     */
     static AgentDaemon startB() {
         Path config = dir.resolve("home/client.properties");
         AgentSettings b = AgentSettings.resolve(new AgentSettings.Flags(hostB, null, null, null, null, null, null, null,
                         S3Config.Overrides.NONE), Map.of(), ClientConfig.load(config), config)
-                .withHome(dir.resolve("home"))
+                .withHome(dir.resolve("home-b"))
                 .withTiming(Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(2), 3);
         return AgentDaemon.start(b);
     }
@@ -189,6 +198,11 @@ class PipelineEndToEndTest {
         assertThat(states).containsExactly("RUNNING", "COMPLETED");
         assertThat(api.get("/api/restores/" + id).path("restoredPid").asInt()).isEqualTo(restored.pid());
         assertThat(restored.check()).startsWith("PASS");
+        // B had no key of A's on its disk: the catalog vouched for the signer.
+        assertThat(dir.resolve("home-b/trusted-keys")).doesNotExist();
+        var keysOnB = LocalAgents.publicKeys(dir.resolve("home-b"));
+        assertThat(keysOnB).hasSize(1);
+        assertThat(keysOnB.get(0).getEncoded()).isNotEqualTo(LocalAgents.publicKeys(dir.resolve("home")).get(0).getEncoded());
     }
 
     @Test
@@ -249,7 +263,7 @@ class PipelineEndToEndTest {
         String token = after.get(ClientConfig.CATALOG_TOKEN);
         CatalogClient again = new CatalogClient(stack.catalogUrl(), () -> token, Duration.ofSeconds(30));
         assertThat(again.get("/api/images?size=1").path("total").asInt()).isEqualTo(imagesBefore);
-        assertThat(java.nio.file.Files.readString(dir.resolve("home/agents/" + hostA + "/agent-token")).trim()).isNotEmpty();
+        assertThat(Files.readString(dir.resolve("home/agents/" + hostA + "/agent-token")).trim()).isNotEmpty();
         api = again;
         Poll.until(WAIT, "host A's heartbeat with its old token", () -> {
             String last = again.get("/api/hosts/" + hostA).path("lastHeartbeat").asText();

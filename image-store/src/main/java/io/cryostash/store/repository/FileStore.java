@@ -51,10 +51,17 @@ public final class FileStore {
 
     /** Stores a file; the returned reference goes into the process-image manifest. */
     public FileRef put(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return put(in);
+        }
+    }
+
+    /** Stores what {@code in} reads, to its end, like a file. */
+    public FileRef put(InputStream in) throws IOException {
         MessageDigest whole = Hashing.newSha256();
         List<ChunkKey> keys = new ArrayList<>();
         long size = 0;
-        try (InputStream in = Files.newInputStream(file)) {
+        {
             byte[] buf = new byte[PIECE_SIZE];
             while (true) {
                 int n = in.readNBytes(buf, 0, PIECE_SIZE);

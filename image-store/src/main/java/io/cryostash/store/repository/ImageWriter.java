@@ -108,6 +108,14 @@ public final class ImageWriter implements AutoCloseable {
         return ref;
     }
 
+    /** Stores bytes as a whole file by content (a memfd's or a deleted file's contents, say). */
+    public FileRef putBytes(byte[] data) throws IOException {
+        checkOpen();
+        FileRef ref = repo.files().put(new java.io.ByteArrayInputStream(data));
+        keys.addAll(ref.chunks());
+        return ref;
+    }
+
     /**
      * Names chunks that are already stored (an incremental capture reusing its parent's
      * unchanged chunks). Checked at commit: a key the store does not have fails the commit.

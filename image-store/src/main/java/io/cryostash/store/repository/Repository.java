@@ -172,6 +172,10 @@ public final class Repository implements AutoCloseable {
             throw new ObjectNotFoundException(chunks.backend().location(), "image " + id);
         }
         SignedManifest m = ManifestCodec.verify(id, data, trusted);
+        boolean refreshed = false;
+        if (!chunks.missing(m.chunks()).isEmpty() || !chunks.missing(m.tables()).isEmpty()) {
+            refreshed = refreshForReading();
+        }
         for (ChunkKey k : chunks.missing(m.chunks())) {
             throw new ChunkMissingException(k, id, "not in any index");
         }
@@ -181,11 +185,26 @@ public final class Repository implements AutoCloseable {
         Map<ChunkKey, byte[]> tables = new ConcurrentHashMap<>();
         chunks.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
         for (ChunkKey t : m.tables()) {
-            for (ChunkKey k : chunks.missing(AreaTableCodec.keys(t, tables.get(t)))) {
+            List<ChunkKey> named = AreaTableCodec.keys(t, tables.get(t));
+            if (!refreshed && !chunks.missing(named).isEmpty()) refreshed = refreshForReading();
+            for (ChunkKey k : chunks.missing(named)) {
                 throw new ChunkMissingException(k, id, "named by chunk table " + t.hex() + " but not in any index");
             }
         }
         return new Image(id, m, tables);
+    }
+
+    /**
+     * An image names chunks this index does not have: most likely another host stored them since the
+     * index was loaded (a restore of an image captured elsewhere), so the index is refreshed once, then
+     * and only then. Not while this process writes an image (see {@link ChunkStore#refreshIndex}).
+     *
+     * @return whether it refreshed
+     */
+    private boolean refreshForReading() throws IOException {
+        if (!writers.isEmpty()) return false;
+        chunks.refreshIndex();
+        return true;
     }
 
 

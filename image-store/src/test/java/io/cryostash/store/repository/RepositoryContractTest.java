@@ -18,6 +18,7 @@ import io.cryostash.store.pack.PackReader;
 import io.cryostash.store.pack.PackWriter;
 import io.cryostash.store.sign.HostKeys;
 import io.cryostash.store.sign.TrustedKeys;
+import io.cryostash.schema.store.AreaChunk;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.schema.store.AreaTable;
 import io.cryostash.schema.store.ChunkKey;
@@ -271,6 +272,22 @@ public abstract class RepositoryContractTest {
         }
         assertThat(d.chunksNew()).isEqualTo(dirtyPresent);
         assertThat(restore(second, c.area())).isEqualTo(presentOnly(mem, c.present()));
+    }
+
+    @Test
+    void aReaderOpenedBeforeAnotherProcessWroteAnImageReadsItWithoutBeingToldToRefresh() throws IOException {
+        Repository reader = open(backend);
+        byte[] mem = memory(64, 6);
+        Captured c = capture(open(backend), mem, null, "{}");
+        // The reader's index predates every chunk of the image: reading it picks them up (one refresh).
+        assertThat(reader.chunks().missing(c.area().chunks().stream().map(AreaChunk::key).toList())).isNotEmpty();
+        assertThat(reader.readImage(c.id()).id()).isEqualTo(c.id());
+        assertThat(restore(reader, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        // A chunk no index has stays missing, named with its image.
+        String id = c.id();
+        for (ObjectInfo o : backend.list(StoreFormat.INDEX)) backend.delete(o.name());
+        Repository late = open(backend);
+        assertThatThrownBy(() -> late.readImage(id)).isInstanceOf(ChunkMissingException.class).hasMessageContaining(id);
     }
 
     @Test

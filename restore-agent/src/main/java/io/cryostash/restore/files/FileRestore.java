@@ -17,10 +17,11 @@ import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.FsState;
 
 /**
- * Descriptors, working directory and root. Files are reopened by path at the same descriptor
- * number with the same flags and offset. Descriptors that pointed at something that cannot be
- * reopened (a terminal, a pipe to a process that is gone) are bound to /dev/null for reading and
- * to a log file for writing, so the program's output is kept and its reads see end of file.
+ * Files opened by path, redirected standard streams, working directory and root. Files are
+ * reopened by path at the same descriptor number with the same flags and offset. Standard
+ * streams whose terminal or pipe is gone (capture recorded them as redirected, and said so) are
+ * bound to /dev/null for reading and to a log file for writing, so the program's output is kept
+ * and its reads see end of file. Other kinds: {@link DescriptorRestore}.
  */
 public final class FileRestore {
     static final int O_ACCMODE = 3;
@@ -51,7 +52,7 @@ public final class FileRestore {
 
     /** Creates the log file (owned by the image's user) when some descriptor needs it. */
     public static Path prepareLog(List<FdEntry> fds, Path logDir, String imageId, Credentials creds) {
-        boolean needed = fds.stream().anyMatch(f -> !f.reopenable() && goesToLog(f));
+        boolean needed = fds.stream().anyMatch(f -> f.redirected() && goesToLog(f));
         if (!needed) {
             return null;
         }
@@ -77,10 +78,10 @@ public final class FileRestore {
         return mode == O_WRONLY || (mode == O_RDWR && f.fd() != 0);
     }
 
-    /** Binds unreopenable descriptors to /dev/null or the log; runs before the file-system ids drop. */
+    /** Binds redirected descriptors to /dev/null or the log; runs before the file-system ids drop. */
     public void openRedirected(List<FdEntry> fds, Path log) {
         for (FdEntry f : fds) {
-            if (f.reopenable()) {
+            if (!f.redirected()) {
                 continue;
             }
             boolean writes = goesToLog(f);
@@ -90,9 +91,10 @@ public final class FileRestore {
         }
     }
 
+    /** Reopens files by path (duplicates are made from their originals later). */
     public void openFiles(List<FdEntry> fds) {
         for (FdEntry f : fds) {
-            if (!f.reopenable()) {
+            if (!f.reopenable() || f.dupOf() != null) {
                 continue;
             }
             int flags = f.flags() & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);

@@ -3,9 +3,12 @@ package io.cryostash.restore.process;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import io.cryostash.agent.linux.ProcessMemory;
+import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.remote.ParallelSyscalls;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.RestoreException;
 import io.cryostash.schema.image.Credentials;
@@ -36,12 +39,20 @@ public final class CredentialsRestore {
         }
     }
 
-    public static void allIds(RemoteSyscalls remote, Credentials c) {
-        remote.call("setresgid", SyscallNumbers.SETRESGID, c.gid(), c.egid(), c.sgid());
-        remote.call("setresuid", SyscallNumbers.SETRESUID, c.uid(), c.euid(), c.suid());
-        remote.raw(SyscallNumbers.SETFSGID, c.fsgid());
-        remote.raw(SyscallNumbers.SETFSUID, c.fsuid());
+    /**
+     * setresgid, setresuid and the file-system ids in every thread: the kernel keeps credentials
+     * per thread (glibc's setuid() makes each thread switch), so each call runs in all of them
+     * at once; dumpable, which is per process, last, from the main thread.
+     */
+    public static void allIds(Ptrace ptrace, List<Integer> tids, long syscallInsn, RemoteSyscalls main, Credentials c) {
+        ParallelSyscalls.call(ptrace, tids, syscallInsn, "setresgid", SyscallNumbers.SETRESGID,
+                i -> new long[] {c.gid(), c.egid(), c.sgid()});
+        ParallelSyscalls.call(ptrace, tids, syscallInsn, "setresuid", SyscallNumbers.SETRESUID,
+                i -> new long[] {c.uid(), c.euid(), c.suid()});
+        // setfs[ug]id answer the previous id, never an error
+        ParallelSyscalls.call(ptrace, tids, syscallInsn, "setfsgid", SyscallNumbers.SETFSGID, i -> new long[] {c.fsgid()});
+        ParallelSyscalls.call(ptrace, tids, syscallInsn, "setfsuid", SyscallNumbers.SETFSUID, i -> new long[] {c.fsuid()});
         // changing ids clears the dumpable flag; the original process was dumpable
-        remote.call("prctl(PR_SET_DUMPABLE)", SyscallNumbers.PRCTL, PR_SET_DUMPABLE, 1);
+        main.call("prctl(PR_SET_DUMPABLE)", SyscallNumbers.PRCTL, PR_SET_DUMPABLE, 1);
     }
 }

@@ -3,38 +3,114 @@ package io.cryostash.restore.threads;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.linux.TraceeException;
+import io.cryostash.agent.linux.WaitStatus;
+import io.cryostash.agent.remote.Clone3;
+import io.cryostash.agent.remote.ParallelSyscalls;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.schema.image.CpuRegisters;
 import io.cryostash.schema.image.ThreadState;
 
-/** Per-thread kernel state (sigaltstack, tid address, robust list, rseq, mask) and, last, the CPU state. */
+/**
+ * Threads: each one after the main thread is cloned from the main one with the image's tid,
+ * then every thread gets its kernel state (sigaltstack, tid address, robust list, rseq, name,
+ * no_new_privs) by remote calls run in that thread, and, last, its CPU state and mask.
+ */
 public final class ThreadRestore {
     static final int SS_ONSTACK = 1;
     static final int SS_DISABLE = 2;
+    static final int PR_SET_NAME = 15;
+    static final int PR_SET_NO_NEW_PRIVS = 38;
+    private static final long STOP_TIMEOUT_MS = 5_000;
+    /** Scratch bytes per thread for in-memory arguments: a stack_t (24 bytes) or a name (16). */
+    static final int SLOT = 32;
+    static final int BATCH = 256;
+    public static final int SCRATCH_BYTES = BATCH * SLOT;
+
+    /** A restored thread: its id here (for ptrace) and remote calls that run in it. */
+    public record Restored(ThreadState state, int tid, RemoteSyscalls remote) {
+    }
+
+    /**
+     * Clones {@code t} from the main thread (remote clone3 with the flags pthread_create uses and
+     * set_tid = its tid); with PTRACE_O_TRACECLONE the new thread is traced from birth and waits
+     * in its first stop, its mask all blocked (the main thread's during a remote call).
+     *
+     * @param scratch at least {@link Clone3#SCRATCH_BYTES} of writable memory in the process
+     * @throws TraceeException with errno EEXIST when the tid is in use
+     */
+    public static Restored create(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem, long scratch,
+                                  long syscallInsn, ThreadState t) {
+        long flags = Clone3.PTHREAD_FLAGS;
+        if (t.clearChildTid() == 0) { // a thread its creator gave no tid address (not a pthread)
+            flags &= ~(Clone3.CLONE_PARENT_SETTID | Clone3.CLONE_CHILD_CLEARTID);
+        }
+        int tid = Clone3.call(main, mem, scratch, "clone3 (thread " + t.tid() + ")", flags, 0, t.tid(),
+                t.clearChildTid(), t.regs().fsBase()).child();
+        WaitStatus st = ptrace.waitFor(tid, STOP_TIMEOUT_MS);
+        if (!st.isInterruptStop()) {
+            throw new TraceeException(tid, "new thread " + t.tid() + " did not stop as expected: " + st);
+        }
+        return new Restored(t, tid, new RemoteSyscalls(ptrace, tid, syscallInsn));
+    }
 
     private ThreadRestore() {
     }
 
-    public static void kernelState(RemoteSyscalls remote, ProcessMemory mem, ThreadState t, long scratch) {
-        ThreadState.SignalStack ss = t.altStack();
-        if (ss != null) {
-            ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            int flags = ss.flags() & ~SS_ONSTACK; // "on the stack right now" is a state, not a setting
-            b.putLong(ss.sp()).putInt(flags).putInt(0).putLong(ss.size());
-            mem.write(scratch, b.array());
-            remote.call("sigaltstack", SyscallNumbers.SIGALTSTACK, scratch, 0);
-        }
-        remote.call("set_tid_address", SyscallNumbers.SET_TID_ADDRESS, t.clearChildTid());
-        if (t.robustListHead() != 0) {
-            remote.call("set_robust_list", SyscallNumbers.SET_ROBUST_LIST, t.robustListHead(), t.robustListLength());
-        }
-        if (t.rseq() != null) {
-            remote.call("rseq", SyscallNumbers.RSEQ, t.rseq().address(), t.rseq().length(), 0, t.rseq().signature());
+    /**
+     * Per-thread kernel state of every thread, each call run in all threads at once
+     * ({@link ParallelSyscalls}): sigaltstack, tid address, robust list, rseq, name and
+     * no_new_privs. Arguments that live in memory (stack_t, the name) get a slot of the
+     * scratch area per thread.
+     *
+     * @param scratch  writable tracee memory of at least {@link #SCRATCH_BYTES}
+     */
+    public static void kernelState(Ptrace ptrace, ProcessMemory mem, List<Restored> threads, long scratch,
+                                   long syscallInsn) {
+        for (int from = 0; from < threads.size(); from += BATCH) {
+            List<Restored> batch = threads.subList(from, Math.min(threads.size(), from + BATCH));
+            List<Integer> tids = batch.stream().map(Restored::tid).toList();
+            ByteBuffer stacks = ByteBuffer.allocate(batch.size() * SLOT).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < batch.size(); i++) {
+                ThreadState.SignalStack ss = batch.get(i).state().altStack();
+                if (ss != null) { // "on the stack right now" is a state, not a setting
+                    stacks.putLong(i * SLOT, ss.sp()).putInt(i * SLOT + 8, ss.flags() & ~SS_ONSTACK)
+                            .putLong(i * SLOT + 16, ss.size());
+                }
+            }
+            mem.write(scratch, stacks.array());
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "sigaltstack", SyscallNumbers.SIGALTSTACK,
+                    i -> batch.get(i).state().altStack() == null ? null : new long[] {scratch + (long) i * SLOT, 0});
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "set_tid_address", SyscallNumbers.SET_TID_ADDRESS,
+                    i -> new long[] {batch.get(i).state().clearChildTid()});
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "set_robust_list", SyscallNumbers.SET_ROBUST_LIST, i -> {
+                ThreadState t = batch.get(i).state();
+                return t.robustListHead() == 0 ? null : new long[] {t.robustListHead(), t.robustListLength()};
+            });
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "rseq", SyscallNumbers.RSEQ, i -> {
+                ThreadState.Rseq r = batch.get(i).state().rseq();
+                return r == null ? null : new long[] {r.address(), r.length(), 0, r.signature()};
+            });
+            byte[] names = new byte[batch.size() * SLOT];
+            for (int i = 0; i < batch.size(); i++) {
+                String name = batch.get(i).state().name();
+                if (name != null) {
+                    byte[] b = name.getBytes(StandardCharsets.UTF_8);
+                    System.arraycopy(b, 0, names, i * SLOT, Math.min(b.length, 15)); // TASK_COMM_LEN 16, NUL last
+                }
+            }
+            mem.write(scratch, names);
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "prctl(PR_SET_NAME)", SyscallNumbers.PRCTL,
+                    i -> batch.get(i).state().name() == null ? null : new long[] {PR_SET_NAME, scratch + (long) i * SLOT});
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "prctl(PR_SET_NO_NEW_PRIVS)", SyscallNumbers.PRCTL,
+                    i -> batch.get(i).state().noNewPrivs() ? new long[] {PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0} : null);
         }
     }
 

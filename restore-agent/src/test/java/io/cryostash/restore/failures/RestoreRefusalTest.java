@@ -175,8 +175,10 @@ class RestoreRefusalTest {
         return id;
     }
 
+    /** Any free pid: these images' originals may still run, and what is refused here is the image itself. */
     private static void restore(RoundTrip rt, String id, boolean allowChanged) {
-        int pid = new Restorer(rt.store()).restore(id, new RestoreOptions(allowChanged, rt.logDir())).pid();
+        int pid = new Restorer(rt.store()).restore(id, new RestoreOptions(allowChanged, rt.logDir(),
+                RestoreOptions.PidMode.NEW_PID)).pid();
         Leftovers.track(pid);
     }
 

@@ -10,6 +10,7 @@ import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
 import io.cryostash.restore.RestoreOptions;
+import io.cryostash.restore.RestoreOptions.PidMode;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
 
@@ -52,13 +53,31 @@ public final class RoundTrip {
         return r;
     }
 
+    /**
+     * Restores with the image's own pid when the original is gone, and, for the single-threaded
+     * fixtures that are restored beside their still-running original, with any free pid
+     * ({@code --new-pid}); multi-threaded ones beside the original need {@link PidMode#NEW_PID_NAMESPACE}.
+     */
     public FixtureProcess restore(FixtureProcess original, String imageId) {
         return restore(original, imageId, false);
     }
 
     public FixtureProcess restore(FixtureProcess original, String imageId, boolean allowChangedFiles) {
-        lastRestore = new Restorer(store).restore(imageId, new RestoreOptions(allowChangedFiles, logDir));
+        return restore(original, imageId, allowChangedFiles, isGone(original) ? PidMode.ORIGINAL : PidMode.NEW_PID);
+    }
+
+    public FixtureProcess restore(FixtureProcess original, String imageId, PidMode pids) {
+        return restore(original, imageId, false, pids);
+    }
+
+    public FixtureProcess restore(FixtureProcess original, String imageId, boolean allowChangedFiles, PidMode pids) {
+        lastRestore = new Restorer(store).restore(imageId, new RestoreOptions(allowChangedFiles, logDir, pids));
         return original.restoredAs(lastRestore.pid());
+    }
+
+    private static boolean isGone(FixtureProcess f) {
+        char s = f.state();
+        return s == 0 || s == 'Z' || s == 'X';
     }
 
     /** Checkpoint with kill, then restore: the usual round trip. */

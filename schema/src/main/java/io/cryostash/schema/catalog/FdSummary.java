@@ -11,7 +11,7 @@ import io.cryostash.schema.image.FdEntry;
  * {@link FdEntry}, field for field.
  *
  * @param fd       descriptor number
- * @param kind     what it is; only {@code UNREOPENABLE} ones may have a target that is not a path
+ * @param kind     what it is; files opened by path (regular, directory, device, FIFO) have a plain path as target
  * @param target   readlink of /proc/PID/fd/N: a plain absolute path, or e.g. "pipe:[1234]"
  * @param flags    open flags from fdinfo
  * @param position file offset from fdinfo
@@ -31,7 +31,8 @@ public record FdSummary(int fd, FdEntry.Kind kind, String target, int flags, lon
         if (fd < 0 || fd >= MAX_FD) out.add(at + ".fd: must be 0 to " + (MAX_FD - 1));
         if (kind == null) out.add(at + ".kind: is required");
         if (position < 0) out.add(at + ".position: must not be negative");
-        if (kind != null && kind != FdEntry.Kind.UNREOPENABLE) {
+        if (kind == FdEntry.Kind.REGULAR || kind == FdEntry.Kind.DIRECTORY || kind == FdEntry.Kind.CHARACTER_DEVICE
+                || kind == FdEntry.Kind.FIFO) {
             String p = PlainPath.problem(target);
             if (p != null) out.add(at + ".target: " + p);
         } else if (target != null && (target.length() > PlainPath.MAX_LENGTH || target.chars().anyMatch(c -> c < 0x20))) {

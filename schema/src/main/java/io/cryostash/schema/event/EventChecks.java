@@ -7,7 +7,11 @@ import java.util.regex.Pattern;
 /** Field checks the events' {@code problems()} share; each adds "field: message" lines. */
 final class EventChecks {
 
-    /** Host, image and other ids: as the catalog's tables allow them. */
+    /**
+     * Host, image and other ids: as the catalog's tables allow them. They name path segments (the
+     * API's /api/images/{id}, the store's manifests/{id}), where "." and ".." would mean this
+     * directory and the one above, so those two are no ids.
+     */
     static final Pattern ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
     static final int MAX_PID = 4_194_304;
     /** 1 EiB: far beyond any process, far from overflowing a sum of many. */
@@ -29,6 +33,8 @@ final class EventChecks {
             if (required) out.add(field + ": is required");
         } else if (!ID.matcher(value).matches()) {
             out.add(field + ": must match " + ID.pattern());
+        } else if (value.equals(".") || value.equals("..")) {
+            out.add(field + ": must not be . or ..");
         }
     }
 

@@ -4,9 +4,11 @@ package io.cryostash.schema.image;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +35,10 @@ public final class ImageCodec {
     public static final int MAX_MANIFEST_BYTES = 64 << 20;
     private static final long TASK_SIZE = 0x00007ffffffff000L;
     private static final int MAX_AREAS = 1 << 20;
+    /** More threads than the kernel's default threads-max per process would allow on a large host. */
+    public static final int MAX_THREADS = 1 << 16;
+    private static final int MAX_PENDING = 1 << 16;
+    private static final int PID_MAX_LIMIT = 1 << 22;
 
     private final ObjectMapper mapper = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -168,9 +174,16 @@ public final class ImageCodec {
             throw new InvalidImageException("manifest is empty");
         }
         String v = image.formatVersion();
-        if (v == null || !v.split("\\.")[0].equals(ProcessImage.FORMAT_VERSION.split("\\.")[0])) {
+        int major = majorOf(v);
+        int current = majorOf(ProcessImage.FORMAT_VERSION);
+        if (major > current) {
+            throw new InvalidImageException("image format version " + v + " is newer than this Cryostash reads ("
+                    + ProcessImage.OLDEST_READABLE_MAJOR + ".x to " + ProcessImage.FORMAT_VERSION
+                    + "): read it with the newer Cryostash that wrote it");
+        }
+        if (major < ProcessImage.OLDEST_READABLE_MAJOR) {
             throw new InvalidImageException("image format version " + v + " is not supported (this reader knows "
-                    + ProcessImage.FORMAT_VERSION + ")");
+                    + ProcessImage.OLDEST_READABLE_MAJOR + ".x to " + ProcessImage.FORMAT_VERSION + ")");
         }
         if (image.id() != null && !image.id().matches("[A-Za-z0-9._-]{1,128}")) {
             throw new InvalidImageException("image id is malformed: " + image.id());
@@ -178,6 +191,7 @@ public final class ImageCodec {
         require(image.process() != null, "process section missing");
         require(image.mm() != null, "mm section missing");
         require(image.threads() != null && !image.threads().isEmpty(), "no threads");
+        validateThreads(image);
         require(image.areas() != null && !image.areas().isEmpty(), "no memory areas");
         require(image.areas().size() <= MAX_AREAS, "too many memory areas: " + image.areas().size());
         List<MemoryArea> sorted = new ArrayList<>(image.areas());
@@ -203,11 +217,20 @@ public final class ImageCodec {
             }
         }
         if (image.fds() != null) {
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
             for (FdEntry fd : image.fds()) {
+                require(fd != null && fd.kind() != null, "descriptor without kind");
                 require(fd.fd() >= 0 && fd.fd() < (1 << 20), "bad descriptor number " + fd.fd());
-                if (fd.reopenable()) {
+                require(seen.add(fd.fd()), "descriptor " + fd.fd() + " listed twice");
+                require(fd.target() != null && fd.target().indexOf('\0') < 0 && fd.target().length() < 4200,
+                        "descriptor " + fd.fd() + " has a malformed target");
+                if (fd.reopenable() || fd.kind() == FdEntry.Kind.FIFO) {
                     requirePlainPath(fd.target());
                 }
+                require(fd.dupOf() == null || (fd.dupOf() < fd.fd() && seen.contains(fd.dupOf())),
+                        "descriptor " + fd.fd() + " duplicates " + fd.dupOf() + ", which is not a lower descriptor"
+                        + " listed before it");
+                FdFiles.check(fd);
             }
         }
         if (image.mm().exePath() != null) {
@@ -224,6 +247,49 @@ public final class ImageCodec {
             requirePlainPath(image.fs().cwd());
             requirePlainPath(image.fs().root());
         }
+    }
+
+    /** The major number of "major.minor", or -1 for anything else. */
+    private static int majorOf(String version) {
+        if (version == null || !version.matches("[0-9]{1,4}\\.[0-9]{1,4}")) {
+            return -1;
+        }
+        return Integer.parseInt(version.substring(0, version.indexOf('.')));
+    }
+
+    /** Restore creates a thread per entry with that tid and queues every signal named: bound both. */
+    private static void validateThreads(ProcessImage image) {
+        require(image.threads().size() <= MAX_THREADS, "too many threads: " + image.threads().size());
+        Set<Integer> tids = new HashSet<>();
+        int pending = image.sharedPendingSignals().size();
+        for (ThreadState t : image.threads()) {
+            require(t != null, "null thread");
+            require(t.tid() > 0 && t.tid() < PID_MAX_LIMIT, "impossible thread id " + t.tid());
+            require(tids.add(t.tid()), "thread id " + t.tid() + " appears twice");
+            require(t.regs() != null && t.xstate() != null, "thread " + t.tid() + " has no registers");
+            require(t.name() == null || (t.name().length() < 64 && t.name().indexOf('\0') < 0),
+                    "thread " + t.tid() + " has a malformed name");
+            t.pendingSignals().forEach(p -> validateSignal(p, "thread " + t.tid()));
+            pending += t.pendingSignals().size();
+        }
+        require(pending <= MAX_PENDING, "too many queued signals: " + pending);
+        for (ProcessTimers.PosixTimer p : image.timers().posixTimers()) {
+            require(p != null, "null POSIX timer");
+            // what timer_create accepts: SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD or SIGEV_SIGNAL | SIGEV_THREAD_ID
+            require(p.notifyHow() >= 0 && p.notifyHow() <= ProcessTimers.PosixTimer.SIGEV_THREAD_ID
+                    && p.notifyHow() != 3, "POSIX timer " + p.id() + " notifies by " + p.notifyHow()
+                    + ", which timer_create does not take");
+            // restore aims the timer at this tid: only at a thread it creates itself
+            require(p.targetTid() == 0 || (p.signalsOneThread() && tids.contains(p.targetTid())),
+                    "POSIX timer " + p.id() + " signals thread " + p.targetTid() + ", which is not a thread of"
+                    + " the image" + (p.signalsOneThread() ? "" : " (and it is not a SIGEV_THREAD_ID timer)"));
+        }
+        image.sharedPendingSignals().forEach(p -> validateSignal(p, "the process"));
+    }
+
+    private static void validateSignal(PendingSignal p, String whose) {
+        require(p != null && p.signal() >= 1 && p.signal() <= 64 && p.siginfo() != null
+                && p.siginfo().length == PendingSignal.SIGINFO_BYTES, "malformed queued signal of " + whose);
     }
 
     /** Absolute, normalised, no NUL, no "." or ".." components: nothing a path trick can bend. */

@@ -11,7 +11,14 @@ import java.util.List;
  * <p>{@code id} is the store's name for the image, derived from the signed envelope around this
  * manifest; it is null inside the stored payload and filled in when the image is read.
  * {@code parent} is the image an incremental capture started from (null for a full one) and
- * {@code tracking} how it learned which pages changed.
+ * {@code tracking} how it learned which pages changed. {@code timers} is absent (none) in images
+ * from before timers were saved. {@code sharedPendingSignals} are the signals queued to the
+ * whole process (kill, sigqueue) and not yet delivered; those queued to one thread are in its
+ * {@link ThreadState}.
+ *
+ * <p>There is only the canonical constructor, on purpose: a shorter one defaulting the newer
+ * fields made copies that silently dropped timers or queued signals. Copy with the
+ * {@code with…} methods.
  */
 public record ProcessImage(
         String formatVersion,
@@ -29,19 +36,41 @@ public record ProcessImage(
         FsState fs,
         List<FdEntry> fds,
         List<Rlimit> rlimits,
-        List<FileFingerprint> files) {
+        List<FileFingerprint> files,
+        ProcessTimers timers,
+        List<PendingSignal> sharedPendingSignals) {
 
-    /** major.minor: readers refuse another major version. */
-    public static final String FORMAT_VERSION = "3.0";
+    /**
+     * major.minor. A reader decodes its own major version and the older ones it names in
+     * {@link #OLDEST_READABLE_MAJOR} (what they lack reads as absent: no timers, no queued signals,
+     * unnamed threads) and refuses any newer major. 4.0: descriptor kinds beyond paths, timers and
+     * terminals (the descriptors work first wrote these as 3.0, which a 3.x reader from before it
+     * failed to decode), threads' names, queued signals and no_new_privs (briefly 3.1), the thread a
+     * POSIX timer signals (targetTid): a 3.x reader would drop the signals and timers without a word,
+     * so it must refuse instead.
+     */
+    public static final String FORMAT_VERSION = "4.0";
+
+    /** The oldest major version this reader still decodes. */
+    public static final int OLDEST_READABLE_MAJOR = 3;
+
+    public ProcessImage {
+        timers = timers == null ? ProcessTimers.NONE : timers;
+        sharedPendingSignals = sharedPendingSignals == null ? List.of() : List.copyOf(sharedPendingSignals);
+    }
 
     public ProcessImage withId(String newId) {
         return new ProcessImage(formatVersion, newId, parent, tracking, createdAt, host, process, credentials, mm, areas,
-                threads, signalActions, fs, fds, rlimits, files);
+                threads, signalActions, fs, fds, rlimits, files, timers, sharedPendingSignals);
+    }
+
+    public ProcessImage withFds(List<FdEntry> newFds) {
+        return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, areas,
+                threads, signalActions, fs, newFds, rlimits, files, timers, sharedPendingSignals);
     }
 
     public ProcessImage withAreas(List<MemoryArea> newAreas) {
         return new ProcessImage(formatVersion, id, parent, tracking, createdAt, host, process, credentials, mm, newAreas,
-                threads, signalActions, fs, fds, rlimits, files);
+                threads, signalActions, fs, fds, rlimits, files, timers, sharedPendingSignals);
     }
 }
-

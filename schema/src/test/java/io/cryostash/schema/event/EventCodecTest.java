@@ -65,6 +65,27 @@ class EventCodecTest {
     }
 
     @Test
+    void dotAndDotDotAreNoIdsInAnyEvent() {
+        for (String dots : List.of(".", "..")) {
+            var image = new CheckpointCompleted(1, null, "h", "j", null, dots, "manifests/" + dots, dots, now, 1, 0, null);
+            assertThatThrownBy(() -> codec.decode(codec.encode(image), CheckpointCompleted.class))
+                    .isInstanceOf(InvalidEventException.class)
+                    .hasMessageContaining("imageId: must not be . or ..")
+                    .hasMessageContaining("parentId: must not be . or ..");
+            var host = new RestoreRequested(1, UUID.randomUUID(), "abc123", "manifests/abc123", dots, "alice", now);
+            assertThatThrownBy(() -> codec.decode(codec.encode(host), RestoreRequested.class))
+                    .hasMessageContaining("targetHostId: must not be . or ..");
+            var snapshot = new SnapshotRequested(1, UUID.randomUUID(), dots, 7, "sim", 1234, null, dots, false, null, "x", now);
+            assertThatThrownBy(() -> codec.decode(codec.encode(snapshot), SnapshotRequested.class))
+                    .hasMessageContaining("hostId: must not be . or ..")
+                    .hasMessageContaining("parentImageId: must not be . or ..");
+        }
+        // Dots inside an id are fine (host names have them).
+        var dotted = new RestoreCancelled(1, UUID.randomUUID(), "node-1.example.org", now);
+        assertThat(codec.decode(codec.encode(dotted), RestoreCancelled.class)).isEqualTo(dotted);
+    }
+
+    @Test
     void garbageAndOversizedMessagesAreRefused() {
         assertThatThrownBy(() -> codec.decode("not json", RestoreStatus.class)).isInstanceOf(InvalidEventException.class);
         assertThatThrownBy(() -> codec.decode("null", RestoreStatus.class)).isInstanceOf(InvalidEventException.class);

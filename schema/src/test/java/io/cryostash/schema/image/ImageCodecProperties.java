@@ -70,8 +70,8 @@ class ImageCodecProperties {
                 base.createdAt(), base.host(),
                 new ProcessInfo(10, 1, 10, 10, comm, List.of(comm), file, 0),
                 base.credentials(), base.mm(), base.areas(), base.threads(), base.signalActions(), base.fs(),
-                List.of(new FdEntry(fd, FdEntry.Kind.REGULAR, file, 0, fd)), base.rlimits(),
-                List.of(new FileFingerprint(file, 1, 2, 3, null)));
+                List.of(FdEntry.withoutRecord(fd, FdEntry.Kind.REGULAR, file, 0, fd)), base.rlimits(),
+                List.of(new FileFingerprint(file, 1, 2, 3, null)), base.timers(), base.sharedPendingSignals());
         byte[] json = codec.encode(img);
         ProcessImage back = codec.decode(json);
         // records holding byte[] compare by identity, so compare what a reader sees: the encoding

@@ -27,11 +27,11 @@ class ImageCodecTest {
                 new Credentials(1000, 1000, 1000, 1000, 100, 100, 100, 100, List.of(4)),
                 new MmLayout(0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000, 0x9000, 0xa000, 0xb000,
                         new byte[] {1, 2, 3}, "/usr/bin/prog"),
-                areas, List.of(new ThreadState(10, regs, new byte[] {9, 9}, 0, null, null, 0, 0, 0)),
+                areas, List.of(new ThreadState(10, regs, new byte[] {9, 9}, 0, null, null, 0, 0, 0, "prog", List.of(), false)),
                 List.of(new SignalAction(2, 0x401000, 0x04000000, 0x402000, 0)), new FsState(cwd, "/", 022),
-                List.of(new FdEntry(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
+                List.of(FdEntry.withoutRecord(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
                 List.of(new Rlimit(7, "Max open files", 1024, 4096)),
-                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)));
+                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of());
     }
 
     static MemoryArea anon(long start, long end) {
@@ -101,10 +101,35 @@ class ImageCodecTest {
     }
 
     @Test
-    void unknownMajorVersionIsRefused() {
-        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "4.1", "/tmp"));
+    void newerMajorVersionIsRefusedAsNewer() {
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "5.0", "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("version 4.1");
+                .hasMessageContaining("version 5.0 is newer").hasMessageContaining("3.x to 4.0");
+    }
+
+    @Test
+    void tooOldOrMalformedVersionIsRefused() {
+        for (String v : new String[] {"2.9", "4", "four", "4.0-beta"}) {
+            byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), v, "/tmp"));
+            assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
+                    .hasMessageContaining("version " + v + " is not supported");
+        }
+    }
+
+    @Test
+    void imagesOfEarlierThreeXFormatsStillRead() {
+        for (String v : new String[] {"3.0", "3.1"}) {
+            ProcessImage im = sample(List.of(anon(0x10000, 0x20000)), v, "/tmp");
+            assertThat(codec.decode(codec.encode(im)).formatVersion()).isEqualTo(v);
+        }
+    }
+
+    @Test
+    void imagesWrittenNowAreRefusedByThreeXReaders() {
+        // what every reader before 4.0 checked: the same major number as its own "3.x"
+        String written = codec.decode(codec.encode(sample(List.of(anon(0x10000, 0x20000)),
+                ProcessImage.FORMAT_VERSION, "/tmp"))).formatVersion();
+        assertThat(written.split("\\.")[0]).isNotEqualTo("3");
     }
 
     @Test
@@ -149,7 +174,7 @@ class ImageCodecTest {
             ProcessImage bad = new ProcessImage(good.formatVersion(), good.id(), good.parent(), good.tracking(),
                     good.createdAt(), good.host(), good.process(), good.credentials(), good.mm(), good.areas(),
                     good.threads(), good.signalActions(), good.fs(), good.fds(), good.rlimits(),
-                    List.of(new FileFingerprint(path, 10, 20, 30, null)));
+                    List.of(new FileFingerprint(path, 10, 20, 30, null)), good.timers(), good.sharedPendingSignals());
             byte[] json = codec.encode(bad);
             assertThatThrownBy(() -> codec.decode(json)).as(path).isInstanceOf(InvalidImageException.class)
                     .hasMessageContaining("path");

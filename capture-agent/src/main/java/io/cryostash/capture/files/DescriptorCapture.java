@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.capture.files;
+
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import io.cryostash.agent.linux.Kcmp;
+import io.cryostash.agent.proc.FdInfo;
+import io.cryostash.agent.tracking.WriteTracker;
+import io.cryostash.capture.CaptureException;
+import io.cryostash.capture.FdLosses;
+import io.cryostash.schema.image.FdEntry;
+import io.cryostash.schema.image.fds.MemoryFile;
+import io.cryostash.schema.store.FileRef;
+
+/**
+ * Every descriptor of a process, each by the capturer of its kind. A descriptor no capturer can
+ * save makes the whole capture refuse, naming every such descriptor and what it is, unless the
+ * user gave it up ({@link FdLosses}); the one default exception is a standard stream (0, 1, 2)
+ * on a terminal or on a pipe whose other end is outside the image, which restore binds to the
+ * log or /dev/null — and the capture's notes say so.
+ */
+public final class DescriptorCapture {
+    /** The kinds Cryostash saves; a kind missing here is refused ("not supported yet"). */
+    private final Map<FdEntry.Kind, FdCapturer> capturers = new EnumMap<>(FdEntry.Kind.class);
+
+    private final LockReader locks;
+
+    public DescriptorCapture(List<FdCapturer> kinds, LockReader locks) {
+        this.locks = locks;
+        for (FdEntry.Kind k : List.of(FdEntry.Kind.REGULAR, FdEntry.Kind.DIRECTORY, FdEntry.Kind.CHARACTER_DEVICE)) {
+            capturers.put(k, new PathCapture(k));
+        }
+        for (FdCapturer c : kinds) {
+            capturers.put(c.kind(), c);
+        }
+    }
+
+    /**
+     * The descriptors and the notes of what they do not keep as they were.
+     *
+     * @param contents bytes to store for descriptors whose file exists nowhere else (by fd)
+     */
+    public record Result(List<FdEntry> entries, List<String> notes, Map<Integer, byte[]> contents,
+                         List<java.util.function.Consumer<Boolean>> releases, List<Runnable> killHooks) {
+        /**
+         * Call just before the frozen process is killed: TCP connections go into repair mode so
+         * that closing them sends nothing. Best effort: a connection that cannot is closed normally.
+         */
+        public void beforeKill() {
+            for (Runnable r : killHooks) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // the process is killed either way; this connection then ends with a FIN
+                }
+            }
+        }
+
+        /**
+         * Call once the process runs on ({@code killed} false) or was killed (true): the agent's
+         * copies of its sockets are closed (after a kill, in repair mode, so the peer is sent
+         * nothing). Safe to call more than once; only the first call acts.
+         */
+        public synchronized void release(boolean killed) {
+            List<java.util.function.Consumer<Boolean>> todo = new ArrayList<>(releases);
+            releases.clear();
+            RuntimeException first = null;
+            for (java.util.function.Consumer<Boolean> r : todo) {
+                try {
+                    r.accept(killed);
+                } catch (RuntimeException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+
+        /** The entries with each stored content's reference filled in. */
+        public List<FdEntry> store(Function<byte[], FileRef> put) {
+            if (contents.isEmpty()) {
+                return entries;
+            }
+            List<FdEntry> out = new ArrayList<>(entries.size());
+            for (FdEntry e : entries) {
+                byte[] c = contents.get(e.fd());
+                if (c != null && e.file() instanceof MemoryFile m) {
+                    e = e.withFile(new MemoryFile(m.name(), m.mode(), m.seals(), put.apply(c)));
+                }
+                out.add(e);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Decides for every descriptor without reading any state: the check before the freeze, so a
+     * process holding something Cryostash cannot save is refused without being stopped at all.
+     */
+    public void check(int pid, String comm, FdLosses losses) {
+        run(pid, comm, losses, false);
+    }
+
+    /** Captures every descriptor; runs while the process is frozen. */
+    public Result capture(int pid, String comm, FdLosses losses) {
+        return run(pid, comm, losses, true);
+    }
+
+    private Result run(int pid, String comm, FdLosses losses, boolean readState) {
+        int tracker = WriteTracker.descriptor(pid); // Cryostash's own write tracker, not the program's
+        List<FdInfo> all = new ArrayList<>();
+        for (FdInfo fd : FdInfo.read(pid)) {
+            if (fd.fd() != tracker) {
+                all.add(fd);
+            }
+        }
+        List<FdEntry> entries = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        boolean released = false;
+        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState);
+        try {
+            Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
+            Map<Integer, FdEntry> byFd = new HashMap<>();
+            for (FdInfo info : all) {
+                FdClassifier.Classification c = FdClassifier.classify(ctx, info);
+                String name = "fd " + info.fd() + " (" + info.target() + ")";
+                FdEntry slot = FdEntry.withoutRecord(info.fd(), c.kind() == null ? FdEntry.Kind.REDIRECTED : c.kind(),
+                        info.target(), info.flags(), info.pos());
+                if (losses.close().contains(info.fd())) {
+                    entries.add(slot.givenUp(FdEntry.Kind.CLOSED));
+                    notes.add(name + ", " + c.what() + ": given up, left closed on restore");
+                    continue;
+                }
+                if (losses.redirect().contains(info.fd())) {
+                    entries.add(slot.givenUp(FdEntry.Kind.REDIRECTED));
+                    notes.add(name + ", " + c.what() + ": given up, bound to /dev/null or the restore's log");
+                    continue;
+                }
+                Integer original = dupOf.get(info.fd());
+                FdEntry originalEntry = original == null ? null : byFd.get(original);
+                if (originalEntry != null && originalEntry.kind() == slot.kind()) {
+                    FdEntry dup = new FdEntry(info.fd(), slot.kind(), info.target(), info.flags(), info.pos(),
+                            original, null, List.of());
+                    entries.add(dup);
+                    byFd.put(info.fd(), dup);
+                    continue;
+                }
+                try {
+                    if (c.kind() == null) {
+                        throw new Unsavable(c.what());
+                    }
+                    FdCapturer capturer = capturers.get(c.kind());
+                    if (capturer == null) {
+                        throw new Unsavable(c.what() + ", not supported yet",
+                                c.kind() == FdEntry.Kind.TERMINAL);
+                    }
+                    FdEntry e = capturer.capture(ctx, slot, info);
+                    if (!info.lines("lock:").isEmpty()) {
+                        e = e.withLocks(locks.locks(ctx, info));
+                    }
+                    entries.add(e);
+                    byFd.put(info.fd(), e);
+                } catch (Unsavable u) {
+                    if (info.fd() <= 2 && u.standardStreamMayRedirect()) {
+                        entries.add(slot.givenUp(FdEntry.Kind.REDIRECTED));
+                        notes.add(name + ", " + u.getMessage() + ": a standard stream, bound to /dev/null (input)"
+                                + " or the restore's log (output) on restore");
+                    } else {
+                        refused.add("fd " + info.fd() + ": " + u.getMessage() + " (" + info.target() + ")");
+                    }
+                }
+            }
+            if (!refused.isEmpty()) {
+                String fds = String.join(",", refused.stream().map(r -> r.substring(3, r.indexOf(':'))).toList());
+                throw new CaptureException("pid " + pid + " (" + comm + ") holds descriptors Cryostash cannot save:\n  "
+                        + String.join("\n  ", refused) + "\nNo image was written and the process runs on. To give"
+                        + " them up, checkpoint again with --close-fd " + fds + " (restore leaves them closed) or"
+                        + " --redirect-fd " + fds + " (restore binds /dev/null or a log in their place).");
+            }
+            notes.addAll(ctx.notes());
+            released = true;
+            return new Result(entries, notes, Map.copyOf(ctx.contents()), new ArrayList<>(ctx.releases()),
+                    List.copyOf(ctx.beforeKills()));
+        } catch (UncheckedIOException e) {
+            throw new CaptureException("reading the descriptors of pid " + pid + " failed: " + e.getMessage(), e);
+        } finally {
+            if (!released) { // refused or failed: whatever was changed for reading goes back now
+                new Result(List.of(), List.of(), Map.of(), new ArrayList<>(ctx.releases()), List.of()).release(false);
+            }
+            ctx.close();
+        }
+    }
+
+    /**
+     * For descriptors that share an open file with a lower one (dup, or inherited so), that
+     * lower one. Only descriptors with the same link and inode can share; kcmp decides.
+     */
+    static Map<Integer, Integer> duplicates(int pid, List<FdInfo> all) {
+        Map<String, List<FdInfo>> groups = new HashMap<>();
+        for (FdInfo f : all) {
+            groups.computeIfAbsent(f.target() + "|" + f.ino(), k -> new ArrayList<>()).add(f);
+        }
+        Map<Integer, Integer> out = new HashMap<>();
+        for (List<FdInfo> g : groups.values()) {
+            if (g.size() < 2) {
+                continue;
+            }
+            // the kernel orders open files too: sorted by kcmp, sharers are neighbours (n log n calls)
+            List<FdInfo> sorted = new ArrayList<>(g);
+            sorted.sort((a, b) -> Kcmp.compareFiles(pid, a.fd(), pid, b.fd()));
+            int runStart = 0;
+            for (int i = 1; i <= sorted.size(); i++) {
+                if (i == sorted.size() || Kcmp.compareFiles(pid, sorted.get(runStart).fd(), pid, sorted.get(i).fd()) != 0) {
+                    int lowest = sorted.subList(runStart, i).stream().mapToInt(FdInfo::fd).min().orElseThrow();
+                    for (FdInfo f : sorted.subList(runStart, i)) {
+                        if (f.fd() != lowest) {
+                            out.put(f.fd(), lowest);
+                        }
+                    }
+                    runStart = i;
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.capture.unixsockets;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.cryostash.agent.linux.LocalFd;
+import io.cryostash.agent.linux.UnixDiag;
+import io.cryostash.agent.proc.FdInfo;
+import io.cryostash.capture.files.FdCaptureContext;
+import io.cryostash.capture.files.FdCapturer;
+import io.cryostash.capture.files.Unsavable;
+import io.cryostash.schema.image.FdEntry;
+import io.cryostash.schema.image.fds.UnixSocketFile;
+
+/**
+ * Unix sockets, read on the agent's copy of each (pidfd_getfd): type, own address, listening
+ * state, peer (sock_diag is the only place that names a peer's inode) and what is queued to
+ * read. Saved: pairs whose both ends are in the image (socketpair, or both ends of one
+ * connection), listening sockets at a path or abstract name, datagram sockets bound or sending
+ * to an address. A stream or seqpacket socket connected to a process outside the image is
+ * refused: that process would be left talking to nobody.
+ */
+public final class UnixSocketCapture implements FdCapturer {
+    static final int SOL_SOCKET = 1;
+    static final int SO_TYPE = 3;
+    static final int SO_ACCEPTCONN = 30;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int TCP_ESTABLISHED = 1;
+
+    @Override
+    public FdEntry.Kind kind() {
+        return FdEntry.Kind.UNIX_SOCKET;
+    }
+
+    @Override
+    public FdEntry capture(FdCaptureContext ctx, FdEntry slot, FdInfo info) {
+        try (LocalFd s = ctx.take(info.fd())) {
+            int type = s.getsockoptInt(SOL_SOCKET, SO_TYPE);
+            boolean listening = s.getsockoptInt(SOL_SOCKET, SO_ACCEPTCONN) != 0;
+            byte[] self = s.sockname();
+            byte[] peerAddress = s.peername();
+            UnixDiag.Info diag = UnixDiag.query(info.ino());
+            if (diag == null) {
+                throw new Unsavable("a unix socket sock_diag does not know");
+            }
+            UnixSocketFile.Role role;
+            long peer = 0;
+            int backlog = 0;
+            if (listening) {
+                role = UnixSocketFile.Role.LISTENING;
+                backlog = (int) diag.wqueue();
+                if (diag.rqueue() > 0) {
+                    ctx.note("fd " + info.fd() + " (" + info.target() + "), a listening unix socket: " + diag.rqueue()
+                            + " connection(s) not accepted yet are not kept (their clients see the connection end)");
+                }
+            } else if (diag.peer() != 0 && paired(ctx, info.ino(), diag.peer())) {
+                role = UnixSocketFile.Role.PAIRED;
+                peer = diag.peer();
+            } else if (type == SOCK_DGRAM && peerAddress != null && peerAddress.length > 2) {
+                role = UnixSocketFile.Role.CONNECTED; // datagrams go to a name, whoever holds it
+            } else if (diag.peer() != 0 || (type != SOCK_DGRAM && diag.state() == TCP_ESTABLISHED)) {
+                // a peer of inode 0 is a connection no one accepted yet: no process holds it
+                Set<Integer> holders = diag.peer() == 0 ? Set.of() : ctx.holdersElsewhere("socket:[" + diag.peer() + "]");
+                throw new Unsavable("a unix socket connected to " + (holders.isEmpty() ? "a socket outside the image"
+                        + " (or a connection not accepted yet)"
+                        : holders.stream().map(FdCaptureContext::describe).collect(Collectors.joining(", ")))
+                        + (peerAddress != null && peerAddress.length > 2 ? " at " + display(peerAddress) : ""));
+            } else {
+                role = UnixSocketFile.Role.UNCONNECTED;
+            }
+            List<byte[]> queue = List.of();
+            if (ctx.readState() && !listening) {
+                queue = SocketQueue.peek(s, type == SOCK_STREAM);
+                if (!queue.isEmpty() && role == UnixSocketFile.Role.UNCONNECTED && self.length <= 2) {
+                    throw new Unsavable("an unnamed unix datagram socket with datagrams queued (nothing could"
+                            + " address them to it again)");
+                }
+            }
+            return slot.withFile(new UnixSocketFile(info.ino(), type, role, self, peer,
+                    role == UnixSocketFile.Role.CONNECTED ? peerAddress : null, backlog, queue));
+        }
+    }
+
+    /** Whether the peer is a socket of this process whose own peer is this one (a two-way connection). */
+    private static boolean paired(FdCaptureContext ctx, long self, long peer) {
+        if (ctx.withTarget("socket:[" + peer + "]").isEmpty()) {
+            return false;
+        }
+        UnixDiag.Info other = UnixDiag.query(peer);
+        return other != null && other.peer() == self;
+    }
+
+    static String display(byte[] sockaddr) {
+        if (sockaddr.length > 2 && sockaddr[2] == 0) {
+            return "@" + new String(sockaddr, 3, sockaddr.length - 3, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        int end = 2;
+        while (end < sockaddr.length && sockaddr[end] != 0) {
+            end++;
+        }
+        return new String(sockaddr, 2, end - 2, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
