@@ -210,7 +210,13 @@ class BrowserTests {
         }
         // The dashboard's charts still draw (their data is a JSON block now, not an inline script).
         browser.get(url("/"));
-        assertThat(browser.findElements(By.cssSelector("#bytes-chart canvas"))).isNotEmpty();
+        // The chart is drawn by a deferred script after the page has loaded: wait for it, a loaded
+        // machine can take seconds.
+        List<WebElement> canvases = new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> {
+            List<WebElement> drawn = b.findElements(By.cssSelector("#bytes-chart canvas"));
+            return drawn.isEmpty() ? null : drawn;
+        });
+        assertThat(canvases).isNotEmpty();
         // Handlers that were inline: choosing a state submits the filter; deleting asks first.
         browser.get(url("/restores"));
         WebElement state = browser.findElement(By.name("state"));
