@@ -55,6 +55,51 @@ class LazyRestoreTest {
     }
 
     @Test
+    void multiThreadedProcessWithDescriptorsAndAThreadTimerRunsLazilyUnderItsOwnPidAndTids() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("threadfds", "-pthread", "-lrt")).start();
+        java.util.List<Integer> tids = original.read("threads").lines().map(Integer::parseInt).toList();
+        CaptureResult image = rt.checkpoint(original, true);
+
+        LazyRestore lazy = new Restorer(rt.store()).restoreLazy(image.image().id(),
+                new RestoreOptions(false, rt.logDir()));
+        Leftovers.track(lazy.pid());
+        LazyRestore.Outcome o = lazy.awaitResident();
+
+        assertThat(o.failure()).isNull();
+        assertThat(o.resident()).isTrue();
+        assertThat(lazy.pid()).isEqualTo(original.pid());
+        assertThat(ProcState.threads(lazy.pid())).containsExactlyInAnyOrderElementsOf(tids);
+        for (int t : ProcState.threads(lazy.pid())) {
+            assertThat(ProcState.read(lazy.pid(), "task/" + t + "/status")).as("thread " + t + " let go")
+                    .contains("TracerPid:\t0\n");
+        }
+        assertThat(ProcState.read(lazy.pid(), "timers")).contains("notify: signal/tid." + tids.get(1));
+        assertThat(original.restoredAs(lazy.pid()).check()).startsWith("PASS");
+    }
+
+    @Test
+    void multiThreadedCopyRunsLazilyInANewPidNamespaceBesideTheRunningOriginal() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("condvars", "-pthread")).start();
+        CaptureResult image = rt.checkpoint(original, false);
+
+        LazyRestore lazy = new Restorer(rt.store()).restoreLazy(image.image().id(),
+                new RestoreOptions(false, rt.logDir(), RestoreOptions.PidMode.NEW_PID_NAMESPACE));
+        Leftovers.track(lazy.pid());
+        LazyRestore.Outcome o = lazy.awaitResident();
+
+        assertThat(o.failure()).isNull();
+        assertThat(o.resident()).isTrue();
+        assertThat(lazy.pid()).isNotEqualTo(original.pid());
+        assertThat(lazy.ownPid()).as("its own pid inside the namespace").isEqualTo(original.pid());
+        assertThat(ProcState.threads(lazy.pid())).hasSameSizeAs(image.image().threads());
+        assertThat(original.check()).startsWith("PASS");
+        original.clearResult();
+        assertThat(original.restoredAs(lazy.pid()).check()).startsWith("PASS");
+    }
+
+    @Test
     void aChunkFailingVerificationKillsTheProcessAndNamesTheChunk() throws IOException {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();
