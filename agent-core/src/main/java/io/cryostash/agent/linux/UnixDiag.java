@@ -20,6 +20,9 @@ public final class UnixDiag {
     private static final int UDIAG_SHOW_RQLEN = 0x10;
     private static final int UNIX_DIAG_PEER = 2;
     private static final int UNIX_DIAG_RQLEN = 4;
+    private static final int UNIX_DIAG_SHUTDOWN = 6;
+    /** sk_shutdown with both directions shut: what the kernel sets on a stream socket whose peer is closed. */
+    public static final int SHUTDOWN_BOTH = 3;
 
     private UnixDiag() {
     }
@@ -28,8 +31,10 @@ public final class UnixDiag {
      * @param peer   inode of the connected peer, 0 when none
      * @param rqueue bytes queued to read (for a listening socket: connections waiting to be accepted)
      * @param wqueue bytes queued to send (for a listening socket: its backlog)
+     * @param shutdown the socket's shutdown bits (1 receive, 2 send; {@link #SHUTDOWN_BOTH} once a
+     *                 stream peer is closed)
      */
-    public record Info(int state, long peer, long rqueue, long wqueue) {
+    public record Info(int state, long peer, long rqueue, long wqueue, int shutdown) {
     }
 
     /** @return the socket's info, or null when no unix socket has this inode */
@@ -55,6 +60,7 @@ public final class UnixDiag {
             long peer = 0;
             long rq = 0;
             long wq = 0;
+            int shutdown = 0;
             int at = 16 + 16; // nlmsghdr, unix_diag_msg
             while (at + 4 <= Math.min(len, n)) {
                 int alen = r.getShort(at) & 0xffff;
@@ -67,10 +73,12 @@ public final class UnixDiag {
                 } else if (atype == UNIX_DIAG_RQLEN) {
                     rq = r.getInt(at + 4) & 0xffffffffL;
                     wq = r.getInt(at + 8) & 0xffffffffL;
+                } else if (atype == UNIX_DIAG_SHUTDOWN) {
+                    shutdown = buf[at + 4] & 0xff;
                 }
                 at += (alen + 3) & ~3;
             }
-            return new Info(state, peer, rq, wq);
+            return new Info(state, peer, rq, wq, shutdown);
         }
     }
 

@@ -64,7 +64,9 @@ public final class UnixSocketRestore implements FdRestorer {
         List<Long> done = new ArrayList<>();
         for (FdEntry e : later) {
             UnixSocketFile u = file(e);
-            if (u.role() == UnixSocketFile.Role.PAIRED && !done.contains(u.inode())) {
+            if (u.role() == UnixSocketFile.Role.PEER_CLOSED) {
+                peerClosed(ctx, e, u);
+            } else if (u.role() == UnixSocketFile.Role.PAIRED && !done.contains(u.inode())) {
                 FdEntry other = byInode.get(u.peer());
                 if (other == null) {
                     throw new RestoreException("unix socket " + e.fd() + " is paired with socket inode " + u.peer()
@@ -99,6 +101,23 @@ public final class UnixSocketRestore implements FdRestorer {
         ctx.statusFlags(b, O_NONBLOCK);
         resend(ctx, b.fd(), ua.queue());   // what a had to read, b sent
         resend(ctx, a.fd(), file(b).queue());
+    }
+
+    /**
+     * A socketpair whose other end sends the queue and is closed: the kernel then shuts the
+     * remaining end both ways, as it had been.
+     */
+    private static void peerClosed(FdRestoreContext ctx, FdEntry e, UnixSocketFile u) {
+        ctx.check(e, "socketpair", ctx.remote().raw(SyscallNumbers.SOCKETPAIR, AF_UNIX, u.type(), 0, ctx.scratch()));
+        long both = ctx.memory().readLong(ctx.scratch());
+        int other = (int) (both >>> 32);
+        if (!u.queue().isEmpty()) {
+            try (LocalFd from = ctx.take(other)) {
+                u.queue().forEach(m -> from.send(m, 0));
+            }
+        }
+        ctx.remote().raw(SyscallNumbers.CLOSE, other);
+        place(ctx, e, ctx.park((int) both));
     }
 
     private static void resend(FdRestoreContext ctx, int fromFd, List<byte[]> queue) {

@@ -29,6 +29,12 @@ public record UnixSocketFile(long inode, int type, Role role, byte[] address, lo
         /** A datagram socket that sends to an address (of the image or outside it), by name. */
         CONNECTED,
         /** Neither listening nor connected: bound to its address, or unnamed. */
-        UNCONNECTED
+        UNCONNECTED,
+        /**
+         * A stream or seqpacket socket whose peer was closed: what is queued is read, then end of
+         * file; writes fail. The JDK keeps one (a socketpair end, to dup2 over descriptors it
+         * closes), so every JVM that used NIO holds such a socket.
+         */
+        PEER_CLOSED
     }
 }
