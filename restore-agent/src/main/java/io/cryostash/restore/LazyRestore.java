@@ -2,9 +2,15 @@
 package io.cryostash.restore;
 
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
+import io.cryostash.agent.linux.Kcmp;
 import io.cryostash.agent.linux.Ptrace;
+import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.Tracer;
 import io.cryostash.agent.linux.WaitStatus;
@@ -13,15 +19,21 @@ import io.cryostash.store.image.PageSource;
 
 /**
  * A process restored with {@code --lazy}: running, its private memory still coming in. Until
- * {@link #awaitResident} has returned, this JVM traces its main thread (signals are passed on) with
+ * {@link #awaitResident} has returned, this JVM traces every task of it (signals are passed on) with
  * PTRACE_O_EXITKILL, and a chunk that fails verification kills it: it never runs on with
  * memory missing. {@link #close} before that kills it too.
  */
 public final class LazyRestore implements AutoCloseable {
     private static final long STOP_TIMEOUT_MS = 5_000;
 
+    /** Traced while the memory comes in: EXITKILL, and the threads and children they make reported. */
+    static final int OPTIONS = Ptrace.PTRACE_O_EXITKILL | Ptrace.PTRACE_O_TRACECLONE | Ptrace.PTRACE_O_TRACEFORK
+            | Ptrace.PTRACE_O_TRACEVFORK;
+
     private final int pid;
     private final int ownPid;
+    /** Every task of the process, all traced until the memory is in; touched on the tracer thread only. */
+    private final Set<Integer> traced = new LinkedHashSet<>();
     private final Path logFile;
     private final long runningNanos;
     private final Tracer tracer;
@@ -29,10 +41,11 @@ public final class LazyRestore implements AutoCloseable {
     private final PageSource pages;
     private boolean finished;
 
-    LazyRestore(int pid, int ownPid, Path logFile, long runningNanos, Tracer tracer, LazyMemory memory,
-                PageSource pages) {
+    LazyRestore(int pid, int ownPid, List<Integer> tids, Path logFile, long runningNanos, Tracer tracer,
+                LazyMemory memory, PageSource pages) {
         this.pid = pid;
         this.ownPid = ownPid;
+        this.traced.addAll(tids);
         this.logFile = logFile;
         this.runningNanos = runningNanos;
         this.tracer = tracer;
@@ -84,7 +97,10 @@ public final class LazyRestore implements AutoCloseable {
                 failure);
     }
 
-    /** Passes signals on until the memory is in; then detaches. Returns why it stopped early, or null. */
+    /**
+     * Passes stops on until the memory is in, then lets every task go. Returns why it stopped
+     * early, or null.
+     */
     private String watch(Ptrace ptrace) {
         while (true) {
             boolean done;
@@ -98,7 +114,7 @@ public final class LazyRestore implements AutoCloseable {
             if (done) {
                 break;
             }
-            String ended = passOn(ptrace, 20);
+            String ended = passOn(ptrace);
             if (ended != null) {
                 memory.abandon(ended);
                 return ended;
@@ -107,49 +123,126 @@ public final class LazyRestore implements AutoCloseable {
         if (memory.failure() != null) {
             return memory.failure();
         }
-        // stop it in an interrupt stop (faults are still served meanwhile), close the
-        // userfaultfd in close(), and detach
-        ptrace.interrupt(pid);
+        // every page is in: a copy made from here on is whole. Stop each task in an interrupt
+        // stop (faults are still served meanwhile), close the userfaultfd in close(), and detach
+        for (int tid : traced) {
+            try {
+                ptrace.interrupt(tid);
+            } catch (TraceeException gone) {
+                // exited meanwhile: its report is taken below
+            }
+        }
+        for (int tid : List.copyOf(traced)) {
+            String failed = letGo(ptrace, tid);
+            if (failed != null) {
+                memory.abandon(failed);
+                return memory.failure();
+            }
+        }
+        return null;
+    }
+
+    /** Waits for the task's interrupt stop, passing other stops on, and detaches it. */
+    private String letGo(Ptrace ptrace, int tid) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MS);
         while (System.nanoTime() < deadline) {
             WaitStatus st;
             try {
-                st = ptrace.waitFor(pid, 100);
-            } catch (TraceeException timeout) {
-                continue;
+                st = ptrace.waitFor(tid, 100);
+            } catch (TraceeException e) {
+                if (e.errno() == 0) {
+                    continue;
+                }
+                return tid == pid ? "pid " + pid + " is gone (" + e.getMessage() + ")" : null;
             }
             if (st.exited() || st.killed()) {
-                return "pid " + pid + " " + st + " while its memory came in";
+                return tid == pid ? "pid " + pid + " " + st + " while its memory came in" : null;
             }
             if (st.isInterruptStop()) {
-                ptrace.detach(pid);
+                ptrace.detach(tid);
                 return null;
             }
-            ptrace.cont(pid, st.event() == 0 ? st.stopSignal() : 0);
+            ptrace.cont(tid, st.event() == 0 ? st.stopSignal() : 0);
         }
-        memory.abandon("pid " + pid + " did not stop to be let go");
-        return memory.failure();
+        return "task " + tid + " of pid " + pid + " did not stop to be let go";
     }
 
-    /** Waits for one stop for up to {@code millis}; passes a signal on; returns why the process ended, or null. */
-    private String passOn(Ptrace ptrace, long millis) {
-        WaitStatus st;
-        try {
-            st = ptrace.waitFor(pid, millis);
-        } catch (TraceeException e) {
-            if (e.errno() == 0) {
-                return null; // nothing happened
+    /**
+     * One round over every traced task: passes signals on, takes in the threads it makes, and
+     * refuses a child with a copy of the memory (a fork): that copy's missing pages would read as
+     * zeros, since a userfaultfd covers one address space. Returns why the process ended or had
+     * to be killed, or null.
+     */
+    private String passOn(Ptrace ptrace) {
+        boolean quiet = true;
+        for (int tid : List.copyOf(traced)) {
+            WaitStatus st;
+            try {
+                st = ptrace.waitFor(tid, 0);
+            } catch (TraceeException e) {
+                if (e.errno() == 0) {
+                    continue; // nothing happened
+                }
+                if (tid == pid) {
+                    return "pid " + pid + " is gone (" + e.getMessage() + ")";
+                }
+                traced.remove(tid);
+                continue;
             }
-            return "pid " + pid + " is gone (" + e.getMessage() + ")";
+            quiet = false;
+            if (st.exited() || st.killed()) {
+                if (tid == pid) {
+                    return "pid " + pid + " " + st + " before all of its memory was in";
+                }
+                traced.remove(tid);
+                continue;
+            }
+            if (!st.stopped()) {
+                continue;
+            }
+            int event = st.event();
+            if (event == WaitStatus.PTRACE_EVENT_FORK || event == WaitStatus.PTRACE_EVENT_VFORK
+                    || event == WaitStatus.PTRACE_EVENT_CLONE) {
+                int child = (int) ptrace.getEventMsg(tid);
+                if (copiesLazyMemory(tid, child)) {
+                    killAndReap(ptrace, child);
+                    return "pid " + pid + " forked (child " + child + ") before all of its memory was in; restore"
+                            + " --lazy cannot fill a copy of memory that is not in yet, so both were killed: restore"
+                            + " this image without --lazy";
+                }
+                // a thread, a vfork child on the same memory until it execs, or what such a child made
+                // after its exec: traced on, let go with the rest
+                traced.add(child);
+                ptrace.cont(tid, 0);
+            } else {
+                // a signal for the program: deliver it; a group stop or other event: let it run on
+                ptrace.cont(tid, event == 0 ? st.stopSignal() : 0);
+            }
         }
-        if (st.exited() || st.killed()) {
-            return "pid " + pid + " " + st + " before all of its memory was in";
-        }
-        if (st.stopped()) {
-            // a signal for the program: deliver it; a group stop or other event: let it run on
-            ptrace.cont(pid, st.event() == 0 ? st.stopSignal() : 0);
+        if (quiet) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         return null;
+    }
+
+    /** Whether {@code child}, made by {@code parent}, got a copy of the lazily filled memory. */
+    private boolean copiesLazyMemory(int parent, int child) {
+        try {
+            return Kcmp.sameMemory(pid, parent) && !Kcmp.sameMemory(pid, child);
+        } catch (TraceeException gone) { // one of them ended already: its next report says so
+            return false;
+        }
+    }
+
+    private static void killAndReap(Ptrace ptrace, int child) {
+        try {
+            Syscalls.kill(child, 9);
+            for (int i = 0; i < 8 && ptrace.waitFor(child, 1000).stopped(); i++) {
+                // a stop reported before SIGKILL took effect: the next report is the end
+            }
+        } catch (TraceeException gone) {
+            // already gone
+        }
     }
 
     /** Kills the process unless {@link #awaitResident} let it go with all of its memory. */

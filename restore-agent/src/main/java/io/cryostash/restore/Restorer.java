@@ -88,12 +88,12 @@ public final class Restorer {
         PageSource pages = store.pages();
         Husk[] husk = {null};
         LazyMemory[] lazy = {null};
+        List<Integer> tids;
         try {
-            tracer.call(p -> {
+            tids = tracer.call(p -> {
                 husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
                 lazy[0] = LazyMemory.of(husk[0].pid, c.image().id(), store.repository().chunks(), c.image().areas());
-                build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options, lazy[0]);
-                return null;
+                return build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options, lazy[0]);
             });
         } catch (RuntimeException e) {
             String served = lazy[0] == null ? null : lazy[0].failure(); // a fault taken while being built
@@ -106,7 +106,8 @@ public final class Restorer {
             throw failed(e, husk[0], c.image(), imageId, "restore --lazy", served);
         }
         redraw(c.image(), husk[0]);
-        return new LazyRestore(husk[0].pid, husk[0].ownPid, c.log(), System.nanoTime() - t0, tracer, lazy[0], pages);
+        return new LazyRestore(husk[0].pid, husk[0].ownPid, tids, c.log(), System.nanoTime() - t0, tracer, lazy[0],
+                pages);
     }
 
     /** What {@link #check} found: the image as it will be restored, its files, log and pid. */
@@ -190,13 +191,15 @@ public final class Restorer {
     }
 
     /**
-     * @param lazy null: write every page now and detach every thread; else leave its areas to it,
-     *             let the process run with its main thread still traced (EXITKILL)
+     * @param lazy null: write every page now and detach every thread; else leave its areas to it
+     *             and let every thread run still traced ({@link LazyRestore})
+     * @return the threads' tids on this host
      */
-    private static void build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
+    private static List<Integer> build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
                               Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
                               RestoreOptions options, LazyMemory lazy) {
         int pid = husk.pid;
+        List<Integer> tids = new ArrayList<>();
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
         try (ProcessMemory mem = new ProcessMemory(pid, true)) {
@@ -262,20 +265,22 @@ public final class Restorer {
                 ThreadRestore.cpuState(ptrace, t.tid(), t.state());
             }
             // the main thread last: until then the process as a whole still looks stopped
-            for (int i = threads.size() - 1; i >= 1; i--) {
-                ptrace.detach(threads.get(i).tid());
-            }
-            if (lazy == null) {
-                ptrace.detach(pid);
-            } else {
-                // it runs now with the main thread still traced: EXITKILL until all of its memory is
-                // in (a SIGKILL to one thread ends them all). Threads and children it makes
-                // meanwhile are not traced: their stops would wait for a waitpid nobody calls
-                ptrace.setOptions(pid, Ptrace.PTRACE_O_EXITKILL);
-                ptrace.cont(pid, 0);
+            for (int i = threads.size() - 1; i >= 0; i--) {
+                int tid = threads.get(i).tid();
+                tids.add(0, tid);
+                if (lazy == null) {
+                    ptrace.detach(tid);
+                } else {
+                    // runs now, still traced (EXITKILL) until all of its memory is in; the threads and
+                    // children it makes meanwhile are reported to LazyRestore, which watches for a
+                    // copy of the memory it could not fill (fork)
+                    ptrace.setOptions(tid, LazyRestore.OPTIONS);
+                    ptrace.cont(tid, 0);
+                }
             }
         }
         husk.releaseInit(ptrace);
+        return tids;
     }
 
     private static ThreadRestore.Restored createThread(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem,

@@ -100,6 +100,44 @@ class LazyRestoreTest {
     }
 
     @Test
+    void childrenMadeWithPosixSpawnShareTheLazyMemoryAndRunWhileItComesIn() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("forker")).args("spawn").start();
+        CaptureResult image = rt.checkpoint(original, true);
+
+        LazyRestore lazy = new Restorer(rt.store()).restoreLazy(image.image().id(),
+                new RestoreOptions(false, rt.logDir()));
+        Leftovers.track(lazy.pid());
+        FixtureProcess restored = original.restoredAs(lazy.pid());
+        restored.signal(FixtureProcess.SIGUSR1); // spawn now, while the memory comes in
+        LazyRestore.Outcome o = lazy.awaitResident();
+
+        assertThat(o.failure()).isNull();
+        assertThat(o.resident()).isTrue();
+        assertThat(restored.check()).isEqualTo("PASS"); // every child ended well, every byte as it was
+    }
+
+    @Test
+    void aForkBeforeTheMemoryIsInKillsParentAndChildNamingIt() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("forker")).args("fork").start();
+        CaptureResult image = rt.checkpoint(original, true);
+
+        LazyRestore lazy = new Restorer(rt.store()).restoreLazy(image.image().id(),
+                new RestoreOptions(false, rt.logDir()));
+        Leftovers.track(lazy.pid());
+        original.restoredAs(lazy.pid()).signal(FixtureProcess.SIGUSR1); // fork now
+        LazyRestore.Outcome o = lazy.awaitResident();
+
+        org.junit.jupiter.api.Assumptions.assumeFalse(o.resident(), "all 256 MiB came in before the first fork");
+        assertThat(o.failure()).contains("forked").contains("without --lazy");
+        Poll.until(Duration.ofSeconds(10), () -> "pid " + lazy.pid() + " to be killed", () -> {
+            char s = ProcState.of(lazy.pid());
+            return s == 0 || s == 'Z';
+        });
+    }
+
+    @Test
     void aChunkFailingVerificationKillsTheProcessAndNamesTheChunk() throws IOException {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();
