@@ -166,10 +166,13 @@ public final class Capturer {
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
                         try {
                             released = kill(tracer, pid, frozen.fds());
-                        } catch (RuntimeException notKilled) { // it lives on: the spool must not store it again
-                            spooled.delete();
-                            spooled = null;
-                            throw notKilled;
+                        } catch (RuntimeException notKilled) {
+                            if (!goneOrZombie(pid)) { // it lives on: the spool must not store it again
+                                spooled.delete();
+                                spooled = null;
+                                throw notKilled;
+                            }
+                            released = System.nanoTime(); // it died anyway: the spool is all that is left
                         }
                         clock.lap(FreezePhase.RESUME);
                     }
@@ -217,7 +220,12 @@ public final class Capturer {
             Syscalls.kill(pid, SIGKILL);
             return System.nanoTime();
         });
-        fds.release(true);
+        try {
+            fds.release(true);
+        } catch (RuntimeException e) { // the process is dead and its state safe: this must not undo that
+            org.slf4j.LoggerFactory.getLogger(Capturer.class).warn("pid {} was killed, but closing the agent's"
+                    + " copies of its sockets failed: {}", pid, e.getMessage());
+        }
         return killedAt;
     }
 
