@@ -31,7 +31,10 @@ import io.cryostash.cli.CliRoundTripTest.Run;
  * test then saw the fully restored program running.
  *
  * A capture interrupted by kill -9 of the capturing JVM: the kernel detaches the target and it
- * runs on (never left stopped), and no image appears. The target has 128 MiB of touched memory
+ * runs on (never left stopped), and no image appears — or, with --kill, once the capture's state
+ * was complete in the spool, the target is dead and the next command stores its image, which
+ * restores (the two outcomes of issue 14's contract; which one a run sees depends on how far the
+ * freeze got when the JVM died). The target has 128 MiB of touched memory
  * so that the freeze lasts long enough to kill the JVM inside it.
  */
 @ExtendWith(Leftovers.class)
@@ -72,6 +75,22 @@ class CaptureKilledMidwayTest {
             capture.destroyForcibly();
         }
 
+        char st = target.state();
+        if (flag.equals("--kill") && (st == 0 || st == 'Z' || st == 'X')) {
+            // the JVM died after the spool was complete: --kill may kill once the state is safe on
+            // disk, and then the next command on this store stores it, and it restores and carries on
+            CliRoundTripTest.Run images = CliRoundTripTest.cli("images", "--store", store.toString());
+            assertThat(images.exit()).as(images.err()).isZero();
+            List<io.cryostash.store.repository.Repository.ImageInfo> stored = ImageStore.local(store).list();
+            assertThat(stored).as("the spooled capture, stored by the next command").hasSize(1);
+            CliRoundTripTest.Run restore = CliRoundTripTest.cli("restore", stored.get(0).id(), "--store",
+                    store.toString(), "--log-dir", tmp.toString());
+            assertThat(restore.exit()).as(restore.err()).isZero();
+            FixtureProcess restored = target.restoredAs(Integer.parseInt(restore.lastLine()));
+            Leftovers.track(restored.pid());
+            assertThat(restored.check()).startsWith("PASS ");
+            return;
+        }
         Poll.until(Duration.ofSeconds(10), () -> "pid " + target.pid() + " to be untraced and running (state "
                 + target.state() + ")", () -> ProcState.statusLine(target.pid(), "TracerPid").equals("0")
                 && target.runningFreely());
@@ -105,8 +124,11 @@ class CaptureKilledMidwayTest {
             // Stop the restoring JVM the moment it holds its husk: a stopped tracer cannot finish and
             // detach, so the kill below always lands mid-restore however fast this machine restores.
             signal("STOP", restore.pid());
-            assertThat(tracedBy(restore.pid())).as("the husk is still held by the stopped restore; log:\n" + log())
-                    .isEqualTo(husk[0]);
+            // the first task it held may have been the helper that clones the husk with its pid (and is
+            // killed then): what it holds once stopped is what must die with it
+            husk[0] = tracedBy(restore.pid());
+            assertThat(husk[0]).as("a task still held by the stopped restore; log:\n" + log()).isNotZero();
+            Leftovers.track(husk[0]);
             capture(restore);
         } finally {
             restore.destroyForcibly();
