@@ -110,7 +110,8 @@ public final class Capturer {
 
     private CaptureResult capture(int pid, CaptureOptions options, long t0, ProcessImage parent, PageBuffers buffers) {
         try (Tracer tracer = new Tracer("capture-" + pid)) {
-            TrackingState state = new TrackingState(ImageStore.stateDir(), pid, ProcStat.read(pid).startTime());
+            long startTime = ProcStat.read(pid).startTime();
+            TrackingState state = new TrackingState(ImageStore.stateDir(), pid, startTime);
             ImageWriter preWriter = null;
             Map<Long, AreaChunks> preCopied = null;
             long armedFor = 0;
@@ -162,7 +163,7 @@ public final class Capturer {
                 } else {
                     // a pre-copy pass stored part of the memory through its own writer, which the
                     // spool cannot name: such captures keep the process frozen until stored
-                    spooled = preWriter == null ? spool(frozen, parent) : null;
+                    spooled = preWriter == null ? spool(frozen, parent, startTime) : null;
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
                         try {
                             released = kill(tracer, pid, frozen.fds());
@@ -234,7 +235,7 @@ public final class Capturer {
      * no spool or it cannot be written: the capture then keeps the process frozen until the
      * image is stored, as without a spool.
      */
-    private CaptureSpool.Entry spool(Frozen frozen, ProcessImage parent) {
+    private CaptureSpool.Entry spool(Frozen frozen, ProcessImage parent, long startTime) {
         if (spoolDir == null) {
             return null;
         }
@@ -245,7 +246,7 @@ public final class Capturer {
         }
         try {
             return CaptureSpool.write(spoolDir, store.location(), AreaChunker.DEFAULT_PAGE_SIZE,
-                    chunker.chunkSize() / AreaChunker.DEFAULT_PAGE_SIZE, frozen.image(), frozen.memory(),
+                    chunker.chunkSize() / AreaChunker.DEFAULT_PAGE_SIZE, startTime, frozen.image(), frozen.memory(),
                     frozen.fds().contents(), parent == null ? null : parent.id(), frozen.tracking().label());
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(Capturer.class).warn("{}; the process stays frozen until the image"

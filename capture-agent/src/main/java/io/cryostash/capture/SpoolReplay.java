@@ -34,8 +34,10 @@ public final class SpoolReplay {
     /**
      * Stores every complete entry of {@code spoolDir} meant for {@code store} that no live
      * process holds, removes incomplete ones (their processes were never killed), and reports
-     * each one stored. An entry that cannot be stored stays for the next try; the error is
-     * reported through {@code onError} and the others go on.
+     * each one stored. An entry whose process still runs (its capturer died between the spool
+     * and the kill, and the process was let go) is removed too, since the process is its own
+     * state; that is reported through {@code onError}. An entry that cannot be read or stored
+     * stays for the next try; why is reported through {@code onError} and the others go on.
      */
     public static List<Replayed> replay(ImageStore store, Path spoolDir, java.util.function.Consumer<String> onError) {
         List<Replayed> done = new ArrayList<>();
@@ -54,6 +56,8 @@ public final class SpoolReplay {
             try {
                 entry = CaptureSpool.Entry.take(dir);
             } catch (IOException e) {
+                onError.accept("the capture spooled in " + dir + " cannot be taken (" + e.getMessage()
+                        + "); it is kept for the next command");
                 continue;
             }
             if (entry == null) {
@@ -75,6 +79,14 @@ public final class SpoolReplay {
                     throw new IOException("it was spooled by another version of Cryostash (spool format "
                             + c.version() + ", this one reads " + CaptureSpool.VERSION + "); store it with that version");
                 }
+                int pid = c.draft().process().pid();
+                if (stillRuns(pid, c.startTime())) {
+                    entry.delete();
+                    onError.accept("pid " + pid + " (" + c.draft().process().comm() + ") still runs: its checkpoint"
+                            + " --kill stopped after spooling it to " + dir + " but before killing it, so it was let go"
+                            + " and no image was stored; its spooled state was dropped");
+                    continue;
+                }
                 ProcessImage parent = c.parent() == null ? null : store.read(c.parent());
                 List<CapturedArea> areas = CaptureSpool.areas(c, dir, start -> parent == null ? null
                         : parent.areas().stream().filter(a -> a.start() == start).map(MemoryArea::content)
@@ -94,5 +106,15 @@ public final class SpoolReplay {
             }
         }
         return done;
+    }
+
+    /** Whether the process spooled is alive: the same pid started at the same time, not a zombie. */
+    private static boolean stillRuns(int pid, long startTime) {
+        try {
+            io.cryostash.agent.proc.ProcStat st = io.cryostash.agent.proc.ProcStat.read(pid);
+            return st.startTime() == startTime && st.state() != 'Z' && st.state() != 'X';
+        } catch (RuntimeException gone) {
+            return false;
+        }
     }
 }

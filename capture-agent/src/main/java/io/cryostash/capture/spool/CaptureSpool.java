@@ -69,12 +69,15 @@ public final class CaptureSpool {
 
     /** What {@code capture.json} holds. */
     public record SpooledCapture(int version, String store, int pageSize, int chunkPages, String parent, String tracking,
-                          long spooledAtMillis, ProcessImage draft, List<SpooledArea> areas,
+                          long spooledAtMillis, long startTime, ProcessImage draft, List<SpooledArea> areas,
                           List<SpooledContent> fdContents) {
     }
 
-    /** 2: images of format 4.0 (threads, descriptors, timers, queued signals) and descriptor contents. */
-    public static final int VERSION = 2;
+    /**
+     * 3: with the process's start time (field 22 of /proc/PID/stat), which tells a replay whether
+     * the process still runs; 2: images of format 4.0 and descriptor contents.
+     */
+    public static final int VERSION = 3;
 
     public static ObjectMapper mapper() {
         return new ImageCodec().mapper();
@@ -84,9 +87,9 @@ public final class CaptureSpool {
      * Writes the captured pages and the record, fsyncs them and returns the entry, still locked
      * by this process: from here on the capture survives this JVM.
      */
-    public static Entry write(Path spoolDir, String storeLocation, int pageSize, int chunkPages, ProcessImage draft,
-                              MemoryCapture.Result memory, Map<Integer, byte[]> fdContents, String parent,
-                              String tracking) {
+    public static Entry write(Path spoolDir, String storeLocation, int pageSize, int chunkPages, long startTime,
+                              ProcessImage draft, MemoryCapture.Result memory, Map<Integer, byte[]> fdContents,
+                              String parent, String tracking) {
         Entry e = Entry.create(spoolDir);
         try {
             List<SpooledArea> areas = new ArrayList<>();
@@ -120,7 +123,7 @@ public final class CaptureSpool {
                 writeAll(pages, batch);
                 pages.force(true);
                 record = new SpooledCapture(VERSION, storeLocation, pageSize, chunkPages, parent, tracking,
-                        System.currentTimeMillis(), draft, areas, contents);
+                        System.currentTimeMillis(), startTime, draft, areas, contents);
             }
             Path tmp = e.dir.resolve(RECORD + ".part");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
