@@ -44,6 +44,7 @@ import io.cryostash.schema.image.HostInfo;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MmLayout;
 import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.ProcessTimers;
 import io.cryostash.schema.image.ProcessInfo;
 import io.cryostash.schema.image.ThreadState;
 import io.cryostash.schema.store.AreaChunks;
@@ -566,8 +567,9 @@ public final class CatalogBench {
                             0xa000, 0xb000, new byte[] {1}, "/usr/bin/x"),
                     List.of(new MemoryArea(START, START + area.length(), "rw-p", 0, null,
                             MemoryArea.Kind.ANONYMOUS, area)),
-                    List.of(new ThreadState(pid, regs, new byte[] {0}, 0, null, null, 0, 0, 0)),
-                    List.of(), new FsState("/tmp", "/", 022), List.of(), List.of(), List.of());
+                    List.of(new ThreadState(pid, regs, new byte[] {0}, 0, null, null, 0, 0, 0, "x", List.of(), false)),
+                    List.of(), new FsState("/tmp", "/", 022), List.of(), List.of(), List.of(),
+                    ProcessTimers.NONE, List.of(), null, null);
         }
 
         String id(int round, int i) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Attaches a SysV shared memory segment, which capture does not save yet: capture must refuse,
- * naming the segment, and the process must run on (and remove its segment on exit).
+ * Attaches a SysV shared memory segment; started in an IPC namespace of its own, whose objects
+ * the agent cannot see, capture must refuse and the process must run on (and its segment goes
+ * when it exits).
  */
 #include "fixture.h"
 #include <sys/ipc.h>

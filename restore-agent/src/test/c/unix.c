@@ -3,8 +3,10 @@
  * Unix sockets: a stream socketpair with bytes queued, a datagram socketpair with three
  * datagrams queued (non-blocking end), a stream listener at a path, a seqpacket listener at an
  * abstract name, a bound datagram socket holding a datagram, and a datagram socket connected
- * to it. After restore every queued byte and datagram reads back in order, the listeners
- * accept, and the connected socket still reaches the bound one.
+ * to it, and a stream socketpair end whose peer wrote "bye" and was closed (as the JDK keeps one
+ * for NIO). After restore every queued byte and datagram reads back in order, the listeners
+ * accept, the connected socket still reaches the bound one, and the end whose peer is gone reads
+ * "bye", then end of file, and cannot send (EPIPE).
  */
 #include "fixture.h"
 #include <sys/socket.h>
@@ -31,6 +33,9 @@ int main(int argc, char **argv) {
     FX_CHECK(write(sp[0], "ping", 4) == 4, "stream write");
     FX_CHECK(send(dp[0], "a", 1, 0) == 1 && send(dp[0], "bb", 2, 0) == 2 && send(dp[0], "ccc", 3, 0) == 3, "dgrams");
     fcntl(dp[1], F_SETFL, O_NONBLOCK);
+    int gone[2];
+    FX_CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, gone) == 0, "socketpair whose peer goes");
+    FX_CHECK(write(gone[1], "bye", 3) == 3 && close(gone[1]) == 0, "the peer's last words");
 
     struct sockaddr_un a;
     char path[200], dpath[200], abs_name[64];
@@ -73,5 +78,10 @@ int main(int argc, char **argv) {
     FX_CHECK(recv(bd, buf, sizeof buf, 0) == 5 && memcmp(buf, "hello", 5) == 0, "bound dgram queue");
     FX_CHECK(send(cd, "again", 5, 0) == 5 && recv(bd, buf, sizeof buf, 0) == 5 && memcmp(buf, "again", 5) == 0,
              "connected dgram no longer reaches the bound one");
+    FX_CHECK(read(gone[0], buf, sizeof buf) == 3 && memcmp(buf, "bye", 3) == 0, "the closed peer's last bytes");
+    ssize_t n = read(gone[0], buf, sizeof buf);
+    FX_CHECK(n == 0, "end of file from the closed peer: read returned %zd (%s)", n, n < 0 ? strerror(errno) : "data");
+    n = send(gone[0], "?", 1, MSG_NOSIGNAL);
+    FX_CHECK(n == -1 && errno == EPIPE, "sending to the closed peer returned %zd (%s)", n, strerror(errno));
     fx_pass();
 }

@@ -67,7 +67,8 @@ public final class AgentDaemon implements AutoCloseable {
             Reporter reporter = new Reporter(spool, new EventMessages(s.hostId(), keys), spoolSender::wake);
             RequestLedger ledger = new RequestLedger(dir.ledgerDir());
             Map<String, RequestHandler> handlers = Map.of(
-                    Topics.SNAPSHOT_REQUESTED, new SnapshotHandler(s.hostId(), images, new Capturer(images), ledger, reporter),
+                    Topics.SNAPSHOT_REQUESTED, new SnapshotHandler(s.hostId(), images, new Capturer(images), ledger, reporter,
+                            job -> catalog == null ? null : catalog.uploadLimit(job)),
                     Topics.RESTORE_REQUESTED, new RestoreHandler(s.hostId(), images, catalog, ledger, reporter, s.logDir()));
             heartbeat = catalog == null ? null : new Heartbeat(catalog, s.heartbeat(), s.retry(), s.maxRetry(), s.hostId());
             consumer = new RequestConsumer(s.kafka(), s.hostId(), s.consumerGroup(), handlers, reporter, s.retry(),

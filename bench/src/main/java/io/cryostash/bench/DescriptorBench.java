@@ -67,7 +67,8 @@ public final class DescriptorBench {
             files[r] = c.phases().of(io.cryostash.capture.FreezePhase.FILES) / 1e6;
             wall[r] = c.totalNanos() / 1e6;
             awaitGone(pid);
-            RestoreResult rr = restorer.restore(c.image().id(), new RestoreOptions(false, work));
+            // a new pid: the restored server leads its own session, whose id the next round would need free
+            RestoreResult rr = restorer.restore(c.image().id(), new RestoreOptions(false, work, RestoreOptions.PidMode.NEW_PID));
             restore[r] = rr.nanos() / 1e6;
             pid = rr.pid();
         }

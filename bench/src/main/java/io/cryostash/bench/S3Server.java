@@ -26,12 +26,35 @@ final class S3Server implements AutoCloseable {
     private final String endpoint;
 
     S3Server(Path dir) throws Exception {
+        this(dir, null);
+    }
+
+    /**
+     * @param requests when not null, counts every call the S3 server makes on its blob store, by
+     *                 method (putBlob, getBlob, list, removeBlob, blobMetadata, …): one per S3 request
+     *                 the clients send, whichever client that is
+     */
+    S3Server(Path dir, java.util.Map<String, java.util.concurrent.atomic.AtomicLong> requests) throws Exception {
         java.nio.file.Files.createDirectories(dir); // jclouds refuses a base directory that does not exist
         Properties p = new Properties();
         p.setProperty("jclouds.filesystem.basedir", dir.toString());
         context = ContextBuilder.newBuilder("filesystem-nio2").credentials(ACCESS, SECRET).overrides(p)
                 .build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+        org.jclouds.blobstore.BlobStore store = context.getBlobStore();
+        if (requests != null) {
+            org.jclouds.blobstore.BlobStore real = store;
+            store = (org.jclouds.blobstore.BlobStore) java.lang.reflect.Proxy.newProxyInstance(
+                    org.jclouds.blobstore.BlobStore.class.getClassLoader(), new Class<?>[] {org.jclouds.blobstore.BlobStore.class},
+                    (self, m, args) -> {
+                        requests.computeIfAbsent(m.getName(), k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                        try {
+                            return m.invoke(real, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET).build();
         proxy.start();
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -21,8 +21,10 @@ import io.cryostash.store.image.ImageStore;
  * Threads: freeze and restore of a process with T threads (default 64) and N MiB (default 256)
  * against the same memory in one thread, in one run, captures alternating between the two
  * targets (leave running; warm JVM; medians); then the JVM round-trip fixture
- * (restore-agent/src/test/jvm/Answerer.java: G1, 512 MiB heap, 160 MiB live). Every restore
- * runs beside the running original in a new PID namespace and is killed afterwards.
+ * (restore-agent/src/test/jvm/Answerer.java: G1, 512 MiB heap, 160 MiB live), and between the
+ * two a tree (a parent with 8 children, 32 MiB each) against one process of the same memory
+ * ({@code bench/run threads tree [children] [MiB each] [runs]} runs that one alone). Every
+ * restore runs beside the running original in a new PID namespace and is killed afterwards.
  */
 public final class ThreadsBench {
     private static final RestoreOptions BESIDE = new RestoreOptions(false, Path.of("/tmp"),
@@ -30,6 +32,17 @@ public final class ThreadsBench {
 
     public static void main(String[] args) throws Exception {
         Path cdir = Path.of(args[0]);
+        if (args.length > 1 && args[1].equals("tree")) { // bench/run threads tree [children] [MiB each] [runs]
+            Path work = Files.createTempDirectory("cryostash-bench-tree-");
+            CheckpointBench.warmUpMemory(work);
+            ImageStore store = ImageStore.local(work.resolve("store"));
+            tree(cdir, work, store, new Capturer(store), new Restorer(store),
+                    args.length > 2 ? Integer.parseInt(args[2]) : 8, args.length > 3 ? Integer.parseInt(args[3]) : 32,
+                    args.length > 4 ? Integer.parseInt(args[4]) : 5);
+            store.close();
+            CheckpointBench.deleteTree(work);
+            return;
+        }
         int mib = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 7;
@@ -82,6 +95,7 @@ public final class ThreadsBench {
         }
         System.out.flush();
 
+        tree(cdir, work, store, capturer, restorer, 8, 32, runs);
         jvm(cdir, work, store, capturer, restorer, runs);
         store.close();
         CheckpointBench.deleteTree(work);
@@ -132,6 +146,69 @@ public final class ThreadsBench {
         System.out.println("| --- | --- | --- | --- | --- | --- |");
         System.out.printf("| 512 MiB heap, 160 MiB live | %d | %.0f MiB | %s | %s | %s |%n", threadCount, bytes / 1048576.0,
                 stat(freeze), stat(perThread), stat(restore));
+    }
+
+    /**
+     * A tree (a parent and {@code children} children, {@code mib} MiB each: treehog.c) captured
+     * with {@code --tree}, against one process holding the same memory, alternately in one run;
+     * every restore (a tree: husks forked by their parents' husks) beside the running originals
+     * in a new PID namespace, killed with its namespace afterwards.
+     */
+    private static void tree(Path cdir, Path work, ImageStore store, Capturer capturer, Restorer restorer,
+                             int children, int mib, int runs) throws Exception {
+        Path hog = work.resolve("treehog");
+        CheckpointBench.exec("gcc", "-O2", "-o", hog.toString(), cdir.resolve("treehog.c").toString());
+        int total = mib * (children + 1);
+        String[] labels = {"1 process, " + total + " MiB", (children + 1) + " processes (1 + " + children + " children), "
+                + mib + " MiB each"};
+        int[] pids = new int[2];
+        String[] commands = {hog + " " + total + " 0", hog + " " + mib + " " + children};
+        for (int i = 0; i < 2; i++) {
+            Path out = work.resolve("treehog-" + i + ".out");
+            pids[i] = CheckpointBench.startDetached(commands[i] + " > " + out);
+            CheckpointBench.awaitReady(out);
+            captureTree(capturer, pids[i], i == 1); // warm-up: JIT, page cache
+        }
+        double[][] freeze = new double[2][runs];
+        double[][] captureTotal = new double[2][runs];
+        double[][] restore = new double[2][runs];
+        long[] bytes = new long[2];
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < 2; i++) {
+                CaptureResult c = captureTree(capturer, pids[i], i == 1);
+                int members = c.image().hasTree() ? c.image().tree().members().size() : 0;
+                if (members != (i == 1 ? children : 0)) {
+                    throw new IllegalStateException("image has " + members + " descendants");
+                }
+                freeze[i][r] = c.freezeNanos() / 1e6;
+                captureTotal[i][r] = c.totalNanos() / 1e6;
+                bytes[i] = c.memoryBytes();
+                RestoreResult rr = restorer.restore(c.image().id(), BESIDE);
+                restore[i][r] = rr.nanos() / 1e6;
+                if (i == 1 && io.cryostash.capture.tree.Descendants.of(rr.pid()).size() != children) {
+                    throw new IllegalStateException("the restored tree " + rr.pid() + " lacks children");
+                }
+                // the namespace's init (the root's parent): killing it ends everything in the namespace
+                CheckpointBench.exec("kill", "-9", Integer.toString(io.cryostash.agent.proc.ProcStat.read(rr.pid()).ppid()));
+            }
+        }
+        for (int pid : pids) {
+            for (var d : io.cryostash.capture.tree.Descendants.of(pid)) {
+                CheckpointBench.exec("kill", "-9", Integer.toString(d.pid()));
+            }
+            CheckpointBench.exec("kill", "-9", Integer.toString(pid));
+        }
+        System.out.printf("%n| tree | memory read while frozen | freeze | capture total | restore |%n");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        for (int i = 0; i < 2; i++) {
+            System.out.printf("| %s | %.0f MiB | %s | %s | %s |%n", labels[i], bytes[i] / 1048576.0, stat(freeze[i]),
+                    stat(captureTotal[i]), stat(restore[i]));
+        }
+        System.out.flush();
+    }
+
+    private static CaptureResult captureTree(Capturer capturer, int pid, boolean tree) {
+        return tree ? capturer.captureTree(pid, CaptureOptions.leaveRunning()) : capturer.capture(pid, CaptureOptions.leaveRunning());
     }
 
     /** Asks the restored copy once (see Answerer): it must answer OK within a minute. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
+import io.cryostash.capture.sysvipc.SysvSelection;
+
 /**
  * How to capture.
  *
@@ -10,11 +12,23 @@ package io.cryostash.capture;
  *               (implied by a parent)
  * @param preCopy copy memory while the process runs, then freeze it only to copy what it wrote
  *               meanwhile (needs userfaultfd write-protect; otherwise an ordinary capture)
- * @param losses descriptors the user agreed to give up rather than have the capture refused
+ * @param losses descriptors the user agreed to give up rather than have the capture refused (of
+ *               the process named, the root of a tree)
+ * @param memberLosses for {@code checkpoint --tree}: descriptors given up in other processes of
+ *               the tree, by pid ({@code --close-fd PID:FD}); a pid that is not a descendant makes
+ *               the capture refuse, and so does any entry for a capture without --tree
+ * @param sysv   SysV IPC objects to keep beyond those the process shows it uses
  */
-public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses) {
+public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses,
+                             java.util.Map<Integer, FdLosses> memberLosses, SysvSelection sysv) {
     public CaptureOptions {
         losses = losses == null ? FdLosses.NONE : losses;
+        memberLosses = memberLosses == null ? java.util.Map.of() : java.util.Map.copyOf(memberLosses);
+        sysv = sysv == null ? SysvSelection.NONE : sysv;
+    }
+
+    public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses) {
+        this(kill, parent, track, preCopy, losses, java.util.Map.of(), SysvSelection.NONE);
     }
 
     public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy) {

@@ -4,6 +4,7 @@ package io.cryostash.capture;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.cryostash.store.image.ImageStore;
 import io.cryostash.store.memory.AreaChunker;
@@ -43,6 +44,8 @@ import io.cryostash.capture.signals.PendingSignalCapture;
 import io.cryostash.capture.signals.SignalCapture;
 import io.cryostash.capture.threads.FrozenThreads;
 import io.cryostash.capture.threads.ThreadCapture;
+import io.cryostash.capture.sysvipc.SysvIpcCapture;
+import io.cryostash.capture.sysvipc.SysvSelection;
 import io.cryostash.capture.timers.TimerCapture;
 import io.cryostash.schema.image.PendingSignal;
 import io.cryostash.schema.image.ProcessTimers;
@@ -56,8 +59,9 @@ import io.cryostash.schema.image.ThreadState;
  * stored — and then kills it), and writes the image.
  *
  * <p>The freeze window covers only reading state into this JVM's memory; writing the image
- * happens after the process runs again. If this JVM dies mid-capture the kernel detaches the
- * tracee and it runs on: nothing here may defeat that (no SIGSTOP, no PTRACE_O_EXITKILL).
+ * happens after the process runs again. If this JVM dies mid-capture the tracer helper puts
+ * every thread back and detaches it, and it runs on: nothing here may defeat that (no SIGSTOP,
+ * no PTRACE_O_EXITKILL).
  */
 public final class Capturer {
     private static final long STOP_TIMEOUT_MS = 5_000;
@@ -86,10 +90,28 @@ public final class Capturer {
         this.features = features;
     }
 
+    /**
+     * Captures the process and all its descendants into one image ({@code checkpoint --tree}):
+     * see {@link TreeCapture}.
+     */
+    public CaptureResult captureTree(int pid, CaptureOptions options) {
+        return new TreeCapture(this, store, chunker).capture(pid, options);
+    }
+
     public CaptureResult capture(int pid, CaptureOptions options) {
         long t0 = System.nanoTime();
+        if (!options.memberLosses().isEmpty()) {
+            throw new CaptureException("descriptors of other processes (" + options.memberLosses().keySet().stream()
+                    .map(p -> "pid " + p).collect(java.util.stream.Collectors.joining(", ")) + ") can be given up only"
+                    + " with --tree, which takes pid " + pid + "'s descendants too; alone, --close-fd and --redirect-fd"
+                    + " name descriptors of pid " + pid);
+        }
         preflight(pid);
-        checkDescriptors(pid, options.losses());
+        SysvIpcCapture.checkNamespace(pid);
+        checkDescriptors(pid, options.losses(), Set.of());
+        if (options.kill()) {
+            RestorableCheck.requireNoChildren(pid, ProcStat.read(pid).comm());
+        }
         ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
         long expectedBytes;
         try {
@@ -101,11 +123,29 @@ public final class Capturer {
         // one capture at a time uses the kept buffers; a concurrent one gets its own
         PageBuffers kept = keptBuffers.getAndSet(null);
         PageBuffers buffers = kept != null ? kept.reuse(expectedBytes) : new PageBuffers(expectedBytes);
+        CaptureResult r;
         try {
-            return capture(pid, options, t0, parent, buffers);
+            r = capture(pid, options, t0, parent, buffers);
         } finally {
             keptBuffers.set(buffers);
         }
+        return withLeftOutChildren(pid, r);
+    }
+
+    /** Alone, a process's children are not in its image: the notes name them (after the freeze). */
+    private static CaptureResult withLeftOutChildren(int pid, CaptureResult r) {
+        List<String> children = new java.util.ArrayList<>();
+        for (ProcStat c : io.cryostash.capture.tree.Descendants.of(pid)) {
+            if (c.ppid() == pid) {
+                children.add(c.pid() + " (" + c.comm() + ")");
+            }
+        }
+        if (children.isEmpty()) {
+            return r;
+        }
+        List<String> notes = new java.util.ArrayList<>(r.notes());
+        notes.add("its children were left out (checkpoint --tree takes them too): pid " + String.join(", pid ", children));
+        return new CaptureResult(r.image(), r.freezeNanos(), r.totalNanos(), r.memoryBytes(), r.phases(), notes);
     }
 
     private CaptureResult capture(int pid, CaptureOptions options, long t0, ProcessImage parent, PageBuffers buffers) {
@@ -147,13 +187,23 @@ public final class Capturer {
             Frozen frozen;
             try {
                 frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
-                        options.track(), state, clock, options.losses()));
+                        options.track(), state, clock, options.losses(), options.sysv(), null, Set.of()));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
             }
             long released = 0;
             ProcessImage written;
+            if (options.kill()) { // frozen until killed: no child can appear after this look
+                try {
+                    RestorableCheck.requireNoChildren(pid, frozen.image().process().comm());
+                } catch (CaptureException e) {
+                    frozen.fds().release(false);
+                    tracer.call(p -> resume(frozen.threads()));
+                    closeQuietly(preWriter);
+                    throw e;
+                }
+            }
             CaptureSpool.Entry spooled = null;
             try {
                 if (!options.kill()) {
@@ -166,7 +216,7 @@ public final class Capturer {
                     spooled = preWriter == null ? spool(frozen, parent, startTime) : null;
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
                         try {
-                            released = kill(tracer, pid, frozen.fds());
+                            released = kill(tracer, pid, frozen.fds(), frozen.threads());
                         } catch (RuntimeException notKilled) {
                             if (!goneOrZombie(pid)) { // it lives on: the spool must not store it again
                                 spooled.delete();
@@ -179,7 +229,7 @@ public final class Capturer {
                     }
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
-                        frozen.tracking().label(), frozen.fds());
+                        frozen.tracking().label(), frozen.fds(), frozen.sysv());
                 if (frozen.tracking().active()) {
                     state.stored(written.id());
                 }
@@ -199,7 +249,7 @@ public final class Capturer {
             if (spooled != null) {
                 spooled.delete();
             } else if (options.kill()) {
-                released = kill(tracer, pid, frozen.fds());
+                released = kill(tracer, pid, frozen.fds(), frozen.threads());
                 clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();
@@ -215,11 +265,13 @@ public final class Capturer {
      *
      * @return when it was killed
      */
-    private static long kill(Tracer tracer, int pid, DescriptorCapture.Result fds) {
+    private static long kill(Tracer tracer, int pid, DescriptorCapture.Result fds, FrozenThreads threads) {
         fds.beforeKill(); // still frozen: its connections close silently
         long killedAt = tracer.call(p -> {
             Syscalls.kill(pid, SIGKILL);
-            return System.nanoTime();
+            long at = System.nanoTime();
+            threads.reapKilled(); // so that its parent can reap it
+            return at;
         });
         try {
             fds.release(true);
@@ -247,7 +299,7 @@ public final class Capturer {
         try {
             return CaptureSpool.write(spoolDir, store.location(), AreaChunker.DEFAULT_PAGE_SIZE,
                     chunker.chunkSize() / AreaChunker.DEFAULT_PAGE_SIZE, startTime, frozen.image(), frozen.memory(),
-                    frozen.fds().contents(), parent == null ? null : parent.id(), frozen.tracking().label());
+                    frozen.fds().contents(), frozen.sysv(), parent == null ? null : parent.id(), frozen.tracking().label());
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(Capturer.class).warn("{}; the process stays frozen until the image"
                     + " is stored", e.getMessage());
@@ -264,11 +316,11 @@ public final class Capturer {
         return this;
     }
 
-    private record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt,
-                          DescriptorCapture.Result fds, FrozenThreads threads) {
+    record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt,
+                  DescriptorCapture.Result fds, FrozenThreads threads, SysvIpcCapture.Captured sysv) {
     }
 
-    private static void preflight(int pid) {
+    static void preflight(int pid) {
         if (pid <= 0) {
             throw new CaptureException("invalid pid " + pid);
         }
@@ -303,6 +355,7 @@ public final class Capturer {
             throw new CaptureException("pid " + pid + " (" + stat.comm() + ") is already traced by pid " + tracer
                     + " (a debugger, strace or another checkpoint); detach that first");
         }
+        RestorableCheck.require(pid, stat.comm());
     }
 
     /**
@@ -310,9 +363,9 @@ public final class Capturer {
      * loses its descriptors under the reader: that is told as the exit it is, not as descriptors
      * "closed while being read".
      */
-    private void checkDescriptors(int pid, FdLosses losses) {
+    void checkDescriptors(int pid, FdLosses losses, Set<Integer> members) {
         try {
-            descriptors.check(pid, ProcStat.read(pid).comm(), losses);
+            descriptors.check(pid, ProcStat.read(pid).comm(), losses, members);
         } catch (RuntimeException e) { // a refusal, or /proc/PID/fd gone under the reader
             if (goneOrZombie(pid)) {
                 throw new CaptureException("pid " + pid + " exited before it could be frozen", e);
@@ -374,7 +427,7 @@ public final class Capturer {
     }
 
     /** Seizes and stops every thread; a failure on the main thread is told as the process's. */
-    private static FrozenThreads seizeAll(Ptrace ptrace, int pid) {
+    static FrozenThreads seizeAll(Ptrace ptrace, int pid) {
         try {
             return FrozenThreads.freeze(ptrace, pid, STOP_TIMEOUT_MS);
         } catch (TraceeException e) {
@@ -401,12 +454,19 @@ public final class Capturer {
         }
     }
 
-    private Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
-                          Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
-                          boolean track, TrackingState state, FreezeClock clock, FdLosses losses) {
+    /**
+     * @param sysvExtra SysV IPC objects to keep beyond those the process shows it uses
+     * @param given     the process's threads when the caller froze them already (every process of a
+     *                  tree is frozen before any is read), else null
+     * @param members   the other processes of a tree captured with this one (empty when alone)
+     */
+    Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
+                  Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
+                  boolean track, TrackingState state, FreezeClock clock, FdLosses losses,
+                  SysvSelection sysvExtra, FrozenThreads given, Set<Integer> members) {
         long frozenAt = System.nanoTime();
         clock.restart();
-        FrozenThreads threads = seizeAll(ptrace, pid);
+        FrozenThreads threads = given != null ? given : seizeAll(ptrace, pid);
         DescriptorCapture.Result fds = null;
         try {
             ProcStat stat = ProcStat.read(pid);
@@ -415,6 +475,7 @@ public final class Capturer {
                 throw new CaptureException("pid " + pid + " has no memory map (a kernel thread or exiting)");
             }
             ProcStatus status = ProcStatus.read(pid);
+            RestorableCheck.require(pid, stat.comm()); // what changed since the preflight
             List<ThreadState> threadStates;
             List<PendingSignal> sharedPending;
             List<SignalAction> signals;
@@ -450,17 +511,22 @@ public final class Capturer {
                     clock.move(FreezePhase.MEMORY_COPY, FreezePhase.TRACKING_SCAN, resident.nanos());
                 }
             }
+            SysvIpcCapture.Captured sysv = SysvIpcCapture.capture(pid, maps, sysvExtra);
             String exe = ProcFiles.link(pid, "exe");
-            fds = descriptors.capture(pid, stat.comm(), losses); // once for the process: every thread shares them
+            // once for the process: every thread shares them
+            fds = descriptors.capture(pid, stat.comm(), losses, members, fd -> {
+                ptrace.guardRepair(pid, fd);
+                return () -> ptrace.unguardRepair(pid, fd);
+            });
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), threadStates.get(0).xstate().length),
                     ProcessCapture.identity(pid, stat), ProcessCapture.credentials(status),
                     ProcessCapture.mm(pid, stat, brk, exe), List.of(), threadStates, signals,
                     FileCapture.fs(pid, status.umask()), fds.entries(), limits,
-                    ProcessCapture.fingerprints(exe, maps), timers, sharedPending);
+                    ProcessCapture.fingerprints(exe, maps), timers, sharedPending, sysv.draft(), null);
             clock.lap(FreezePhase.FILES);
-            return new Frozen(image, memory, tracking, frozenAt, fds, threads);
+            return new Frozen(image, memory, tracking, frozenAt, fds, threads, sysv);
         } catch (RuntimeException e) {
             threads.release();
             if (fds != null) {
@@ -476,9 +542,13 @@ public final class Capturer {
     }
 
     /** The agent's copies of the process's sockets go, on a failure that is already being reported. */
-    private static void releaseQuietly(DescriptorCapture.Result fds) {
+    static void releaseQuietly(DescriptorCapture.Result fds) {
+        releaseQuietly(fds, false);
+    }
+
+    static void releaseQuietly(DescriptorCapture.Result fds, boolean killed) {
         try {
-            fds.release(false);
+            fds.release(killed);
         } catch (RuntimeException alreadyFailing) {
             // the capture failed for another reason, which is the one to tell
         }
@@ -492,7 +562,7 @@ public final class Capturer {
     /** PF_EXITING: set as soon as the kernel starts tearing a process down, before it is a zombie. */
     private static final long PF_EXITING = 0x4;
 
-    private static boolean goneOrZombie(int pid) {
+    static boolean goneOrZombie(int pid) {
         try {
             ProcStat st = ProcStat.read(pid);
             return st.state() == 'Z' || st.state() == 'X' || (st.flags() & PF_EXITING) != 0;

@@ -17,6 +17,7 @@ import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.memory.CapturedArea;
 import io.cryostash.capture.memory.MemoryCapture;
+import io.cryostash.capture.sysvipc.SysvIpcCapture;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.FileFingerprint;
 import io.cryostash.schema.image.MemoryArea;
@@ -34,39 +35,54 @@ final class ImageArchive {
     /** @param opened a writer a pre-copy pass already stored chunks with, or null */
     static ProcessImage write(ImageStore store, ImageWriter opened, AreaChunker chunker, ProcessImage draft,
                               MemoryCapture.Result memory, ProcessImage parent, String tracking,
-                              DescriptorCapture.Result fds) {
+                              DescriptorCapture.Result fds, SysvIpcCapture.Captured sysv) {
         try (ImageWriter w = opened != null ? opened : store.newImage()) {
-            List<MemoryArea> areas = new ArrayList<>();
-            for (CapturedArea c : memory.areas()) {
-                MemoryArea a = c.area();
-                AreaChunks content = null;
-                if (c.parent() != null) {
-                    content = w.putAreaIncremental(chunker, c.parent(), a.start(), a.length(), c.presence(),
-                            AreaChunker.PagePresence.of(c.reread()), c.reader());
-                } else if (!c.runs().isEmpty()) {
-                    content = w.putArea(chunker, a.start(), a.length(), c.presence(), c.reader());
-                }
-                if (content != null && content.chunks().isEmpty()) {
-                    content = null;
-                }
-                areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
-            }
-            List<FileFingerprint> files = storeCode(w, draft, areas);
-            List<FdEntry> descriptors = fds.store(bytes -> {
-                try {
-                    return w.putBytes(bytes);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            ProcessImage full = new ProcessImage(draft.formatVersion(), null, parent == null ? null : parent.id(),
-                    tracking, draft.createdAt(), draft.host(),
-                    draft.process(), draft.credentials(), draft.mm(), areas, draft.threads(), draft.signalActions(),
-                    draft.fs(), descriptors, draft.rlimits(), files, draft.timers(), draft.sharedPendingSignals());
-            return store.commit(w, full);
+            return store.commit(w, assemble(w, chunker, draft, memory, parent, tracking, fds, sysv, Set.of()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the image: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Stores one process's pages, code files and descriptor contents with {@code w} and returns
+     * its manifest, not committed yet (a tree commits all its processes' in one).
+     *
+     * @param elsewhere starts of areas whose pages another process of the tree keeps: not stored here
+     */
+    static ProcessImage assemble(ImageWriter w, AreaChunker chunker, ProcessImage draft, MemoryCapture.Result memory,
+                                 ProcessImage parent, String tracking, DescriptorCapture.Result fds,
+                                 SysvIpcCapture.Captured sysv, Set<Long> elsewhere) throws IOException {
+        List<MemoryArea> areas = new ArrayList<>();
+        for (CapturedArea c : memory.areas()) {
+            MemoryArea a = c.area();
+            AreaChunks content = null;
+            if (elsewhere.contains(a.start())) {
+                // the same memory as an area of an earlier process of the tree, which stores its pages
+            } else if (c.parent() != null) {
+                content = w.putAreaIncremental(chunker, c.parent(), a.start(), a.length(), c.presence(),
+                        AreaChunker.PagePresence.of(c.reread()), c.reader());
+            } else if (!c.runs().isEmpty()) {
+                content = w.putArea(chunker, a.start(), a.length(), c.presence(), c.reader());
+            }
+            if (content != null && content.chunks().isEmpty()) {
+                content = null;
+            }
+            areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
+        }
+        List<FileFingerprint> files = storeCode(w, draft, areas);
+        java.util.function.Function<byte[], io.cryostash.schema.store.FileRef> put = bytes -> {
+            try {
+                return w.putBytes(bytes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        List<FdEntry> descriptors = fds.store(put::apply);
+        return new ProcessImage(draft.formatVersion(), null, parent == null ? null : parent.id(),
+                tracking, draft.createdAt(), draft.host(),
+                draft.process(), draft.credentials(), draft.mm(), areas, draft.threads(), draft.signalActions(),
+                draft.fs(), descriptors, draft.rlimits(), files, draft.timers(), draft.sharedPendingSignals(),
+                sysv.store(put), null);
     }
 
     /**

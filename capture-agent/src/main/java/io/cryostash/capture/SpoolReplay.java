@@ -97,7 +97,7 @@ public final class SpoolReplay {
                 DescriptorCapture.Result fds = new DescriptorCapture.Result(c.draft().fds(), List.of(),
                         CaptureSpool.fdContents(c, dir), new ArrayList<>(), List.of());
                 ProcessImage written = ImageArchive.write(store, null, new AreaChunker(c.pageSize(), c.chunkPages()),
-                        c.draft().withAreas(List.of()), memory, parent, c.tracking(), fds);
+                        c.draft().withAreas(List.of()), memory, parent, c.tracking(), fds, CaptureSpool.sysv(c, dir));
                 entry.delete();
                 done.add(new Replayed(c.draft().process().pid(), c.draft().process().comm(), written.id(), dir));
             } catch (IOException | RuntimeException e) {

@@ -239,11 +239,12 @@ class CaptureRefusalTest {
     }
 
     @Test
-    void sysvSharedMemoryIsRefusedNamingTheSegmentAndTheTargetRunsOn() {
-        FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/sysvshm.c")).start();
+    void processOfAnotherIpcNamespaceIsRefusedAndRunsOn() {
+        FixtureProcess target = FixtureProcess.of(CFixtures.compile("src/test/c/sysvshm.c"))
+                .prefix("unshare", "--ipc").start();
 
         assertThatThrownBy(() -> capturer().capture(target.pid(), new CaptureOptions(true)))
-                .isInstanceOf(CaptureException.class).hasMessageContaining("SysV shared memory segment")
+                .isInstanceOf(CaptureException.class).hasMessageContaining("runs in another IPC namespace")
                 .hasMessageContaining("not supported yet");
 
         assertThat(target.runningFreely()).isTrue();

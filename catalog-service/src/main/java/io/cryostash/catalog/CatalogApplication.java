@@ -8,7 +8,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 
 /** The catalog service: REST API, web catalog, PostgreSQL (embedded unless a JDBC URL is given). */
 @SpringBootApplication
-@EnableConfigurationProperties(CatalogProperties.class)
+@EnableConfigurationProperties({CatalogProperties.class, io.cryostash.catalog.store.StoreProperties.class,
+        io.cryostash.catalog.gc.GcSettings.class})
 @EnableScheduling
 public class CatalogApplication {
     public static void main(String[] args) {

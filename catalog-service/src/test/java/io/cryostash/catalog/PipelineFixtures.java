@@ -138,20 +138,29 @@ public final class PipelineFixtures {
             for (int i = 0; i < memory.length; i++) memory[i] = s[i % s.length];
             AreaChunks area = w.putArea(new AreaChunker(), start, length, AreaChunker.PagePresence.all(),
                     (address, dst) -> dst.put(memory, (int) (address - start), dst.remaining()));
-            CpuRegisters regs = CpuRegisters.fromArray(new long[CpuRegisters.COUNT]);
+            // consistent as a capture writes it (ImageConsistency): rip in the program's code, whose
+            // file is fingerprinted, FPU state of the host's size, auxv of whole pairs
+            long code = 0x40_0000L;
+            long[] r = new long[CpuRegisters.COUNT];
+            r[16] = code + 0x10; // rip
+            CpuRegisters regs = CpuRegisters.fromArray(r);
+            int xstate = 2432;
             ProcessImage img = new ProcessImage(ProcessImage.FORMAT_VERSION, null, parent, "full", Instant.now(),
                     new HostInfo(agent.hostId(), "6.18.0", "amd64", Fixtures.VDSO, 2432),
                     new ProcessInfo(pid, 1, pid, pid, "sim", List.of("/usr/bin/sim", "--seed", seed), "/usr/bin/sim", 0),
                     new Credentials(0, 0, 0, 0, 0, 0, 0, 0, List.of()),
                     new MmLayout(0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000, 0x9000, 0xa000, 0xb000,
-                            new byte[] {1}, "/usr/bin/sim"),
-                    List.of(new MemoryArea(start, start + length, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, area)),
-                    List.of(new ThreadState(pid, regs, new byte[] {0}, 0, null, null, 0, 0, 0, "sim", List.of(), false),
-                            new ThreadState(pid + 1, regs, new byte[] {0}, 0, null, null, 0, 0, 0, "sim", List.of(),
+                            new byte[16], "/usr/bin/sim"),
+                    List.of(new MemoryArea(code, code + 0x1000, "r-xp", 0, "/usr/bin/sim", MemoryArea.Kind.FILE_PRIVATE,
+                                    null),
+                            new MemoryArea(start, start + length, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, area)),
+                    List.of(new ThreadState(pid, regs, new byte[xstate], 0, null, null, 0, 0, 0, "sim", List.of(), false),
+                            new ThreadState(pid + 1, regs, new byte[xstate], 0, null, null, 0, 0, 0, "sim", List.of(),
                                     false)),
                     List.of(), new FsState("/tmp", "/", 022),
-                    List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(), List.of(),
-                    ProcessTimers.NONE, List.of());
+                    List.of(FdEntry.withoutRecord(3, FdEntry.Kind.REGULAR, "/var/lib/sim/out.dat", 02001, 4096)), List.of(),
+                    List.of(new io.cryostash.schema.image.FileFingerprint("/usr/bin/sim", 4096, 1, 2, null)),
+                    ProcessTimers.NONE, List.of(), null, null);
             return st.commit(w, img).id();
         }
     }

@@ -9,7 +9,10 @@ import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
 import io.cryostash.daemon.AgentDaemon;
+import io.cryostash.agent.proc.ProcStat;
 import io.cryostash.daemon.AgentSettings;
+import io.cryostash.daemon.catalog.CatalogLink;
+import io.cryostash.store.repository.Repository;
 import io.cryostash.daemon.snapshot.CheckpointEvents;
 import io.cryostash.daemon.snapshot.CheckpointPublisher;
 import io.cryostash.daemon.state.HostDirectory;
@@ -26,6 +29,11 @@ final class CheckpointCommand implements Callable<Integer> {
 
     @Option(names = "--kill", description = "kill the process once the image is complete and on disk")
     boolean kill;
+
+    @Option(names = "--tree", description = "take the process and all its descendants (parent/child links, process"
+            + " groups and sessions, zombies, pipes and shared memory between them); with --kill all of them are killed"
+            + " once the image is stored")
+    boolean tree;
 
     @Option(names = "--parent", paramLabel = "<image-id>",
             description = "an earlier image of this process: unchanged memory reuses its stored chunks")
@@ -49,15 +57,26 @@ final class CheckpointCommand implements Callable<Integer> {
             description = "register the image in the catalog under this job (default with a catalog: the process's name)")
     String job;
 
-    @Option(names = "--close-fd", paramLabel = "<fd>", split = ",",
+    @Option(names = "--close-fd", paramLabel = "<fd>|<pid>:<fd>", split = ",",
             description = "give up these descriptors, which Cryostash cannot save (capture names them when it"
-                    + " refuses): the restored process has them closed")
-    java.util.Set<Integer> closeFds = new java.util.TreeSet<>();
+                    + " refuses): the restored process has them closed. A bare number is a descriptor of <pid>;"
+                    + " with --tree, <pid>:<fd> names one of another process of the tree")
+    java.util.List<String> closeFds = new java.util.ArrayList<>();
 
-    @Option(names = "--redirect-fd", paramLabel = "<fd>", split = ",",
+    @Option(names = "--redirect-fd", paramLabel = "<fd>|<pid>:<fd>", split = ",",
             description = "give up these descriptors, which Cryostash cannot save: the restored process gets"
-                    + " /dev/null (read) or a log file (write) in their place")
-    java.util.Set<Integer> redirectFds = new java.util.TreeSet<>();
+                    + " /dev/null (read) or a log file (write) in their place (<pid>:<fd> as for --close-fd)")
+    java.util.List<String> redirectFds = new java.util.ArrayList<>();
+
+    @Option(names = "--sysv-key", paramLabel = "<key>", split = ",",
+            description = "also keep the SysV IPC objects with these keys (decimal or 0x hex): capture finds only"
+                    + " the objects the process has attached, created or used last, not one it knows and has not"
+                    + " touched yet")
+    java.util.List<String> sysvKeys = new java.util.ArrayList<>();
+
+    @Option(names = "--sysv-id", paramLabel = "<kind:id>", split = ",",
+            description = "also keep these SysV IPC objects by id: shm:ID, sem:ID or msg:ID")
+    java.util.List<String> sysvIds = new java.util.ArrayList<>();
 
     @Mixin
     StoreOption store;
@@ -79,7 +98,13 @@ final class CheckpointCommand implements Callable<Integer> {
         String waiting = null;
         if (catalogUrl != null) {
             AgentSettings host = CatalogStore.hostSettings(catalog, store, catalogUrl);
-            try (ImageStore images = SpoolOnOpen.replay(AgentDaemon.openStore(host, new HostDirectory(host.hostDir())))) {
+            String comm = comm(pid);
+            // before anything is frozen: a used-up quota refuses here, else the capture stops short of going over
+            HostDirectory dir = new HostDirectory(host.hostDir());
+            Repository.UploadLimit limit = new CatalogLink(catalogUrl, host.hostId(), dir, dir.keys(), host.enrolToken())
+                    .uploadLimit(job != null ? job : comm);
+            try (ImageStore images = SpoolOnOpen.replay(AgentDaemon.openStore(host, new HostDirectory(host.hostDir())));
+                 AutoCloseable scope = limit == null ? () -> { } : images.repository().limitUploads(limit)) {
                 long before = images.repository().chunks().stats().compressedBytes();
                 r = capture(images);
                 long stored = images.repository().chunks().stats().compressedBytes() - before;
@@ -87,6 +112,10 @@ final class CheckpointCommand implements Callable<Integer> {
                 waiting = CheckpointPublisher.publish(host, CheckpointEvents.completed(null, host.hostId(), name, r, stored));
                 System.err.println(waiting == null ? "registered in the catalog as job " + name + " of host " + host.hostId()
                         : "not registered yet: " + waiting);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
             }
         } else {
             try (ImageStore images = SpoolOnOpen.replay(store.open())) {
@@ -94,12 +123,17 @@ final class CheckpointCommand implements Callable<Integer> {
             }
         }
         int threads = r.image().threads().size();
-        System.err.printf("checkpointed pid %d (%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
+        String members = r.image().hasTree() ? ", with " + r.image().tree().members().size() + " descendants" : "";
+        System.err.printf("checkpointed pid %d (%s%s%s): %s of memory read while frozen (%s), frozen %.1f ms,"
                 + " total %.1f ms%s%n", pid,
-                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
+                r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", members, Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
         // where the freeze went, in ms (with --kill, "resume" is the spool's write and fsync)
         System.err.println("freeze phases (ms): " + r.phases().format());
+        if (kill && tree) {
+            System.err.println("the tree stayed frozen until its image was stored, then was killed (a tree is not"
+                    + " spooled to local disk first, as a single process is)");
+        }
         for (String note : r.notes()) {
             System.err.println("  not kept as it was: " + note);
         }
@@ -107,8 +141,22 @@ final class CheckpointCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The process's name (the default job), or null when it cannot be read: the capture then says why. */
+    private static String comm(int pid) {
+        try {
+            return ProcStat.read(pid).comm();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private CaptureResult capture(ImageStore images) {
-        return new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
-                .capture(pid, new CaptureOptions(kill, parent, track, preCopy, new FdLosses(closeFds, redirectFds)));
+        Capturer capturer = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages));
+        GivenUpFds close = GivenUpFds.parse("--close-fd", closeFds, pid);
+        GivenUpFds redirect = GivenUpFds.parse("--redirect-fd", redirectFds, pid);
+        CaptureOptions options = new CaptureOptions(kill, parent, track, preCopy,
+                new FdLosses(close.own(), redirect.own()), GivenUpFds.byProcess(close, redirect),
+                io.cryostash.capture.sysvipc.SysvSelection.parse(sysvKeys, sysvIds));
+        return tree ? capturer.captureTree(pid, options) : capturer.capture(pid, options);
     }
 }

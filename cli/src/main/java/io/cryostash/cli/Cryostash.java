@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
         description = "Freeze running Linux processes into images and bring them back to life.",
         subcommands = {CheckpointCommand.class, RestoreCommand.class, ImagesCommand.class, InspectCommand.class,
                 VerifyCommand.class, DeleteCommand.class, GcCommand.class, RepairIndexCommand.class, CatalogCommand.class,
-                AgentCommand.class, UpCommand.class, KafkaCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                AgentCommand.class, UpCommand.class, KafkaCommand.class, RetentionCommand.class, ForgetCommand.class,
+                PinCommand.class, PinCommand.Unpin.class, QuotaCommand.class, AuditCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Cryostash {
     public static void main(String[] args) {
         quietLibraries();

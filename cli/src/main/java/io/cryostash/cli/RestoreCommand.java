@@ -90,6 +90,7 @@ final class RestoreCommand implements Callable<Integer> {
         if (r.logFile() != null) {
             System.err.println("its terminal/pipe output now goes to " + r.logFile());
         }
+        r.notes().forEach(n -> System.err.println("note: " + n));
         System.out.println(r.pid());
         return 0;
     }

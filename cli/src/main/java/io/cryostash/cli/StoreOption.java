@@ -48,9 +48,12 @@ final class StoreOption {
         }
     }
 
+    /** Opens the store; what it had to work around (a damaged index object) is said on stderr. */
     ImageStore open() {
-        return ImageStore.open(location(), s3Flags(), configFile,
+        ImageStore images = ImageStore.open(location(), s3Flags(), configFile,
                 ChunkStore.Options.defaults().withCompressionLevel(compressionLevel));
+        images.warnings().forEach(w -> System.err.println("warning: " + w));
+        return images;
     }
 
     private String location() {

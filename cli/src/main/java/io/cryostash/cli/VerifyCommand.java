@@ -60,6 +60,10 @@ final class VerifyCommand implements Callable<Integer> {
                 System.out.println("hint: chunks images need are in no index while packs are in none either: "
                         + "`cryostash repair-index` rebuilds the index from the packs' own indexes");
             }
+            if (r.errors().stream().anyMatch(e -> e.getMessage().startsWith("index object "))) {
+                System.out.println("hint: a damaged index object was worked around by reading the packs' own indexes;"
+                        + " `cryostash repair-index` rewrites the index from them");
+            }
             boolean ok = r.ok() && !readFailed;
             System.out.printf("%s: %s%n", ok ? "ok" : "DAMAGED", what);
             return ok ? 0 : 2;

@@ -2,7 +2,6 @@
 package io.cryostash.restore;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,17 +26,18 @@ import io.cryostash.restore.process.NamespaceInit;
 /**
  * The process that becomes the restored one, seized and stopped, ready for remote system calls.
  *
- * <p>It starts as a sleeper started through a shell that exits at once, so it is not a child of
- * this JVM (whose reaper thread would steal its ptrace stops) and survives the CLI; setsid
- * gives it a session of its own, away from the caller's terminal. To get the image's own pid,
- * that sleeper is only a helper: seized with PTRACE_O_TRACEFORK, it runs clone3 with
- * {@code set_tid} (the husk is born with the wanted pid and traced from its first
- * instruction), and is killed. For a fresh PID namespace the helper first clones the
- * namespace's init ({@code CLONE_NEWPID}, pid 1 there, see {@link NamespaceInit}), and that
- * init clones the husk with the wanted pid inside the namespace.
+ * <p>It starts as a sleeper that the tracer helper starts ({@link Ptrace#spawn}), so it is not a
+ * child of this JVM (whose reaper thread would steal its ptrace stops) and survives the CLI; it
+ * gets a session of its own, away from the caller's terminal. Until it is seized, the helper
+ * kills it should this JVM die (kill -9 or Ctrl-C in the few milliseconds before the seize): no
+ * husk is left sleeping forever. To get the image's own pid, that sleeper is only a helper:
+ * seized with PTRACE_O_TRACEFORK, it runs clone3 with {@code set_tid} (the husk is born with the
+ * wanted pid and traced from its first instruction), and is killed. For a fresh PID namespace
+ * the sleeper first clones the namespace's init ({@code CLONE_NEWPID}, pid 1 there, see
+ * {@link NamespaceInit}), and that init clones the husk with the wanted pid inside the namespace.
  *
  * <p>Every task here is seized with PTRACE_O_EXITKILL (inherited by what it clones): if this
- * JVM dies midway, the kernel kills them all.
+ * JVM dies midway, the tracer helper exits with it and the kernel kills them all.
  */
 final class Husk {
     private static final long STOP_TIMEOUT_MS = 5_000;
@@ -68,7 +68,7 @@ final class Husk {
             throw new RestoreException("the image's pid is 1: in a new PID namespace that is the namespace's own"
                     + " init; restore it without --new-pid-namespace");
         }
-        int helper = startSleeper();
+        int helper = startSleeper(ptrace);
         int[] made = new int[2]; // init, husk: killed if anything fails
         try {
             ptrace.seize(helper, OPTIONS);
@@ -122,6 +122,69 @@ final class Husk {
         return husk;
     }
 
+    /**
+     * A child of this husk, cloned by it (fork-like, SIGCHLD) with {@code wantedPid} in its own
+     * namespace: parent and child are linked as the tree's were. Traced from birth, since the
+     * tracing options are inherited; on the tracer thread.
+     *
+     * @throws TraceeException with errno EEXIST when the wanted pid is in use
+     */
+    Husk fork(Ptrace ptrace, int wantedPid) {
+        return inHusk(ptrace, (remote, mem, scratch) -> {
+            int child = cloneHusk(ptrace, remote, mem, scratch, wantedPid);
+            return new Husk(child, wantedPid, 0);
+        });
+    }
+
+    /** setsid in the husk: it leads a session (and a process group) of its own. */
+    void setsid(Ptrace ptrace) {
+        inHusk(ptrace, (remote, mem, scratch) -> remote.call("setsid in " + ownPid, SyscallNumbers.SETSID));
+    }
+
+    /** setpgid(0, pgid) in the husk: it joins (or, with its own pid, leads) that process group. */
+    void setpgid(Ptrace ptrace, int pgid) {
+        inHusk(ptrace, (remote, mem, scratch) -> remote.call("setpgid(" + ownPid + ", " + pgid + ")",
+                SyscallNumbers.SETPGID, 0, pgid));
+    }
+
+    /**
+     * Ends the husk as a zombie ended: with {@code exit_group(code)}, or by the signal that killed
+     * it; it was made by its parent, so that parent can reap it with this status. Only once the
+     * parent runs: its SIGCHLD then arrives as a signal, not as a stop of a process being built.
+     */
+    void exitAs(Ptrace ptrace, int waitStatus) {
+        int signal = waitStatus & 0x7f;
+        if (signal == 0) {
+            long insn;
+            try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+                insn = RemoteSyscalls.findSyscallInstruction(pid, Maps.read(pid), mem);
+            }
+            // it runs exit_group as soon as it is let go
+            ptrace.setRegs(pid, ptrace.getRegs(pid).forSyscall(insn, SyscallNumbers.EXIT_GROUP,
+                    (waitStatus >> 8) & 0xff, 0, 0, 0, 0, 0));
+            ptrace.detach(pid);
+        } else {
+            ptrace.detach(pid);
+            Syscalls.kill(pid, signal);
+        }
+    }
+
+    @FunctionalInterface
+    private interface InHusk<T> {
+        T run(RemoteSyscalls remote, ProcessMemory mem, long scratch);
+    }
+
+    /** Remote calls in this husk (a copy of the sleeper: a syscall instruction and stack to spare). */
+    private <T> T inHusk(Ptrace ptrace, InHusk<T> work) {
+        List<MapsEntry> maps = Maps.read(pid);
+        try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+            RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid, RemoteSyscalls.findSyscallInstruction(pid, maps, mem));
+            try (RemoteScratch scratch = RemoteScratch.belowStack(remote, mem, ptrace.getRegs(pid).rsp(), maps)) {
+                return work.run(remote, mem, scratch.address());
+            }
+        }
+    }
+
     /** Lets the namespace's init run its reaping loop (after the husk is released or killed). */
     void releaseInit(Ptrace ptrace) {
         if (init != 0) {
@@ -167,22 +230,14 @@ final class Husk {
         return e.errno() == Errno.EEXIST;
     }
 
-    /** The sleeper: detached from this JVM, settled in nanosleep. */
-    static int startSleeper() {
-        String sleep = Files.isExecutable(Path.of("/bin/sleep")) ? "/bin/sleep" : "sleep";
-        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c",
-                "setsid " + sleep + " 1000000000 </dev/null >/dev/null 2>&1 & echo $!");
-        pb.redirectErrorStream(true);
+    /** The sleeper, started by the tracer helper and settled in nanosleep; on the tracer thread. */
+    static int startSleeper(Ptrace ptrace) {
+        String sleep = Files.isExecutable(Path.of("/bin/sleep")) ? "/bin/sleep" : "/usr/bin/sleep";
         try {
-            Process sh = pb.start();
-            String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!sh.waitFor(10, TimeUnit.SECONDS) || sh.exitValue() != 0) {
-                throw new RestoreException("could not start the husk process: " + out);
-            }
-            int pid = Integer.parseInt(out);
+            int pid = ptrace.spawn(List.of(sleep, "1000000000"));
             awaitSleeping(pid);
             return pid;
-        } catch (IOException | NumberFormatException e) {
+        } catch (TraceeException e) {
             throw new RestoreException("could not start the husk process: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -11,6 +11,15 @@ import java.nio.file.Path;
  * @param nanos     wall time of the restore
  * @param ownPid    its pid as it sees itself: differs from {@code pid} when it runs in a PID
  *                  namespace of its own
+ * @param notes     what the restore did not make as the image had it, one line each (a SysV object
+ *                  still alive on this host, used as it is now); empty when nothing
  */
-public record RestoreResult(int pid, Path logFile, long nanos, int ownPid) {
+public record RestoreResult(int pid, Path logFile, long nanos, int ownPid, java.util.List<String> notes) {
+    public RestoreResult {
+        notes = notes == null ? java.util.List.of() : java.util.List.copyOf(notes);
+    }
+
+    public RestoreResult(int pid, Path logFile, long nanos, int ownPid) {
+        this(pid, logFile, nanos, ownPid, java.util.List.of());
+    }
 }

@@ -25,7 +25,9 @@ import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
+import io.cryostash.restore.files.OutputLog;
 import io.cryostash.restore.memory.LazyMemory;
+import io.cryostash.restore.files.TreeFds;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
 import io.cryostash.restore.process.MmRestore;
@@ -34,10 +36,13 @@ import io.cryostash.restore.process.ProcessRestore;
 import io.cryostash.restore.signals.PendingSignalRestore;
 import io.cryostash.restore.signals.SignalRestore;
 import io.cryostash.restore.threads.ThreadRestore;
+import io.cryostash.restore.sysvipc.SysvIpcPlan;
+import io.cryostash.restore.sysvipc.SysvIpcRestore;
 import io.cryostash.restore.timers.TimerRestore;
 import io.cryostash.schema.image.FdEntry;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.SysvIpcState;
 import io.cryostash.schema.image.ThreadState;
 
 /**
@@ -57,34 +62,56 @@ public final class Restorer {
 
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        Checked c = check(imageId, options);
+        ProcessImage loaded = store.read(imageId);
+        checkCompatible(loaded);
+        if (loaded.hasTree()) {
+            return TreeRestore.restore(store, loaded, options, descriptors, t0);
+        }
+        Checked c = check(loaded, options);
         Husk[] husk = {null};
-        try (Tracer tracer = new Tracer("restore-" + imageId); PageSource pages = store.pages()) {
+        try (Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())));
+             PageSource pages = store.pages()) {
             tracer.call(p -> {
                 husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
-                build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options, null);
+                try {
+                    finish(p, build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options,
+                            c.sysv(), null, null), null);
+                } catch (RuntimeException e) {
+                    husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
+                    throw e;
+                }
+                husk[0].releaseInit(p);
                 return null;
             });
         } catch (RuntimeException e) {
+            OutputLog.discard(c.log());
             throw failed(e, husk[0], c.image(), imageId, "restore", null);
         }
         redraw(c.image(), husk[0]);
-        return new RestoreResult(husk[0].pid, c.log(), System.nanoTime() - t0, husk[0].ownPid);
+        return new RestoreResult(husk[0].pid, c.log(), System.nanoTime() - t0, husk[0].ownPid, c.sysv().notes());
     }
 
     /**
      * Restores the process and lets it run before its private memory is in ({@code restore
      * --lazy}): that memory comes from the store as the process touches it, and in the
-     * background until all of it is in ({@link LazyMemory}). The main thread stays traced with
-     * PTRACE_O_EXITKILL until then, so if this JVM dies first the kernel kills the process (every
-     * thread of it) rather than let it run with memory missing. Threads and pids are restored as
-     * by {@link #restore}: the userfaultfd belongs to the process's memory, so the faults of
-     * every thread come to it. Call {@link LazyRestore#awaitResident} to finish.
+     * background until all of it is in ({@link LazyMemory}). Every thread stays traced with
+     * PTRACE_O_EXITKILL until then (by the tracer helper, which exits with this JVM), so if this
+     * JVM dies first the kernel kills the process (every thread of it) rather than let it run
+     * with memory missing. Threads, pids and SysV IPC objects are restored as by {@link #restore}:
+     * the userfaultfd belongs to the process's memory, so the faults of every thread come to it.
+     * Process trees are refused (restore them without --lazy). Call
+     * {@link LazyRestore#awaitResident} to finish.
      */
     public LazyRestore restoreLazy(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
-        Checked c = check(imageId, options);
-        Tracer tracer = new Tracer("restore-" + imageId);
+        ProcessImage loaded = store.read(imageId);
+        checkCompatible(loaded);
+        if (loaded.hasTree()) {
+            throw new RestoreException("image " + imageId + " holds a process tree (a process and " + loaded.tree().members().size()
+                    + " descendants): restore --lazy takes single processes only; restore it without --lazy");
+        }
+        Checked c = check(loaded, options);
+        Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())));
         PageSource pages = store.pages();
         Husk[] husk = {null};
         LazyMemory[] lazy = {null};
@@ -92,8 +119,16 @@ public final class Restorer {
         try {
             tids = tracer.call(p -> {
                 husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
-                lazy[0] = LazyMemory.of(husk[0].pid, c.image().id(), store.repository().chunks(), c.image().areas());
-                return build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options, lazy[0]);
+                try {
+                    lazy[0] = LazyMemory.of(husk[0].pid, c.image().id(), store.repository().chunks(), c.image().areas());
+                    List<Integer> running = finish(p, build(p, husk[0], c.image(), pages, c.paths(), c.log(),
+                            descriptors, store, options, c.sysv(), null, lazy[0]), lazy[0]);
+                    husk[0].releaseInit(p);
+                    return running;
+                } catch (RuntimeException e) {
+                    husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
+                    throw e;
+                }
             });
         } catch (RuntimeException e) {
             String served = lazy[0] == null ? null : lazy[0].failure(); // a fault taken while being built
@@ -103,6 +138,7 @@ public final class Restorer {
             }
             tracer.close();
             pages.close();
+            OutputLog.discard(c.log());
             throw failed(e, husk[0], c.image(), imageId, "restore --lazy", served);
         }
         redraw(c.image(), husk[0]);
@@ -110,14 +146,12 @@ public final class Restorer {
                 pages);
     }
 
-    /** What {@link #check} found: the image as it will be restored, its files, log and pid. */
-    private record Checked(ProcessImage image, Map<String, String> paths, Path log, int wantedPid) {
+    /** What {@link #check} found: the image as it will be restored, its files, log, pid and SysV plan. */
+    private record Checked(ProcessImage image, Map<String, String> paths, Path log, int wantedPid, SysvIpcPlan sysv) {
     }
 
     /** Everything that can be refused before a husk exists: the image itself, then whether this host has its ids free. */
-    private Checked check(String imageId, RestoreOptions options) {
-        ProcessImage loaded = store.read(imageId);
-        checkCompatible(loaded);
+    private Checked check(ProcessImage loaded, RestoreOptions options) {
         Map<String, String> paths = FileResolver.resolve(store.repository().files(), loaded,
                 options.allowChangedFiles());
         ProcessImage image = options.tty() != null ? loaded
@@ -135,23 +169,24 @@ public final class Restorer {
         if (options.pids() == RestoreOptions.PidMode.ORIGINAL) {
             PidCheck.requireFree(image);
         }
+        SysvIpcPlan sysv = SysvIpcPlan.of(image);
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
-        return new Checked(image, paths, log, wantedPid);
+        return new Checked(image, paths, log, wantedPid, sysv);
     }
 
-    /** Kills what was built and says why, as the exception to throw. */
+    /** Says why a restore failed, as the exception to throw; the husk, if any, was killed already. */
     private static RestoreException failed(RuntimeException e, Husk husk, ProcessImage image, String imageId,
                                            String what, String served) {
-        String killed = "";
-        if (husk != null) {
-            husk.kill();
-            killed = " (the half-built process " + husk.pid + " was killed)";
+        if (husk == null) {
+            return e instanceof RestoreException re ? re : new RestoreException(what + " of image " + imageId
+                    + " failed before its process was started: " + e.getMessage(), e);
         }
+        String killed = " (the half-built process " + husk.pid + " was killed)";
         if (served != null) {
             return new RestoreException(what + " of image " + imageId + " failed" + killed + ": " + served, e);
         }
         if (e instanceof RestoreException re) {
-            return killed.isEmpty() ? re : new RestoreException(re.getMessage() + killed, re);
+            return new RestoreException(re.getMessage() + killed, re);
         }
         if (e instanceof ImageIntegrityException ie) {
             return new RestoreException("image " + image.id() + " failed verification, nothing was restored"
@@ -167,12 +202,12 @@ public final class Restorer {
         }
     }
 
-    private static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
+    static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
         try {
             return Husk.spawn(ptrace, mode, wantedPid);
         } catch (TraceeException e) {
             if (Husk.pidInUse(e)) {
-                throw PidCheck.inUse(image, wantedPid, e);
+                throw image.hasTree() ? PidCheck.inUseInTree(image, wantedPid, e) : PidCheck.inUse(image, wantedPid, e);
             }
             if (e.errno() == Errno.EPERM && mode != RestoreOptions.PidMode.NEW_PID) {
                 throw new RestoreException("choosing the pid of the restored process (clone3 with set_tid) was not"
@@ -182,7 +217,7 @@ public final class Restorer {
         }
     }
 
-    private static void checkCompatible(ProcessImage image) {
+    static void checkCompatible(ProcessImage image) {
         String arch = System.getProperty("os.arch");
         if (image.host() != null && image.host().arch() != null && !image.host().arch().equals(arch)) {
             throw new RestoreException("image " + image.id() + " is for " + image.host().arch() + ", this host is "
@@ -191,24 +226,37 @@ public final class Restorer {
     }
 
     /**
-     * @param lazy null: write every page now and detach every thread; else leave its areas to it
-     *             and let every thread run still traced ({@link LazyRestore})
-     * @return the threads' tids on this host
+     * A process built and still stopped, with the restorer pages still mapped (a tree closes the
+     * pipe ends it parked for others through them): {@link #finish} lets it go.
      */
-    private static List<Integer> build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
-                              Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
-                              RestoreOptions options, LazyMemory lazy) {
+    record Built(Husk husk, List<ThreadRestore.Restored> threads, RemoteSyscalls remote, RestorerPage page,
+                 ProcessMemory mem) {
+    }
+
+    /**
+     * Steps 1-12 of docs/architecture.md's "Restore" in the husk.
+     *
+     * @param sysv the SysV IPC objects to keep or recreate, planned against this host
+     * @param tree what the processes of a tree restored before this one made (null for a single process)
+     * @param lazy null: write every page now; else leave its areas to it ({@link LazyRestore})
+     */
+    static Built build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
+                       Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
+                       RestoreOptions options, SysvIpcPlan sysv, TreeFds tree, LazyMemory lazy) {
         int pid = husk.pid;
-        List<Integer> tids = new ArrayList<>();
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
-        try (ProcessMemory mem = new ProcessMemory(pid, true)) {
+        ProcessMemory mem = new ProcessMemory(pid, true);
+        try {
             checkVdso(image, huskMaps, mem);
             RemoteSyscalls remote = new RemoteSyscalls(ptrace, pid,
                     RemoteSyscalls.findSyscallInstruction(pid, huskMaps, mem));
             List<long[]> used = new ArrayList<>();
             huskMaps.forEach(e -> used.add(new long[] {e.start(), e.end()}));
             image.areas().forEach(a -> used.add(new long[] {a.start(), a.end()}));
+            for (SysvIpcState.SharedSegment s : image.sysvIpc().segments()) { // holes in an attachment are taken by it
+                s.attachedAt().forEach(at -> used.add(new long[] {at, at + ((s.size() + 4095) & -4096L)}));
+            }
             long at = RestorerPage.findGap(used, RestorerPage.SIZE);
             long got = remote.call("mmap restorer", SyscallNumbers.MMAP, at, RestorerPage.SIZE,
                     Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
@@ -226,9 +274,11 @@ public final class Restorer {
 
             FileRestore files = new FileRestore(remote, mem, page.scratch());
             files.closeHuskDescriptors(pid);
-            files.openRedirected(image.fds(), log);
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
+            files.openRedirected(image.fds(), log); // with the image's rights: the log is the user's own file
 
+            // before the other areas: the whole of each attachment is free then
+            SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)),
                     lazy == null ? a -> false : LazyMemory::isLazy);
@@ -236,7 +286,7 @@ public final class Restorer {
                 lazy.register(remote, mem, page.scratch());
             }
             descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
-                    options.tcpClose(), options.tty());
+                    options.tcpClose(), options.tty(), tree);
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
@@ -260,13 +310,29 @@ public final class Restorer {
                     page.syscallInsn(), remote, image.credentials());
             // last, once every thread a timer may notify exists: the restore's time does not count
             TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
-            remote.call("munmap restorer", SyscallNumbers.MUNMAP, page.address(), RestorerPage.SIZE);
-            for (ThreadRestore.Restored t : threads) {
+            return new Built(husk, threads, remote, page, mem);
+        } catch (RuntimeException e) {
+            mem.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Step 13: the restorer pages go, every thread gets its registers and runs, the main one last.
+     *
+     * @param lazy null: every thread is detached; else every thread runs still traced ({@link LazyRestore})
+     * @return the threads' tids on this host
+     */
+    static List<Integer> finish(Ptrace ptrace, Built b, LazyMemory lazy) {
+        List<Integer> tids = new ArrayList<>();
+        try (ProcessMemory mem = b.mem()) {
+            b.remote().call("munmap restorer", SyscallNumbers.MUNMAP, b.page().address(), RestorerPage.SIZE);
+            for (ThreadRestore.Restored t : b.threads()) {
                 ThreadRestore.cpuState(ptrace, t.tid(), t.state());
             }
             // the main thread last: until then the process as a whole still looks stopped
-            for (int i = threads.size() - 1; i >= 0; i--) {
-                int tid = threads.get(i).tid();
+            for (int i = b.threads().size() - 1; i >= 0; i--) {
+                int tid = b.threads().get(i).tid();
                 tids.add(0, tid);
                 if (lazy == null) {
                     ptrace.detach(tid);
@@ -279,7 +345,6 @@ public final class Restorer {
                 }
             }
         }
-        husk.releaseInit(ptrace);
         return tids;
     }
 

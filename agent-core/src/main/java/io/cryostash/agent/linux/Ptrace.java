@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.linux;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
-
+import io.cryostash.agent.linux.PtraceChannel.Arg;
+import io.cryostash.agent.linux.PtraceChannel.Reply;
 import io.cryostash.schema.image.CpuRegisters;
 
 /**
- * ptrace(2) and waitpid(2) for one tracee. The kernel ties a tracee to the thread that
- * attached it, so every method must run on the same thread: use it only through a
- * {@link Tracer}.
+ * ptrace(2) and waitpid(2) for the tracees of one {@link Tracer}. The calls are made by the
+ * {@code cryostash-tracer} helper process (see {@link TracerProcess}), which is the tracer the
+ * kernel knows and which puts a capture's tracees back if this JVM dies; use this class only
+ * through a {@link Tracer}, whose single thread keeps the requests in order.
+ *
+ * <p>Adding a request: one method here that calls {@link #call} with the request number and its
+ * addr and data as {@link Arg}s — a value, a buffer the kernel reads ({@code Arg.in}) or fills
+ * ({@code Arg.out}), or an iovec ({@code Arg.iovecIn}/{@code iovecOut}) — and decodes the
+ * buffers of the {@link Reply}. Neither the helper nor the channels need to change.
  */
 public final class Ptrace {
     static final int PTRACE_PEEKUSER = 3;
@@ -49,31 +55,89 @@ public final class Ptrace {
     static final int PEEKSIGINFO_SHARED = 1;
     private static final int PEEK_BATCH = 32;
 
-    /** How long {@link #waitFor} polls before it starts sleeping between polls. */
-    private static final long SPIN_NANOS = 200_000;
-
     private static final int REGS_BYTES = CpuRegisters.COUNT * 8;
     private static final int XSTATE_MAX = 16384;
 
-    private final LibC libc = LibC.INSTANCE;
+    private final PtraceChannel channel;
 
-    Ptrace() {
+    Ptrace(PtraceChannel channel) {
+        this.channel = channel;
     }
 
     public void seize(int pid, int options) {
-        call("PTRACE_SEIZE", pid, () -> libc.ptrace(PTRACE_SEIZE, pid, 0L, (long) options));
+        call("PTRACE_SEIZE", PTRACE_SEIZE, pid, Arg.value(0), Arg.value(options));
     }
 
     public void setOptions(int pid, int options) {
-        call("PTRACE_SETOPTIONS", pid, () -> libc.ptrace(PTRACE_SETOPTIONS, pid, 0L, (long) options));
+        call("PTRACE_SETOPTIONS", PTRACE_SETOPTIONS, pid, Arg.value(0), Arg.value(options));
+    }
+
+    public void interrupt(int pid) {
+        call("PTRACE_INTERRUPT", PTRACE_INTERRUPT, pid, Arg.value(0), Arg.value(0));
+    }
+
+    public void detach(int pid) {
+        call("PTRACE_DETACH", PTRACE_DETACH, pid, Arg.value(0), Arg.value(0));
+    }
+
+    public void cont(int pid, int signal) {
+        call("PTRACE_CONT", PTRACE_CONT, pid, Arg.value(0), Arg.value(signal));
+    }
+
+    public void singleStep(int pid) {
+        call("PTRACE_SINGLESTEP", PTRACE_SINGLESTEP, pid, Arg.value(0), Arg.value(0));
+    }
+
+    public CpuRegisters getRegs(int pid) {
+        ByteBuffer b = le(call("PTRACE_GETREGS", PTRACE_GETREGS, pid, Arg.value(0), Arg.out(REGS_BYTES)).dataOut());
+        long[] v = new long[CpuRegisters.COUNT];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = b.getLong();
+        }
+        return CpuRegisters.fromArray(v);
+    }
+
+    public void setRegs(int pid, CpuRegisters regs) {
+        ByteBuffer b = ByteBuffer.allocate(REGS_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : regs.toArray()) {
+            b.putLong(v);
+        }
+        call("PTRACE_SETREGS", PTRACE_SETREGS, pid, Arg.value(0), Arg.in(b.array()));
+    }
+
+    /** The XSAVE area (x87, SSE, AVX, … state) exactly as the kernel reports it. */
+    public byte[] getXstate(int pid) {
+        return call("PTRACE_GETREGSET", PTRACE_GETREGSET, pid, Arg.value(NT_X86_XSTATE), Arg.iovecOut(XSTATE_MAX))
+                .dataOut();
+    }
+
+    public void setXstate(int pid, byte[] xstate) {
+        call("PTRACE_SETREGSET", PTRACE_SETREGSET, pid, Arg.value(NT_X86_XSTATE), Arg.iovecIn(xstate));
+    }
+
+    public long getSigmask(int pid) {
+        return le(call("PTRACE_GETSIGMASK", PTRACE_GETSIGMASK, pid, Arg.value(8), Arg.out(8)).dataOut()).getLong();
+    }
+
+    public void setSigmask(int pid, long mask) {
+        byte[] b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(mask).array();
+        call("PTRACE_SETSIGMASK", PTRACE_SETSIGMASK, pid, Arg.value(8), Arg.in(b));
+    }
+
+    /** rseq registration of the thread: {address, length, signature}, or null when none. */
+    public long[] getRseq(int pid) {
+        ByteBuffer b = le(call("PTRACE_GET_RSEQ_CONFIGURATION", PTRACE_GET_RSEQ_CONFIGURATION, pid, Arg.value(24),
+                Arg.out(24)).dataOut());
+        long addr = b.getLong(0);
+        if (addr == 0) {
+            return null;
+        }
+        return new long[] {addr, b.getInt(8) & 0xffffffffL, b.getInt(12) & 0xffffffffL};
     }
 
     /** The message of the last event stop: for fork and clone events, the new task's id in our namespace. */
     public long getEventMsg(int pid) {
-        try (Memory buf = new Memory(8)) {
-            call("PTRACE_GETEVENTMSG", pid, () -> libc.ptrace(PTRACE_GETEVENTMSG, pid, 0L, buf));
-            return buf.getLong(0);
-        }
+        return le(call("PTRACE_GETEVENTMSG", PTRACE_GETEVENTMSG, pid, Arg.value(0), Arg.out(8)).dataOut()).getLong();
     }
 
     /**
@@ -83,98 +147,19 @@ public final class Ptrace {
      */
     public List<byte[]> peekSigInfo(int tid, boolean shared) {
         List<byte[]> out = new ArrayList<>();
-        try (Memory args = new Memory(16); Memory buf = new Memory((long) SIGINFO_BYTES * PEEK_BATCH)) {
-            while (true) {
-                args.setLong(0, out.size());
-                args.setInt(8, shared ? PEEKSIGINFO_SHARED : 0);
-                args.setInt(12, PEEK_BATCH);
-                long n = call("PTRACE_PEEKSIGINFO", tid, () -> libc.ptrace(PTRACE_PEEKSIGINFO, tid,
-                        Pointer.nativeValue(args), buf));
-                for (int i = 0; i < n; i++) {
-                    out.add(buf.getByteArray((long) i * SIGINFO_BYTES, SIGINFO_BYTES));
-                }
-                if (n < PEEK_BATCH) {
-                    return out;
-                }
+        while (true) {
+            byte[] args = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(out.size())
+                    .putInt(shared ? PEEKSIGINFO_SHARED : 0).putInt(PEEK_BATCH).array();
+            Reply r = call("PTRACE_PEEKSIGINFO", PTRACE_PEEKSIGINFO, tid, Arg.in(args),
+                    Arg.out(SIGINFO_BYTES * PEEK_BATCH));
+            for (int i = 0; i < r.result(); i++) {
+                byte[] one = new byte[SIGINFO_BYTES];
+                System.arraycopy(r.dataOut(), i * SIGINFO_BYTES, one, 0, SIGINFO_BYTES);
+                out.add(one);
             }
-        }
-    }
-
-    public void interrupt(int pid) {
-        call("PTRACE_INTERRUPT", pid, () -> libc.ptrace(PTRACE_INTERRUPT, pid, 0L, 0L));
-    }
-
-    public void detach(int pid) {
-        call("PTRACE_DETACH", pid, () -> libc.ptrace(PTRACE_DETACH, pid, 0L, 0L));
-    }
-
-    public void cont(int pid, int signal) {
-        call("PTRACE_CONT", pid, () -> libc.ptrace(PTRACE_CONT, pid, 0L, (long) signal));
-    }
-
-    public void singleStep(int pid) {
-        call("PTRACE_SINGLESTEP", pid, () -> libc.ptrace(PTRACE_SINGLESTEP, pid, 0L, 0L));
-    }
-
-    public CpuRegisters getRegs(int pid) {
-        try (Memory buf = new Memory(REGS_BYTES)) {
-            call("PTRACE_GETREGS", pid, () -> libc.ptrace(PTRACE_GETREGS, pid, 0L, buf));
-            return CpuRegisters.fromArray(buf.getLongArray(0, CpuRegisters.COUNT));
-        }
-    }
-
-    public void setRegs(int pid, CpuRegisters regs) {
-        try (Memory buf = new Memory(REGS_BYTES)) {
-            buf.write(0, regs.toArray(), 0, CpuRegisters.COUNT);
-            call("PTRACE_SETREGS", pid, () -> libc.ptrace(PTRACE_SETREGS, pid, 0L, buf));
-        }
-    }
-
-    /** The XSAVE area (x87, SSE, AVX, … state) exactly as the kernel reports it. */
-    public byte[] getXstate(int pid) {
-        try (Memory buf = new Memory(XSTATE_MAX); Memory iov = new Memory(16)) {
-            iov.setLong(0, com.sun.jna.Pointer.nativeValue(buf));
-            iov.setLong(8, XSTATE_MAX);
-            call("PTRACE_GETREGSET", pid, () -> libc.ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, iov));
-            int len = (int) iov.getLong(8);
-            return buf.getByteArray(0, len);
-        }
-    }
-
-    public void setXstate(int pid, byte[] xstate) {
-        try (Memory buf = new Memory(xstate.length); Memory iov = new Memory(16)) {
-            buf.write(0, xstate, 0, xstate.length);
-            iov.setLong(0, com.sun.jna.Pointer.nativeValue(buf));
-            iov.setLong(8, xstate.length);
-            call("PTRACE_SETREGSET", pid, () -> libc.ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, iov));
-        }
-    }
-
-    public long getSigmask(int pid) {
-        try (Memory buf = new Memory(8)) {
-            call("PTRACE_GETSIGMASK", pid, () -> libc.ptrace(PTRACE_GETSIGMASK, pid, 8L, buf));
-            return buf.getLong(0);
-        }
-    }
-
-    public void setSigmask(int pid, long mask) {
-        try (Memory buf = new Memory(8)) {
-            buf.setLong(0, mask);
-            call("PTRACE_SETSIGMASK", pid, () -> libc.ptrace(PTRACE_SETSIGMASK, pid, 8L, buf));
-        }
-    }
-
-    /** rseq registration of the thread: {address, length, signature}, or null when none. */
-    public long[] getRseq(int pid) {
-        try (Memory buf = new Memory(24)) {
-            buf.clear();
-            call("PTRACE_GET_RSEQ_CONFIGURATION", pid,
-                    () -> libc.ptrace(PTRACE_GET_RSEQ_CONFIGURATION, pid, 24L, buf));
-            long addr = buf.getLong(0);
-            if (addr == 0) {
-                return null;
+            if (r.result() < PEEK_BATCH) {
+                return out;
             }
-            return new long[] {addr, buf.getInt(8) & 0xffffffffL, buf.getInt(12) & 0xffffffffL};
         }
     }
 
@@ -183,50 +168,97 @@ public final class Ptrace {
      * so that a stop lost to someone else's waitpid cannot hang an agent.
      */
     public WaitStatus waitFor(int pid, long timeoutMillis) {
-        long start = System.nanoTime();
-        long deadline = start + timeoutMillis * 1_000_000L;
-        int[] status = new int[1];
-        long sleepNanos = 50_000;
-        while (true) {
-            int r;
-            try {
-                r = libc.waitpid(pid, status, WALL | WNOHANG);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == Errno.EINTR) {
-                    continue;
-                }
-                throw new TraceeException(pid, "waitpid", e.getErrorCode());
-            }
-            if (r == pid) {
-                return new WaitStatus(status[0]);
-            }
-            long now = System.nanoTime();
-            if (now > deadline) {
-                throw new TraceeException(pid, "waitpid: no stop within " + timeoutMillis + " ms", 0);
-            }
-            // Stops we cause (interrupt, single step) arrive within microseconds: poll briefly before
-            // sleeping, since a park costs tens of microseconds however short it is asked to be, and
-            // a freeze waits for a few stops per thread. Yield rather than spin: on a busy machine
-            // the tracee may need this very core to reach its stop.
-            if (now - start < SPIN_NANOS) {
-                Thread.yield();
-                continue;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(sleepNanos);
-            sleepNanos = Math.min(sleepNanos * 2, 5_000_000);
-        }
+        return channel.waitFor(pid, timeoutMillis);
     }
 
-
-    private interface NativeCall {
-        long run() throws LastErrorException;
+    /**
+     * Runs system call {@code nr} inside the stopped tracee from the {@code syscall} instruction
+     * at {@code syscallInsn}, with every signal blocked during the single step, and puts its
+     * registers and signal mask back. Returns the raw result (negative values are -errno).
+     * One request to the helper: should this JVM die meanwhile, the call still completes and
+     * the tracee is put back.
+     */
+    public long remoteSyscall(int pid, long syscallInsn, long nr, long[] args, long timeoutMillis) {
+        return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis, false).result();
     }
 
-    private static long call(String what, int pid, NativeCall c) {
-        try {
-            return c.run();
-        } catch (LastErrorException e) {
-            throw new TraceeException(pid, what, e.getErrorCode());
+    /**
+     * {@link #remoteSyscall} for a fork, clone or clone3 run with PTRACE_O_TRACEFORK/TRACECLONE
+     * set: the tracee stops once more in between (the event stop, which names the new task),
+     * and the call is then stepped to its end. Also one request to the helper.
+     */
+    public SyscallResult remoteSpawn(int pid, long syscallInsn, long nr, long[] args, long timeoutMillis) {
+        return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis, true);
+    }
+
+    /**
+     * @param result what the call returned inside the tracee (raw: negative values are -errno)
+     * @param child  for {@link #remoteSpawn}, the new task's id in this agent's namespace (traced
+     *               from birth, on its way to its first stop); 0 otherwise or when none was made
+     */
+    public record SyscallResult(long result, int child) {
+    }
+
+    /**
+     * Should this JVM die while {@code pid} is traced, the helper writes {@code original} back at
+     * {@code address} before letting the process go (scratch space taken from its stack).
+     */
+    public void guardMemory(int pid, long address, byte[] original) {
+        channel.guardMemory(pid, address, original);
+    }
+
+    /** Should this JVM die while {@code pid} is traced, the helper unmaps that range (a scratch mapping). */
+    public void guardMapping(int pid, long address, long length) {
+        channel.guardMapping(pid, address, length);
+    }
+
+    /** Forgets a {@link #guardMemory} or {@link #guardMapping} once the scratch is given back. */
+    public void unguard(int pid, long address) {
+        channel.unguard(pid, address);
+    }
+
+    /** What {@link #unguard} names a {@link #guardRepair} by: not a user-space address. */
+    static final long REPAIR_KEY = 1L << 63;
+
+    /**
+     * Should this JVM die while {@code pid} is traced, the helper takes the process's TCP socket
+     * {@code fd} out of repair mode (through a copy of the socket it takes now), unless the
+     * process is dead by then. Register before switching repair mode on. Unlike the other
+     * requests, this one and {@link #unguardRepair} may come from any thread (the channel sends
+     * one request at a time): the kill that ends a --kill capture's repair window is not made on
+     * the tracer thread.
+     */
+    public void guardRepair(int pid, int fd) {
+        channel.guardRepair(pid, fd);
+    }
+
+    /** Forgets a {@link #guardRepair}: the helper closes its copy as the socket is (a killed process's stays silent). */
+    public void unguardRepair(int pid, int fd) {
+        channel.unguard(pid, REPAIR_KEY | (fd & 0xffffffffL));
+    }
+
+    /**
+     * Starts a program that will be seized (restore's husk): in a session of its own, stdio on
+     * /dev/null, not a child of this JVM. If this JVM dies before {@link #seize} takes hold of it,
+     * the tracer helper kills it, so it never runs on unattended.
+     *
+     * @param argv the program's absolute path, then its arguments
+     * @return its pid
+     */
+    public int spawn(List<String> argv) {
+        return channel.spawn(argv);
+    }
+
+    /** One request; throws {@link TraceeException} naming {@code what} when it fails. */
+    Reply call(String what, int request, int pid, Arg addr, Arg data) {
+        Reply r = channel.ptrace(request, pid, addr, data);
+        if (r.errno() != 0) {
+            throw new TraceeException(pid, what, r.errno());
         }
+        return r;
+    }
+
+    private static ByteBuffer le(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -77,8 +77,21 @@ public final class SyscallNumbers {
     public static final int PRLIMIT64 = 302;
     public static final int RSEQ = 334;
     public static final int PIDFD_OPEN = 434;
+    public static final int OPENAT2 = 437;
     public static final int CLONE3 = 435;
     public static final int PIDFD_GETFD = 438;
+
+    // SysV IPC
+    public static final int SHMGET = 29;
+    public static final int SHMAT = 30;
+    public static final int SHMCTL = 31;
+    public static final int SHMDT = 67;
+    public static final int SEMGET = 64;
+    public static final int SEMCTL = 66;
+    public static final int MSGGET = 68;
+    public static final int MSGSND = 69;
+    public static final int MSGRCV = 70;
+    public static final int MSGCTL = 71;
 
     private SyscallNumbers() {
     }

@@ -8,15 +8,24 @@ import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
- * The one thread that owns a set of tracees. The kernel accepts ptrace requests for a tracee
- * only from the thread that attached it, so a capture or restore submits all of its ptrace
- * work here.
+ * The one thread that owns a set of tracees, and the {@code cryostash-tracer} helper that makes
+ * its ptrace calls ({@link TracerProcess}). A capture or restore submits all of its ptrace work
+ * here, in order. If this JVM dies, the helper puts the capture's tracees back as they were
+ * and lets them go (restore's, seized with PTRACE_O_EXITKILL, die). Closing the tracer stops
+ * the helper; tracees still attached then are let go the same way.
+ *
+ * <p>{@code -Dcryostash.tracer=in-process} makes the calls from this JVM instead (the old way,
+ * for comparisons): a JVM killed mid-capture can then leave the target broken.
  */
 public final class Tracer implements AutoCloseable {
     private final ExecutorService thread;
-    private final Ptrace ptrace = new Ptrace();
+    private final PtraceChannel channel;
+    private final Ptrace ptrace;
 
     public Tracer(String name) {
+        this.channel = "in-process".equals(System.getProperty("cryostash.tracer"))
+                ? new InProcessChannel() : TracerProcess.start(name);
+        this.ptrace = new Ptrace(channel);
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tracer-" + name);
             t.setDaemon(true);
@@ -47,5 +56,6 @@ public final class Tracer implements AutoCloseable {
     @Override
     public void close() {
         thread.shutdown();
+        channel.close();
     }
 }

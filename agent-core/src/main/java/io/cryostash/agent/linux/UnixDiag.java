@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * What the kernel tells about one unix socket through sock_diag (NETLINK_SOCK_DIAG, UNIX_DIAG):
  * the inode of its peer, which nothing else in /proc shows, and its queue lengths (for a
- * listening socket: connections waiting and the backlog).
+ * listening socket: connections waiting and the backlog), and which directions are shut down.
  */
 public final class UnixDiag {
     private static final int AF_NETLINK = 16;
@@ -21,7 +21,7 @@ public final class UnixDiag {
     private static final int UNIX_DIAG_PEER = 2;
     private static final int UNIX_DIAG_RQLEN = 4;
     private static final int UNIX_DIAG_SHUTDOWN = 6;
-    /** sk_shutdown with both directions shut: what the kernel sets on a stream socket whose peer is closed. */
+    /** sk_shutdown: both directions (RCV_SHUTDOWN | SEND_SHUTDOWN). */
     public static final int SHUTDOWN_BOTH = 3;
 
     private UnixDiag() {
@@ -31,8 +31,8 @@ public final class UnixDiag {
      * @param peer   inode of the connected peer, 0 when none
      * @param rqueue bytes queued to read (for a listening socket: connections waiting to be accepted)
      * @param wqueue bytes queued to send (for a listening socket: its backlog)
-     * @param shutdown the socket's shutdown bits (1 receive, 2 send; {@link #SHUTDOWN_BOTH} once a
-     *                 stream peer is closed)
+     * @param shutdown the socket's sk_shutdown (1 reading, 2 sending, 3 both): a stream or seqpacket
+     *                 socket whose peer was closed has both, set by the kernel as the peer went
      */
     public record Info(int state, long peer, long rqueue, long wqueue, int shutdown) {
     }
@@ -73,7 +73,7 @@ public final class UnixDiag {
                 } else if (atype == UNIX_DIAG_RQLEN) {
                     rq = r.getInt(at + 4) & 0xffffffffL;
                     wq = r.getInt(at + 8) & 0xffffffffL;
-                } else if (atype == UNIX_DIAG_SHUTDOWN) {
+                } else if (atype == UNIX_DIAG_SHUTDOWN) { // always sent, whatever is asked
                     shutdown = buf[at + 4] & 0xff;
                 }
                 at += (alen + 3) & ~3;

@@ -8,4 +8,8 @@ public class ProcReadException extends RuntimeException {
     public ProcReadException(int pid, String file, IOException cause) {
         super("cannot read /proc/" + pid + "/" + file + ": " + cause.getMessage(), cause);
     }
+
+    public ProcReadException(String message, IOException cause) {
+        super(message, cause);
+    }
 }

@@ -17,6 +17,8 @@ import io.cryostash.agent.proc.MapsEntry;
  * lives, so even an agent dying before it puts the bytes back leaves nothing broken. A thread
  * running on an alternate signal stack (which may sit inside the heap, next to live data), or
  * a stack too full for the scratch, gets a page mapped for the purpose and unmapped again.
+ * Either way the tracer helper is told ({@link RemoteSyscalls#guardMemory}), so that an agent
+ * dying with the scratch in use still leaves the process as it was.
  */
 public final class RemoteScratch implements AutoCloseable {
     public static final int SIZE = 4096;
@@ -36,6 +38,7 @@ public final class RemoteScratch implements AutoCloseable {
         this.address = remote.call("mmap scratch", SyscallNumbers.MMAP, 0, SIZE, Mman.PROT_READ | Mman.PROT_WRITE,
                 Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
         this.saved = null;
+        remote.guardMapping(address, SIZE);
     }
 
     private RemoteScratch(RemoteSyscalls remote, ProcessMemory mem, long address) {
@@ -43,6 +46,7 @@ public final class RemoteScratch implements AutoCloseable {
         this.mem = mem;
         this.address = address;
         this.saved = mem.read(address, SIZE);
+        remote.guardMemory(address, saved);
     }
 
     /**
@@ -77,5 +81,6 @@ public final class RemoteScratch implements AutoCloseable {
         } else {
             remote.call("munmap scratch", SyscallNumbers.MUNMAP, address, SIZE);
         }
+        remote.unguard(address);
     }
 }

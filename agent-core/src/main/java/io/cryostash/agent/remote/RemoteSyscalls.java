@@ -6,9 +6,7 @@ import java.util.List;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.TraceeException;
-import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.proc.MapsEntry;
-import io.cryostash.schema.image.CpuRegisters;
 
 /**
  * Runs system calls inside a stopped tracee: save its registers, point rip at a {@code syscall}
@@ -18,8 +16,6 @@ import io.cryostash.schema.image.CpuRegisters;
  */
 public final class RemoteSyscalls {
     private static final long STEP_TIMEOUT_MS = 10_000;
-    /** The signal mask that blocks everything (the kernel never blocks SIGKILL and SIGSTOP anyway). */
-    private static final long ALL_SIGNALS = -1L;
 
     private final Ptrace ptrace;
     private final int pid;
@@ -40,7 +36,11 @@ public final class RemoteSyscalls {
         this.syscallInsn = address;
     }
 
-    /** The raw return value: negative values are -errno. */
+    /**
+     * The raw return value: negative values are -errno. The whole sequence (save registers and
+     * mask, block every signal, inject, single-step, read rax, put everything back) is one
+     * request to the tracer helper, so a JVM dying in the middle never leaves it half done.
+     */
     public long raw(int nr, long... args) {
         return run(nr, null, args);
     }
@@ -76,38 +76,29 @@ public final class RemoteSyscalls {
     private long run(int nr, int[] spawned, long... args) {
         long[] a = new long[6];
         System.arraycopy(args, 0, a, 0, args.length);
-        CpuRegisters saved = ptrace.getRegs(pid);
-        // Block every signal during the step: one arriving meanwhile would stop the tracee in a
-        // signal-delivery stop before the syscall, and a steady stream of them would never let
-        // the step happen. They stay pending and arrive once the real mask is back.
-        long mask = ptrace.getSigmask(pid);
-        ptrace.setSigmask(pid, ALL_SIGNALS);
-        try {
-            ptrace.setRegs(pid, saved.forSyscall(syscallInsn, nr, a[0], a[1], a[2], a[3], a[4], a[5]));
-            ptrace.singleStep(pid);
-            WaitStatus st = ptrace.waitFor(pid, STEP_TIMEOUT_MS);
-            if (spawned != null && st.isSpawnEvent()) {
-                spawned[0] = (int) ptrace.getEventMsg(pid);
-                ptrace.singleStep(pid); // the call has not returned yet: finish it
-                st = ptrace.waitFor(pid, STEP_TIMEOUT_MS);
-            }
-            if (!st.stopped()) {
-                throw new TraceeException(pid, "process ended during remote syscall " + nr + ": " + st);
-            }
-            long result = ptrace.getRegs(pid).rax();
-            if (st.stopSignal() != WaitStatus.SIGTRAP || st.event() != 0) {
-                throw new TraceeException(pid, "remote syscall " + nr + " stopped with " + st
-                        + " instead of the SIGTRAP of its single step");
-            }
-            ptrace.setRegs(pid, saved);
-            return result;
-        } finally {
-            try {
-                ptrace.setSigmask(pid, mask);
-            } catch (TraceeException gone) {
-                // the process ended; the error above says so
-            }
+        if (spawned == null) {
+            return ptrace.remoteSyscall(pid, syscallInsn, nr, a, STEP_TIMEOUT_MS);
         }
+        Ptrace.SyscallResult s = ptrace.remoteSpawn(pid, syscallInsn, nr, a, STEP_TIMEOUT_MS);
+        spawned[0] = s.child();
+        return s.result();
+    }
+
+    /**
+     * Should the agent die before {@link #unguard}, the tracer helper writes {@code original}
+     * back at {@code address} (memory borrowed for scratch) before it lets the process go.
+     */
+    public void guardMemory(long address, byte[] original) {
+        ptrace.guardMemory(pid, address, original);
+    }
+
+    /** Should the agent die before {@link #unguard}, the tracer helper unmaps this range. */
+    public void guardMapping(long address, long length) {
+        ptrace.guardMapping(pid, address, length);
+    }
+
+    public void unguard(long address) {
+        ptrace.unguard(pid, address);
     }
 
     /** Like {@link #raw} but throws, naming {@code what}, when the call fails. */

@@ -60,6 +60,30 @@ public final class CatalogClient {
         return send("PUT", path, body, token.get());
     }
 
+    public JsonNode delete(String path) {
+        return send("DELETE", path, null, token.get());
+    }
+
+    /** A GET whose answer is text (an export), returned as it came. */
+    public String getText(String path) {
+        URI uri = base.resolve(path.startsWith("/") ? path.substring(1) : path);
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+        String bearer = token.get();
+        if (bearer != null) rb.header("Authorization", "Bearer " + bearer);
+        try {
+            HttpResponse<byte[]> r = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() >= 400) {
+                throw new CatalogException(r.statusCode(), "GET " + uri + ": " + r.statusCode() + " " + problem(parse(r.body())), null);
+            }
+            return new String(r.body(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CatalogException(0, "catalog " + base + " unreachable: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CatalogException(0, "interrupted while calling the catalog", e);
+        }
+    }
+
     /** A request with an explicit bearer token (enrolment uses the enrolment token). */
     public JsonNode send(String method, String path, Object body, String bearer) {
         URI uri = base.resolve(path.startsWith("/") ? path.substring(1) : path);

@@ -102,6 +102,11 @@ public final class CatalogLink {
         }
     }
 
+    /** What this host's and the job's quotas leave for a capture ({@link QuotaGate}); null: no quota. */
+    public io.cryostash.store.repository.Repository.UploadLimit uploadLimit(String job) {
+        return QuotaGate.ask(client, hostId, job);
+    }
+
     /** GET /api/restores/{id} as this host's agent. */
     public JsonNode restoreRequest(UUID id) {
         return withToken(() -> client.get("/api/restores/" + id));

@@ -35,12 +35,25 @@ public final class SnapshotHandler implements RequestHandler {
     private final Reporter reporter;
     private final EventCodec codec = new EventCodec();
 
+    private final java.util.function.Function<String, io.cryostash.store.repository.Repository.UploadLimit> quota;
+
     public SnapshotHandler(String hostId, ImageStore images, Capturer capturer, RequestLedger ledger, Reporter reporter) {
+        this(hostId, images, capturer, ledger, reporter, job -> null);
+    }
+
+    /**
+     * @param quota what a capture of a job may upload ({@link io.cryostash.daemon.catalog.QuotaGate}); null for no
+     *              limit; throws {@link io.cryostash.daemon.catalog.QuotaGate.QuotaRefusedException} when a quota is
+     *              used up
+     */
+    public SnapshotHandler(String hostId, ImageStore images, Capturer capturer, RequestLedger ledger, Reporter reporter,
+                           java.util.function.Function<String, io.cryostash.store.repository.Repository.UploadLimit> quota) {
         this.hostId = hostId;
         this.images = images;
         this.capturer = capturer;
         this.ledger = ledger;
         this.reporter = reporter;
+        this.quota = quota;
     }
 
     @Override
@@ -56,16 +69,28 @@ public final class SnapshotHandler implements RequestHandler {
             fail(req, gone, true);
             return;
         }
+        io.cryostash.store.repository.Repository.UploadLimit limit;
+        try {
+            limit = quota.apply(req.job());
+        } catch (io.cryostash.daemon.catalog.QuotaGate.QuotaRefusedException e) {
+            fail(req, e.getMessage(), false); // the process was not touched
+            return;
+        }
         // a capture cut short by a crash left nothing behind (the kernel detached the process): do it again
         long t0 = System.nanoTime();
         ledger.started(req.requestId());
         long storedBefore = images.repository().chunks().stats().compressedBytes();
         CaptureResult r;
-        try {
+        try (AutoCloseable scope = limit == null ? () -> { } : images.repository().limitUploads(limit)) {
             r = capture(req);
         } catch (CaptureException e) {
             String goneNow = whyGone(req.pid(), req.processStart());
             fail(req, goneNow != null ? goneNow + " (" + e.getMessage() + ")" : e.getMessage(), goneNow != null);
+            return;
+        } catch (Exception e) {
+            var over = io.cryostash.daemon.catalog.QuotaGate.cause(e);
+            if (over == null) throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+            fail(req, over.getMessage(), false); // stopped before going over; the process runs on
             return;
         }
         long captured = System.nanoTime();

@@ -17,8 +17,8 @@ import io.cryostash.store.backend.S3Config;
 
 /**
  * A real Kafka broker (KRaft, SASL/SCRAM) and a real S3 server (S3Proxy) in the test JVM, in one
- * directory, with agent settings that reach them. The broker can be stopped and started again on
- * the same ports and data (a broker outage).
+ * directory, with agent settings that reach them. The broker and the S3 server can each be
+ * stopped and started again on the same ports and data (an outage).
  */
 public final class TestStack implements AutoCloseable {
     public static final String S3_ACCESS = "stack-test-access";
@@ -29,7 +29,8 @@ public final class TestStack implements AutoCloseable {
     private final KafkaBroker.Settings kafkaSettings;
     private final String bindAddress;
     private KafkaBroker broker;
-    private final S3Server s3;
+    private S3Server s3;
+    private int s3Port;
     private final String prefix = "t" + System.nanoTime() % 100000 + "-" + PREFIX.incrementAndGet();
 
     public TestStack(Path dir) throws Exception {
@@ -45,7 +46,18 @@ public final class TestStack implements AutoCloseable {
                 "controller-secret");
         startBroker();
         broker.createTopics(Topics.ALL);
-        s3 = new S3Server(dir.resolve("s3"), bindAddress, 0, S3_ACCESS, S3_SECRET, "cryostash", Duration.ofSeconds(20));
+        startS3();
+    }
+
+    public void startS3() throws Exception {
+        s3 = new S3Server(dir.resolve("s3"), bindAddress, s3Port, S3_ACCESS, S3_SECRET, "cryostash",
+                Duration.ofSeconds(20));
+        s3Port = s3.port();
+    }
+
+    public void stopS3() throws Exception {
+        s3.close();
+        s3 = null;
     }
 
     public void startBroker() {
@@ -67,7 +79,7 @@ public final class TestStack implements AutoCloseable {
     }
 
     public String s3Endpoint() {
-        return s3.endpoint();
+        return "http://" + bindAddress + ":" + s3Port;
     }
 
     public String store() {
@@ -75,7 +87,7 @@ public final class TestStack implements AutoCloseable {
     }
 
     public S3Config.Overrides s3() {
-        return new S3Config.Overrides(s3.endpoint(), "us-east-1", S3_ACCESS, S3_SECRET);
+        return new S3Config.Overrides(s3Endpoint(), "us-east-1", S3_ACCESS, S3_SECRET);
     }
 
     /** Settings of an agent for {@code hostId} with state under {@code home}, quick retries, no catalog. */
@@ -95,6 +107,6 @@ public final class TestStack implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (broker != null) broker.close();
-        s3.close();
+        if (s3 != null) s3.close();
     }
 }

@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import io.cryostash.agent.linux.Kcmp;
@@ -105,15 +106,29 @@ public final class DescriptorCapture {
      * process holding something Cryostash cannot save is refused without being stopped at all.
      */
     public void check(int pid, String comm, FdLosses losses) {
-        run(pid, comm, losses, false);
+        check(pid, comm, losses, Set.of());
+    }
+
+    /** {@link #check} for one process of a tree: what the other {@code members} hold is in the image too. */
+    public void check(int pid, String comm, FdLosses losses, Set<Integer> members) {
+        run(pid, comm, losses, false, members, RepairGuard.NONE);
     }
 
     /** Captures every descriptor; runs while the process is frozen. */
     public Result capture(int pid, String comm, FdLosses losses) {
-        return run(pid, comm, losses, true);
+        return capture(pid, comm, losses, Set.of(), RepairGuard.NONE);
     }
 
-    private Result run(int pid, String comm, FdLosses losses, boolean readState) {
+    /**
+     * Captures every descriptor of one process (of a tree whose other {@code members} are in the
+     * image too, when not empty); runs while the process is frozen.
+     */
+    public Result capture(int pid, String comm, FdLosses losses, Set<Integer> members, RepairGuard repairGuard) {
+        return run(pid, comm, losses, true, members, repairGuard);
+    }
+
+    private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members,
+                       RepairGuard repairGuard) {
         int tracker = WriteTracker.descriptor(pid); // Cryostash's own write tracker, not the program's
         List<FdInfo> all = new ArrayList<>();
         for (FdInfo fd : FdInfo.read(pid)) {
@@ -125,7 +140,7 @@ public final class DescriptorCapture {
         List<String> notes = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         boolean released = false;
-        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState);
+        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, members, repairGuard);
         try {
             Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
             Map<Integer, FdEntry> byFd = new HashMap<>();
@@ -179,7 +194,9 @@ public final class DescriptorCapture {
                 }
             }
             if (!refused.isEmpty()) {
-                String fds = String.join(",", refused.stream().map(r -> r.substring(3, r.indexOf(':'))).toList());
+                // in a tree, numbers alone would name the root's descriptors: each is named with its pid
+                String fds = String.join(",", refused.stream().map(r -> (members.isEmpty() ? "" : pid + ":")
+                        + r.substring(3, r.indexOf(':'))).toList());
                 throw new CaptureException("pid " + pid + " (" + comm + ") holds descriptors Cryostash cannot save:\n  "
                         + String.join("\n  ", refused) + "\nNo image was written and the process runs on. To give"
                         + " them up, checkpoint again with --close-fd " + fds + " (restore leaves them closed) or"

@@ -25,8 +25,10 @@ public final class FdCaptureContext implements AutoCloseable {
     private final int pid;
     private final List<FdInfo> all;
     private final boolean readState;
+    private final Set<Integer> members;
     private Pidfd pidfd;
     private Map<String, Set<Integer>> holdersElsewhere;
+    private Map<String, Set<Integer>> heldInTree;
     private Map<String, List<FdInfo>> byTarget;
     private Map<Integer, FdInfo> byFd;
     private final Map<Integer, byte[]> contents = new LinkedHashMap<>();
@@ -34,10 +36,19 @@ public final class FdCaptureContext implements AutoCloseable {
     private final List<java.util.function.Consumer<Boolean>> releases = new ArrayList<>();
     private final List<Runnable> beforeKill = new ArrayList<>();
 
-    FdCaptureContext(int pid, List<FdInfo> all, boolean readState) {
+    private final RepairGuard repairGuard;
+
+    FdCaptureContext(int pid, List<FdInfo> all, boolean readState, Set<Integer> members, RepairGuard repairGuard) {
+        this.members = members;
         this.pid = pid;
         this.all = all;
         this.readState = readState;
+        this.repairGuard = repairGuard;
+    }
+
+    /** See {@link RepairGuard}: call before switching repair mode on for descriptor {@code fd}. */
+    public Runnable guardRepair(int fd) {
+        return repairGuard.guard(fd);
     }
 
     public int pid() {
@@ -109,14 +120,44 @@ public final class FdCaptureContext implements AutoCloseable {
     }
 
     /**
-     * Other processes holding the same link target ("pipe:[1234]", "socket:[99]"), by pid; one
-     * scan of /proc the first time it is asked, for all targets of this process at once.
+     * Other processes holding the same link target ("pipe:[1234]", "socket:[99]"), by pid, leaving
+     * out the other members of a tree captured with this process (their ends are in the image);
+     * one scan of /proc the first time it is asked, for all targets of this process at once.
      */
     public Set<Integer> holdersElsewhere(String target) {
         if (holdersElsewhere == null) {
             holdersElsewhere = scanOthers();
         }
         return holdersElsewhere.getOrDefault(target, Set.of());
+    }
+
+    /**
+     * The other members of a tree captured with this process that hold the link target
+     * ("socket:[99]"), by pid; empty for a process captured alone. One scan of the members'
+     * descriptors the first time it is asked.
+     */
+    public Set<Integer> heldInTree(String target) {
+        if (heldInTree == null) {
+            heldInTree = new HashMap<>();
+            for (int member : members) {
+                if (member == pid) {
+                    continue;
+                }
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + member + "/fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            heldInTree.computeIfAbsent(Files.readSymbolicLink(fd).toString(), k -> new TreeSet<>())
+                                    .add(member);
+                        } catch (IOException gone) {
+                            // closed meanwhile (a member not frozen yet, during the check before the freeze)
+                        }
+                    }
+                } catch (IOException goneOrZombie) {
+                    // a zombie holds no descriptors
+                }
+            }
+        }
+        return heldInTree.getOrDefault(target, Set.of());
     }
 
     private Map<String, Set<Integer>> scanOthers() {
@@ -133,7 +174,7 @@ public final class FdCaptureContext implements AutoCloseable {
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path proc : procs) {
                 int other = Integer.parseInt(proc.getFileName().toString());
-                if (other == pid) {
+                if (other == pid || members.contains(other)) {
                     continue;
                 }
                 try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {

@@ -22,7 +22,8 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * repair mode (TCP_REPAIR) while the process is frozen and read as the kernel keeps it:
  * sequence numbers, the bytes sent and not acknowledged, written and not sent, received and not
  * read, window, MSS, window scales, SACK and the timestamp clock, then switched off again at once
- * (an agent dying later must not leave the program with sockets in repair mode). The agent keeps
+ * (an agent dying later must not leave the program with sockets in repair mode; one dying
+ * meanwhile is covered by the tracer helper, see {@link io.cryostash.capture.files.RepairGuard}). The agent keeps
  * its copy of the socket; if the process is to be killed, repair mode goes on again just before
  * ({@link FdCaptureContext#beforeKill}), so that its death sends the peer neither FIN nor RST. Other TCP states (a connection
  * being opened or closed) are refused. UDP datagrams queued to read are not kept (UDP may lose
@@ -101,10 +102,24 @@ public final class InetSocketCapture implements FdCapturer {
                     if (!ctx.readState()) {
                         return slot;
                     }
-                    InetSocketFile.TcpRepair repair = TcpRepairReader.read(s, tcpInfo);
+                    InetSocketFile.TcpRepair repair;
+                    Runnable unguard = ctx.guardRepair(info.fd()); // an agent dying in repair mode: the helper ends it
+                    try {
+                        repair = TcpRepairReader.read(s, tcpInfo);
+                    } finally {
+                        unguard.run();
+                    }
                     held = true;
-                    ctx.beforeKill(() -> TcpRepairReader.enterRepair(s));
-                    ctx.onRelease(killed -> s.close()); // after a kill, closed in repair mode: the peer is sent nothing
+                    java.util.concurrent.atomic.AtomicReference<Runnable> killGuard = new java.util.concurrent.atomic
+                            .AtomicReference<>(() -> { });
+                    ctx.beforeKill(() -> {
+                        killGuard.set(ctx.guardRepair(info.fd())); // until the kill: the agent may die first
+                        TcpRepairReader.enterRepair(s);
+                    });
+                    ctx.onRelease(killed -> { // after a kill, closed in repair mode: the peer is sent nothing
+                        s.close();
+                        killGuard.get().run();
+                    });
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer, 0,
                             options, repair));
                 }

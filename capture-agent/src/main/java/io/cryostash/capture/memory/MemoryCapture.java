@@ -114,7 +114,7 @@ public final class MemoryCapture {
             AreaPlan plan = null;
             if (kind == Kind.VDSO) {
                 vdsoSha = Hashing.hex(Hashing.sha256(mem.read(e.start(), (int) e.length())));
-            } else if (kind != Kind.VVAR && kind != Kind.FILE_SHARED) {
+            } else if (kind != Kind.VVAR && kind != Kind.FILE_SHARED && kind != Kind.SYSV_SHM) {
                 int pages = (int) (e.length() / PAGE);
                 present = resident.of(kind, e);
                 plan = plans.get(e.start());
@@ -143,6 +143,9 @@ public final class MemoryCapture {
             }
             String path = (kind == Kind.FILE_PRIVATE || kind == Kind.FILE_SHARED || e.path() == null
                     || e.path().startsWith("[")) ? e.path() : null;
+            if (kind == Kind.SYSV_SHM) { // "/SYSV0000002a (deleted)": the key, without the kernel's suffix
+                path = e.path().split(" ", 2)[0];
+            }
             areas.add(new CapturedArea(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, null),
                     runs, plan == null ? null : plan.parent(), present, reread));
         }
@@ -247,10 +250,7 @@ public final class MemoryCapture {
             return Kind.VVAR;
         }
         if (p != null && p.startsWith("/SYSV")) {
-            // restored as plain shared memory it would keep its bytes but lose its segment: refused
-            throw new CaptureException("pid " + pid + " has SysV shared memory segment " + e.inode() + " (key 0x"
-                    + p.substring(5, Math.min(p.length(), 13)) + ") attached at 0x" + Long.toHexString(e.start())
-                    + ": SysV IPC is not supported yet");
+            return Kind.SYSV_SHM; // its bytes are the segment's, read whole by the SysV IPC capture
         }
         boolean sharedAnon = p != null && (p.startsWith("/dev/zero") || p.startsWith("[anon_shmem:"));
         if (e.shared() && (p == null || sharedAnon)) {

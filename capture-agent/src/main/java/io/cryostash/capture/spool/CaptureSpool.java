@@ -25,9 +25,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.cryostash.capture.memory.CapturedArea;
 import io.cryostash.capture.memory.MemoryCapture;
+import io.cryostash.capture.sysvipc.SysvIpcCapture;
 import io.cryostash.schema.image.ImageCodec;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.SysvIpcState;
 
 /**
  * The local disk a {@code --kill} capture's state goes to before the process is killed
@@ -36,7 +38,8 @@ import io.cryostash.schema.image.ProcessImage;
  * exists nowhere else, such as a memfd's) and, written last and atomically, what the freeze read
  * ({@code capture.json}: the process image without stored memory — every thread's registers,
  * masks and queued signals, the descriptors, timers and shared queued signals are in it — the
- * places of the runs and contents in {@code pages}, the parent and the store). Once both are fsynced the process may die: its
+ * SysV IPC objects it uses, the places of the runs, contents and SysV segment bytes in
+ * {@code pages}, the parent and the store). Once both are fsynced the process may die: its
  * state is safe here, and storing it (hashing, compressing, packing, uploading) goes on from
  * memory. A capture that finishes deletes its entry; one whose JVM died leaves it, and the next
  * command that opens the same store replays it ({@link SpoolReplay}). A directory without
@@ -67,17 +70,25 @@ public final class CaptureSpool {
     public record SpooledContent(int fd, long offset, int length) {
     }
 
-    /** What {@code capture.json} holds. */
-    public record SpooledCapture(int version, String store, int pageSize, int chunkPages, String parent, String tracking,
-                          long spooledAtMillis, long startTime, ProcessImage draft, List<SpooledArea> areas,
-                          List<SpooledContent> fdContents) {
+    /** A SysV shared memory segment's bytes (see {@code SysvIpcCapture.Captured}): its place in {@code pages}. */
+    public record SpooledSegment(int id, long offset, int length) {
     }
 
     /**
-     * 3: with the process's start time (field 22 of /proc/PID/stat), which tells a replay whether
-     * the process still runs; 2: images of format 4.0 and descriptor contents.
+     * What {@code capture.json} holds: {@code sysv} is the SysV IPC state the process uses
+     * (segments without their stored content, whose bytes are at {@code sysvSegments}).
      */
-    public static final int VERSION = 3;
+    public record SpooledCapture(int version, String store, int pageSize, int chunkPages, String parent, String tracking,
+                          long spooledAtMillis, long startTime, ProcessImage draft, List<SpooledArea> areas,
+                          List<SpooledContent> fdContents, SysvIpcState sysv, List<SpooledSegment> sysvSegments) {
+    }
+
+    /**
+     * 4: images of format 5.0, with the SysV IPC objects the process uses and their segments'
+     * bytes, and the process's start time (field 22 of /proc/PID/stat), which tells a replay
+     * whether the process still runs. (2: images of format 4.0 and descriptor contents.)
+     */
+    public static final int VERSION = 4;
 
     public static ObjectMapper mapper() {
         return new ImageCodec().mapper();
@@ -89,7 +100,7 @@ public final class CaptureSpool {
      */
     public static Entry write(Path spoolDir, String storeLocation, int pageSize, int chunkPages, long startTime,
                               ProcessImage draft, MemoryCapture.Result memory, Map<Integer, byte[]> fdContents,
-                              String parent, String tracking) {
+                              SysvIpcCapture.Captured sysv, String parent, String tracking) {
         Entry e = Entry.create(spoolDir);
         try {
             List<SpooledArea> areas = new ArrayList<>();
@@ -120,10 +131,16 @@ public final class CaptureSpool {
                     offset += c.getValue().length;
                     batch.add(ByteBuffer.wrap(c.getValue()));
                 }
+                List<SpooledSegment> segments = new ArrayList<>();
+                for (Map.Entry<Integer, byte[]> c : new TreeMap<>(sysv.segmentBytes()).entrySet()) {
+                    segments.add(new SpooledSegment(c.getKey(), offset, c.getValue().length));
+                    offset += c.getValue().length;
+                    batch.add(ByteBuffer.wrap(c.getValue()));
+                }
                 writeAll(pages, batch);
                 pages.force(true);
                 record = new SpooledCapture(VERSION, storeLocation, pageSize, chunkPages, parent, tracking,
-                        System.currentTimeMillis(), startTime, draft, areas, contents);
+                        System.currentTimeMillis(), startTime, draft, areas, contents, sysv.draft(), segments);
             }
             Path tmp = e.dir.resolve(RECORD + ".part");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -180,6 +197,26 @@ public final class CaptureSpool {
             }
         }
         return out;
+    }
+
+    /** Reads the SysV IPC state of a record back, with its segments' bytes from the {@code pages} file. */
+    public static SysvIpcCapture.Captured sysv(SpooledCapture record, Path dir) throws IOException {
+        if (record.sysv() == null) {
+            return SysvIpcCapture.Captured.NONE;
+        }
+        Map<Integer, byte[]> bytes = new HashMap<>();
+        try (FileChannel pages = FileChannel.open(dir.resolve(PAGES), StandardOpenOption.READ)) {
+            for (SpooledSegment c : record.sysvSegments()) {
+                ByteBuffer data = ByteBuffer.allocate(c.length());
+                while (data.hasRemaining()) {
+                    if (pages.read(data, c.offset() + data.position()) < 0) {
+                        throw new IOException("spooled pages end before the bytes of SysV segment " + c.id());
+                    }
+                }
+                bytes.put(c.id(), data.array());
+            }
+        }
+        return new SysvIpcCapture.Captured(record.sysv(), bytes);
     }
 
     /** Rebuilds the captured areas of a record from its {@code pages} file. */

@@ -24,7 +24,8 @@ import io.cryostash.capture.CaptureException;
  * process in a job-control stop, is refused by name, and everything seized is let go again.
  *
  * <p>Must be used on the tracer thread. Nothing here uses PTRACE_O_EXITKILL or SIGSTOP: if the
- * agent dies, the kernel detaches the threads and the process runs on.
+ * agent dies, the tracer helper puts each thread back as it was at its first stop and lets it
+ * go, and the process runs on.
  */
 public final class FrozenThreads {
     private static final int MAX_ROUNDS = 1000;
@@ -169,6 +170,29 @@ public final class FrozenThreads {
                 + " device) cannot be frozen; no image was written";
     }
 
+    /**
+     * After SIGKILL: collects every thread's end. A traced process that dies is reported to its
+     * tracer first; until the tracer has waited for it, its own parent may not be able to reap it,
+     * and the pid stays a zombie (seen with tmux's pane processes: never reaped while the agent
+     * lived). The main thread last: it ends only once the others have.
+     */
+    public void reapKilled() {
+        List<Integer> order = new ArrayList<>(tids.subList(1, tids.size()));
+        order.add(pid);
+        for (int tid : order) {
+            for (int i = 0; i < MAX_SIGNALS_PASSED; i++) {
+                try {
+                    WaitStatus st = ptrace.waitFor(tid, 5_000);
+                    if (st.exited() || st.killed()) {
+                        break;
+                    }
+                } catch (TraceeException gone) { // already collected, or no longer ours
+                    break;
+                }
+            }
+        }
+    }
+
     /** The threads, main first. */
     public List<Integer> tids() {
         return List.copyOf(tids);
@@ -180,10 +204,11 @@ public final class FrozenThreads {
 
     /**
      * Remote system calls leave a thread in the signal-delivery stop of the SIGTRAP that ended
-     * their last single step. Should the agent die there, the kernel detaches the thread and
-     * delivers that SIGTRAP, which kills the process. A pending interrupt plus PTRACE_CONT
-     * without a signal moves it into an interrupt stop before it returns to user space, from
-     * which an agent's death just lets it run on.
+     * their last single step. With the in-process tracer (comparisons only), an agent dying
+     * there has the kernel detach the thread and deliver that SIGTRAP, which kills the process;
+     * the tracer helper does not pass on its own step's SIGTRAP, but parking keeps the thread in
+     * the state a plain detach is safe from either way. A pending interrupt plus PTRACE_CONT
+     * without a signal moves it into an interrupt stop before it returns to user space.
      */
     public void park(int tid) {
         ptrace.interrupt(tid);

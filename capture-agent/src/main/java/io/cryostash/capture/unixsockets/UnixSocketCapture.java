@@ -18,9 +18,10 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
  * Unix sockets, read on the agent's copy of each (pidfd_getfd): type, own address, listening
  * state, peer (sock_diag is the only place that names a peer's inode) and what is queued to
  * read. Saved: pairs whose both ends are in the image (socketpair, or both ends of one
- * connection), listening sockets at a path or abstract name, datagram sockets bound or sending
- * to an address. A stream or seqpacket socket connected to a process outside the image is
- * refused: that process would be left talking to nobody.
+ * connection; with a tree, the ends may be held by different processes of it), listening sockets
+ * at a path or abstract name, datagram sockets bound or sending to an address, stream or seqpacket
+ * sockets whose peer has been closed. A stream or seqpacket socket connected to a process outside
+ * the image is refused: that process would be left talking to nobody.
  */
 public final class UnixSocketCapture implements FdCapturer {
     static final int SOL_SOCKET = 1;
@@ -37,6 +38,7 @@ public final class UnixSocketCapture implements FdCapturer {
 
     @Override
     public FdEntry capture(FdCaptureContext ctx, FdEntry slot, FdInfo info) {
+        refuseDescriptorsInFlight(info);
         try (LocalFd s = ctx.take(info.fd())) {
             int type = s.getsockoptInt(SOL_SOCKET, SO_TYPE);
             boolean listening = s.getsockoptInt(SOL_SOCKET, SO_ACCEPTCONN) != 0;
@@ -59,6 +61,11 @@ public final class UnixSocketCapture implements FdCapturer {
             } else if (diag.peer() != 0 && paired(ctx, info.ino(), diag.peer())) {
                 role = UnixSocketFile.Role.PAIRED;
                 peer = diag.peer();
+            } else if (type != SOCK_DGRAM && diag.state() == TCP_ESTABLISHED && diag.peer() == 0
+                    && diag.shutdown() == UnixDiag.SHUTDOWN_BOTH) {
+                // the peer's release shut both ways down and left its inode 0; a connection not
+                // accepted yet has inode 0 too, but is shut down only if this end asked for it
+                role = UnixSocketFile.Role.PEER_CLOSED;
             } else if (type == SOCK_DGRAM && peerAddress != null && peerAddress.length > 2) {
                 role = UnixSocketFile.Role.CONNECTED; // datagrams go to a name, whoever holds it
             } else if (type != SOCK_DGRAM && diag.peer() == 0 && diag.state() == TCP_ESTABLISHED
@@ -90,9 +97,30 @@ public final class UnixSocketCapture implements FdCapturer {
         }
     }
 
-    /** Whether the peer is a socket of this process whose own peer is this one (a two-way connection). */
+    /**
+     * Descriptors passed with SCM_RIGHTS and not received yet ride on the queued messages as
+     * open files; peeking the bytes (MSG_PEEK without a control buffer) drops them, so the image
+     * would hand the program its bytes without its descriptors. The kernel counts them per
+     * receiving socket (fdinfo's {@code scm_fds}, Linux 5.6+); credentials (SCM_CREDENTIALS) are
+     * not counted there and are no reason to refuse.
+     */
+    static void refuseDescriptorsInFlight(FdInfo info) {
+        String scm = info.value("scm_fds:");
+        long inFlight = scm == null ? 0 : Long.parseLong(scm);
+        if (inFlight > 0) {
+            throw new Unsavable("a unix socket holding " + inFlight + " passed descriptor" + (inFlight == 1 ? "" : "s")
+                    + " (SCM_RIGHTS) not received yet, which Cryostash cannot keep; try again once the program has"
+                    + " received them");
+        }
+    }
+
+    /**
+     * Whether the peer is a socket of this process, or of another process of the tree captured
+     * with it, whose own peer is this one (a two-way connection).
+     */
     private static boolean paired(FdCaptureContext ctx, long self, long peer) {
-        if (ctx.withTarget("socket:[" + peer + "]").isEmpty()) {
+        String target = "socket:[" + peer + "]";
+        if (ctx.withTarget(target).isEmpty() && ctx.heldInTree(target).isEmpty()) {
             return false;
         }
         UnixDiag.Info other = UnixDiag.query(peer);

@@ -14,9 +14,21 @@ import org.springframework.web.bind.annotation.RequestParam;
 public class AuditPageController {
 
     private final AuditRepository audit;
+    private final AuditStatus status;
 
-    public AuditPageController(AuditRepository audit) {
+    public AuditPageController(AuditRepository audit, AuditStatus status) {
         this.audit = audit;
+        this.status = status;
+    }
+
+    @org.springframework.web.bind.annotation.PostMapping("/audit/verify")
+    @PreAuthorize("hasRole('VIEWER')")
+    public String verify(org.springframework.web.servlet.mvc.support.RedirectAttributes flash) {
+        ChainVerification v = status.checkNow();
+        flash.addFlashAttribute(v.valid() ? "message" : "error", v.valid()
+                ? "The audit chain verifies: " + v.links() + " links, " + v.anchors() + " anchors"
+                : "The audit chain does not verify: " + v.problems().size() + " problem(s)");
+        return "redirect:/audit";
     }
 
     @GetMapping("/audit")
@@ -32,6 +44,7 @@ public class AuditPageController {
         model.addAttribute("pageBase", io.cryostash.catalog.web.Fmt.pageBase());
         model.addAttribute("result", audit.find(filter, Math.max(0, page), 100));
         model.addAttribute("actions", audit.actions());
+        model.addAttribute("chain", status.last());
         model.addAttribute("q", new java.util.LinkedHashMap<>(java.util.Map.of(
                 "actor", actor == null ? "" : actor, "action", action == null ? "" : action,
                 "targetType", targetType == null ? "" : targetType, "targetId", targetId == null ? "" : targetId,

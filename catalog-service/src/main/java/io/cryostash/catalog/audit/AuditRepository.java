@@ -17,6 +17,10 @@ public class AuditRepository {
 
     private final JdbcClient jdbc;
 
+    private static final String SELECT = """
+            SELECT audit_log.*, c.seq AS chain_seq, encode(c.hash, 'hex') AS chain_hash
+            FROM audit_log LEFT JOIN audit_chain c ON c.entry_id = audit_log.id""";
+
     public AuditRepository(JdbcClient jdbc) {
         this.jdbc = jdbc;
     }
@@ -31,7 +35,7 @@ public class AuditRepository {
         List<Object> pageArgs = new ArrayList<>(args);
         pageArgs.add(size);
         pageArgs.add((long) page * size);
-        List<AuditEntry> items = jdbc.sql("SELECT * FROM audit_log" + where + " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?")
+        List<AuditEntry> items = jdbc.sql(SELECT + where + " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?")
                 .params(pageArgs).query(AuditRepository::map).list();
         return Page.capped(items, page, size, counted);
     }
@@ -40,7 +44,7 @@ public class AuditRepository {
     public void forEach(AuditFilter f, Consumer<AuditEntry> sink) {
         List<Object> args = new ArrayList<>();
         String where = where(f, args);
-        jdbc.sql("SELECT * FROM audit_log" + where + " ORDER BY at, id").params(args)
+        jdbc.sql(SELECT + where + " ORDER BY at, id").params(args)
                 .query(AuditRepository::map).stream().forEach(sink);
     }
 
@@ -70,6 +74,7 @@ public class AuditRepository {
     static AuditEntry map(ResultSet rs, int i) throws SQLException {
         return new AuditEntry(rs.getLong("id"), rs.getTimestamp("at").toInstant(), rs.getString("actor"),
                 rs.getString("actor_kind"), rs.getString("action"), rs.getString("target_type"),
-                rs.getString("target_id"), rs.getString("details"), rs.getString("remote_addr"));
+                rs.getString("target_id"), rs.getString("details"), rs.getString("remote_addr"),
+                rs.getObject("chain_seq", Long.class), rs.getString("chain_hash"));
     }
 }

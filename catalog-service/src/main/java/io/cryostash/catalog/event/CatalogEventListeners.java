@@ -61,7 +61,7 @@ public class CatalogEventListeners {
     }
 
     @KafkaListener(id = "catalog-checkpoint-completed", topics = Topics.CHECKPOINT_COMPLETED, groupId = GROUP,
-            containerFactory = "pipelineListenerFactory", autoStartup = "#{@manifestStore.configured()}")
+            containerFactory = "pipelineListenerFactory", autoStartup = "#{@catalogStore.configured()}")
     public void checkpointCompleted(ConsumerRecord<String, byte[]> r, Acknowledgment ack) {
         CheckpointCompleted e = read(r, CheckpointCompleted.TYPE, CheckpointCompleted.class, CheckpointCompleted::hostId);
         AgentContext.runAs(e.hostId(), () -> {

@@ -10,7 +10,7 @@ import io.cryostash.catalog.deadletter.DeadLetterRepository;
 import io.cryostash.catalog.image.CheckpointRegistrar;
 import io.cryostash.catalog.restore.RestoreService;
 import io.cryostash.catalog.snapshot.SnapshotService;
-import io.cryostash.catalog.store.ManifestStore;
+import io.cryostash.catalog.store.CatalogStore;
 import io.cryostash.schema.event.InvalidEventException;
 import io.cryostash.schema.event.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -155,7 +155,7 @@ public class KafkaPipelineConfig {
 
     @Bean
     CatalogEventListeners catalogEventListeners(MessageSignatures signatures, CheckpointRegistrar registrar,
-                                                SnapshotService snapshots, RestoreService restores, ManifestStore store) {
+                                                SnapshotService snapshots, RestoreService restores, CatalogStore store) {
         if (!store.configured()) {
             log.warn("No store configured (cryostash.catalog.store): checkpoint.completed events are not consumed and wait "
                     + "in Kafka until the catalog can read and verify their manifests");

@@ -48,6 +48,11 @@ public class ImageRepository {
         return jdbc.sql("SELECT state FROM images WHERE id = ?").param(id).query(String.class).optional().map(ImageState::valueOf);
     }
 
+    /** Whether the image is pinned (a legal hold: retention and deletion leave it alone). */
+    public boolean pinned(String id) {
+        return jdbc.sql("SELECT pinned_at IS NOT NULL FROM images WHERE id = ?").param(id).query(Boolean.class).optional().orElse(false);
+    }
+
     /** The image's state, locking its row until the transaction ends. */
     public Optional<ImageState> stateForUpdate(String id) {
         return jdbc.sql("SELECT state FROM images WHERE id = ? FOR UPDATE").param(id).query(String.class).optional().map(ImageState::valueOf);

@@ -100,6 +100,7 @@ public class ImageService {
         // Locked, so that the state it had (and so whether its chunks stop being live now) is the one we change.
         ImageState before = images.stateForUpdate(id).orElseThrow(() -> new NotFoundException("image", id));
         if (before == ImageState.DELETED) throw new ConflictException("Image " + id + " is already deleted");
+        if (images.pinned(id)) throw new ConflictException("Image " + id + " is pinned (legal hold): unpin it first");
         images.setState(id, ImageState.DELETED);
         if (before == ImageState.COMPLETE || before == ImageState.UPLOADING) packs.imagesChanged(List.of(id), -1);
         audit.record("image.deleted", "image", id, Map.of());

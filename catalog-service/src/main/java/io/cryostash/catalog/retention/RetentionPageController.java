@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.catalog.retention;
 
+import java.util.List;
+
 import io.cryostash.catalog.job.JobRepository;
+import io.cryostash.catalog.pin.PinRepository;
+import io.cryostash.catalog.security.Actor;
+import io.cryostash.catalog.system.InvalidRequestException;
 import io.cryostash.catalog.web.WebErrors;
 import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Controller;
@@ -9,17 +14,29 @@ import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.*;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
+/**
+ * The Retention page: policies, which policy each job follows, previews (dry runs: what would be
+ * expired and the stored bytes that frees) and forgetting, and the pinned images.
+ */
 @Controller
 public class RetentionPageController {
 
     private final RetentionRepository policies;
     private final RetentionService service;
     private final JobRepository jobs;
+    private final PinRepository pins;
+    private final io.cryostash.catalog.gc.GcService gc;
+    private final io.cryostash.catalog.store.CatalogStore store;
 
-    public RetentionPageController(RetentionRepository policies, RetentionService service, JobRepository jobs) {
+    public RetentionPageController(RetentionRepository policies, RetentionService service, JobRepository jobs,
+                                   PinRepository pins, io.cryostash.catalog.gc.GcService gc,
+                                   io.cryostash.catalog.store.CatalogStore store) {
         this.policies = policies;
         this.service = service;
         this.jobs = jobs;
+        this.pins = pins;
+        this.gc = gc;
+        this.store = store;
     }
 
     @GetMapping("/retention")
@@ -27,7 +44,27 @@ public class RetentionPageController {
     public String list(Model model) {
         model.addAttribute("policies", policies.findAll());
         model.addAttribute("jobs", jobs.findAll());
+        model.addAttribute("effective", jobs.findAll().stream().map(j -> service.effective(j.id())).toList());
+        model.addAttribute("pinned", pins.findAll());
+        model.addAttribute("gcRuns", gc.recent(10));
+        model.addAttribute("store", store.location().orElse(null));
+        model.addAttribute("manifestsPending", gc.pendingManifests());
         return "retention";
+    }
+
+    @PostMapping("/retention/gc")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String collect(@RequestParam(defaultValue = "false") boolean dryRun, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> {
+            var r = gc.run(dryRun, Actor.current());
+            if ("FAILED".equals(r.state())) throw new io.cryostash.catalog.system.ConflictException("Garbage collection failed: " + r.error());
+            var f = new io.cryostash.catalog.web.Fmt();
+            return (dryRun ? "Dry run: would free " : "Garbage collection freed ") + f.bytes(r.bytesFreed())
+                    + (dryRun ? "" : " after deleting " + r.manifestsDeleted() + " manifests of expired or deleted images")
+                    + "; " + f.bytes(((Number) r.report().getOrDefault("bytesCondemned", 0)).longValue())
+                    + " condemned, waiting for running captures";
+        });
+        return "redirect:/retention";
     }
 
     @PostMapping("/retention")
@@ -35,17 +72,14 @@ public class RetentionPageController {
     public String create(@RequestParam String name, @RequestParam(required = false) Long jobId,
                          @RequestParam(defaultValue = "0") int keepLast, @RequestParam(defaultValue = "0") int keepHourly,
                          @RequestParam(defaultValue = "0") int keepDaily, @RequestParam(defaultValue = "0") int keepWeekly,
-                         RedirectAttributes flash) {
+                         @RequestParam(defaultValue = "0") int keepMonthly, @RequestParam(defaultValue = "0") int keepYearly,
+                         @RequestParam(required = false) String keepWithin, RedirectAttributes flash) {
         WebErrors.attempt(flash, () -> {
-            if (name.isBlank() || name.length() > 100) throw new io.cryostash.catalog.system.InvalidRequestException("name: 1 to 100 characters");
-            // The API's bounds (RetentionController.PolicyBody).
-            if (keepLast < 0 || keepHourly < 0 || keepDaily < 0 || keepWeekly < 0
-                    || keepLast > 100_000 || keepHourly > 100_000 || keepDaily > 100_000 || keepWeekly > 10_000) {
-                throw new io.cryostash.catalog.system.InvalidRequestException(
-                        "counts: 0 to 100,000 (weekly: 0 to 10,000)");
-            }
-            var p = service.create(new RetentionService.PolicyInput(name, jobId, keepLast, keepHourly, keepDaily, keepWeekly, true));
-            return "Policy " + p.name() + " created";
+            if (name.isBlank() || name.length() > 100) throw new InvalidRequestException("name: 1 to 100 characters");
+            RetentionRules rules = new RulesBody(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly,
+                    keepWithin).rules();
+            var p = service.create(new RetentionService.PolicyInput(name, jobId, rules, true));
+            return "Policy " + p.name() + " created: keeps " + p.describe();
         });
         return "redirect:/retention";
     }
@@ -53,12 +87,21 @@ public class RetentionPageController {
     @PostMapping("/retention/{id}/apply")
     @PreAuthorize("hasRole('ADMIN')")
     public String apply(@PathVariable long id, @RequestParam(defaultValue = "false") boolean dryRun, RedirectAttributes flash) {
-        WebErrors.attempt(flash, () -> {
-            var o = service.apply(id, dryRun);
-            return (dryRun ? "Would keep " : "Kept ") + o.kept().size() + " images and " + (dryRun ? "expire " : "expired ")
-                    + o.expired().size() + (o.expired().isEmpty() ? "" : ": " + String.join(", ", o.expired().subList(0, Math.min(20, o.expired().size())))
-                    + (o.expired().size() > 20 ? ", …" : ""));
-        });
+        WebErrors.attempt(flash, () -> report(service.apply(id, dryRun), flash));
+        return "redirect:/retention";
+    }
+
+    @PostMapping("/retention/jobs/{jobId}/forget")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String forget(@PathVariable long jobId, @RequestParam(defaultValue = "false") boolean dryRun, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> report(service.forgetJob(jobId, dryRun), flash));
+        return "redirect:/retention";
+    }
+
+    @PostMapping("/retention/apply-all")
+    @PreAuthorize("hasRole('ADMIN')")
+    public String applyAll(@RequestParam(defaultValue = "false") boolean dryRun, RedirectAttributes flash) {
+        WebErrors.attempt(flash, () -> report(service.applyAll(dryRun, Actor.current()), flash));
         return "redirect:/retention";
     }
 
@@ -70,5 +113,13 @@ public class RetentionPageController {
             return "Policy " + id + " deleted";
         });
         return "redirect:/retention";
+    }
+
+    private static String report(RetentionService.Outcome o, RedirectAttributes flash) {
+        flash.addFlashAttribute("outcome", o);
+        List<String> ids = o.jobs().stream().flatMap(j -> j.expired().stream()).map(RetentionService.Expired::id).toList();
+        return (o.dryRun() ? "Preview: would keep " : "Kept ") + o.kept() + " images and " + (o.dryRun() ? "expire " : "expired ")
+                + o.expired() + ", freeing " + new io.cryostash.catalog.web.Fmt().bytes(o.freedBytes()) + " of stored chunks"
+                + (ids.isEmpty() ? "" : ": " + String.join(", ", ids.subList(0, Math.min(5, ids.size()))) + (ids.size() > 5 ? ", …" : ""));
     }
 }

@@ -148,11 +148,18 @@ public class AgentTokenService {
                 .query((rs, i) -> new AgentPrincipal(rs.getLong(1), rs.getString(2)))
                 .optional();
         // last_used_at is kept to the minute, so updating it only when the cache is refilled is enough.
+        // Each time it moves, the use goes to the audit log: at most one entry a minute per token.
         found.ifPresent(p -> remember(cacheKey, p, revocationsBefore));
-        found.ifPresent(p -> jdbc.sql("""
-                        UPDATE agent_tokens SET last_used_at = now()
-                        WHERE id = ? AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""")
-                .param(p.tokenId()).update());
+        found.ifPresent(p -> {
+            int moved = jdbc.sql("""
+                            UPDATE agent_tokens SET last_used_at = now()
+                            WHERE id = ? AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""")
+                    .param(p.tokenId()).update();
+            if (moved == 1) {
+                audit.recordAs(new Actor(p.name(), "AGENT", Actor.currentRemoteAddr()), "agent-token.used", "host",
+                        p.hostId(), java.util.Map.of("tokenId", p.tokenId()));
+            }
+        });
         return found;
     }
 

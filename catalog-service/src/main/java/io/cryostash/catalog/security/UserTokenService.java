@@ -99,11 +99,18 @@ public class UserTokenService {
                     return (Authentication) auth;
                 })
                 .optional();
-        // last_used_at is kept to the minute
-        found.ifPresent(a -> jdbc.sql("""
-                        UPDATE user_tokens SET last_used_at = now()
-                        WHERE id = ? AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""")
-                .param(a.getDetails()).update());
+        // last_used_at is kept to the minute; each time it moves, the use goes to the audit log
+        // (at most one entry a minute per token)
+        found.ifPresent(a -> {
+            int moved = jdbc.sql("""
+                            UPDATE user_tokens SET last_used_at = now()
+                            WHERE id = ? AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""")
+                    .param(a.getDetails()).update();
+            if (moved == 1) {
+                audit.recordAs(new Actor(a.getName(), "USER", Actor.currentRemoteAddr()), "user-token.used", "user",
+                        a.getName(), Map.of("tokenId", a.getDetails()));
+            }
+        });
         return found;
     }
 

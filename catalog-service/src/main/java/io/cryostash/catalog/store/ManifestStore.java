@@ -24,17 +24,13 @@ import io.cryostash.schema.store.SignedManifest;
 import io.cryostash.schema.store.StoreFormat;
 import io.cryostash.store.IntegrityException;
 import io.cryostash.store.ManifestRejectedException;
-import io.cryostash.store.backend.Backend;
-import io.cryostash.store.backend.Backends;
 import io.cryostash.store.backend.ObjectNotFoundException;
-import io.cryostash.store.backend.S3Config;
 import io.cryostash.store.index.ChunkIndex;
 import io.cryostash.store.memory.AreaTableCodec;
 import io.cryostash.store.repository.ChunkStore;
 import io.cryostash.store.sign.ManifestCodec;
 import io.cryostash.store.sign.TrustedKeys;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.stereotype.Component;
 
 /**
@@ -45,45 +41,38 @@ import org.springframework.stereotype.Component;
  *
  * <p>Trust is per image, not per store: a manifest must be signed by the key its host enrolled, so
  * it is verified with exactly that key ({@link TrustedKeys#of}), never with a directory of keys.
- * The store is opened on first use, so a catalog whose store is briefly away still starts.
+ * The store is {@link CatalogStore}'s back end; the index is loaded on first use, so a catalog whose
+ * store is briefly away still starts.
  */
-@Component("manifestStore")
-@EnableConfigurationProperties(StoreProperties.class)
+@Component
 public class ManifestStore implements DisposableBean {
 
-    private final StoreProperties props;
+    private final CatalogStore store;
     private final ImageCodec codec = new ImageCodec();
     private ChunkStore chunks;
 
-    public ManifestStore(StoreProperties props) {
-        this.props = props;
-    }
-
-    public boolean configured() {
-        return props.configured();
-    }
-
-    /** Where the store is, for messages. */
-    public String location() {
-        return props.configured() ? props.store() : "(no store configured: cryostash.catalog.store)";
+    public ManifestStore(CatalogStore store) {
+        this.store = store;
     }
 
     private synchronized ChunkStore open() throws IOException {
-        if (chunks != null) return chunks;
-        if (!props.configured()) {
-            throw new IOException("the catalog has no store to read manifests from: set cryostash.catalog.store");
-        }
-        S3Config.Overrides s3 = new S3Config.Overrides(props.s3Endpoint(), props.s3Region(), props.s3AccessKey(),
-                props.s3SecretKey());
-        Backend backend = Backends.open(props.store(), s3, Map.of(), null);
-        try {
+        if (chunks == null) {
             // Two threads: the catalog reads a manifest's few chunk tables, not images' memory.
-            chunks = ChunkStore.open(backend, ChunkStore.Options.defaults().withThreads(2));
-        } catch (IOException | RuntimeException e) {
-            backend.close();
-            throw e;
+            chunks = ChunkStore.open(store.require("read manifests from"), ChunkStore.Options.defaults().withThreads(2));
         }
         return chunks;
+    }
+
+    /**
+     * Garbage collection changed the store's index (packs deleted or rewritten): picks that up now,
+     * so that the chunk locations later registrations record are the new ones.
+     */
+    public void indexChanged() throws IOException {
+        ChunkStore open;
+        synchronized (this) {
+            open = chunks;
+        }
+        if (open != null) open.refreshIndex();
     }
 
     /**
@@ -168,15 +157,9 @@ public class ManifestStore implements DisposableBean {
         return out;
     }
 
+    /** Stops the index's reader threads; the back end is {@link CatalogStore}'s to close. */
     @Override
     public synchronized void destroy() {
-        if (chunks != null) {
-            chunks.close();
-            try {
-                chunks.backend().close();
-            } catch (IOException ignored) {
-                // closing: nothing left to do with it
-            }
-        }
+        if (chunks != null) chunks.close();
     }
 }

@@ -13,7 +13,7 @@ import java.sql.Statement;
  * superuser, cannot create roles or databases.</li>
  * <li>{@value #APP}: what the catalog's requests run as: reads and writes rows, owns nothing,
  * cannot change the schema, cannot run programs ({@code COPY … TO PROGRAM} needs a superuser or
- * pg_execute_server_program), and may only add to the audit log, never change or delete it.</li>
+ * pg_execute_server_program), and may only add to the audit log and its chain, never change or delete them.</li>
  * </ul>
  * Both steps are idempotent and run at every start, which is also how a database made by an older
  * catalog (every table owned by the superuser) is brought in line.
@@ -88,13 +88,14 @@ final class DatabaseRoles {
 
     /**
      * As the owner, after the migrations: the app role's rights on every table there is now. The
-     * audit log is append-only for it, and it cannot touch Flyway's history.
+     * audit log, its chain links and anchors are append-only for it, and it cannot touch Flyway's history.
      */
     static void grantToApp(Connection owner) throws SQLException {
         try (Statement s = owner.createStatement()) {
             s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + APP);
             s.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + APP);
-            s.execute("REVOKE UPDATE, DELETE, TRUNCATE ON TABLE audit_log FROM " + APP);
+            // The audit chain: links and anchors are only ever added (the sequencer's watermark row is updated).
+            s.execute("REVOKE UPDATE, DELETE, TRUNCATE ON TABLE audit_log, audit_chain, audit_anchors FROM " + APP);
             s.execute("REVOKE ALL ON TABLE flyway_schema_history FROM " + APP);
         }
     }

@@ -49,7 +49,7 @@ class AuditApiTests {
                 .andExpect(status().isOk())
                 .andExpect(content().contentTypeCompatibleWith("text/csv"))
                 .andReturn().getResponse().getContentAsString();
-        assertThat(csv.lines().findFirst()).contains("id,at,actor,actor_kind,action,target_type,target_id,remote_addr,details");
+        assertThat(csv.lines().findFirst()).contains("id,at,actor,actor_kind,action,target_type,target_id,remote_addr,details,chain_seq,chain_hash");
         assertThat(csv).contains("agent-token.issued").contains(",\"{\"\"");
 
         String body = mvc.perform(get("/api/audit/export").param("format", "json").param("targetId", agent.hostId())

@@ -5,16 +5,11 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-
-import javax.sql.DataSource;
 
 import io.cryostash.catalog.CatalogTest;
 import io.cryostash.catalog.Fixtures;
-import io.cryostash.catalog.security.Actor;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.flyway.autoconfigure.FlywayDataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,19 +18,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 @CatalogTest
 class AuditRepositoryTests {
 
-    @Autowired AuditLog log;
     @Autowired AuditRepository audit;
     @Autowired JdbcClient jdbc;
-    /** The owner role: the catalog's own role may only add to the audit log, and these tests move entries in time. */
-    @Autowired @FlywayDataSource DataSource owner;
 
     final Instant t0 = Instant.parse("2024-03-01T00:00:00Z");
 
-    /** Records an entry and moves it to {@code t0 + minutes} (the log stamps now()). */
+    /**
+     * An entry at {@code t0 + minutes}, inserted as {@link AuditLog} inserts but with its time given
+     * (the log stamps now(), and entries cannot be moved afterwards: the table is append-only).
+     */
     void entry(String actor, String action, String type, String id, int minutes) {
-        log.recordAs(new Actor(actor, "USER", "10.0.0.1"), action, type, id, Map.of("n", minutes));
-        JdbcClient.create(owner).sql("UPDATE audit_log SET at = ? WHERE id = (SELECT max(id) FROM audit_log WHERE actor = ?)")
-                .params(Timestamp.from(t0.plusSeconds(60L * minutes)), actor).update();
+        jdbc.sql("""
+                        INSERT INTO audit_log (at, actor, actor_kind, action, target_type, target_id, details, remote_addr)
+                        VALUES (?, ?, 'USER', ?, ?, ?, ?::jsonb, '10.0.0.1')""")
+                .params(Timestamp.from(t0.plusSeconds(60L * minutes)), actor, action, type, id, "{\"n\": " + minutes + "}")
+                .update();
     }
 
     static List<String> targets(List<AuditEntry> entries) {

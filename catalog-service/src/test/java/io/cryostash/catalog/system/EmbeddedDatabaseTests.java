@@ -99,7 +99,9 @@ class EmbeddedDatabaseTests {
     void theCatalogsRoleCanAddToTheAuditLogButNotRewriteIt() throws Exception {
         long before = jdbc.sql("SELECT count(*) FROM audit_log").query(Long.class).single();
         jdbc.sql("INSERT INTO audit_log (actor, actor_kind, action) VALUES ('t', 'SYSTEM', 'test.append')").update();
-        for (String sql : List.of("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log", "TRUNCATE audit_log")) {
+        for (String sql : List.of("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log", "TRUNCATE audit_log",
+                "UPDATE audit_chain SET hash = prev_hash", "DELETE FROM audit_chain", "TRUNCATE audit_chain",
+                "UPDATE audit_anchors SET hash = hash", "DELETE FROM audit_anchors")) {
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
                 assertThatThrownBy(() -> s.execute(sql)).as(sql).isInstanceOf(SQLException.class)
                         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42501"));

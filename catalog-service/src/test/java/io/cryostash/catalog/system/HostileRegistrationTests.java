@@ -173,12 +173,13 @@ class HostileRegistrationTests {
                         startsWith("jobLabels: at most 64 labels"))));
         assertThat(count("SELECT count(*) FROM images WHERE id = ?", image)).isZero();
 
-        // The numbers of a manifest the host signed: bounded too. Since image format 4.0 the manifest
-        // codec itself refuses a thread id no kernel hands out, before the registration's own checks.
+        // The numbers of a manifest the host signed: bounded too. Thread ids the manifest codec refuses
+        // itself (restore would clone3 threads with them), before the registration's own rules run.
         String bigPids = PipelineFixtures.writeImage(agent, 5_000_000, "big-pids", 4, null);
         register(agent, pointer(agent, bigPids, "sim", null))
                 .andExpect(status().isUnprocessableEntity())
-                .andExpect(jsonPath("$.errors", hasItem(containsString("impossible thread id 5000000"))));
+                .andExpect(jsonPath("$.errors", hasItem(containsString("has an invalid manifest: invalid image:"
+                        + " impossible thread id 5000000"))));
         assertThat(count("SELECT count(*) FROM images WHERE id = ?", bigPids)).isZero();
 
         // Within the bounds, the sizes registered are the store's, whatever the event claims: an agent

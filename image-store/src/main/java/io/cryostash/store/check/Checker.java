@@ -52,6 +52,8 @@ public final class Checker {
     private Map<String, ObjectInfo> packObjects;
     private final Map<ChunkKey, List<ChunkKey>> tableEntries = new HashMap<>();
     private final Map<String, java.util.Set<ChunkKey>> namedByImage = new HashMap<>();
+    /** Packs known only from their own trailing index, because an index object was damaged. */
+    private final java.util.Set<String> fromOwnIndex = new java.util.HashSet<>();
 
     public Checker(Backend backend, TrustedKeys trusted) {
         this.backend = backend;
@@ -112,13 +114,21 @@ public final class Checker {
         }
     }
 
+    /**
+     * Loads the index objects; a damaged one is an error, and then, as the store itself does
+     * ({@link IndexFiles#loadOrFallBack}), the packs no intact index object names are read
+     * through their own indexes, so that images whose chunks are safe in them are not reported
+     * as missing chunks. Those packs stay listed as in no index.
+     */
     private void loadIndex(ExecutorService pool) throws IOException {
         index = new ChunkIndex();
+        boolean damaged = false;
         for (ObjectInfo o : backend.list(StoreFormat.INDEX)) {
             try {
                 IndexFiles.decode(o.name(), backend.get(o.name())).forEach(index::addPack);
             } catch (IntegrityException e) {
                 errors.add(e);
+                damaged = true;
             } catch (ObjectNotFoundException ignored) {
                 // removed meanwhile
             }
@@ -126,6 +136,14 @@ public final class Checker {
         packObjects = new HashMap<>();
         for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
             packObjects.put(o.name().substring(StoreFormat.PACKS.length()), o);
+        }
+        if (damaged) {
+            List<String> unreadable = new ArrayList<>();
+            fromOwnIndex.addAll(IndexFiles.addUnindexedPacks(backend, pool, index, unreadable));
+            for (String id : unreadable) {
+                errors.add(new PackCheckException(id, PackCheckException.Kind.INDEX_MISMATCH,
+                        "in no intact index object, and its own index cannot be read either"));
+            }
         }
     }
 
@@ -161,7 +179,7 @@ public final class Checker {
             return;
         }
         for (String id : packObjects.keySet()) {
-            if (!index.hasPack(id)) {
+            if (!index.hasPack(id) || fromOwnIndex.contains(id)) {
                 orphanedPacks.add(id);
             }
         }

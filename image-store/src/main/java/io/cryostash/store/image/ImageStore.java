@@ -6,10 +6,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.cryostash.store.IntegrityException;
+import io.cryostash.store.ManifestRejectedException;
 import io.cryostash.store.backend.ObjectNotFoundException;
 import io.cryostash.store.backend.S3Config;
 import io.cryostash.store.memory.AreaTableCodec;
@@ -18,6 +21,7 @@ import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.store.repository.Repository;
 import io.cryostash.store.repository.StoreSettings;
 import io.cryostash.schema.image.ImageCodec;
+import io.cryostash.schema.image.InvalidImageException;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.schema.store.AreaTable;
@@ -147,11 +151,19 @@ public final class ImageStore implements AutoCloseable {
         String id = resolve(idOrPrefix);
         try {
             Repository.Image im = repo.readImage(id);
-            return codec().decode(im.payload(), tables -> resolveTables(im, tables)).withId(id);
+            Set<ChunkKey> tablesNamed = new HashSet<>();
+            ProcessImage image = codec().decode(im.payload(), tables -> {
+                tables.values().forEach(t -> tablesNamed.addAll(t.segments()));
+                return resolveTables(im, tables);
+            });
+            EnvelopeAgreement.check(id, im.manifest(), image, tablesNamed);
+            return image.withId(id);
         } catch (ObjectNotFoundException e) {
             throw new ImageNotFoundException(idOrPrefix, repo.chunks().backend().location());
         } catch (IntegrityException e) {
             throw new ImageIntegrityException(id, e);
+        } catch (InvalidImageException e) { // signed, but not a manifest restore can act on
+            throw new ImageIntegrityException(id, new ManifestRejectedException(id, e.getMessage()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read image " + id + ": " + e.getMessage(), e);
         }
@@ -213,6 +225,11 @@ public final class ImageStore implements AutoCloseable {
     /** Saved pages, read from the store with every chunk's hash checked. */
     public PageSource pages() {
         return new StorePages(repo.chunks());
+    }
+
+    /** Problems the store worked around when opening (a damaged index object); print them. */
+    public List<String> warnings() {
+        return repo.chunks().indexProblems();
     }
 
     public String location() {

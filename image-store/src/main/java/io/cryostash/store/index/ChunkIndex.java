@@ -68,6 +68,31 @@ public final class ChunkIndex {
         return out;
     }
 
+    /**
+     * Removes packs and their chunks. A chunk that another remaining pack also holds resolves to
+     * that pack afterwards. Costs a pass over every pack when anything was removed.
+     */
+    public synchronized void removePacks(java.util.Set<String> packIds) {
+        boolean removed = false;
+        for (String id : packIds) {
+            PackSummary p = packs.remove(id);
+            if (p == null) {
+                continue;
+            }
+            removed = true;
+            for (PackIndexEntry e : p.entries()) {
+                chunks.computeIfPresent(e.key(), (k, l) -> l.packId().equals(id) ? null : l);
+            }
+        }
+        if (removed) {
+            for (PackSummary p : packs.values()) {
+                for (PackIndexEntry e : p.entries()) {
+                    chunks.putIfAbsent(e.key(), new Location(p.id(), e));
+                }
+            }
+        }
+    }
+
     public boolean hasPack(String packId) {
         return packs.containsKey(packId);
     }

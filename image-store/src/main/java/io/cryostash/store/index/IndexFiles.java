@@ -138,8 +138,17 @@ public final class IndexFiles {
         return name;
     }
 
-    /** Result of loading the index objects: the merged index and the objects it came from. */
-    public record Loaded(ChunkIndex index, List<String> objectNames) {
+    /**
+     * Result of loading the index objects: the merged index and the objects it came from.
+     *
+     * @param problems what {@link #loadOrFallBack} had to work around (damaged index objects, packs
+     *                 read through their own index), one sentence each for the user; empty when
+     *                 every index object loaded
+     */
+    public record Loaded(ChunkIndex index, List<String> objectNames, List<String> problems) {
+        public Loaded(ChunkIndex index, List<String> objectNames) {
+            this(index, objectNames, List.of());
+        }
     }
 
     /**
@@ -169,6 +178,91 @@ public final class IndexFiles {
             }
         }
         return new Loaded(index, names);
+    }
+
+    /**
+     * Loads every index object like {@link #loadAll}, but a damaged one does not stop the store:
+     * its packs are found again through their own trailing indexes (every pack that no intact
+     * index object names is read that way), and {@link Loaded#problems} says so. For commands
+     * that read or add to the store (capture, restore, verify); garbage collection stays on
+     * {@link #loadAll}, which refuses, since deleting on a partial view is worse than waiting for
+     * {@code cryostash repair-index}. Damaged objects are listed in {@link Loaded#objectNames}
+     * (they were seen) so that a later refresh does not read them again.
+     */
+    public static Loaded loadOrFallBack(Backend backend, ExecutorService pool) throws IOException {
+        List<ObjectInfo> objs = backend.list(StoreFormat.INDEX);
+        List<Future<List<PackSummary>>> fs = new ArrayList<>();
+        for (ObjectInfo o : objs) {
+            fs.add(pool.submit(() -> decode(o.name(), backend.get(o.name()))));
+        }
+        ChunkIndex index = new ChunkIndex();
+        List<String> names = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
+        for (int i = 0; i < fs.size(); i++) {
+            try {
+                fs.get(i).get().forEach(index::addPack);
+                names.add(objs.get(i).name());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ObjectNotFoundException) {
+                    continue;
+                }
+                if (!(e.getCause() instanceof IntegrityException damage)) {
+                    throw unwrap(e);
+                }
+                damaged.add(damage.getMessage());
+                names.add(objs.get(i).name());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("loading index");
+            }
+        }
+        if (damaged.isEmpty()) {
+            return new Loaded(index, names);
+        }
+        List<String> problems = new ArrayList<>(damaged);
+        List<String> unreadable = new ArrayList<>();
+        int fallen = addUnindexedPacks(backend, pool, index, unreadable).size();
+        problems.add("the store falls back to the packs' own indexes: " + fallen + " packs in no intact index object"
+                + " were read that way" + (unreadable.isEmpty() ? "" : "; " + unreadable.size() + " of them have an"
+                + " unreadable index too (" + String.join(", ", unreadable) + ")") + ". Run `cryostash repair-index`");
+        return new Loaded(index, names, List.copyOf(problems));
+    }
+
+    /**
+     * Adds, from their own trailing indexes, the stored packs {@code index} does not have; returns
+     * their ids. Packs whose own index cannot be read either go to {@code unreadable}.
+     */
+    public static List<String> addUnindexedPacks(Backend backend, ExecutorService pool, ChunkIndex index,
+                                                 List<String> unreadable) throws IOException {
+        List<ObjectInfo> missing = new ArrayList<>();
+        for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
+            if (!index.hasPack(o.name().substring(StoreFormat.PACKS.length()))) {
+                missing.add(o);
+            }
+        }
+        List<Future<PackSummary>> fs = new ArrayList<>();
+        for (ObjectInfo o : missing) {
+            String id = o.name().substring(StoreFormat.PACKS.length());
+            fs.add(pool.submit(() -> new PackSummary(id, o.size(), PackReader.readIndex(backend, id, o.size()))));
+        }
+        List<String> added = new ArrayList<>();
+        for (int i = 0; i < fs.size(); i++) {
+            try {
+                PackSummary p = fs.get(i).get();
+                index.addPack(p);
+                added.add(p.id());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IntegrityException) {
+                    unreadable.add(missing.get(i).name().substring(StoreFormat.PACKS.length()));
+                } else if (!(e.getCause() instanceof ObjectNotFoundException)) {
+                    throw unwrap(e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("reading packs' own indexes");
+            }
+        }
+        return added;
     }
 
     /**

@@ -77,7 +77,40 @@ public final class ChunkCodec {
     }
 
     /**
-     * Decompresses a frame that must expand to exactly {@code uncompressedLength} bytes.
+     * As {@link #compress(java.nio.ByteBuffer)}, preceded by a zstd skippable frame of 8 random
+     * bytes, which readers skip (see {@link #compressSalted(byte[], int, int)}); same per-thread
+     * buffer rules.
+     */
+    public java.nio.ByteBuffer compressSalted(java.nio.ByteBuffer src) {
+        java.nio.ByteBuffer frame = compress(src);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(SALT_FRAME + frame.remaining())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putInt(0x184D2A50).putInt(8).putLong(SALT.get().nextLong()).put(frame);
+        return out.flip().order(java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * As {@link #compress(byte[], int, int)}, preceded by a zstd skippable frame of 8 random bytes, which readers
+     * skip. Packs are named by their content; a chunk stored again while a pack that held it is
+     * condemned (a capture that knows of the condemnation does not count on that pack) must not
+     * come out as the very same pack, or deleting the condemned pack would delete the new one.
+     */
+    public byte[] compressSalted(byte[] src, int off, int len) {
+        byte[] frame = compress(src, off, len);
+        byte[] out = new byte[SALT_FRAME + frame.length];
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x184D2A50).putInt(8)
+                .putLong(SALT.get().nextLong());
+        System.arraycopy(frame, 0, out, SALT_FRAME, frame.length);
+        return out;
+    }
+
+    /** Bytes of the skippable frame {@link #compressSalted} puts first: magic, length, 8 random bytes. */
+    public static final int SALT_FRAME = 16;
+    private static final ThreadLocal<java.security.SecureRandom> SALT = ThreadLocal.withInitial(java.security.SecureRandom::new);
+
+    /**
+     * Decompresses a frame (possibly preceded by skippable frames) that must expand to exactly
+     * {@code uncompressedLength} bytes.
      *
      * @throws IllegalArgumentException when the frame is damaged or of another length
      */

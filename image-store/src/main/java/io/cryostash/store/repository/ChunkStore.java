@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -91,6 +92,17 @@ public final class ChunkStore implements AutoCloseable {
     private volatile ChunkIndex index;
     private final Set<String> loadedIndexObjects = ConcurrentHashMap.newKeySet();
     private final List<PackSummary> unindexed = new ArrayList<>();
+    /** What loading the index had to work around (damaged index objects); empty when nothing. */
+    private volatile List<String> indexProblems = List.of();
+    /** Packs of a flush whose index object write failed: it may be stored all the same. */
+    private final Set<String> maybeIndexed = ConcurrentHashMap.newKeySet();
+    /**
+     * Packs of the condemnation records this process has seen, taken out of {@link #index}: new
+     * chunks are never deduplicated against them (their pack may be deleted), but reads still find
+     * them here while they exist. See {@link Condemnations}.
+     */
+    private final ChunkIndex condemned = new ChunkIndex();
+    private final Map<String, Condemnations.Record> seenRecords = new ConcurrentHashMap<>();
 
     private ChunkStore(Backend backend, Options options) {
         this.backend = backend;
@@ -105,9 +117,10 @@ public final class ChunkStore implements AutoCloseable {
     public static ChunkStore open(Backend backend, Options options) throws IOException {
         ChunkStore s = new ChunkStore(backend, options);
         try {
-            IndexFiles.Loaded l = IndexFiles.loadAll(backend, s.pool);
+            IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, s.pool);
             s.index = l.index();
             s.loadedIndexObjects.addAll(l.objectNames());
+            s.indexProblems = l.problems();
             return s;
         } catch (IOException | RuntimeException e) {
             s.close();
@@ -129,6 +142,14 @@ public final class ChunkStore implements AutoCloseable {
     }
 
     private void packStored(PackSummary p) {
+        if (condemned.hasPack(p.id())) {
+            // cannot happen while re-stored chunks are salted; if it did, the object may be deleted
+            // with the condemned pack of the same name at any time, so none of its chunks are stored
+            org.slf4j.LoggerFactory.getLogger(ChunkStore.class).error("pack {} came out byte for byte as a condemned pack;"
+                    + " its chunks will be stored again", p.id());
+            chunksLost(p.entries().stream().map(PackIndexEntry::key).toList());
+            return;
+        }
         synchronized (indexLock) {
             // index first, then pending: put() re-checks the index after claiming a pending slot
             index.addPack(p);
@@ -171,26 +192,56 @@ public final class ChunkStore implements AutoCloseable {
      * until its image is committed). New chunks of the batch go to compression as one task.
      */
     public List<ChunkKey> putAllOwned(List<ByteBuffer> chunks) throws IOException {
-        ChunkKey[] keys = IntStream.range(0, chunks.size()).parallel()
-                .mapToObj(i -> Hashing.key(chunks.get(i))).toArray(ChunkKey[]::new);
-        List<ChunkKey> newKeys = new ArrayList<>(keys.length);
-        List<ByteBuffer> newData = new ArrayList<>(keys.length);
-        for (int i = 0; i < keys.length; i++) {
+        List<ChunkKey> keys = hashAll(chunks);
+        putAllOwnedHashed(keys, chunks);
+        return keys;
+    }
+
+    /** {@link #putAllOwned} of chunks whose keys the caller computed ({@link #hashAll}). */
+    void putAllOwnedHashed(List<ChunkKey> keys, List<ByteBuffer> chunks) throws IOException {
+        List<ChunkKey> newKeys = new ArrayList<>(keys.size());
+        List<ByteBuffer> newData = new ArrayList<>(keys.size());
+        List<ChunkKey> saltedKeys = new ArrayList<>();
+        List<ByteBuffer> saltedData = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
             ByteBuffer b = chunks.get(i);
-            if (claim(keys[i], b.remaining())) {
-                newKeys.add(keys[i]);
-                newData.add(b.duplicate());
+            ChunkKey k = keys.get(i);
+            if (claim(k, b.remaining())) {
+                boolean salted = condemned.has(k); // see Packer#add(ChunkKey, byte[], boolean)
+                (salted ? saltedKeys : newKeys).add(k);
+                (salted ? saltedData : newData).add(b.duplicate());
             }
         }
-        if (!newKeys.isEmpty()) {
-            try {
-                packer.addAll(newKeys, newData);
-            } catch (IOException | RuntimeException e) {
-                newKeys.forEach(pending::remove);
-                throw e;
+        try {
+            if (!newKeys.isEmpty()) {
+                packer.addAll(newKeys, newData, false);
             }
+            if (!saltedKeys.isEmpty()) {
+                packer.addAll(saltedKeys, saltedData, true);
+            }
+        } catch (IOException | RuntimeException e) {
+            newKeys.forEach(pending::remove);
+            saltedKeys.forEach(pending::remove);
+            throw e;
         }
-        return List.of(keys);
+    }
+
+    /** The keys of the given chunks, hashed in parallel; nothing is stored. */
+    List<ChunkKey> hashAll(List<ByteBuffer> chunks) {
+        return List.of(IntStream.range(0, chunks.size()).parallel().mapToObj(i -> Hashing.key(chunks.get(i)))
+                .toArray(ChunkKey[]::new));
+    }
+
+    /** Stores chunks whose keys the caller computed ({@link #hashAll}). */
+    void putAllHashed(List<ChunkKey> keys, List<ByteBuffer> chunks) throws IOException {
+        for (int i = 0; i < keys.size(); i++) {
+            putHashed(keys.get(i), chunks.get(i));
+        }
+    }
+
+    /** Whether a put of this chunk now would store nothing new (it is indexed, or on its way). */
+    boolean storedOrQueued(ChunkKey key) {
+        return index.has(key) || pending.containsKey(key);
     }
 
     private ChunkKey putHashed(ChunkKey key, ByteBuffer data) throws IOException {
@@ -200,7 +251,7 @@ public final class ChunkStore implements AutoCloseable {
         }
         byte[] copy = new byte[len];
         data.duplicate().get(copy);
-        packer.add(key, copy);
+        packer.add(key, copy, condemned.has(key));
         return key;
     }
 
@@ -241,16 +292,72 @@ public final class ChunkStore implements AutoCloseable {
         packer.flush();
         List<PackSummary> toWrite;
         synchronized (indexLock) {
+            // a pack of this process that a GC condemned (unindexed past the grace period) stays out
+            // of the index: the run that settles its record deletes it unless an image needs it
+            unindexed.removeIf(p -> condemned.hasPack(p.id()));
             toWrite = new ArrayList<>(unindexed);
         }
         if (!toWrite.isEmpty()) {
-            String name = IndexFiles.write(backend, toWrite);
+            String name;
+            try {
+                name = IndexFiles.write(backend, toWrite);
+            } catch (IOException | RuntimeException e) {
+                // the object may be stored all the same (a timeout after the write): these packs
+                // must then exist, so discardUnindexed leaves them; a later flush names them again
+                toWrite.forEach(p -> maybeIndexed.add(p.id()));
+                throw e;
+            }
             stats.indexObjectsWritten.incrementAndGet();
             synchronized (indexLock) {
                 unindexed.removeAll(toWrite);
                 loadedIndexObjects.add(name);
             }
         }
+    }
+
+    /**
+     * Deletes the packs uploaded since the last {@link #flush} and never indexed, after giving
+     * up what is still queued: what a capture that failed (a full disk, a lost back end, its
+     * quota) leaves behind. Call only when no image is being written through this store: no other
+     * writer of this process can have skipped a chunk because one of these packs holds it. No
+     * other process can count on them either: no index object names them; garbage collection,
+     * which may run meanwhile, only ever condemns an unindexed pack (settling a record that names
+     * a pack already gone is harmless) and never reads one for an image. Two exceptions keep
+     * packs: those whose index object may have been written after all (its write failed), and
+     * every pack while the store's index is damaged, since then every process reads packs no
+     * intact index object names through their own indexes ({@link IndexFiles#loadOrFallBack}) and
+     * may have deduplicated against these; they are left to {@code repair-index} and GC. Failures
+     * to delete are left to garbage collection; returns how many packs were deleted.
+     */
+    public int discardUnindexed() throws IOException {
+        packer.discard();
+        List<PackSummary> gone = new ArrayList<>();
+        synchronized (indexLock) {
+            if (!indexProblems.isEmpty()) {
+                org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn("{} packs of an abandoned capture left to gc:"
+                        + " the store's index is damaged, another process may count on them", unindexed.size());
+            } else {
+                for (PackSummary p : unindexed) {
+                    if (!maybeIndexed.contains(p.id())) {
+                        gone.add(p);
+                    }
+                }
+                unindexed.removeAll(gone);
+                index.removePacks(Set.copyOf(gone.stream().map(PackSummary::id).toList()));
+            }
+        }
+        pending.clear();
+        int deleted = 0;
+        for (PackSummary p : gone) {
+            try {
+                backend.delete(PackReader.objectName(p.id()));
+                deleted++;
+            } catch (IOException e) {
+                org.slf4j.LoggerFactory.getLogger(ChunkStore.class).warn("could not delete abandoned pack {}: {}",
+                        p.id(), e.toString());
+            }
+        }
+        return deleted;
     }
 
     /**
@@ -266,13 +373,7 @@ public final class ChunkStore implements AutoCloseable {
             names.add(o.name());
         }
         if (!names.containsAll(loadedIndexObjects)) {
-            IndexFiles.Loaded l = IndexFiles.loadAll(backend, pool);
-            synchronized (indexLock) {
-                unindexed.forEach(l.index()::addPack);
-                index = l.index();
-                loadedIndexObjects.clear();
-                loadedIndexObjects.addAll(l.objectNames());
-            }
+            reloadIndex();
             return;
         }
         for (String n : names) {
@@ -282,6 +383,9 @@ public final class ChunkStore implements AutoCloseable {
                     packs = IndexFiles.decode(n, backend.get(n));
                 } catch (io.cryostash.store.backend.ObjectNotFoundException e) {
                     continue;
+                } catch (io.cryostash.store.IntegrityException damaged) {
+                    reloadIndex(); // falls back to the packs' own indexes and records the problem
+                    return;
                 }
                 synchronized (indexLock) {
                     packs.forEach(index::addPack);
@@ -291,19 +395,141 @@ public final class ChunkStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads the whole index again, falling back to the packs' own indexes for what a damaged index
+     * object named ({@link IndexFiles#loadOrFallBack}; {@link #indexProblems} says so). Packs read
+     * that way may include condemned ones (no index object names an unindexed pack a GC condemned):
+     * a writer takes them out again at once ({@link #refreshCondemned} reads every record anew after
+     * a reload), a reader may read them while they exist.
+     */
+    private void reloadIndex() throws IOException {
+        IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, pool);
+        boolean writing;
+        synchronized (indexLock) {
+            unindexed.forEach(l.index()::addPack);
+            index = l.index();
+            loadedIndexObjects.clear();
+            loadedIndexObjects.addAll(l.objectNames());
+            indexProblems = l.problems();
+            // records settled since are gone from the store, and their packs either deleted (and
+            // out of the index just loaded) or resurrected (and in it): start from what is listed
+            // now. A process that only reads never looks at records: it counts on nothing.
+            writing = !seenRecords.isEmpty();
+            seenRecords.clear();
+            condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id).toList()));
+        }
+        if (writing) {
+            refreshCondemned();
+        }
+    }
+
+    /**
+     * What the last load of the index had to work around, one sentence each for the user: a
+     * damaged index object, and that the packs' own indexes were read instead. Empty normally.
+     */
+    public List<String> indexProblems() {
+        return indexProblems;
+    }
+
+    /**
+     * Reads the condemnation records written since this process last looked and takes their packs
+     * out of the index (into {@link #condemned}); returns the ids of every record this process has
+     * seen, which a capture lists in its lease. Packs stay out until a full index reload, even when
+     * another capture resurrects one: whatever this process has seen condemned it never counts on.
+     */
+    public Set<String> refreshCondemned() throws IOException {
+        List<String> ids = Condemnations.ids(backend);
+        Set<String> fresh = new java.util.HashSet<>();
+        for (String id : ids) {
+            if (!seenRecords.containsKey(id)) {
+                fresh.add(id);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            List<Condemnations.Record> records = new ArrayList<>();
+            for (String id : fresh) {
+                try {
+                    records.add(Condemnations.read(backend, StoreFormat.CONDEMNED + id));
+                } catch (io.cryostash.store.backend.ObjectNotFoundException settled) {
+                    // settled meanwhile: its packs are gone from the index objects, or back in them
+                }
+            }
+            synchronized (indexLock) {
+                Set<String> packs = new HashSet<>();
+                for (Condemnations.Record r : records) {
+                    seenRecords.put(r.id(), r);
+                    for (PackSummary p : r.packs()) {
+                        packs.add(p.id());
+                        condemned.addPack(p);
+                    }
+                }
+                index.removePacks(packs);
+            }
+        }
+        return Set.copyOf(seenRecords.keySet());
+    }
+
+    /** The record (among those seen) that condemned the pack holding {@code key}, if any. */
+    Optional<Condemnations.Record> condemnedHolding(ChunkKey key) {
+        return condemned.lookup(key).flatMap(l -> seenRecords.values().stream()
+                .filter(r -> r.packs().stream().anyMatch(p -> p.id().equals(l.packId()))).findFirst());
+    }
+
+    /**
+     * Puts condemned packs back into the store's index (one index object), for a capture that
+     * counted on their chunks before it could know of the condemnation. They stay out of this
+     * process's own index (see {@link #refreshCondemned}).
+     */
+    void resurrect(Collection<PackSummary> packs) throws IOException {
+        if (packs.isEmpty()) {
+            return;
+        }
+        String name = IndexFiles.write(backend, List.copyOf(packs));
+        stats.indexObjectsWritten.incrementAndGet();
+        loadedIndexObjects.add(name);
+    }
+
     /** Whether the chunk is stored (in the index; chunks still being uploaded do not count). */
     public boolean has(ChunkKey key) {
         return index.has(key);
     }
 
-    /** The keys not stored, in the order given: one hash lookup each, no I/O. */
+    /**
+     * The keys not stored, in the order given: one hash lookup each, no I/O. Chunks only in
+     * condemned packs count as missing: what a new image names must be in the index.
+     */
     public Set<ChunkKey> missing(Collection<ChunkKey> keys) {
         return index.missing(keys);
     }
 
+    /** As {@link #missing}, but a chunk in a condemned pack that still exists can be read and is not missing. */
+    public Set<ChunkKey> unreadable(Collection<ChunkKey> keys) {
+        Set<ChunkKey> out = index.missing(keys);
+        out.removeIf(condemned::has);
+        return out;
+    }
+
+    private Optional<ChunkIndex.Location> locate(ChunkKey key) {
+        Optional<ChunkIndex.Location> l = index.lookup(key);
+        return l.isPresent() ? l : condemned.lookup(key);
+    }
+
     /** Reads one chunk, checked against its key. */
     public byte[] get(ChunkKey key) throws IOException {
-        ChunkIndex.Location loc = index.lookup(key)
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return getOnce(key);
+            } catch (PackGoneException e) {
+                if (attempt == READ_ATTEMPTS) {
+                    throw e;
+                }
+                refreshIndex(); // as in readChunks
+            }
+        }
+    }
+
+    private byte[] getOnce(ChunkKey key) throws IOException {
+        ChunkIndex.Location loc = locate(key)
                 .orElseThrow(() -> new ChunkMissingException(key, null, "not in the index"));
         byte[] data;
         try {
@@ -312,7 +538,7 @@ public final class ChunkStore implements AutoCloseable {
             // a damaged transfer looks the same as damaged storage: read once more before deciding
             data = PackReader.readChunk(backend, loc.packId(), loc.entry());
         } catch (io.cryostash.store.backend.ObjectNotFoundException e) {
-            throw new ChunkMissingException(key, null, "pack " + loc.packId() + " is gone");
+            throw new PackGoneException(key, loc.packId());
         }
         stats.chunksRead.incrementAndGet();
         stats.bytesRead.addAndGet(data.length);
@@ -325,9 +551,47 @@ public final class ChunkStore implements AutoCloseable {
      * any byte is read: a missing chunk fails the call before the sink sees anything.
      */
     public void readChunks(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException {
+        Set<ChunkKey> delivered = ConcurrentHashMap.newKeySet();
+        Collection<ChunkKey> rest = keys;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                readChunksOnce(rest, (k, data) -> {
+                    sink.accept(k, data);
+                    delivered.add(k);
+                });
+                return;
+            } catch (PackGoneException e) {
+                if (attempt == READ_ATTEMPTS) {
+                    throw e;
+                }
+                // garbage collection deleted a pack after this process loaded the index: by then no
+                // index object names it, so a reloaded index points at the copy that was kept
+                refreshIndex();
+                List<ChunkKey> left = new ArrayList<>();
+                for (ChunkKey k : new LinkedHashSet<>(keys)) {
+                    if (!delivered.contains(k)) {
+                        left.add(k);
+                    }
+                }
+                rest = left;
+            }
+        }
+    }
+
+    /** Reads of a pack that turned out gone are tried again this often, each time on a reloaded index. */
+    private static final int READ_ATTEMPTS = 3;
+
+    /** A pack the index named is gone: the index this process holds is older than a garbage collection. */
+    static final class PackGoneException extends ChunkMissingException {
+        PackGoneException(ChunkKey key, String packId) {
+            super(key, null, "pack " + packId + " is gone");
+        }
+    }
+
+    private void readChunksOnce(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException {
         Map<String, List<PackIndexEntry>> byPack = new LinkedHashMap<>();
         for (ChunkKey k : new LinkedHashSet<>(keys)) {
-            ChunkIndex.Location loc = index.lookup(k)
+            ChunkIndex.Location loc = locate(k)
                     .orElseThrow(() -> new ChunkMissingException(k, null, "not in the index"));
             byPack.computeIfAbsent(loc.packId(), p -> new ArrayList<>()).add(loc.entry());
         }
@@ -371,7 +635,7 @@ public final class ChunkStore implements AutoCloseable {
         try {
             span = backend.getRange(PackReader.objectName(packId), from, (int) (to - from));
         } catch (io.cryostash.store.backend.ObjectNotFoundException ex) {
-            throw new ChunkMissingException(entries.get(0).key(), null, "pack " + packId + " is gone");
+            throw new PackGoneException(entries.get(0).key(), packId);
         }
         for (PackIndexEntry e : entries) {
             byte[] data;

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,18 +37,28 @@ public final class ImageWriter implements AutoCloseable {
     private final Set<ChunkKey> keys = ConcurrentHashMap.newKeySet();
     private final Set<ChunkKey> tables = ConcurrentHashMap.newKeySet();
     private final Set<ChunkKey> namedByTables = ConcurrentHashMap.newKeySet();
+    private final Set<ChunkKey> reused = ConcurrentHashMap.newKeySet();
     private final StoreStats.Snapshot statsAtStart;
+    private final Set<String> acknowledged;
     private volatile boolean done;
 
-    ImageWriter(Repository repo, StoreLock lock) {
+    private final Repository.UploadLimit limit;
+    private final java.util.concurrent.atomic.AtomicLong newBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    ImageWriter(Repository repo, StoreLock lock, Set<String> acknowledged, Repository.UploadLimit limit) {
         this.repo = repo;
         this.lock = lock;
+        this.acknowledged = Set.copyOf(acknowledged);
+        this.limit = limit;
         this.statsAtStart = repo.chunks().stats();
     }
 
     /** Stores one chunk (e.g. registers, a small blob) and records it. */
     public ChunkKey put(ByteBuffer data) throws IOException {
         checkOpen();
+        if (limit != null) {
+            return putAll(List.of(data)).get(0);
+        }
         ChunkKey k = repo.chunks().put(data);
         keys.add(k);
         return k;
@@ -60,8 +71,36 @@ public final class ImageWriter implements AutoCloseable {
     /** Stores many chunks, hashed in parallel. */
     public List<ChunkKey> putAll(List<ByteBuffer> chunks) throws IOException {
         checkOpen();
-        List<ChunkKey> ks = repo.chunks().putAll(chunks);
+        if (limit == null) {
+            List<ChunkKey> ks = repo.chunks().putAll(chunks);
+            keys.addAll(ks);
+            return ks;
+        }
+        List<ChunkKey> ks = hashWithinLimit(chunks);
+        repo.chunks().putAllHashed(ks, chunks);
         keys.addAll(ks);
+        return ks;
+    }
+
+    /**
+     * With a quota, the new bytes are counted before anything is handed to the uploader: the
+     * chunk that would go over is never uploaded.
+     */
+    private List<ChunkKey> hashWithinLimit(List<ByteBuffer> chunks) throws IOException {
+        List<ChunkKey> ks = repo.chunks().hashAll(chunks);
+        long added = 0;
+        Set<ChunkKey> seen = new java.util.HashSet<>();
+        for (int i = 0; i < ks.size(); i++) {
+            if (seen.add(ks.get(i)) && !repo.chunks().storedOrQueued(ks.get(i))) {
+                added += chunks.get(i).remaining();
+            }
+        }
+        long total = newBytes.addAndGet(added);
+        if (total > limit.bytes()) {
+            throw new io.cryostash.store.UploadLimitException("this capture would store more than " + limit.what()
+                    + " (" + total + " new bytes so far, before compression): it stops before uploading them and keeps no"
+                    + " image; raise the quota or forget old images");
+        }
         return ks;
     }
 
@@ -71,7 +110,13 @@ public final class ImageWriter implements AutoCloseable {
      */
     public List<ChunkKey> putAllOwned(List<ByteBuffer> chunks) throws IOException {
         checkOpen();
-        List<ChunkKey> ks = repo.chunks().putAllOwned(chunks);
+        if (limit == null) {
+            List<ChunkKey> ks = repo.chunks().putAllOwned(chunks);
+            keys.addAll(ks);
+            return ks;
+        }
+        List<ChunkKey> ks = hashWithinLimit(chunks);
+        repo.chunks().putAllOwnedHashed(ks, chunks);
         keys.addAll(ks);
         return ks;
     }
@@ -123,6 +168,7 @@ public final class ImageWriter implements AutoCloseable {
     public void reuse(Collection<ChunkKey> existing) {
         checkOpen();
         keys.addAll(existing);
+        reused.addAll(existing);
     }
 
     /**
@@ -164,12 +210,17 @@ public final class ImageWriter implements AutoCloseable {
         if (manifest.length > StoreFormat.MAX_PAYLOAD_SIZE) {
             throw new IllegalArgumentException("manifest of " + manifest.length + " bytes exceeds " + StoreFormat.MAX_PAYLOAD_SIZE);
         }
+        // records first: a pack condemned meanwhile stays out of the index object flush writes, and
+        // goes back (below) only when this image names its chunks
+        repo.chunks().refreshCondemned();
         repo.chunks().flush();
-        for (ChunkKey k : repo.chunks().missing(keys)) {
-            throw new ChunkMissingException(k, null, "named by the image being written but not stored");
-        }
-        for (ChunkKey k : repo.chunks().missing(tables)) {
-            throw new ChunkMissingException(k, null, "chunk table of the image being written not stored");
+        Set<ChunkKey> all = new java.util.HashSet<>(keys);
+        all.addAll(tables);
+        resurrectOrRefuse(repo.chunks().missing(all));
+        if (java.time.Duration.between(lock.lastWritten(), Instant.now()).compareTo(StoreLock.COMMIT_WITHIN) > 0) {
+            throw new IOException("this capture's store lease was last written at " + lock.lastWritten() + ", longer ago than "
+                    + StoreLock.COMMIT_WITHIN + " (was the process stopped?): garbage collection may have taken it for dead"
+                    + " and removed chunks the image counts on, so it is not committed; capture again");
         }
         if (!keys.containsAll(namedByTables)) {
             throw new IllegalStateException("a chunk table names chunks that were neither put nor reused through this writer");
@@ -185,6 +236,34 @@ public final class ImageWriter implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Chunks the image names that are not in the index. One whose pack a garbage collection
+     * condemned after this capture started (a record the lease does not list) was counted on in
+     * good faith: its pack still exists (the record cannot be settled while this lease lives) and
+     * goes back into the store's index before the manifest is written. One condemned before the
+     * capture started can only come from {@link #reuse} of an image that was deleted: refused.
+     */
+    private void resurrectOrRefuse(Set<ChunkKey> missing) throws IOException {
+        Map<String, io.cryostash.store.index.PackSummary> back = new java.util.HashMap<>();
+        for (ChunkKey k : missing) {
+            var record = repo.chunks().condemnedHolding(k);
+            if (record.isEmpty()) {
+                throw new ChunkMissingException(k, null, tables.contains(k) ? "chunk table of the image being written not stored"
+                        : reused.contains(k) ? "reused from an earlier image, but the store does not have it: that image was"
+                        + " deleted or expired and its chunks collected; capture again without that parent"
+                        : "named by the image being written but not stored");
+            }
+            if (acknowledged.contains(record.get().id())) {
+                throw new ChunkMissingException(k, null, "named by the image being written, but garbage collection had"
+                        + " condemned its pack (record " + record.get().id() + ") before this capture started: it was reused"
+                        + " from an image that has since been deleted or expired; capture again without that parent");
+            }
+            record.get().packs().stream().filter(p -> p.entries().stream().anyMatch(e -> e.key().equals(k)))
+                    .forEach(p -> back.put(p.id(), p));
+        }
+        repo.chunks().resurrect(back.values());
+    }
+
     StoreLock lock() {
         return lock;
     }
@@ -195,14 +274,21 @@ public final class ImageWriter implements AutoCloseable {
         }
     }
 
-    /** Abandons the image if not committed: nothing becomes visible; its packs are left to GC. */
+    /**
+     * Abandons the image if not committed: nothing becomes visible, and the packs uploaded for it
+     * that no index names are deleted when no other image is being written through this store
+     * ({@link Repository#writerAbandoned}); otherwise they are left to GC.
+     */
     @Override
     public void close() throws IOException {
         if (!done) {
             done = true;
-            repo.chunks().awaitCompressed(); // the caller may reuse the memory it handed to putAllOwned
-            repo.writerClosed(this);
-            lock.close();
+            try {
+                repo.chunks().awaitCompressed(); // the caller may reuse the memory it handed to putAllOwned
+                repo.writerAbandoned(this);
+            } finally {
+                lock.close();
+            }
         }
     }
 }

@@ -75,14 +75,28 @@ final class Packer {
 
     /** Queues one chunk; {@code data} is owned by the packer from now on. */
     void add(ChunkKey key, byte[] data) throws IOException {
-        addAll(List.of(key), List.of(ByteBuffer.wrap(data)));
+        add(key, data, false);
+    }
+
+    /**
+     * Queues one chunk; {@code salted}: store it with a random skippable frame first
+     * ({@link ChunkCodec#compressSalted}), so that its pack cannot be byte for byte a condemned one.
+     */
+    void add(ChunkKey key, byte[] data, boolean salted) throws IOException {
+        addAll(List.of(key), List.of(ByteBuffer.wrap(data)), salted);
+    }
+
+    /** As {@link #addAll(List, List, boolean)}, unsalted. */
+    void addAll(List<ChunkKey> keys, List<ByteBuffer> data) throws IOException {
+        addAll(keys, data, false);
     }
 
     /**
      * Queues chunks for compression as one task; each buffer's remaining bytes must stay
      * unchanged until this packer has compressed them (by the next {@link #flush} at the latest).
+     * {@code salted}: see {@link #add(ChunkKey, byte[], boolean)}.
      */
-    void addAll(List<ChunkKey> keys, List<ByteBuffer> data) throws IOException {
+    void addAll(List<ChunkKey> keys, List<ByteBuffer> data, boolean salted) throws IOException {
         long bytes = 0;
         for (ByteBuffer b : data) {
             bytes += b.remaining();
@@ -103,7 +117,7 @@ final class Packer {
                 try {
                     for (; done < keys.size(); done++) {
                         ByteBuffer src = data.get(done);
-                        ByteBuffer frame = codec.compress(src);
+                        ByteBuffer frame = salted ? codec.compressSalted(src) : codec.compress(src);
                         append(keys.get(done), frame, src.remaining());
                     }
                 } catch (Throwable t) {
@@ -214,6 +228,32 @@ final class Packer {
     /** Returns once no queued chunk is still being compressed (no caller buffer is read any more). */
     void awaitCompressed() throws InterruptedIOException {
         waitFor(true);
+    }
+
+    /**
+     * Gives up what is queued: waits for compressions and uploads in flight to end, drops the
+     * open pack (its chunks go to {@code onLost}) and forgets any failure. Packs uploaded
+     * meanwhile are reported to {@code onStored} as usual, so the owner knows what to delete.
+     */
+    void discard() throws InterruptedIOException {
+        waitFor(true);
+        PackWriter w;
+        PackBuffer buf;
+        synchronized (packLock) {
+            w = current;
+            buf = currentBuffer;
+            current = null;
+            currentBuffer = null;
+        }
+        if (w != null) {
+            onLost.accept(w.keys());
+        }
+        if (buf != null) {
+            buf.reset();
+            freeBuffers.add(buf);
+        }
+        waitFor(false);
+        failure.set(null);
     }
 
     private void waitFor(boolean compressionOnly) throws InterruptedIOException {

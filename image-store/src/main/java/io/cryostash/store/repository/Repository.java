@@ -49,6 +49,7 @@ public final class Repository implements AutoCloseable {
     private volatile TrustedKeys trusted;
     private final String hostName;
     private final Set<ImageWriter> writers = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<UploadLimit> uploadLimit = new ThreadLocal<>();
     private final ScheduledExecutorService refresher;
 
     private Repository(ChunkStore chunks, HostKeys hostKeys, TrustedKeys trusted, String hostName, Path cacheDir) {
@@ -124,26 +125,78 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
-     * Starts writing an image: takes a shared lock (fails with {@link StoreLockedException}
-     * while GC runs) and picks up chunks other hosts stored since the index was loaded.
+     * At most {@code bytes} of new chunks (uncompressed) for the images this thread starts while the
+     * scope is open; {@code what} names the quota in the refusal ("the quota of job sim on host-1:
+     * 9.5 GiB left").
+     */
+    public record UploadLimit(long bytes, String what) {
+    }
+
+    /**
+     * Limits the images this thread starts until the returned scope is closed (a capture asks the
+     * catalog what its quota leaves, then captures inside the scope).
+     */
+    public AutoCloseable limitUploads(UploadLimit limit) {
+        uploadLimit.set(limit);
+        return uploadLimit::remove;
+    }
+
+    /**
+     * Starts writing an image: writes its lease (a capture lock; garbage collection may run
+     * meanwhile, it only fails with {@link StoreLockedException} while {@code repair-index} runs),
+     * picks up chunks other hosts stored since the index was loaded, takes the packs of
+     * condemnation records out of this process's index and lists those records in the lease.
+     * The order matters: lease first, records second, so that a GC that does not see the lease
+     * wrote its records before the capture looked ({@link Condemnations}).
      */
     public ImageWriter newImage() throws IOException {
         StoreLock lock = StoreLock.acquire(chunks.backend(), StoreLock.Kind.CAPTURE, hostName);
-        try {
-            if (writers.isEmpty()) {
-                chunks.refreshIndex();
+        synchronized (writers) {
+            Set<String> acks;
+            try {
+                if (writers.isEmpty()) {
+                    chunks.refreshIndex();
+                }
+                acks = chunks.refreshCondemned();
+                if (!acks.isEmpty()) {
+                    lock.acknowledge(acks);
+                }
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                throw e;
             }
-        } catch (IOException | RuntimeException e) {
-            lock.close();
-            throw e;
+            ImageWriter w = new ImageWriter(this, lock, acks, uploadLimit.get());
+            writers.add(w);
+            return w;
         }
-        ImageWriter w = new ImageWriter(this, lock);
-        writers.add(w);
-        return w;
     }
 
     void writerClosed(ImageWriter w) {
-        writers.remove(w);
+        synchronized (writers) {
+            writers.remove(w);
+        }
+    }
+
+    /**
+     * An image abandoned before its commit (the capture failed): when it was the only one being
+     * written, the packs uploaded for it and never indexed are deleted now, while its lease still
+     * makes garbage collection give unindexed packs their grace period, instead of filling the
+     * store until that period ends — after a full disk or a quota refusal, that is what lets the
+     * next capture succeed. With other images in progress they stay (one of those may have skipped
+     * a chunk they hold) and are indexed by the next flush. See {@link ChunkStore#discardUnindexed}
+     * for why no other process can be counting on them.
+     */
+    void writerAbandoned(ImageWriter w) {
+        synchronized (writers) {
+            writers.remove(w);
+            if (writers.isEmpty()) {
+                try {
+                    chunks.discardUnindexed();
+                } catch (IOException | RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Repository.class).warn("abandoned packs left to gc: {}", e.toString());
+                }
+            }
+        }
     }
 
     private void refreshLocks() {
@@ -173,21 +226,21 @@ public final class Repository implements AutoCloseable {
         }
         SignedManifest m = ManifestCodec.verify(id, data, trusted);
         boolean refreshed = false;
-        if (!chunks.missing(m.chunks()).isEmpty() || !chunks.missing(m.tables()).isEmpty()) {
+        if (!chunks.unreadable(m.chunks()).isEmpty() || !chunks.unreadable(m.tables()).isEmpty()) {
             refreshed = refreshForReading();
         }
-        for (ChunkKey k : chunks.missing(m.chunks())) {
+        for (ChunkKey k : chunks.unreadable(m.chunks())) {
             throw new ChunkMissingException(k, id, "not in any index");
         }
-        for (ChunkKey k : chunks.missing(m.tables())) {
+        for (ChunkKey k : chunks.unreadable(m.tables())) {
             throw new ChunkMissingException(k, id, "chunk table not in any index");
         }
         Map<ChunkKey, byte[]> tables = new ConcurrentHashMap<>();
         chunks.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
         for (ChunkKey t : m.tables()) {
             List<ChunkKey> named = AreaTableCodec.keys(t, tables.get(t));
-            if (!refreshed && !chunks.missing(named).isEmpty()) refreshed = refreshForReading();
-            for (ChunkKey k : chunks.missing(named)) {
+            if (!refreshed && !chunks.unreadable(named).isEmpty()) refreshed = refreshForReading();
+            for (ChunkKey k : chunks.unreadable(named)) {
                 throw new ChunkMissingException(k, id, "named by chunk table " + t.hex() + " but not in any index");
             }
         }
@@ -249,11 +302,21 @@ public final class Repository implements AutoCloseable {
         chunks.backend().delete(StoreFormat.MANIFESTS + id);
     }
 
-    /** Mark and sweep; see {@link GarbageCollector}. */
+    /** Garbage collection beside captures; see {@link GarbageCollector}. */
     public GarbageCollector.Report collectGarbage(GarbageCollector.Options options) throws IOException {
-        GarbageCollector.Report r = new GarbageCollector(chunks, hostName, options).run();
+        GarbageCollector.Report r = new GarbageCollector(chunks.backend(), hostName, options).run();
         chunks.refreshIndex();
         return r;
+    }
+
+    /**
+     * As {@link #collectGarbage(GarbageCollector.Options)}, on a bare back end: for a caller that
+     * collects but does not capture or restore, and so need not hold the store's index in memory
+     * between runs (the catalog).
+     */
+    public static GarbageCollector.Report collectGarbage(Backend backend, String hostName, GarbageCollector.Options options)
+            throws IOException {
+        return new GarbageCollector(backend, hostName, options).run();
     }
 
     /**
@@ -277,9 +340,14 @@ public final class Repository implements AutoCloseable {
      * not load cannot be opened as a repository.
      */
     public static IndexRepair repairIndex(Backend backend, String hostName) throws IOException {
-        try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.GC, hostName)) {
+        try (StoreLock lock = StoreLock.acquire(backend, StoreLock.Kind.REPAIR, hostName)) {
             ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
             try {
+                // packs a GC condemned stay out: the run that settles their record decides about them
+                Set<String> condemned = new java.util.HashSet<>();
+                for (Condemnations.Record r : Condemnations.list(backend)) {
+                    r.packs().forEach(p -> condemned.add(p.id()));
+                }
                 List<ObjectInfo> old = backend.list(StoreFormat.INDEX);
                 Map<String, PackSummary> known = new java.util.HashMap<>(); // what the old index objects still say
                 for (ObjectInfo o : old) {
@@ -291,6 +359,8 @@ public final class Repository implements AutoCloseable {
                 }
                 List<String> unreadable = new ArrayList<>();
                 ChunkIndex rebuilt = IndexFiles.rebuild(backend, pool, unreadable);
+                rebuilt.removePacks(condemned);
+                unreadable.removeAll(condemned);
                 List<PackSummary> packs = new ArrayList<>(rebuilt.packs());
                 List<String> kept = new ArrayList<>();
                 List<String> lost = new ArrayList<>();

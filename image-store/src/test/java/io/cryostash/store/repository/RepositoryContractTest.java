@@ -102,11 +102,11 @@ public abstract class RepositoryContractTest {
         return m;
     }
 
-    private static AreaChunker.MemoryReader reader(byte[] mem) {
+    static AreaChunker.MemoryReader reader(byte[] mem) {
         return (addr, dst) -> dst.put(mem, (int) (addr - BASE), dst.remaining());
     }
 
-    private static BitSet everyThirdAbsent(int pages) {
+    static BitSet everyThirdAbsent(int pages) {
         BitSet b = new BitSet();
         for (int p = 0; p < pages; p++) {
             if (p % 3 != 0) {
@@ -208,6 +208,40 @@ public abstract class RepositoryContractTest {
         Repository repaired = open(backend);
         repaired.readImage(c.id());
         assertThat(restore(repaired, c.area())).isEqualTo(presentOnly(mem, c.present()));
+    }
+
+    /** Issue 12, item 19: one flipped byte in an index object used to make every command fail. */
+    @Test
+    void aFlippedIndexByteFallsBackToThePacksOwnIndexesAndSaysSo() throws IOException {
+        byte[] mem = memory(300, 91);
+        Captured c = capture(open(backend), mem, randomFile("libbaz.so", 100_000, 92), "{}");
+        List<ObjectInfo> index = backend.list(StoreFormat.INDEX);
+        assertThat(index).hasSize(1);
+        damage(index.get(0).name(), b -> b[b.length / 2] ^= 0x10);
+
+        Repository fallen = open(backend);
+        assertThat(fallen.chunks().indexProblems()).as("the store says what it worked around").hasSize(2)
+                .anySatisfy(p -> assertThat(p).contains(index.get(0).name()).contains("checksum"))
+                .anySatisfy(p -> assertThat(p).contains("own indexes").contains("repair-index"));
+        fallen.readImage(c.id());
+        assertThat(restore(fallen, c.area())).isEqualTo(presentOnly(mem, c.present()));
+        Captured second = capture(fallen, memory(40, 93), null, "{}"); // captures keep working
+        fallen.readImage(second.id());
+
+        Checker.Report r = new Checker(backend, TRUST).check(false);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).as("the damaged object is the only problem: no chunk is reported missing")
+                .singleElement().satisfies(e -> assertThat(e.getMessage()).contains(index.get(0).name()));
+        assertThat(new Checker(backend, TRUST).checkImage(c.id()).errors()).hasSize(1);
+        int packs = backend.list(StoreFormat.PACKS).size();
+        assertThatThrownBy(() -> fallen.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0)))
+                .hasMessageContaining("repair-index");
+        assertThat(backend.list(StoreFormat.PACKS)).hasSize(packs);
+
+        Repository.repairIndex(backend, "test-host");
+        Repository repaired = open(backend);
+        assertThat(repaired.chunks().indexProblems()).isEmpty();
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
     }
 
     @Test
@@ -656,7 +690,7 @@ public abstract class RepositoryContractTest {
         assertThat(r.orphanedPacks()).containsExactly(orphan);
     }
 
-    private String writeUnindexedPack(byte[] data) throws IOException {
+    String writeUnindexedPack(byte[] data) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PackWriter w = new PackWriter(out);
         w.add(Hashing.key(data), new ChunkCodec(1).compress(data, 0, data.length), data.length);
@@ -707,33 +741,257 @@ public abstract class RepositoryContractTest {
         return o;
     }
 
+    /**
+     * Issue 12, item 17: a capture that fails (here: its pack uploads are lost to a full disk)
+     * deletes the packs it did upload before its lock goes, so the next capture finds the space.
+     */
     @Test
-    void gcLeavesFreshUnindexedPacksOfARunningCaptureAlone() throws IOException {
+    void aFailedCaptureDeletesThePacksItUploaded() throws IOException {
+        FaultyBackend faulty = new FaultyBackend(backend);
+        Repository repo = open(faulty);
+        java.util.concurrent.atomic.AtomicInteger packs = new java.util.concurrent.atomic.AtomicInteger();
+        // the first two packs are stored, every later one fails as on a full disk
+        faulty.arm(FaultyBackend.Fault.FAIL_ON_PUT_PERMANENTLY, 1000,
+                n -> n.startsWith(StoreFormat.PACKS) && packs.incrementAndGet() > 2);
+        byte[] mem = new byte[600 * PAGE];
+        new Random(31).nextBytes(mem); // incompressible: 256 KiB packs fill every ~64 pages
+        assertThatThrownBy(() -> capture(repo, mem, null, "{}")).hasMessageContaining("FAIL_ON_PUT_PERMANENTLY");
+        assertThat(packs.get()).as("pack uploads tried").isGreaterThan(2);
+        assertThat(backend.list(StoreFormat.PACKS)).as("packs the failed capture had uploaded").isEmpty();
+        assertThat(backend.list(StoreFormat.LOCKS)).isEmpty();
+        assertThat(repo.listImages()).isEmpty();
+        // and the store no longer takes their chunks for stored: the retry uploads them again
+        faulty.disarm();
+        Captured again = capture(repo, mem, null, "{}");
+        assertThat(restore(open(backend), again.area())).isEqualTo(presentOnly(mem, again.present()));
+        assertThat(new Checker(backend, TRUST).check(true).ok()).isTrue();
+    }
+
+    /**
+     * An unindexed pack with no lock left anywhere was left by a capture that ended without its
+     * index: GC takes it at once, without the grace period (item 17).
+     */
+    @Test
+    void gcDeletesUnindexedPacksAtOnceWhenNoCaptureCanBeRunning() throws IOException {
+        Repository repo = open(backend);
+        String orphan = writeUnindexedPack(memory(4, 20));
+        GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ofHours(6), 0.5));
+        // since the retention merge: condemned, and its record settled and the pack deleted in the same run
+        assertThat(r.unindexedPacksCondemned()).isEqualTo(1);
+        assertThat(r.deletedPacks()).containsExactly(orphan);
+        assertThat(backend.exists(PackReader.objectName(orphan))).isFalse();
+        assertThat(backend.list(StoreFormat.CONDEMNED)).isEmpty();
+    }
+
+    @Test
+    void gcLeavesFreshUnindexedPacksAloneWhileACaptureRunsAndDropsThemWhenNoneDoes() throws IOException {
         Repository repo = open(backend);
         String fresh = writeUnindexedPack(memory(4, 20));
+        try (ImageWriter running = repo.newImage()) {
+            GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ofHours(1), 0.5));
+            assertThat(r.unindexedPacksKept()).isEqualTo(1);
+            assertThat(backend.exists(PackReader.objectName(fresh))).isTrue();
+        }
         GarbageCollector.Report r = repo.collectGarbage(new GarbageCollector.Options(Duration.ofHours(1), 0.5));
-        assertThat(r.unindexedPacksKept()).isEqualTo(1);
-        assertThat(backend.exists(PackReader.objectName(fresh))).isTrue();
-        r = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.5));
-        assertThat(r.unindexedPacksDeleted()).isEqualTo(1);
+        assertThat(r.unindexedPacksCondemned()).as("no capture holds a lease: a failed one left it").isEqualTo(1);
+        assertThat(r.deletedPacks()).containsExactly(fresh); // condemned and deleted at once
         assertThat(backend.exists(PackReader.objectName(fresh))).isFalse();
     }
 
     @Test
-    void gcAndCaptureExcludeEachOther() throws IOException {
+    void gcRunsBesideCapturesAndOnlyRepairIndexShutsThemOut() throws IOException {
         Repository repo = open(backend);
         try (ImageWriter w = repo.newImage()) {
             w.put(memory(2, 21));
-            assertThatThrownBy(() -> repo.collectGarbage(GarbageCollector.Options.defaults()))
-                    .isInstanceOf(StoreLockedException.class).hasMessageContaining("capture-");
+            GarbageCollector.Report r = repo.collectGarbage(GarbageCollector.Options.defaults());
+            assertThat(r.dryRun()).isFalse();
             w.commit("{}".getBytes());
         }
-        repo.collectGarbage(GarbageCollector.Options.defaults());
-        backend.put(StoreFormat.LOCKS + "gc-elsewhere", "other host".getBytes());
-        assertThatThrownBy(repo::newImage).isInstanceOf(StoreLockedException.class).hasMessageContaining("other host");
+        backend.put(StoreFormat.LOCKS + "gc-elsewhere", "other host pid 1 since 2026-01-01T00:00:00Z\n".getBytes());
+        assertThatThrownBy(() -> repo.collectGarbage(GarbageCollector.Options.defaults()))
+                .isInstanceOf(StoreLockedException.class).hasMessageContaining("other host");
+        repo.newImage().close(); // a GC elsewhere does not stop a capture
         backend.delete(StoreFormat.LOCKS + "gc-elsewhere");
+        backend.put(StoreFormat.LOCKS + "repair-elsewhere", "repairing host pid 1 since 2026-01-01T00:00:00Z\n".getBytes());
+        assertThatThrownBy(repo::newImage).isInstanceOf(StoreLockedException.class).hasMessageContaining("repairing host");
+        backend.delete(StoreFormat.LOCKS + "repair-elsewhere");
         repo.newImage().close();
         assertThat(backend.list(StoreFormat.LOCKS)).isEmpty();
+    }
+
+    /** An image whose only chunk is {@code data}, written through {@code repo}. */
+    private String imageOf(Repository repo, byte[] data, String payload) throws IOException {
+        try (ImageWriter w = repo.newImage()) {
+            w.put(data);
+            return w.commit(payload.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void assertRestores(String imageId, byte[] data) throws IOException {
+        Repository fresh = open(backend);
+        Repository.Image img = fresh.readImage(imageId);
+        assertThat(img.manifest().chunks()).contains(Hashing.key(data));
+        assertThat(fresh.chunks().get(Hashing.key(data))).isEqualTo(data);
+        assertThat(new Checker(backend, TRUST).checkImage(imageId).errors()).isEmpty();
+    }
+
+    @Test
+    void aCaptureThatCountedOnAChunkBeforeGcCondemnedItPutsItsPackBack() throws IOException {
+        Repository hostA = open(backend);
+        Repository hostB = open(backend);
+        Repository gcHost = open(backend);
+        byte[] x = memory(8, 30);
+        String old = imageOf(hostA, x, "{\"old\":1}");
+        hostB.chunks().refreshIndex();
+        try (ImageWriter w = hostB.newImage()) {
+            w.put(x); // host B finds x stored and does not upload it
+            assertThat(w.stats().chunksNew()).isZero();
+            hostA.deleteImage(old);
+            GarbageCollector.Report r = gcHost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+            assertThat(r.packsCondemned()).isPositive();
+            assertThat(r.packsDeleted()).as("host B's lease has not seen the record").isZero();
+            assertThat(r.recordsPending()).isEqualTo(1);
+            assertThat(backend.list(StoreFormat.CONDEMNED)).hasSize(1);
+            String id = w.commit("{\"new\":1}".getBytes());
+            assertRestores(id, x); // readable at once on any host: its pack is indexed again
+            GarbageCollector.Report settle = gcHost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+            assertThat(settle.recordsSettled()).isEqualTo(1);
+            assertThat(settle.packsResurrected() + settle.packsKept()).isPositive();
+            assertThat(backend.list(StoreFormat.CONDEMNED)).isEmpty();
+            assertRestores(id, x);
+            assertThat(new Checker(backend, TRUST).check(true).errors()).isEmpty();
+        }
+    }
+
+    @Test
+    void aCaptureStartedAfterACondemnationStoresTheChunkAgainAndTheOldPackGoes() throws IOException {
+        Repository hostA = open(backend);
+        Repository hostB = open(backend);
+        Repository gcHost = open(backend);
+        byte[] x = memory(8, 31);
+        String old = imageOf(hostA, x, "{\"old\":1}");
+        hostA.deleteImage(old);
+        String condemnedPack;
+        try (ImageWriter unrelated = hostA.newImage()) { // a long capture elsewhere holds the record open
+            unrelated.put(memory(2, 32));
+            GarbageCollector.Report r = gcHost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+            assertThat(r.packsCondemned()).isOne();
+            assertThat(r.removedFromIndex()).as("condemned packs stay indexed until settled").isEmpty();
+            List<ObjectInfo> records = backend.list(StoreFormat.CONDEMNED);
+            assertThat(records).hasSize(1);
+            condemnedPack = io.cryostash.store.index.IndexFiles.decode(null, backend.get(records.get(0).name())).get(0).id();
+            String id;
+            try (ImageWriter w = hostB.newImage()) { // sees the record: x's pack is not counted on
+                w.put(x);
+                assertThat(w.stats().chunksNew()).isOne();
+                id = w.commit("{\"new\":1}".getBytes());
+            }
+            assertRestores(id, x);
+            unrelated.commit("{}".getBytes());
+        }
+        GarbageCollector.Report settle = gcHost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(settle.deletedPacks()).contains(condemnedPack);
+        assertThat(settle.removedFromIndex()).contains(condemnedPack);
+        assertThat(backend.exists(PackReader.objectName(condemnedPack))).isFalse();
+        assertThat(new Checker(backend, TRUST).check(true).errors()).isEmpty();
+    }
+
+    @Test
+    void reusingTheChunksOfADeletedParentAfterTheyWereCondemnedIsRefused() throws IOException {
+        Repository repo = open(backend);
+        Repository gcHost = open(backend);
+        byte[] x = memory(8, 33);
+        String parent = imageOf(repo, x, "{\"parent\":1}");
+        repo.deleteImage(parent);
+        try (ImageWriter holder = repo.newImage()) {
+            holder.put(memory(2, 34));
+            gcHost.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+            try (ImageWriter child = repo.newImage()) {
+                child.reuse(List.of(Hashing.key(x)));
+                assertThatThrownBy(() -> child.commit("{\"child\":1}".getBytes())).isInstanceOf(ChunkMissingException.class)
+                        .hasMessageContaining("condemned").hasMessageContaining("without that parent");
+            }
+            holder.commit("{}".getBytes());
+        }
+        assertThat(repo.listImages()).hasSize(1);
+    }
+
+    @Test
+    void dryRunReportsWhatWouldGoAndChangesNothing() throws IOException {
+        Repository repo = open(backend);
+        String a = imageOf(repo, memory(16, 35), "{\"a\":1}");
+        imageOf(repo, memory(16, 36), "{\"b\":1}");
+        repo.deleteImage(a);
+        List<String> before = backend.list("").stream().map(ObjectInfo::name).sorted().toList();
+        GarbageCollector.Report dry = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0, true));
+        assertThat(dry.dryRun()).isTrue();
+        assertThat(dry.packsCondemned()).isPositive();
+        assertThat(dry.bytesFreed()).isPositive();
+        assertThat(backend.list("").stream().map(ObjectInfo::name).sorted().toList()).isEqualTo(before);
+        GarbageCollector.Report real = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(real.deletedPacks()).containsExactlyInAnyOrderElementsOf(dry.deletedPacks());
+    }
+
+    @Test
+    void aDryRunSaysWhatARunThatRepacksFrees() throws IOException {
+        Repository repo = open(backend);
+        List<byte[]> pages = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            pages.add(randomPage(60 + i));
+        }
+        String a;
+        try (ImageWriter w = repo.newImage()) {
+            for (byte[] p : pages) {
+                w.put(p);
+            }
+            a = w.commit("{\"a\":1}".getBytes(StandardCharsets.UTF_8));
+        }
+        try (ImageWriter w = repo.newImage()) { // names two of a's chunks: a's pack stays partly live
+            w.put(pages.get(0));
+            w.put(pages.get(1));
+            w.put(randomPage(70));
+            w.commit("{\"b\":1}".getBytes(StandardCharsets.UTF_8));
+        }
+        repo.deleteImage(a);
+        GarbageCollector.Report dry = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0, true));
+        GarbageCollector.Report real = repo.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+        assertThat(real.packsRepacked()).isPositive();
+        // the new pack (2 salted chunks, their index entries, a trailer) is counted, as the run writes it
+        assertThat(real.bytesFreed()).isPositive().isEqualTo(dry.bytesFreed());
+    }
+
+    private static byte[] randomPage(long seed) {
+        byte[] b = new byte[PAGE];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void anUploadLimitStopsACaptureBeforeTheChunkThatWouldGoOverAndCountsOnlyNewBytes() throws Exception {
+        Repository repo = open(backend);
+        byte[] known = randomPage(40);
+        imageOf(repo, known, "{\"first\":1}");
+        long packsBefore = totalSize(StoreFormat.PACKS);
+        try (AutoCloseable scope = repo.limitUploads(new Repository.UploadLimit(3L * PAGE, "the quota of job t: 12 KiB left"));
+             ImageWriter w = repo.newImage()) {
+            w.put(known); // stored already: costs nothing
+            for (int i = 0; i < 3; i++) {
+                w.put(randomPage(41 + i));
+            }
+            byte[] fourth = randomPage(50);
+            assertThatThrownBy(() -> w.put(fourth)).isInstanceOf(io.cryostash.store.UploadLimitException.class)
+                    .hasMessageContaining("the quota of job t").hasMessageContaining("keeps no image");
+            repo.chunks().flush();
+            assertThat(repo.chunks().has(Hashing.key(fourth))).as("the chunk that would go over is never uploaded").isFalse();
+        }
+        assertThat(totalSize(StoreFormat.PACKS) - packsBefore).isLessThan(3L * PAGE + 1024);
+        try (ImageWriter w = repo.newImage()) { // outside the scope: no limit
+            w.put(randomPage(51));
+            w.put(randomPage(52));
+            w.put(randomPage(53));
+            w.put(randomPage(54));
+            w.commit("{}".getBytes());
+        }
     }
 
     @Test

@@ -92,10 +92,31 @@ public final class DescriptorRestore {
     /** Recreates every descriptor that is not redirected or given up. */
     public void restore(RemoteSyscalls remote, ProcessMemory mem, long scratch, List<FdEntry> fds,
                         Function<FileRef, Path> contents, boolean closeTcpConnections, Path tty) {
-        int parkBase = fds.stream().mapToInt(FdEntry::fd).max().orElse(2) + 1;
+        restore(remote, mem, scratch, fds, contents, closeTcpConnections, tty, null);
+    }
+
+    /**
+     * @param tree for a process of a tree, what earlier processes made: descriptors that are one
+     *             open file description with an earlier process's are taken from it first, and
+     *             rebuilt by no restorer; null for a process alone
+     */
+    public void restore(RemoteSyscalls remote, ProcessMemory mem, long scratch, List<FdEntry> all,
+                        Function<FileRef, Path> contents, boolean closeTcpConnections, Path tty, TreeFds tree) {
+        int parkBase = all.stream().mapToInt(FdEntry::fd).max().orElse(2) + 1;
         try (FdRestoreContext ctx = new FdRestoreContext(remote, mem, scratch, parkBase, contents,
-                closeTcpConnections, tty)) {
+                closeTcpConnections, tty, tree)) {
             raiseNofile(ctx, parkBase + 64);
+            List<FdEntry> fds = all;
+            if (tree != null && !tree.sharedFds().isEmpty()) {
+                java.util.Set<Integer> taken = new java.util.HashSet<>();
+                for (io.cryostash.schema.image.TreeMember.SharedFd s : tree.sharedFds()) {
+                    FdEntry e = all.stream().filter(f -> f.fd() == s.fd()).findFirst().orElseThrow();
+                    ctx.install(ctx.takeFrom(s.fromPid(), s.fromFd(), e), e);
+                    taken.add(s.fd());
+                }
+                // taken whole: the description, its offset, flags and locks are the earlier process's
+                fds = all.stream().filter(f -> !taken.contains(f.fd())).toList();
+            }
             new FileRestore(remote, mem, scratch).openFiles(fds);
             for (FdRestorer r : restorers.values()) {
                 if (!LATE.contains(r.kind())) {

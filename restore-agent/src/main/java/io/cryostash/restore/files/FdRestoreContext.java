@@ -31,10 +31,12 @@ public final class FdRestoreContext implements AutoCloseable {
     private final Function<FileRef, Path> contents;
     private final boolean closeTcpConnections;
     private final Path tty;
+    private final TreeFds tree;
     private Pidfd pidfd;
 
     FdRestoreContext(RemoteSyscalls remote, ProcessMemory mem, long scratch, int parkBase,
-                     Function<FileRef, Path> contents, boolean closeTcpConnections, Path tty) {
+                     Function<FileRef, Path> contents, boolean closeTcpConnections, Path tty, TreeFds tree) {
+        this.tree = tree;
         this.closeTcpConnections = closeTcpConnections;
         this.tty = tty;
         this.remote = remote;
@@ -147,6 +149,24 @@ public final class FdRestoreContext implements AutoCloseable {
             pidfd = new Pidfd(pid());
         }
         return pidfd.take(fd);
+    }
+
+    /** What the earlier processes of a tree made, or null for a process restored alone. */
+    public TreeFds tree() {
+        return tree;
+    }
+
+    /**
+     * A copy, in the process being built, of descriptor {@code fd} of another process of its
+     * tree ({@code pid} as this process sees it): the same open file description (pidfd_open and
+     * pidfd_getfd run here, as root still), parked above the image's numbers.
+     */
+    public int takeFrom(int pid, int fd, FdEntry e) {
+        long pidfd = check(e, "pidfd_open(" + pid + ")", remote.raw(SyscallNumbers.PIDFD_OPEN, pid, 0));
+        long got = remote.raw(SyscallNumbers.PIDFD_GETFD, pidfd, fd, 0);
+        remote.raw(SyscallNumbers.CLOSE, pidfd);
+        // pidfd_getfd sets close-on-exec: parked above the image's numbers, install's dup3 sets it as it was
+        return park(check(e, "pidfd_getfd of descriptor " + fd + " of process " + pid, got));
     }
 
     /** A local path holding a stored file's bytes (verified against its hash). */

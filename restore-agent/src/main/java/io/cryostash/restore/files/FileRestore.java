@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.files;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import io.cryostash.agent.linux.ProcessMemory;
@@ -50,22 +47,16 @@ public final class FileRestore {
         }
     }
 
-    /** Creates the log file (owned by the image's user) when some descriptor needs it. */
+    /**
+     * Where the output log will be, when some descriptor needs it: checked and named here, created
+     * later by the restored process itself ({@link OutputLog}).
+     */
     public static Path prepareLog(List<FdEntry> fds, Path logDir, String imageId, Credentials creds) {
         boolean needed = fds.stream().anyMatch(f -> f.redirected() && goesToLog(f));
         if (!needed) {
             return null;
         }
-        try {
-            Files.createDirectories(logDir);
-            Path log = logDir.resolve("cryostash-" + imageId + "-" + System.currentTimeMillis() + ".log");
-            Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.setAttribute(log, "unix:uid", creds.uid());
-            Files.setAttribute(log, "unix:gid", creds.gid());
-            return log;
-        } catch (IOException e) {
-            throw new RestoreException("cannot create the output log in " + logDir + ": " + e.getMessage(), e);
-        }
+        return OutputLog.plan(logDir, imageId, creds);
     }
 
     /**
@@ -78,16 +69,29 @@ public final class FileRestore {
         return mode == O_WRONLY || (mode == O_RDWR && f.fd() != 0);
     }
 
-    /** Binds redirected descriptors to /dev/null or the log; runs before the file-system ids drop. */
+    /**
+     * Binds redirected descriptors to /dev/null or the log, which is created once, here, with the
+     * image's credentials: runs after the file-system ids became the image's.
+     */
     public void openRedirected(List<FdEntry> fds, Path log) {
+        int logFd = -1;
         for (FdEntry f : fds) {
             if (!f.redirected()) {
                 continue;
             }
             boolean writes = goesToLog(f);
-            String path = writes ? log.toString() : "/dev/null";
-            int flags = writes ? (O_WRONLY | O_APPEND | O_CREAT) : (f.flags() & O_ACCMODE);
-            place(f.fd(), path, flags | (f.flags() & O_CLOEXEC), 0600);
+            if (writes) {
+                if (logFd < 0) {
+                    int above = fds.stream().mapToInt(FdEntry::fd).max().orElse(2) + 1;
+                    logFd = OutputLog.openInHusk(remote, mem, scratch, log, above);
+                }
+                remote.call("dup3 the output log to " + f.fd(), SyscallNumbers.DUP3, logFd, f.fd(), f.flags() & O_CLOEXEC);
+                continue;
+            }
+            place(f.fd(), "/dev/null", (f.flags() & O_ACCMODE) | (f.flags() & O_CLOEXEC), 0);
+        }
+        if (logFd >= 0) {
+            remote.raw(SyscallNumbers.CLOSE, logFd);
         }
     }
 

@@ -122,8 +122,8 @@ public final class MemoryRestore {
         long written = 0;
         try {
             for (MemoryArea a : image.areas()) {
-                if (a.kind() == Kind.VDSO || a.kind() == Kind.VVAR) {
-                    continue;
+                if (a.kind() == Kind.VDSO || a.kind() == Kind.VVAR || a.kind() == Kind.SYSV_SHM) {
+                    continue; // placed before; SysV attachments by restore.sysvipc
                 }
                 int prot = Mman.prot(a.perms());
                 boolean needsWriteWindow = a.shared() && !a.writable() && a.storedPages() > 0;

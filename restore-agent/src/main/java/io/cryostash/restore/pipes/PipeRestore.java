@@ -37,8 +37,22 @@ public final class PipeRestore implements FdRestorer {
         for (FdEntry e : entries) {
             pipes.computeIfAbsent(((PipeFile) e.file()).pipeId(), k -> new ArrayList<>()).add(e);
         }
-        for (List<FdEntry> ends : pipes.values()) {
-            restorePipe(ctx, ends);
+        for (Map.Entry<Long, List<FdEntry>> p : pipes.entrySet()) {
+            int[] made = ctx.tree() == null ? null : ctx.tree().madeEarlier(p.getKey());
+            if (made != null) {
+                takeEnds(ctx, p.getValue(), made);
+            } else {
+                restorePipe(ctx, p.getValue());
+            }
+        }
+    }
+
+    /** Ends of a pipe another process of the tree made: taken from the copies it parked. */
+    private static void takeEnds(FdRestoreContext ctx, List<FdEntry> ends, int[] made) {
+        for (FdEntry e : ends) {
+            int from = ((PipeFile) e.file()).readEnd() ? made[1] : made[2];
+            ctx.install(ctx.takeFrom(made[0], from, e), e);
+            ctx.statusFlags(e, STATUS_FLAGS);
         }
     }
 
@@ -50,6 +64,12 @@ public final class PipeRestore implements FdRestorer {
         long readEnd = (int) both;
         long writeEnd = (int) (both >>> 32);
         fill(ctx, first, pipe, (int) writeEnd);
+        if (ctx.tree() != null && ctx.tree().neededLater(pipe.pipeId())) {
+            // a later process of the tree holds an end: copies wait here for it until the tree is built
+            ctx.tree().parked(pipe.pipeId(),
+                    (int) ctx.remote().call("keep the read end", SyscallNumbers.FCNTL, readEnd, 0, ctx.parkBase()),
+                    (int) ctx.remote().call("keep the write end", SyscallNumbers.FCNTL, writeEnd, 0, ctx.parkBase()));
+        }
         // the first entry of each end takes the end itself; more entries of an end (opened again
         // through /proc, not duplicates) get copies made once every end is in place
         FdEntry readEntry = null;

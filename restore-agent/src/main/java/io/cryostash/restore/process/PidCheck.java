@@ -7,13 +7,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import io.cryostash.restore.RestoreException;
 import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.ThreadState;
+import io.cryostash.schema.image.TreeMember;
 
 /**
  * Whether the image's pid and tids are free on this host, before anything is started. An id
@@ -49,6 +52,72 @@ public final class PidCheck {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
         throw new RestoreException(String.join("; ", taken) + options(image));
+    }
+
+    /**
+     * Every id a tree needs back, checked before anything is started: each live process's pid
+     * and thread ids and each zombie's pid (its husk is made with that pid, to end as the zombie).
+     *
+     * @throws RestoreException naming every id in use, what it is in the tree, its holder and
+     *                          --new-pid-namespace
+     */
+    public static void requireFreeTree(ProcessImage root) {
+        Map<Integer, String> ids = treeIds(root);
+        long deadline = System.nanoTime() + ZOMBIE_WAIT_NANOS;
+        List<String> taken;
+        while (true) {
+            taken = new ArrayList<>();
+            boolean onlyZombies = true;
+            for (Map.Entry<Integer, String> id : ids.entrySet()) {
+                Holder h = holder(id.getKey());
+                if (h != null) {
+                    taken.add(id.getValue() + " of image " + root.id() + " is taken on this host by " + holder(id.getKey(), h));
+                    onlyZombies &= h.zombie();
+                }
+            }
+            if (taken.isEmpty()) {
+                return;
+            }
+            if (!onlyZombies || System.nanoTime() > deadline) {
+                break;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        throw new RestoreException(String.join("; ", taken) + TREE_OPTIONS);
+    }
+
+    /** The refusal when clone3 found an id of a tree in use after all (taken meanwhile, or held as a group or session id). */
+    public static RestoreException inUseInTree(ProcessImage root, int id, Exception cause) {
+        Holder h = holder(id);
+        String what = treeIds(root).getOrDefault(id, "id " + id) + " of image " + root.id() + " is "
+                + (h != null ? "taken on this host by " + holder(id, h)
+                : "in use on this host (by a process group or session of processes that still exist)");
+        return new RestoreException(what + TREE_OPTIONS, cause);
+    }
+
+    private static final String TREE_OPTIONS = ": restore with --new-pid-namespace to rebuild the tree in a fresh PID"
+            + " namespace where its ids are free (--new-pid cannot restore a tree: parents know their children by pid)";
+
+    /** Every id of the tree, saying what it is: "pid 12 (a zombie of the tree, child of 10)". */
+    private static Map<Integer, String> treeIds(ProcessImage root) {
+        Map<Integer, String> ids = new LinkedHashMap<>();
+        processIds(ids, root, "the tree's root");
+        for (TreeMember m : root.tree().members()) {
+            if (m.zombie()) {
+                ids.putIfAbsent(m.pid(), "pid " + m.pid() + " (a zombie of the tree, child of " + m.ppid() + ")");
+            } else {
+                processIds(ids, m.image(), "in the tree, child of " + m.ppid());
+            }
+        }
+        return ids;
+    }
+
+    private static void processIds(Map<Integer, String> ids, ProcessImage image, String role) {
+        int pid = image.threads().get(0).tid();
+        ids.putIfAbsent(pid, "pid " + pid + " (" + role + ")");
+        for (ThreadState t : image.threads()) {
+            ids.putIfAbsent(t.tid(), "thread id " + t.tid() + " (of pid " + pid + ", " + role + ")");
+        }
     }
 
     /**
@@ -92,7 +161,11 @@ public final class PidCheck {
     private static String describe(ProcessImage image, int id, Holder h) {
         boolean main = id == image.threads().get(0).tid();
         return (main ? "pid " : "thread id ") + id + " of image " + image.id() + " is taken on this host by "
-                + (h.zombie() ? "a zombie (an exited process its parent has not reaped) " : "")
+                + holder(id, h);
+    }
+
+    private static String holder(int id, Holder h) {
+        return (h.zombie() ? "a zombie (an exited process its parent has not reaped) " : "")
                 + (h.tgid() == id ? "process " + id : "thread " + id + " of process " + h.tgid()) + " (" + h.comm() + ")";
     }
 

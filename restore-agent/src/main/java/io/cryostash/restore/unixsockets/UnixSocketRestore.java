@@ -22,7 +22,8 @@ import io.cryostash.schema.image.fds.UnixSocketFile;
 /**
  * Unix sockets, in an order that lets connections find their targets: bound and listening ones
  * first (their names must exist before anything connects to them), then pairs (socketpair), then
- * datagram sockets sending to a name. A path a dead process left behind as a socket file is
+ * datagram sockets sending to a name; a socket whose peer was closed is one end of a new pair
+ * whose other end sends its queue and is closed. A path a dead process left behind as a socket file is
  * removed before binding (nothing else is). Queued data goes back by the way it came: sent by
  * the peer of a pair, or to the socket's address for a bound datagram socket.
  */
@@ -64,10 +65,12 @@ public final class UnixSocketRestore implements FdRestorer {
         List<Long> done = new ArrayList<>();
         for (FdEntry e : later) {
             UnixSocketFile u = file(e);
-            if (u.role() == UnixSocketFile.Role.PEER_CLOSED) {
-                peerClosed(ctx, e, u);
-            } else if (u.role() == UnixSocketFile.Role.PAIRED && !done.contains(u.inode())) {
+            if (u.role() == UnixSocketFile.Role.PAIRED && !done.contains(u.inode())) {
                 FdEntry other = byInode.get(u.peer());
+                if (other == null && ctx.tree() != null && pairedAcrossTree(ctx, e, u)) {
+                    done.add(u.inode());
+                    continue;
+                }
                 if (other == null) {
                     throw new RestoreException("unix socket " + e.fd() + " is paired with socket inode " + u.peer()
                             + ", which the image does not hold");
@@ -75,6 +78,11 @@ public final class UnixSocketRestore implements FdRestorer {
                 pair(ctx, e, other);
                 done.add(u.inode());
                 done.add(u.peer());
+            }
+        }
+        for (FdEntry e : later) {
+            if (file(e).role() == UnixSocketFile.Role.PEER_CLOSED) {
+                peerClosed(ctx, e);
             }
         }
         for (FdEntry e : later) {
@@ -103,21 +111,45 @@ public final class UnixSocketRestore implements FdRestorer {
         resend(ctx, a.fd(), file(b).queue());
     }
 
-    /**
-     * A socketpair whose other end sends the queue and is closed: the kernel then shuts the
-     * remaining end both ways, as it had been.
-     */
-    private static void peerClosed(FdRestoreContext ctx, FdEntry e, UnixSocketFile u) {
+    /** Closing the new peer shuts the survivor down both ways, as the original's peer did when it went. */
+    private static void peerClosed(FdRestoreContext ctx, FdEntry e) {
+        UnixSocketFile u = file(e);
         ctx.check(e, "socketpair", ctx.remote().raw(SyscallNumbers.SOCKETPAIR, AF_UNIX, u.type(), 0, ctx.scratch()));
         long both = ctx.memory().readLong(ctx.scratch());
-        int other = (int) (both >>> 32);
-        if (!u.queue().isEmpty()) {
-            try (LocalFd from = ctx.take(other)) {
-                u.queue().forEach(m -> from.send(m, 0));
-            }
+        int peer = ctx.park((int) (both >>> 32)); // off the entry's number before the survivor goes there
+        ctx.install((int) both, e);
+        resend(ctx, peer, u.queue());
+        ctx.remote().raw(SyscallNumbers.CLOSE, peer);
+        ctx.statusFlags(e, O_NONBLOCK);
+    }
+
+    /**
+     * A pair whose other end another process of the tree holds: taken from the copy the earlier
+     * of the two parked, or made here (this process is the earlier), its other end parked for the
+     * later one; what either end had queued to read is sent through the other one at once.
+     *
+     * @return false when no other process of the tree holds the peer
+     */
+    private static boolean pairedAcrossTree(FdRestoreContext ctx, FdEntry e, UnixSocketFile u) {
+        int[] made = ctx.tree().socketMadeEarlier(u.inode());
+        if (made != null) {
+            ctx.install(ctx.takeFrom(made[0], made[1], e), e);
+            ctx.statusFlags(e, O_NONBLOCK);
+            return true;
         }
-        ctx.remote().raw(SyscallNumbers.CLOSE, other);
-        place(ctx, e, ctx.park((int) both));
+        UnixSocketFile peer = ctx.tree().socketHeldLater(u.peer());
+        if (peer == null) {
+            return false;
+        }
+        ctx.check(e, "socketpair", ctx.remote().raw(SyscallNumbers.SOCKETPAIR, AF_UNIX, u.type(), 0, ctx.scratch()));
+        long both = ctx.memory().readLong(ctx.scratch());
+        int parked = ctx.park((int) (both >>> 32));
+        ctx.install((int) both, e);
+        ctx.statusFlags(e, O_NONBLOCK);
+        resend(ctx, parked, u.queue());      // what this end had to read, its peer sent
+        resend(ctx, e.fd(), peer.queue());
+        ctx.tree().parkedSocket(u.peer(), parked);
+        return true;
     }
 
     private static void resend(FdRestoreContext ctx, int fromFd, List<byte[]> queue) {

@@ -207,7 +207,9 @@ class RestoreRefusalTest {
             return s.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
                 try {
                     String cmd = new String(Files.readAllBytes(p.resolve("cmdline")));
-                    return cmd.endsWith("sleep\u00001000000000\u0000");
+                    // husks inherit this JVM's working directory: restores of other worktrees' tests are not ours
+                    return cmd.endsWith("sleep\u00001000000000\u0000")
+                            && Files.readSymbolicLink(p.resolve("cwd")).equals(Path.of("").toAbsolutePath());
                 } catch (IOException gone) {
                     return false;
                 }

@@ -24,7 +24,7 @@ class PidCheckTest {
                 List.of(), false)).toList();
         return new ProcessImage(ProcessImage.FORMAT_VERSION, "img", null, null, Instant.now(), null,
                 new ProcessInfo(tids[0], 1, tids[0], tids[0], "t", List.of(), "/bin/t", 0), null, null, List.of(),
-                threads, List.of(), null, List.of(), List.of(), List.of(), ProcessTimers.NONE, List.of());
+                threads, List.of(), null, List.of(), List.of(), List.of(), ProcessTimers.NONE, List.of(), null, null);
     }
 
     @Test
@@ -46,6 +46,34 @@ class PidCheckTest {
                 .isInstanceOf(RestoreException.class).hasMessageContaining("pid " + self + " of image img is taken")
                 .hasMessageContaining("process " + self + " (java)").hasMessageContaining("--new-pid-namespace")
                 .hasMessageContaining("or with --new-pid to give it any free pid");
+    }
+
+    @Test
+    void aTreeZombiesPidInUseIsRefusedNamingItAndTheNamespaceOption() {
+        int self = (int) ProcessHandle.current().pid();
+        int free = freePid();
+        ProcessImage tree = imageWithThreads(free).withTree(new io.cryostash.schema.image.ProcessTree(List.of(
+                new io.cryostash.schema.image.TreeMember(self, free, free, free, 7 << 8, null, null, null))));
+        assertThatThrownBy(() -> PidCheck.requireFreeTree(tree))
+                .isInstanceOf(RestoreException.class)
+                .hasMessageContaining("pid " + self + " (a zombie of the tree, child of " + free + ") of image img is taken")
+                .hasMessageContaining("process " + self + " (java)").hasMessageContaining("--new-pid-namespace")
+                .hasMessageContaining("--new-pid cannot restore a tree");
+        ProcessImage freeTree = imageWithThreads(free).withTree(new io.cryostash.schema.image.ProcessTree(List.of(
+                new io.cryostash.schema.image.TreeMember(free + 1, free, free, free, 0, null, null, null))));
+        org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/" + (free + 1))));
+        assertThatCode(() -> PidCheck.requireFreeTree(freeTree)).doesNotThrowAnyException();
+    }
+
+    /** A pid no task has right now (below pid_max). */
+    private static int freePid() {
+        for (int p = 300_000; p < pidMax() - 2; p += 7) {
+            if (!java.nio.file.Files.exists(java.nio.file.Path.of("/proc/" + p))
+                    && !java.nio.file.Files.exists(java.nio.file.Path.of("/proc/" + (p + 1)))) {
+                return p;
+            }
+        }
+        return 40_000;
     }
 
     private static long pidMax() {

@@ -52,7 +52,8 @@ class UnixSocketRoundTripTest {
                 .extracting(f -> ((UnixSocketFile) f.file()).role()).containsExactlyInAnyOrder(
                         UnixSocketFile.Role.PAIRED, UnixSocketFile.Role.PAIRED, UnixSocketFile.Role.PAIRED,
                         UnixSocketFile.Role.PAIRED, UnixSocketFile.Role.LISTENING, UnixSocketFile.Role.LISTENING,
-                        UnixSocketFile.Role.UNCONNECTED, UnixSocketFile.Role.CONNECTED);
+                        UnixSocketFile.Role.UNCONNECTED, UnixSocketFile.Role.CONNECTED,
+                        UnixSocketFile.Role.PEER_CLOSED);
         assertThat(restored.check()).isEqualTo("PASS");
     }
 
@@ -85,5 +86,28 @@ class UnixSocketRoundTripTest {
                 .isInstanceOf(CaptureException.class)
                 .hasMessageContaining("a unix socket connected to a socket outside the image");
         assertThat(other.runningFreely()).isTrue();
+    }
+
+    @Test
+    void descriptorsPassedAndNotReceivedYetAreRefusedNamingTheSocketAndTheTargetRunsOn() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("scmpass")).args("rights").start();
+        long fd = original.number("fd");
+
+        assertThatThrownBy(() -> new Capturer(rt.store()).capture(original.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class)
+                .hasMessageContaining("fd " + fd + ": a unix socket holding 1 passed descriptor (SCM_RIGHTS)")
+                .hasMessageContaining("socket:[");
+
+        assertThat(original.runningFreely()).isTrue();
+        assertThat(original.check()).isEqualTo("PASS"); // the descriptor was still in flight, untouched
+    }
+
+    @Test
+    void credentialsQueuedWithMessagesAreNoReasonToRefuse() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess restored = rt.killAndRestore(FixtureProcess.of(RoundTrip.fixture("scmpass")).args("creds").start());
+
+        assertThat(restored.check()).isEqualTo("PASS");
     }
 }

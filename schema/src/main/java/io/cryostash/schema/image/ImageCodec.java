@@ -39,6 +39,15 @@ public final class ImageCodec {
     public static final int MAX_THREADS = 1 << 16;
     private static final int MAX_PENDING = 1 << 16;
     private static final int PID_MAX_LIMIT = 1 << 22;
+    /** Capture reads a segment whole during the freeze and refuses larger ones. */
+    public static final long MAX_SYSV_SEGMENT = 1L << 30;
+    /** Messages travel inline in the manifest. */
+    public static final long MAX_SYSV_MESSAGE_BYTES = 16L << 20;
+    /** The kernel's SEMMSL ceiling and SEMVMX. */
+    private static final int MAX_SEMAPHORES = 32000;
+    private static final int SEMVMX = 32767;
+    /** Processes in one tree: far more than a job's tree has, few enough to bound a restore. */
+    static final int MAX_TREE_MEMBERS = 4096;
 
     private final ObjectMapper mapper = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -72,8 +81,19 @@ public final class ImageCodec {
         }
     }
 
-    /** JSON in which each area with stored pages names the chunk tables {@code tables} wrote for it. */
+    /**
+     * JSON in which each area with stored pages names the chunk tables {@code tables} wrote for it;
+     * a tree's members' areas too ({@code tables} is asked once per process of the tree).
+     */
     public byte[] encode(ProcessImage image, TableWriter tables) {
+        try {
+            return mapper.writeValueAsBytes(encodeNode(image, tables));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode image " + image.id(), e);
+        }
+    }
+
+    private ObjectNode encodeNode(ProcessImage image, TableWriter tables) {
         Map<Long, AreaChunks> contents = new LinkedHashMap<>();
         List<MemoryArea> stripped = new ArrayList<>(image.areas().size());
         for (MemoryArea a : image.areas()) {
@@ -83,7 +103,7 @@ public final class ImageCodec {
             stripped.add(a.withContent(null));
         }
         Map<Long, AreaTable> written = contents.isEmpty() ? Map.of() : tables.write(contents);
-        ObjectNode tree = mapper.valueToTree(image.withAreas(stripped));
+        ObjectNode tree = mapper.valueToTree(image.withAreas(stripped).withTree(null));
         ArrayNode areas = (ArrayNode) tree.get("areas");
         for (int i = 0; i < stripped.size(); i++) {
             MemoryArea a = stripped.get(i);
@@ -95,11 +115,18 @@ public final class ImageCodec {
                 ((ObjectNode) areas.get(i)).set("table", mapper.valueToTree(t));
             }
         }
-        try {
-            return mapper.writeValueAsBytes(tree);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode image " + image.id(), e);
+        if (image.tree() != null) {
+            ArrayNode members = mapper.createArrayNode();
+            for (TreeMember m : image.tree().members()) {
+                ObjectNode node = mapper.valueToTree(m.withImage(null));
+                if (m.image() != null) {
+                    node.set("image", encodeNode(m.image(), tables));
+                }
+                members.add(node);
+            }
+            tree.putObject("tree").set("members", members);
         }
+        return tree;
     }
 
     /** Decodes a manifest with inline chunk lists; one naming chunk tables is refused. */
@@ -113,11 +140,23 @@ public final class ImageCodec {
             throw new InvalidImageException("manifest is " + json.length + " bytes, more than the limit of "
                     + MAX_MANIFEST_BYTES);
         }
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(json);
+        } catch (IOException e) {
+            throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
+        }
+        return decodeNode(tree, tables, true);
+    }
+
+    /** One process's manifest; with {@code root}, its tree's members too (they have none of their own). */
+    private ProcessImage decodeNode(JsonNode tree, TableResolver tables, boolean root) {
         ProcessImage image;
         Map<Long, AreaTable> named = new LinkedHashMap<>();
+        JsonNode members = null;
         try {
-            JsonNode tree = mapper.readTree(json);
-            JsonNode areas = tree == null ? null : tree.get("areas");
+            require(tree != null && tree.isObject(), "manifest is not a JSON object");
+            JsonNode areas = tree.get("areas");
             if (areas != null && areas.isArray()) {
                 for (JsonNode area : areas) {
                     JsonNode table = area.get("table");
@@ -131,6 +170,12 @@ public final class ImageCodec {
                     }
                 }
             }
+            JsonNode t = ((ObjectNode) tree).remove("tree");
+            if (t != null && !t.isNull()) {
+                require(root, "a member of a process tree has a tree of its own");
+                members = t.get("members");
+                require(members != null && members.isArray(), "process tree without a list of members");
+            }
             image = mapper.treeToValue(tree, ProcessImage.class);
         } catch (IOException e) {
             throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
@@ -138,19 +183,38 @@ public final class ImageCodec {
             throw new InvalidImageException(e.getMessage());
         }
         validateSafely(image);
-        if (named.isEmpty()) {
-            return image;
+        if (!named.isEmpty()) {
+            Map<Long, AreaChunks> resolved = tables.resolve(named);
+            List<MemoryArea> areas = new ArrayList<>(image.areas().size());
+            for (MemoryArea a : image.areas()) {
+                AreaChunks c = named.containsKey(a.start()) ? resolved.get(a.start()) : a.content();
+                require(!named.containsKey(a.start()) || c != null,
+                        "chunk table of the area at " + Long.toHexString(a.start()) + " was not resolved");
+                areas.add(a.withContent(c));
+            }
+            image = image.withAreas(areas);
+            validateSafely(image);
         }
-        Map<Long, AreaChunks> resolved = tables.resolve(named);
-        List<MemoryArea> areas = new ArrayList<>(image.areas().size());
-        for (MemoryArea a : image.areas()) {
-            AreaChunks c = named.containsKey(a.start()) ? resolved.get(a.start()) : a.content();
-            require(!named.containsKey(a.start()) || c != null,
-                    "chunk table of the area at " + Long.toHexString(a.start()) + " was not resolved");
-            areas.add(a.withContent(c));
+        if (members != null) {
+            require(members.size() <= MAX_TREE_MEMBERS, "too many processes in the tree: " + members.size());
+            List<TreeMember> out = new ArrayList<>(members.size());
+            for (JsonNode m : members) {
+                require(m != null && m.isObject(), "malformed member of the process tree");
+                JsonNode memberImage = ((ObjectNode) m).remove("image");
+                TreeMember member;
+                try {
+                    member = mapper.treeToValue(m, TreeMember.class);
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new InvalidImageException("malformed member of the process tree: " + e.getMessage());
+                }
+                if (memberImage != null && !memberImage.isNull()) {
+                    member = member.withImage(decodeNode(memberImage, tables, false));
+                }
+                out.add(member);
+            }
+            image = image.withTree(new ProcessTree(out));
+            ProcessTrees.validate(image);
         }
-        image = image.withAreas(areas);
-        validateSafely(image);
         return image;
     }
 
@@ -193,6 +257,7 @@ public final class ImageCodec {
         require(image.threads() != null && !image.threads().isEmpty(), "no threads");
         validateThreads(image);
         require(image.areas() != null && !image.areas().isEmpty(), "no memory areas");
+        ImageConsistency.sections(image);
         require(image.areas().size() <= MAX_AREAS, "too many memory areas: " + image.areas().size());
         List<MemoryArea> sorted = new ArrayList<>(image.areas());
         require(image.areas().stream().noneMatch(java.util.Objects::isNull), "null memory area"); // List.of().contains(null) throws
@@ -233,6 +298,7 @@ public final class ImageCodec {
                 FdFiles.check(fd);
             }
         }
+        validateSysvIpc(image);
         if (image.mm().exePath() != null) {
             requirePlainPath(image.mm().exePath());
         }
@@ -247,6 +313,7 @@ public final class ImageCodec {
             requirePlainPath(image.fs().cwd());
             requirePlainPath(image.fs().root());
         }
+        ImageConsistency.check(image);
     }
 
     /** The major number of "major.minor", or -1 for anything else. */
@@ -285,6 +352,55 @@ public final class ImageCodec {
                     + " the image" + (p.signalsOneThread() ? "" : " (and it is not a SIGEV_THREAD_ID timer)"));
         }
         image.sharedPendingSignals().forEach(p -> validateSignal(p, "the process"));
+    }
+
+    /**
+     * Restore creates every object with the id and size named here and attaches segments at the
+     * addresses named: ids unique per kind, sizes within what a kernel accepts, every attached
+     * area inside an attachment of a segment of the image.
+     */
+    private static void validateSysvIpc(ProcessImage image) {
+        SysvIpcState ipc = image.sysvIpc();
+        Set<Integer> ids = new HashSet<>();
+        List<long[]> attachments = new ArrayList<>();
+        for (SysvIpcState.SharedSegment s : ipc.segments()) {
+            require(s != null && s.id() >= 0 && ids.add(s.id()), "SysV segment listed twice or malformed");
+            require(s.size() > 0 && s.size() <= MAX_SYSV_SEGMENT && (s.mode() & ~0777) == 0,
+                    "SysV segment " + s.id() + " has an impossible size or mode");
+            long span = (s.size() + 4095) & ~4095L;
+            for (Long at : s.attachedAt()) {
+                require(at != null && (at & 0xfff) == 0 && at > 0 && at + span <= TASK_SIZE,
+                        "SysV segment " + s.id() + " is attached at an impossible address");
+                attachments.add(new long[] {at, at + span});
+            }
+        }
+        for (MemoryArea a : image.areas()) {
+            if (a.kind() == MemoryArea.Kind.SYSV_SHM) {
+                require(attachments.stream().anyMatch(r -> r[0] <= a.start() && a.end() <= r[1]),
+                        "area at " + Long.toHexString(a.start()) + " is a SysV attachment of no segment in the image");
+            }
+        }
+        ids.clear();
+        for (SysvIpcState.SemaphoreSet s : ipc.semaphoreSets()) {
+            require(s != null && s.id() >= 0 && ids.add(s.id()) && (s.mode() & ~0777) == 0,
+                    "SysV semaphore set listed twice or malformed");
+            require(!s.values().isEmpty() && s.values().size() <= MAX_SEMAPHORES
+                    && s.values().stream().allMatch(v -> v != null && v >= 0 && v <= SEMVMX),
+                    "SysV semaphore set " + s.id() + " has an impossible count or value");
+        }
+        ids.clear();
+        long queued = 0;
+        for (SysvIpcState.MessageQueue q : ipc.queues()) {
+            require(q != null && q.id() >= 0 && ids.add(q.id()) && (q.mode() & ~0777) == 0 && q.maxBytes() >= 0,
+                    "SysV message queue listed twice or malformed");
+            for (SysvIpcState.QueuedMessage m : q.messages()) {
+                require(m != null && m.type() > 0 && m.text() != null, "SysV message queue " + q.id()
+                        + " holds a malformed message");
+                queued += m.text().length + 8;
+            }
+        }
+        require(queued <= MAX_SYSV_MESSAGE_BYTES, "SysV message queues hold more than " + MAX_SYSV_MESSAGE_BYTES
+                + " bytes");
     }
 
     private static void validateSignal(PendingSignal p, String whose) {

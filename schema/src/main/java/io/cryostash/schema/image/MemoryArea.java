@@ -21,6 +21,11 @@ public record MemoryArea(long start, long end, String perms, long fileOffset, St
         FILE_SHARED,
         /** MAP_SHARED|MAP_ANONYMOUS memory (shmem): every page is in the image. */
         SHARED_ANONYMOUS,
+        /**
+         * An attachment of a SysV shared memory segment ({@code path} /SYSV followed by the key in
+         * hex): its bytes are the segment's, kept with {@link SysvIpcState.SharedSegment}, never as pages.
+         */
+        SYSV_SHM,
         /** The vDSO and its data pages: placed where the image expects them, never stored. */
         VDSO, VVAR
     }

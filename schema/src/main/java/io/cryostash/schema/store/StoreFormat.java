@@ -24,6 +24,14 @@ public final class StoreFormat {
     public static final String MANIFESTS = "manifests/";
     /** Object-name prefix of lock objects (capture in progress, GC running). */
     public static final String LOCKS = "locks/";
+    /**
+     * Object-name prefix of condemnation records: {@code condemned/<millis>-<random>}, the packs one
+     * garbage collection run took out of the index, deleted by a later run once every capture has
+     * seen the record (docs/store-format.md, "Garbage collection beside captures").
+     */
+    public static final String CONDEMNED = "condemned/";
+    /** Object-name prefix of the catalog's signed audit-chain anchors. */
+    public static final String AUDIT_ANCHORS = "audit/anchors/";
 
     /** Largest uncompressed chunk accepted (a file blob piece or a memory chunk). */
     public static final int MAX_CHUNK_SIZE = 16 << 20;

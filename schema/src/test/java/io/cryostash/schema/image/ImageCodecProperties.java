@@ -69,15 +69,25 @@ class ImageCodecProperties {
         ProcessImage img = new ProcessImage(base.formatVersion(), base.id(), base.parent(), base.tracking(),
                 base.createdAt(), base.host(),
                 new ProcessInfo(10, 1, 10, 10, comm, List.of(comm), file, 0),
-                base.credentials(), base.mm(), base.areas(), base.threads(), base.signalActions(), base.fs(),
-                List.of(FdEntry.withoutRecord(fd, FdEntry.Kind.REGULAR, file, 0, fd)), base.rlimits(),
-                List.of(new FileFingerprint(file, 1, 2, 3, null)), base.timers(), base.sharedPendingSignals());
+                base.credentials(), base.mm(), withMapped(base.areas(), file), base.threads(), base.signalActions(),
+                base.fs(), List.of(FdEntry.withoutRecord(fd, FdEntry.Kind.REGULAR, file, 0, fd)), base.rlimits(),
+                file.equals("/usr/bin/prog") ? base.files()
+                        : List.of(base.files().get(0), new FileFingerprint(file, 1, 2, 3, null)),
+                base.timers(), base.sharedPendingSignals(), base.sysvIpc(), null);
         byte[] json = codec.encode(img);
         ProcessImage back = codec.decode(json);
         // records holding byte[] compare by identity, so compare what a reader sees: the encoding
         assertThat(codec.encode(back)).isEqualTo(json);
-        assertThat(back.areas()).hasSameSizeAs(areas);
+        assertThat(back.areas()).hasSize(areas.size() + 2); // sample adds the program's code, the test a data file
         assertThat(back.process().comm()).isEqualTo(comm);
+    }
+
+    /** The areas plus a shared mapping of {@code file} (every fingerprinted file is mapped). */
+    private static List<MemoryArea> withMapped(List<MemoryArea> areas, String file) {
+        List<MemoryArea> out = new ArrayList<>(areas);
+        long at = ImageCodecTest.CODE + 0x100000;
+        out.add(new MemoryArea(at, at + 0x1000, "rw-s", 0, file, MemoryArea.Kind.FILE_SHARED, null));
+        return out;
     }
 
     @Property(tries = 500)

@@ -19,20 +19,32 @@ import io.cryostash.schema.store.ChunkKey;
 class ImageCodecTest {
     private final ImageCodec codec = new ImageCodec();
 
+    /** Where {@link #sample} maps the program's code: above every area the tests generate. */
+    static final long CODE = 0x7f0000000000L;
+
+    /** A consistent image: {@code areas} plus the program's code area, which rip and the handler point into. */
     static ProcessImage sample(List<MemoryArea> areas, String version, String cwd) {
-        CpuRegisters regs = CpuRegisters.fromArray(new long[CpuRegisters.COUNT]);
+        long[] r = new long[CpuRegisters.COUNT];
+        r[16] = CODE + 0x10; // rip
+        CpuRegisters regs = CpuRegisters.fromArray(r);
+        List<MemoryArea> all = new ArrayList<>(areas);
+        all.add(new MemoryArea(CODE, CODE + 0x4000, "r-xp", 0, "/usr/bin/prog", MemoryArea.Kind.FILE_PRIVATE, null));
         return new ProcessImage(version, null, null, "full", Instant.parse("2026-11-28T00:00:00Z"),
-                new HostInfo("h", "6.18", "amd64", "00", 2432),
+                new HostInfo("h", "6.18", "amd64", "00", 2),
                 new ProcessInfo(10, 1, 10, 10, "prog", List.of("prog", "-x"), "/usr/bin/prog", 0),
                 new Credentials(1000, 1000, 1000, 1000, 100, 100, 100, 100, List.of(4)),
                 new MmLayout(0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000, 0x9000, 0xa000, 0xb000,
-                        new byte[] {1, 2, 3}, "/usr/bin/prog"),
-                areas, List.of(new ThreadState(10, regs, new byte[] {9, 9}, 0, null, null, 0, 0, 0, "prog", List.of(), false)),
-                List.of(new SignalAction(2, 0x401000, 0x04000000, 0x402000, 0)), new FsState(cwd, "/", 022),
+                        AUXV, "/usr/bin/prog"),
+                all, List.of(new ThreadState(10, regs, new byte[] {9, 9}, 0, null, null, 0, 0, 0, "prog", List.of(), false)),
+                List.of(new SignalAction(2, CODE + 0x1000, 0x04000000, CODE + 0x2000, 0)), new FsState(cwd, "/", 022),
                 List.of(FdEntry.withoutRecord(1, FdEntry.Kind.REGULAR, "/tmp/out", 02001, 27)),
                 List.of(new Rlimit(7, "Max open files", 1024, 4096)),
-                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of());
+                List.of(new FileFingerprint("/usr/bin/prog", 10, 20, 30, null)), ProcessTimers.NONE, List.of(), null, null);
     }
+
+    /** AT_PAGESZ 4096, AT_NULL: whole (type, value) pairs. */
+    static final byte[] AUXV = {6, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0};
 
     static MemoryArea anon(long start, long end) {
         ChunkKey key = ChunkKey.of(new byte[32]);
@@ -44,7 +56,7 @@ class ImageCodecTest {
     void roundTripKeepsEveryField() {
         ProcessImage im = sample(List.of(anon(0x10000, 0x20000)), ProcessImage.FORMAT_VERSION, "/tmp");
         ProcessImage back = codec.decode(codec.encode(im));
-        assertThat(back.mm().auxv()).containsExactly(1, 2, 3);
+        assertThat(back.mm().auxv()).containsExactly(AUXV);
         assertThat(back.threads().get(0).xstate()).containsExactly(9, 9);
         assertThat(back).usingRecursiveComparison().ignoringFieldsOfTypes(byte[].class).isEqualTo(im);
     }
@@ -102,9 +114,9 @@ class ImageCodecTest {
 
     @Test
     void newerMajorVersionIsRefusedAsNewer() {
-        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "5.0", "/tmp"));
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "6.0", "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("version 5.0 is newer").hasMessageContaining("3.x to 4.0");
+                .hasMessageContaining("version 6.0 is newer").hasMessageContaining("3.x to 5.0");
     }
 
     @Test
@@ -117,19 +129,19 @@ class ImageCodecTest {
     }
 
     @Test
-    void imagesOfEarlierThreeXFormatsStillRead() {
-        for (String v : new String[] {"3.0", "3.1"}) {
+    void imagesOfEarlierThreeXAndFourXFormatsStillRead() {
+        for (String v : new String[] {"3.0", "3.1", "4.0"}) {
             ProcessImage im = sample(List.of(anon(0x10000, 0x20000)), v, "/tmp");
             assertThat(codec.decode(codec.encode(im)).formatVersion()).isEqualTo(v);
         }
     }
 
     @Test
-    void imagesWrittenNowAreRefusedByThreeXReaders() {
-        // what every reader before 4.0 checked: the same major number as its own "3.x"
+    void imagesWrittenNowAreRefusedByThreeXAndFourXReaders() {
+        // what every reader before 5.0 checked: a major number no newer than its own (3 or 4)
         String written = codec.decode(codec.encode(sample(List.of(anon(0x10000, 0x20000)),
                 ProcessImage.FORMAT_VERSION, "/tmp"))).formatVersion();
-        assertThat(written.split("\\.")[0]).isNotEqualTo("3");
+        assertThat(Integer.parseInt(written.split("\\.")[0])).isGreaterThan(4);
     }
 
     @Test
@@ -174,7 +186,8 @@ class ImageCodecTest {
             ProcessImage bad = new ProcessImage(good.formatVersion(), good.id(), good.parent(), good.tracking(),
                     good.createdAt(), good.host(), good.process(), good.credentials(), good.mm(), good.areas(),
                     good.threads(), good.signalActions(), good.fs(), good.fds(), good.rlimits(),
-                    List.of(new FileFingerprint(path, 10, 20, 30, null)), good.timers(), good.sharedPendingSignals());
+                    List.of(new FileFingerprint(path, 10, 20, 30, null)), good.timers(), good.sharedPendingSignals(),
+                    good.sysvIpc(), null);
             byte[] json = codec.encode(bad);
             assertThatThrownBy(() -> codec.decode(json)).as(path).isInstanceOf(InvalidImageException.class)
                     .hasMessageContaining("path");

@@ -29,7 +29,7 @@ class ImageCopiesTest {
                         List.of(new FileLock(FileLock.Type.FLOCK, true, 0, 0))));
         return new ProcessImage(b.formatVersion(), b.id(), b.parent(), b.tracking(), b.createdAt(), b.host(),
                 b.process(), b.credentials(), b.mm(), b.areas(), b.threads(), b.signalActions(), b.fs(), fds,
-                b.rlimits(), b.files(), timers, List.of(new PendingSignal(10, info)));
+                b.rlimits(), b.files(), timers, List.of(new PendingSignal(10, info)), b.sysvIpc(), null);
     }
 
     @Test

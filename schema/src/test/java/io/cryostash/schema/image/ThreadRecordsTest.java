@@ -22,9 +22,9 @@ class ThreadRecordsTest {
     }
 
     private static ThreadState thread(int tid, String name, List<PendingSignal> pending) {
-        CpuRegisters regs = CpuRegisters.fromArray(new long[CpuRegisters.COUNT]);
-        return new ThreadState(tid, regs, new byte[] {1}, 0x4000, new ThreadState.SignalStack(0x7000, 0, 8192),
-                new ThreadState.Rseq(0x9000, 32, 0x53053053), 0x8000, 0x8100, 24, name, pending, true);
+        ThreadState model = base().threads().get(0); // registers in code, FPU state of the host's size
+        return new ThreadState(tid, model.regs(), model.xstate(), 0x4000, new ThreadState.SignalStack(0x7000, 0, 8192),
+                new ThreadState.Rseq(0x10000, 32, 0x53053053), 0x8000, 0x8100, 24, name, pending, true);
     }
 
     private static PendingSignal signal(int sig) {
@@ -38,7 +38,7 @@ class ThreadRecordsTest {
         ProcessImage b = base();
         return new ProcessImage(b.formatVersion(), b.id(), b.parent(), b.tracking(), b.createdAt(), b.host(),
                 b.process(), b.credentials(), b.mm(), b.areas(), threads, b.signalActions(), b.fs(), b.fds(),
-                b.rlimits(), b.files(), b.timers(), shared);
+                b.rlimits(), b.files(), b.timers(), shared, b.sysvIpc(), null);
     }
 
     @Test
@@ -102,7 +102,7 @@ class ThreadRecordsTest {
         ProcessImage b = with(threads, List.of());
         return new ProcessImage(b.formatVersion(), b.id(), b.parent(), b.tracking(), b.createdAt(), b.host(),
                 b.process(), b.credentials(), b.mm(), b.areas(), b.threads(), b.signalActions(), b.fs(), b.fds(),
-                b.rlimits(), b.files(), new ProcessTimers(List.of(), List.of(timer)), b.sharedPendingSignals());
+                b.rlimits(), b.files(), new ProcessTimers(List.of(), List.of(timer)), b.sharedPendingSignals(), b.sysvIpc(), null);
     }
 
     private static ProcessTimers.PosixTimer timer(int notifyHow, int targetTid) {

@@ -31,9 +31,10 @@ public record UnixSocketFile(long inode, int type, Role role, byte[] address, lo
         /** Neither listening nor connected: bound to its address, or unnamed. */
         UNCONNECTED,
         /**
-         * A stream or seqpacket socket whose peer was closed: what is queued is read, then end of
-         * file; writes fail. The JDK keeps one (a socketpair end, to dup2 over descriptors it
-         * closes), so every JVM that used NIO holds such a socket.
+         * A stream or seqpacket socket whose peer has been closed (e.g. the JDK's NIO keeps one end of
+         * a socketpair as the descriptor it dup2s over a channel closed under a blocked thread): reads
+         * what is left in its queue, then end of file; writes fail with EPIPE. Restored as one end of
+         * a socketpair whose other end is closed once the queue is sent through it.
          */
         PEER_CLOSED
     }
