@@ -132,39 +132,76 @@ public final class LazyRestore implements AutoCloseable {
                 // exited meanwhile: its report is taken below
             }
         }
-        for (int tid : List.copyOf(traced)) {
-            String failed = letGo(ptrace, tid);
-            if (failed != null) {
-                memory.abandon(failed);
-                return memory.failure();
-            }
+        String failed = letGoAll(ptrace);
+        if (failed != null) {
+            memory.abandon(failed);
+            return memory.failure();
         }
         return null;
     }
 
-    /** Waits for the task's interrupt stop, passing other stops on, and detaches it. */
-    private String letGo(Ptrace ptrace, int tid) {
+    /**
+     * Waits for every task's interrupt stop, passing other stops on, and detaches each, all in one
+     * round-robin: a vfork parent stops only once its child has exec'd, so waiting for the tasks
+     * one by one could wait for a parent whose child is held in its own stop. A task made
+     * meanwhile (a posix_spawn child, a thread) is traced from birth: it is taken in and let go
+     * too, or it would stay stopped, or (having exited) never be reported to its parent.
+     */
+    private String letGoAll(Ptrace ptrace) {
+        Set<Integer> pending = new LinkedHashSet<>(traced);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MS);
-        while (System.nanoTime() < deadline) {
-            WaitStatus st;
-            try {
-                st = ptrace.waitFor(tid, 100);
-            } catch (TraceeException e) {
-                if (e.errno() == 0) {
+        while (!pending.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return "task " + pending.iterator().next() + " of pid " + pid + " did not stop to be let go";
+            }
+            boolean quiet = true;
+            for (int tid : List.copyOf(pending)) {
+                WaitStatus st;
+                try {
+                    st = ptrace.waitFor(tid, 0);
+                } catch (TraceeException e) {
+                    if (e.errno() == 0) {
+                        continue; // nothing happened yet
+                    }
+                    if (tid == pid) {
+                        return "pid " + pid + " is gone (" + e.getMessage() + ")";
+                    }
+                    pending.remove(tid);
                     continue;
                 }
-                return tid == pid ? "pid " + pid + " is gone (" + e.getMessage() + ")" : null;
+                quiet = false;
+                if (st.exited() || st.killed()) {
+                    if (tid == pid) {
+                        return "pid " + pid + " " + st + " while its memory came in";
+                    }
+                    pending.remove(tid);
+                    continue;
+                }
+                if (!st.stopped()) {
+                    continue;
+                }
+                if (st.isInterruptStop()) {
+                    ptrace.detach(tid);
+                    pending.remove(tid);
+                    continue;
+                }
+                int event = st.event();
+                if (event == WaitStatus.PTRACE_EVENT_FORK || event == WaitStatus.PTRACE_EVENT_VFORK
+                        || event == WaitStatus.PTRACE_EVENT_CLONE) {
+                    pending.add((int) ptrace.getEventMsg(tid)); // stops first in an interrupt stop of its own
+                }
+                ptrace.cont(tid, event == 0 ? st.stopSignal() : 0);
+                try {
+                    ptrace.interrupt(tid); // still wanted: one interrupt stop, however many are asked for
+                } catch (TraceeException gone) {
+                    // its end is reported next
+                }
             }
-            if (st.exited() || st.killed()) {
-                return tid == pid ? "pid " + pid + " " + st + " while its memory came in" : null;
+            if (quiet) {
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
             }
-            if (st.isInterruptStop()) {
-                ptrace.detach(tid);
-                return null;
-            }
-            ptrace.cont(tid, st.event() == 0 ? st.stopSignal() : 0);
         }
-        return "task " + tid + " of pid " + pid + " did not stop to be let go";
+        return null;
     }
 
     /**
