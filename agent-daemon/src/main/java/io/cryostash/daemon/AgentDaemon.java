@@ -66,8 +66,13 @@ public final class AgentDaemon implements AutoCloseable {
                     s.maxRetry(), "spool-" + s.hostId());
             Reporter reporter = new Reporter(spool, new EventMessages(s.hostId(), keys), spoolSender::wake);
             RequestLedger ledger = new RequestLedger(dir.ledgerDir());
+            // No capture spool here: each capture is reported to the catalog as it ends, so a --kill
+            // capture keeps its process frozen until the image is stored and resumes it if storing
+            // fails. With a spool, a failed store would be reported FAILED while the process is dead,
+            // and the image a later replay stored would reach no catalog.
+            Capturer capturer = new Capturer(images).spoolTo(null);
             Map<String, RequestHandler> handlers = Map.of(
-                    Topics.SNAPSHOT_REQUESTED, new SnapshotHandler(s.hostId(), images, new Capturer(images), ledger, reporter,
+                    Topics.SNAPSHOT_REQUESTED, new SnapshotHandler(s.hostId(), images, capturer, ledger, reporter,
                             job -> catalog == null ? null : catalog.uploadLimit(job)),
                     Topics.RESTORE_REQUESTED, new RestoreHandler(s.hostId(), images, catalog, ledger, reporter, s.logDir()));
             heartbeat = catalog == null ? null : new Heartbeat(catalog, s.heartbeat(), s.retry(), s.maxRetry(), s.hostId());

@@ -36,6 +36,7 @@ import io.cryostash.capture.memory.ResidentPages;
 import io.cryostash.store.repository.ImageWriter;
 import io.cryostash.schema.store.AreaChunks;
 import io.cryostash.capture.memory.WriteTracking;
+import io.cryostash.capture.spool.CaptureSpool;
 import io.cryostash.agent.tracking.KernelFeatures;
 import io.cryostash.agent.tracking.TrackingState;
 import io.cryostash.schema.image.Rlimit;
@@ -54,8 +55,9 @@ import io.cryostash.schema.image.SignalAction;
 import io.cryostash.schema.image.ThreadState;
 
 /**
- * Freezes a process, reads its state, lets it go (or, with kill, keeps it frozen until the image
- * is durable and then kills it), and writes the image.
+ * Freezes a process, reads its state, lets it go (or, with kill, keeps it frozen until its state
+ * is safe on local disk in the {@link CaptureSpool} — or, without a spool, until the image is
+ * stored — and then kills it), and writes the image.
  *
  * <p>The freeze window covers only reading state into this JVM's memory; writing the image
  * happens after the process runs again. If this JVM dies mid-capture the tracer helper puts
@@ -69,6 +71,7 @@ public final class Capturer {
     private final ImageStore store;
     private final AreaChunker chunker;
     private final KernelFeatures features;
+    private java.nio.file.Path spoolDir = CaptureSpool.defaultDir();
     private final DescriptorCapture descriptors = DescriptorKinds.standard();
     /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
     private final java.util.concurrent.atomic.AtomicReference<PageBuffers> keptBuffers =
@@ -148,7 +151,8 @@ public final class Capturer {
 
     private CaptureResult capture(int pid, CaptureOptions options, long t0, ProcessImage parent, PageBuffers buffers) {
         try (Tracer tracer = new Tracer("capture-" + pid)) {
-            TrackingState state = new TrackingState(ImageStore.stateDir(), pid, ProcStat.read(pid).startTime());
+            long startTime = ProcStat.read(pid).startTime();
+            TrackingState state = new TrackingState(ImageStore.stateDir(), pid, startTime);
             ImageWriter preWriter = null;
             Map<Long, AreaChunks> preCopied = null;
             long armedFor = 0;
@@ -201,11 +205,29 @@ public final class Capturer {
                     throw e;
                 }
             }
+            CaptureSpool.Entry spooled = null;
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(frozen.threads()));
                     frozen.fds().release(false);
                     clock.lap(FreezePhase.RESUME);
+                } else {
+                    // a pre-copy pass stored part of the memory through its own writer, which the
+                    // spool cannot name: such captures keep the process frozen until stored
+                    spooled = preWriter == null ? spool(frozen, parent, startTime) : null;
+                    if (spooled != null) { // its state is safe on local disk: it need not wait for the store
+                        try {
+                            released = kill(tracer, pid, frozen.fds(), frozen.threads());
+                        } catch (RuntimeException notKilled) {
+                            if (!goneOrZombie(pid)) { // it lives on: the spool must not store it again
+                                spooled.delete();
+                                spooled = null;
+                                throw notKilled;
+                            }
+                            released = System.nanoTime(); // it died anyway: the spool is all that is left
+                        }
+                        clock.lap(FreezePhase.RESUME);
+                    }
                 }
                 written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
                         frozen.tracking().label(), frozen.fds(), frozen.sysv());
@@ -213,27 +235,86 @@ public final class Capturer {
                     state.stored(written.id());
                 }
             } catch (RuntimeException e) {
+                if (spooled != null) {
+                    spooled.close(); // left for the next command that opens this store (SpoolReplay)
+                    throw new CaptureException("pid " + pid + " was killed once its state was spooled to "
+                            + spooled.dir() + ", but storing the image failed: " + e.getMessage() + "; the next"
+                            + " cryostash command that opens store " + store.location() + " stores it", e);
+                }
                 if (options.kill()) {
                     frozen.fds().release(false);
                     tracer.call(p -> resume(frozen.threads())); // no image, so the process must live on
                 }
                 throw e;
             }
-            if (options.kill()) {
-                frozen.fds().beforeKill(); // still frozen: its connections close silently
-                released = tracer.call(p -> {
-                    Syscalls.kill(pid, SIGKILL);
-                    long at = System.nanoTime();
-                    frozen.threads().reapKilled(); // so that its parent can reap it
-                    return at;
-                });
-                frozen.fds().release(true);
+            if (spooled != null) {
+                spooled.delete();
+            } else if (options.kill()) {
+                released = kill(tracer, pid, frozen.fds(), frozen.threads());
                 clock.lap(FreezePhase.RESUME);
             }
             long freeze = armedFor + released - frozen.frozenAt();
             return new CaptureResult(written, freeze, System.nanoTime() - t0, frozen.memory().bytes(), clock.phases(),
                     frozen.fds().notes());
         }
+    }
+
+    /**
+     * Kills the frozen process. Its TCP connections go back into repair mode first (they were
+     * taken out of it once their queues were read), so its death sends the peer nothing; then the
+     * agent's copies of its sockets go.
+     *
+     * @return when it was killed
+     */
+    private static long kill(Tracer tracer, int pid, DescriptorCapture.Result fds, FrozenThreads threads) {
+        fds.beforeKill(); // still frozen: its connections close silently
+        long killedAt = tracer.call(p -> {
+            Syscalls.kill(pid, SIGKILL);
+            long at = System.nanoTime();
+            threads.reapKilled(); // so that its parent can reap it
+            return at;
+        });
+        try {
+            fds.release(true);
+        } catch (RuntimeException e) { // the process is dead and its state safe: this must not undo that
+            org.slf4j.LoggerFactory.getLogger(Capturer.class).warn("pid {} was killed, but closing the agent's"
+                    + " copies of its sockets failed: {}", pid, e.getMessage());
+        }
+        return killedAt;
+    }
+
+    /**
+     * Writes a --kill capture's state to the local spool (fsynced), or returns null when there is
+     * no spool or it cannot be written: the capture then keeps the process frozen until the
+     * image is stored, as without a spool.
+     */
+    private CaptureSpool.Entry spool(Frozen frozen, ProcessImage parent, long startTime) {
+        if (spoolDir == null) {
+            return null;
+        }
+        for (io.cryostash.capture.memory.CapturedArea c : frozen.memory().areas()) {
+            if (c.parent() != null && parent == null) { // a baseline the spool could not find again
+                return null;
+            }
+        }
+        try {
+            return CaptureSpool.write(spoolDir, store.location(), AreaChunker.DEFAULT_PAGE_SIZE,
+                    chunker.chunkSize() / AreaChunker.DEFAULT_PAGE_SIZE, startTime, frozen.image(), frozen.memory(),
+                    frozen.fds().contents(), frozen.sysv(), parent == null ? null : parent.id(), frozen.tracking().label());
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(Capturer.class).warn("{}; the process stays frozen until the image"
+                    + " is stored", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Where --kill captures put the process's state before killing it ({@link CaptureSpool});
+     * null: keep it frozen until the image is stored. Default: {@link CaptureSpool#defaultDir()}.
+     */
+    public Capturer spoolTo(java.nio.file.Path dir) {
+        this.spoolDir = dir;
+        return this;
     }
 
     record Frozen(ProcessImage image, MemoryCapture.Result memory, WriteTracking tracking, long frozenAt,

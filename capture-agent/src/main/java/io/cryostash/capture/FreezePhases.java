@@ -20,9 +20,14 @@ public record FreezePhases(Map<FreezePhase, Long> nanos, long preCopyNanos) {
         return nanos.getOrDefault(phase, 0L);
     }
 
-    /** e.g. {@code stop 1.2, registers 0.3, …} in milliseconds, in phase order. */
+    /** e.g. {@code stop 1.2, registers 0.3, …} in milliseconds, in phase order; "not measured" when none were. */
     public String format() {
-        return new EnumMap<>(nanos).entrySet().stream()
+        if (nanos.isEmpty()) { // a tree capture times its freeze as a whole
+            return "not measured";
+        }
+        Map<FreezePhase, Long> ordered = new EnumMap<>(FreezePhase.class);
+        ordered.putAll(nanos);
+        return ordered.entrySet().stream()
                 .map(e -> String.format("%s %.1f", e.getKey().name().toLowerCase().replace('_', ' '), e.getValue() / 1e6))
                 .collect(Collectors.joining(", "));
     }

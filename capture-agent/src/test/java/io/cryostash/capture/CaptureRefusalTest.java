@@ -160,11 +160,10 @@ class CaptureRefusalTest {
         assertNoImage();
     }
 
-    @Test
-    void imageThatCannotBeWrittenLeavesTheTargetAliveEvenWithKill() throws IOException {
-        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+    /** A store whose packs and manifests cannot be written: files where their directories go. */
+    private Path brokenStore() throws IOException {
         Path store = tmp.resolve("broken-store");
-        Capturer broken = new Capturer(io.cryostash.store.image.ImageStore.local(store));
+        io.cryostash.store.image.ImageStore.local(store).close();
         for (String dir : new String[] {"packs", "manifests"}) { // where the image would go: now files
             Path p = store.resolve(dir);
             if (Files.isDirectory(p)) {
@@ -174,6 +173,13 @@ class CaptureRefusalTest {
             }
             Files.writeString(p, "not a directory");
         }
+        return store;
+    }
+
+    @Test
+    void imageThatCannotBeWrittenLeavesTheTargetAliveWithKillWhenThereIsNoSpool() throws IOException {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).start();
+        Capturer broken = new Capturer(io.cryostash.store.image.ImageStore.local(brokenStore())).spoolTo(null);
 
         assertThatThrownBy(() -> broken.capture(target.pid(), new CaptureOptions(true)))
                 .isInstanceOf(RuntimeException.class);
@@ -181,6 +187,87 @@ class CaptureRefusalTest {
         assertThat(target.runningFreely()).isTrue();
         target.awaitNumberAbove("counter", target.number("counter"));
         assertThat(target.check()).startsWith("PASS ");
+    }
+
+    @Test
+    void withASpoolKillKillsOnceTheStateIsSpooledAndTheImageIsStoredLater() throws IOException {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("8").start();
+        target.awaitNumberAbove("counter", 0);
+        Path storeDir = brokenStore();
+        Path spool = tmp.resolve("spool");
+        io.cryostash.store.image.ImageStore store = io.cryostash.store.image.ImageStore.local(storeDir);
+        Capturer broken = new Capturer(store).spoolTo(spool);
+
+        assertThatThrownBy(() -> broken.capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
+        target.awaitGone();
+        try (Stream<Path> s = Files.list(spool)) {
+            assertThat(s.filter(d -> Files.exists(d.resolve("capture.json"))).count()).isEqualTo(1);
+        }
+
+        Files.delete(storeDir.resolve("packs"));
+        Files.delete(storeDir.resolve("manifests"));
+        java.util.List<SpoolReplay.Replayed> stored = SpoolReplay.replay(store, spool, e -> {
+            throw new AssertionError(e);
+        });
+
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).pid()).isEqualTo(target.pid());
+        io.cryostash.schema.image.ProcessImage image = store.read(stored.get(0).imageId());
+        assertThat(image.areas().stream().mapToLong(io.cryostash.schema.image.MemoryArea::storedPages).sum())
+                .as("the spooled memory is in the image").isGreaterThanOrEqualTo((8L << 20) / 4096);
+        try (Stream<Path> s = Files.list(spool)) {
+            assertThat(s.count()).as("the entry is gone once stored").isZero();
+        }
+        assertThat(SpoolReplay.replay(store, spool, e -> { })).isEmpty();
+    }
+
+    /**
+     * A capturer that died after its spool was complete but before the kill leaves a process that
+     * runs on (the tracer helper let it go) and a complete entry: the replay drops the entry, saying
+     * so, and stores no stale twin of the running process. An entry it cannot read is reported and
+     * kept. Both entries are made from a real spooled capture, edited.
+     */
+    @Test
+    void replayDropsTheEntryOfAProcessThatRunsOnAndReportsOneItCannotRead() throws IOException {
+        FixtureProcess victim = FixtureProcess.of(CFixtures.shared("counter")).args("4").start();
+        victim.awaitNumberAbove("counter", 0);
+        Path storeDir = brokenStore();
+        Path spool = tmp.resolve("spool");
+        io.cryostash.store.image.ImageStore store = io.cryostash.store.image.ImageStore.local(storeDir);
+        assertThatThrownBy(() -> new Capturer(store).spoolTo(spool).capture(victim.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
+        victim.awaitGone();
+        Files.delete(storeDir.resolve("packs"));
+        Files.delete(storeDir.resolve("manifests"));
+        Path entry;
+        try (Stream<Path> s = Files.list(spool)) {
+            entry = s.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        Path record = entry.resolve(io.cryostash.capture.spool.CaptureSpool.RECORD);
+        // the same record, naming a process that runs: as if the capturer had died before the kill
+        FixtureProcess running = FixtureProcess.of(CFixtures.shared("counter")).start();
+        var mapper = io.cryostash.capture.spool.CaptureSpool.mapper();
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(record.toFile());
+        json.put("startTime", io.cryostash.agent.proc.ProcStat.read(running.pid()).startTime());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.path("draft").path("process")).put("pid", running.pid());
+        mapper.writeValue(record.toFile(), json);
+        // and a copy that cannot be read
+        Path damaged = Files.createDirectory(spool.resolve("damaged"));
+        Files.writeString(damaged.resolve(io.cryostash.capture.spool.CaptureSpool.RECORD), "{ not json");
+        Files.writeString(damaged.resolve("pages"), "");
+
+        java.util.List<String> said = new java.util.ArrayList<>();
+        assertThat(SpoolReplay.replay(store, spool, said::add)).as("nothing stored").isEmpty();
+
+        assertThat(said).anySatisfy(m -> assertThat(m).contains("pid " + running.pid() + " (counter) still runs")
+                .contains("its spooled state was dropped"));
+        assertThat(said).anySatisfy(m -> assertThat(m).contains(damaged.toString()).contains("could not be stored yet"));
+        assertThat(Files.exists(entry)).as("the running process's entry is dropped").isFalse();
+        assertThat(Files.exists(damaged.resolve(io.cryostash.capture.spool.CaptureSpool.RECORD)))
+                .as("the unreadable entry is kept").isTrue();
+        assertThat(store.list()).isEmpty();
+        assertThat(running.check()).startsWith("PASS ");
     }
 
     @Test

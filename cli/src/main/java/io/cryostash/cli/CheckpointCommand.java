@@ -103,7 +103,7 @@ final class CheckpointCommand implements Callable<Integer> {
             HostDirectory dir = new HostDirectory(host.hostDir());
             Repository.UploadLimit limit = new CatalogLink(catalogUrl, host.hostId(), dir, dir.keys(), host.enrolToken())
                     .uploadLimit(job != null ? job : comm);
-            try (ImageStore images = AgentDaemon.openStore(host, new HostDirectory(host.hostDir()));
+            try (ImageStore images = SpoolOnOpen.replay(AgentDaemon.openStore(host, new HostDirectory(host.hostDir())));
                  AutoCloseable scope = limit == null ? () -> { } : images.repository().limitUploads(limit)) {
                 long before = images.repository().chunks().stats().compressedBytes();
                 r = capture(images);
@@ -118,7 +118,7 @@ final class CheckpointCommand implements Callable<Integer> {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         } else {
-            try (ImageStore images = store.open()) {
+            try (ImageStore images = SpoolOnOpen.replay(store.open())) {
                 r = capture(images);
             }
         }
@@ -128,6 +128,12 @@ final class CheckpointCommand implements Callable<Integer> {
                 + " total %.1f ms%s%n", pid,
                 r.image().process().comm(), threads == 1 ? "" : ", " + threads + " threads", members, Sizes.human(r.memoryBytes()), r.image().tracking(), r.freezeNanos() / 1e6,
                 r.totalNanos() / 1e6, kill ? ", process killed" : "");
+        // where the freeze went, in ms (with --kill, "resume" is the spool's write and fsync)
+        System.err.println("freeze phases (ms): " + r.phases().format());
+        if (kill && tree) {
+            System.err.println("the tree stayed frozen until its image was stored, then was killed (a tree is not"
+                    + " spooled to local disk first, as a single process is)");
+        }
         for (String note : r.notes()) {
             System.err.println("  not kept as it was: " + note);
         }

@@ -30,7 +30,7 @@ final class ImagesCommand implements Callable<Integer> {
         if (job != null) {
             throw new IllegalArgumentException("--job lists a job's images from a catalog, and none is configured");
         }
-        try (ImageStore images = store.open()) {
+        try (ImageStore images = SpoolOnOpen.replay(store.open())) {
             System.out.printf("%-64s  %-19s  %-12s %7s %-16s %9s %s%n", "IMAGE", "CREATED", "HOST", "PID", "COMMAND",
                     "MEMORY", "PAGES");
             for (Repository.ImageInfo info : images.list()) {

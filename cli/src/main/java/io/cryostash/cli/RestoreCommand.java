@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import io.cryostash.store.image.ImageStore;
+import io.cryostash.restore.LazyRestore;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.RestoreResult;
 import io.cryostash.restore.Restorer;
@@ -26,6 +27,11 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--log-dir", paramLabel = "<dir>", defaultValue = "/tmp",
             description = "where output to lost terminals and pipes goes (default: ${DEFAULT-VALUE})")
     Path logDir;
+
+    @Option(names = "--lazy", description = "let the process run at once and bring its memory in as it touches it"
+            + " (userfaultfd) and in the background; the command returns once all of it is in, and if it stops"
+            + " before that the process is killed")
+    boolean lazy;
 
     @Option(names = "--host", paramLabel = "<host-id>",
             description = "ask the catalog to restore it on this host, through its agent, and wait for the outcome")
@@ -72,12 +78,12 @@ final class RestoreCommand implements Callable<Integer> {
         if (host != null) {
             return viaCatalog();
         }
+        if (lazy) {
+            return lazily();
+        }
         RestoreResult r;
-        RestoreOptions.PidMode mode = pids == null ? RestoreOptions.PidMode.ORIGINAL
-                : pids.newNamespace ? RestoreOptions.PidMode.NEW_PID_NAMESPACE : RestoreOptions.PidMode.NEW_PID;
-        try (ImageStore images = store.open()) {
-            r = new Restorer(images).restore(imageId,
-                    new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty, mode));
+        try (ImageStore images = SpoolOnOpen.replay(store.open())) {
+            r = new Restorer(images).restore(imageId, options());
         }
         System.err.printf("restored image %s as pid %d%s in %.1f ms%n", imageId, r.pid(),
                 r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "", r.nanos() / 1e6);
@@ -87,6 +93,42 @@ final class RestoreCommand implements Callable<Integer> {
         r.notes().forEach(n -> System.err.println("note: " + n));
         System.out.println(r.pid());
         return 0;
+    }
+
+    private RestoreOptions options() {
+        RestoreOptions.PidMode mode = pids == null ? RestoreOptions.PidMode.ORIGINAL
+                : pids.newNamespace ? RestoreOptions.PidMode.NEW_PID_NAMESPACE : RestoreOptions.PidMode.NEW_PID;
+        return new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty, mode);
+    }
+
+    private int lazily() {
+        try (ImageStore images = SpoolOnOpen.replay(store.open());
+             LazyRestore r = new Restorer(images).restoreLazy(imageId, options())) {
+            System.err.printf("restored image %s as pid %d%s, running after %.1f ms; its memory (%s) comes in as it"
+                    + " runs: if this command stops before all of it is in, pid %d is killed%n", imageId, r.pid(),
+                    r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "",
+                    r.runningNanos() / 1e6, Sizes.human(r.totalBytes()), r.pid());
+            if (r.logFile() != null) {
+                System.err.println("its terminal/pipe output now goes to " + r.logFile());
+            }
+            System.out.println(r.pid());
+            System.out.flush();
+            Thread hook = new Thread(() -> {
+                r.close();
+                System.err.printf("cryostash: restore --lazy interrupted: pid %d was killed, its memory was not all"
+                        + " in%n", r.pid());
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            LazyRestore.Outcome o = r.awaitResident();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            if (!o.resident()) {
+                System.err.printf("cryostash: restore --lazy failed and pid %d was killed: %s%n", r.pid(), o.failure());
+                return 1;
+            }
+            System.err.printf("all of pid %d's memory resident after %.1f ms (%s, %d faults served from the store)%n",
+                    r.pid(), o.residentNanos() / 1e6, Sizes.human(o.bytes()), o.faults());
+            return 0;
+        }
     }
 
     private int viaCatalog() throws InterruptedException {

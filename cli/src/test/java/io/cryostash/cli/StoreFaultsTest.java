@@ -34,7 +34,9 @@ import io.cryostash.cli.CliRoundTripTest.Run;
  * JVM killed while it uploads, a store on a small tmpfs that fills up during a capture, and a
  * restore whose file cache fills up. The target runs on unharmed, no half image is listed, the
  * store still verifies, a dead capture's lock and packs do not block the next gc, and the next
- * attempt succeeds once there is room.
+ * attempt succeeds once there is room. With --kill (issue 14) the target is killed once its state
+ * is in the local spool, before anything is uploaded: it is gone then, and the next command that
+ * opens the store stores the spooled image (once there is room), which restores and carries on.
  */
 @ExtendWith(Leftovers.class)
 class StoreFaultsTest {
@@ -82,7 +84,11 @@ class StoreFaultsTest {
         } finally {
             capture.destroyForcibly();
         }
-        assertRunsOnUnharmed(target);
+        if (flag.isEmpty()) {
+            assertRunsOnUnharmed(target);
+        } else { // issue 14: killed once its state was in the local spool, before the first pack
+            target.awaitGone();
+        }
         try (var images = io.cryostash.store.image.ImageStore.local(store)) {
             assertThat(images.list()).as("no half image listed").isEmpty();
         }
@@ -94,7 +100,35 @@ class StoreFaultsTest {
         assertThat(files(store.resolve("packs"))).as("the killed capture's packs").isEmpty();
         assertThat(files(store.resolve("locks"))).isEmpty();
         assertThat(cli("verify", "--store", store.toString()).exit()).isZero();
-        assertThat(target.check()).startsWith("PASS");
+        if (flag.isEmpty()) {
+            assertThat(target.check()).startsWith("PASS");
+        } else {
+            assertSpooledImageRestores(target, store);
+        }
+    }
+
+    /**
+     * The next command on the store stores what the killed --kill capture spooled (SpoolReplay),
+     * and the image restores and carries on: issue 14's other outcome of a crash after the kill.
+     */
+    private void assertSpooledImageRestores(FixtureProcess target, Path store) {
+        long atCapture = target.number("counter");
+        Run images = cli("images", "--store", store.toString());
+        assertThat(images.exit()).as(images.err()).isZero();
+        assertThat(images.err()).as("the replay says what it stored").contains("stored the spooled capture of pid "
+                + target.pid());
+        String id;
+        try (var stored = io.cryostash.store.image.ImageStore.local(store)) {
+            assertThat(stored.list()).hasSize(1);
+            id = stored.list().get(0).id();
+        }
+        assertThat(cli("verify", id, "--store", store.toString()).exit()).isZero();
+        Run restore = cli("restore", id, "--store", store.toString(), "--log-dir", tmp.toString());
+        assertThat(restore.exit()).as(restore.err()).isZero();
+        FixtureProcess restored = target.restoredAs(Integer.parseInt(restore.lastLine()));
+        Leftovers.track(restored.pid());
+        restored.awaitNumberAbove("counter", atCapture);
+        assertThat(restored.check()).startsWith("PASS");
     }
 
     /** A store on a 24 MiB tmpfs and a target with 96 MiB of incompressible memory. */
@@ -113,13 +147,27 @@ class StoreFaultsTest {
                 Run full = cli(args.toArray(String[]::new));
                 assertThat(full.exit()).as(full.out()).isNotZero();
                 assertThat(full.err()).contains("No space left on device");
-                assertRunsOnUnharmed(big);
-                assertThat(big.check()).startsWith("PASS");
+                if (flag.isEmpty()) {
+                    assertRunsOnUnharmed(big);
+                    assertThat(big.check()).startsWith("PASS");
+                } else { // issue 14: killed once spooled; the spool keeps its state for the next command
+                    assertThat(full.err()).contains("was killed once its state was spooled");
+                    big.awaitGone();
+                }
                 assertThat(files(store.resolve("manifests"))).isEmpty();
                 assertThat(files(store.resolve("packs"))).as("packs the failed capture uploaded").isEmpty();
                 assertThat(files(store.resolve("locks"))).isEmpty();
                 Run verify = cli("verify", "--store", store.toString());
                 assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+                if (!flag.isEmpty()) {
+                    // still no room: the next command says why it cannot store the spooled state, and keeps it
+                    Run stillFull = cli("images", "--store", store.toString());
+                    assertThat(stillFull.exit()).as(stillFull.err()).isZero();
+                    assertThat(stillFull.err()).contains("could not be stored yet").contains("No space left on device");
+                    assertThat(files(store.resolve("packs"))).as("packs the failed replay uploaded").isEmpty();
+                    exec("mount", "-o", "remount,size=256m", store.toString()); // room at last (and from here on)
+                    assertSpooledImageRestores(big, store);
+                }
             }
             FixtureProcess small = FixtureProcess.of(noisy()).args("4").start();
             Run fits = cli("checkpoint", Integer.toString(small.pid()), "--store", store.toString());

@@ -8,9 +8,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 helpers: the one hash of the store (chunk keys, pack and index names, image ids). */
+/**
+ * SHA-256 helpers: the one hash of the store (chunk keys, pack and index names, image ids).
+ * Chunks and other large inputs go to {@link NativeSha256} (libcrypto) when it is there.
+ */
 public final class Hashing {
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Hashing::newSha256);
+    /** Below this a native call's overhead is not worth it (small objects, signatures). */
+    private static final int NATIVE_FROM = 4096;
 
     private Hashing() {
     }
@@ -23,7 +28,59 @@ public final class Hashing {
         }
     }
 
+    /** SHA-256 over pieces given one after another (a pack's bytes): libcrypto's when present. */
+    public interface Digest {
+        void update(byte[] data, int off, int len);
+
+        /** The remaining bytes of {@code data}; its position is left unchanged. */
+        void update(ByteBuffer data);
+
+        byte[] digest();
+    }
+
+    public static Digest newDigest() {
+        if (NativeSha256.available()) {
+            NativeSha256.Incremental n = new NativeSha256.Incremental();
+            return new Digest() {
+                @Override
+                public void update(byte[] data, int off, int len) {
+                    n.update(data, off, len);
+                }
+
+                @Override
+                public void update(ByteBuffer data) {
+                    n.update(data);
+                }
+
+                @Override
+                public byte[] digest() {
+                    return n.digest();
+                }
+            };
+        }
+        MessageDigest d = newSha256();
+        return new Digest() {
+            @Override
+            public void update(byte[] data, int off, int len) {
+                d.update(data, off, len);
+            }
+
+            @Override
+            public void update(ByteBuffer data) {
+                d.update(data.duplicate());
+            }
+
+            @Override
+            public byte[] digest() {
+                return d.digest();
+            }
+        };
+    }
+
     public static byte[] sha256(byte[] data, int off, int len) {
+        if (off == 0 && len > NATIVE_FROM && NativeSha256.available()) {
+            return NativeSha256.digest(data, len);
+        }
         MessageDigest d = SHA256.get();
         d.reset();
         d.update(data, off, len);
@@ -36,6 +93,13 @@ public final class Hashing {
 
     /** Hash of the buffer's remaining bytes; the buffer's position is left unchanged. */
     public static ChunkKey key(ByteBuffer data) {
+        if (data.isDirect() && data.remaining() > NATIVE_FROM && NativeSha256.available()) {
+            return ChunkKey.of(NativeSha256.digest(data));
+        }
+        if (data.hasArray() && data.arrayOffset() + data.position() == 0 && data.remaining() > NATIVE_FROM
+                && NativeSha256.available()) {
+            return ChunkKey.of(NativeSha256.digest(data.array(), data.remaining()));
+        }
         MessageDigest d = SHA256.get();
         d.reset();
         d.update(data.duplicate());

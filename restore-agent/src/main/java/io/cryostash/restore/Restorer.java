@@ -26,6 +26,7 @@ import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
 import io.cryostash.restore.files.OutputLog;
+import io.cryostash.restore.memory.LazyMemory;
 import io.cryostash.restore.files.TreeFds;
 import io.cryostash.restore.memory.MemoryRestore;
 import io.cryostash.restore.process.CredentialsRestore;
@@ -66,9 +67,93 @@ public final class Restorer {
         if (loaded.hasTree()) {
             return TreeRestore.restore(store, loaded, options, descriptors, t0);
         }
+        Checked c = check(loaded, options);
+        Husk[] husk = {null};
+        try (Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())));
+             PageSource pages = store.pages()) {
+            tracer.call(p -> {
+                husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
+                try {
+                    finish(p, build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options,
+                            c.sysv(), null, null), null);
+                } catch (RuntimeException e) {
+                    husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
+                    throw e;
+                }
+                husk[0].releaseInit(p);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            OutputLog.discard(c.log());
+            throw failed(e, husk[0], c.image(), imageId, "restore", null);
+        }
+        redraw(c.image(), husk[0]);
+        return new RestoreResult(husk[0].pid, c.log(), System.nanoTime() - t0, husk[0].ownPid, c.sysv().notes());
+    }
+
+    /**
+     * Restores the process and lets it run before its private memory is in ({@code restore
+     * --lazy}): that memory comes from the store as the process touches it, and in the
+     * background until all of it is in ({@link LazyMemory}). Every thread stays traced with
+     * PTRACE_O_EXITKILL until then (by the tracer helper, which exits with this JVM), so if this
+     * JVM dies first the kernel kills the process (every thread of it) rather than let it run
+     * with memory missing. Threads, pids and SysV IPC objects are restored as by {@link #restore}:
+     * the userfaultfd belongs to the process's memory, so the faults of every thread come to it.
+     * Process trees are refused (restore them without --lazy). Call
+     * {@link LazyRestore#awaitResident} to finish.
+     */
+    public LazyRestore restoreLazy(String imageId, RestoreOptions options) {
+        long t0 = System.nanoTime();
+        ProcessImage loaded = store.read(imageId);
+        checkCompatible(loaded);
+        if (loaded.hasTree()) {
+            throw new RestoreException("image " + imageId + " holds a process tree (a process and " + loaded.tree().members().size()
+                    + " descendants): restore --lazy takes single processes only; restore it without --lazy");
+        }
+        Checked c = check(loaded, options);
+        Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())));
+        PageSource pages = store.pages();
+        Husk[] husk = {null};
+        LazyMemory[] lazy = {null};
+        List<Integer> tids;
+        try {
+            tids = tracer.call(p -> {
+                husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
+                try {
+                    lazy[0] = LazyMemory.of(husk[0].pid, c.image().id(), store.repository().chunks(), c.image().areas());
+                    List<Integer> running = finish(p, build(p, husk[0], c.image(), pages, c.paths(), c.log(),
+                            descriptors, store, options, c.sysv(), null, lazy[0]), lazy[0]);
+                    husk[0].releaseInit(p);
+                    return running;
+                } catch (RuntimeException e) {
+                    husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            String served = lazy[0] == null ? null : lazy[0].failure(); // a fault taken while being built
+            if (lazy[0] != null) {
+                lazy[0].abandon("restore failed");
+                lazy[0].close();
+            }
+            tracer.close();
+            pages.close();
+            OutputLog.discard(c.log());
+            throw failed(e, husk[0], c.image(), imageId, "restore --lazy", served);
+        }
+        redraw(c.image(), husk[0]);
+        return new LazyRestore(husk[0].pid, husk[0].ownPid, tids, c.log(), System.nanoTime() - t0, tracer, lazy[0],
+                pages);
+    }
+
+    /** What {@link #check} found: the image as it will be restored, its files, log, pid and SysV plan. */
+    private record Checked(ProcessImage image, Map<String, String> paths, Path log, int wantedPid, SysvIpcPlan sysv) {
+    }
+
+    /** Everything that can be refused before a husk exists: the image itself, then whether this host has its ids free. */
+    private Checked check(ProcessImage loaded, RestoreOptions options) {
         Map<String, String> paths = FileResolver.resolve(store.repository().files(), loaded,
                 options.allowChangedFiles());
-        // what the image itself rules out first, then whether this host has its ids free
         ProcessImage image = options.tty() != null ? loaded
                 : loaded.withFds(DescriptorRestore.withoutTerminal(loaded.id(), loaded.fds()));
         descriptors.check(image.id(), image.fds());
@@ -86,40 +171,35 @@ public final class Restorer {
         }
         SysvIpcPlan sysv = SysvIpcPlan.of(image);
         Path log = FileRestore.prepareLog(image.fds(), options.logDir(), image.id(), image.credentials());
-        Husk[] husk = {null};
-        try (Tracer tracer = new Tracer("restore-" + image.id().substring(0, Math.min(12, image.id().length())));
-             PageSource pages = store.pages()) {
-            tracer.call(p -> {
-                husk[0] = spawnHusk(p, image, options.pids(), wantedPid);
-                try {
-                    finish(p, build(p, husk[0], image, pages, paths, log, descriptors, store, options, sysv, null));
-                } catch (RuntimeException e) {
-                    husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
-                    throw e;
-                }
-                husk[0].releaseInit(p);
-                return null;
-            });
-        } catch (RuntimeException e) {
-            OutputLog.discard(log);
-            if (husk[0] == null) {
-                throw e instanceof RestoreException re ? re : new RestoreException("restore of image " + imageId
-                        + " failed before its process was started: " + e.getMessage(), e);
-            }
-            String killed = " (the half-built process " + husk[0].pid + " was killed)";
-            if (e instanceof RestoreException re) {
-                throw new RestoreException(re.getMessage() + killed, re);
-            }
-            if (e instanceof ImageIntegrityException ie) {
-                throw new RestoreException("image " + image.id() + " failed verification, nothing was restored"
-                        + killed + ": " + ie.getMessage(), ie);
-            }
-            throw new RestoreException("restore of image " + imageId + " failed: " + e.getMessage() + killed, e);
+        return new Checked(image, paths, log, wantedPid, sysv);
+    }
+
+    /** Says why a restore failed, as the exception to throw; the husk, if any, was killed already. */
+    private static RestoreException failed(RuntimeException e, Husk husk, ProcessImage image, String imageId,
+                                           String what, String served) {
+        if (husk == null) {
+            return e instanceof RestoreException re ? re : new RestoreException(what + " of image " + imageId
+                    + " failed before its process was started: " + e.getMessage(), e);
         }
+        String killed = " (the half-built process " + husk.pid + " was killed)";
+        if (served != null) {
+            return new RestoreException(what + " of image " + imageId + " failed" + killed + ": " + served, e);
+        }
+        if (e instanceof RestoreException re) {
+            return new RestoreException(re.getMessage() + killed, re);
+        }
+        if (e instanceof ImageIntegrityException ie) {
+            return new RestoreException("image " + image.id() + " failed verification, nothing was restored"
+                    + killed + ": " + ie.getMessage(), ie);
+        }
+        return new RestoreException(what + " of image " + imageId + " failed: " + e.getMessage() + killed, e);
+    }
+
+    /** On a terminal of another size, full-screen programs redraw. */
+    private static void redraw(ProcessImage image, Husk husk) {
         if (image.fds().stream().anyMatch(f -> f.kind() == FdEntry.Kind.TERMINAL)) {
-            Syscalls.kill(husk[0].pid, SIGWINCH); // on a terminal of another size: full-screen programs redraw
+            Syscalls.kill(husk.pid, SIGWINCH);
         }
-        return new RestoreResult(husk[0].pid, log, System.nanoTime() - t0, husk[0].ownPid, sysv.notes());
     }
 
     static Husk spawnHusk(Ptrace ptrace, ProcessImage image, RestoreOptions.PidMode mode, int wantedPid) {
@@ -158,10 +238,11 @@ public final class Restorer {
      *
      * @param sysv the SysV IPC objects to keep or recreate, planned against this host
      * @param tree what the processes of a tree restored before this one made (null for a single process)
+     * @param lazy null: write every page now; else leave its areas to it ({@link LazyRestore})
      */
     static Built build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
                        Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
-                       RestoreOptions options, SysvIpcPlan sysv, TreeFds tree) {
+                       RestoreOptions options, SysvIpcPlan sysv, TreeFds tree, LazyMemory lazy) {
         int pid = husk.pid;
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
@@ -199,7 +280,11 @@ public final class Restorer {
             // before the other areas: the whole of each attachment is free then
             SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));
             MemoryRestore.mapAreas(remote, mem, image, pages,
-                    path -> page.string(0, paths.getOrDefault(path, path)));
+                    path -> page.string(0, paths.getOrDefault(path, path)),
+                    lazy == null ? a -> false : LazyMemory::isLazy);
+            if (lazy != null) { // before the credentials drop: creating a userfaultfd needs privilege here
+                lazy.register(remote, mem, page.scratch());
+            }
             descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
                     options.tcpClose(), options.tty(), tree);
             files.fs(image.fs());
@@ -232,8 +317,14 @@ public final class Restorer {
         }
     }
 
-    /** Step 13: the restorer pages go, every thread gets its registers and runs, the main one last. */
-    static void finish(Ptrace ptrace, Built b) {
+    /**
+     * Step 13: the restorer pages go, every thread gets its registers and runs, the main one last.
+     *
+     * @param lazy null: every thread is detached; else every thread runs still traced ({@link LazyRestore})
+     * @return the threads' tids on this host
+     */
+    static List<Integer> finish(Ptrace ptrace, Built b, LazyMemory lazy) {
+        List<Integer> tids = new ArrayList<>();
         try (ProcessMemory mem = b.mem()) {
             b.remote().call("munmap restorer", SyscallNumbers.MUNMAP, b.page().address(), RestorerPage.SIZE);
             for (ThreadRestore.Restored t : b.threads()) {
@@ -241,9 +332,20 @@ public final class Restorer {
             }
             // the main thread last: until then the process as a whole still looks stopped
             for (int i = b.threads().size() - 1; i >= 0; i--) {
-                ptrace.detach(b.threads().get(i).tid());
+                int tid = b.threads().get(i).tid();
+                tids.add(0, tid);
+                if (lazy == null) {
+                    ptrace.detach(tid);
+                } else {
+                    // runs now, still traced (EXITKILL) until all of its memory is in; the threads and
+                    // children it makes meanwhile are reported to LazyRestore, which watches for a
+                    // copy of the memory it could not fill (fork)
+                    ptrace.setOptions(tid, LazyRestore.OPTIONS);
+                    ptrace.cont(tid, 0);
+                }
             }
         }
+        return tids;
     }
 
     private static ThreadRestore.Restored createThread(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem,

@@ -152,7 +152,7 @@ final class TreeRestore {
             SysvIpcPlan sysv = SysvIpcPlan.of(image);
             notes.addAll(sysv.notes());
             built.put(p.pid(), Restorer.build(ptrace, husks.get(p.pid()), image, pages, p.paths(), p.log(), descriptors,
-                    store, options, sysv, fds));
+                    store, options, sysv, fds, null));
         }
         fds.parkedIn().forEach((pid, parked) -> {
             for (int fd : parked) {
@@ -162,7 +162,7 @@ final class TreeRestore {
         // children first: a parent that runs and waits finds them all there
         List<Restorer.Built> order = new ArrayList<>(built.values());
         for (int i = order.size() - 1; i >= 0; i--) {
-            Restorer.finish(ptrace, order.get(i));
+            Restorer.finish(ptrace, order.get(i), null);
         }
         for (Plan p : plans) {
             if (p.member() != null && p.member().zombie()) {

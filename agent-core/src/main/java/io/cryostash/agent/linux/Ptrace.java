@@ -41,6 +41,7 @@ public final class Ptrace {
     static final int PTRACE_GET_RSEQ_CONFIGURATION = 0x420f;
 
     public static final int PTRACE_O_TRACEFORK = 0x2;
+    public static final int PTRACE_O_TRACEVFORK = 0x4;
     public static final int PTRACE_O_TRACECLONE = 0x8;
     public static final int PTRACE_O_EXITKILL = 0x100000;
 

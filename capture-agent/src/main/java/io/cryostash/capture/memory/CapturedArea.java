@@ -39,23 +39,48 @@ public record CapturedArea(MemoryArea area, List<Run> runs, AreaChunks parent, B
         return AreaChunker.PagePresence.of(present);
     }
 
-    /** Reads captured bytes as if from the process; reads may span consecutive runs. */
+    /**
+     * Reads captured bytes as if from the process; reads may span consecutive runs. Ranges that
+     * lie in one run are also offered as views of the copy (the chunker hands those to the store
+     * without copying them again).
+     */
     public AreaChunker.MemoryReader reader() {
-        return (address, dst) -> {
-            long at = address;
-            while (dst.hasRemaining()) {
-                long page = (at - area.start()) >> 12;
+        return new AreaChunker.MemoryReader() {
+            @Override
+            public void read(long address, ByteBuffer dst) throws IOException {
+                readInto(address, dst);
+            }
+
+            @Override
+            public ByteBuffer view(long address, int length) {
+                long page = (address - area.start()) >> 12;
                 Run r = find(page);
                 if (r == null) {
-                    throw new IOException("page 0x" + Long.toHexString(at) + " was not captured");
+                    return null;
                 }
-                int off = (int) (at - area.start() - (r.firstPage() << 12));
-                int n = Math.min(dst.remaining(), r.data().capacity() - off);
-                dst.put(dst.position(), r.data(), off, n);
-                dst.position(dst.position() + n);
-                at += n;
+                int off = (int) (address - area.start() - (r.firstPage() << 12));
+                if (off < 0 || off + length > r.data().capacity()) {
+                    return null;
+                }
+                return r.data().slice(off, length);
             }
         };
+    }
+
+    private void readInto(long address, ByteBuffer dst) throws IOException {
+        long at = address;
+        while (dst.hasRemaining()) {
+            long page = (at - area.start()) >> 12;
+            Run r = find(page);
+            if (r == null) {
+                throw new IOException("page 0x" + Long.toHexString(at) + " was not captured");
+            }
+            int off = (int) (at - area.start() - (r.firstPage() << 12));
+            int n = Math.min(dst.remaining(), r.data().capacity() - off);
+            dst.put(dst.position(), r.data(), off, n);
+            dst.position(dst.position() + n);
+            at += n;
+        }
     }
 
     private Run find(long page) {

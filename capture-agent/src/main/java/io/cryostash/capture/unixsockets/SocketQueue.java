@@ -27,6 +27,14 @@ public final class SocketQueue {
 
     /** @param stream true for byte streams (one element), false for datagrams or messages (one each) */
     public static List<byte[]> peek(LocalFd socket, boolean stream) {
+        return peek(socket, stream, stream);
+    }
+
+    /**
+     * @param endsAtEmpty an empty read ends the queue: always for a stream, and for messages once
+     *                    the peer is closed (each further read gives 0, end of file, not an empty message)
+     */
+    public static List<byte[]> peek(LocalFd socket, boolean stream, boolean endsAtEmpty) {
         int saved = socket.getsockoptInt(SOL_SOCKET, SO_PEEK_OFF);
         socket.setsockoptInt(SOL_SOCKET, SO_PEEK_OFF, 0);
         try {
@@ -35,7 +43,7 @@ public final class SocketQueue {
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
             for (int i = 0; i < MAX_MESSAGES; i++) {
                 int n = socket.recv(buf, buf.length, LocalFd.MSG_PEEK | (stream ? 0 : MSG_TRUNC));
-                if (n < 0 || (stream && n == 0)) {
+                if (n < 0 || (endsAtEmpty && n == 0)) {
                     break;
                 }
                 if (n > buf.length) {

@@ -69,6 +69,11 @@ public final class UnixSocketCapture implements FdCapturer {
                 role = UnixSocketFile.Role.PEER_CLOSED;
             } else if (type == SOCK_DGRAM && peerAddress != null && peerAddress.length > 2) {
                 role = UnixSocketFile.Role.CONNECTED; // datagrams go to a name, whoever holds it
+            } else if (type != SOCK_DGRAM && diag.peer() == 0 && diag.state() == TCP_ESTABLISHED
+                    && diag.shutdown() == UnixDiag.SHUTDOWN_BOTH) {
+                // its peer is closed (a connection nobody accepted yet has no shutdown bits): only
+                // the queue and the end of file are left, and a socketpair with one end closed has both
+                role = UnixSocketFile.Role.PEER_CLOSED;
             } else if (diag.peer() != 0 || (type != SOCK_DGRAM && diag.state() == TCP_ESTABLISHED)) {
                 // a peer of inode 0 is a connection no one accepted yet: no process holds it
                 Set<Integer> holders = diag.peer() == 0 ? Set.of() : ctx.holdersElsewhere("socket:[" + diag.peer() + "]");
@@ -81,7 +86,8 @@ public final class UnixSocketCapture implements FdCapturer {
             }
             List<byte[]> queue = List.of();
             if (ctx.readState() && !listening) {
-                queue = SocketQueue.peek(s, type == SOCK_STREAM);
+                queue = SocketQueue.peek(s, type == SOCK_STREAM,
+                        type == SOCK_STREAM || role == UnixSocketFile.Role.PEER_CLOSED);
                 if (!queue.isEmpty() && role == UnixSocketFile.Role.UNCONNECTED && self.length <= 2) {
                     throw new Unsavable("an unnamed unix datagram socket with datagrams queued (nothing could"
                             + " address them to it again)");

@@ -21,6 +21,23 @@ public interface Backend extends AutoCloseable {
     /** Stores {@code data} under {@code name}, replacing any object of that name, atomically. */
     void put(String name, byte[] data) throws IOException;
 
+    /**
+     * Stores {@code data}'s remaining bytes like {@link #put}, but durable only once {@link #sync}
+     * returns: for many objects written together whose durability a later object depends on (a
+     * capture's packs, before the index object naming them). Until then a crash may leave the
+     * object missing or torn under its name; nothing may name it before the sync. The default
+     * is an ordinary put.
+     */
+    default void putDeferred(String name, java.nio.ByteBuffer data) throws IOException {
+        byte[] bytes = new byte[data.remaining()];
+        data.duplicate().get(bytes);
+        put(name, bytes);
+    }
+
+    /** Makes every object stored with {@link #putDeferred} so far durable. The default has nothing to do. */
+    default void sync() throws IOException {
+    }
+
     /** The whole object. */
     byte[] get(String name) throws IOException;
 

@@ -28,11 +28,17 @@ import java.util.stream.Stream;
  * fsyncs the directory, so after a crash an object is either complete or absent — never a torn
  * pack that a later capture would take for a stored one. Temporary files a crash leaves behind
  * are removed when a back end is opened on the directory a day later.
+ *
+ * <p>{@link #putDeferred} (a capture's packs) writes and renames without the two fsyncs;
+ * {@link #sync} then fsyncs every such file and directory once, before the index object that
+ * names them is put. Eight-MiB packs each synced alone cost a capture of 1 GiB 256 fsyncs in a
+ * row; synced together at the end, the kernel has written most of them back meanwhile.
  */
 public final class DirectoryBackend implements Backend {
     private static final String TMP = ".tmp";
     private final Path root;
     private final Path tmp;
+    private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public DirectoryBackend(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -62,15 +68,44 @@ public final class DirectoryBackend implements Backend {
 
     @Override
     public void put(String name, byte[] data) throws IOException {
+        write(name, ByteBuffer.wrap(data), true);
+    }
+
+    @Override
+    public void putDeferred(String name, ByteBuffer data) throws IOException {
+        Path target = write(name, data.duplicate(), false);
+        unsynced.add(target);
+    }
+
+    @Override
+    public void sync() throws IOException {
+        java.util.List<Path> files = new java.util.ArrayList<>(unsynced);
+        java.util.Set<Path> dirs = new java.util.HashSet<>();
+        for (Path f : files) {
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            } catch (NoSuchFileException deleted) {
+                // removed since (an abandoned capture's pack): nothing to make durable
+            }
+            dirs.add(f.getParent());
+        }
+        for (Path d : dirs) {
+            fsyncDirectory(d);
+        }
+        files.forEach(unsynced::remove);
+    }
+
+    private Path write(String name, ByteBuffer b, boolean durable) throws IOException {
         Path target = path(name);
         Path t = tmp.resolve(UUID.randomUUID() + ".part");
         try {
             try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap(data);
                 while (b.hasRemaining()) {
                     ch.write(b);
                 }
-                ch.force(true);
+                if (durable) {
+                    ch.force(true);
+                }
             }
             Path dir = target.getParent();
             Files.createDirectories(dir);
@@ -79,7 +114,10 @@ public final class DirectoryBackend implements Backend {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("store directory " + root + " does not support atomic rename", e);
             }
-            fsyncDirectory(dir);
+            if (durable) {
+                fsyncDirectory(dir);
+            }
+            return target;
         } finally {
             Files.deleteIfExists(t);
         }

@@ -79,6 +79,22 @@ public final class RetryingBackend implements Backend {
     }
 
     @Override
+    public void putDeferred(String name, java.nio.ByteBuffer data) throws IOException {
+        retry("put " + name, () -> {
+            inner.putDeferred(name, data.duplicate());
+            return null;
+        });
+    }
+
+    @Override
+    public void sync() throws IOException {
+        retry("sync", () -> {
+            inner.sync();
+            return null;
+        });
+    }
+
+    @Override
     public byte[] get(String name) throws IOException {
         return retry("get " + name, () -> inner.get(name));
     }

@@ -34,10 +34,20 @@ import io.cryostash.schema.store.ChunkKey;
  */
 public final class ImageStore implements AutoCloseable {
     private final Repository repo;
-    private final ImageCodec codec = new ImageCodec();
+    /** Made on first use: Jackson's set-up costs a command that reads no manifest (images on an empty store) a tenth of a second. */
+    private volatile ImageCodec codec;
 
     private ImageStore(Repository repo) {
         this.repo = repo;
+    }
+
+    private ImageCodec codec() {
+        ImageCodec c = codec;
+        if (c == null) {
+            c = new ImageCodec();
+            codec = c;
+        }
+        return c;
     }
 
     /** $CRYOSTASH_HOME, else ~/.cryostash: this host's keys, trusted keys and file cache. */
@@ -99,7 +109,7 @@ public final class ImageStore implements AutoCloseable {
      */
     public ProcessImage commit(ImageWriter writer, ProcessImage image) {
         try {
-            byte[] payload = codec.encode(image.withId(null), contents -> writeTables(writer, contents));
+            byte[] payload = codec().encode(image.withId(null), contents -> writeTables(writer, contents));
             String id = writer.commit(payload);
             return image.withId(id);
         } catch (IOException e) {
@@ -142,7 +152,7 @@ public final class ImageStore implements AutoCloseable {
         try {
             Repository.Image im = repo.readImage(id);
             Set<ChunkKey> tablesNamed = new HashSet<>();
-            ProcessImage image = codec.decode(im.payload(), tables -> {
+            ProcessImage image = codec().decode(im.payload(), tables -> {
                 tables.values().forEach(t -> tablesNamed.addAll(t.segments()));
                 return resolveTables(im, tables);
             });

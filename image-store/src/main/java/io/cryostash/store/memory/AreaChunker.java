@@ -64,6 +64,15 @@ public final class AreaChunker {
     @FunctionalInterface
     public interface MemoryReader {
         void read(long address, ByteBuffer dst) throws IOException;
+
+        /**
+         * The {@code length} bytes at {@code address} as a view of memory the reader holds, when
+         * they lie in one piece of it and stay unchanged until the capture is committed; null
+         * otherwise (they are then read with {@link #read}). Saves copying whole chunks.
+         */
+        default ByteBuffer view(long address, int length) {
+            return null;
+        }
     }
 
     /** Writes {@code src.remaining()} bytes into the restored process's memory at {@code address}; may be called concurrently. */
@@ -91,7 +100,11 @@ public final class AreaChunker {
         }
     }
 
-    /** Stores one chunk's bytes and returns its key (e.g. {@code ImageWriter::putAll}). */
+    /**
+     * Stores chunks and returns their keys (e.g. {@code ImageWriter::putAllOwned}). The buffers
+     * the chunker hands over are its own or views of {@link MemoryReader#view}: they stay
+     * unchanged, so the store may keep them until it has compressed them.
+     */
     @FunctionalInterface
     public interface ChunkPut {
         List<ChunkKey> putAll(List<ByteBuffer> chunks) throws IOException;
@@ -116,11 +129,12 @@ public final class AreaChunker {
         long pages = length / pageSize;
         long chunkCount = (pages + chunkPages - 1) / chunkPages;
         int batchChunks = Math.max(1, BATCH_BYTES / chunkSize());
-        ByteBuffer batch = ByteBuffer.allocate(batchChunks * chunkSize());
         List<AreaChunk> out = new ArrayList<>();
         for (long c0 = 0; c0 < chunkCount; c0 += batchChunks) {
             long c1 = Math.min(chunkCount, c0 + batchChunks);
-            batch.clear();
+            // the buffers handed to put stay as they are until the image is committed (the store
+            // compresses them later), so a batch that copies gets an array of its own
+            ByteBuffer batch = null;
             List<long[]> shapes = new ArrayList<>(); // {firstPage, pageCount, presence}
             List<ByteBuffer> slices = new ArrayList<>();
             long runStartPage = -1;
@@ -129,11 +143,36 @@ public final class AreaChunker {
                 long first = c * chunkPages;
                 int count = (int) Math.min(chunkPages, pages - first);
                 long bits = 0;
+                for (int i = 0; i < count; i++) {
+                    if (presence.isPresent(first + i)) {
+                        bits |= 1L << i;
+                    }
+                }
+                if (bits == 0) {
+                    if (runStartPage >= 0) {
+                        readRun(reader, start, runStartPage, batch, runStartPos);
+                        runStartPage = -1;
+                    }
+                    continue;
+                }
+                long full = count == 64 ? -1L : (1L << count) - 1;
+                ByteBuffer view = bits == full ? reader.view(start + first * pageSize, count * pageSize) : null;
+                if (view != null) {
+                    if (runStartPage >= 0) {
+                        readRun(reader, start, runStartPage, batch, runStartPos);
+                        runStartPage = -1;
+                    }
+                    shapes.add(new long[] {first, count, bits});
+                    slices.add(view);
+                    continue;
+                }
+                if (batch == null) {
+                    batch = ByteBuffer.allocate(batchChunks * chunkSize());
+                }
                 int sliceStart = batch.position();
                 for (int i = 0; i < count; i++) {
                     long page = first + i;
-                    if (presence.isPresent(page)) {
-                        bits |= 1L << i;
+                    if ((bits >>> i & 1) != 0) {
                         if (runStartPage < 0) {
                             runStartPage = page;
                             runStartPos = batch.position();
@@ -144,10 +183,8 @@ public final class AreaChunker {
                         runStartPage = -1;
                     }
                 }
-                if (bits != 0) {
-                    shapes.add(new long[] {first, count, bits});
-                    slices.add(batch.duplicate().position(sliceStart).limit(batch.position()).slice());
-                }
+                shapes.add(new long[] {first, count, bits});
+                slices.add(batch.duplicate().position(sliceStart).limit(batch.position()).slice());
             }
             if (runStartPage >= 0) {
                 readRun(reader, start, runStartPage, batch, runStartPos);
@@ -463,6 +500,22 @@ public final class AreaChunker {
                 }
             }
         }
+    }
+
+    /**
+     * One chunk's stored pages (packed, in page order) with {@code patches} (those inside it)
+     * applied, from chunk bytes a {@link ChunkSource} delivered: what restore writes for it.
+     */
+    public static byte[] assemble(AreaChunk c, List<AreaChunk> patches, Map<ChunkKey, byte[]> got, int pageSize)
+            throws IOException {
+        byte[] data = delivered(got, c, pageSize);
+        if (!patches.isEmpty()) {
+            data = data.clone(); // the same chunk may appear elsewhere unpatched
+            for (AreaChunk p : patches) {
+                applyPatch(c, p, delivered(got, p, pageSize), data, pageSize);
+            }
+        }
+        return data;
     }
 
     private static byte[] delivered(Map<ChunkKey, byte[]> got, AreaChunk c, int ps) throws IOException {

@@ -23,6 +23,8 @@ public final class ChunkCodec {
     private final int level;
     private final ThreadLocal<ZstdCompressCtx> cctx;
     private static final ThreadLocal<ZstdDecompressCtx> DCTX = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+    /** Per-thread frame buffers for {@link #compress(java.nio.ByteBuffer)}, grown to the largest chunk seen. */
+    private final ThreadLocal<java.nio.ByteBuffer[]> frames = ThreadLocal.withInitial(() -> new java.nio.ByteBuffer[2]);
 
     public ChunkCodec(int level) {
         if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
@@ -44,7 +46,51 @@ public final class ChunkCodec {
     }
 
     /**
-     * As {@link #compress}, preceded by a zstd skippable frame of 8 random bytes, which readers
+     * One zstd frame holding {@code src}'s remaining bytes (its position is left unchanged), in
+     * a buffer of this thread's that the next call on the same thread overwrites. Compresses
+     * straight from direct buffers (captured memory) and arrays alike, with no copy of the input
+     * and no new array per chunk.
+     */
+    public java.nio.ByteBuffer compress(java.nio.ByteBuffer src) {
+        if (!src.isDirect() && !src.hasArray()) { // a read-only view of an array
+            byte[] copy = new byte[src.remaining()];
+            src.duplicate().get(copy);
+            src = java.nio.ByteBuffer.wrap(copy);
+        }
+        int len = src.remaining();
+        int bound = (int) Zstd.compressBound(len);
+        java.nio.ByteBuffer[] mine = frames.get();
+        int slot = src.isDirect() ? 0 : 1;
+        java.nio.ByteBuffer dst = mine[slot];
+        if (dst == null || dst.capacity() < bound) {
+            dst = src.isDirect() ? java.nio.ByteBuffer.allocateDirect(Math.max(bound, 1 << 17))
+                    : java.nio.ByteBuffer.allocate(Math.max(bound, 1 << 17));
+            mine[slot] = dst;
+        }
+        int n;
+        if (src.isDirect()) {
+            n = cctx.get().compressDirectByteBuffer(dst, 0, bound, src, src.position(), len);
+        } else {
+            n = cctx.get().compressByteArray(dst.array(), 0, bound, src.array(), src.arrayOffset() + src.position(), len);
+        }
+        return dst.duplicate().position(0).limit(n);
+    }
+
+    /**
+     * As {@link #compress(java.nio.ByteBuffer)}, preceded by a zstd skippable frame of 8 random
+     * bytes, which readers skip (see {@link #compressSalted(byte[], int, int)}); same per-thread
+     * buffer rules.
+     */
+    public java.nio.ByteBuffer compressSalted(java.nio.ByteBuffer src) {
+        java.nio.ByteBuffer frame = compress(src);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(SALT_FRAME + frame.remaining())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putInt(0x184D2A50).putInt(8).putLong(SALT.get().nextLong()).put(frame);
+        return out.flip().order(java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * As {@link #compress(byte[], int, int)}, preceded by a zstd skippable frame of 8 random bytes, which readers
      * skip. Packs are named by their content; a chunk stored again while a pack that held it is
      * condemned (a capture that knows of the condemnation does not count on that pack) must not
      * come out as the very same pack, or deleting the condemned pack would delete the new one.

@@ -9,7 +9,6 @@ import io.cryostash.schema.store.StoreFormat;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,7 +28,7 @@ public final class PackWriter {
     public static final int DEFAULT_TARGET_SIZE = 8 << 20;
 
     private final OutputStream sink;
-    private final MessageDigest digest = Hashing.newSha256();
+    private final Hashing.Digest digest = Hashing.newDigest();
     private final List<PackIndexEntry> entries = new ArrayList<>();
     private long size;
     private boolean broken;
@@ -62,6 +61,40 @@ public final class PackWriter {
         write(frame);
         entries.add(e);
         size += frame.length;
+    }
+
+    /**
+     * Appends one chunk's zstd frame, the remaining bytes of {@code frame} (its position is left
+     * unchanged). A {@link PackBuffer} sink takes the bytes without an intermediate array.
+     */
+    public void add(ChunkKey key, java.nio.ByteBuffer frame, int uncompressedLength) throws IOException {
+        check();
+        int len = frame.remaining();
+        if (entries.size() >= StoreFormat.MAX_PACK_ENTRIES) {
+            throw new IllegalStateException("pack full: " + entries.size() + " entries");
+        }
+        if (size + len + (long) (entries.size() + 1) * PackFormat.ENTRY_SIZE + PackFormat.TRAILER_SIZE
+                > PackFormat.MAX_PACK_SIZE) {
+            throw new IllegalStateException("pack would exceed " + PackFormat.MAX_PACK_SIZE + " bytes");
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(frame.duplicate());
+        PackIndexEntry e = new PackIndexEntry(key, size, len, uncompressedLength, (int) crc.getValue());
+        try {
+            if (sink instanceof PackBuffer pb) {
+                pb.write(frame.duplicate());
+            } else {
+                byte[] copy = new byte[len];
+                frame.duplicate().get(copy);
+                sink.write(copy);
+            }
+        } catch (IOException | RuntimeException ex) {
+            broken = true;
+            throw ex;
+        }
+        digest.update(frame);
+        entries.add(e);
+        size += len;
     }
 
     /** Writes index and trailer, verified by re-parsing, and returns the pack's description. */
@@ -99,7 +132,7 @@ public final class PackWriter {
             broken = true;
             throw e;
         }
-        digest.update(b);
+        digest.update(b, 0, b.length);
     }
 
     private void check() {

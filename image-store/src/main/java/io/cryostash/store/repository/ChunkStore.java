@@ -189,6 +189,46 @@ public final class ChunkStore implements AutoCloseable {
         return List.of(keys);
     }
 
+    /**
+     * Like {@link #putAll}, without copying the chunks: each buffer's remaining bytes must stay
+     * unchanged until the next {@link #flush} returns (captured memory, which a capture holds
+     * until its image is committed). New chunks of the batch go to compression as one task.
+     */
+    public List<ChunkKey> putAllOwned(List<ByteBuffer> chunks) throws IOException {
+        List<ChunkKey> keys = hashAll(chunks);
+        putAllOwnedHashed(keys, chunks);
+        return keys;
+    }
+
+    /** {@link #putAllOwned} of chunks whose keys the caller computed ({@link #hashAll}). */
+    void putAllOwnedHashed(List<ChunkKey> keys, List<ByteBuffer> chunks) throws IOException {
+        List<ChunkKey> newKeys = new ArrayList<>(keys.size());
+        List<ByteBuffer> newData = new ArrayList<>(keys.size());
+        List<ChunkKey> saltedKeys = new ArrayList<>();
+        List<ByteBuffer> saltedData = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            ByteBuffer b = chunks.get(i);
+            ChunkKey k = keys.get(i);
+            if (claim(k, b.remaining())) {
+                boolean salted = condemned.has(k); // see Packer#add(ChunkKey, byte[], boolean)
+                (salted ? saltedKeys : newKeys).add(k);
+                (salted ? saltedData : newData).add(b.duplicate());
+            }
+        }
+        try {
+            if (!newKeys.isEmpty()) {
+                packer.addAll(newKeys, newData, false);
+            }
+            if (!saltedKeys.isEmpty()) {
+                packer.addAll(saltedKeys, saltedData, true);
+            }
+        } catch (IOException | RuntimeException e) {
+            newKeys.forEach(pending::remove);
+            saltedKeys.forEach(pending::remove);
+            throw e;
+        }
+    }
+
     /** The keys of the given chunks, hashed in parallel; nothing is stored. */
     List<ChunkKey> hashAll(List<ByteBuffer> chunks) {
         return List.of(IntStream.range(0, chunks.size()).parallel().mapToObj(i -> Hashing.key(chunks.get(i)))
@@ -209,6 +249,17 @@ public final class ChunkStore implements AutoCloseable {
 
     private ChunkKey putHashed(ChunkKey key, ByteBuffer data) throws IOException {
         int len = data.remaining();
+        if (!claim(key, len)) {
+            return key;
+        }
+        byte[] copy = new byte[len];
+        data.duplicate().get(copy);
+        packer.add(key, copy, condemned.has(key));
+        return key;
+    }
+
+    /** Counts a put and reserves the key for storing; false when it is stored or being stored already. */
+    private boolean claim(ChunkKey key, int len) {
         if (len > StoreFormat.MAX_CHUNK_SIZE) {
             throw new IllegalArgumentException("chunk of " + len + " bytes exceeds " + StoreFormat.MAX_CHUNK_SIZE);
         }
@@ -216,19 +267,24 @@ public final class ChunkStore implements AutoCloseable {
         stats.bytesPut.addAndGet(len);
         if (index.has(key) || pending.putIfAbsent(key, Boolean.TRUE) != null) {
             stats.chunksDeduplicated.incrementAndGet();
-            return key;
+            return false;
         }
         if (index.has(key)) { // stored by a pack that finished between the two checks
             pending.remove(key);
             stats.chunksDeduplicated.incrementAndGet();
-            return key;
+            return false;
         }
-        byte[] copy = new byte[len];
-        data.duplicate().get(copy);
         stats.chunksNew.incrementAndGet();
         stats.bytesNew.addAndGet(len);
-        packer.add(key, copy, condemned.has(key));
-        return key;
+        return true;
+    }
+
+    /**
+     * Returns once every chunk handed over so far is compressed: after this, no buffer given to
+     * {@link #putAllOwned} is read any more (an abandoned capture may then reuse its memory).
+     */
+    public void awaitCompressed() throws IOException {
+        packer.awaitCompressed();
     }
 
     /**

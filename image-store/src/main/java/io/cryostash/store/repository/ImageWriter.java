@@ -76,8 +76,17 @@ public final class ImageWriter implements AutoCloseable {
             keys.addAll(ks);
             return ks;
         }
-        // With a quota, the new bytes are counted before anything is handed to the uploader: the
-        // chunk that would go over is never uploaded.
+        List<ChunkKey> ks = hashWithinLimit(chunks);
+        repo.chunks().putAllHashed(ks, chunks);
+        keys.addAll(ks);
+        return ks;
+    }
+
+    /**
+     * With a quota, the new bytes are counted before anything is handed to the uploader: the
+     * chunk that would go over is never uploaded.
+     */
+    private List<ChunkKey> hashWithinLimit(List<ByteBuffer> chunks) throws IOException {
         List<ChunkKey> ks = repo.chunks().hashAll(chunks);
         long added = 0;
         Set<ChunkKey> seen = new java.util.HashSet<>();
@@ -92,7 +101,22 @@ public final class ImageWriter implements AutoCloseable {
                     + " (" + total + " new bytes so far, before compression): it stops before uploading them and keeps no"
                     + " image; raise the quota or forget old images");
         }
-        repo.chunks().putAllHashed(ks, chunks);
+        return ks;
+    }
+
+    /**
+     * Stores many chunks without copying them: their bytes must stay unchanged until
+     * {@link #commit} (see {@link ChunkStore#putAllOwned}).
+     */
+    public List<ChunkKey> putAllOwned(List<ByteBuffer> chunks) throws IOException {
+        checkOpen();
+        if (limit == null) {
+            List<ChunkKey> ks = repo.chunks().putAllOwned(chunks);
+            keys.addAll(ks);
+            return ks;
+        }
+        List<ChunkKey> ks = hashWithinLimit(chunks);
+        repo.chunks().putAllOwnedHashed(ks, chunks);
         keys.addAll(ks);
         return ks;
     }
@@ -103,7 +127,7 @@ public final class ImageWriter implements AutoCloseable {
      */
     public AreaChunks putArea(AreaChunker chunker, long start, long length, AreaChunker.PagePresence presence,
                               AreaChunker.MemoryReader reader) throws IOException {
-        return chunker.capture(start, length, presence, reader, this::putAll);
+        return chunker.capture(start, length, presence, reader, this::putAllOwned);
     }
 
     /**
@@ -113,7 +137,7 @@ public final class ImageWriter implements AutoCloseable {
     public AreaChunks putAreaIncremental(AreaChunker chunker, AreaChunks parent, long start, long length,
                                          AreaChunker.PagePresence presence, AreaChunker.PagePresence dirty,
                                          AreaChunker.MemoryReader reader) throws IOException {
-        AreaChunks a = chunker.captureIncremental(parent, start, length, presence, dirty, reader, this::putAll);
+        AreaChunks a = chunker.captureIncremental(parent, start, length, presence, dirty, reader, this::putAllOwned);
         List<ChunkKey> ks = new java.util.ArrayList<>(a.chunks().size());
         a.chunks().forEach(c -> ks.add(c.key()));
         a.patches().forEach(c -> ks.add(c.key()));
@@ -260,6 +284,7 @@ public final class ImageWriter implements AutoCloseable {
         if (!done) {
             done = true;
             try {
+                repo.chunks().awaitCompressed(); // the caller may reuse the memory it handed to putAllOwned
                 repo.writerAbandoned(this);
             } finally {
                 lock.close();

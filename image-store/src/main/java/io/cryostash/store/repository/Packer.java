@@ -4,14 +4,16 @@ package io.cryostash.store.repository;
 import io.cryostash.store.backend.Backend;
 import io.cryostash.store.index.PackSummary;
 import io.cryostash.store.pack.ChunkCodec;
+import io.cryostash.store.pack.PackBuffer;
 import io.cryostash.store.pack.PackReader;
 import io.cryostash.store.pack.PackWriter;
 import io.cryostash.schema.store.ChunkKey;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,6 +31,11 @@ import java.util.function.Consumer;
  * owner stops believing they are being stored, and the failure is reported by the next
  * {@link #flush} — once: the packer is usable again afterwards, so one capture failing while S3
  * is away does not break an agent for good.
+ *
+ * <p>Chunks come in batches ({@link #addAll}: one pool task per batch, not per 64 KiB chunk),
+ * are compressed straight from the caller's buffers into a per-thread frame buffer, appended
+ * to a {@link PackBuffer} that is reused once its pack is uploaded, and packs go to the back end
+ * with {@link Backend#putDeferred}; {@link #flush} syncs them all before it returns.
  */
 final class Packer {
     private final Backend backend;
@@ -46,7 +53,8 @@ final class Packer {
     private int compressing;
     private int uploading;
     private PackWriter current;
-    private ByteArrayOutputStream currentBuffer;
+    private PackBuffer currentBuffer;
+    private final ConcurrentLinkedQueue<PackBuffer> freeBuffers = new ConcurrentLinkedQueue<>();
     private final StoreStats stats;
 
     Packer(Backend backend, ChunkCodec codec, int targetPackSize, int threads, ExecutorService compressPool,
@@ -75,7 +83,25 @@ final class Packer {
      * ({@link ChunkCodec#compressSalted}), so that its pack cannot be byte for byte a condemned one.
      */
     void add(ChunkKey key, byte[] data, boolean salted) throws IOException {
-        int permits = Math.max(1, (data.length + 1023) >> 10);
+        addAll(List.of(key), List.of(ByteBuffer.wrap(data)), salted);
+    }
+
+    /** As {@link #addAll(List, List, boolean)}, unsalted. */
+    void addAll(List<ChunkKey> keys, List<ByteBuffer> data) throws IOException {
+        addAll(keys, data, false);
+    }
+
+    /**
+     * Queues chunks for compression as one task; each buffer's remaining bytes must stay
+     * unchanged until this packer has compressed them (by the next {@link #flush} at the latest).
+     * {@code salted}: see {@link #add(ChunkKey, byte[], boolean)}.
+     */
+    void addAll(List<ChunkKey> keys, List<ByteBuffer> data, boolean salted) throws IOException {
+        long bytes = 0;
+        for (ByteBuffer b : data) {
+            bytes += b.remaining();
+        }
+        int permits = (int) Math.max(1, (bytes + 1023) >> 10);
         try {
             bufferedKiB.acquire(permits);
         } catch (InterruptedException e) {
@@ -87,14 +113,18 @@ final class Packer {
         }
         try {
             compressPool.execute(() -> {
+                int done = 0;
                 try {
-                    byte[] frame = salted ? codec.compressSalted(data, 0, data.length) : codec.compress(data, 0, data.length);
-                    bufferedKiB.release(permits);
-                    append(key, frame, data.length);
+                    for (; done < keys.size(); done++) {
+                        ByteBuffer src = data.get(done);
+                        ByteBuffer frame = salted ? codec.compressSalted(src) : codec.compress(src);
+                        append(keys.get(done), frame, src.remaining());
+                    }
                 } catch (Throwable t) {
                     fail(t);
-                    onLost.accept(List.of(key));
+                    onLost.accept(List.copyOf(keys.subList(done, keys.size())));
                 } finally {
+                    bufferedKiB.release(permits);
                     synchronized (idle) {
                         compressing--;
                         idle.notifyAll();
@@ -110,16 +140,17 @@ final class Packer {
         }
     }
 
-    private void append(ChunkKey key, byte[] frame, int length) throws IOException {
+    private void append(ChunkKey key, ByteBuffer frame, int length) throws IOException {
         PackWriter sealed = null;
-        ByteArrayOutputStream sealedBuffer = null;
+        PackBuffer sealedBuffer = null;
         synchronized (packLock) {
             if (current == null) {
-                currentBuffer = new ByteArrayOutputStream(targetPackSize + (targetPackSize >> 3));
+                PackBuffer b = freeBuffers.poll();
+                currentBuffer = b != null ? b : new PackBuffer(targetPackSize + (targetPackSize >> 3));
                 current = new PackWriter(currentBuffer);
             }
+            stats.compressedBytes.addAndGet(frame.remaining());
             current.add(key, frame, length);
-            stats.compressedBytes.addAndGet(frame.length);
             if (current.size() >= targetPackSize) {
                 sealed = current;
                 sealedBuffer = currentBuffer;
@@ -132,7 +163,7 @@ final class Packer {
         }
     }
 
-    private void upload(PackWriter w, ByteArrayOutputStream buf) throws IOException {
+    private void upload(PackWriter w, PackBuffer buf) throws IOException {
         try {
             packsInFlight.acquire();
         } catch (InterruptedException e) {
@@ -146,15 +177,16 @@ final class Packer {
             uploadPool.execute(() -> {
                 try {
                     PackWriter.Finished f = w.finish();
-                    byte[] bytes = buf.toByteArray();
-                    backend.put(PackReader.objectName(f.id()), bytes);
+                    backend.putDeferred(PackReader.objectName(f.id()), buf.contents());
                     stats.packsUploaded.incrementAndGet();
-                    stats.packBytesUploaded.addAndGet(bytes.length);
+                    stats.packBytesUploaded.addAndGet(buf.size());
                     onStored.accept(new PackSummary(f.id(), f.size(), f.entries()));
                 } catch (Throwable t) {
                     fail(t);
                     onLost.accept(w.keys());
                 } finally {
+                    buf.reset();
+                    freeBuffers.add(buf);
                     packsInFlight.release();
                     synchronized (idle) {
                         uploading--;
@@ -178,7 +210,7 @@ final class Packer {
     void flush() throws IOException {
         waitFor(true);
         PackWriter w;
-        ByteArrayOutputStream buf;
+        PackBuffer buf;
         synchronized (packLock) {
             w = current;
             buf = currentBuffer;
@@ -190,6 +222,12 @@ final class Packer {
         }
         waitFor(false);
         rethrow();
+        backend.sync(); // every pack durable before the caller names them (index object, manifest)
+    }
+
+    /** Returns once no queued chunk is still being compressed (no caller buffer is read any more). */
+    void awaitCompressed() throws InterruptedIOException {
+        waitFor(true);
     }
 
     /**
@@ -200,13 +238,19 @@ final class Packer {
     void discard() throws InterruptedIOException {
         waitFor(true);
         PackWriter w;
+        PackBuffer buf;
         synchronized (packLock) {
             w = current;
+            buf = currentBuffer;
             current = null;
             currentBuffer = null;
         }
         if (w != null) {
             onLost.accept(w.keys());
+        }
+        if (buf != null) {
+            buf.reset();
+            freeBuffers.add(buf);
         }
         waitFor(false);
         failure.set(null);

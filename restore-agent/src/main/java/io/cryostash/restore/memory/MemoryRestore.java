@@ -108,6 +108,16 @@ public final class MemoryRestore {
      */
     public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, PageSource pages,
                                 java.util.function.Function<String, Long> pathAt) {
+        return mapAreas(remote, mem, image, pages, pathAt, a -> false);
+    }
+
+    /**
+     * The same, leaving the pages of the areas {@code deferred} accepts unwritten: restore --lazy
+     * maps them empty and fills them through a userfaultfd ({@link LazyMemory}).
+     */
+    public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, PageSource pages,
+                                java.util.function.Function<String, Long> pathAt,
+                                java.util.function.Predicate<MemoryArea> deferred) {
         Map<String, Long> fds = new HashMap<>();
         long written = 0;
         try {
@@ -148,7 +158,9 @@ public final class MemoryRestore {
                 if (r != a.start()) {
                     throw new RestoreException("mmap of " + describe(a) + " landed at 0x" + Long.toHexString(r));
                 }
-                written += writePages(remote.pid(), mem, a, pages);
+                if (!deferred.test(a)) {
+                    written += writePages(remote.pid(), mem, a, pages);
+                }
                 if (needsWriteWindow) {
                     remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(), prot);
                 }

@@ -27,6 +27,20 @@ class UnixSocketRoundTripTest {
     Path tmp;
 
     @Test
+    void socketsWhosePeerIsClosedComeBackWithTheirQueueThenEndOfFile() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("peerclosed")).start();
+
+        CaptureResult r = rt.checkpoint(original, true);
+        FixtureProcess restored = rt.restore(original, r.image().id());
+
+        assertThat(r.image().fds()).filteredOn(f -> f.kind() == FdEntry.Kind.UNIX_SOCKET)
+                .extracting(f -> ((UnixSocketFile) f.file()).role())
+                .containsExactly(UnixSocketFile.Role.PEER_CLOSED, UnixSocketFile.Role.PEER_CLOSED);
+        assertThat(restored.check()).isEqualTo("PASS");
+    }
+
+    @Test
     void socketpairsListenersAndDatagramSocketsComeBackWithTheirQueues() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("unix")).start();

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.cryostash.capture.spool;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.cryostash.capture.memory.CapturedArea;
+import io.cryostash.capture.memory.MemoryCapture;
+import io.cryostash.capture.sysvipc.SysvIpcCapture;
+import io.cryostash.schema.image.ImageCodec;
+import io.cryostash.schema.image.MemoryArea;
+import io.cryostash.schema.image.ProcessImage;
+import io.cryostash.schema.image.SysvIpcState;
+
+/**
+ * The local disk a {@code --kill} capture's state goes to before the process is killed
+ * (issue 14): a directory per capture under {@code $CRYOSTASH_HOME/spool} with the copied
+ * pages ({@code pages}, runs one after another, then the contents of descriptors whose file
+ * exists nowhere else, such as a memfd's) and, written last and atomically, what the freeze read
+ * ({@code capture.json}: the process image without stored memory — every thread's registers,
+ * masks and queued signals, the descriptors, timers and shared queued signals are in it — the
+ * SysV IPC objects it uses, the places of the runs, contents and SysV segment bytes in
+ * {@code pages}, the parent and the store). Once both are fsynced the process may die: its
+ * state is safe here, and storing it (hashing, compressing, packing, uploading) goes on from
+ * memory. A capture that finishes deletes its entry; one whose JVM died leaves it, and the next
+ * command that opens the same store replays it ({@link SpoolReplay}). A directory without
+ * {@code capture.json} was never complete, so its process was never killed: it is removed.
+ *
+ * <p>The capturing process holds an exclusive lock on {@code lock} in its entry for as long as
+ * it works on it; the lock goes with the process, so a replay never takes a live capture's
+ * entry.
+ */
+public final class CaptureSpool {
+    static final String PAGES = "pages";
+    public static final String RECORD = "capture.json";
+    static final String LOCK = "lock";
+
+    private CaptureSpool() {
+    }
+
+    /** {@code $CRYOSTASH_HOME/spool} (see {@code ImageStore.stateDir}). */
+    public static Path defaultDir() {
+        return io.cryostash.store.image.ImageStore.stateDir().resolve("spool");
+    }
+
+    /** One area as spooled: runs as {firstPage, pageCount, offset in pages} triples; bit sets of incremental captures. */
+    public record SpooledArea(MemoryArea area, long[] runs, long[] present, long[] reread) {
+    }
+
+    /** A descriptor's stored content (see {@code DescriptorCapture.Result#contents}): its place in {@code pages}. */
+    public record SpooledContent(int fd, long offset, int length) {
+    }
+
+    /** A SysV shared memory segment's bytes (see {@code SysvIpcCapture.Captured}): its place in {@code pages}. */
+    public record SpooledSegment(int id, long offset, int length) {
+    }
+
+    /**
+     * What {@code capture.json} holds: {@code sysv} is the SysV IPC state the process uses
+     * (segments without their stored content, whose bytes are at {@code sysvSegments}).
+     */
+    public record SpooledCapture(int version, String store, int pageSize, int chunkPages, String parent, String tracking,
+                          long spooledAtMillis, long startTime, ProcessImage draft, List<SpooledArea> areas,
+                          List<SpooledContent> fdContents, SysvIpcState sysv, List<SpooledSegment> sysvSegments) {
+    }
+
+    /**
+     * 4: images of format 5.0, with the SysV IPC objects the process uses and their segments'
+     * bytes, and the process's start time (field 22 of /proc/PID/stat), which tells a replay
+     * whether the process still runs. (2: images of format 4.0 and descriptor contents.)
+     */
+    public static final int VERSION = 4;
+
+    public static ObjectMapper mapper() {
+        return new ImageCodec().mapper();
+    }
+
+    /**
+     * Writes the captured pages and the record, fsyncs them and returns the entry, still locked
+     * by this process: from here on the capture survives this JVM.
+     */
+    public static Entry write(Path spoolDir, String storeLocation, int pageSize, int chunkPages, long startTime,
+                              ProcessImage draft, MemoryCapture.Result memory, Map<Integer, byte[]> fdContents,
+                              SysvIpcCapture.Captured sysv, String parent, String tracking) {
+        Entry e = Entry.create(spoolDir);
+        try {
+            List<SpooledArea> areas = new ArrayList<>();
+            SpooledCapture record;
+            try (FileChannel pages = FileChannel.open(e.dir.resolve(PAGES), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                long offset = 0;
+                List<ByteBuffer> batch = new ArrayList<>();
+                for (CapturedArea c : memory.areas()) {
+                    long[] runs = new long[c.runs().size() * 3];
+                    int i = 0;
+                    for (CapturedArea.Run r : c.runs()) {
+                        runs[i++] = r.firstPage();
+                        runs[i++] = r.count();
+                        runs[i++] = offset;
+                        offset += (long) r.count() * pageSize;
+                        batch.add(r.data().duplicate().clear().limit(r.count() * pageSize));
+                        if (batch.size() >= 512) {
+                            writeAll(pages, batch);
+                        }
+                    }
+                    areas.add(new SpooledArea(c.area(), runs, c.present() == null ? null : c.present().toLongArray(),
+                            c.reread() == null ? null : c.reread().toLongArray()));
+                }
+                List<SpooledContent> contents = new ArrayList<>();
+                for (Map.Entry<Integer, byte[]> c : new TreeMap<>(fdContents).entrySet()) {
+                    contents.add(new SpooledContent(c.getKey(), offset, c.getValue().length));
+                    offset += c.getValue().length;
+                    batch.add(ByteBuffer.wrap(c.getValue()));
+                }
+                List<SpooledSegment> segments = new ArrayList<>();
+                for (Map.Entry<Integer, byte[]> c : new TreeMap<>(sysv.segmentBytes()).entrySet()) {
+                    segments.add(new SpooledSegment(c.getKey(), offset, c.getValue().length));
+                    offset += c.getValue().length;
+                    batch.add(ByteBuffer.wrap(c.getValue()));
+                }
+                writeAll(pages, batch);
+                pages.force(true);
+                record = new SpooledCapture(VERSION, storeLocation, pageSize, chunkPages, parent, tracking,
+                        System.currentTimeMillis(), startTime, draft, areas, contents, sysv.draft(), segments);
+            }
+            Path tmp = e.dir.resolve(RECORD + ".part");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(mapper().writeValueAsBytes(record));
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, e.dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(e.dir);
+            fsyncDirectory(spoolDir);
+            return e;
+        } catch (IOException | RuntimeException ex) {
+            e.delete();
+            throw new UncheckedIOException("cannot spool the capture to " + e.dir + ": " + ex.getMessage(),
+                    ex instanceof IOException io ? io : new IOException(ex));
+        }
+    }
+
+    private static void writeAll(FileChannel ch, List<ByteBuffer> batch) throws IOException {
+        ByteBuffer[] bs = batch.toArray(new ByteBuffer[0]);
+        int first = 0;
+        while (first < bs.length) {
+            ch.write(bs, first, bs.length - first);
+            while (first < bs.length && !bs[first].hasRemaining()) {
+                first++;
+            }
+        }
+        batch.clear();
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** Reads the descriptor contents of a record back from its {@code pages} file, by fd. */
+    public static Map<Integer, byte[]> fdContents(SpooledCapture record, Path dir) throws IOException {
+        Map<Integer, byte[]> out = new HashMap<>();
+        if (record.fdContents() == null) {
+            return out;
+        }
+        try (FileChannel pages = FileChannel.open(dir.resolve(PAGES), StandardOpenOption.READ)) {
+            for (SpooledContent c : record.fdContents()) {
+                ByteBuffer data = ByteBuffer.allocate(c.length());
+                while (data.hasRemaining()) {
+                    if (pages.read(data, c.offset() + data.position()) < 0) {
+                        throw new IOException("spooled pages end before the content of fd " + c.fd());
+                    }
+                }
+                out.put(c.fd(), data.array());
+            }
+        }
+        return out;
+    }
+
+    /** Reads the SysV IPC state of a record back, with its segments' bytes from the {@code pages} file. */
+    public static SysvIpcCapture.Captured sysv(SpooledCapture record, Path dir) throws IOException {
+        if (record.sysv() == null) {
+            return SysvIpcCapture.Captured.NONE;
+        }
+        Map<Integer, byte[]> bytes = new HashMap<>();
+        try (FileChannel pages = FileChannel.open(dir.resolve(PAGES), StandardOpenOption.READ)) {
+            for (SpooledSegment c : record.sysvSegments()) {
+                ByteBuffer data = ByteBuffer.allocate(c.length());
+                while (data.hasRemaining()) {
+                    if (pages.read(data, c.offset() + data.position()) < 0) {
+                        throw new IOException("spooled pages end before the bytes of SysV segment " + c.id());
+                    }
+                }
+                bytes.put(c.id(), data.array());
+            }
+        }
+        return new SysvIpcCapture.Captured(record.sysv(), bytes);
+    }
+
+    /** Rebuilds the captured areas of a record from its {@code pages} file. */
+    public static List<CapturedArea> areas(SpooledCapture record, Path dir, java.util.function.LongFunction<
+            io.cryostash.schema.store.AreaChunks> parentContent) throws IOException {
+        List<CapturedArea> out = new ArrayList<>();
+        try (FileChannel pages = FileChannel.open(dir.resolve(PAGES), StandardOpenOption.READ)) {
+            for (SpooledArea a : record.areas()) {
+                List<CapturedArea.Run> runs = new ArrayList<>();
+                for (int i = 0; i < a.runs().length; i += 3) {
+                    int bytes = (int) (a.runs()[i + 1] * record.pageSize());
+                    ByteBuffer data = ByteBuffer.allocateDirect(bytes);
+                    long at = a.runs()[i + 2];
+                    while (data.hasRemaining()) {
+                        if (pages.read(data, at + data.position()) < 0) {
+                            throw new IOException("spooled pages end before the run at offset " + at);
+                        }
+                    }
+                    runs.add(new CapturedArea.Run(a.runs()[i], (int) a.runs()[i + 1], data.clear()));
+                }
+                BitSet present = a.present() == null ? null : BitSet.valueOf(a.present());
+                BitSet reread = a.reread() == null ? null : BitSet.valueOf(a.reread());
+                io.cryostash.schema.store.AreaChunks parent = reread == null ? null : parentContent.apply(a.area().start());
+                out.add(parent == null && reread == null ? new CapturedArea(a.area(), runs)
+                        : new CapturedArea(a.area(), runs, parent, present, reread));
+            }
+        }
+        return out;
+    }
+
+    /** A capture's spool directory, locked by this process while it holds the entry. */
+    public static final class Entry implements AutoCloseable {
+        final Path dir;
+        private final FileChannel lockChannel;
+        private final FileLock lock;
+
+        private Entry(Path dir, FileChannel lockChannel, FileLock lock) {
+            this.dir = dir;
+            this.lockChannel = lockChannel;
+            this.lock = lock;
+        }
+
+        static Entry create(Path spoolDir) {
+            try {
+                Files.createDirectories(spoolDir);
+                Path dir = spoolDir.resolve(UUID.randomUUID().toString());
+                Files.createDirectory(dir);
+                FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
+                return new Entry(dir, ch, ch.lock());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a capture spool under " + spoolDir + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Takes an entry another process left, or null while a live process still holds it. */
+        public static Entry take(Path dir) throws IOException {
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            } catch (NoSuchFileException gone) {
+                return null;
+            }
+            try {
+                FileLock l = ch.tryLock();
+                if (l == null) {
+                    ch.close();
+                    return null;
+                }
+                return new Entry(dir, ch, l);
+            } catch (OverlappingFileLockException ours) { // this JVM holds it: a capture in progress
+                ch.close();
+                return null;
+            }
+        }
+
+        public Path dir() {
+            return dir;
+        }
+
+        /** Removes the entry (the image is stored, or the capture never got this far). */
+        public void delete() {
+            try {
+                try (Stream<Path> s = Files.list(dir)) {
+                    for (Path p : (Iterable<Path>) s::iterator) {
+                        if (!p.getFileName().toString().equals(LOCK)) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                }
+                Files.deleteIfExists(dir.resolve(LOCK));
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                // a leftover without capture.json is removed by the next replay
+            } finally {
+                close();
+            }
+        }
+
+        /** Lets go of the entry without deleting it (a later replay stores it). */
+        @Override
+        public void close() {
+            try {
+                if (lock.isValid()) {
+                    lock.release();
+                }
+                lockChannel.close();
+            } catch (IOException ignored) {
+                // the lock goes with the channel
+            }
+        }
+    }
+}
