@@ -51,8 +51,9 @@ public class ImageService {
      * Registers an image whose manifest the caller has verified ({@link CheckpointRegistrar}: the
      * registration is what the signed manifest and the store's index say); a second registration of
      * the same image with the same manifest is a no-op (events may come twice).
-     * Agents register continuously, so this takes few statements: job and image, chunks and links,
-     * one queued row for the packs' live bytes (applied within seconds by PackLiveBytesWorker; no
+     * Agents register continuously, so this takes few statements, none with a row per chunk the image
+     * names: job and image; the chunk list (one row), the chunks new since the parent and the queue
+     * row for the reverse index; one queued row for the packs' live bytes (applied within seconds by PackLiveBytesWorker; no
      * pack row is locked here, so concurrent registrations into one pack do not wait), audit entry
      * (plus one to check the parent of an incremental image, and one for the threads, areas and
      * descriptors when the agent sent them).
@@ -80,7 +81,7 @@ public class ImageService {
             }
             return new Registered(Outcome.ALREADY_REGISTERED, images.summary(r.imageId()).orElseThrow());
         }
-        images.insertChunks(r.imageId(), r.chunks());
+        images.insertChunks(r.imageId(), r.parentId(), r.chunks());
         packs.imagesChanged(List.of(r.imageId()), +1);
         contents.insert(r);
         chunkFilter.addAfterCommit(r.chunks().stream().map(c -> HexFormat.of().parseHex(c.key())).toList());
