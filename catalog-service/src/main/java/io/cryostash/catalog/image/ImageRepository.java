@@ -103,36 +103,36 @@ public class ImageRepository {
     public void insertChunks(String imageId, String parentId, List<ChunkRef> chunks) {
         List<ChunkRef> sorted = distinctByKey(chunks);
         int n = sorted.size();
-        String[] keys = new String[n];
+        // The keys go as bytea[] (binary), stored as they come: no hex decoding or sorting in the database.
+        byte[][] keys = new byte[n][];
         Integer[] raw = new Integer[n];
         Integer[] stored = new Integer[n];
         String[] packs = new String[n];
         Long[] offsets = new Long[n];
         for (int i = 0; i < n; i++) {
             ChunkRef c = sorted.get(i);
-            keys[i] = c.key();
+            keys[i] = HEX.parseHex(c.key());
             raw[i] = (int) c.rawBytes();
             stored[i] = c.storedBytes() == null ? null : c.storedBytes().intValue();
             packs[i] = c.pack();
             offsets[i] = c.offset();
         }
         jdbc.sql("""
-                        WITH t AS (
-                            SELECT decode(k, 'hex') AS key, r, s, p, o, n
-                            FROM unnest(?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[]) WITH ORDINALITY AS t(k, r, s, p, o, n)),
-                        list AS (
-                            INSERT INTO image_chunk_lists (image_id, keys)
-                            SELECT ?, coalesce(array_agg(key ORDER BY n), '{}'::bytea[]) FROM t),
+                        WITH list AS (
+                            INSERT INTO image_chunk_lists (image_id, keys) VALUES (?, ?::bytea[]) RETURNING keys),
                         pending AS (
                             INSERT INTO image_links_pending (image_id) VALUES (?)),
                         parent AS (
                             SELECT unnest(pl.keys) AS key FROM image_chunk_lists pl JOIN images pi ON pi.id = pl.image_id
                             WHERE pl.image_id = ? AND pi.state IN ('UPLOADING', 'COMPLETE'))
                         INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
-                        SELECT key, r, s, p, o FROM t WHERE NOT EXISTS (SELECT 1 FROM parent WHERE parent.key = t.key)
-                        ORDER BY n
+                        SELECT t.key, t.r, t.s, t.p, t.o
+                        FROM unnest((SELECT keys FROM list), ?::int[], ?::int[], ?::text[], ?::bigint[])
+                             WITH ORDINALITY AS t(key, r, s, p, o, n)
+                        WHERE NOT EXISTS (SELECT 1 FROM parent WHERE parent.key = t.key)
+                        ORDER BY t.n
                         ON CONFLICT (key) DO NOTHING""")
-                .params(keys, raw, stored, packs, offsets, imageId, imageId, parentId).update();
+                .params(imageId, keys, imageId, parentId, raw, stored, packs, offsets).update();
     }
 
     /**
