@@ -94,46 +94,59 @@ public class ImageRepository {
     /**
      * Stores the image's chunk list (one row: its distinct keys, sorted), queues it for the reverse
      * index {@code image_chunks} (filled by PackLiveBytesWorker), and adds to the chunk table the
-     * chunks it names that were not there, in one statement. An incremental image names mostly its
+     * chunks it names that were not there. An incremental image names mostly its
      * parent's chunks: those are skipped without a probe of the chunk table when the parent is live
      * (a live image's chunks are kept by the store and never dropped from the table); the rest are
      * inserted in key order, keeping rows that exist, so that concurrent registrations cannot
-     * deadlock. A repeated key keeps its first reference.
+     * deadlock. Two statements: the list (which answers the keys the parent does not name), then
+     * only those chunks with their sizes and places. A repeated key keeps its first reference.
      */
     public void insertChunks(String imageId, String parentId, List<ChunkRef> chunks) {
         List<ChunkRef> sorted = distinctByKey(chunks);
-        int n = sorted.size();
-        // The keys go as bytea[] (binary), stored as they come: no hex decoding or sorting in the database.
-        byte[][] keys = new byte[n][];
+        // The keys go as bytea[], stored as they come: no hex decoding or sorting in the database.
+        byte[][] keys = new byte[sorted.size()][];
+        for (int i = 0; i < keys.length; i++) keys[i] = HEX.parseHex(sorted.get(i).key());
+        // 1: the list and its queue row; answers which keys (1-based positions) the live parent does not name.
+        Long[] fresh = jdbc.sql(STORE_LIST).params(imageId, keys, imageId, parentId)
+                .query((rs, i) -> (Long[]) rs.getArray(1).getArray()).single();
+        if (fresh.length == 0) return;
+        // 2: only those go to the chunk table (with their sizes and places), in key order.
+        int n = fresh.length;
+        byte[][] newKeys = new byte[n][];
         Integer[] raw = new Integer[n];
         Integer[] stored = new Integer[n];
         String[] packs = new String[n];
         Long[] offsets = new Long[n];
         for (int i = 0; i < n; i++) {
-            ChunkRef c = sorted.get(i);
-            keys[i] = HEX.parseHex(c.key());
+            int at = (int) (fresh[i] - 1);
+            ChunkRef c = sorted.get(at);
+            newKeys[i] = keys[at];
             raw[i] = (int) c.rawBytes();
             stored[i] = c.storedBytes() == null ? null : c.storedBytes().intValue();
             packs[i] = c.pack();
             offsets[i] = c.offset();
         }
-        jdbc.sql("""
-                        WITH list AS (
-                            INSERT INTO image_chunk_lists (image_id, keys) VALUES (?, ?::bytea[]) RETURNING keys),
-                        pending AS (
-                            INSERT INTO image_links_pending (image_id) VALUES (?)),
-                        parent AS (
-                            SELECT unnest(pl.keys) AS key FROM image_chunk_lists pl JOIN images pi ON pi.id = pl.image_id
-                            WHERE pl.image_id = ? AND pi.state IN ('UPLOADING', 'COMPLETE'))
-                        INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
-                        SELECT t.key, t.r, t.s, t.p, t.o
-                        FROM unnest((SELECT keys FROM list), ?::int[], ?::int[], ?::text[], ?::bigint[])
-                             WITH ORDINALITY AS t(key, r, s, p, o, n)
-                        WHERE NOT EXISTS (SELECT 1 FROM parent WHERE parent.key = t.key)
-                        ORDER BY t.n
-                        ON CONFLICT (key) DO NOTHING""")
-                .params(imageId, keys, imageId, parentId, raw, stored, packs, offsets).update();
+        jdbc.sql(INSERT_CHUNKS).params(newKeys, raw, stored, packs, offsets).update();
     }
+
+    static final String STORE_LIST = """
+            WITH list AS (
+                INSERT INTO image_chunk_lists (image_id, keys) VALUES (?, ?::bytea[]) RETURNING keys),
+            pending AS (
+                INSERT INTO image_links_pending (image_id) VALUES (?)),
+            parent AS (
+                SELECT unnest(pl.keys) AS key FROM image_chunk_lists pl JOIN images pi ON pi.id = pl.image_id
+                WHERE pl.image_id = ? AND pi.state IN ('UPLOADING', 'COMPLETE'))
+            SELECT coalesce(array_agg(t.n ORDER BY t.n), '{}'::bigint[])
+            FROM unnest((SELECT keys FROM list)) WITH ORDINALITY AS t(key, n)
+            WHERE NOT EXISTS (SELECT 1 FROM parent WHERE parent.key = t.key)""";
+
+    static final String INSERT_CHUNKS = """
+            INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
+            SELECT t.key, t.r, t.s, t.p, t.o
+            FROM unnest(?::bytea[], ?::int[], ?::int[], ?::text[], ?::bigint[]) WITH ORDINALITY AS t(key, r, s, p, o, n)
+            ORDER BY t.n
+            ON CONFLICT (key) DO NOTHING""";
 
     /**
      * Distinct keys in ascending order. Keys are lower-case hex, so their string order is the order of
