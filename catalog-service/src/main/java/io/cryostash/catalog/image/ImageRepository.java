@@ -87,8 +87,8 @@ public class ImageRepository {
     }
 
     /** {@link #insertChunks(String, String, List)} with no parent to skip known chunks by. */
-    public void insertChunks(String imageId, List<ChunkRef> chunks) {
-        insertChunks(imageId, null, chunks);
+    public int insertChunks(String imageId, List<ChunkRef> chunks) {
+        return insertChunks(imageId, null, chunks);
     }
 
     /**
@@ -100,8 +100,10 @@ public class ImageRepository {
      * inserted in key order, keeping rows that exist, so that concurrent registrations cannot
      * deadlock. Two statements: the list (which answers the keys the parent does not name), then
      * only those chunks with their sizes and places. A repeated key keeps its first reference.
+     *
+     * @return how many chunks were not named by the parent (and so were sent to the chunk table)
      */
-    public void insertChunks(String imageId, String parentId, List<ChunkRef> chunks) {
+    public int insertChunks(String imageId, String parentId, List<ChunkRef> chunks) {
         List<ChunkRef> sorted = distinctByKey(chunks);
         // The keys go as bytea[], stored as they come: no hex decoding or sorting in the database.
         byte[][] keys = new byte[sorted.size()][];
@@ -109,7 +111,7 @@ public class ImageRepository {
         // 1: the list and its queue row; answers which keys (1-based positions) the live parent does not name.
         Long[] fresh = jdbc.sql(STORE_LIST).params(imageId, keys, imageId, parentId)
                 .query((rs, i) -> (Long[]) rs.getArray(1).getArray()).single();
-        if (fresh.length == 0) return;
+        if (fresh.length == 0) return 0;
         // 2: only those go to the chunk table (with their sizes and places), in key order.
         int n = fresh.length;
         byte[][] newKeys = new byte[n][];
@@ -127,6 +129,7 @@ public class ImageRepository {
             offsets[i] = c.offset();
         }
         jdbc.sql(INSERT_CHUNKS).params(newKeys, raw, stored, packs, offsets).update();
+        return n;
     }
 
     static final String STORE_LIST = """

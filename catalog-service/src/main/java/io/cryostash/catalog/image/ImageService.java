@@ -22,6 +22,8 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class ImageService {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageService.class);
+
     private final ImageRepository images;
     private final JobRepository jobs;
     private final HostRepository hosts;
@@ -66,6 +68,7 @@ public class ImageService {
         if (r.parentId() != null && images.state(r.parentId()).isEmpty()) {
             throw new InvalidRequestException("parentId: no image " + r.parentId());
         }
+        long t0 = System.nanoTime();
         var inserted = images.insertWithJob(r, jobs.labelsJson(r.jobLabels()));
         if (inserted.isEmpty()) {
             // The id exists: a repeated registration (the statement merged the job's labels again,
@@ -81,7 +84,9 @@ public class ImageService {
             }
             return new Registered(Outcome.ALREADY_REGISTERED, images.summary(r.imageId()).orElseThrow());
         }
-        images.insertChunks(r.imageId(), r.parentId(), r.chunks());
+        long t1 = System.nanoTime();
+        int fresh = images.insertChunks(r.imageId(), r.parentId(), r.chunks());
+        long t2 = System.nanoTime();
         packs.imagesChanged(List.of(r.imageId()), +1);
         contents.insert(r);
         chunkFilter.addAfterCommit(r.chunks().stream().map(c -> HexFormat.of().parseHex(c.key())).toList());
@@ -92,6 +97,9 @@ public class ImageService {
         d.put("chunks", r.chunks().size());
         if (r.parentId() != null) d.put("parent", r.parentId());
         audit.record("image.registered", "image", r.imageId(), d);
+        log.debug("Image {}: checks and image row {} ms, chunk list and {} of {} chunks new since the parent {} ms, the rest {} ms",
+                r.imageId(), (t1 - t0) / 1_000_000, fresh, r.chunks().size(), (t2 - t1) / 1_000_000,
+                (System.nanoTime() - t2) / 1_000_000);
         return new Registered(Outcome.CREATED, inserted.get());
     }
 
