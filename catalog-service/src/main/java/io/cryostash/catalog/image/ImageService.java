@@ -54,11 +54,11 @@ public class ImageService {
      * registration is what the signed manifest and the store's index say); a second registration of
      * the same image with the same manifest is a no-op (events may come twice).
      * Agents register continuously, so this takes few statements, none with a row per chunk the image
-     * names: job and image; the chunk list (one row), the chunks new since the parent and the queue
-     * row for the reverse index; one queued row for the packs' live bytes (applied within seconds by PackLiveBytesWorker; no
-     * pack row is locked here, so concurrent registrations into one pack do not wait), audit entry
-     * (plus one to check the parent of an incremental image, and one for the threads, areas and
-     * descriptors when the agent sent them).
+     * names: job and image; the chunk list (one row, with the queue row for the reverse index), then
+     * the chunks new since the parent; one queued row for the packs' live bytes (applied within
+     * seconds by PackLiveBytesWorker; no pack row is locked here, so concurrent registrations into one
+     * pack do not wait), audit entry (plus one to check the parent of an incremental image, and one
+     * for the threads, areas and descriptors when the agent sent them).
      */
     @Transactional
     public Registered register(ImageRegistration r) {
