@@ -282,15 +282,23 @@ public class ImageRepository {
                         JOIN chunks c ON c.key = k.key WHERE l.image_id = ?""")
                 .param(imageId)
                 .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).single();
+        // Semi- and anti-joins only (no OR of subqueries): an OR keeps the probe a per-key subplan, which
+        // with stale statistics on a just-filled image_chunks became a scan of the table per key.
         long shared = jdbc.sql("""
-                        WITH others_pending AS MATERIALIZED (
-                            SELECT DISTINCT k.key FROM image_links_pending p JOIN image_chunk_lists pl ON pl.image_id = p.image_id
+                        WITH mine AS MATERIALIZED (
+                            SELECT k.key FROM image_chunk_lists l CROSS JOIN LATERAL unnest(l.keys) AS k(key)
+                            WHERE l.image_id = ?),
+                        indexed AS MATERIALIZED (
+                            SELECT m.key FROM mine m
+                            WHERE EXISTS (SELECT 1 FROM image_chunks o WHERE o.chunk_key = m.key AND o.image_id <> ?)),
+                        others_pending AS MATERIALIZED (
+                            SELECT k.key FROM image_links_pending p JOIN image_chunk_lists pl ON pl.image_id = p.image_id
                             CROSS JOIN LATERAL unnest(pl.keys) AS k(key) WHERE p.image_id <> ?)
-                        SELECT count(*) FROM image_chunk_lists l CROSS JOIN LATERAL unnest(l.keys) AS k(key)
-                        WHERE l.image_id = ?
-                          AND (EXISTS (SELECT 1 FROM image_chunks o WHERE o.chunk_key = k.key AND o.image_id <> l.image_id)
-                               OR k.key IN (SELECT key FROM others_pending))""")
-                .params(imageId, imageId).query(Long.class).single();
+                        SELECT (SELECT count(*) FROM indexed)
+                             + (SELECT count(*) FROM mine m
+                                WHERE EXISTS (SELECT 1 FROM others_pending op WHERE op.key = m.key)
+                                  AND NOT EXISTS (SELECT 1 FROM indexed i WHERE i.key = m.key))""")
+                .params(imageId, imageId, imageId).query(Long.class).single();
         List<ImageDetails.ChunkRow> rows = jdbc.sql("""
                         SELECT encode(c.key, 'hex'), c.raw_bytes, c.stored_bytes, c.pack_key, c.pack_offset
                         FROM image_chunk_lists l CROSS JOIN LATERAL unnest(l.keys) AS k(key)
