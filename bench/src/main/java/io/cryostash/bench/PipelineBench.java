@@ -314,6 +314,7 @@ public final class PipelineBench {
             System.setProperty("org.slf4j.simpleLogger.logFile", file.toString());
             System.setProperty("org.slf4j.simpleLogger.log.io.cryostash.daemon.kafka.RequestConsumer", "debug");
             System.setProperty("org.slf4j.simpleLogger.log.io.cryostash.catalog.image.CheckpointRegistrar", "debug");
+            System.setProperty("org.slf4j.simpleLogger.log.io.cryostash.catalog.image.ImageService", "debug");
             System.setProperty("org.slf4j.simpleLogger.log.io.cryostash.catalog.event.CatalogEventListeners", "debug");
         }
 

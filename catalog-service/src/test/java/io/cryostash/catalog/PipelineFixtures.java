@@ -130,6 +130,13 @@ public final class PipelineFixtures {
      */
     public static String writeImage(TestAgent agent, int pid, String seed, int pages, String parent) throws Exception {
         try (ImageStore st = store(agent)) {
+            return writeImage(st, agent, pid, seed, pages, parent);
+        }
+    }
+
+    /** {@link #writeImage(TestAgent, int, String, int, String)} into a store the caller keeps open (many images). */
+    public static String writeImage(ImageStore st, TestAgent agent, int pid, String seed, int pages, String parent) throws Exception {
+        {
             ImageWriter w = st.newImage();
             long start = 0x7f00_0000_0000L;
             long length = (long) pages * 4096;

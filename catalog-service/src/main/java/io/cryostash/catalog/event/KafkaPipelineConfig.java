@@ -11,6 +11,7 @@ import io.cryostash.catalog.image.CheckpointRegistrar;
 import io.cryostash.catalog.restore.RestoreService;
 import io.cryostash.catalog.snapshot.SnapshotService;
 import io.cryostash.catalog.store.CatalogStore;
+import io.cryostash.catalog.system.DatabaseUnavailable;
 import io.cryostash.schema.event.InvalidEventException;
 import io.cryostash.schema.event.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -121,7 +122,10 @@ public class KafkaPipelineConfig {
                 settings.sendTimeout());
     }
 
-    /** Retries with exponential backoff, then the dead-letter topic; refusals go there at once. */
+    /**
+     * Retries with exponential backoff, then the dead-letter topic; refusals go there at once; an
+     * unreachable database is waited for.
+     */
     @Bean
     ConcurrentKafkaListenerContainerFactory<String, byte[]> pipelineListenerFactory(
             ConsumerFactory<String, byte[]> pipelineConsumerFactory, DeadLetterRecoverer recoverer, KafkaSettings settings) {
@@ -131,6 +135,12 @@ public class KafkaPipelineConfig {
         backOff.setMaxInterval(settings.maxBackoff().toMillis());
         DefaultErrorHandler errors = new DefaultErrorHandler(recoverer, backOff);
         errors.addNotRetryableExceptions(EventRefusedException.class, InvalidEventException.class);
+        // The database away (stopped, restarting) is no fault of the event: retry it, with backoff, until
+        // the database is back, never park it as a dead letter. The partition waits meanwhile; its
+        // offset is committed only after the work is done, so nothing is lost or done twice.
+        ExponentialBackOff untilTheDatabaseIsBack = new ExponentialBackOff(settings.backoff().toMillis(), 2);
+        untilTheDatabaseIsBack.setMaxInterval(Math.max(settings.maxBackoff().toMillis(), 1));
+        errors.setBackOffFunction((record, e) -> DatabaseUnavailable.is(e) ? untilTheDatabaseIsBack : null);
         errors.setCommitRecovered(true);
         return factory(pipelineConsumerFactory, errors);
     }

@@ -94,6 +94,8 @@ public class ChunkLocations {
                             WHERE c.key = decode(t.k, 'hex') AND (c.pack_key IS NULL OR c.pack_key = ANY (?))""")
                     .params(p.id(), k.toArray(String[]::new), o.toArray(Long[]::new), s.toArray(Integer[]::new),
                             gone.toArray(String[]::new)).update();
+            // From the reverse index, not the chunk lists: it holds exactly the images already applied
+            // to the packs, so an image still pending is added once, by PackLiveBytesWorker, not twice.
             jdbc.sql("""
                             UPDATE packs SET live_bytes = (
                                 SELECT coalesce(sum(c.stored_bytes), 0) FROM chunks c WHERE c.pack_key = ? AND EXISTS (

@@ -86,38 +86,79 @@ public class ImageRepository {
                 .query(ImageRepository::summary).optional();
     }
 
+    /** {@link #insertChunks(String, String, List)} with no parent to skip known chunks by. */
+    public int insertChunks(String imageId, List<ChunkRef> chunks) {
+        return insertChunks(imageId, null, chunks);
+    }
+
     /**
-     * Adds the image's chunks to the chunk table (keeping rows that exist) and links them to the
-     * image, in one statement. Keys are inserted in sorted order so that concurrent registrations
-     * cannot deadlock.
+     * Stores the image's chunk list (one row: its distinct keys, sorted), queues it for the reverse
+     * index {@code image_chunks} (filled by PackLiveBytesWorker), and adds to the chunk table the
+     * chunks it names that were not there. An incremental image names mostly its
+     * parent's chunks: those are skipped without a probe of the chunk table when the parent is live
+     * (a live image's chunks are kept by the store and never dropped from the table); the rest are
+     * inserted in key order, keeping rows that exist, so that concurrent registrations cannot
+     * deadlock. Two statements: the list (which answers the keys the parent does not name), then
+     * only those chunks with their sizes and places. A repeated key keeps its first reference.
+     *
+     * @return how many chunks were not named by the parent (and so were sent to the chunk table)
      */
-    public void insertChunks(String imageId, List<ChunkRef> chunks) {
-        if (chunks.isEmpty()) return;
-        int n = chunks.size();
-        String[] keys = new String[n];
+    public int insertChunks(String imageId, String parentId, List<ChunkRef> chunks) {
+        List<ChunkRef> sorted = distinctByKey(chunks);
+        // The keys go as bytea[], stored as they come: no hex decoding or sorting in the database.
+        byte[][] keys = new byte[sorted.size()][];
+        for (int i = 0; i < keys.length; i++) keys[i] = HEX.parseHex(sorted.get(i).key());
+        // 1: the list and its queue row; answers which keys (1-based positions) the live parent does not name.
+        Long[] fresh = jdbc.sql(STORE_LIST).params(imageId, keys, imageId, parentId)
+                .query((rs, i) -> (Long[]) rs.getArray(1).getArray()).single();
+        if (fresh.length == 0) return 0;
+        // 2: only those go to the chunk table (with their sizes and places), in key order.
+        int n = fresh.length;
+        byte[][] newKeys = new byte[n][];
         Integer[] raw = new Integer[n];
         Integer[] stored = new Integer[n];
         String[] packs = new String[n];
         Long[] offsets = new Long[n];
         for (int i = 0; i < n; i++) {
-            ChunkRef c = chunks.get(i);
-            keys[i] = c.key();
+            int at = (int) (fresh[i] - 1);
+            ChunkRef c = sorted.get(at);
+            newKeys[i] = keys[at];
             raw[i] = (int) c.rawBytes();
             stored[i] = c.storedBytes() == null ? null : c.storedBytes().intValue();
             packs[i] = c.pack();
             offsets[i] = c.offset();
         }
-        jdbc.sql("""
-                        WITH c AS (
-                            INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
-                            SELECT DISTINCT ON (k) decode(k, 'hex'), r, s, p, o
-                            FROM unnest(?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[]) AS t(k, r, s, p, o)
-                            ORDER BY k
-                            ON CONFLICT (key) DO NOTHING)
-                        INSERT INTO image_chunks (image_id, chunk_key)
-                        SELECT DISTINCT ?, decode(k, 'hex') FROM unnest(?::text[]) AS t(k)
-                        ON CONFLICT DO NOTHING""")
-                .params(keys, raw, stored, packs, offsets, imageId, keys).update();
+        jdbc.sql(INSERT_CHUNKS).params(newKeys, raw, stored, packs, offsets).update();
+        return n;
+    }
+
+    static final String STORE_LIST = """
+            WITH list AS (
+                INSERT INTO image_chunk_lists (image_id, keys) VALUES (?, ?::bytea[]) RETURNING keys),
+            pending AS (
+                INSERT INTO image_links_pending (image_id) VALUES (?)),
+            parent AS (
+                SELECT unnest(pl.keys) AS key FROM image_chunk_lists pl JOIN images pi ON pi.id = pl.image_id
+                WHERE pl.image_id = ? AND pi.state IN ('UPLOADING', 'COMPLETE'))
+            SELECT coalesce(array_agg(t.n ORDER BY t.n), '{}'::bigint[])
+            FROM unnest((SELECT keys FROM list)) WITH ORDINALITY AS t(key, n)
+            WHERE NOT EXISTS (SELECT 1 FROM parent WHERE parent.key = t.key)""";
+
+    static final String INSERT_CHUNKS = """
+            INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)
+            SELECT t.key, t.r, t.s, t.p, t.o
+            FROM unnest(?::bytea[], ?::int[], ?::int[], ?::text[], ?::bigint[]) WITH ORDINALITY AS t(key, r, s, p, o, n)
+            ORDER BY t.n
+            ON CONFLICT (key) DO NOTHING""";
+
+    /**
+     * Distinct keys in ascending order. Keys are lower-case hex, so their string order is the order of
+     * the bytes they spell (bytea's order in PostgreSQL), prefixes first.
+     */
+    static List<ChunkRef> distinctByKey(List<ChunkRef> chunks) {
+        java.util.TreeMap<String, ChunkRef> byKey = new java.util.TreeMap<>();
+        for (ChunkRef c : chunks) byKey.putIfAbsent(c.key(), c);
+        return new ArrayList<>(byKey.values());
     }
 
     /** The list row of one image. */
@@ -230,21 +271,39 @@ public class ImageRepository {
                 .optional();
     }
 
+    /**
+     * The image's chunks from its own list (exact at once), and how many of them another image names:
+     * from the reverse index, plus the lists of images registered but not yet copied into it.
+     */
     ImageDetails.ChunkStats chunkStats(String imageId, int first) {
         var totals = jdbc.sql("""
                         SELECT count(*), coalesce(sum(c.raw_bytes), 0), coalesce(sum(c.stored_bytes), 0)
-                        FROM image_chunks ic JOIN chunks c ON c.key = ic.chunk_key WHERE ic.image_id = ?""")
+                        FROM image_chunk_lists l CROSS JOIN LATERAL unnest(l.keys) AS k(key)
+                        JOIN chunks c ON c.key = k.key WHERE l.image_id = ?""")
                 .param(imageId)
                 .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).single();
+        // Semi- and anti-joins only (no OR of subqueries): an OR keeps the probe a per-key subplan, which
+        // with stale statistics on a just-filled image_chunks became a scan of the table per key.
         long shared = jdbc.sql("""
-                        SELECT count(*) FROM image_chunks ic
-                        WHERE ic.image_id = ? AND EXISTS (SELECT 1 FROM image_chunks o
-                                                          WHERE o.chunk_key = ic.chunk_key AND o.image_id <> ic.image_id)""")
-                .param(imageId).query(Long.class).single();
+                        WITH mine AS MATERIALIZED (
+                            SELECT k.key FROM image_chunk_lists l CROSS JOIN LATERAL unnest(l.keys) AS k(key)
+                            WHERE l.image_id = ?),
+                        indexed AS MATERIALIZED (
+                            SELECT m.key FROM mine m
+                            WHERE EXISTS (SELECT 1 FROM image_chunks o WHERE o.chunk_key = m.key AND o.image_id <> ?)),
+                        others_pending AS MATERIALIZED (
+                            SELECT k.key FROM image_links_pending p JOIN image_chunk_lists pl ON pl.image_id = p.image_id
+                            CROSS JOIN LATERAL unnest(pl.keys) AS k(key) WHERE p.image_id <> ?)
+                        SELECT (SELECT count(*) FROM indexed)
+                             + (SELECT count(*) FROM mine m
+                                WHERE EXISTS (SELECT 1 FROM others_pending op WHERE op.key = m.key)
+                                  AND NOT EXISTS (SELECT 1 FROM indexed i WHERE i.key = m.key))""")
+                .params(imageId, imageId, imageId).query(Long.class).single();
         List<ImageDetails.ChunkRow> rows = jdbc.sql("""
                         SELECT encode(c.key, 'hex'), c.raw_bytes, c.stored_bytes, c.pack_key, c.pack_offset
-                        FROM image_chunks ic JOIN chunks c ON c.key = ic.chunk_key
-                        WHERE ic.image_id = ? ORDER BY ic.chunk_key LIMIT ?""")
+                        FROM image_chunk_lists l CROSS JOIN LATERAL unnest(l.keys) AS k(key)
+                        JOIN chunks c ON c.key = k.key
+                        WHERE l.image_id = ? ORDER BY c.key LIMIT ?""")
                 .params(imageId, first)
                 .query((rs, i) -> {
                     int s = rs.getInt(3);

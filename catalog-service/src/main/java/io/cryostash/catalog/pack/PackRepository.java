@@ -33,6 +33,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * snapshot. Readers see {@code live_bytes} up to a run late (seconds); nothing decides on it
  * synchronously.
  *
+ * <p>The same run first copies the chunk lists of newly registered images into the reverse index
+ * {@code image_chunks} (registration writes only the list: see V9), so that {@code image_chunks} is
+ * exactly the set of images the packs' live bytes count; an image registered while a run is under
+ * way keeps its queued changes for the next run together with its links.
+ *
  * <p>Why by difference and not a recount of each touched pack: a registration touches a handful of
  * chunks, a pack can hold hundreds of thousands (the benchmark's agent puts all new chunks into
  * one), so a recount costs a probe per chunk of the pack, a difference one per chunk changed. The
@@ -76,13 +81,26 @@ public class PackRepository {
     public int applyLiveChanges() {
         Integer n = tx.execute(s -> {
             jdbc.sql("SELECT pg_advisory_xact_lock(?)").param(APPLY_LOCK).query().singleRow();
+            // First the reverse index: the links of every image registered since the last run, from
+            // their lists. The statement below sees them (same transaction); an image registered
+            // after this statement's snapshot is still pending there, and its queued changes wait for
+            // the next run, so that the packs count exactly the images that image_chunks holds.
+            jdbc.sql("""
+                            WITH p AS (DELETE FROM image_links_pending RETURNING image_id)
+                            INSERT INTO image_chunks (image_id, chunk_key)
+                            SELECT l.image_id, k.key FROM p JOIN image_chunk_lists l ON l.image_id = p.image_id
+                            CROSS JOIN LATERAL unnest(l.keys) AS k(key)
+                            ORDER BY 1, 2""")
+                    .update();
             // One statement, one snapshot: the queue rows it takes and the images and chunks it reads.
             // gained/lost: the chunk is named by an image of the batch that became / stopped being
             // live; a chunk named by a live image the batch did not register was live before and
             // after, and one both gained and lost was too (the deleted image named it before, the
             // registered one after). Otherwise its stored bytes come on (gained) or go off (lost).
             return jdbc.sql("""
-                            WITH batch AS (DELETE FROM pack_live_changes RETURNING image_id, sign),
+                            WITH batch AS (DELETE FROM pack_live_changes
+                                           WHERE image_id NOT IN (SELECT image_id FROM image_links_pending)
+                                           RETURNING image_id, sign),
                             net AS (SELECT image_id, sum(sign) AS sign FROM batch GROUP BY image_id),
                             registered AS (SELECT coalesce(array_agg(image_id), '{}') AS ids FROM net WHERE sign > 0),
                             touched AS (
@@ -114,13 +132,17 @@ public class PackRepository {
         return jdbc.sql("SELECT count(*) FROM pack_live_changes").query(Long.class).single();
     }
 
-    /** What {@code live_bytes} should be, counted from scratch (for tests and for checking a database by hand). */
+    /**
+     * What {@code live_bytes} should be once every committed change is applied, counted from scratch
+     * from the live images' chunk lists (for tests and for checking a database by hand: it reads every
+     * live list, so it is not for a hot path).
+     */
     public long countLiveBytes(String pack) {
         return jdbc.sql("""
                         SELECT coalesce(sum(c.stored_bytes), 0) FROM chunks c
-                        WHERE c.pack_key = ? AND EXISTS (
-                            SELECT 1 FROM image_chunks o JOIN images i ON i.id = o.image_id
-                            WHERE o.chunk_key = c.key AND i.state IN """ + LIVE + ")")
+                        WHERE c.pack_key = ? AND c.key IN (
+                            SELECT unnest(l.keys) FROM image_chunk_lists l JOIN images i ON i.id = l.image_id
+                            WHERE i.state IN """ + LIVE + ")")
                 .param(pack).query(Long.class).single();
     }
 

@@ -80,11 +80,14 @@ public class QuotaRepository {
         return usage("host_id", hostId);
     }
 
-    /** {@code column}: the images' job_id or host_id, never a caller's text. */
+    /**
+     * Stored bytes of the distinct chunks the subject's live images name, from their chunk lists (so a
+     * just-registered image counts at once). {@code column}: the images' job_id or host_id, never a caller's text.
+     */
     private long usage(String column, Object subject) {
         return jdbc.sql("""
                         SELECT coalesce(sum(c.stored_bytes), 0) FROM chunks c WHERE c.key IN (
-                            SELECT ic.chunk_key FROM image_chunks ic JOIN images i ON i.id = ic.image_id
+                            SELECT unnest(l.keys) FROM image_chunk_lists l JOIN images i ON i.id = l.image_id
                             WHERE i.%s = ? AND i.state IN ('UPLOADING', 'COMPLETE'))""".formatted(column))
                 .param(subject).query(Long.class).single();
     }

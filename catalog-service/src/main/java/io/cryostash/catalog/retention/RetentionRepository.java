@@ -84,20 +84,44 @@ public class RetentionRepository {
     }
 
     /**
+     * Links of live images registered but not yet in the reverse index {@code image_chunks} (their
+     * lists wait for PackLiveBytesWorker, seconds): a few images, read once per statement.
+     */
+    static final String PENDING_LIVE_LINKS = """
+            pending_links AS MATERIALIZED (
+                SELECT p.image_id, k.key FROM image_links_pending p JOIN images i ON i.id = p.image_id
+                JOIN image_chunk_lists l ON l.image_id = p.image_id CROSS JOIN LATERAL unnest(l.keys) AS k(key)
+                WHERE i.state IN ('UPLOADING', 'COMPLETE'))""";
+
+    /**
+     * The links of the images {@code ?} (a text[]): from the reverse index, plus the lists of those not
+     * in it yet. The index, not the lists, for the ones it holds: the planner knows its size (it does
+     * not know how long an unnested list is, and picks nested loops that probe each key).
+     */
+    static final String LINKS_OF = """
+            (SELECT ic.image_id, ic.chunk_key AS key FROM image_chunks ic WHERE ic.image_id = ANY (?::text[])
+             UNION ALL
+             SELECT p.image_id, k.key FROM image_links_pending p JOIN image_chunk_lists l ON l.image_id = p.image_id
+             CROSS JOIN LATERAL unnest(l.keys) AS k(key) WHERE p.image_id = ANY (?::text[]))""";
+
+    /**
      * Stored bytes and count of the chunks that {@code expiring} name and that no other live
      * (UPLOADING or COMPLETE) image names: what the store gives back once these images are expired
-     * and collected (before pack overheads and the repack threshold).
+     * and collected (before pack overheads and the repack threshold). Links come from the reverse
+     * index and from the lists of images not yet in it.
      */
     public long[] bytesOnlyHeldBy(Collection<String> expiring) {
         if (expiring.isEmpty()) return new long[] {0, 0};
         String[] ids = expiring.toArray(String[]::new);
-        return jdbc.sql("""
+        return jdbc.sql("WITH " + PENDING_LIVE_LINKS + """
                         SELECT coalesce(sum(c.stored_bytes), 0), count(*) FROM chunks c
-                        WHERE c.key IN (SELECT ic.chunk_key FROM image_chunks ic WHERE ic.image_id = ANY (?))
+                        WHERE c.key IN (SELECT m.key FROM""" + " " + LINKS_OF + """
+                         m)
                           AND NOT EXISTS (SELECT 1 FROM image_chunks o JOIN images i ON i.id = o.image_id
                                           WHERE o.chunk_key = c.key AND i.state IN ('UPLOADING', 'COMPLETE')
-                                            AND NOT (o.image_id = ANY (?)))""")
-                .params(ids, ids)
+                                            AND NOT (o.image_id = ANY (?)))
+                          AND NOT EXISTS (SELECT 1 FROM pending_links pl WHERE pl.key = c.key AND NOT (pl.image_id = ANY (?)))""")
+                .params(ids, ids, ids, ids)
                 .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}).single();
     }
 
@@ -105,15 +129,17 @@ public class RetentionRepository {
     public Map<String, Long> bytesOnlyInEach(Collection<String> images) {
         Map<String, Long> out = new HashMap<>();
         if (images.isEmpty()) return out;
-        jdbc.sql("""
-                        SELECT ic.image_id, coalesce(sum(c.stored_bytes), 0) FROM image_chunks ic
-                        JOIN chunks c ON c.key = ic.chunk_key
-                        WHERE ic.image_id = ANY (?)
-                          AND NOT EXISTS (SELECT 1 FROM image_chunks o JOIN images i ON i.id = o.image_id
-                                          WHERE o.chunk_key = ic.chunk_key AND o.image_id <> ic.image_id
+        String[] ids = images.toArray(String[]::new);
+        jdbc.sql("WITH " + PENDING_LIVE_LINKS + """
+                        SELECT m.image_id, coalesce(sum(c.stored_bytes), 0) FROM""" + " " + LINKS_OF + """
+                         m
+                        JOIN chunks c ON c.key = m.key
+                        WHERE NOT EXISTS (SELECT 1 FROM image_chunks o JOIN images i ON i.id = o.image_id
+                                          WHERE o.chunk_key = m.key AND o.image_id <> m.image_id
                                             AND i.state IN ('UPLOADING', 'COMPLETE'))
-                        GROUP BY ic.image_id""")
-                .param((Object) images.toArray(String[]::new))
+                          AND NOT EXISTS (SELECT 1 FROM pending_links pl WHERE pl.key = m.key AND pl.image_id <> m.image_id)
+                        GROUP BY m.image_id""")
+                .params(ids, ids)
                 .query((rs, i) -> out.put(rs.getString(1), rs.getLong(2))).list();
         return out;
     }

@@ -74,13 +74,24 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
      * those checks, and it does not pass the database's message on.
      */
     @ExceptionHandler(org.springframework.dao.DataAccessException.class)
-    ProblemDetail dataAccess(org.springframework.dao.DataAccessException e) {
-        if (dataException(e)) return valueTheDatabaseCannotStore();
+    ResponseEntity<ProblemDetail> dataAccess(org.springframework.dao.DataAccessException e) {
+        if (DatabaseUnavailable.is(e)) return databaseUnavailable(e);
+        if (dataException(e)) return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(valueTheDatabaseCannotStore());
         log.error("Database access failed", e);
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
                 "The catalog could not complete the request (database error; see its log)");
         p.setTitle("Internal error");
-        return p;
+        return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body(p);
+    }
+
+    /** No connection to the database (stopped, restarting, pool exhausted): 503, try again shortly. */
+    @ExceptionHandler(org.springframework.transaction.CannotCreateTransactionException.class)
+    ResponseEntity<ProblemDetail> databaseUnavailable(Exception e) {
+        log.warn("The database cannot be reached ({}); answered 503", DatabaseOutageFilter.rootMessage(e));
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, DatabaseOutageFilter.UNAVAILABLE);
+        p.setTitle("Service unavailable");
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(DatabaseUnavailable.RETRY_AFTER_SECONDS)).body(p);
     }
 
     private static boolean dataException(Throwable t) {

@@ -38,6 +38,7 @@ class ImageApiTests {
     @Autowired Fixtures fx;
     @Autowired JdbcClient jdbc;
     @Autowired ImageService images;
+    @Autowired io.cryostash.catalog.pack.PackRepository packs;
 
     @Test
     void registeredImageIsStoredWithItsChunksAndJob() throws Exception {
@@ -47,6 +48,10 @@ class ImageApiTests {
 
         assertThat(jdbc.sql("SELECT state FROM images WHERE id = ?").param(r.imageId()).query(String.class).single())
                 .isEqualTo("COMPLETE");
+        // One list row names the five chunks; the reverse index gets them from it within seconds.
+        assertThat(jdbc.sql("SELECT cardinality(keys) FROM image_chunk_lists WHERE image_id = ?").param(r.imageId())
+                .query(Long.class).single()).isEqualTo(5L);
+        packs.applyLiveChanges();
         assertThat(jdbc.sql("SELECT count(*) FROM image_chunks WHERE image_id = ?").param(r.imageId()).query(Long.class).single())
                 .isEqualTo(5L);
         mvc.perform(get("/api/images/{id}", r.imageId()).with(user("v").roles("VIEWER")))

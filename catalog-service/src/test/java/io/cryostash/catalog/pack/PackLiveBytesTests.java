@@ -117,7 +117,7 @@ class PackLiveBytesTests {
                 List.of(new ChunkRef(Fixtures.chunkKey(base), 100, 50L, null, null))));
         assertThat(jdbc.sql("""
                         SELECT count(*) FROM packs p JOIN chunks c ON c.pack_key = p.key
-                        JOIN image_chunks ic ON ic.chunk_key = c.key WHERE ic.image_id = ?""")
+                        JOIN image_chunk_lists l ON c.key = ANY (l.keys) WHERE l.image_id = ?""")
                 .param(id).query(Long.class).single()).isZero();
     }
 

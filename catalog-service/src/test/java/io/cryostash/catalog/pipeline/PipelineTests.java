@@ -96,7 +96,7 @@ class PipelineTests {
         // the anonymous area and the program's code mapping (PipelineFixtures writes a consistent image)
         assertThat(d.get("contents").get("areas").get("total").asInt()).isEqualTo(2);
         assertThat(d.get("contents").get("fds").get("items").get(0).get("target").asString()).isEqualTo("/var/lib/sim/out.dat");
-        assertThat(count("SELECT count(*) FROM image_chunks ic JOIN chunks c ON c.key = ic.chunk_key WHERE ic.image_id = ? AND c.pack_key IS NULL",
+        assertThat(count("SELECT count(*) FROM image_chunk_lists l, unnest(l.keys) k JOIN chunks c ON c.key = k WHERE l.image_id = ? AND c.pack_key IS NULL",
                 image)).as("every chunk knows its pack").isZero();
         assertThat(count("SELECT count(*) FROM jobs WHERE host_id = ? AND name = 'sim' AND pid = 4242", a.hostId())).isOne();
     }

@@ -30,6 +30,20 @@ public record ChunkRef(String key, long rawBytes, Long storedBytes, String pack,
         return true;
     }
 
+    /**
+     * Whether {@link #problems} would find none, without building messages: {@code goodPacks} holds
+     * pack names already found good (this adds to it), so that each is matched once.
+     */
+    public boolean valid(java.util.Set<String> goodPacks) {
+        if (!isValidKey(key) || rawBytes < 0 || rawBytes > Integer.MAX_VALUE) return false;
+        if (storedBytes != null && (storedBytes < 0 || storedBytes > Integer.MAX_VALUE)) return false;
+        if (offset != null && (offset < 0 || offset > MAX_OFFSET)) return false;
+        if (pack == null || goodPacks.contains(pack)) return true;
+        if (!TextChecks.PACK.matcher(pack).matches()) return false;
+        goodPacks.add(pack);
+        return true;
+    }
+
     public List<String> problems(String path) {
         List<String> out = new ArrayList<>();
         if (!isValidKey(key)) out.add(path + ".key: must be 32 to 128 lower-case hex digits, even count");

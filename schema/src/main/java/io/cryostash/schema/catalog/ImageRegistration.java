@@ -107,10 +107,13 @@ public record ImageRegistration(
         } else if (chunks.size() > MAX_CHUNKS) {
             out.add("chunks: at most " + MAX_CHUNKS);
         } else {
+            // Tens of thousands of chunks, mostly in a few packs: each pack name is checked once, and a
+            // chunk's problems (with its path) are worked out only when it has some.
+            java.util.Set<String> goodPacks = new java.util.HashSet<>();
             for (int i = 0; i < chunks.size() && out.size() < 50; i++) {
                 ChunkRef c = chunks.get(i);
                 if (c == null) out.add("chunks[" + i + "]: must not be null");
-                else out.addAll(c.problems("chunks[" + i + "]"));
+                else if (!c.valid(goodPacks)) out.addAll(c.problems("chunks[" + i + "]"));
             }
         }
         listProblems(out, "threads", threads, MAX_THREADS, ThreadSummary::problems);
