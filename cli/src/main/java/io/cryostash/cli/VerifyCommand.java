@@ -4,6 +4,9 @@ package io.cryostash.cli;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 
+import io.cryostash.daemon.AgentDaemon;
+import io.cryostash.daemon.AgentSettings;
+import io.cryostash.daemon.state.HostDirectory;
 import io.cryostash.store.image.ImageStore;
 import io.cryostash.store.ChunkMissingException;
 import io.cryostash.store.IntegrityException;
@@ -26,9 +29,29 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     StoreOption store;
 
+    @Mixin
+    CatalogOption catalog;
+
+    /**
+     * With a catalog configured (the client config `up` wrote) and no --store, the store the agents
+     * of this machine use, trusting their keys as they do; else the given or default store.
+     */
+    private ImageStore open() {
+        String catalogUrl = catalog.url(store.store != null);
+        if (catalogUrl == null) {
+            return store.open();
+        }
+        AgentSettings host = CatalogStore.hostSettings(catalog, store, catalogUrl);
+        ImageStore images = AgentDaemon.openStore(host, new HostDirectory(host.hostDir()));
+        images.warnings().forEach(w -> System.err.println("warning: " + w));
+        System.err.println("verifying " + images.location() + ", the store of host " + host.hostId()
+                + " (from " + catalog.configFile() + "; --no-catalog or --store for another)");
+        return images;
+    }
+
     @Override
     public Integer call() throws IOException {
-        try (ImageStore images = store.open()) {
+        try (ImageStore images = open()) {
             Checker.Report r;
             String what;
             boolean readFailed = false;

@@ -203,6 +203,41 @@ class PipelineEndToEndTest {
         var keysOnB = LocalAgents.publicKeys(dir.resolve("home-b"));
         assertThat(keysOnB).hasSize(1);
         assertThat(keysOnB.get(0).getEncoded()).isNotEqualTo(LocalAgents.publicKeys(dir.resolve("home")).get(0).getEncoded());
+
+        // `cryostash verify` on this machine checks the stack's store (found by the soak: it checked an
+        // empty local store, and given the S3 store it called every agent-signed image untrusted)
+        String[] store = verify();
+        assertThat(store[1]).as(store[2]).isEqualTo("0");
+        assertThat(store[0]).contains("ok: store: ").doesNotContain("ok: store: 0 images");
+        String[] one = verify(image);
+        assertThat(one[1]).as(one[0] + one[2]).isEqualTo("0");
+        assertThat(one[0]).contains("ok: image " + image);
+    }
+
+    /** The CLI's verify as a user on this machine runs it (its home is the stack's): {stdout, exit, stderr}. */
+    static String[] verify(String... image) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.cryostash.cli.Cryostash", "verify"));
+        cmd.addAll(List.of(image));
+        try {
+            Path out = Files.createTempFile(dir, "verify", ".out");
+            Path err = Files.createTempFile(dir, "verify", ".err");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().put("CRYOSTASH_HOME", dir.resolve("home").toString());
+            pb.environment().remove("CRYOSTASH_CATALOG");
+            pb.environment().remove("CRYOSTASH_STORE");
+            Process p = pb.start();
+            if (!p.waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("verify did not finish");
+            }
+            return new String[] {Files.readString(out), Integer.toString(p.exitValue()), Files.readString(err)};
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Test
