@@ -763,6 +763,18 @@ static int do_guard(struct cursor *c, struct answer *ans, int op) {
     return 0;
 }
 
+/* Keeps copy (our own copy of the tracee's socket fd) to take the socket out of repair mode
+ * should the agent die. */
+static void add_repair_guard(struct tracee *t, int fd, int copy) {
+    fcntl(copy, F_SETFD, FD_CLOEXEC);
+    struct guard *g = calloc(1, sizeof *g);
+    if (!g) abort();
+    g->address = REPAIR_KEY | (uint64_t) (uint32_t) fd;
+    g->sock = copy;
+    g->next = t->guards;
+    t->guards = g;
+}
+
 /* Our own copy of the tracee's socket fd: the agent's copy dies with the agent. */
 static int do_guard_repair(struct cursor *c, struct answer *ans) {
     pid_t pid = (pid_t) take(c, 4);
@@ -778,13 +790,7 @@ static int do_guard_repair(struct cursor *c, struct answer *ans) {
         if (copy < 0) {
             err = errno;
         } else {
-            fcntl(copy, F_SETFD, FD_CLOEXEC);
-            struct guard *g = calloc(1, sizeof *g);
-            if (!g) abort();
-            g->address = REPAIR_KEY | (uint64_t) (uint32_t) fd;
-            g->sock = copy;
-            g->next = t->guards;
-            t->guards = g;
+            add_repair_guard(t, fd, copy);
         }
         if (pidfd >= 0) close(pidfd);
     }
@@ -816,13 +822,7 @@ static int do_guard_repairs(struct cursor *c, struct answer *ans) {
             err = errno;
             continue;
         }
-        fcntl(copy, F_SETFD, FD_CLOEXEC);
-        struct guard *g = calloc(1, sizeof *g);
-        if (!g) abort();
-        g->address = REPAIR_KEY | (uint64_t) (uint32_t) fd;
-        g->sock = copy;
-        g->next = t->guards;
-        t->guards = g;
+        add_repair_guard(t, fd, copy);
         done++;
     }
     if (pidfd >= 0) close(pidfd);

@@ -482,22 +482,9 @@ public final class AreaChunker {
                         applyPatch(c, p, delivered(got, p, ps), data, ps);
                     }
                 }
-                int pos = 0;
-                int p = 0;
-                while (p < c.pageCount()) {
-                    if (!c.isPresent(p)) {
-                        p++;
-                        continue;
-                    }
-                    int q = p;
-                    while (q < c.pageCount() && c.isPresent(q)) {
-                        q++;
-                    }
-                    int len = (q - p) * ps;
-                    sink.accept(c.firstPage() + p, ByteBuffer.wrap(data, pos, len).slice().asReadOnlyBuffer());
-                    pos += len;
-                    p = q;
-                }
+                byte[] pages = data;
+                c.forEachPresentRun((first, n, at) -> sink.accept(c.firstPage() + first,
+                        ByteBuffer.wrap(pages, at * ps, n * ps).slice().asReadOnlyBuffer()));
             }
         }
     }

@@ -273,33 +273,15 @@ public final class LazyMemory implements AutoCloseable {
         }
         Map<ChunkKey, byte[]> got = new ConcurrentHashMap<>();
         chunks.readChunks(keys, got::put);
-        ByteBuffer direct = DIRECT.get();
         for (AreaChunk c : cs) {
             byte[] data = AreaChunker.assemble(c, patchesOf.get(c), got, PAGE);
-            int pos = 0;
-            int p = 0;
-            while (p < c.pageCount()) {
-                if (!c.isPresent(p)) {
-                    p++;
-                    continue;
-                }
-                int q = p;
-                while (q < c.pageCount() && c.isPresent(q)) {
-                    q++;
-                }
-                int len = (q - p) * PAGE;
-                if (direct.capacity() < len) {
-                    direct = ByteBuffer.allocateDirect(len);
-                    DIRECT.set(direct);
-                }
-                direct.clear();
-                direct.put(data, pos, len).flip();
-                if (!pager.copy(a.area.start() + (c.firstPage() + p) * (long) PAGE, direct)) {
+            c.forEachPresentRun((first, n, at) -> {
+                ByteBuffer direct = direct(n * PAGE);
+                direct.put(data, at * PAGE, n * PAGE).flip();
+                if (!pager.copy(a.area.start() + (c.firstPage() + first) * (long) PAGE, direct)) {
                     throw new IllegalStateException("pid " + pid + " is gone");
                 }
-                pos += len;
-                p = q;
-            }
+            });
             synchronized (a.filled) {
                 a.filled.set(a.chunkIndex(c.firstPage()));
             }
@@ -308,6 +290,16 @@ public final class LazyMemory implements AutoCloseable {
     }
 
     private static final ThreadLocal<ByteBuffer> DIRECT = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 16));
+
+    /** This thread's direct buffer, cleared, of at least {@code bytes}. */
+    private static ByteBuffer direct(int bytes) {
+        ByteBuffer b = DIRECT.get();
+        if (b.capacity() < bytes) {
+            b = ByteBuffer.allocateDirect(bytes);
+            DIRECT.set(b);
+        }
+        return b.clear();
+    }
 
     /** Kills the process (it must not run with memory it cannot get) and records why. */
     private void fail(String why) {

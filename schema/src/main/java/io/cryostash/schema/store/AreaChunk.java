@@ -46,4 +46,34 @@ public record AreaChunk(long firstPage, int pageCount, long presence, ChunkKey k
     public boolean isPresent(int i) {
         return (presence >>> i & 1) != 0;
     }
+
+    /** What {@link #forEachPresentRun} hands each run of stored pages. */
+    @FunctionalInterface
+    public interface PresentRun<E extends Exception> {
+        /**
+         * @param firstPage  the run's first page, 0-based inside the chunk
+         * @param pages      its length in pages
+         * @param dataOffset where its pages start in the chunk's data, in pages (absent pages are not stored)
+         */
+        void accept(int firstPage, int pages, int dataOffset) throws E;
+    }
+
+    /** Calls {@code run} for each run of consecutive stored pages, in order. */
+    public <E extends Exception> void forEachPresentRun(PresentRun<E> run) throws E {
+        int stored = 0;
+        int p = 0;
+        while (p < pageCount) {
+            if (!isPresent(p)) {
+                p++;
+                continue;
+            }
+            int q = p;
+            while (q < pageCount && isPresent(q)) {
+                q++;
+            }
+            run.accept(p, q - p, stored);
+            stored += q - p;
+            p = q;
+        }
+    }
 }
