@@ -78,32 +78,37 @@ public final class IndexFiles {
         return b.array();
     }
 
+    /** How messages name the object: records with the index layout are not named by their hash. */
+    private static String what(String name) {
+        return name == null ? "it" : "index object " + name;
+    }
+
     /** Parses an index object; {@code name} is checked against its content hash when given. */
     public static List<PackSummary> decode(String name, byte[] data) throws IntegrityException {
         if (data.length < MAGIC.length + 8 + 32) {
-            throw new IntegrityException("index object " + name + " is truncated");
+            throw new IntegrityException(what(name) + " is truncated");
         }
         byte[] sum = Hashing.sha256(data, 0, data.length - 32);
         if (!Arrays.equals(sum, 0, 32, data, data.length - 32, data.length)) {
-            throw new IntegrityException("index object " + name + " fails its checksum");
+            throw new IntegrityException(what(name) + " fails its checksum");
         }
         if (name != null && !name.endsWith(Hashing.hex(sum))) {
-            throw new IntegrityException("index object " + name + " is stored under the wrong name");
+            throw new IntegrityException(what(name) + " is stored under the wrong name");
         }
         ByteBuffer b = ByteBuffer.wrap(data, 0, data.length - 32).order(ByteOrder.LITTLE_ENDIAN);
         try {
             byte[] magic = new byte[MAGIC.length];
             b.get(magic);
             if (!Arrays.equals(magic, MAGIC)) {
-                throw new IntegrityException("index object " + name + " has no index magic");
+                throw new IntegrityException(what(name) + " has no index magic");
             }
             FormatVersion v = new FormatVersion(Short.toUnsignedInt(b.getShort()), Short.toUnsignedInt(b.getShort()));
             if (!StoreFormat.INDEX_VERSION.canRead(v)) {
-                throw new IntegrityException("index object " + name + " has unsupported format " + v);
+                throw new IntegrityException(what(name) + " has unsupported format " + v);
             }
             int packCount = b.getInt();
             if (packCount < 0 || packCount > b.remaining() / 44) {
-                throw new IntegrityException("index object " + name + " claims " + packCount + " packs");
+                throw new IntegrityException(what(name) + " claims " + packCount + " packs");
             }
             List<PackSummary> out = new ArrayList<>(packCount);
             for (int i = 0; i < packCount; i++) {
@@ -112,7 +117,7 @@ public final class IndexFiles {
                 long size = b.getLong();
                 int n = b.getInt();
                 if (n < 0 || n > b.remaining() / PackIndexEntry.ENCODED_SIZE) {
-                    throw new IntegrityException("index object " + name + " claims " + n + " entries for a pack");
+                    throw new IntegrityException(what(name) + " claims " + n + " entries for a pack");
                 }
                 List<PackIndexEntry> entries = new ArrayList<>(n);
                 for (int j = 0; j < n; j++) {
@@ -122,11 +127,11 @@ public final class IndexFiles {
                 out.add(new PackSummary(HEX.formatHex(id), size, entries));
             }
             if (b.hasRemaining()) {
-                throw new IntegrityException("index object " + name + " has " + b.remaining() + " trailing bytes");
+                throw new IntegrityException(what(name) + " has " + b.remaining() + " trailing bytes");
             }
             return out;
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
-            throw new IntegrityException("index object " + name + " is malformed: " + e.getMessage(), e);
+            throw new IntegrityException(what(name) + " is malformed: " + e.getMessage(), e);
         }
     }
 

@@ -491,7 +491,7 @@ public final class ChunkStore implements AutoCloseable {
         if (!damagedRecords.add(id)) {
             return;
         }
-        String problem = damaged.getMessage().replaceFirst(";.*", "") + ": captures go on counting on the packs it"
+        String problem = damaged.getMessage() + ": captures go on counting on the packs it"
                 + " may name, and garbage collection stops until `cryostash repair-index` drops the record";
         List<String> all = new ArrayList<>(condemnationProblems);
         all.add(problem);

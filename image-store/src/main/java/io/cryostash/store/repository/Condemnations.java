@@ -47,16 +47,7 @@ final class Condemnations {
 
     /** Every record in the store, oldest first. A damaged record fails the call: its packs would be guessed. */
     static List<Record> list(Backend backend) throws IOException {
-        List<Record> out = new ArrayList<>();
-        for (ObjectInfo o : backend.list(StoreFormat.CONDEMNED)) {
-            try {
-                out.add(read(backend, o.name()));
-            } catch (ObjectNotFoundException settledMeanwhile) {
-                // a run settled it between list and get
-            }
-        }
-        out.sort(java.util.Comparator.comparing(Record::id));
-        return out;
+        return scan(backend, true).records();
     }
 
     /** What {@link #listReadable} found: the intact records, oldest first, and the object names of damaged ones. */
@@ -69,6 +60,10 @@ final class Condemnations {
 
     /** Every record in the store, for {@code repair-index}, which drops the damaged ones. */
     static Listing listReadable(Backend backend) throws IOException {
+        return scan(backend, false);
+    }
+
+    private static Listing scan(Backend backend, boolean refuseDamage) throws IOException {
         List<Record> out = new ArrayList<>();
         List<String> damaged = new ArrayList<>();
         for (ObjectInfo o : backend.list(StoreFormat.CONDEMNED)) {
@@ -77,6 +72,11 @@ final class Condemnations {
             } catch (ObjectNotFoundException settledMeanwhile) {
                 // a run settled it between list and get
             } catch (IntegrityException e) {
+                if (refuseDamage) {
+                    throw new IntegrityException(e.getMessage() + "; garbage collection stops rather than guess which"
+                            + " packs it condemned: run `cryostash repair-index`, which drops the record (its packs"
+                            + " are then judged again like any other)");
+                }
                 damaged.add(o.name());
             }
         }
@@ -95,11 +95,7 @@ final class Condemnations {
             return new Record(objectName.substring(StoreFormat.CONDEMNED.length()),
                     IndexFiles.decode(null, backend.get(objectName)));
         } catch (IntegrityException e) {
-            // decoded without a name (a record is not named by its hash): say "it", not "index object null"
-            String why = e.getMessage().replaceFirst("^index object null ", "it ");
-            throw new IntegrityException("condemnation record " + objectName + " is damaged (" + why
-                    + "); garbage collection stops rather than guess which packs it condemned: run `cryostash repair-index`,"
-                    + " which drops the record (its packs are then judged again like any other)");
+            throw new IntegrityException("condemnation record " + objectName + " is damaged (" + e.getMessage() + ")");
         }
     }
 

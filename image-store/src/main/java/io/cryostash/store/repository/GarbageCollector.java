@@ -176,11 +176,12 @@ public final class GarbageCollector {
         Map<String, ObjectInfo> packObjects = new HashMap<>();
         ChunkIndex[] indexRef = new ChunkIndex[1];
         ChunkIndex since = new ChunkIndex(); // packs of index objects written after the load (second look)
+        Set<String> packsSince = new HashSet<>(); // pack objects listed for the second look: for reading only
         if (!options.dryRun() && !options.deletedImages().isEmpty()) {
             throw new IllegalArgumentException("only a dry run may assume images deleted");
         }
         LiveChunks live = new LiveChunks(backend, pool, k -> locate(k, indexRef[0], frozen, packObjects)
-                .or(() -> since.lookup(k).filter(x -> packObjects.containsKey(x.packId()))), options.deletedImages());
+                .or(() -> since.lookup(k).filter(x -> packsSince.contains(x.packId()))), options.deletedImages());
         live.listManifests();
         IndexFiles.Loaded loaded;
         try {
@@ -250,8 +251,10 @@ public final class GarbageCollector {
                     }
                 }
             }
+            // not into packObjects: only packs of the first listing may be deleted (a pack uploaded
+            // since, under the name of one condemned, belongs to a capture that has not indexed it yet)
             for (ObjectInfo o : backend.list(StoreFormat.PACKS)) {
-                packObjects.putIfAbsent(o.name().substring(StoreFormat.PACKS.length()), o);
+                packsSince.add(o.name().substring(StoreFormat.PACKS.length()));
             }
             live.markListed();
             for (String id : List.copyOf(plan.delete.keySet())) {
