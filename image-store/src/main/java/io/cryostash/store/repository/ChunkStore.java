@@ -391,7 +391,10 @@ public final class ChunkStore implements AutoCloseable {
                     return;
                 }
                 synchronized (indexLock) {
-                    packs.forEach(index::addPack);
+                    // a pack of a record this process has seen stays out even when another capture
+                    // put it back: this process's leases list the record, which lets GC settle it
+                    // and delete the pack unless an image it has already marked needs it
+                    packs.stream().filter(p -> !condemned.hasPack(p.id())).forEach(index::addPack);
                     loadedIndexObjects.add(n);
                 }
             }
