@@ -405,27 +405,27 @@ public final class ChunkStore implements AutoCloseable {
      * Loads the whole index again, falling back to the packs' own indexes for what a damaged index
      * object named ({@link IndexFiles#loadOrFallBack}; {@link #indexProblems} says so). Packs read
      * that way may include condemned ones (no index object names an unindexed pack a GC condemned):
-     * a writer takes them out again at once ({@link #refreshCondemned} reads every record anew after
-     * a reload), a reader may read them while they exist.
+     * a writer takes them out again in the same step (it reads every record anew before the new index
+     * replaces the old), a reader may read them while they exist.
      */
     private void reloadIndex() throws IOException {
         IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, pool);
-        boolean writing;
+        // records settled since are gone from the store, and their packs either deleted (and out
+        // of the index just loaded) or resurrected (and in it): start from what is listed now. A
+        // writer reads them before the swap, so that no put in between dedupes against a pack of a
+        // record it lists in its lease. A process that only reads never looks at records: it
+        // counts on nothing.
+        boolean writing = !seenRecords.isEmpty();
+        List<Condemnations.Record> records = writing ? readRecords(Condemnations.ids(backend), id -> false) : List.of();
         synchronized (indexLock) {
             unindexed.forEach(l.index()::addPack);
             index = l.index();
             loadedIndexObjects.clear();
             loadedIndexObjects.addAll(l.objectNames());
             indexProblems = l.problems();
-            // records settled since are gone from the store, and their packs either deleted (and
-            // out of the index just loaded) or resurrected (and in it): start from what is listed
-            // now. A process that only reads never looks at records: it counts on nothing.
-            writing = !seenRecords.isEmpty();
             seenRecords.clear();
             condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id).toList()));
-        }
-        if (writing) {
-            refreshCondemned();
+            takeOutOfIndex(records);
         }
     }
 
@@ -450,37 +450,45 @@ public final class ChunkStore implements AutoCloseable {
      * another capture resurrects one: whatever this process has seen condemned it never counts on.
      */
     public Set<String> refreshCondemned() throws IOException {
-        List<String> ids = Condemnations.ids(backend);
-        Set<String> fresh = new java.util.HashSet<>();
-        for (String id : ids) {
-            if (!seenRecords.containsKey(id)) {
-                fresh.add(id);
-            }
-        }
-        if (!fresh.isEmpty()) {
-            List<Condemnations.Record> records = new ArrayList<>();
-            for (String id : fresh) {
-                try {
-                    records.add(Condemnations.read(backend, StoreFormat.CONDEMNED + id));
-                } catch (io.cryostash.store.backend.ObjectNotFoundException settled) {
-                    // settled meanwhile: its packs are gone from the index objects, or back in them
-                } catch (io.cryostash.store.IntegrityException damaged) {
-                    noteDamagedRecord(id, damaged);
-                }
-            }
+        List<Condemnations.Record> records = readRecords(Condemnations.ids(backend), seenRecords::containsKey);
+        if (!records.isEmpty()) {
             synchronized (indexLock) {
-                Set<String> packs = new HashSet<>();
-                for (Condemnations.Record r : records) {
-                    seenRecords.put(r.id(), r);
-                    for (PackSummary p : r.packs()) {
-                        packs.add(p.id());
-                        condemned.addPack(p);
-                    }
-                }
-                index.removePacks(packs);
+                takeOutOfIndex(records);
             }
         }
         return Set.copyOf(seenRecords.keySet());
+    }
+
+    /** Reads the records listed, but those {@code skip} says this process has; damaged ones are noted, settled ones left out. */
+    private List<Condemnations.Record> readRecords(List<String> ids, java.util.function.Predicate<String> skip)
+            throws IOException {
+        List<Condemnations.Record> records = new ArrayList<>();
+        for (String id : ids) {
+            if (skip.test(id)) {
+                continue;
+            }
+            try {
+                records.add(Condemnations.read(backend, StoreFormat.CONDEMNED + id));
+            } catch (io.cryostash.store.backend.ObjectNotFoundException settled) {
+                // settled meanwhile: its packs are gone from the index objects, or back in them
+            } catch (io.cryostash.store.IntegrityException damaged) {
+                noteDamagedRecord(id, damaged);
+            }
+        }
+        return records;
+    }
+
+    /** Under {@link #indexLock}: the records' packs leave the index for {@link #condemned}. */
+    private void takeOutOfIndex(List<Condemnations.Record> records) {
+        Set<String> packs = new HashSet<>();
+        for (Condemnations.Record r : records) {
+            seenRecords.put(r.id(), r);
+            for (PackSummary p : r.packs()) {
+                packs.add(p.id());
+                condemned.addPack(p);
+            }
+        }
+        index.removePacks(packs);
     }
 
     /**
