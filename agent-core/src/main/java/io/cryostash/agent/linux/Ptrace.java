@@ -193,8 +193,8 @@ public final class Ptrace {
 
     /**
      * Whether {@link #stopThreads}, {@link #threadStates}, {@link #parallelSyscall},
-     * {@link #cloneThreads}, {@link #setThreadsCpu}, {@link #detachThreads} and
-     * {@link #continueThreads} work (the helper has them; the in-process channel not).
+     * {@link #cloneThreads}, {@link #setThreadsCpu}, {@link #detachThreads},
+     * {@link #continueThreads} and {@link #taskStatus} work (the helper has them; the in-process channel not).
      */
     public boolean batchesThreads() {
         return channel.hasThreadBatches();
@@ -276,6 +276,16 @@ public final class Ptrace {
     /** {@link #detachThreads}, but each thread gets {@code options} and runs on, still traced (PTRACE_CONT). */
     public int[] continueThreads(List<Integer> tids, int options, boolean stopAtFailure) {
         return letGo(tids, ThreadBatch.LET_GO_CONTINUE, options, stopAtFailure);
+    }
+
+    /**
+     * /proc/PID/task/TID/status of each of {@code tids}, read by the helper in one request (the
+     * JVM's file reads cost several times what the kernel takes to make the text).
+     */
+    public List<ThreadBatch.TaskText> taskStatus(int pid, List<Integer> tids) {
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_TASK_STATUS, pid,
+                ThreadBatch.taskStatusRequest(pid, tids));
+        return ThreadBatch.taskStatusAnswer(tids, b);
     }
 
     private int[] letGo(List<Integer> tids, int mode, int options, boolean stopAtFailure) {

@@ -11,7 +11,7 @@ import io.cryostash.schema.image.CpuRegisters;
 /**
  * Requests that act on many threads of one process at once, carried out inside the
  * {@code cryostash-tracer} helper (its STOP_THREADS, THREAD_STATES, PARALLEL_SYSCALL,
- * CLONE_THREADS, SET_THREADS_CPU and LET_GO_THREADS requests, encoded and decoded here): made one by
+ * CLONE_THREADS, SET_THREADS_CPU, LET_GO_THREADS and TASK_STATUS requests, encoded and decoded here): made one by
  * one, each ptrace call is a round trip through the helper's pipes, and a freeze paid
  * milliseconds per thread for them. The in-process channel (comparisons only) has no batches;
  * callers then make the calls one by one ({@link Ptrace#batchesThreads}).
@@ -23,6 +23,7 @@ public final class ThreadBatch {
     static final int OP_CLONE_THREADS = 40;
     static final int OP_SET_THREADS_CPU = 41;
     static final int OP_LET_GO_THREADS = 42;
+    static final int OP_TASK_STATUS = 43;
     static final int LET_GO_DETACH = 0;
     static final int LET_GO_CONTINUE = 1;
     static final int LET_GO_STOP_AT_FAILURE = 1;
@@ -146,6 +147,34 @@ public final class ThreadBatch {
         int[] out = new int[count];
         for (int i = 0; i < count; i++) {
             out[i] = b.getInt();
+        }
+        return out;
+    }
+
+    /**
+     * A thread's /proc/PID/task/TID/status as the helper read it.
+     *
+     * @param errno 0, or why it could not be read (ENOENT: the thread is gone); text is empty then
+     */
+    public record TaskText(int tid, int errno, String text) {
+    }
+
+    static byte[] taskStatusRequest(int pid, List<Integer> tids) {
+        ByteBuffer m = ByteBuffer.allocate(8 + 4 * tids.size()).order(ByteOrder.LITTLE_ENDIAN);
+        m.putInt(pid).putInt(tids.size());
+        tids.forEach(m::putInt);
+        return m.array();
+    }
+
+    static List<TaskText> taskStatusAnswer(List<Integer> tids, ByteBuffer b) {
+        b.getLong();
+        b.getInt();
+        List<TaskText> out = new ArrayList<>(tids.size());
+        for (int tid : tids) {
+            int errno = b.getInt();
+            byte[] text = new byte[b.getInt()];
+            b.get(text);
+            out.add(new TaskText(tid, errno, new String(text, java.nio.charset.StandardCharsets.UTF_8)));
         }
         return out;
     }

@@ -37,6 +37,22 @@ public record TaskStatus(int tid, char state, int[] nsPids, String credentials, 
         }
     }
 
+    /**
+     * The thread's name from the Name line of its status text, where the kernel writes a newline
+     * in it as {@code \\n} and a backslash as two: null when it holds a backslash (read
+     * {@link #comm} then, rather than trust an unescaping).
+     */
+    public static String name(String text) {
+        int at = text.startsWith("Name:\t") ? 0 : text.indexOf("\nName:\t") + 1;
+        if (at == 0 && !text.startsWith("Name:\t")) {
+            return null;
+        }
+        int from = at + "Name:\t".length();
+        int end = text.indexOf('\n', from);
+        String name = text.substring(from, end < 0 ? text.length() : end);
+        return name.indexOf('\\') >= 0 ? null : name;
+    }
+
     public static TaskStatus parse(int tid, String text) {
         Map<String, String> m = new HashMap<>();
         for (String line : text.split("\n")) {

@@ -12,6 +12,17 @@ import io.cryostash.schema.image.Rlimit;
 class ProcParsersTest {
 
     @Test
+    void taskNameComesFromTheStatusTextUnlessEscaped() {
+        assertThat(TaskStatus.name("Name:\tworker 1  \nUmask:\t0022\nState:\tS (sleeping)\n"))
+                .as("spaces kept, trailing ones too").isEqualTo("worker 1  ");
+        assertThat(TaskStatus.name("Umask:\t0022\nName:\tlast")).isEqualTo("last");
+        assertThat(TaskStatus.name("Name:\ta\\nb\n")).as("escaped newline: read comm instead").isNull();
+        assertThat(TaskStatus.name("Name:\tback\\\\slash\n")).isNull();
+        assertThat(TaskStatus.name("State:\tR (running)\n")).isNull();
+        assertThat(TaskStatus.name("Name:\t\nState:\tR\n")).isEmpty();
+    }
+
+    @Test
     void mapsKeepsPathsWithSpacesAndPseudoNames() {
         String text = """
                 55d0c0a00000-55d0c0a01000 r--p 00000000 fe:00 2154581                    /tmp/my dir/prog
