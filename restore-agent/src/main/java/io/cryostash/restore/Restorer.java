@@ -306,7 +306,7 @@ public final class Restorer {
                         t.state().pendingSignals());
             }
             CredentialsRestore.allIds(ptrace, threads.stream().map(ThreadRestore.Restored::tid).toList(),
-                    page.syscallInsn(), remote, image.credentials());
+                    page.syscallInsn(), remote, image.credentials(), huskStatus.uids(), huskStatus.gids());
             // last, once every thread a timer may notify exists: the restore's time does not count
             TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
             return new Built(husk, threads, remote, page, mem);
