@@ -85,8 +85,8 @@
  *   CLONE_THREADS (40): i64 syscallInsn, i32 pid, i64 scratch (88 writable bytes), i64 timeoutMillis,
  *                u32 count, then per thread i32 tid (set_tid; 0: any), i64 flags, i64 tidAddress (parent
  *                and child tid), i64 tls -> result 0; + per thread i32 the new thread's id here. clone3
- *                runs in pid (traced with PTRACE_O_TRACECLONE) once per thread, one after the other; each
- *                new thread is waited for in its first stop. Stops at the first failure (the failure's
+ *                runs in pid (traced with PTRACE_O_TRACECLONE) once per thread, one after the other; then
+ *                each new thread is waited for in its first stop (reached meanwhile). Stops at the first failure (the failure's
  *                tid is the tid asked for; EEXIST: it is taken).
  *   SET_THREADS_CPU (41): u32 count, then per thread i32 tid, regs (27 x i64), i64 sigmask, u32 xlen,
  *                xstate[xlen] (xlen 0: left as it is) -> result 0. Stops at the first failure.
@@ -1333,8 +1333,8 @@ static int do_clone_threads(struct cursor *c, struct answer *ans) {
     uint32_t n = (uint32_t) take(c, 4);
     if (c->bad || n == 0 || c->left < (size_t) n * 28) return -1;
     struct batch_failure f = {0, 0, 0, 0};
-    pid_t *children = calloc(n, sizeof *children);
-    if (!children) abort();
+    pid_t *children = calloc(n, sizeof *children), *wanted = calloc(n, sizeof *wanted);
+    if (!children || !wanted) abort();
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/mem", pid);
     int mem = open(path, O_RDWR | O_CLOEXEC);
@@ -1359,18 +1359,23 @@ static int do_clone_threads(struct cursor *c, struct answer *ans) {
         } else if (r.child <= 0) {
             fail(&f, tid, RS_NO_CHILD, 0, 0);
         } else {
-            int st = 0;
-            pid_t w = wait_for(r.child, &st, timeout, 0);
-            if (w != r.child) {
-                fail(&f, tid, RS_CHILD_WAIT, w < 0 ? errno : 0, 0);
-            } else if (!WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP) {
-                fail(&f, tid, RS_CHILD_STOP, 0, st);
-            } else {
-                children[i] = r.child;
-            }
+            children[i] = r.child;
+            wanted[i] = tid;
         }
     }
     if (mem >= 0) close(mem);
+    /* each new thread reaches its first stop while the main thread makes the next: waited for last */
+    for (uint32_t i = 0; i < n; i++) {
+        if (children[i] <= 0) continue;
+        int st = 0;
+        pid_t w = wait_for(children[i], &st, timeout, 0);
+        if (w != children[i]) {
+            fail(&f, wanted[i], RS_CHILD_WAIT, w < 0 ? errno : 0, 0);
+        } else if (!WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP) {
+            fail(&f, wanted[i], RS_CHILD_STOP, 0, st);
+        }
+    }
+    free(wanted);
     if (c->bad) {
         free(children);
         return -1;
