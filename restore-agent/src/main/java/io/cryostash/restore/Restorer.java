@@ -282,7 +282,8 @@ public final class Restorer {
             SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)),
-                    lazy == null ? a -> false : LazyMemory::isLazy);
+                    lazy == null ? a -> false : LazyMemory::isLazy,
+                    RestorerPage.findGap(used, io.cryostash.agent.remote.SyscallBatch.BYTES));
             if (lazy != null) { // before the credentials drop: creating a userfaultfd needs privilege here
                 lazy.register(remote, mem, page.scratch());
             }
