@@ -79,6 +79,22 @@
  *                THREAD_STATES; on success, per thread i64 rax (-errno on failure). The call runs
  *                in all threads side by side, each with every signal blocked during its single
  *                step and orig_rax = -1; registers and masks are put back in every thread.
+ *
+ * Restore's thread batches, and letting many threads go (a failure: -1 as for THREAD_STATES,
+ * failedStep 16 and up, see restore_step):
+ *   CLONE_THREADS (40): i64 syscallInsn, i32 pid, i64 scratch (88 writable bytes), i64 timeoutMillis,
+ *                u32 count, then per thread i32 tid (set_tid; 0: any), i64 flags, i64 tidAddress (parent
+ *                and child tid), i64 tls -> result 0; + per thread i32 the new thread's id here. clone3
+ *                runs in pid (traced with PTRACE_O_TRACECLONE) once per thread, one after the other; then
+ *                each new thread is waited for in its first stop (reached meanwhile). Stops at the first failure (the failure's
+ *                tid is the tid asked for; EEXIST: it is taken).
+ *   SET_THREADS_CPU (41): u32 count, then per thread i32 tid, regs (27 x i64), i64 sigmask, u32 xlen,
+ *                xstate[xlen] (xlen 0: left as it is) -> result 0. Stops at the first failure.
+ *   LET_GO_THREADS (42): i32 mode (0 detach; 1 PTRACE_SETOPTIONS with options, then PTRACE_CONT),
+ *                i32 options, i32 flags (1: stop at the first failure), u32 count, i32 tids[count], let
+ *                go in that order -> result 0; + per tid i32 errno (ECANCELED: not tried, after a failure).
+ *   TASK_STATUS (43): i32 pid, u32 count, i32 tids[count] -> result 0; + per tid i32 errno, u32 length,
+ *                bytes[length]: the text of /proc/pid/task/tid/status (length 0 when errno is set).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -115,6 +131,11 @@
 #define OP_STOP_THREADS 32
 #define OP_THREAD_STATES 33
 #define OP_PARALLEL_SYSCALL 34
+/* restore's thread batches, and letting many threads go */
+#define OP_CLONE_THREADS 40
+#define OP_SET_THREADS_CPU 41
+#define OP_LET_GO_THREADS 42
+#define OP_TASK_STATUS 43
 #define REPAIR_KEY (1ULL << 63)
 #ifndef TCP_REPAIR
 #define TCP_REPAIR 19
@@ -1289,6 +1310,207 @@ static int do_thread_states(struct cursor *c, struct answer *ans) {
     return 0;
 }
 
+/* ---------- restore's thread batches (40-49) ---------- */
+
+#define SYS_CLONE3_NR 435
+#define CLONE_ARGS_BYTES 80 /* struct clone_args up to set_tid_size (CLONE_ARGS_SIZE_VER1) */
+#define REGS_BYTES ((uint32_t) sizeof(struct user_regs_struct))
+
+/* failedStep of CLONE_THREADS, SET_THREADS_CPU and LET_GO_THREADS, after those of THREAD_STATES */
+enum restore_step { RS_WRITE_ARGS = 16, RS_CLONE, RS_CLONE_FAILED, RS_NO_CHILD, RS_CHILD_WAIT, RS_CHILD_STOP,
+                    RS_SETXSTATE, RS_SETSIGMASK, RS_SETREGS, RS_DETACH, RS_SETOPTIONS, RS_CONT };
+
+/*
+ * CLONE_THREADS: clone3 run in thread pid once per new thread, each waited for in its first stop
+ * (traced from birth: pid has PTRACE_O_TRACECLONE). A failure stops the batch: the threads made
+ * so far stay traced with pid's options (a restore's: they die with the husk).
+ */
+static int do_clone_threads(struct cursor *c, struct answer *ans) {
+    uint64_t insn = take(c, 8);
+    pid_t pid = (pid_t) take(c, 4);
+    uint64_t scratch = take(c, 8);
+    long timeout = (long) take(c, 8);
+    uint32_t n = (uint32_t) take(c, 4);
+    if (c->bad || n == 0 || c->left < (size_t) n * 28) return -1;
+    struct batch_failure f = {0, 0, 0, 0};
+    pid_t *children = calloc(n, sizeof *children), *wanted = calloc(n, sizeof *wanted);
+    if (!children || !wanted) abort();
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", pid);
+    int mem = open(path, O_RDWR | O_CLOEXEC);
+    if (mem < 0) fail(&f, pid, RS_WRITE_ARGS, errno, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        pid_t tid = (pid_t) take(c, 4);
+        uint64_t flags = take(c, 8), tid_address = take(c, 8), tls = take(c, 8);
+        if (f.tid != 0) continue; /* the rest of the request is read, not acted on */
+        uint64_t args[11] = {flags, 0, tid_address, tid_address, 0 /* exit_signal: none for a thread */,
+                             0, 0 /* stack: the new thread starts on its parent's stack pointer, and stopped */,
+                             tls, tid ? scratch + CLONE_ARGS_BYTES : 0, tid ? 1 : 0, (uint64_t) (uint32_t) tid};
+        if (pwrite(mem, args, sizeof args, (off_t) scratch) != (ssize_t) sizeof args) {
+            fail(&f, tid, RS_WRITE_ARGS, errno, 0);
+            continue;
+        }
+        long a[6] = {(long) scratch, CLONE_ARGS_BYTES, 0, 0, 0, 0};
+        struct syscall_result r = remote_syscall(pid, insn, SYS_CLONE3_NR, a, timeout, SYSCALL_SPAWNS);
+        if (r.outcome != SC_OK) {
+            fail(&f, tid, RS_CLONE, r.err, r.status);
+        } else if (r.rax < 0 && r.rax > -4096) {
+            fail(&f, tid, RS_CLONE_FAILED, (int) -r.rax, 0);
+        } else if (r.child <= 0) {
+            fail(&f, tid, RS_NO_CHILD, 0, 0);
+        } else {
+            children[i] = r.child;
+            wanted[i] = tid;
+        }
+    }
+    if (mem >= 0) close(mem);
+    /* each new thread reaches its first stop while the main thread makes the next: waited for last */
+    for (uint32_t i = 0; i < n; i++) {
+        if (children[i] <= 0) continue;
+        int st = 0;
+        pid_t w = wait_for(children[i], &st, timeout, 0);
+        if (w != children[i]) {
+            fail(&f, wanted[i], RS_CHILD_WAIT, w < 0 ? errno : 0, 0);
+        } else if (!WIFSTOPPED(st) || (st >> 16) != PTRACE_EVENT_STOP) {
+            fail(&f, wanted[i], RS_CHILD_STOP, 0, st);
+        }
+    }
+    free(wanted);
+    if (c->bad) {
+        free(children);
+        return -1;
+    }
+    if (f.tid != 0) {
+        put_failure(ans, &f);
+    } else {
+        put(ans, 0, 8);
+        put(ans, 0, 4);
+        for (uint32_t i = 0; i < n; i++) put(ans, (uint32_t) children[i], 4);
+    }
+    free(children);
+    return 0;
+}
+
+/*
+ * SET_THREADS_CPU: xstate, signal mask and registers of many stopped threads, in that order (the
+ * registers last, as a thread's own restore would). Stops at the first failure.
+ */
+static int do_set_threads_cpu(struct cursor *c, struct answer *ans) {
+    uint32_t n = (uint32_t) take(c, 4);
+    if (c->bad || n == 0) return -1;
+    struct batch_failure f = {0, 0, 0, 0};
+    for (uint32_t i = 0; i < n; i++) {
+        pid_t tid = (pid_t) take(c, 4);
+        const unsigned char *regs = take_bytes(c, REGS_BYTES);
+        uint64_t mask = take(c, 8);
+        uint32_t xlen = (uint32_t) take(c, 4);
+        const unsigned char *xstate = xlen <= XSTATE_MAX ? take_bytes(c, xlen) : NULL;
+        if (c->bad || !xstate) return -1;
+        if (f.tid != 0) continue;
+        struct user_regs_struct r;
+        memcpy(&r, regs, sizeof r);
+        unsigned char xbuf[XSTATE_MAX];
+        memcpy(xbuf, xstate, xlen);
+        struct iovec iov = {xbuf, xlen};
+        if (xlen > 0 && ptrace(PTRACE_SETREGSET, tid, (void *) NT_X86_XSTATE, &iov) != 0) {
+            fail(&f, tid, RS_SETXSTATE, errno, 0);
+        } else if (ptrace(PTRACE_SETSIGMASK, tid, (void *) 8, &mask) != 0) {
+            fail(&f, tid, RS_SETSIGMASK, errno, 0);
+        } else if (ptrace(PTRACE_SETREGS, tid, 0, &r) != 0) {
+            fail(&f, tid, RS_SETREGS, errno, 0);
+        }
+    }
+    if (f.tid != 0) {
+        put_failure(ans, &f);
+    } else {
+        put(ans, 0, 8);
+        put(ans, 0, 4);
+    }
+    return 0;
+}
+
+#define LET_GO_DETACH 0
+#define LET_GO_CONTINUE 1 /* PTRACE_SETOPTIONS, then PTRACE_CONT: runs on, still traced */
+#define LET_GO_STOP_AT_FAILURE 1
+
+/*
+ * LET_GO_THREADS: lets stopped threads run, in the order given (the caller puts the main thread
+ * last): detached, or continued with new options. A thread that cannot be let go is reported with
+ * its errno; with STOP_AT_FAILURE the ones after it are not touched (ECANCELED).
+ */
+static int do_let_go_threads(struct cursor *c, struct answer *ans) {
+    int mode = (int) take(c, 4);
+    long options = (long) take(c, 4);
+    int flags = (int) take(c, 4);
+    uint32_t n;
+    pid_t *tids;
+    if (c->bad || read_tids(c, &n, &tids)) return -1;
+    int stopped = 0;
+    put(ans, 0, 8);
+    put(ans, 0, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        int err = 0;
+        if (stopped) {
+            err = ECANCELED;
+        } else if (mode == LET_GO_DETACH) {
+            if (ptrace(PTRACE_DETACH, tids[i], 0, 0) == 0) {
+                drop(tids[i]);
+            } else {
+                err = errno;
+            }
+        } else if (ptrace(PTRACE_SETOPTIONS, tids[i], 0, (void *) options) != 0
+                || ptrace(PTRACE_CONT, tids[i], 0, 0) != 0) {
+            err = errno;
+        } else {
+            struct tracee *t = find(tids[i]);
+            if (t) {
+                t->exitkill = (options & PTRACE_O_EXITKILL) != 0;
+                t->running = 1;
+                t->stepped = 0;
+            }
+        }
+        if (err && (flags & LET_GO_STOP_AT_FAILURE)) stopped = 1;
+        put(ans, (uint32_t) err, 4);
+    }
+    free(tids);
+    return 0;
+}
+
+/*
+ * TASK_STATUS: /proc/PID/task/TID/status of many threads. Read by the agent one file at a time,
+ * each cost several times the kernel's own work of making it.
+ */
+static int do_task_status(struct cursor *c, struct answer *ans) {
+    pid_t pid = (pid_t) take(c, 4);
+    uint32_t n;
+    pid_t *tids;
+    if (c->bad || read_tids(c, &n, &tids)) return -1;
+    put(ans, 0, 8);
+    put(ans, 0, 4);
+    char path[64];
+    unsigned char buf[16384];
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "/proc/%d/task/%d/status", pid, tids[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        size_t len = 0;
+        int err = fd < 0 ? errno : 0;
+        while (fd >= 0 && len < sizeof buf) {
+            ssize_t r = read(fd, buf + len, sizeof buf - len);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) err = errno;
+            if (r <= 0) break;
+            len += (size_t) r;
+        }
+        if (fd >= 0) close(fd);
+        if (err) len = 0;
+        put(ans, (uint32_t) err, 4);
+        put(ans, (uint32_t) len, 4);
+        put_bytes(ans, buf, len);
+    }
+    free(tids);
+    return 0;
+}
+
 int main(void) {
     /* Ctrl-C, a closed terminal or a group kill aimed at the agent must not reach us */
     setsid();
@@ -1331,6 +1553,10 @@ int main(void) {
             case OP_STOP_THREADS: bad = do_stop_threads(&c, &ans); break;
             case OP_THREAD_STATES: bad = do_thread_states(&c, &ans); break;
             case OP_PARALLEL_SYSCALL: bad = do_parallel_syscall(&c, &ans); break;
+            case OP_CLONE_THREADS: bad = do_clone_threads(&c, &ans); break;
+            case OP_SET_THREADS_CPU: bad = do_set_threads_cpu(&c, &ans); break;
+            case OP_LET_GO_THREADS: bad = do_let_go_threads(&c, &ans); break;
+            case OP_TASK_STATUS: bad = do_task_status(&c, &ans); break;
             default: bad = -1;
         }
         if (bad) {

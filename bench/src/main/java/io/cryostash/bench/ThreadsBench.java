@@ -46,6 +46,7 @@ public final class ThreadsBench {
         int mib = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 7;
+        boolean only = args.length > 4 && args[4].equals("only"); // the two thread targets alone
         Path work = Files.createTempDirectory("cryostash-bench-threads-");
         Path hog = work.resolve("threadhog");
         CheckpointBench.exec("gcc", "-O2", "-pthread", "-o", hog.toString(), cdir.resolve("threadhog.c").toString());
@@ -68,9 +69,13 @@ public final class ThreadsBench {
         double[][] perThread = new double[2][runs];
         double[][] copy = new double[2][runs];
         double[][] restore = new double[2][runs];
+        double[][] resume = new double[2][runs];
+        double[][] remoteCalls = new double[2][runs];
         for (int r = 0; r < runs; r++) {
             for (int i = 0; i < 2; i++) {
                 CaptureResult c = capturer.capture(pids[i], CaptureOptions.leaveRunning());
+                resume[i][r] = c.phases().of(FreezePhase.RESUME) / 1e6;
+                remoteCalls[i][r] = c.phases().of(FreezePhase.REMOTE_CALLS) / 1e6;
                 if (c.image().threads().size() != counts[i]) {
                     throw new IllegalStateException("image has " + c.image().threads().size() + " threads");
                 }
@@ -87,13 +92,19 @@ public final class ThreadsBench {
             CheckpointBench.exec("kill", "-9", Integer.toString(pid));
         }
         System.out.printf("%d MiB touched, %d runs, medians (min-max)%n%n", mib, runs);
-        System.out.println("| threads | freeze | stop phase | registers phase (per-thread state) | memory copy | restore |");
-        System.out.println("| --- | --- | --- | --- | --- | --- |");
+        System.out.println("| threads | freeze | stop phase | registers phase (per-thread state) | other remote calls"
+                + " | memory copy | resume | restore |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         for (int i = 0; i < 2; i++) {
-            System.out.printf("| %d | %s | %s | %s | %s | %s |%n", counts[i], stat(freeze[i]), stat(stop[i]),
-                    stat(perThread[i]), stat(copy[i]), stat(restore[i]));
+            System.out.printf("| %d | %s | %s | %s | %s | %s | %s | %s |%n", counts[i], stat(freeze[i]), stat(stop[i]),
+                    stat(perThread[i]), stat(remoteCalls[i]), stat(copy[i]), stat(resume[i]), stat(restore[i]));
         }
         System.out.flush();
+        if (only) {
+            store.close();
+            CheckpointBench.deleteTree(work);
+            return;
+        }
 
         tree(cdir, work, store, capturer, restorer, 8, 32, runs);
         jvm(cdir, work, store, capturer, restorer, runs);

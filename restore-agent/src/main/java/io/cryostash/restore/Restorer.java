@@ -3,6 +3,7 @@ package io.cryostash.restore;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -281,7 +282,8 @@ public final class Restorer {
             SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)),
-                    lazy == null ? a -> false : LazyMemory::isLazy);
+                    lazy == null ? a -> false : LazyMemory::isLazy,
+                    RestorerPage.findGap(used, io.cryostash.agent.remote.SyscallBatch.BYTES));
             if (lazy != null) { // before the credentials drop: creating a userfaultfd needs privilege here
                 lazy.register(remote, mem, page.scratch());
             }
@@ -293,13 +295,11 @@ public final class Restorer {
             ProcessRestore.restore(remote, mem, image, page.scratch());
 
             // threads are cloned with CLONE_FILES: the descriptors made above are theirs as well
-            List<ThreadRestore.Restored> threads = new ArrayList<>();
             ThreadState mainState = image.threads().get(0);
-            threads.add(new ThreadRestore.Restored(mainState, pid, remote));
-            for (ThreadState t : image.threads().subList(1, image.threads().size())) {
-                threads.add(createThread(ptrace, remote, mem, page, t, image));
-            }
-            ThreadRestore.kernelState(ptrace, mem, threads, page.scratch(), page.syscallInsn());
+            List<ThreadRestore.Restored> threads = createThreads(ptrace, remote, pid, mem, page, image);
+            // ProcessRestore named the main thread: the others inherited that name
+            ThreadRestore.kernelState(ptrace, mem, threads, image.process().comm(), page.scratch(),
+                    page.syscallInsn());
             PendingSignalRestore.process(remote, mem, page.scratch(), husk.ownPid, image.sharedPendingSignals());
             for (ThreadRestore.Restored t : threads) {
                 int ownTid = t.state() == mainState ? husk.ownPid : t.state().tid();
@@ -307,7 +307,7 @@ public final class Restorer {
                         t.state().pendingSignals());
             }
             CredentialsRestore.allIds(ptrace, threads.stream().map(ThreadRestore.Restored::tid).toList(),
-                    page.syscallInsn(), remote, image.credentials());
+                    page.syscallInsn(), remote, image.credentials(), huskStatus.uids(), huskStatus.gids());
             // last, once every thread a timer may notify exists: the restore's time does not count
             TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
             return new Built(husk, threads, remote, page, mem);
@@ -327,34 +327,44 @@ public final class Restorer {
         List<Integer> tids = new ArrayList<>();
         try (ProcessMemory mem = b.mem()) {
             b.remote().call("munmap restorer", SyscallNumbers.MUNMAP, b.page().address(), RestorerPage.SIZE);
-            for (ThreadRestore.Restored t : b.threads()) {
-                ThreadRestore.cpuState(ptrace, t.tid(), t.state());
-            }
+            ThreadRestore.cpuStates(ptrace, b.threads());
+            b.threads().forEach(t -> tids.add(t.tid()));
             // the main thread last: until then the process as a whole still looks stopped
-            for (int i = b.threads().size() - 1; i >= 0; i--) {
-                int tid = b.threads().get(i).tid();
-                tids.add(0, tid);
-                if (lazy == null) {
-                    ptrace.detach(tid);
-                } else {
-                    // runs now, still traced (EXITKILL) until all of its memory is in; the threads and
-                    // children it makes meanwhile are reported to LazyRestore, which watches for a
-                    // copy of the memory it could not fill (fork)
-                    ptrace.setOptions(tid, LazyRestore.OPTIONS);
-                    ptrace.cont(tid, 0);
+            List<Integer> order = new ArrayList<>(tids);
+            Collections.reverse(order);
+            // lazy: runs now, still traced (EXITKILL) until all of its memory is in; the threads and
+            // children it makes meanwhile are reported to LazyRestore, which watches for a copy of
+            // the memory it could not fill (fork)
+            if (!ptrace.batchesThreads()) {
+                for (int tid : order) {
+                    if (lazy == null) {
+                        ptrace.detach(tid);
+                    } else {
+                        ptrace.setOptions(tid, LazyRestore.OPTIONS);
+                        ptrace.cont(tid, 0);
+                    }
+                }
+            } else {
+                int[] errnos = lazy == null ? ptrace.detachThreads(order, true)
+                        : ptrace.continueThreads(order, LazyRestore.OPTIONS, true);
+                for (int i = 0; i < errnos.length; i++) {
+                    if (errnos[i] != 0) { // the threads after it (the main one among them) are still stopped
+                        throw new TraceeException(order.get(i), lazy == null ? "PTRACE_DETACH"
+                                : "PTRACE_SETOPTIONS/PTRACE_CONT", errnos[i]);
+                    }
                 }
             }
         }
         return tids;
     }
 
-    private static ThreadRestore.Restored createThread(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem,
-                                                       RestorerPage page, ThreadState t, ProcessImage image) {
+    private static List<ThreadRestore.Restored> createThreads(Ptrace ptrace, RemoteSyscalls main, int pid,
+                                                              ProcessMemory mem, RestorerPage page, ProcessImage image) {
         try {
-            return ThreadRestore.create(ptrace, main, mem, page.scratch(), page.syscallInsn(), t);
+            return ThreadRestore.createAll(ptrace, main, pid, mem, page.scratch(), page.syscallInsn(), image.threads());
         } catch (TraceeException e) {
-            if (Husk.pidInUse(e)) {
-                throw PidCheck.inUse(image, t.tid(), e);
+            if (Husk.pidInUse(e)) { // the helper names the tid asked for
+                throw PidCheck.inUse(image, e.pid(), e);
             }
             throw e;
         }

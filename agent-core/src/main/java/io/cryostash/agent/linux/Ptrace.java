@@ -191,7 +191,11 @@ public final class Ptrace {
         return channel.remoteSyscall(pid, syscallInsn, nr, args, timeoutMillis, true);
     }
 
-    /** Whether {@link #stopThreads}, {@link #threadStates} and {@link #parallelSyscall} work (the helper has them; the in-process channel not). */
+    /**
+     * Whether {@link #stopThreads}, {@link #threadStates}, {@link #parallelSyscall},
+     * {@link #cloneThreads}, {@link #setThreadsCpu}, {@link #detachThreads},
+     * {@link #continueThreads} and {@link #taskStatus} work (the helper has them; the in-process channel not).
+     */
     public boolean batchesThreads() {
         return channel.hasThreadBatches();
     }
@@ -233,6 +237,64 @@ public final class Ptrace {
         java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_PARALLEL_SYSCALL, tids.get(0),
                 ThreadBatch.syscallRequest(tids, syscallInsn, nr, args, timeoutMillis));
         return ThreadBatch.syscallAnswer(tids.size(), b, what);
+    }
+
+    /**
+     * Creates {@code threads} in the process of {@code pid} (stopped, traced with
+     * PTRACE_O_TRACECLONE), each by clone3 run in {@code pid} through the syscall instruction at
+     * {@code syscallInsn} with its arguments in {@code scratch} (88 bytes), each waited for in its
+     * first stop, in one request to the helper.
+     *
+     * @return each new thread's id in this agent's namespace
+     * @throws TraceeException naming the first tid asked for that could not be made (EEXIST: it is taken)
+     */
+    public int[] cloneThreads(int pid, long syscallInsn, long scratch, List<ThreadBatch.NewThread> threads,
+                              long timeoutMillis) {
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_CLONE_THREADS, pid,
+                ThreadBatch.cloneRequest(pid, syscallInsn, scratch, threads, timeoutMillis));
+        return ThreadBatch.cloneAnswer(threads.size(), b);
+    }
+
+    /** xstate, signal mask and registers of many stopped threads, in as few requests to the helper as fit. */
+    public void setThreadsCpu(List<ThreadBatch.ThreadCpu> threads) {
+        for (byte[] request : ThreadBatch.cpuRequests(threads)) {
+            ThreadBatch.cpuAnswer(channel.threadBatch(ThreadBatch.OP_SET_THREADS_CPU, threads.get(0).tid(), request));
+        }
+    }
+
+    /**
+     * Detaches {@code tids} in that order in one request to the helper (put the main thread last:
+     * until it runs, the process as a whole still looks stopped).
+     *
+     * @param stopAtFailure leave the threads after one that could not be detached stopped (ECANCELED)
+     * @return each thread's errno (0: detached)
+     */
+    public int[] detachThreads(List<Integer> tids, boolean stopAtFailure) {
+        return letGo(tids, ThreadBatch.LET_GO_DETACH, 0, stopAtFailure);
+    }
+
+    /** {@link #detachThreads}, but each thread gets {@code options} and runs on, still traced (PTRACE_CONT). */
+    public int[] continueThreads(List<Integer> tids, int options, boolean stopAtFailure) {
+        return letGo(tids, ThreadBatch.LET_GO_CONTINUE, options, stopAtFailure);
+    }
+
+    /**
+     * /proc/PID/task/TID/status of each of {@code tids}, read by the helper in one request (the
+     * JVM's file reads cost several times what the kernel takes to make the text).
+     */
+    public List<ThreadBatch.TaskText> taskStatus(int pid, List<Integer> tids) {
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_TASK_STATUS, pid,
+                ThreadBatch.taskStatusRequest(pid, tids));
+        return ThreadBatch.taskStatusAnswer(tids, b);
+    }
+
+    private int[] letGo(List<Integer> tids, int mode, int options, boolean stopAtFailure) {
+        if (tids.isEmpty()) {
+            return new int[0];
+        }
+        java.nio.ByteBuffer b = channel.threadBatch(ThreadBatch.OP_LET_GO_THREADS, tids.get(0),
+                ThreadBatch.letGoRequest(tids, mode, options, stopAtFailure ? ThreadBatch.LET_GO_STOP_AT_FAILURE : 0));
+        return ThreadBatch.letGoAnswer(tids.size(), b);
     }
 
     /**

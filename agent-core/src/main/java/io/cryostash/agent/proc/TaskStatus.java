@@ -2,8 +2,6 @@
 package io.cryostash.agent.proc;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * What /proc/PID/task/TID/status says about one thread that capture checks or keeps: its
@@ -37,27 +35,64 @@ public record TaskStatus(int tid, char state, int[] nsPids, String credentials, 
         }
     }
 
+    /**
+     * The thread's name from the Name line of its status text, where the kernel writes a newline
+     * in it as {@code \\n} and a backslash as two: null when it holds a backslash (read
+     * {@link #comm} then, rather than trust an unescaping).
+     */
+    public static String name(String text) {
+        int at = text.startsWith("Name:\t") ? 0 : text.indexOf("\nName:\t") + 1;
+        if (at == 0 && !text.startsWith("Name:\t")) {
+            return null;
+        }
+        int from = at + "Name:\t".length();
+        int end = text.indexOf('\n', from);
+        String name = text.substring(from, end < 0 ? text.length() : end);
+        return name.indexOf('\\') >= 0 ? null : name;
+    }
+
     public static TaskStatus parse(int tid, String text) {
-        Map<String, String> m = new HashMap<>();
-        for (String line : text.split("\n")) {
-            int c = line.indexOf(':');
-            if (c > 0) {
-                m.put(line.substring(0, c), line.substring(c + 1).trim());
+        // only the lines kept: a freeze parses one text per thread
+        String state = "?";
+        String ns = null;
+        String seccomp = "0";
+        boolean noNewPrivs = false;
+        String[] creds = new String[CREDENTIAL_LINES.length];
+        for (int from = 0; from < text.length(); ) {
+            int end = text.indexOf('\n', from);
+            if (end < 0) {
+                end = text.length();
             }
+            int c = text.indexOf(':', from);
+            if (c > from && c < end) {
+                String key = text.substring(from, c);
+                switch (key) {
+                    case "State" -> state = text.substring(c + 1, end).trim();
+                    case "NSpid" -> ns = text.substring(c + 1, end).trim();
+                    case "Seccomp" -> seccomp = text.substring(c + 1, end).trim();
+                    case "NoNewPrivs" -> noNewPrivs = "1".equals(text.substring(c + 1, end).trim());
+                    default -> {
+                        for (int k = 0; k < CREDENTIAL_LINES.length; k++) {
+                            if (CREDENTIAL_LINES[k].equals(key)) {
+                                creds[k] = text.substring(c + 1, end).trim();
+                            }
+                        }
+                    }
+                }
+            }
+            from = end + 1;
         }
-        String st = m.getOrDefault("State", "?");
-        StringBuilder creds = new StringBuilder();
-        for (String k : CREDENTIAL_LINES) {
-            creds.append(k).append(": ").append(m.getOrDefault(k, "")).append('\n');
+        StringBuilder credentials = new StringBuilder();
+        for (int k = 0; k < CREDENTIAL_LINES.length; k++) {
+            credentials.append(CREDENTIAL_LINES[k]).append(": ").append(creds[k] == null ? "" : creds[k]).append('\n');
         }
-        String ns = m.getOrDefault("NSpid", Integer.toString(tid));
-        String[] parts = ns.trim().split("\\s+");
+        String[] parts = (ns == null ? Integer.toString(tid) : ns).split("\\s+");
         int[] nsPids = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
             nsPids[i] = Integer.parseInt(parts[i]);
         }
-        return new TaskStatus(tid, st.isEmpty() ? '?' : st.charAt(0), nsPids, creds.toString(),
-                Integer.parseInt(m.getOrDefault("Seccomp", "0")), "1".equals(m.get("NoNewPrivs")));
+        return new TaskStatus(tid, state.isEmpty() ? '?' : state.charAt(0), nsPids, credentials.toString(),
+                Integer.parseInt(seccomp), noNewPrivs);
     }
 
     /** The thread's id in its own (innermost) PID namespace: what gettid() returns inside it. */

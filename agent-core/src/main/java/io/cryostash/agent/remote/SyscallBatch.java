@@ -49,6 +49,8 @@ public final class SyscallBatch implements AutoCloseable {
         (byte) 0xff, (byte) 0xcd, (byte) 0xeb, (byte) 0xc1, (byte) 0xcc};
     private static final int PAGE = 4096;
     private static final long SIZE = PAGE + (long) CAPACITY * ENTRY;
+    /** Bytes of the tracee's address space a batch takes (its loop and table). */
+    public static final long BYTES = SIZE;
 
     private final RemoteSyscalls remote;
     private final ProcessMemory mem;
@@ -58,10 +60,19 @@ public final class SyscallBatch implements AutoCloseable {
 
     /** Maps the loop and its table in the tracee (one remote mmap; unmapped by {@link #close}). */
     public SyscallBatch(RemoteSyscalls remote, ProcessMemory mem) {
+        this(remote, mem, 0);
+    }
+
+    /**
+     * The same at {@code at} ({@link #BYTES} free there, MAP_FIXED_NOREPLACE), for batches whose
+     * calls map at fixed addresses (which could replace a mapping the kernel chose for the loop).
+     */
+    public SyscallBatch(RemoteSyscalls remote, ProcessMemory mem, long at) {
         this.remote = remote;
         this.mem = mem;
-        this.code = remote.call("mmap system call table", SyscallNumbers.MMAP, 0, SIZE,
-                Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+        this.code = remote.call("mmap system call table", SyscallNumbers.MMAP, at, SIZE,
+                Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS
+                        | (at == 0 ? 0 : Mman.MAP_FIXED_NOREPLACE), -1, 0);
         this.table = code + PAGE;
         remote.guardMapping(code, SIZE);
         mem.write(code, LOOP);

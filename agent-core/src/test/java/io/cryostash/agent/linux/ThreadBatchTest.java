@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.cryostash.agent.proc.Maps;
 import io.cryostash.agent.proc.ProcFiles;
+import io.cryostash.agent.proc.TaskStatus;
 import io.cryostash.agent.remote.ParallelSyscalls;
 import io.cryostash.agent.remote.RemoteScratch;
 import io.cryostash.agent.remote.RemoteSyscalls;
@@ -24,7 +25,8 @@ import io.cryostash.agent.testing.ProcState;
  * fixture whose threads each have their own alternate signal stack, blocked mask and queued
  * signal is stopped with STOP_THREADS, read with THREAD_STATES and compared with ptrace's
  * answers request by request and with what the fixture says of itself; PARALLEL_SYSCALL's
- * results are each thread's own. The process runs on unharmed afterwards.
+ * results are each thread's own; TASK_STATUS's texts are what /proc says (a thread that is not
+ * there: ENOENT); LET_GO_THREADS detaches them all. The process runs on unharmed afterwards.
  */
 @ExtendWith(Leftovers.class)
 class ThreadBatchTest {
@@ -99,9 +101,24 @@ class ThreadBatchTest {
                         }
                     }
                 }
-                for (int i = tids.size() - 1; i >= 0; i--) {
-                    p.detach(tids.get(i));
+                List<Integer> withGone = new ArrayList<>(tids);
+                withGone.add(4_194_305); // above any pid_max: no such thread
+                List<ThreadBatch.TaskText> texts = p.taskStatus(pid, withGone);
+                for (int i = 0; i < tids.size(); i++) {
+                    int tid = tids.get(i);
+                    ThreadBatch.TaskText t = texts.get(i);
+                    assertThat(t.tid()).isEqualTo(tid);
+                    assertThat(t.errno()).isZero();
+                    assertThat(TaskStatus.name(t.text())).isEqualTo(TaskStatus.comm(pid, tid));
+                    assertThat(TaskStatus.parse(tid, t.text()).ownTid()).isEqualTo(tid);
+                    assertThat(TaskStatus.parse(tid, t.text()).credentials())
+                            .isEqualTo(TaskStatus.read(pid, tid).credentials());
                 }
+                assertThat(texts.get(tids.size()).errno()).isEqualTo(Errno.ENOENT);
+                assertThat(texts.get(tids.size()).text()).isEmpty();
+                List<Integer> mainLast = new ArrayList<>(tids);
+                java.util.Collections.reverse(mainLast);
+                assertThat(p.detachThreads(mainLast, false)).containsOnly(0);
                 return null;
             });
         }

@@ -12,6 +12,38 @@ import io.cryostash.schema.image.Rlimit;
 class ProcParsersTest {
 
     @Test
+    void taskStatusKeepsStateNamespaceIdsCredentialsSeccompAndNoNewPrivs() {
+        String text = "Name:\tworker\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t100\nUid:\t1000\t1000\t1000\t1000\n"
+                + "Gid:\t100\t100\t100\t100\nGroups:\t100 27 \nNSpid:\t2030\t7\nCapInh:\t0000000000000000\n"
+                + "CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\n"
+                + "CapAmb:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\n";
+        TaskStatus t = TaskStatus.parse(2030, text);
+        assertThat(t.state()).isEqualTo('S');
+        assertThat(t.nsPids()).containsExactly(2030, 7);
+        assertThat(t.ownTid()).isEqualTo(7);
+        assertThat(t.seccomp()).isEqualTo(2);
+        assertThat(t.noNewPrivs()).isTrue();
+        assertThat(t.credentials()).isEqualTo("Uid: 1000\t1000\t1000\t1000\nGid: 100\t100\t100\t100\nGroups: 100 27\n"
+                + "CapInh: 0000000000000000\nCapPrm: 0000000000000000\nCapEff: 0000000000000000\n"
+                + "CapBnd: 000001ffffffffff\nCapAmb: 0000000000000000\n");
+        TaskStatus bare = TaskStatus.parse(9, "State:\tR (running)");
+        assertThat(bare.ownTid()).as("no NSpid line: its own tid").isEqualTo(9);
+        assertThat(bare.seccomp()).isZero();
+        assertThat(bare.noNewPrivs()).isFalse();
+    }
+
+    @Test
+    void taskNameComesFromTheStatusTextUnlessEscaped() {
+        assertThat(TaskStatus.name("Name:\tworker 1  \nUmask:\t0022\nState:\tS (sleeping)\n"))
+                .as("spaces kept, trailing ones too").isEqualTo("worker 1  ");
+        assertThat(TaskStatus.name("Umask:\t0022\nName:\tlast")).isEqualTo("last");
+        assertThat(TaskStatus.name("Name:\ta\\nb\n")).as("escaped newline: read comm instead").isNull();
+        assertThat(TaskStatus.name("Name:\tback\\\\slash\n")).isNull();
+        assertThat(TaskStatus.name("State:\tR (running)\n")).isNull();
+        assertThat(TaskStatus.name("Name:\t\nState:\tR\n")).isEmpty();
+    }
+
+    @Test
     void mapsKeepsPathsWithSpacesAndPseudoNames() {
         String text = """
                 55d0c0a00000-55d0c0a01000 r--p 00000000 fe:00 2154581                    /tmp/my dir/prog

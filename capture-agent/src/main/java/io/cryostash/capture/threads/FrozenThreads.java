@@ -307,6 +307,16 @@ public final class FrozenThreads {
     /** Lets every thread run on (PTRACE_DETACH); threads that are gone are skipped. */
     public void release() {
         // the main thread last: until it runs, the process as a whole still looks stopped
+        if (ptrace.batchesThreads() && tids.size() > 1) {
+            List<Integer> order = new ArrayList<>(tids);
+            java.util.Collections.reverse(order);
+            try {
+                ptrace.detachThreads(order, false); // one request; a thread that is gone is skipped
+                return;
+            } catch (TraceeException helperGone) {
+                // the one by one detach below says the same for each
+            }
+        }
         for (int i = tids.size() - 1; i >= 0; i--) {
             try {
                 ptrace.detach(tids.get(i));

@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
 
+import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.linux.ThreadBatch;
 import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
+import io.cryostash.agent.proc.NoSuchProcessException;
 import io.cryostash.agent.proc.TaskStatus;
 import io.cryostash.agent.remote.ParallelSyscalls;
 import io.cryostash.agent.remote.RemoteScratch;
@@ -30,7 +32,8 @@ import io.cryostash.schema.image.ThreadState;
  * thread, all threads at once; everything else comes from ptrace and /proc. The tracer helper
  * does all of it for all threads in one request ({@link Ptrace#threadStates}): made one by one,
  * its two dozen ptrace calls per thread were as many round trips through the helper's pipes,
- * about 0.6 ms a thread. The in-process channel (comparisons only) makes them one by one.
+ * about 0.6 ms a thread. It also reads every thread's /proc status ({@link Ptrace#taskStatus}),
+ * whose Name line spares reading the comm file. The in-process channel (comparisons only) makes them one by one.
  */
 public final class ThreadCapture {
     static final int PR_GET_TID_ADDRESS = 40;
@@ -53,21 +56,36 @@ public final class ThreadCapture {
                                                RemoteScratch scratch) {
         int pid = threads.pid();
         List<Integer> tids = threads.tids();
-        List<TaskStatus> status = new ArrayList<>(tids.size());
-        for (int tid : tids) {
-            status.add(TaskStatus.read(pid, tid));
-        }
-        check(pid, status);
         int n = tids.size();
         if (ptrace.batchesThreads()) {
+            List<TaskStatus> status = new ArrayList<>(n);
+            List<String> names = new ArrayList<>(n);
+            for (ThreadBatch.TaskText t : ptrace.taskStatus(pid, tids)) {
+                if (t.errno() == Errno.ENOENT || t.errno() == Errno.ESRCH) {
+                    throw new NoSuchProcessException(t.tid());
+                }
+                if (t.errno() != 0) {
+                    throw new CaptureException("cannot read /proc/" + pid + "/task/" + t.tid() + "/status (errno "
+                            + t.errno() + ")");
+                }
+                status.add(TaskStatus.parse(t.tid(), t.text()));
+                String name = TaskStatus.name(t.text()); // the status text holds the name: no comm file to read
+                names.add(name != null ? name : TaskStatus.comm(pid, t.tid()));
+            }
+            check(pid, status);
             List<ThreadBatch.Facts> facts = ptrace.threadStates(tids, syscallInsn, scratch.address(), RemoteScratch.SIZE,
                     STEP_TIMEOUT_MS);
             List<ThreadState> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                out.add(state(facts.get(i), status.get(i), TaskStatus.comm(pid, tids.get(i))));
+                out.add(state(facts.get(i), status.get(i), names.get(i)));
             }
             return out;
         }
+        List<TaskStatus> status = new ArrayList<>(n);
+        for (int tid : tids) {
+            status.add(TaskStatus.read(pid, tid));
+        }
+        check(pid, status);
         // everything ptrace and /proc tell first, while every thread sits in its interrupt stop:
         // an agent dying there lets the process run on, while between remote calls it would die
         // of the single step's SIGTRAP, so nothing slow happens once those have begun

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.memory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,9 +11,11 @@ import io.cryostash.store.image.PageSource;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.ProcessVm;
 import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.agent.remote.SyscallBatch;
 import io.cryostash.restore.RestoreException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
@@ -104,32 +107,35 @@ public final class MemoryRestore {
     /**
      * Creates every area of the image and writes its saved pages.
      *
-     * @param pathAt writes a NUL-terminated path into the tracee and returns its address
+     * @param pathAt  writes a NUL-terminated path into the tracee and returns its address
+     * @param batchAt {@link SyscallBatch#BYTES} of address space free in the husk and in the image
      */
     public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, PageSource pages,
-                                java.util.function.Function<String, Long> pathAt) {
-        return mapAreas(remote, mem, image, pages, pathAt, a -> false);
+                                java.util.function.Function<String, Long> pathAt, long batchAt) {
+        return mapAreas(remote, mem, image, pages, pathAt, a -> false, batchAt);
     }
 
     /**
      * The same, leaving the pages of the areas {@code deferred} accepts unwritten: restore --lazy
-     * maps them empty and fills them through a userfaultfd ({@link LazyMemory}).
+     * maps them empty and fills them through a userfaultfd ({@link LazyMemory}). The mmap of
+     * every area runs in one {@link SyscallBatch} (a remote call each was a round trip to the
+     * tracer helper and a wake-up of the husk, and every thread brings two areas: its stack and
+     * guard page); the files are opened first, one call each.
      */
     public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, PageSource pages,
                                 java.util.function.Function<String, Long> pathAt,
-                                java.util.function.Predicate<MemoryArea> deferred) {
+                                java.util.function.Predicate<MemoryArea> deferred, long batchAt) {
         Map<String, Long> fds = new HashMap<>();
         long written = 0;
         try {
+            List<MemoryArea> areas = new ArrayList<>();
+            List<SyscallBatch.Call> maps = new ArrayList<>();
             for (MemoryArea a : image.areas()) {
                 if (a.kind() == Kind.VDSO || a.kind() == Kind.VVAR || a.kind() == Kind.SYSV_SHM) {
                     continue; // placed before; SysV attachments by restore.sysvipc
                 }
-                int prot = Mman.prot(a.perms());
-                boolean needsWriteWindow = a.shared() && !a.writable() && a.storedPages() > 0;
-                int mapProt = needsWriteWindow ? prot | Mman.PROT_WRITE : prot;
-                long fd = -1;
                 int flags = Mman.MAP_FIXED | (a.shared() ? Mman.MAP_SHARED : Mman.MAP_PRIVATE);
+                long fd = -1;
                 long offset = 0;
                 switch (a.kind()) {
                     case ANONYMOUS -> {
@@ -153,16 +159,34 @@ public final class MemoryRestore {
                     }
                     default -> throw new IllegalStateException("unexpected area kind " + a.kind());
                 }
-                long r = remote.call("mmap " + describe(a), SyscallNumbers.MMAP, a.start(), a.length(), mapProt, flags,
-                        fd, offset);
-                if (r != a.start()) {
-                    throw new RestoreException("mmap of " + describe(a) + " landed at 0x" + Long.toHexString(r));
+                int prot = Mman.prot(a.perms());
+                areas.add(a);
+                maps.add(new SyscallBatch.Call(SyscallNumbers.MMAP, a.start(), a.length(),
+                        needsWriteWindow(a) ? prot | Mman.PROT_WRITE : prot, flags, fd, offset));
+            }
+            if (!maps.isEmpty()) {
+                try (SyscallBatch batch = new SyscallBatch(remote, mem, batchAt)) {
+                    SyscallBatch.Outcome o = batch.run(maps);
+                    for (int i = 0; i < areas.size(); i++) {
+                        long r = o.results()[i];
+                        if (i == o.failed()) {
+                            throw new TraceeException(remote.pid(), "mmap " + describe(areas.get(i)),
+                                    r == SyscallBatch.NOT_RUN ? 0 : (int) -r);
+                        }
+                        if (r != areas.get(i).start()) {
+                            throw new RestoreException("mmap of " + describe(areas.get(i)) + " landed at 0x"
+                                    + Long.toHexString(r));
+                        }
+                    }
                 }
+            }
+            for (MemoryArea a : areas) {
                 if (!deferred.test(a)) {
                     written += writePages(remote.pid(), mem, a, pages);
                 }
-                if (needsWriteWindow) {
-                    remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(), prot);
+                if (needsWriteWindow(a)) {
+                    remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(),
+                            Mman.prot(a.perms()));
                 }
             }
         } finally {
@@ -171,6 +195,11 @@ public final class MemoryRestore {
             }
         }
         return written;
+    }
+
+    /** A shared read-only area with saved pages is mapped writable until they are written. */
+    private static boolean needsWriteWindow(MemoryArea a) {
+        return a.shared() && !a.writable() && a.storedPages() > 0;
     }
 
     /**

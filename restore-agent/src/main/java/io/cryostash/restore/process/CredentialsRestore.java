@@ -42,9 +42,21 @@ public final class CredentialsRestore {
     /**
      * setresgid, setresuid and the file-system ids in every thread: the kernel keeps credentials
      * per thread (glibc's setuid() makes each thread switch), so each call runs in all of them
-     * at once; dumpable, which is per process, last, from the main thread.
+     * at once; dumpable, which is per process, last, from the main thread. When the image's real,
+     * effective and saved ids are the husk's own (a root process restored by root), every thread
+     * has them already, and its file-system ids and groups too (cloned from the main thread after
+     * {@link #fileSystemIds}): the calls, a single step in every thread each, are left out.
+     *
+     * @param huskUids the husk's real, effective and saved uid as it was spawned ({@code ProcStatus.uids()})
+     * @param huskGids the same for its gids
      */
-    public static void allIds(Ptrace ptrace, List<Integer> tids, long syscallInsn, RemoteSyscalls main, Credentials c) {
+    public static void allIds(Ptrace ptrace, List<Integer> tids, long syscallInsn, RemoteSyscalls main, Credentials c,
+                              int[] huskUids, int[] huskGids) {
+        if (huskUids[0] == c.uid() && huskUids[1] == c.euid() && huskUids[2] == c.suid()
+                && huskGids[0] == c.gid() && huskGids[1] == c.egid() && huskGids[2] == c.sgid()) {
+            main.call("prctl(PR_SET_DUMPABLE)", SyscallNumbers.PRCTL, PR_SET_DUMPABLE, 1);
+            return;
+        }
         ParallelSyscalls.call(ptrace, tids, syscallInsn, "setresgid", SyscallNumbers.SETRESGID,
                 i -> new long[] {c.gid(), c.egid(), c.sgid()});
         ParallelSyscalls.call(ptrace, tids, syscallInsn, "setresuid", SyscallNumbers.SETRESUID,

@@ -4,12 +4,14 @@ package io.cryostash.restore.threads;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.cryostash.agent.linux.Errno;
 import io.cryostash.agent.linux.ProcessMemory;
 import io.cryostash.agent.linux.Ptrace;
 import io.cryostash.agent.linux.SyscallNumbers;
+import io.cryostash.agent.linux.ThreadBatch;
 import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.WaitStatus;
 import io.cryostash.agent.remote.Clone3;
@@ -48,17 +50,60 @@ public final class ThreadRestore {
      */
     public static Restored create(Ptrace ptrace, RemoteSyscalls main, ProcessMemory mem, long scratch,
                                   long syscallInsn, ThreadState t) {
-        long flags = Clone3.PTHREAD_FLAGS;
-        if (t.clearChildTid() == 0) { // a thread its creator gave no tid address (not a pthread)
-            flags &= ~(Clone3.CLONE_PARENT_SETTID | Clone3.CLONE_CHILD_CLEARTID);
-        }
-        int tid = Clone3.call(main, mem, scratch, "clone3 (thread " + t.tid() + ")", flags, 0, t.tid(),
+        int tid = Clone3.call(main, mem, scratch, "clone3 (thread " + t.tid() + ")", cloneFlags(t), 0, t.tid(),
                 t.clearChildTid(), t.regs().fsBase()).child();
         WaitStatus st = ptrace.waitFor(tid, STOP_TIMEOUT_MS);
         if (!st.isInterruptStop()) {
             throw new TraceeException(tid, "new thread " + t.tid() + " did not stop as expected: " + st);
         }
         return new Restored(t, tid, new RemoteSyscalls(ptrace, tid, syscallInsn));
+    }
+
+    /**
+     * Every thread of {@code threads} after the first (the main thread, {@code main}'s), cloned as
+     * {@link #create} does; through the tracer helper all in one request.
+     *
+     * @return the main thread, then the new ones in the image's order
+     * @throws TraceeException with errno EEXIST, naming the image's tid, when a tid is in use
+     */
+    public static List<Restored> createAll(Ptrace ptrace, RemoteSyscalls main, int mainTid, ProcessMemory mem,
+                                           long scratch, long syscallInsn, List<ThreadState> threads) {
+        List<Restored> out = new ArrayList<>(threads.size());
+        out.add(new Restored(threads.get(0), mainTid, main));
+        List<ThreadState> rest = threads.subList(1, threads.size());
+        if (rest.isEmpty()) {
+            return out;
+        }
+        if (!ptrace.batchesThreads()) {
+            for (ThreadState t : rest) {
+                try {
+                    out.add(create(ptrace, main, mem, scratch, syscallInsn, t));
+                } catch (TraceeException e) {
+                    if (e.errno() == Errno.EEXIST) { // named by the tid asked for, as the helper's batch does
+                        throw new TraceeException(t.tid(), "clone3 (thread " + t.tid() + ")", e.errno());
+                    }
+                    throw e;
+                }
+            }
+            return out;
+        }
+        List<ThreadBatch.NewThread> asked = rest.stream()
+                .map(t -> new ThreadBatch.NewThread(t.tid(), cloneFlags(t), t.clearChildTid(), t.regs().fsBase()))
+                .toList();
+        int[] tids = ptrace.cloneThreads(mainTid, syscallInsn, scratch, asked, STOP_TIMEOUT_MS);
+        for (int i = 0; i < rest.size(); i++) {
+            out.add(new Restored(rest.get(i), tids[i], new RemoteSyscalls(ptrace, tids[i], syscallInsn)));
+        }
+        return out;
+    }
+
+    /** What pthread_create passes, less the tid address flags for a thread that had none (not a pthread). */
+    static long cloneFlags(ThreadState t) {
+        long flags = Clone3.PTHREAD_FLAGS;
+        if (t.clearChildTid() == 0) {
+            flags &= ~(Clone3.CLONE_PARENT_SETTID | Clone3.CLONE_CHILD_CLEARTID);
+        }
+        return flags;
     }
 
     private ThreadRestore() {
@@ -68,13 +113,20 @@ public final class ThreadRestore {
      * Per-thread kernel state of every thread, each call run in all threads at once
      * ({@link ParallelSyscalls}): sigaltstack, tid address, robust list, rseq, name and
      * no_new_privs. Arguments that live in memory (stack_t, the name) get a slot of the
-     * scratch area per thread.
+     * scratch area per thread. What clone3 already gave a new thread is not set again: its tid
+     * address (CLONE_CHILD_CLEARTID), a disabled sigaltstack (the kernel clears it for a thread)
+     * and the name it inherited from the main thread; each call costs every thread it runs in a
+     * single step.
      *
-     * @param scratch  writable tracee memory of at least {@link #SCRATCH_BYTES}
+     * @param threads       the main thread first, then the threads cloned from it
+     * @param inheritedName the main thread's name when the others were cloned
+     * @param scratch       writable tracee memory of at least {@link #SCRATCH_BYTES}
      */
-    public static void kernelState(Ptrace ptrace, ProcessMemory mem, List<Restored> threads, long scratch,
-                                   long syscallInsn) {
+    public static void kernelState(Ptrace ptrace, ProcessMemory mem, List<Restored> threads, String inheritedName,
+                                   long scratch, long syscallInsn) {
+        Restored main = threads.get(0);
         for (int from = 0; from < threads.size(); from += BATCH) {
+            int first = from;
             List<Restored> batch = threads.subList(from, Math.min(threads.size(), from + BATCH));
             List<Integer> tids = batch.stream().map(Restored::tid).toList();
             ByteBuffer stacks = ByteBuffer.allocate(batch.size() * SLOT).order(ByteOrder.LITTLE_ENDIAN);
@@ -86,10 +138,15 @@ public final class ThreadRestore {
                 }
             }
             mem.write(scratch, stacks.array());
-            ParallelSyscalls.call(ptrace, tids, syscallInsn, "sigaltstack", SyscallNumbers.SIGALTSTACK,
-                    i -> batch.get(i).state().altStack() == null ? null : new long[] {scratch + (long) i * SLOT, 0});
-            ParallelSyscalls.call(ptrace, tids, syscallInsn, "set_tid_address", SyscallNumbers.SET_TID_ADDRESS,
-                    i -> new long[] {batch.get(i).state().clearChildTid()});
+            ParallelSyscalls.call(ptrace, tids, syscallInsn, "sigaltstack", SyscallNumbers.SIGALTSTACK, i -> {
+                ThreadState.SignalStack ss = batch.get(i).state().altStack();
+                boolean cloned = batch.get(i) != main;
+                return ss == null || cloned && (ss.flags() & SS_DISABLE) != 0 ? null
+                        : new long[] {scratch + (long) i * SLOT, 0};
+            });
+            if (first == 0) { // the others got theirs from clone3
+                main.remote().call("set_tid_address", SyscallNumbers.SET_TID_ADDRESS, main.state().clearChildTid());
+            }
             ParallelSyscalls.call(ptrace, tids, syscallInsn, "set_robust_list", SyscallNumbers.SET_ROBUST_LIST, i -> {
                 ThreadState t = batch.get(i).state();
                 return t.robustListHead() == 0 ? null : new long[] {t.robustListHead(), t.robustListLength()};
@@ -99,16 +156,18 @@ public final class ThreadRestore {
                 return r == null ? null : new long[] {r.address(), r.length(), 0, r.signature()};
             });
             byte[] names = new byte[batch.size() * SLOT];
+            boolean[] rename = new boolean[batch.size()];
             for (int i = 0; i < batch.size(); i++) {
                 String name = batch.get(i).state().name();
-                if (name != null) {
+                rename[i] = name != null && (batch.get(i) == main || !name.equals(inheritedName));
+                if (rename[i]) {
                     byte[] b = name.getBytes(StandardCharsets.UTF_8);
                     System.arraycopy(b, 0, names, i * SLOT, Math.min(b.length, 15)); // TASK_COMM_LEN 16, NUL last
                 }
             }
             mem.write(scratch, names);
             ParallelSyscalls.call(ptrace, tids, syscallInsn, "prctl(PR_SET_NAME)", SyscallNumbers.PRCTL,
-                    i -> batch.get(i).state().name() == null ? null : new long[] {PR_SET_NAME, scratch + (long) i * SLOT});
+                    i -> rename[i] ? new long[] {PR_SET_NAME, scratch + (long) i * SLOT} : null);
             ParallelSyscalls.call(ptrace, tids, syscallInsn, "prctl(PR_SET_NO_NEW_PRIVS)", SyscallNumbers.PRCTL,
                     i -> batch.get(i).state().noNewPrivs() ? new long[] {PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0} : null);
         }
@@ -126,6 +185,18 @@ public final class ThreadRestore {
         ptrace.setXstate(pid, t.xstate());
         ptrace.setSigmask(pid, t.blockedSignals());
         ptrace.setRegs(pid, resumeRegisters(t.regs()));
+    }
+
+    /** {@link #cpuState} of every thread; through the tracer helper in one request (or a few, for thousands). */
+    public static void cpuStates(Ptrace ptrace, List<Restored> threads) {
+        if (!ptrace.batchesThreads()) {
+            for (Restored t : threads) {
+                cpuState(ptrace, t.tid(), t.state());
+            }
+            return;
+        }
+        ptrace.setThreadsCpu(threads.stream().map(t -> new ThreadBatch.ThreadCpu(t.tid(),
+                resumeRegisters(t.state().regs()), t.state().blockedSignals(), t.state().xstate())).toList());
     }
 
     /**
