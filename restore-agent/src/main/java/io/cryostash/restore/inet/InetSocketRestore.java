@@ -25,7 +25,8 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * listen or connect, status flags. Listeners and unconnected sockets
  * come first, then established connections, which {@link TcpRepairWriter} rebuilds in repair
  * mode — or, when the restore was asked to close them ({@code --tcp-close}), leaves as fresh
- * unconnected sockets on which the program's next read or write fails.
+ * unconnected sockets on which the program's next read or write fails. The network lock the
+ * capture put on the connections is released once all are rebuilt, before they leave repair mode.
  */
 public final class InetSocketRestore implements BatchedFdRestorer {
     static final int O_NONBLOCK = 04000;
@@ -72,6 +73,8 @@ public final class InetSocketRestore implements BatchedFdRestorer {
                     }
                 }
             }
+            // every connection exists again (in repair mode, or closed with --tcp-close): their packets may pass
+            NetworkLockRelease.release(NetworkLockRelease.tables(entries));
             repaired.forEach(TcpRepairWriter::finish);
         } finally {
             repaired.keySet().forEach(LocalFd::close);

@@ -13,9 +13,13 @@ import java.util.Map;
  * @param backlog  LISTENING: the listen backlog
  * @param options  socket options set on it, by name (SO_REUSEADDR, TCP_NODELAY, …), restored as they were
  * @param repair   ESTABLISHED TCP: what TCP_REPAIR read (sequence numbers, queues, window, options)
+ * @param networkLock ESTABLISHED TCP: the host's network lock (nftables table) that drops this
+ *                 connection's packets from the capture until its restore, which releases it;
+ *                 null when it was not locked (captured without --kill, or no nft on the host)
  */
 public record InetSocketFile(int family, int protocol, State state, byte[] local, byte[] peer, int backlog,
-                             Map<String, Integer> options, TcpRepair repair) implements OpenFile {
+                             Map<String, Integer> options, TcpRepair repair, String networkLock)
+        implements OpenFile {
     public InetSocketFile {
         options = options == null ? Map.of() : Map.copyOf(options);
     }
