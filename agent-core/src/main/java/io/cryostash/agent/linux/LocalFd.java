@@ -165,6 +165,17 @@ public final class LocalFd implements AutoCloseable {
         }
     }
 
+    /** timerfd_settime(2), relative: interval, then the time to the next expiry, in nanoseconds. */
+    public void timerfdSettime(long intervalNanos, long valueNanos) {
+        long[] spec = {intervalNanos / 1_000_000_000L, intervalNanos % 1_000_000_000L, valueNanos / 1_000_000_000L,
+                valueNanos % 1_000_000_000L};
+        try {
+            LibC.INSTANCE.timerfd_settime(fd, 0, spec, null);
+        } catch (LastErrorException e) {
+            throw new FdException("timerfd_settime", e.getErrorCode());
+        }
+    }
+
     public int fcntl(int cmd, long arg) {
         try {
             return LibC.INSTANCE.fcntl(fd, cmd, arg);
@@ -250,6 +261,34 @@ public final class LocalFd implements AutoCloseable {
                 return -1;
             }
             throw new FdException("recv", e.getErrorCode());
+        }
+    }
+
+    /** A datagram and the sockaddr it came from (empty when the kernel gave none). */
+    public record Received(int length, byte[] source) {
+    }
+
+    /** recvfrom(2) without waiting: @return the datagram's length and source, or null when nothing is queued */
+    public Received recvFrom(byte[] buf, int length, int flags) {
+        byte[] a = new byte[128];
+        int[] len = {a.length};
+        try {
+            int n = (int) LibC.INSTANCE.recvfrom(fd, buf, length, flags | MSG_DONTWAIT, a, len);
+            return new Received(n, java.util.Arrays.copyOf(a, Math.min(len[0], a.length)));
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.EAGAIN) {
+                return null;
+            }
+            throw new FdException("recvfrom", e.getErrorCode());
+        }
+    }
+
+    /** sendto(2) of one datagram or raw packet to {@code sockaddr}. */
+    public void sendTo(byte[] buf, int length, byte[] sockaddr) {
+        try {
+            LibC.INSTANCE.sendto(fd, buf, length, 0, sockaddr, sockaddr.length);
+        } catch (LastErrorException e) {
+            throw new FdException("sendto of " + length + " bytes", e.getErrorCode());
         }
     }
 

@@ -37,13 +37,13 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * ({@link FdCaptureContext#beforeKill}), so that its death sends the peer neither FIN nor RST.
  * The established connections of a process are read together ({@link #prepare}): one request
  * to the tracer helper registers them all before repair mode goes on and one forgets them, and
- * the same again around the kill, instead of four round trips per connection. When the process
+ * the same again around the kill, instead of four round trips per connection. A UDP socket keeps
+ * the datagrams queued to read, with their senders ({@link UdpQueue}). When the process
  * is to be killed, its connections are locked on the network first ({@link NetworkLocks}), so
  * that nothing its peers send from then until the restore is acknowledged or reset; the lock's
  * name goes into each connection's entry for the restore to release, and a capture that fails
  * releases it. Other TCP states (a connection
- * being opened or closed) are refused. UDP datagrams queued to read are not kept (UDP may lose
- * datagrams anyway; the capture's notes say how many bytes).
+ * being opened or closed) are refused.
  */
 public final class InetSocketCapture implements FdCapturer {
     static final int TCP_ESTABLISHED = SocketOptions.TCP_ESTABLISHED;
@@ -235,13 +235,9 @@ public final class InetSocketCapture implements FdCapturer {
             byte[] peer = a.peer();
             Map<String, Integer> options = a.options();
             if (kind == FdEntry.Kind.UDP_SOCKET) {
-                int queued = s.available();
-                if (queued > 0) {
-                    ctx.note("fd " + info.fd() + " (" + info.target() + "), a UDP socket: the datagram(s) queued to read"
-                            + " (" + queued + " bytes next) are not kept");
-                }
+                List<InetSocketFile.Datagram> queued = ctx.readState() ? UdpQueue.peek(s) : List.of();
                 return slot.withFile(new InetSocketFile(family, 17, peer == null ? InetSocketFile.State.UNCONNECTED
-                        : InetSocketFile.State.CONNECTED, local, peer, 0, options, null, null));
+                        : InetSocketFile.State.CONNECTED, local, peer, 0, options, null, null, queued));
             }
             ByteBuffer tcpInfo = prepared != null ? prepared.tcpInfo() : tcpInfo(s);
             int state = tcpInfo.get(0) & 0xff;
@@ -253,11 +249,11 @@ public final class InetSocketCapture implements FdCapturer {
                                 + " connection(s) not accepted yet are not kept (their clients see a reset)");
                     }
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.LISTENING, local, null,
-                            tcpInfo.getInt(28), options, null, null));
+                            tcpInfo.getInt(28), options, null, null, null));
                 }
                 case TCP_CLOSE -> {
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.UNCONNECTED, local, null, 0,
-                            options, null, null));
+                            options, null, null, null));
                 }
                 case TCP_ESTABLISHED -> {
                     if (!ctx.readState()) {
@@ -265,7 +261,7 @@ public final class InetSocketCapture implements FdCapturer {
                     }
                     if (prepared != null) {
                         return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer,
-                                0, options, prepared.repair(), prepared.networkLock()));
+                                0, options, prepared.repair(), prepared.networkLock(), null));
                     }
                     InetSocketFile.TcpRepair repair;
                     Runnable unguard = ctx.guardRepair(info.fd()); // an agent dying in repair mode: the helper ends it
@@ -286,7 +282,7 @@ public final class InetSocketCapture implements FdCapturer {
                         killGuard.get().run();
                     });
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer, 0,
-                            options, repair, null));
+                            options, repair, null, null));
                 }
                 default -> throw new Unsavable("a TCP connection in state " + stateName(state)
                         + " (being opened or closed; only established ones can be saved)");

@@ -27,6 +27,7 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * mode — or, when the restore was asked to close them ({@code --tcp-close}), leaves as fresh
  * unconnected sockets on which the program's next read or write fails. The network lock the
  * capture put on the connections is released once all are rebuilt, before they leave repair mode.
+ * A UDP socket gets its queued datagrams again, from their senders ({@link UdpRequeue}).
  */
 public final class InetSocketRestore implements BatchedFdRestorer {
     static final int O_NONBLOCK = 04000;
@@ -96,12 +97,14 @@ public final class InetSocketRestore implements BatchedFdRestorer {
                     if (port(f.local()) != 0) {
                         bind(s, e, f.local());
                     }
+                    UdpRequeue.deliver(f.local(), f.queued());
                 }
                 case CONNECTED -> {
                     if (port(f.local()) != 0) {
                         bind(s, e, f.local());
                     }
                     s.connect(f.peer());
+                    UdpRequeue.deliver(s.sockname(), f.queued());
                 }
                 case ESTABLISHED -> {
                     if (!ctx.closeTcpConnections()) {
