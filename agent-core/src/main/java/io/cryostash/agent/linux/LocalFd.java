@@ -155,6 +155,16 @@ public final class LocalFd implements AutoCloseable {
         }
     }
 
+    /** An ioctl that takes a structure (TIOCSWINSZ, TCSETS, …). */
+    public void ioctlWrite(long request, byte[] value) {
+        try (com.sun.jna.Memory m = new com.sun.jna.Memory(value.length)) {
+            m.write(0, value, 0, value.length);
+            LibC.INSTANCE.ioctl(fd, request, m);
+        } catch (LastErrorException e) {
+            throw new FdException("ioctl(" + Long.toHexString(request) + ")", e.getErrorCode());
+        }
+    }
+
     /** An ioctl that takes a pointer to one 64-bit value (TFD_IOC_SET_TICKS, …). */
     public void ioctlSetLong(long request, long value) {
         try (com.sun.jna.Memory n = new com.sun.jna.Memory(8)) {
