@@ -264,15 +264,21 @@ public final class InetSocketCapture implements FdCapturer {
                                 0, options, prepared.repair(), prepared.networkLock(), null));
                     }
                     InetSocketFile.TcpRepair repair;
+                    // read alone (prepare could not read it with the others): locked alone
+                    String lock = ctx.lockNetwork() ? lockNetwork(ctx, Map.of(info.fd(), a)) : null;
                     Runnable unguard = ctx.guardRepair(info.fd()); // an agent dying in repair mode: the helper ends it
                     try {
                         repair = TcpRepairReader.read(s, tcpInfo);
+                    } catch (RuntimeException e) {
+                        if (lock != null) {
+                            unlock(lock); // refused: the process runs on
+                        }
+                        throw e;
                     } finally {
                         unguard.run();
                     }
                     held = true;
-                    java.util.concurrent.atomic.AtomicReference<Runnable> killGuard = new java.util.concurrent.atomic
-                            .AtomicReference<>(() -> { });
+                    AtomicReference<Runnable> killGuard = new AtomicReference<>(() -> { });
                     ctx.beforeKill(() -> {
                         killGuard.set(ctx.guardRepair(info.fd())); // until the kill: the agent may die first
                         TcpRepairReader.enterRepair(s);
@@ -280,9 +286,12 @@ public final class InetSocketCapture implements FdCapturer {
                     ctx.onRelease(killed -> { // after a kill, closed in repair mode: the peer is sent nothing
                         s.close();
                         killGuard.get().run();
+                        if (lock != null && !killed) {
+                            unlock(lock);
+                        }
                     });
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer, 0,
-                            options, repair, null, null));
+                            options, repair, lock, null));
                 }
                 default -> throw new Unsavable("a TCP connection in state " + stateName(state)
                         + " (being opened or closed; only established ones can be saved)");
