@@ -7,8 +7,9 @@ COPY . .
 RUN mvn -B -q -DskipTests -pl cli -am package
 
 FROM eclipse-temurin:17-jre
-# setsid and sleep (coreutils, util-linux) start restore husks; procps and iproute2 help when debugging
-RUN apt-get update && apt-get install -y --no-install-recommends procps iproute2 util-linux \
+# setsid and sleep (coreutils, util-linux) start restore husks; procps and iproute2 help when debugging;
+# nft (nftables) locks the network of TCP connections from a --kill capture until their restore
+RUN apt-get update && apt-get install -y --no-install-recommends procps iproute2 util-linux nftables \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/cli/target/cli-0.1.0-SNAPSHOT.jar /opt/cryostash/cryostash.jar
 COPY --from=build /src/cli/target/lib /opt/cryostash/lib

@@ -18,13 +18,31 @@ import io.cryostash.capture.sysvipc.SysvSelection;
  *               the tree, by pid ({@code --close-fd PID:FD}); a pid that is not a descendant makes
  *               the capture refuse, and so does any entry for a capture without --tree
  * @param sysv   SysV IPC objects to keep beyond those the process shows it uses
+ * @param networkLock with kill: lock the network of the process's established TCP connections
+ *               from before their queues are read until their restore (the default; false only
+ *               to show what happens without, as {@code checkpoint --no-network-lock})
  */
 public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses,
-                             java.util.Map<Integer, FdLosses> memberLosses, SysvSelection sysv) {
+                             java.util.Map<Integer, FdLosses> memberLosses, SysvSelection sysv, boolean networkLock) {
     public CaptureOptions {
         losses = losses == null ? FdLosses.NONE : losses;
         memberLosses = memberLosses == null ? java.util.Map.of() : java.util.Map.copyOf(memberLosses);
         sysv = sysv == null ? SysvSelection.NONE : sysv;
+    }
+
+    public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses,
+                          java.util.Map<Integer, FdLosses> memberLosses, SysvSelection sysv) {
+        this(kill, parent, track, preCopy, losses, memberLosses, sysv, true);
+    }
+
+    /** These options with the network left unlocked ({@code checkpoint --no-network-lock}). */
+    public CaptureOptions withoutNetworkLock() {
+        return new CaptureOptions(kill, parent, track, preCopy, losses, memberLosses, sysv, false);
+    }
+
+    /** Whether established TCP connections are locked on the network: only for a capture that kills. */
+    public boolean locksNetwork() {
+        return kill && networkLock;
     }
 
     public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses) {

@@ -188,7 +188,7 @@ public final class Capturer {
             Frozen frozen;
             try {
                 frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
-                        options.track(), state, clock, options.losses(), options.sysv(), null, Set.of()));
+                        options.track(), state, clock, options.losses(), options.sysv(), null, Set.of(), options.locksNetwork()));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -460,11 +460,12 @@ public final class Capturer {
      * @param given     the process's threads when the caller froze them already (every process of a
      *                  tree is frozen before any is read), else null
      * @param members   the other processes of a tree captured with this one (empty when alone)
+     * @param lockNetwork it will be killed once its state is safe: its TCP connections are locked
      */
     Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
                   Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
                   boolean track, TrackingState state, FreezeClock clock, FdLosses losses,
-                  SysvSelection sysvExtra, FrozenThreads given, Set<Integer> members) {
+                  SysvSelection sysvExtra, FrozenThreads given, Set<Integer> members, boolean lockNetwork) {
         long frozenAt = System.nanoTime();
         clock.restart();
         FrozenThreads threads = given != null ? given : seizeAll(ptrace, pid);
@@ -532,7 +533,7 @@ public final class Capturer {
                     }
                     return () -> ptrace.unguardRepairs(pid, many);
                 }
-            });
+            }, lockNetwork);
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), threadStates.get(0).xstate().length),

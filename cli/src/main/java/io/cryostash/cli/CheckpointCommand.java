@@ -30,6 +30,11 @@ final class CheckpointCommand implements Callable<Integer> {
     @Option(names = "--kill", description = "kill the process once the image is complete and on disk")
     boolean kill;
 
+    @Option(names = "--no-network-lock", description = "with --kill: do not lock the network of the process's TCP"
+            + " connections until their restore (by default their packets are dropped meanwhile, so their peers see"
+            + " silence, not a reset, and no byte is acknowledged that the image does not hold)")
+    boolean noNetworkLock;
+
     @Option(names = "--tree", description = "take the process and all its descendants (parent/child links, process"
             + " groups and sessions, zombies, pipes and shared memory between them); with --kill all of them are killed"
             + " once the image is stored")
@@ -157,6 +162,9 @@ final class CheckpointCommand implements Callable<Integer> {
         CaptureOptions options = new CaptureOptions(kill, parent, track, preCopy,
                 new FdLosses(close.own(), redirect.own()), GivenUpFds.byProcess(close, redirect),
                 io.cryostash.capture.sysvipc.SysvSelection.parse(sysvKeys, sysvIds));
+        if (noNetworkLock) {
+            options = options.withoutNetworkLock();
+        }
         return tree ? capturer.captureTree(pid, options) : capturer.capture(pid, options);
     }
 }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 VerifyCommand.class, DeleteCommand.class, GcCommand.class, RepairIndexCommand.class, CatalogCommand.class,
                 AgentCommand.class, UpCommand.class, KafkaCommand.class, RetentionCommand.class, ForgetCommand.class,
                 PinCommand.class, PinCommand.Unpin.class, QuotaCommand.class, AuditCommand.class, DemoCommand.class,
+                NetworkLocksCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cryostash {
     public static void main(String[] args) {

@@ -52,6 +52,11 @@ final class RestoreCommand implements Callable<Integer> {
             + " SIGWINCH to redraw. Without it, standard streams on a terminal go to /dev/null or the log")
     Path tty;
 
+    @Option(names = "--new-pty", description = "put the process's terminal on a new pseudo-terminal that this"
+            + " command makes and then relays, like a terminal window: the program's screen appears on this command's"
+            + " output and what is typed here goes to it, until it exits (closing this command hangs it up)")
+    boolean newPty;
+
     @ArgGroup(exclusive = true)
     PidChoice pids;
 
@@ -81,6 +86,9 @@ final class RestoreCommand implements Callable<Integer> {
         if (lazy) {
             return lazily();
         }
+        if (newPty) {
+            return onNewPty();
+        }
         RestoreResult r;
         try (ImageStore images = SpoolOnOpen.replay(store.open())) {
             r = new Restorer(images).restore(imageId, options());
@@ -96,9 +104,36 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     private RestoreOptions options() {
+        return options(tty);
+    }
+
+    private RestoreOptions options(Path terminal) {
         RestoreOptions.PidMode mode = pids == null ? RestoreOptions.PidMode.ORIGINAL
                 : pids.newNamespace ? RestoreOptions.PidMode.NEW_PID_NAMESPACE : RestoreOptions.PidMode.NEW_PID;
-        return new RestoreOptions(allowChangedFiles, logDir, tcpClose, tty, mode);
+        return new RestoreOptions(allowChangedFiles, logDir, tcpClose, terminal, mode);
+    }
+
+    /** {@code --new-pty}: restores onto a pseudo-terminal of this command's and relays it ({@link PtyRelay}). */
+    private int onNewPty() throws InterruptedException {
+        if (tty != null || lazy) {
+            throw new IllegalArgumentException("--new-pty makes the terminal itself: it goes with neither --tty nor --lazy");
+        }
+        try (PtyRelay relay = PtyRelay.open()) {
+            RestoreResult r;
+            try (ImageStore images = SpoolOnOpen.replay(store.open())) {
+                r = new Restorer(images).restore(imageId, options(relay.terminal().slave()));
+            }
+            System.err.printf("restored image %s as pid %d on %s (a new terminal this command relays until the"
+                    + " program closes it)%n", imageId, r.pid(), relay.terminal().slave());
+            r.notes().forEach(n -> System.err.println("note: " + n));
+            try {
+                relay.relay(System.in, System.out);
+            } catch (java.io.IOException e) {
+                System.err.println("cryostash: relaying the terminal of pid " + r.pid() + " stopped: " + e.getMessage());
+                return 1;
+            }
+            return 0;
+        }
     }
 
     private int lazily() {

@@ -23,6 +23,7 @@ import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.store.Hashing;
 import io.cryostash.agent.remote.Mman;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.restore.inet.NetworkLockRelease;
 import io.cryostash.restore.files.DescriptorRestore;
 import io.cryostash.restore.files.FileResolver;
 import io.cryostash.restore.files.FileRestore;
@@ -64,6 +65,15 @@ public final class Restorer {
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
         ProcessImage loaded = store.read(imageId);
+        try {
+            return restore(imageId, loaded, options, t0);
+        } catch (RuntimeException e) {
+            NetworkLockRelease.afterFailure(loaded); // no drop rule outlives the restore meant to end it
+            throw e;
+        }
+    }
+
+    private RestoreResult restore(String imageId, ProcessImage loaded, RestoreOptions options, long t0) {
         checkCompatible(loaded);
         if (loaded.hasTree()) {
             return TreeRestore.restore(store, loaded, options, descriptors, t0);
@@ -106,6 +116,15 @@ public final class Restorer {
     public LazyRestore restoreLazy(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
         ProcessImage loaded = store.read(imageId);
+        try {
+            return restoreLazy(imageId, loaded, options, t0);
+        } catch (RuntimeException e) {
+            NetworkLockRelease.afterFailure(loaded);
+            throw e;
+        }
+    }
+
+    private LazyRestore restoreLazy(String imageId, ProcessImage loaded, RestoreOptions options, long t0) {
         checkCompatible(loaded);
         if (loaded.hasTree()) {
             throw new RestoreException("image " + imageId + " holds a process tree (a process and " + loaded.tree().members().size()

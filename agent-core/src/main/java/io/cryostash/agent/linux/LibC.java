@@ -61,6 +61,12 @@ interface LibC extends Library {
 
     long send(int fd, byte[] buf, long length, int flags) throws LastErrorException;
 
+    int timerfd_settime(int fd, int flags, long[] newValue, long[] oldValue) throws LastErrorException;
+
+    long recvfrom(int fd, byte[] buf, long length, int flags, byte[] addr, int[] addrLength) throws LastErrorException;
+
+    long sendto(int fd, byte[] buf, long length, int flags, byte[] addr, int addrLength) throws LastErrorException;
+
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
     int connect(int fd, byte[] addr, int length) throws LastErrorException;

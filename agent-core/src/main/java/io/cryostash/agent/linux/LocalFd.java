@@ -155,6 +155,16 @@ public final class LocalFd implements AutoCloseable {
         }
     }
 
+    /** An ioctl that takes a structure (TIOCSWINSZ, TCSETS, …). */
+    public void ioctlWrite(long request, byte[] value) {
+        try (com.sun.jna.Memory m = new com.sun.jna.Memory(value.length)) {
+            m.write(0, value, 0, value.length);
+            LibC.INSTANCE.ioctl(fd, request, m);
+        } catch (LastErrorException e) {
+            throw new FdException("ioctl(" + Long.toHexString(request) + ")", e.getErrorCode());
+        }
+    }
+
     /** An ioctl that takes a pointer to one 64-bit value (TFD_IOC_SET_TICKS, …). */
     public void ioctlSetLong(long request, long value) {
         try (com.sun.jna.Memory n = new com.sun.jna.Memory(8)) {
@@ -162,6 +172,17 @@ public final class LocalFd implements AutoCloseable {
             LibC.INSTANCE.ioctl(fd, request, n);
         } catch (LastErrorException e) {
             throw new FdException("ioctl(" + Long.toHexString(request) + ")", e.getErrorCode());
+        }
+    }
+
+    /** timerfd_settime(2), relative: interval, then the time to the next expiry, in nanoseconds. */
+    public void timerfdSettime(long intervalNanos, long valueNanos) {
+        long[] spec = {intervalNanos / 1_000_000_000L, intervalNanos % 1_000_000_000L, valueNanos / 1_000_000_000L,
+                valueNanos % 1_000_000_000L};
+        try {
+            LibC.INSTANCE.timerfd_settime(fd, 0, spec, null);
+        } catch (LastErrorException e) {
+            throw new FdException("timerfd_settime", e.getErrorCode());
         }
     }
 
@@ -250,6 +271,34 @@ public final class LocalFd implements AutoCloseable {
                 return -1;
             }
             throw new FdException("recv", e.getErrorCode());
+        }
+    }
+
+    /** A datagram and the sockaddr it came from (empty when the kernel gave none). */
+    public record Received(int length, byte[] source) {
+    }
+
+    /** recvfrom(2) without waiting: @return the datagram's length and source, or null when nothing is queued */
+    public Received recvFrom(byte[] buf, int length, int flags) {
+        byte[] a = new byte[128];
+        int[] len = {a.length};
+        try {
+            int n = (int) LibC.INSTANCE.recvfrom(fd, buf, length, flags | MSG_DONTWAIT, a, len);
+            return new Received(n, java.util.Arrays.copyOf(a, Math.min(len[0], a.length)));
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.EAGAIN) {
+                return null;
+            }
+            throw new FdException("recvfrom", e.getErrorCode());
+        }
+    }
+
+    /** sendto(2) of one datagram or raw packet to {@code sockaddr}. */
+    public void sendTo(byte[] buf, int length, byte[] sockaddr) {
+        try {
+            LibC.INSTANCE.sendto(fd, buf, length, 0, sockaddr, sockaddr.length);
+        } catch (LastErrorException e) {
+            throw new FdException("sendto of " + length + " bytes", e.getErrorCode());
         }
     }
 

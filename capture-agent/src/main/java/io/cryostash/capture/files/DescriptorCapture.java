@@ -130,11 +130,25 @@ public final class DescriptorCapture {
      * image too, when not empty); runs while the process is frozen.
      */
     public Result capture(int pid, String comm, FdLosses losses, Set<Integer> members, RepairGuard repairGuard) {
-        return run(pid, comm, losses, true, members, repairGuard);
+        return capture(pid, comm, losses, members, repairGuard, false);
+    }
+
+    /**
+     * {@link #capture}; with {@code lockNetwork} (for a process that will be killed once its state
+     * is safe), its established TCP connections are locked on the network until their restore.
+     */
+    public Result capture(int pid, String comm, FdLosses losses, Set<Integer> members, RepairGuard repairGuard,
+                          boolean lockNetwork) {
+        return run(pid, comm, losses, true, members, repairGuard, lockNetwork);
     }
 
     private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members,
                        RepairGuard repairGuard) {
+        return run(pid, comm, losses, readState, members, repairGuard, false);
+    }
+
+    private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members,
+                       RepairGuard repairGuard, boolean lockNetwork) {
         List<FdInfo> read = FdInfo.read(pid);
         Map<Integer, String> targets = new HashMap<>();
         for (FdInfo fd : read) {
@@ -151,7 +165,7 @@ public final class DescriptorCapture {
         List<String> notes = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         boolean released = false;
-        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, members, repairGuard);
+        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, members, repairGuard, lockNetwork);
         try {
             Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
             Map<Integer, FdEntry> byFd = new HashMap<>();

@@ -38,8 +38,11 @@ public final class FdCaptureContext implements AutoCloseable {
     private final Map<Object, Object> learned = new HashMap<>();
 
     private final RepairGuard repairGuard;
+    private final boolean lockNetwork;
 
-    FdCaptureContext(int pid, List<FdInfo> all, boolean readState, Set<Integer> members, RepairGuard repairGuard) {
+    FdCaptureContext(int pid, List<FdInfo> all, boolean readState, Set<Integer> members, RepairGuard repairGuard,
+                     boolean lockNetwork) {
+        this.lockNetwork = lockNetwork;
         this.members = members;
         this.pid = pid;
         this.all = all;
@@ -55,6 +58,14 @@ public final class FdCaptureContext implements AutoCloseable {
     /** {@link #guardRepair} for many descriptors in one go. */
     public Runnable guardRepairs(int[] fds) {
         return repairGuard.guardAll(fds);
+    }
+
+    /**
+     * The process will be killed once its state is safe (a {@code --kill} capture): what its peers
+     * send until the restore must neither be acknowledged nor answered with a reset.
+     */
+    public boolean lockNetwork() {
+        return lockNetwork;
     }
 
     public int pid() {

@@ -3,14 +3,21 @@ package io.cryostash.capture.inet;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.slf4j.LoggerFactory;
+
 import io.cryostash.agent.linux.FdException;
 import io.cryostash.agent.linux.LocalFd;
 import io.cryostash.agent.linux.SocketOptions;
+import io.cryostash.agent.network.LockedConnection;
+import io.cryostash.agent.network.NetworkLockException;
+import io.cryostash.agent.network.NetworkLocks;
 import io.cryostash.agent.proc.FdInfo;
 import io.cryostash.capture.files.FdCaptureContext;
 import io.cryostash.capture.files.FdCapturer;
@@ -30,9 +37,13 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * ({@link FdCaptureContext#beforeKill}), so that its death sends the peer neither FIN nor RST.
  * The established connections of a process are read together ({@link #prepare}): one request
  * to the tracer helper registers them all before repair mode goes on and one forgets them, and
- * the same again around the kill, instead of four round trips per connection. Other TCP states (a connection
- * being opened or closed) are refused. UDP datagrams queued to read are not kept (UDP may lose
- * datagrams anyway; the capture's notes say how many bytes).
+ * the same again around the kill, instead of four round trips per connection. A UDP socket keeps
+ * the datagrams queued to read, with their senders ({@link UdpQueue}). When the process
+ * is to be killed, its connections are locked on the network first ({@link NetworkLocks}), so
+ * that nothing its peers send from then until the restore is acknowledged or reset; the lock's
+ * name goes into each connection's entry for the restore to release, and a capture that fails
+ * releases it. Other TCP states (a connection
+ * being opened or closed) are refused.
  */
 public final class InetSocketCapture implements FdCapturer {
     static final int TCP_ESTABLISHED = SocketOptions.TCP_ESTABLISHED;
@@ -59,7 +70,7 @@ public final class InetSocketCapture implements FdCapturer {
 
     /** An established connection read in {@link #prepare}: the agent's copy, tcp_info, and the repair state or why not. */
     private record Prepared(LocalFd socket, Addresses addresses, ByteBuffer tcpInfo, InetSocketFile.TcpRepair repair,
-                            RuntimeException failure) {
+                            RuntimeException failure, String networkLock) {
     }
 
     /**
@@ -94,6 +105,7 @@ public final class InetSocketCapture implements FdCapturer {
             return;
         }
         int[] fds = established.keySet().stream().mapToInt(Integer::intValue).toArray();
+        String lock = ctx.lockNetwork() ? lockNetwork(ctx, addresses) : null; // before the queues are read
         Runnable unguard = ctx.guardRepairs(fds); // an agent dying in repair mode: the helper ends it
         try {
             for (Map.Entry<Integer, LocalFd> c : established.entrySet()) {
@@ -106,7 +118,7 @@ public final class InetSocketCapture implements FdCapturer {
                     failure = e;
                 }
                 ctx.learn(new PreparedKey(c.getKey()), new Prepared(c.getValue(), addresses.get(c.getKey()), tcpInfo, repair,
-                        failure));
+                        failure, lock));
             }
         } finally {
             unguard.run();
@@ -125,7 +137,55 @@ public final class InetSocketCapture implements FdCapturer {
         ctx.onRelease(killed -> { // after a kill, closed in repair mode: the peer is sent nothing
             established.values().forEach(LocalFd::close);
             killGuard.get().run();
+            if (lock != null && !killed) { // it runs on (the capture failed): its connections must flow again
+                unlock(lock);
+            }
         });
+    }
+
+    /** Never throws: a release that fails must not keep the process from being resumed. */
+    private static void unlock(String table) {
+        try {
+            NetworkLocks.onThisHost().release(table);
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(InetSocketCapture.class).warn("the capture failed and the process runs on, but its"
+                    + " network lock {} could not be released ({}): run `cryostash network-locks --release {}`", table,
+                    e.getMessage(), table);
+        }
+    }
+
+    /**
+     * Locks the network of the established connections (see {@link NetworkLocks}) until their
+     * restore, or says in the capture's notes why it could not.
+     *
+     * @return the lock's table, or null
+     */
+    private static String lockNetwork(FdCaptureContext ctx, Map<Integer, Addresses> established) {
+        List<LockedConnection> connections = new ArrayList<>();
+        for (Addresses a : established.values()) {
+            if (a.local() != null && a.peer() != null) {
+                connections.add(LockedConnection.of(a.local(), a.peer()));
+            }
+        }
+        NetworkLocks locks = NetworkLocks.onThisHost();
+        String why;
+        if (locks == null) {
+            why = NetworkLocks.unavailable();
+        } else {
+            try {
+                String table = locks.lock(ctx.pid(), FdCaptureContext.describe(ctx.pid()) + " captured at " + Instant.now(),
+                        connections);
+                ctx.note(connections.size() + " TCP connection(s) locked on the network (nftables table inet " + table
+                        + ") until restored: their peers' packets are dropped, not answered; `cryostash network-locks"
+                        + " --release " + table + "` lets them go if this image is not restored");
+                return table;
+            } catch (NetworkLockException e) {
+                why = e.getMessage();
+            }
+        }
+        ctx.note(connections.size() + " TCP connection(s) not locked on the network (" + why + "): bytes their peers"
+                + " send from now until the restore are lost, or answered with a reset once the process is killed");
+        return null;
     }
 
     /** What {@link #prepare} learned about a descriptor is kept under this key. */
@@ -175,13 +235,9 @@ public final class InetSocketCapture implements FdCapturer {
             byte[] peer = a.peer();
             Map<String, Integer> options = a.options();
             if (kind == FdEntry.Kind.UDP_SOCKET) {
-                int queued = s.available();
-                if (queued > 0) {
-                    ctx.note("fd " + info.fd() + " (" + info.target() + "), a UDP socket: the datagram(s) queued to read"
-                            + " (" + queued + " bytes next) are not kept");
-                }
+                List<InetSocketFile.Datagram> queued = ctx.readState() ? UdpQueue.peek(s) : List.of();
                 return slot.withFile(new InetSocketFile(family, 17, peer == null ? InetSocketFile.State.UNCONNECTED
-                        : InetSocketFile.State.CONNECTED, local, peer, 0, options, null));
+                        : InetSocketFile.State.CONNECTED, local, peer, 0, options, null, null, queued));
             }
             ByteBuffer tcpInfo = prepared != null ? prepared.tcpInfo() : tcpInfo(s);
             int state = tcpInfo.get(0) & 0xff;
@@ -193,11 +249,11 @@ public final class InetSocketCapture implements FdCapturer {
                                 + " connection(s) not accepted yet are not kept (their clients see a reset)");
                     }
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.LISTENING, local, null,
-                            tcpInfo.getInt(28), options, null));
+                            tcpInfo.getInt(28), options, null, null, null));
                 }
                 case TCP_CLOSE -> {
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.UNCONNECTED, local, null, 0,
-                            options, null));
+                            options, null, null, null));
                 }
                 case TCP_ESTABLISHED -> {
                     if (!ctx.readState()) {
@@ -205,18 +261,24 @@ public final class InetSocketCapture implements FdCapturer {
                     }
                     if (prepared != null) {
                         return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer,
-                                0, options, prepared.repair()));
+                                0, options, prepared.repair(), prepared.networkLock(), null));
                     }
                     InetSocketFile.TcpRepair repair;
+                    // read alone (prepare could not read it with the others): locked alone
+                    String lock = ctx.lockNetwork() ? lockNetwork(ctx, Map.of(info.fd(), a)) : null;
                     Runnable unguard = ctx.guardRepair(info.fd()); // an agent dying in repair mode: the helper ends it
                     try {
                         repair = TcpRepairReader.read(s, tcpInfo);
+                    } catch (RuntimeException e) {
+                        if (lock != null) {
+                            unlock(lock); // refused: the process runs on
+                        }
+                        throw e;
                     } finally {
                         unguard.run();
                     }
                     held = true;
-                    java.util.concurrent.atomic.AtomicReference<Runnable> killGuard = new java.util.concurrent.atomic
-                            .AtomicReference<>(() -> { });
+                    AtomicReference<Runnable> killGuard = new AtomicReference<>(() -> { });
                     ctx.beforeKill(() -> {
                         killGuard.set(ctx.guardRepair(info.fd())); // until the kill: the agent may die first
                         TcpRepairReader.enterRepair(s);
@@ -224,9 +286,12 @@ public final class InetSocketCapture implements FdCapturer {
                     ctx.onRelease(killed -> { // after a kill, closed in repair mode: the peer is sent nothing
                         s.close();
                         killGuard.get().run();
+                        if (lock != null && !killed) {
+                            unlock(lock);
+                        }
                     });
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.ESTABLISHED, local, peer, 0,
-                            options, repair));
+                            options, repair, lock, null));
                 }
                 default -> throw new Unsavable("a TCP connection in state " + stateName(state)
                         + " (being opened or closed; only established ones can be saved)");

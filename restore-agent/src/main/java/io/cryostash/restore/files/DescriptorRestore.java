@@ -20,7 +20,7 @@ import io.cryostash.schema.store.FileRef;
  * kinds rely on earlier ones:
  * <ol>
  * <li>files opened by path, then the kinds made in bulk ({@link BatchedFdRestorer}: pipes, TCP and
- *     UDP sockets, eventfds), all in one {@link DescriptorBatch}, then every other kind that
+ *     UDP sockets, eventfds, timerfds, signalfds), all in one {@link DescriptorBatch}, then every other kind that
  *     stands on its own, in the order the registry lists them;</li>
  * <li>duplicates, from their originals (dup3), so they share offset and flags as before;</li>
  * <li>epoll sets last but locks: their registrations name other descriptors, duplicates

@@ -25,7 +25,9 @@ import io.cryostash.schema.image.fds.InetSocketFile;
  * listen or connect, status flags. Listeners and unconnected sockets
  * come first, then established connections, which {@link TcpRepairWriter} rebuilds in repair
  * mode — or, when the restore was asked to close them ({@code --tcp-close}), leaves as fresh
- * unconnected sockets on which the program's next read or write fails.
+ * unconnected sockets on which the program's next read or write fails. The network lock the
+ * capture put on the connections is released once all are rebuilt, before they leave repair mode.
+ * A UDP socket gets its queued datagrams again, from their senders ({@link UdpRequeue}).
  */
 public final class InetSocketRestore implements BatchedFdRestorer {
     static final int O_NONBLOCK = 04000;
@@ -72,6 +74,8 @@ public final class InetSocketRestore implements BatchedFdRestorer {
                     }
                 }
             }
+            // every connection exists again (in repair mode, or closed with --tcp-close): their packets may pass
+            NetworkLockRelease.release(NetworkLockRelease.tables(entries));
             repaired.forEach(TcpRepairWriter::finish);
         } finally {
             repaired.keySet().forEach(LocalFd::close);
@@ -93,12 +97,14 @@ public final class InetSocketRestore implements BatchedFdRestorer {
                     if (port(f.local()) != 0) {
                         bind(s, e, f.local());
                     }
+                    UdpRequeue.deliver(f.local(), f.queued());
                 }
                 case CONNECTED -> {
                     if (port(f.local()) != 0) {
                         bind(s, e, f.local());
                     }
                     s.connect(f.peer());
+                    UdpRequeue.deliver(s.sockname(), f.queued());
                 }
                 case ESTABLISHED -> {
                     if (!ctx.closeTcpConnections()) {

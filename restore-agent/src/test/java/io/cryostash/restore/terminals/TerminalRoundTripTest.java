@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.cryostash.agent.linux.PseudoTerminal;
 import io.cryostash.agent.testing.Detached;
 import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.agent.testing.Leftovers;
@@ -85,6 +87,51 @@ class TerminalRoundTripTest {
                 () -> screen("b").startsWith("line 501"));
         tmux("send-keys", "-t", "b", "q");
         restored.awaitGone();
+    }
+
+    @Test
+    void lessComesBackOnANewPseudoTerminalAndTalksThroughItsMaster() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")) && Files.isExecutable(Path.of("/usr/bin/less")),
+                "needs tmux and less");
+        Path text = tmp.resolve("lines.txt");
+        Files.writeString(text, IntStream.rangeClosed(1, 2000).mapToObj(i -> "line " + i).collect(Collectors.joining("\n"))
+                + "\n");
+        tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "24", "exec less " + text);
+        Poll.until(Duration.ofSeconds(20), "less to show the file", () -> screen("a").contains("line 1"));
+        tmux("send-keys", "-t", "a", "500g");
+        Poll.until(Duration.ofSeconds(20), "less to jump to line 500", () -> screen("a").startsWith("line 500"));
+        int less = Integer.parseInt(tmux("display-message", "-p", "-t", "a", "#{pane_pid}").trim());
+        FixtureProcess original = FixtureProcess.attach(less, tmp);
+        RoundTrip rt = new RoundTrip(tmp);
+        CaptureResult r = rt.checkpoint(original, true);
+
+        try (PseudoTerminal pty = PseudoTerminal.open(30, 100)) {
+            StringBuffer seen = new StringBuffer();
+            Thread reader = new Thread(() -> {
+                byte[] buf = new byte[4096];
+                try {
+                    for (int n; (n = pty.master().read(buf, buf.length)) > 0; ) {
+                        seen.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                    }
+                } catch (RuntimeException hungUp) {
+                    // EIO once less has exited and nobody holds the terminal
+                }
+            }, "pty-reader");
+            reader.setDaemon(true);
+            reader.start();
+            int pid = new Restorer(rt.store()).restore(r.image().id(),
+                    new RestoreOptions(false, rt.logDir(), false, pty.slave(), RestoreOptions.PidMode.NEW_PID)).pid();
+            FixtureProcess restored = original.restoredAs(pid);
+
+            Poll.until(Duration.ofSeconds(20), () -> "less to redraw on the new terminal; it wrote: " + seen,
+                    () -> seen.indexOf("line 500") >= 0 && seen.indexOf("line 528") >= 0);
+            assertThat(seen.toString()).as("a screen of 30 rows").doesNotContain("line 529");
+            pty.master().writeFully("j".getBytes(StandardCharsets.US_ASCII));
+            Poll.until(Duration.ofSeconds(20), () -> "less to scroll on a key typed on the master; it wrote: " + seen,
+                    () -> seen.indexOf("line 529") >= 0);
+            pty.master().writeFully("q".getBytes(StandardCharsets.US_ASCII));
+            restored.awaitGone();
+        }
     }
 
     private String screen(String session) {

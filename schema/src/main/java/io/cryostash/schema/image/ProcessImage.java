@@ -56,9 +56,11 @@ public record ProcessImage(
      * objects ({@code sysvIpc}) and attached segments (areas of kind SYSV_SHM): a 4.x reader would
      * restore the process without its semaphores and queues, and process trees ({@link #tree}), which
      * it would ignore and restore the root alone: both without a word, so it must refuse (it does, by
-     * its major check).
+     * its major check). 5.1: the network lock of an established TCP connection ({@code
+     * InetSocketFile.networkLock}), which its restore releases; a 5.0 reader leaves it (released by
+     * {@code cryostash network-locks --release}).
      */
-    public static final String FORMAT_VERSION = "5.0";
+    public static final String FORMAT_VERSION = "5.1";
 
     /** The oldest major version this reader still decodes. */
     public static final int OLDEST_READABLE_MAJOR = 3;

@@ -44,7 +44,7 @@ class DescriptorRecordsTest {
                 new FdEntry(9, FdEntry.Kind.TCP_SOCKET, "socket:[10]", 2, 0, null, new InetSocketFile(2, 6,
                         InetSocketFile.State.ESTABLISHED, addr, addr, 0, Map.of("TCP_NODELAY", 1),
                         new InetSocketFile.TcpRepair(1, 2, new byte[0], new byte[] {3}, new byte[0], 1460, 7, 7, true, 99,
-                                new long[] {1, 2, 3, 4, 5})), List.of()),
+                                new long[] {1, 2, 3, 4, 5}), "cryostash_lock_1_ab", null), List.of()),
                 new FdEntry(10, FdEntry.Kind.TERMINAL, "/dev/pts/1", 2, 0, null,
                         new TerminalFile(new byte[36], 24, 80, true, true), List.of()),
                 new FdEntry(11, FdEntry.Kind.REGULAR, "/tmp/f", 2, 0, null, null,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.schema.image.fds;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,11 +14,26 @@ import java.util.Map;
  * @param backlog  LISTENING: the listen backlog
  * @param options  socket options set on it, by name (SO_REUSEADDR, TCP_NODELAY, …), restored as they were
  * @param repair   ESTABLISHED TCP: what TCP_REPAIR read (sequence numbers, queues, window, options)
+ * @param networkLock ESTABLISHED TCP: the host's network lock (nftables table) that drops this
+ *                 connection's packets from the capture until its restore, which releases it;
+ *                 null when it was not locked (captured without --kill, or no nft on the host)
+ * @param queued   UDP: the datagrams queued to read, oldest first, each with its sender
  */
 public record InetSocketFile(int family, int protocol, State state, byte[] local, byte[] peer, int backlog,
-                             Map<String, Integer> options, TcpRepair repair) implements OpenFile {
+                             Map<String, Integer> options, TcpRepair repair, String networkLock,
+                             List<Datagram> queued) implements OpenFile {
     public InetSocketFile {
         options = options == null ? Map.of() : Map.copyOf(options);
+        queued = queued == null ? List.of() : List.copyOf(queued);
+    }
+
+    /**
+     * A datagram a UDP socket had received and the program not read yet.
+     *
+     * @param source the sockaddr it came from (sockaddr_in or sockaddr_in6)
+     * @param data   its bytes
+     */
+    public record Datagram(byte[] source, byte[] data) {
     }
 
     public enum State { UNCONNECTED, LISTENING, CONNECTED, ESTABLISHED }
