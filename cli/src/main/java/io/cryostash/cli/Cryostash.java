@@ -46,6 +46,11 @@ public final class Cryostash {
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        // named, slf4j skips its service lookup, which reads the directory of every jar on the
+        // class path (~300, for the services): a tenth of a second of any command that logs
+        System.setProperty("slf4j.provider", System.getProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider"));
+        // ...without saying so on stderr at every start
+        System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "WARN"));
     }
 
     public static int run(String... args) {
