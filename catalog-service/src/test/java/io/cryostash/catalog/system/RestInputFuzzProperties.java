@@ -58,7 +58,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
  * Tries are few on purpose: each one is a real request (logins a bcrypt check).
  */
 @CatalogTest
-@PropertyDefaults(tries = 250, shrinking = ShrinkingMode.BOUNDED)
+@PropertyDefaults(tries = 60, shrinking = ShrinkingMode.BOUNDED)
 class RestInputFuzzProperties {
 
     private static final TestContextManager SPRING = new TestContextManager(RestInputFuzzProperties.class);
