@@ -78,7 +78,7 @@ class RestInputFuzzProperties {
 
     /** Who the tries act as, and things of theirs to point at. */
     record World(Fixtures.Agent agent, Fixtures.Agent other, Fixtures.Agent target, String image, long jobId, String viewer, String operator,
-                 String admin, String patchedUser, String enrolment) {
+                 String admin, String adminName, String patchedUser, String enrolment) {
         String bearer(Role role) {
             return "Bearer " + switch (role) {
                 case VIEWER -> viewer;
@@ -97,20 +97,20 @@ class RestInputFuzzProperties {
         Fixtures.Agent target = fx.host("fuzz-target");
         String image = fx.image(agent, "fuzz-job");
         long jobId = jdbc.sql("SELECT job_id FROM images WHERE id = ?").param(image).query(Long.class).single();
-        world = new World(agent, other, target, image, jobId, token(Role.VIEWER), token(Role.OPERATOR), token(Role.ADMIN),
-                fx.user(Role.VIEWER),
+        String adminName = fx.user(Role.ADMIN);
+        world = new World(agent, other, target, image, jobId, token(fx.user(Role.VIEWER)), token(fx.user(Role.OPERATOR)),
+                token(adminName), adminName, fx.user(Role.VIEWER),
                 enrolmentTokens.issue("fuzz", Instant.now().plus(Duration.ofHours(1)), new Actor("fuzz", "SYSTEM", null)).token());
     }
 
-    private String token(Role role) {
-        String name = fx.user(role);
+    private String token(String name) {
         return userTokens.issue(name, "fuzz", new Actor(name, "USER", "127.0.0.1")).token();
     }
 
     /** What the tries created that would change other tests' results: default retention policies, schedules. */
     @AfterProperty
     void boundsHoldAndTheDashboardAnswers() throws Exception {
-        jdbc.sql("DELETE FROM retention_policies WHERE job_id IS NULL AND created_by LIKE 'admin-%'").update();
+        jdbc.sql("DELETE FROM retention_policies WHERE job_id IS NULL AND created_by = ?").param(world.adminName()).update();
         jdbc.sql("DELETE FROM schedules WHERE job_id = ?").param(world.jobId()).update();
         Map<String, String> bounds = new LinkedHashMap<>();
         bounds.put("hosts",
