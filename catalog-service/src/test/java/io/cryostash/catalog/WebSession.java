@@ -29,21 +29,35 @@ public final class WebSession {
 
     /** Signs in through the login form (GET for its CSRF token, POST); fails unless the catalog accepts. */
     public static WebSession login(int port, String username, String password) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        WebSession s = new WebSession(http, "http://127.0.0.1:" + port);
-        HttpResponse<String> form = s.get("/login");
-        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(form.body());
-        if (form.statusCode() != 200 || !csrf.find()) throw new IllegalStateException("no login form: " + form.statusCode());
-        String body = "username=" + enc(username) + "&password=" + enc(password) + "&_csrf=" + enc(csrf.group(1));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(s.base + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        WebSession s = open(port);
+        HttpResponse<String> r = s.postLoginForm(username, password, "text/html");
         String to = r.headers().firstValue("Location").orElse("");
-        if (r.statusCode() != 302 || to.contains("error")) {
+        if (r.statusCode() != 302 || to.contains("error") || to.contains("throttled")) {
             throw new IllegalStateException("login of " + username + " refused: " + r.statusCode() + " " + to);
         }
         return s;
+    }
+
+    /** One attempt at the login form, whatever the catalog answers; {@code accept} as a browser or a program sends it. */
+    public static HttpResponse<String> attemptLogin(int port, String username, String password, String accept)
+            throws IOException, InterruptedException {
+        return open(port).postLoginForm(username, password, accept);
+    }
+
+    private static WebSession open(int port) {
+        HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        return new WebSession(http, "http://127.0.0.1:" + port);
+    }
+
+    private HttpResponse<String> postLoginForm(String username, String password, String accept) throws IOException, InterruptedException {
+        HttpResponse<String> form = get("/login");
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(form.body());
+        if (form.statusCode() != 200 || !csrf.find()) throw new IllegalStateException("no login form: " + form.statusCode());
+        String body = "username=" + enc(username) + "&password=" + enc(password) + "&_csrf=" + enc(csrf.group(1));
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/login")).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", accept)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {

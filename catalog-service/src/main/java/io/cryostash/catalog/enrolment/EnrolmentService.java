@@ -103,13 +103,24 @@ public class EnrolmentService {
             problems.add("publicKey: is required (base64 of the X.509 Ed25519 public key, as in host-ed25519.pub)");
             return null;
         }
+        byte[] key;
         try {
-            byte[] key = Base64.getDecoder().decode(base64.strip());
-            if (key.length > 128) throw new IllegalArgumentException("too long");
+            key = Base64.getDecoder().decode(base64.strip());
+        } catch (IllegalArgumentException e) {
+            problems.add("publicKey: is not base64 (" + e.getMessage() + ")");
+            return null;
+        }
+        // The JDK's reasons ("IOException: null" and the like) say nothing a sender can act on: name what was expected.
+        String expected = "is not an X.509 Ed25519 public key (the 44 bytes that host-ed25519.pub holds in base64)";
+        if (key.length > 128) {
+            problems.add("publicKey: " + expected + ": it is " + key.length + " bytes long");
+            return null;
+        }
+        try {
             MessageSignatures.publicKey(key);
             return key;
         } catch (IllegalArgumentException | GeneralSecurityException e) {
-            problems.add("publicKey: not a base64 X.509 Ed25519 public key (" + e.getMessage() + ")");
+            problems.add("publicKey: " + expected);
             return null;
         }
     }

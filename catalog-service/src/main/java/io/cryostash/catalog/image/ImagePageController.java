@@ -62,6 +62,11 @@ public class ImagePageController {
         List<String> problems = new ArrayList<>();
         Instant fromTime = time("from", from, problems);
         Instant toTime = time("to", to, problems);
+        // The same for a label that is not key=value (the repository refuses it; found by RestInputFuzzProperties: 500)
+        if (label != null && !label.isBlank() && label.indexOf('=') <= 0) {
+            problems.add("label: must be key=value");
+            label = null;
+        }
         ImageFilter f = new ImageFilter(host, job, label, state, fromTime, toTime, q, sort, dir);
         if (!ImageFilter.SORTS.containsKey(f.sortOrDefault()) || !ImageFilter.DIRS.contains(f.dirOrDefault())) {
             f = new ImageFilter(host, job, label, state, fromTime, toTime, q, null, null);

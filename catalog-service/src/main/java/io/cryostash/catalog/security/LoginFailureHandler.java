@@ -4,6 +4,8 @@ package io.cryostash.catalog.security;
 import java.io.IOException;
 import java.time.Duration;
 
+import io.cryostash.catalog.system.DatabaseOutageFilter;
+import io.cryostash.catalog.system.DatabaseUnavailable;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.security.core.AuthenticationException;
@@ -11,13 +13,19 @@ import org.springframework.security.web.authentication.AuthenticationFailureHand
 
 /**
  * A refused login: a browser goes back to the login page with the reason ({@code ?error} or
- * {@code ?throttled=seconds}); a program that asked for JSON gets a 401 or 429 problem.
+ * {@code ?throttled=seconds}); a program that asked for JSON gets a 401 or 429 problem. A login that
+ * failed because the database cannot be reached is no refusal: 503 with Retry-After, as for every request.
  */
 public class LoginFailureHandler implements AuthenticationFailureHandler {
 
     @Override
     public void onAuthenticationFailure(HttpServletRequest request, HttpServletResponse response,
                                         AuthenticationException exception) throws IOException {
+        if (DatabaseUnavailable.is(exception)) {
+            // The account could not be read: not a wrong password, and the person should try again, not retype it.
+            DatabaseOutageFilter.answer(request, response, exception);
+            return;
+        }
         if (wantsJson(request)) {
             ProblemAuthenticationEntryPoint.write(response, 401, "Unauthorized", "Wrong user name or password", request);
         } else {

@@ -45,9 +45,10 @@ public class LoginThrottleFilter extends OncePerRequestFilter {
         String address = request.getRemoteAddr();
         String shown = UserNames.forAudit(username);
         if (username.length() > UserNames.MAX_LENGTH) {
-            throttle.failed(shown, address);
+            // audited first: with the database away this ends in a 503 (DatabaseOutageFilter) and counts nothing
             audit.recordAs(new Actor(shown, "ANONYMOUS", address), "user.login-failed", "user", shown,
                     Map.of("reason", "user name longer than " + UserNames.MAX_LENGTH + " characters", "length", username.length()));
+            throttle.failed(shown, address);
             failures.onAuthenticationFailure(request, response, new BadCredentialsException("Wrong user name or password"));
             return;
         }

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.Map;
 
 import io.cryostash.catalog.audit.AuditLog;
+import io.cryostash.catalog.system.DatabaseUnavailable;
 import io.cryostash.catalog.user.UserNames;
 import io.cryostash.catalog.user.UserRepository;
 import org.springframework.beans.factory.ObjectProvider;
@@ -134,7 +135,10 @@ public class SecurityConfig {
         return http.build();
     }
 
-    /** Interactive logins, failed attempts and logouts go to the audit log too; failures count towards throttling. */
+    /**
+     * Interactive logins, failed attempts and logouts go to the audit log too; failures count towards
+     * throttling, except those where the database could not be reached.
+     */
     @Configuration(proxyBeanMethods = false)
     static class LoginAudit {
         private final AuditLog audit;
@@ -153,6 +157,8 @@ public class SecurityConfig {
 
         @EventListener
         void onFailure(AbstractAuthenticationFailureEvent e) {
+            // The account could not be read (LoginFailureHandler answers 503): nobody guessed anything.
+            if (DatabaseUnavailable.is(e.getException())) return;
             String typed = String.valueOf(e.getAuthentication().getName());
             String name = UserNames.forAudit(typed);
             throttle.failed(typed, Actor.currentRemoteAddr());

@@ -29,12 +29,17 @@ public class DatabaseOutageFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
         } catch (ServletException | IOException | RuntimeException e) {
             if (!DatabaseUnavailable.is(e) || response.isCommitted()) throw e;
-            log.warn("{} {}: the database cannot be reached ({}); answered 503", request.getMethod(), request.getRequestURI(),
-                    rootMessage(e));
-            response.reset();
-            response.setHeader("Retry-After", String.valueOf(DatabaseUnavailable.RETRY_AFTER_SECONDS));
-            Problems.write(response, 503, "Service unavailable", UNAVAILABLE, java.util.List.of(), request.getRequestURI());
+            answer(request, response, e);
         }
+    }
+
+    /** The 503 itself, also for failures that never reach this filter as exceptions (a login's, caught by Spring Security). */
+    public static void answer(HttpServletRequest request, HttpServletResponse response, Throwable cause) throws IOException {
+        log.warn("{} {}: the database cannot be reached ({}); answered 503", request.getMethod(), request.getRequestURI(),
+                rootMessage(cause));
+        response.reset();
+        response.setHeader("Retry-After", String.valueOf(DatabaseUnavailable.RETRY_AFTER_SECONDS));
+        Problems.write(response, 503, "Service unavailable", UNAVAILABLE, java.util.List.of(), request.getRequestURI());
     }
 
     static final String UNAVAILABLE =

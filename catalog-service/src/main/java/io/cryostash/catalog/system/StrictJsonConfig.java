@@ -13,17 +13,21 @@ import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.KeyDeserializer;
 import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.deser.jdk.StringDeserializer;
 import tools.jackson.databind.deser.std.DelegatingDeserializer;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.ext.javatime.deser.InstantDeserializer;
 import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.type.LogicalType;
 
 /**
  * How request bodies are read, stricter than Jackson's defaults, so that what PostgreSQL would
  * refuse (or what would silently change) is a 400 naming the field ({@link UnreadableBody}):
  * <ul>
- * <li>1.5 for a whole number is an error, not 1;</li>
+ * <li>1.5 for a whole number is an error, not 1; a number or true/false where a string is expected is an error,
+ * not its text;</li>
  * <li>a string (or a map key) with a NUL character is an error: PostgreSQL cannot store NUL. The one
  * exception is a restore's error message ({@link RestoreStatusReport#error()}), where NUL becomes
  * U+FFFD: refusing the message would lose the FAILED report it belongs to;</li>
@@ -41,7 +45,12 @@ public class StrictJsonConfig {
         @SuppressWarnings("unchecked")
         ValueDeserializer<Instant> instants = (ValueDeserializer<Instant>) (ValueDeserializer<?>) new BoundedInstant(InstantDeserializer.INSTANT);
         m.addDeserializer(Instant.class, instants);
-        return b -> b.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).addModule(m);
+        return b -> b.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).addModule(m)
+                // Jackson turns 5, 1.5 and true into "5", "1.5" and "true" where a string is expected: a
+                // sender that mixed up its fields would never hear of it (found by RestInputFuzzProperties)
+                .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
     }
 
     static final String NUL = "must not contain NUL characters";

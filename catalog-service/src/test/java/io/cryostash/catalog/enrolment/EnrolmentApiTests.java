@@ -2,6 +2,7 @@
 package io.cryostash.catalog.enrolment;
 
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import io.cryostash.catalog.CatalogTest;
@@ -19,6 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
@@ -106,6 +108,20 @@ class EnrolmentApiTests {
                         .content("{\"hostId\":\"%s\",\"publicKey\":\"bm90IGEga2V5\"}".formatted(Fixtures.unique("badkey"))))
                 .andExpect(status().isUnprocessableEntity())
                 .andExpect(jsonPath("$.errors[0]", startsWith("publicKey:")));
+    }
+
+    /** Found by RestInputFuzzProperties: the answer passed on the JDK's "IOException: null". */
+    @Test
+    void aRefusedKeyIsExplainedWithoutTheJdksExceptionNames() throws Exception {
+        String token = enrolmentToken();
+        // a cut X.509 header, bytes that are no key, not base64 at all
+        for (String key : List.of("MCowBQYDK2VwAyEA", "bm90IGEga2V5", "not base64!")) {
+            mvc.perform(post("/api/hosts/enrol").header("Authorization", "Bearer " + token).contentType("application/json")
+                            .content("{\"hostId\":\"%s\",\"publicKey\":\"%s\"}".formatted(Fixtures.unique("badkey"), key)))
+                    .andExpect(status().isUnprocessableEntity())
+                    .andExpect(jsonPath("$.errors[0]", startsWith("publicKey: is not")))
+                    .andExpect(jsonPath("$.errors[0]", not(containsString("Exception"))));
+        }
     }
 
     @Test

@@ -45,6 +45,7 @@ class DatabaseOutageTests {
     @Autowired JdbcClient jdbc;
     @Autowired JsonMapper json;
     @Autowired EmbeddedDatabase db;
+    @Autowired io.cryostash.catalog.security.LoginThrottle throttle;
     @LocalServerPort int port;
 
     static CheckpointCompleted completed(TestAgent a, String imageId) {
@@ -65,6 +66,45 @@ class DatabaseOutageTests {
         List<String> cmd = new ArrayList<>(List.of(Path.of(postgres).resolveSibling("pg_ctl").toString(), "-D", pgData.toString(), "-s"));
         cmd.addAll(List.of(args));
         return Commands.run(db.account().command(cmd), null, pgData.getParent());
+    }
+
+    /**
+     * A login while the database is down is no failed login: 503 with Retry-After (for a browser and
+     * for a program), nothing counted towards the throttle, so the right password works at once when
+     * the database is back.
+     */
+    @Test
+    void aLoginWhileTheDatabaseIsDownIsAnswered503AndCountsAsNoFailedAttempt() throws Exception {
+        String viewer = fx.user(Role.VIEWER);
+        // The test database commits asynchronously: an immediate stop would lose the account just made
+        // (seen), so the stop waits until the log is written past it.
+        String made = jdbc.sql("SELECT pg_current_wal_lsn()::text").query(String.class).single();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                jdbc.sql("SELECT pg_current_wal_flush_lsn() >= ?::pg_lsn").param(made).query(Boolean.class).single());
+        Commands.Result stop = pgCtl("stop", "-m", "immediate", "-w", "-t", "60");
+        assertThat(stop.exitCode()).as("pg_ctl stop: %s", stop.output()).isZero();
+        try {
+            for (int i = 0; i < 4; i++) { // 8 failures if counted: the name locked for 4 s (each try waits 10 s for a connection)
+                for (String accept : List.of("application/json", "text/html")) {
+                    HttpResponse<String> r = WebSession.attemptLogin(port, viewer, viewer + "-password", accept);
+                    assertThat(r.statusCode()).as("login (%s) while the database is down: %s %s", accept,
+                            r.headers().firstValue("Location").orElse(""), r.body()).isEqualTo(503);
+                    assertThat(r.headers().firstValue("Retry-After")).isPresent();
+                    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+                    assertThat(r.body()).contains("database cannot be reached");
+                }
+            }
+            assertThat(throttle.lockFor(viewer, "127.0.0.1")).as("a lock from logins the database could not check").isEmpty();
+        } finally {
+            Commands.Result start = pgCtl("restart", "-w", "-t", "120", "-l", db.dataDirectory().resolve("postgres.log").toString());
+            assertThat(start.exitCode()).as("pg_ctl restart: %s", start.output()).isZero();
+        }
+        // The pool takes a moment to reconnect (as in the test below).
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> count("SELECT count(*) FROM users WHERE username = ?", viewer) == 1);
+        WebSession back = WebSession.login(port, viewer, viewer + "-password");
+        assertThat(back.get("/api/images?size=1").statusCode()).isEqualTo(200);
+        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'user.login-failed' AND target_id = ?", viewer)).isZero();
     }
 
     @Test

@@ -156,6 +156,28 @@ class InputValidationTests {
                 .andExpect(jsonPath("$.detail", startsWith("body: is not well-formed JSON at line 1")));
     }
 
+    /**
+     * Found by RestInputFuzzProperties: a number where a string belongs was taken as its text (a
+     * heartbeat's {@code "arch": 2147483646} became the host's architecture "2147483646").
+     */
+    @Test
+    void aNumberOrABooleanWhereTextBelongsIsAWrongType() throws Exception {
+        var agent = fx.host("types");
+        for (String value : List.of("2147483646", "1.5", "true")) {
+            mvc.perform(put("/api/hosts/{id}/heartbeat", agent.hostId()).header("Authorization", agent.bearer())
+                            .contentType("application/json").content("{\"name\":\"n\",\"arch\":" + value + "}"))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(jsonPath("$.detail", startsWith("arch: ")));
+        }
+        assertThat(jdbc.sql("SELECT arch FROM hosts WHERE id = ?").param(agent.hostId()).query(String.class).single())
+                .isEqualTo("x86_64");
+        ObjectNode r = completed(agent);
+        r.put("job", 42);
+        mvc.perform(post("/api/images").header("Authorization", agent.bearer()).contentType("application/json").content(r.toString()))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.detail", startsWith("job: ")));
+    }
+
     @Test
     void registrationChecksTheProcessSummaryToo() throws Exception {
         var agent = fx.host("proc");

@@ -35,6 +35,16 @@ class WebPagesTests {
         }
     }
 
+    /** Found by RestInputFuzzProperties: a label filter without '=' made the Images page answer 500. */
+    @Test
+    void aLabelFilterThatIsNotKeyValueIsLeftOutAndSaidSo() throws Exception {
+        for (String label : new String[] {".", "=x", "no-equals"}) {
+            mvc.perform(get("/images").param("label", label).with(user("v").roles("VIEWER")))
+                    .andExpect(status().isOk())
+                    .andExpect(content().string(containsString("label: must be key=value")));
+        }
+    }
+
     @Test
     void operatorSeesTheRestoreButtonAndAdminTheHostControls() throws Exception {
         var agent = fx.host("pages");
