@@ -113,7 +113,7 @@ public final class Capturer {
         if (options.kill()) {
             RestorableCheck.requireNoChildren(pid, ProcStat.read(pid).comm());
         }
-        ProcessImage parent = options.parent() == null ? null : store.read(options.parent());
+        ProcessImage parent = options.parent() == null ? null : store.readParent(options.parent());
         long expectedBytes;
         try {
             expectedBytes = SmapsRollup.read(pid).privateBytes();

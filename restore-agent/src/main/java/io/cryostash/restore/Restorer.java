@@ -78,10 +78,17 @@ public final class Restorer {
         if (loaded.hasTree()) {
             return TreeRestore.restore(store, loaded, options, descriptors, t0);
         }
-        Checked c = check(loaded, options);
+        // the pages come from the store while the image is checked and the husk made
+        PageSource pages = store.pages(loaded);
+        Checked c;
+        try {
+            c = check(loaded, options);
+        } catch (RuntimeException e) {
+            pages.close();
+            throw e;
+        }
         Husk[] husk = {null};
-        try (Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())));
-             PageSource pages = store.pages()) {
+        try (pages; Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())))) {
             tracer.call(p -> {
                 husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
                 try {

@@ -587,7 +587,8 @@ public final class ChunkStore implements AutoCloseable {
     }
 
     /**
-     * Reads many chunks, one ranged read per pack and decoding on every core, handing each
+     * Reads many chunks, ranged reads of up to {@link #MAX_SPAN} per pack ({@link #spans}), all at
+     * once and decoding on every core, handing each
      * distinct key once to {@code sink} (possibly concurrently). Every key is looked up before
      * any byte is read: a missing chunk fails the call before the sink sees anything.
      */
@@ -638,10 +639,12 @@ public final class ChunkStore implements AutoCloseable {
         }
         List<Future<?>> fs = new ArrayList<>();
         for (Map.Entry<String, List<PackIndexEntry>> e : byPack.entrySet()) {
-            fs.add(pool.submit(() -> {
-                readFromPack(e.getKey(), e.getValue(), sink);
-                return null;
-            }));
+            for (List<PackIndexEntry> span : spans(e.getValue())) {
+                fs.add(pool.submit(() -> {
+                    readFromPack(e.getKey(), span, sink);
+                    return null;
+                }));
+            }
         }
         IOException first = null;
         for (Future<?> f : fs) {
@@ -663,6 +666,56 @@ public final class ChunkStore implements AutoCloseable {
         if (first != null) {
             throw first;
         }
+    }
+
+    /** Most compressed bytes one ranged read fetches: a pack's chunks are read and decoded by several threads at once. */
+    static final int MAX_SPAN = 2 << 20;
+    /** Unwanted bytes between two wanted chunks that one ranged read still reads through rather than make two requests. */
+    static final int MAX_GAP = 256 << 10;
+
+    /**
+     * A pack's wanted chunks as the ranged reads that fetch them, in pack order: consecutive
+     * chunks share a read up to {@link #MAX_SPAN} bytes, and a gap larger than {@link #MAX_GAP}
+     * (chunks of other images) starts a new one, so an incremental image's few chunks in a parent's
+     * pack do not cost the whole pack. Smaller reads also let the pool decode one pack on every core
+     * while the rest of it is still arriving.
+     */
+    static List<List<PackIndexEntry>> spans(List<PackIndexEntry> entries) {
+        List<PackIndexEntry> sorted = new ArrayList<>(entries);
+        sorted.sort(java.util.Comparator.comparingLong(PackIndexEntry::offset));
+        List<List<PackIndexEntry>> runs = new ArrayList<>(); // split at the gaps first
+        List<PackIndexEntry> cur = new ArrayList<>();
+        long end = 0;
+        for (PackIndexEntry e : sorted) {
+            if (!cur.isEmpty() && e.offset() - end > MAX_GAP) {
+                runs.add(cur);
+                cur = new ArrayList<>();
+            }
+            cur.add(e);
+            end = Math.max(end, e.end());
+        }
+        if (!cur.isEmpty()) {
+            runs.add(cur);
+        }
+        List<List<PackIndexEntry>> out = new ArrayList<>();
+        for (List<PackIndexEntry> run : runs) { // then into reads of about equal size, none above MAX_SPAN
+            long bytes = run.get(run.size() - 1).end() - run.get(0).offset();
+            long target = Math.max(1, bytes / Math.max(1, (bytes + MAX_SPAN - 1) / MAX_SPAN));
+            List<PackIndexEntry> part = new ArrayList<>();
+            long start = 0;
+            for (PackIndexEntry e : run) {
+                if (!part.isEmpty() && (e.end() - start > MAX_SPAN || e.offset() - start >= target)) {
+                    out.add(part);
+                    part = new ArrayList<>();
+                }
+                if (part.isEmpty()) {
+                    start = e.offset();
+                }
+                part.add(e);
+            }
+            out.add(part);
+        }
+        return out;
     }
 
     private void readFromPack(String packId, List<PackIndexEntry> entries, ChunkConsumer sink) throws IOException {

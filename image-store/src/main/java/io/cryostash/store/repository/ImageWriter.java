@@ -236,6 +236,13 @@ public final class ImageWriter implements AutoCloseable {
         return id;
     }
 
+    /** Every chunk and chunk table the committed image names (what a read checks is stored). */
+    public Set<ChunkKey> named() {
+        Set<ChunkKey> all = new java.util.HashSet<>(keys);
+        all.addAll(tables);
+        return all;
+    }
+
     /**
      * Chunks the image names that are not in the index. One whose pack a garbage collection
      * condemned after this capture started (a record the lease does not list) was counted on in
