@@ -543,6 +543,34 @@ public final class ChunkStore implements AutoCloseable {
         return index.missing(keys);
     }
 
+    /**
+     * As {@link #missing}, after a {@link #flush}, for a writer about to commit: a chunk that another
+     * writer of this store claimed a moment before this one put it (so this one skipped it) may
+     * reach the packer only after this writer's flush returned. Such keys are waited for, flushing
+     * again until they are indexed and their index object is written, or their claim is given up
+     * (that writer failed: they stay missing), for at most {@code patience}.
+     */
+    Set<ChunkKey> missingOnceClaimsSettle(Collection<ChunkKey> keys, java.time.Duration patience) throws IOException {
+        Set<ChunkKey> out = index.missing(keys);
+        long deadline = System.nanoTime() + patience.toNanos();
+        boolean waited = false;
+        while (out.stream().anyMatch(pending::containsKey) && System.nanoTime() < deadline) {
+            waited = true;
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("waiting for chunks another capture is storing");
+            }
+            flush();
+            out = index.missing(out);
+        }
+        if (waited) {
+            flush(); // the index object of a pack stored during the last round
+        }
+        return out;
+    }
+
     /** As {@link #missing}, but a chunk in a condemned pack that still exists can be read and is not missing. */
     public Set<ChunkKey> unreadable(Collection<ChunkKey> keys) {
         Set<ChunkKey> out = index.missing(keys);

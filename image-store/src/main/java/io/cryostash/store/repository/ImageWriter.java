@@ -216,7 +216,7 @@ public final class ImageWriter implements AutoCloseable {
         repo.chunks().flush();
         Set<ChunkKey> all = new java.util.HashSet<>(keys);
         all.addAll(tables);
-        resurrectOrRefuse(repo.chunks().missing(all));
+        resurrectOrRefuse(repo.chunks().missingOnceClaimsSettle(all, java.time.Duration.ofMinutes(1)));
         if (java.time.Duration.between(lock.lastWritten(), Instant.now()).compareTo(StoreLock.COMMIT_WITHIN) > 0) {
             throw new IOException("this capture's store lease was last written at " + lock.lastWritten() + ", longer ago than "
                     + StoreLock.COMMIT_WITHIN + " (was the process stopped?): garbage collection may have taken it for dead"
