@@ -3,7 +3,6 @@ package io.cryostash.store.image;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -16,8 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cryostash.store.ChunkConsumer;
-import io.cryostash.store.IntegrityException;
-import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.store.repository.ChunkStore;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
@@ -106,18 +103,7 @@ final class PrefetchedPages implements PageSource {
 
     @Override
     public void forEachRun(MemoryArea area, RunSink sink) {
-        if (area.content() == null) {
-            return;
-        }
-        try {
-            AreaChunker.restore(area.content(), this::read,
-                    (address, src) -> sink.accept((address - area.start()) / area.content().pageSize(), src));
-        } catch (IntegrityException e) {
-            throw new ImageIntegrityException(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the pages of area 0x" + Long.toHexString(area.start()) + ": "
-                    + e.getMessage(), e);
-        }
+        StorePages.forEachRun(area, sink, this::read);
     }
 
     /** Prefetched chunks as they come in; the rest from the store now. */
