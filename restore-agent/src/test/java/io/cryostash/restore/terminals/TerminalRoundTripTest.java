@@ -49,11 +49,8 @@ class TerminalRoundTripTest {
         Detached.exec("tmux", "-L", socket, "kill-server");
     }
 
-    // Restored under a new pid: tmux sometimes leaves the killed pane process a zombie for a long
-    // while (seen on this VM under load, its server asleep in poll with SIGCHLD caught and nothing
-    // pending; not explained), and the terminal, not the pid, is what this test is about.
-    @Test
-    void lessInATmuxPaneComesBackInAnotherPaneWhereItRedrawsAndTakesKeys() throws IOException {
+    /** less showing a 2,000-line file from line 500, in tmux session "a" (80x24). */
+    private FixtureProcess lessAtLine500InPaneA() throws IOException {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")) && Files.isExecutable(Path.of("/usr/bin/less")),
                 "needs tmux and less");
         Path text = tmp.resolve("lines.txt");
@@ -65,6 +62,15 @@ class TerminalRoundTripTest {
         Poll.until(Duration.ofSeconds(20), "less to jump to line 500", () -> screen("a").startsWith("line 500"));
         int less = Integer.parseInt(tmux("display-message", "-p", "-t", "a", "#{pane_pid}").trim());
         FixtureProcess original = FixtureProcess.attach(less, tmp);
+        return original;
+    }
+
+    // Restored under a new pid: tmux sometimes leaves the killed pane process a zombie for a long
+    // while (seen on this VM under load, its server asleep in poll with SIGCHLD caught and nothing
+    // pending; not explained), and the terminal, not the pid, is what this test is about.
+    @Test
+    void lessInATmuxPaneComesBackInAnotherPaneWhereItRedrawsAndTakesKeys() throws IOException {
+        FixtureProcess original = lessAtLine500InPaneA();
         // the pane that will hold the restored less: a placeholder that never reads the terminal
         tmux("new-session", "-d", "-s", "b", "-x", "100", "-y", "30", "exec sleep 100000");
         Path tty = Path.of(tmux("display-message", "-p", "-t", "b", "#{pane_tty}").trim());
@@ -91,17 +97,7 @@ class TerminalRoundTripTest {
 
     @Test
     void lessComesBackOnANewPseudoTerminalAndTalksThroughItsMaster() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")) && Files.isExecutable(Path.of("/usr/bin/less")),
-                "needs tmux and less");
-        Path text = tmp.resolve("lines.txt");
-        Files.writeString(text, IntStream.rangeClosed(1, 2000).mapToObj(i -> "line " + i).collect(Collectors.joining("\n"))
-                + "\n");
-        tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "24", "exec less " + text);
-        Poll.until(Duration.ofSeconds(20), "less to show the file", () -> screen("a").contains("line 1"));
-        tmux("send-keys", "-t", "a", "500g");
-        Poll.until(Duration.ofSeconds(20), "less to jump to line 500", () -> screen("a").startsWith("line 500"));
-        int less = Integer.parseInt(tmux("display-message", "-p", "-t", "a", "#{pane_pid}").trim());
-        FixtureProcess original = FixtureProcess.attach(less, tmp);
+        FixtureProcess original = lessAtLine500InPaneA();
         RoundTrip rt = new RoundTrip(tmp);
         CaptureResult r = rt.checkpoint(original, true);
 
