@@ -155,7 +155,10 @@ public final class RetentionBench {
                 ChunkStore.Options.defaults())) {
             Map<Integer, List<ChunkKey>> previous = new TreeMap<>();
             Instant t = Instant.parse("2026-01-01T00:00:00Z");
+            long writeNanos = 0;
+            long registerNanos = 0;
             for (int i = 0; i < images; i++) {
+                long w0 = System.nanoTime();
                 int job = i % jobs;
                 List<ChunkKey> prev = previous.get(job);
                 int reused = prev == null ? 0 : (int) Math.round(perImage * (1 - newFraction));
@@ -185,11 +188,17 @@ public final class RetentionBench {
                     refs.add(new ChunkRef(k.hex(), l.entry().uncompressedLength(), (long) l.entry().compressedLength(),
                             l.packId(), l.entry().offset()));
                 }
+                long r0 = System.nanoTime();
+                writeNanos += r0 - w0;
                 register.accept(new ImageRegistration(id, "bench-host", "job-" + job, Map.of(), t.plus(Duration.ofHours(i / jobs)),
                         null, (long) perImage * chunkBytes, refs.stream().mapToLong(ChunkRef::storedBytes).sum(),
                         StoreFormat.MANIFESTS + id, "sig", new ProcessSummary(1000 + job, "/usr/bin/sim", List.of("/usr/bin/sim"),
                         "x86_64", List.of("sse2"), "vdso", "6.18.0", 1, 10, 3, 1L), refs));
-                if ((i + 1) % 100 == 0) System.out.printf("  %d images written and registered, load %s%n", i + 1, load());
+                registerNanos += System.nanoTime() - r0;
+                if ((i + 1) % 100 == 0) {
+                    System.out.printf("  %d images written (%.1f s so far) and registered (%.1f s so far), load %s%n", i + 1,
+                            writeNanos / 1e9, registerNanos / 1e9, load());
+                }
             }
         }
     }
