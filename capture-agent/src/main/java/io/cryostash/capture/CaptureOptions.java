@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
+import io.cryostash.agent.network.NetworkLocks;
+import io.cryostash.capture.files.ConnectionPolicy;
 import io.cryostash.capture.sysvipc.SysvSelection;
 
 /**
@@ -21,9 +23,12 @@ import io.cryostash.capture.sysvipc.SysvSelection;
  * @param networkLock with kill: lock the network of the process's established TCP connections
  *               from before their queues are read until their restore (the default; false only
  *               to show what happens without, as {@code checkpoint --no-network-lock})
+ * @param tcpSkipInFlight with kill: give up connections waiting in a listener's accept queue
+ *               instead of refusing the capture ({@code checkpoint --tcp-skip-in-flight}, as CRIU's)
  */
 public record CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses,
-                             java.util.Map<Integer, FdLosses> memberLosses, SysvSelection sysv, boolean networkLock) {
+                             java.util.Map<Integer, FdLosses> memberLosses, SysvSelection sysv, boolean networkLock,
+                             boolean tcpSkipInFlight) {
     public CaptureOptions {
         losses = losses == null ? FdLosses.NONE : losses;
         memberLosses = memberLosses == null ? java.util.Map.of() : java.util.Map.copyOf(memberLosses);
@@ -32,17 +37,22 @@ public record CaptureOptions(boolean kill, String parent, boolean track, boolean
 
     public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses,
                           java.util.Map<Integer, FdLosses> memberLosses, SysvSelection sysv) {
-        this(kill, parent, track, preCopy, losses, memberLosses, sysv, true);
+        this(kill, parent, track, preCopy, losses, memberLosses, sysv, true, false);
     }
 
     /** These options with the network left unlocked ({@code checkpoint --no-network-lock}). */
     public CaptureOptions withoutNetworkLock() {
-        return new CaptureOptions(kill, parent, track, preCopy, losses, memberLosses, sysv, false);
+        return new CaptureOptions(kill, parent, track, preCopy, losses, memberLosses, sysv, false, tcpSkipInFlight);
     }
 
-    /** Whether established TCP connections are locked on the network: only for a capture that kills. */
-    public boolean locksNetwork() {
-        return kill && networkLock;
+    /** These options giving up connections not accepted yet ({@code checkpoint --tcp-skip-in-flight}). */
+    public CaptureOptions skippingInFlight() {
+        return new CaptureOptions(kill, parent, track, preCopy, losses, memberLosses, sysv, networkLock, true);
+    }
+
+    /** What the capture may do about the process's TCP connections, with this host's network locks. */
+    public ConnectionPolicy connections(NetworkLocks locks) {
+        return new ConnectionPolicy(kill, networkLock, tcpSkipInFlight, locks);
     }
 
     public CaptureOptions(boolean kill, String parent, boolean track, boolean preCopy, FdLosses losses) {

@@ -25,6 +25,8 @@ import io.cryostash.agent.proc.ProcStatus;
 import io.cryostash.agent.proc.SmapsRollup;
 import io.cryostash.agent.remote.RemoteScratch;
 import io.cryostash.agent.remote.RemoteSyscalls;
+import io.cryostash.agent.network.NetworkLocks;
+import io.cryostash.capture.files.ConnectionPolicy;
 import io.cryostash.capture.files.DescriptorCapture;
 import io.cryostash.capture.files.FileCapture;
 import io.cryostash.capture.files.RepairGuard;
@@ -71,6 +73,7 @@ public final class Capturer {
     private final ImageStore store;
     private final AreaChunker chunker;
     private final KernelFeatures features;
+    private final java.util.function.Supplier<NetworkLocks> networkLocks;
     private java.nio.file.Path spoolDir = CaptureSpool.defaultDir();
     private final DescriptorCapture descriptors = DescriptorKinds.standard();
     /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
@@ -86,9 +89,24 @@ public final class Capturer {
     }
 
     public Capturer(ImageStore store, AreaChunker chunker, KernelFeatures features) {
+        this(store, chunker, features, NetworkLocks::onThisHost);
+    }
+
+    /**
+     * @param networkLocks this host's network locks, or null where nft is not installed (looked up
+     *                     at each capture that kills a process with TCP connections)
+     */
+    public Capturer(ImageStore store, AreaChunker chunker, KernelFeatures features,
+                    java.util.function.Supplier<NetworkLocks> networkLocks) {
         this.store = store;
         this.chunker = chunker;
         this.features = features;
+        this.networkLocks = networkLocks;
+    }
+
+    /** What a capture with these options may do about TCP connections. */
+    ConnectionPolicy connections(CaptureOptions options) {
+        return options.connections(options.kill() && options.networkLock() ? networkLocks.get() : null);
     }
 
     /**
@@ -188,7 +206,7 @@ public final class Capturer {
             Frozen frozen;
             try {
                 frozen = tracer.call(p -> freeze(p, pid, buffers, parent, baseline, earlyPages,
-                        options.track(), state, clock, options.losses(), options.sysv(), null, Set.of(), options.locksNetwork()));
+                        options.track(), state, clock, options.losses(), options.sysv(), null, Set.of(), connections(options)));
             } catch (RuntimeException e) {
                 closeQuietly(preWriter);
                 throw e;
@@ -460,12 +478,13 @@ public final class Capturer {
      * @param given     the process's threads when the caller froze them already (every process of a
      *                  tree is frozen before any is read), else null
      * @param members   the other processes of a tree captured with this one (empty when alone)
-     * @param lockNetwork it will be killed once its state is safe: its TCP connections are locked
+     * @param connections what the capture may do about its TCP connections (it will be killed once
+     *                  its state is safe: they are locked, and one the image cannot hold refuses)
      */
     Frozen freeze(Ptrace ptrace, int pid, PageBuffers buffers, ProcessImage parent,
                   Map<Long, AreaChunks> preCopied, Map<Long, MemoryCapture.PreCopiedArea> early,
                   boolean track, TrackingState state, FreezeClock clock, FdLosses losses,
-                  SysvSelection sysvExtra, FrozenThreads given, Set<Integer> members, boolean lockNetwork) {
+                  SysvSelection sysvExtra, FrozenThreads given, Set<Integer> members, ConnectionPolicy connections) {
         long frozenAt = System.nanoTime();
         clock.restart();
         FrozenThreads threads = given != null ? given : seizeAll(ptrace, pid);
@@ -533,7 +552,7 @@ public final class Capturer {
                     }
                     return () -> ptrace.unguardRepairs(pid, many);
                 }
-            }, lockNetwork);
+            }, connections);
             // areas and file contents are filled in by ImageArchive once the process runs again
             ProcessImage image = new ProcessImage(ProcessImage.FORMAT_VERSION, null, null, null, Instant.now(),
                     ProcessCapture.host(memory.vdsoSha256(), threadStates.get(0).xstate().length),

@@ -202,7 +202,7 @@ final class TreeCapture {
                 maps.put(pid, Maps.read(pid));
                 live.put(pid, capturer.freeze(ptrace, pid, buffers, null, null, null, false, null, new FreezeClock(),
                         lossesOf(pid, root, options), pid == root ? options.sysv() : SysvSelection.NONE, t.getValue(),
-                        others, options.locksNetwork()));
+                        others, capturer.connections(options)));
             }
             List<Integer> order = new ArrayList<>(live.keySet());
             Map<Integer, List<FdEntry>> fds = new LinkedHashMap<>();

@@ -35,6 +35,10 @@ final class CheckpointCommand implements Callable<Integer> {
             + " silence, not a reset, and no byte is acknowledged that the image does not hold)")
     boolean noNetworkLock;
 
+    @Option(names = "--tcp-skip-in-flight", description = "with --kill: give up connections waiting in a listening"
+            + " socket's accept queue (their clients see a reset) instead of refusing the capture; the output lists them")
+    boolean tcpSkipInFlight;
+
     @Option(names = "--tree", description = "take the process and all its descendants (parent/child links, process"
             + " groups and sessions, zombies, pipes and shared memory between them); with --kill all of them are killed"
             + " once the image is stored")
@@ -164,6 +168,9 @@ final class CheckpointCommand implements Callable<Integer> {
                 io.cryostash.capture.sysvipc.SysvSelection.parse(sysvKeys, sysvIds));
         if (noNetworkLock) {
             options = options.withoutNetworkLock();
+        }
+        if (tcpSkipInFlight) {
+            options = options.skippingInFlight();
         }
         return tree ? capturer.captureTree(pid, options) : capturer.capture(pid, options);
     }

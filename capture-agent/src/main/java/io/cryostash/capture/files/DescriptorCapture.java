@@ -130,25 +130,26 @@ public final class DescriptorCapture {
      * image too, when not empty); runs while the process is frozen.
      */
     public Result capture(int pid, String comm, FdLosses losses, Set<Integer> members, RepairGuard repairGuard) {
-        return capture(pid, comm, losses, members, repairGuard, false);
+        return capture(pid, comm, losses, members, repairGuard, ConnectionPolicy.RUN_ON);
     }
 
     /**
-     * {@link #capture}; with {@code lockNetwork} (for a process that will be killed once its state
-     * is safe), its established TCP connections are locked on the network until their restore.
+     * {@link #capture} under a {@link ConnectionPolicy}: for a process that will be killed once its
+     * state is safe, its established TCP connections are locked on the network until their restore
+     * and a connection the image cannot hold makes the capture refuse, unless the user gave it up.
      */
     public Result capture(int pid, String comm, FdLosses losses, Set<Integer> members, RepairGuard repairGuard,
-                          boolean lockNetwork) {
-        return run(pid, comm, losses, true, members, repairGuard, lockNetwork);
+                          ConnectionPolicy connections) {
+        return run(pid, comm, losses, true, members, repairGuard, connections);
     }
 
     private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members,
                        RepairGuard repairGuard) {
-        return run(pid, comm, losses, readState, members, repairGuard, false);
+        return run(pid, comm, losses, readState, members, repairGuard, ConnectionPolicy.RUN_ON);
     }
 
     private Result run(int pid, String comm, FdLosses losses, boolean readState, Set<Integer> members,
-                       RepairGuard repairGuard, boolean lockNetwork) {
+                       RepairGuard repairGuard, ConnectionPolicy connections) {
         List<FdInfo> read = FdInfo.read(pid);
         Map<Integer, String> targets = new HashMap<>();
         for (FdInfo fd : read) {
@@ -165,7 +166,7 @@ public final class DescriptorCapture {
         List<String> notes = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         boolean released = false;
-        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, members, repairGuard, lockNetwork);
+        FdCaptureContext ctx = new FdCaptureContext(pid, all, readState, members, repairGuard, connections);
         try {
             Map<Integer, Integer> dupOf = readState ? duplicates(pid, all) : Map.of();
             Map<Integer, FdEntry> byFd = new HashMap<>();

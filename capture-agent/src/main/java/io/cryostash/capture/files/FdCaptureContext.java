@@ -38,11 +38,11 @@ public final class FdCaptureContext implements AutoCloseable {
     private final Map<Object, Object> learned = new HashMap<>();
 
     private final RepairGuard repairGuard;
-    private final boolean lockNetwork;
+    private final ConnectionPolicy connections;
 
     FdCaptureContext(int pid, List<FdInfo> all, boolean readState, Set<Integer> members, RepairGuard repairGuard,
-                     boolean lockNetwork) {
-        this.lockNetwork = lockNetwork;
+                     ConnectionPolicy connections) {
+        this.connections = connections;
         this.members = members;
         this.pid = pid;
         this.all = all;
@@ -60,12 +60,9 @@ public final class FdCaptureContext implements AutoCloseable {
         return repairGuard.guardAll(fds);
     }
 
-    /**
-     * The process will be killed once its state is safe (a {@code --kill} capture): what its peers
-     * send until the restore must neither be acknowledged nor answered with a reset.
-     */
-    public boolean lockNetwork() {
-        return lockNetwork;
+    /** What this capture may do about the process's TCP connections (see {@link ConnectionPolicy}). */
+    public ConnectionPolicy connections() {
+        return connections;
     }
 
     public int pid() {

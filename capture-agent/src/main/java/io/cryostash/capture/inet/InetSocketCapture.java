@@ -19,6 +19,8 @@ import io.cryostash.agent.network.LockedConnection;
 import io.cryostash.agent.network.NetworkLockException;
 import io.cryostash.agent.network.NetworkLocks;
 import io.cryostash.agent.proc.FdInfo;
+import io.cryostash.capture.CaptureException;
+import io.cryostash.capture.files.ConnectionPolicy;
 import io.cryostash.capture.files.FdCaptureContext;
 import io.cryostash.capture.files.FdCapturer;
 import io.cryostash.capture.files.Unsavable;
@@ -105,7 +107,19 @@ public final class InetSocketCapture implements FdCapturer {
             return;
         }
         int[] fds = established.keySet().stream().mapToInt(Integer::intValue).toArray();
-        String lock = ctx.lockNetwork() ? lockNetwork(ctx, addresses) : null; // before the queues are read
+        ConnectionPolicy policy = ctx.connections();
+        String lock;
+        try {
+            lock = policy.locksNetwork() ? lockNetwork(ctx, policy.locks(), addresses) : null; // before the queues are read
+        } catch (RuntimeException e) {
+            established.values().forEach(LocalFd::close);
+            throw e;
+        }
+        if (lock == null && policy.kill()) {
+            ctx.note(established.size() + " TCP connection(s) not locked on the network (--no-network-lock): bytes"
+                    + " their peers send from now until the restore are lost, or answered with a reset once the process"
+                    + " is killed");
+        }
         Runnable unguard = ctx.guardRepairs(fds); // an agent dying in repair mode: the helper ends it
         try {
             for (Map.Entry<Integer, LocalFd> c : established.entrySet()) {
@@ -156,18 +170,18 @@ public final class InetSocketCapture implements FdCapturer {
 
     /**
      * Locks the network of the established connections (see {@link NetworkLocks}) until their
-     * restore, or says in the capture's notes why it could not.
+     * restore, or refuses the capture: killing the process with its connections unlocked would
+     * lose what their peers send meanwhile, which only {@code --no-network-lock} accepts.
      *
-     * @return the lock's table, or null
+     * @return the lock's table
      */
-    private static String lockNetwork(FdCaptureContext ctx, Map<Integer, Addresses> established) {
+    private static String lockNetwork(FdCaptureContext ctx, NetworkLocks locks, Map<Integer, Addresses> established) {
         List<LockedConnection> connections = new ArrayList<>();
         for (Addresses a : established.values()) {
             if (a.local() != null && a.peer() != null) {
                 connections.add(LockedConnection.of(a.local(), a.peer()));
             }
         }
-        NetworkLocks locks = NetworkLocks.onThisHost();
         String why;
         if (locks == null) {
             why = NetworkLocks.unavailable();
@@ -183,9 +197,28 @@ public final class InetSocketCapture implements FdCapturer {
                 why = e.getMessage();
             }
         }
-        ctx.note(connections.size() + " TCP connection(s) not locked on the network (" + why + "): bytes their peers"
-                + " send from now until the restore are lost, or answered with a reset once the process is killed");
-        return null;
+        throw new CaptureException(FdCaptureContext.describe(ctx.pid()) + " has " + connections.size() + " established TCP"
+                + " connection(s) and is to be killed, but they cannot be locked on the network (" + why + "): bytes"
+                + " their peers send until the restore would be lost, or answered with a reset. Nothing was killed and"
+                + " the process runs on. Install nftables, or checkpoint again with --no-network-lock to accept that loss.");
+    }
+
+    /**
+     * Connections waiting in a listener's accept queue cannot be put back into one: a capture that
+     * kills the process would reset them, so it refuses unless the user gave them up.
+     */
+    private static void inFlight(FdCaptureContext ctx, FdInfo info, int waiting) {
+        String what = "fd " + info.fd() + " (" + info.target() + "), a listening TCP socket, has " + waiting
+                + " connection(s) not accepted yet";
+        ConnectionPolicy policy = ctx.connections();
+        if (policy.kill() && !policy.skipInFlight()) {
+            throw new CaptureException(FdCaptureContext.describe(ctx.pid()) + ": " + what + ", which an image cannot"
+                    + " hold: killing the process would reset them. Nothing was killed and the process runs on. Checkpoint"
+                    + " again once it has accepted them, or with --tcp-skip-in-flight to give them up (their clients see"
+                    + " a reset).");
+        }
+        ctx.note(what + (policy.kill() ? ": given up (--tcp-skip-in-flight), their clients see a reset"
+                : ": not in the image (the process runs on and can still accept them)"));
     }
 
     /** What {@link #prepare} learned about a descriptor is kept under this key. */
@@ -243,10 +276,9 @@ public final class InetSocketCapture implements FdCapturer {
             int state = tcpInfo.get(0) & 0xff;
             switch (state) {
                 case TCP_LISTEN -> {
-                    int waiting = tcpInfo.getInt(24);
+                    int waiting = tcpInfo.getInt(24); // tcpi_unacked of a listener: its accept queue
                     if (waiting > 0) {
-                        ctx.note("fd " + info.fd() + " (" + info.target() + "), a listening TCP socket: " + waiting
-                                + " connection(s) not accepted yet are not kept (their clients see a reset)");
+                        inFlight(ctx, info, waiting);
                     }
                     return slot.withFile(new InetSocketFile(family, 6, InetSocketFile.State.LISTENING, local, null,
                             tcpInfo.getInt(28), options, null, null, null));
@@ -265,7 +297,12 @@ public final class InetSocketCapture implements FdCapturer {
                     }
                     InetSocketFile.TcpRepair repair;
                     // read alone (prepare could not read it with the others): locked alone
-                    String lock = ctx.lockNetwork() ? lockNetwork(ctx, Map.of(info.fd(), a)) : null;
+                    ConnectionPolicy policy = ctx.connections();
+                    String lock = policy.locksNetwork() ? lockNetwork(ctx, policy.locks(), Map.of(info.fd(), a)) : null;
+                    if (lock == null && policy.kill()) {
+                        ctx.note("fd " + info.fd() + ", a TCP connection not locked on the network (--no-network-lock):"
+                                + " bytes its peer sends from now until the restore are lost, or answered with a reset");
+                    }
                     Runnable unguard = ctx.guardRepair(info.fd()); // an agent dying in repair mode: the helper ends it
                     try {
                         repair = TcpRepairReader.read(s, tcpInfo);

@@ -29,10 +29,13 @@ import io.cryostash.agent.network.NetworkLocks;
 import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.agent.testing.Leftovers;
 import io.cryostash.agent.testing.Poll;
+import io.cryostash.agent.tracking.KernelFeatures;
+import io.cryostash.capture.CaptureException;
 import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
 import io.cryostash.capture.Capturer;
 import io.cryostash.restore.RestoreException;
+import io.cryostash.store.memory.AreaChunker;
 import io.cryostash.restore.testing.RoundTrip;
 
 /**
@@ -88,6 +91,40 @@ class NetworkLockTest {
             rt.restore(original, r.image().id());
 
             assertThat(client.failure()).hasMessageContaining("reset");
+        }
+    }
+
+    /**
+     * Where the connections cannot be locked (no nft here), a capture that kills refuses before
+     * killing: the server runs on and its client keeps streaming. --no-network-lock accepts the
+     * loss, and the capture's notes say what is lost.
+     */
+    @Test
+    void withoutNftAKillingCaptureRefusesUnlessTheLossIsAccepted() throws Exception {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("tcpstream")).startNoWait();
+        try (Streamer client = Streamer.connect(original)) {
+            original.awaitReady();
+            client.awaitSent(64 * 1024);
+            Capturer noNft = new Capturer(rt.store(), new AreaChunker(), KernelFeatures.probe(), () -> null);
+            Set<String> before = lockTables();
+
+            assertThatThrownBy(() -> noNft.capture(original.pid(), new CaptureOptions(true)))
+                    .isInstanceOf(CaptureException.class)
+                    .hasMessageContaining("1 established TCP connection(s)")
+                    .hasMessageContaining("nftables")
+                    .hasMessageContaining("--no-network-lock")
+                    .hasMessageContaining("runs on");
+            Poll.until(Duration.ofSeconds(10), "the refused server to run freely", original::runningFreely);
+            long sent = client.sent();
+            client.awaitSent(sent + 64 * 1024); // the connection still flows
+            assertThat(client.failure()).isNull();
+            assertThat(lockTables()).isEqualTo(before);
+
+            CaptureResult r = noNft.capture(original.pid(), new CaptureOptions(true).withoutNetworkLock());
+            original.awaitGone();
+            assertThat(r.notes()).anyMatch(n -> n.contains("not locked on the network (--no-network-lock)"));
+            assertThat(NetworkLockRelease.tables(r.image())).isEmpty();
         }
     }
 

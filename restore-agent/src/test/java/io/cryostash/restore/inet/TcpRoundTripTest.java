@@ -2,6 +2,7 @@
 package io.cryostash.restore.inet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,7 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 import io.cryostash.agent.testing.FixtureProcess;
 import io.cryostash.agent.testing.Leftovers;
 import io.cryostash.agent.testing.Poll;
+import io.cryostash.capture.CaptureException;
+import io.cryostash.capture.CaptureOptions;
 import io.cryostash.capture.CaptureResult;
+import io.cryostash.capture.Capturer;
 import io.cryostash.restore.RestoreOptions;
 import io.cryostash.restore.Restorer;
 import io.cryostash.restore.testing.RoundTrip;
@@ -72,6 +76,70 @@ class TcpRoundTripTest {
                 assertThat(new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.US_ASCII))
                         .readLine()).isEqualTo("welcome");
             }
+        }
+    }
+
+    /**
+     * A connection waiting in the accept queue cannot be put back into one: a capture that kills
+     * the server refuses (the server runs on and serves everyone), as CRIU does without
+     * --tcp-skip-in-flight; with that option the capture gives it up, says so, and its client is reset.
+     */
+    @Test
+    void aKillingCaptureRefusesConnectionsNotAcceptedYetUnlessTheyAreGivenUp() throws Exception {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("tcp")).startNoWait();
+        Poll.until(Duration.ofSeconds(20), "the fixture's port", () -> original.number("port") > 0);
+        int port = (int) original.number("port");
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            client.setSoTimeout(20_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+            original.awaitReady();
+            assertThat(in.readLine()).isEqualTo("hello");
+            try (Socket waiting = new Socket(InetAddress.getLoopbackAddress(), port)) { // handshake done, not accepted
+                waiting.setSoTimeout(20_000);
+                Capturer capturer = new Capturer(rt.store());
+
+                assertThatThrownBy(() -> capturer.capture(original.pid(), new CaptureOptions(true)))
+                        .isInstanceOf(CaptureException.class)
+                        .hasMessageContaining("1 connection(s) not accepted yet")
+                        .hasMessageContaining("--tcp-skip-in-flight")
+                        .hasMessageContaining("runs on");
+                Poll.until(Duration.ofSeconds(10), "the refused server to run freely", original::runningFreely);
+
+                CaptureResult r = capturer.capture(original.pid(), new CaptureOptions(true).skippingInFlight());
+                original.awaitGone();
+                assertThat(r.notes()).anyMatch(n -> n.contains("1 connection(s) not accepted yet")
+                        && n.contains("given up (--tcp-skip-in-flight)"));
+                assertThat(endOf(waiting)).as("the given-up client's connection").isEqualTo("reset");
+
+                FixtureProcess restored = rt.restore(original, r.image().id()); // the rest carries on
+                OutputStream out = client.getOutputStream();
+                out.write("queued\nping".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                try (Socket second = new Socket(InetAddress.getLoopbackAddress(), port);
+                     DatagramSocket udp = new DatagramSocket()) {
+                    second.setSoTimeout(20_000);
+                    byte[] d = "udp".getBytes(StandardCharsets.US_ASCII);
+                    udp.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), (int) original.number("udp")));
+                    assertThat(restored.check()).isEqualTo("PASS");
+                    assertThat(in.readLine()).isEqualTo("pong");
+                    assertThat(new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.US_ASCII))
+                            .readLine()).isEqualTo("welcome");
+                }
+            }
+        }
+    }
+
+    /** How a connection ended: "reset", "end of stream", or the byte read. */
+    private static String endOf(Socket s) throws IOException {
+        try {
+            int b = s.getInputStream().read();
+            return b < 0 ? "end of stream" : "byte " + b;
+        } catch (java.net.SocketException e) {
+            if (e.getMessage() != null && e.getMessage().contains("reset")) {
+                return "reset";
+            }
+            throw e;
         }
     }
 
