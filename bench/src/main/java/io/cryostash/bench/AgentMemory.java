@@ -52,7 +52,7 @@ record AgentMemory(long heapUsedBytes, long heapCommittedBytes, long metaspaceBy
         throw new IllegalStateException("no " + field + " in /proc status");
     }
 
-    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+    static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -81,7 +81,11 @@ public final class SoakBench {
             ClientConfig cc = ClientConfig.load(home.resolve(ClientConfig.FILE));
             String token = cc.get(ClientConfig.CATALOG_TOKEN);
             CatalogClient api = new CatalogClient(cc.get(ClientConfig.CATALOG_URL), () -> token, Duration.ofSeconds(60));
-            Process agent = start(launcher, env, work.resolve("agent.log"), "agent", "--host-id", HOST);
+            // Native memory tracking (summary: a few % of overhead) tells JVM areas apart from memory the
+            // JVM does not know of (glibc arenas, zstd and JNA allocations): RSS minus its total
+            Map<String, String> agentEnv = new LinkedHashMap<>(env);
+            agentEnv.put("CRYOSTASH_JAVA_OPTS", "-XX:NativeMemoryTracking=summary");
+            Process agent = start(launcher, agentEnv, work.resolve("agent.log"), "agent", "--host-id", HOST);
             daemons.add(agent);
             awaitHost(api, HOST, agent);
             long agentPid = agent.pid();
@@ -103,11 +107,16 @@ public final class SoakBench {
             long t0 = System.nanoTime();
             long end = t0 + (long) (minutes * 60e9);
             long maxComplete = 0;
+            boolean baselined = false;
             while (true) {
                 SoakSample s = sample(api, job, agentPid, work.resolve("stack").resolve("s3"), requests, t0);
                 samples.add(s);
                 maxComplete = Math.max(maxComplete, s.completeImages());
                 System.out.println(s.line());
+                if (!baselined && s.minutes() >= minutes / 3) { // after warm-up: what grows from here is judged
+                    AgentMemory.jcmd(agentPid, "VM.native_memory baseline");
+                    baselined = true;
+                }
                 if (!agent.isAlive()) throw new IllegalStateException("the agent died: see " + work.resolve("agent.log"));
                 if (!up.isAlive()) throw new IllegalStateException("cryostash up died: see " + work.resolve("up.log"));
                 if (System.nanoTime() >= end) break;
@@ -115,6 +124,16 @@ public final class SoakBench {
                 Thread.sleep(Math.max(0, Math.min(next, end) - System.nanoTime()) / 1_000_000);
             }
 
+            if (baselined) {
+                String diff = AgentMemory.jcmd(agentPid, "VM.native_memory summary.diff");
+                Files.writeString(work.resolve("nmt-diff.txt"), diff);
+                System.out.println("agent native memory since the end of warm-up (jcmd VM.native_memory summary.diff, committed):");
+                for (String l : diff.split("\n")) {
+                    if (l.startsWith("Total") || l.trim().startsWith("-") && l.contains("committed=")) {
+                        System.out.println("  " + l.trim());
+                    }
+                }
+            }
             api.delete("/api/schedules/" + schedule);
             awaitAnswered(api, job, requests);
             SoakSample last = sample(api, job, agentPid, work.resolve("stack").resolve("s3"), requests, t0);
@@ -171,11 +190,18 @@ public final class SoakBench {
                 overTime.append(String.format(" %.0f min %.1f,", near.minutes(), SoakSample.mib(near.storeBytes())));
             }
             System.out.println(overTime.substring(0, overTime.length() - 1));
+            StringBuilder rssOverTime = new StringBuilder("agent RSS over time (MiB):");
+            for (double m = 0; m <= minutes + 0.5; m += step) {
+                final double at = m;
+                SoakSample near = samples.stream().min(java.util.Comparator.comparingDouble(x -> Math.abs(x.minutes() - at))).get();
+                rssOverTime.append(String.format(" %.0f min %.1f,", near.minutes(), SoakSample.mib(near.agent().rssBytes())));
+            }
+            System.out.println(rssOverTime.substring(0, rssOverTime.length() - 1));
             System.out.printf("catalog GC: %d runs (%d failed), %d manifests deleted, %.1f MiB freed%n", last.gcRuns(), last.gcFailed(),
                     last.gcManifestsDeleted(), SoakSample.mib(last.gcBytesFreed()));
             List<MemoryTrend> trends = List.of(
                     MemoryTrend.of("agent heap after GC", samples, x -> x.agent().heapUsedBytes(), 0.10, 4L << 20),
-                    MemoryTrend.of("agent RSS", samples, x -> x.agent().rssBytes(), 0.10, 32L << 20),
+                    MemoryTrend.of("agent RSS", samples, x -> x.agent().rssBytes(), 0.05, 16L << 20),
                     MemoryTrend.of("agent metaspace", samples, x -> x.agent().metaspaceBytes(), 0.10, 4L << 20));
             trends.forEach(t -> System.out.println(t.line()));
             System.out.printf("agent threads %d -> %d, fds %d -> %d%n", samples.get(0).agent().threads(), last.agent().threads(),
