@@ -187,10 +187,13 @@ public final class InetSocketCapture implements FdCapturer {
             why = NetworkLocks.unavailable();
         } else {
             try {
+                long t0 = System.nanoTime();
                 String table = locks.lock(ctx.pid(), FdCaptureContext.describe(ctx.pid()) + " captured at " + Instant.now(),
                         connections);
+                long micros = (System.nanoTime() - t0) / 1000; // inside the freeze: the output shows what it cost
                 ctx.note(connections.size() + " TCP connection(s) locked on the network (nftables table inet " + table
-                        + ") until restored: their peers' packets are dropped, not answered; `cryostash network-locks"
+                        + ", " + String.format("%.1f", micros / 1000.0) + " ms while frozen) until restored: their peers'"
+                        + " packets are dropped, not answered; `cryostash network-locks"
                         + " --release " + table + "` lets them go if this image is not restored");
                 return table;
             } catch (NetworkLockException e) {
