@@ -63,19 +63,28 @@ class TcpRoundTripTest {
                             InetSocketFile.State.LISTENING, InetSocketFile.State.LISTENING,
                             InetSocketFile.State.ESTABLISHED, InetSocketFile.State.ESTABLISHED,
                             InetSocketFile.State.ESTABLISHED);
-            out.write("ping".getBytes(StandardCharsets.US_ASCII)); // the same connection, after the restore
-            out.flush();
-            try (Socket second = new Socket(InetAddress.getLoopbackAddress(), port);
-                 DatagramSocket udp = new DatagramSocket()) {
-                second.setSoTimeout(20_000);
-                byte[] d = "udp".getBytes(StandardCharsets.US_ASCII);
-                udp.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), (int) original.number("udp")));
+            carriesOn(original, restored, port, out, in, "ping"); // the same connection, after the restore
+        }
+    }
 
-                assertThat(restored.check()).isEqualTo("PASS");
-                assertThat(in.readLine()).isEqualTo("pong");
-                assertThat(new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.US_ASCII))
-                        .readLine()).isEqualTo("welcome");
-            }
+    /**
+     * The restored tcp fixture carries on: the client's {@code rest} of "queued\nping" is answered
+     * "pong" on its old connection, a new client is accepted and welcomed, and a datagram arrives.
+     */
+    private static void carriesOn(FixtureProcess original, FixtureProcess restored, int port, OutputStream out,
+                                  BufferedReader in, String rest) throws IOException {
+        out.write(rest.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        try (Socket second = new Socket(InetAddress.getLoopbackAddress(), port);
+             DatagramSocket udp = new DatagramSocket()) {
+            second.setSoTimeout(20_000);
+            byte[] d = "udp".getBytes(StandardCharsets.US_ASCII);
+            udp.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), (int) original.number("udp")));
+
+            assertThat(restored.check()).isEqualTo("PASS");
+            assertThat(in.readLine()).isEqualTo("pong");
+            assertThat(new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine()).isEqualTo("welcome");
         }
     }
 
@@ -113,19 +122,7 @@ class TcpRoundTripTest {
                 assertThat(endOf(waiting)).as("the given-up client's connection").isEqualTo("reset");
 
                 FixtureProcess restored = rt.restore(original, r.image().id()); // the rest carries on
-                OutputStream out = client.getOutputStream();
-                out.write("queued\nping".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                try (Socket second = new Socket(InetAddress.getLoopbackAddress(), port);
-                     DatagramSocket udp = new DatagramSocket()) {
-                    second.setSoTimeout(20_000);
-                    byte[] d = "udp".getBytes(StandardCharsets.US_ASCII);
-                    udp.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), (int) original.number("udp")));
-                    assertThat(restored.check()).isEqualTo("PASS");
-                    assertThat(in.readLine()).isEqualTo("pong");
-                    assertThat(new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.US_ASCII))
-                            .readLine()).isEqualTo("welcome");
-                }
+                carriesOn(original, restored, port, client.getOutputStream(), in, "queued\nping");
             }
         }
     }
