@@ -89,7 +89,7 @@ public final class PipelineBench {
                 awaitHost(api, hostA);
                 awaitHost(api, hostB);
                 for (int mib : sizes) restores(api, hog, work, mib, runs, hostA, hostB, tap, log);
-                snapshots(api, hog, work, 1024, rounds, hostA, tap, log);
+                if (rounds > 0) snapshots(api, hog, work, 1024, rounds, hostA, tap, log);
             }
         }
         System.out.printf("done, load average %s%n", loadavg());
@@ -161,7 +161,8 @@ public final class PipelineBench {
         Tap.Seen running = tap.await(Topics.RESTORE_STATUS, id + "/RUNNING");
         Tap.Seen completed = tap.await(Topics.RESTORE_STATUS, id + "/COMPLETED");
         Matcher agent = log.await(Pattern.compile("restored image \\S+ as pid \\d+ for request " + id + " in (\\d+) ms \\(confirm (\\d+) ms,"
-                + " signer (\\d+) ms, RUNNING spooled (\\d+) ms, restore (\\d+) ms, COMPLETED spooled (\\d+) ms\\)"));
+                + " signer (\\d+) ms, RUNNING spooled (\\d+) ms, restore (\\d+) ms, COMPLETED spooled (\\d+) ms\\)"
+                + "; restore phases \\(ms\\): (.*)$"));
         Matcher taken = log.await(Pattern.compile(Pattern.quote(Topics.RESTORE_REQUESTED) + "-" + requested.partition()
                 + " message at offset " + requested.offset() + " taken (\\d+) ms after it was produced"));
         Matcher applied = log.await(Pattern.compile("restore.status COMPLETED for request " + id
@@ -175,6 +176,10 @@ public final class PipelineBench {
         h.put("agent: the catalog vouches for the signer's key", num(agent, 3));
         h.put("agent: ledger + RUNNING spooled", num(agent, 4));
         h.put("agent: restore (read + verify image, husk, memory, detach)", num(agent, 5));
+        for (String phase : agent.group(7).split(", ")) { // e.g. "read image 12.3"
+            int space = phase.lastIndexOf(' ');
+            if (space > 0) h.put("  (" + phase.substring(0, space) + ")", Double.parseDouble(phase.substring(space + 1)));
+        }
         h.put("agent: COMPLETED spooled", num(agent, 6));
         h.put("spool to topic (COMPLETED produced)", (double) (completed.timestamp() - statusAt));
         h.put("catalog applies COMPLETED", num(applied, 1));

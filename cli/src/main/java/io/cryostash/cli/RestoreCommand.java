@@ -95,6 +95,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         System.err.printf("restored image %s as pid %d%s in %.1f ms%n", imageId, r.pid(),
                 r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "", r.nanos() / 1e6);
+        System.err.println("restore phases (ms): " + r.phases().format());
         if (r.logFile() != null) {
             System.err.println("its terminal/pipe output now goes to " + r.logFile());
         }

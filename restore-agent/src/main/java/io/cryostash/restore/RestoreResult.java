@@ -13,13 +13,16 @@ import java.nio.file.Path;
  *                  namespace of its own
  * @param notes     what the restore did not make as the image had it, one line each (a SysV object
  *                  still alive on this host, used as it is now); empty when nothing
+ * @param phases    where its time went ({@link RestorePhases#NONE} for a tree, timed as a whole)
  */
-public record RestoreResult(int pid, Path logFile, long nanos, int ownPid, java.util.List<String> notes) {
+public record RestoreResult(int pid, Path logFile, long nanos, int ownPid, java.util.List<String> notes,
+                            RestorePhases phases) {
     public RestoreResult {
         notes = notes == null ? java.util.List.of() : java.util.List.copyOf(notes);
+        phases = phases == null ? RestorePhases.NONE : phases;
     }
 
     public RestoreResult(int pid, Path logFile, long nanos, int ownPid) {
-        this(pid, logFile, nanos, ownPid, java.util.List.of());
+        this(pid, logFile, nanos, ownPid, java.util.List.of(), RestorePhases.NONE);
     }
 }

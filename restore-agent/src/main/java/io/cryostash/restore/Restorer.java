@@ -64,16 +64,18 @@ public final class Restorer {
 
     public RestoreResult restore(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
+        RestoreClock clock = new RestoreClock(t0);
         ProcessImage loaded = store.read(imageId);
+        clock.lap(RestorePhase.READ_IMAGE);
         try {
-            return restore(imageId, loaded, options, t0);
+            return restore(imageId, loaded, options, t0, clock);
         } catch (RuntimeException e) {
             NetworkLockRelease.afterFailure(loaded); // no drop rule outlives the restore meant to end it
             throw e;
         }
     }
 
-    private RestoreResult restore(String imageId, ProcessImage loaded, RestoreOptions options, long t0) {
+    private RestoreResult restore(String imageId, ProcessImage loaded, RestoreOptions options, long t0, RestoreClock clock) {
         checkCompatible(loaded);
         if (loaded.hasTree()) {
             return TreeRestore.restore(store, loaded, options, descriptors, t0);
@@ -87,13 +89,17 @@ public final class Restorer {
             pages.close();
             throw e;
         }
+        clock.lap(RestorePhase.CHECK);
         Husk[] husk = {null};
         try (pages; Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())))) {
             tracer.call(p -> {
                 husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
+                clock.lap(RestorePhase.HUSK);
                 try {
-                    finish(p, build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options,
-                            c.sysv(), null, null), null);
+                    Built built = build(p, husk[0], c.image(), pages, c.paths(), c.log(), descriptors, store, options,
+                            c.sysv(), null, null, clock);
+                    finish(p, built, null);
+                    clock.lap(RestorePhase.RUN);
                 } catch (RuntimeException e) {
                     husk[0].kill(); // while it is still ours: once the helper exits, its pid may be reused
                     throw e;
@@ -106,7 +112,8 @@ public final class Restorer {
             throw failed(e, husk[0], c.image(), imageId, "restore", null);
         }
         redraw(c.image(), husk[0]);
-        return new RestoreResult(husk[0].pid, c.log(), System.nanoTime() - t0, husk[0].ownPid, c.sysv().notes());
+        return new RestoreResult(husk[0].pid, c.log(), System.nanoTime() - t0, husk[0].ownPid, c.sysv().notes(),
+                clock.phases());
     }
 
     /**
@@ -149,7 +156,8 @@ public final class Restorer {
                 try {
                     lazy[0] = LazyMemory.of(husk[0].pid, c.image().id(), store.repository().chunks(), c.image().areas());
                     List<Integer> running = finish(p, build(p, husk[0], c.image(), pages, c.paths(), c.log(),
-                            descriptors, store, options, c.sysv(), null, lazy[0]), lazy[0]);
+                            descriptors, store, options, c.sysv(), null, lazy[0], new RestoreClock(System.nanoTime())),
+                            lazy[0]);
                     husk[0].releaseInit(p);
                     return running;
                 } catch (RuntimeException e) {
@@ -266,10 +274,11 @@ public final class Restorer {
      * @param sysv the SysV IPC objects to keep or recreate, planned against this host
      * @param tree what the processes of a tree restored before this one made (null for a single process)
      * @param lazy null: write every page now; else leave its areas to it ({@link LazyRestore})
+     * @param clock charged with the phases from {@link RestorePhase#SET_UP} to {@link RestorePhase#PROCESS}
      */
     static Built build(Ptrace ptrace, Husk husk, ProcessImage image, PageSource pages,
                        Map<String, String> paths, Path log, DescriptorRestore descriptors, ImageStore store,
-                       RestoreOptions options, SysvIpcPlan sysv, TreeFds tree, LazyMemory lazy) {
+                       RestoreOptions options, SysvIpcPlan sysv, TreeFds tree, LazyMemory lazy, RestoreClock clock) {
         int pid = husk.pid;
         List<MapsEntry> huskMaps = Maps.read(pid);
         ProcStatus huskStatus = ProcStatus.read(pid);
@@ -303,6 +312,7 @@ public final class Restorer {
             files.closeHuskDescriptors(pid);
             CredentialsRestore.fileSystemIds(remote, mem, image.credentials(), page.scratch());
             files.openRedirected(image.fds(), log); // with the image's rights: the log is the user's own file
+            clock.lap(RestorePhase.SET_UP);
 
             // before the other areas: the whole of each attachment is free then
             SysvIpcRestore.restore(remote, mem, page.scratch(), image, sysv, ref -> materialize(store, ref));
@@ -313,8 +323,10 @@ public final class Restorer {
             if (lazy != null) { // before the credentials drop: creating a userfaultfd needs privilege here
                 lazy.register(remote, mem, page.scratch());
             }
+            clock.lap(RestorePhase.MEMORY);
             descriptors.restore(remote, mem, page.scratch(), image.fds(), ref -> materialize(store, ref),
                     options.tcpClose(), options.tty(), tree);
+            clock.lap(RestorePhase.DESCRIPTORS);
             files.fs(image.fs());
             SignalRestore.restore(remote, mem, image.signalActions(), page.scratch(),
                     huskStatus.sigCaught() | huskStatus.sigIgnored());
@@ -336,6 +348,7 @@ public final class Restorer {
                     page.syscallInsn(), remote, image.credentials(), huskStatus.uids(), huskStatus.gids());
             // last, once every thread a timer may notify exists: the restore's time does not count
             TimerRestore.restore(remote, mem, image.timers(), page.scratch(), mainState.tid(), husk.ownPid);
+            clock.lap(RestorePhase.PROCESS);
             return new Built(husk, threads, remote, page, mem);
         } catch (RuntimeException e) {
             mem.close();

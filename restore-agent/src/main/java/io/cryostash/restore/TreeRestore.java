@@ -93,7 +93,7 @@ final class TreeRestore {
             throw new RestoreException("restore of image " + loaded.id() + " failed: " + e.getMessage() + killed, e);
         }
         Husk root = husks.get(rootPid);
-        return new RestoreResult(root.pid, plans.get(0).log(), System.nanoTime() - t0, root.ownPid, notes);
+        return new RestoreResult(root.pid, plans.get(0).log(), System.nanoTime() - t0, root.ownPid, notes, RestorePhases.NONE);
     }
 
     private static Plan plan(ImageStore store, ProcessImage tree, int pid, TreeMember member, ProcessImage loaded,
@@ -152,7 +152,7 @@ final class TreeRestore {
             SysvIpcPlan sysv = SysvIpcPlan.of(image);
             notes.addAll(sysv.notes());
             built.put(p.pid(), Restorer.build(ptrace, husks.get(p.pid()), image, pages, p.paths(), p.log(), descriptors,
-                    store, options, sysv, fds, null));
+                    store, options, sysv, fds, null, new RestoreClock(System.nanoTime())));
         }
         fds.parkedIn().forEach((pid, parked) -> {
             for (int fd : parked) {

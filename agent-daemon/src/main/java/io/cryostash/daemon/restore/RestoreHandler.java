@@ -126,8 +126,9 @@ public final class RestoreHandler implements RequestHandler {
         long end = System.nanoTime();
         // One line per restore with where its time went (bench/RESULTS.md, "Pipeline latency", reads these).
         log.info("restored image {} as pid {} for request {} in {} ms (confirm {} ms, signer {} ms, RUNNING spooled {} ms,"
-                        + " restore {} ms, COMPLETED spooled {} ms)", req.imageId(), r.pid(), id, ms(end - t0), ms(confirmedAt - t0),
-                ms(trustedAt - confirmedAt), ms(runningAt - trustedAt), ms(restoredAt - runningAt), ms(end - restoredAt));
+                        + " restore {} ms, COMPLETED spooled {} ms); restore phases (ms): {}", req.imageId(), r.pid(), id,
+                ms(end - t0), ms(confirmedAt - t0), ms(trustedAt - confirmedAt), ms(runningAt - trustedAt),
+                ms(restoredAt - runningAt), ms(end - restoredAt), r.phases().format());
     }
 
     private static long ms(long nanos) {

@@ -48,12 +48,12 @@ public final class S3Backend implements Backend {
     /**
      * One HTTP client for every S3 back end in the JVM: building a MinioClient with its own
      * client costs 1–3 s here (TLS and trust-store set-up), a shared one costs nothing and
-     * shares the connection pool.
+     * shares the connection pool. Its sockets send at once ({@link NoDelaySockets}).
      */
-    private static final class SharedHttp {
+    static final class SharedHttp {
         static final okhttp3.OkHttpClient CLIENT = io.minio.http.HttpUtils.newDefaultHttpClient(
                 java.util.concurrent.TimeUnit.MINUTES.toMillis(1), java.util.concurrent.TimeUnit.MINUTES.toMillis(5),
-                java.util.concurrent.TimeUnit.MINUTES.toMillis(5));
+                java.util.concurrent.TimeUnit.MINUTES.toMillis(5)).newBuilder().socketFactory(new NoDelaySockets()).build();
     }
 
     /** Connects, creating the bucket when it does not exist. */

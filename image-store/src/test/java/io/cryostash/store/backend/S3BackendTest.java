@@ -32,6 +32,29 @@ class S3BackendTest extends BackendContractTest {
         return s3.freshBackend();
     }
 
+    /**
+     * With Nagle's algorithm on, a small PUT's body waited for the server's delayed ACK of its
+     * headers: 50 ms a manifest instead of 7-10 (bench/RESULTS.md).
+     */
+    @Test
+    void theSharedClientSendsWithoutNaglesDelay() throws Exception {
+        java.util.List<Boolean> noDelay = new java.util.concurrent.CopyOnWriteArrayList<>();
+        okhttp3.OkHttpClient watched = S3Backend.SharedHttp.CLIENT.newBuilder().eventListener(new okhttp3.EventListener() {
+            @Override
+            public void connectionAcquired(okhttp3.Call call, okhttp3.Connection connection) {
+                try {
+                    noDelay.add(connection.socket().getTcpNoDelay());
+                } catch (java.net.SocketException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }).connectionPool(new okhttp3.ConnectionPool()).build(); // a connection of its own, made by the shared factory
+        try (okhttp3.Response r = watched.newCall(new okhttp3.Request.Builder().url(s3.endpoint() + "/").build()).execute()) {
+            assertThat(r.code()).isPositive();
+        }
+        assertThat(noDelay).isNotEmpty().containsOnly(true);
+    }
+
     @Test
     void configComesFromFlagsThenEnvironmentThenFile() throws Exception {
         Path file = Files.createTempFile("s3", ".properties");

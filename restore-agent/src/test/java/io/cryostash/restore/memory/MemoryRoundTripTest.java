@@ -37,6 +37,12 @@ class MemoryRoundTripTest {
         assertThat(image.memoryBytes()).isLessThan(64L << 20);
         assertThat(rssAfter).as("RSS after restore vs before (%d)", rssBefore)
                 .isLessThan(rssBefore + (16L << 20)).isLessThan(GIB / 8);
+        // where the restore's time went: every phase ran, and together they are the restore's wall time
+        io.cryostash.restore.RestorePhases phases = rt.lastRestore().phases();
+        assertThat(phases.nanos().keySet()).containsExactlyInAnyOrder(io.cryostash.restore.RestorePhase.values());
+        long sum = phases.nanos().values().stream().mapToLong(Long::longValue).sum();
+        assertThat(sum).isPositive().isLessThanOrEqualTo(rt.lastRestore().nanos());
+        assertThat(phases.format()).startsWith("read image ").contains(", memory ").contains(", run ");
     }
 
     @Test
