@@ -100,9 +100,10 @@ public final class SnapshotHandler implements RequestHandler {
         long end = System.nanoTime();
         // One line per snapshot with where its time went (bench/RESULTS.md, "Pipeline latency", reads these).
         log.info("snapshot of job {} (pid {}) for request {}: image {} ({}) in {} ms (capture {} ms of which pre-copy {} ms"
-                        + " and frozen {} ms, completed spooled {} ms)", req.job(), req.pid(), req.requestId(),
+                        + " and frozen {} ms, completed spooled {} ms); freeze phases (ms): {}", req.job(), req.pid(), req.requestId(),
                 r.image().id(), r.image().tracking(), ms(end - t0), ms(r.totalNanos()),
-                ms(r.phases() == null ? 0 : r.phases().preCopyNanos()), ms(r.freezeNanos()), ms(end - captured));
+                ms(r.phases() == null ? 0 : r.phases().preCopyNanos()), ms(r.freezeNanos()), ms(end - captured),
+                r.phases() == null ? "not measured" : r.phases().format());
     }
 
     private static long ms(long nanos) {
