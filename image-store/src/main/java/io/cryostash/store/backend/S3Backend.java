@@ -120,12 +120,30 @@ public final class S3Backend implements Backend {
             return call(name, () -> {
                 try (GetObjectResponse r = client.getObject(GetObjectArgs.builder().bucket(config.bucket()).object(key)
                         .offset(offset).length((long) length).build())) {
-                    return r.readNBytes(length);
+                    return readUpTo(r, length);
                 }
             });
         } catch (RangeNotSatisfiable e) {
             return new byte[0];
         }
+    }
+
+    /**
+     * Up to {@code length} bytes, fewer at the end of the stream. Straight into one array:
+     * {@code InputStream.readNBytes} gathers 8 KiB pieces and copies them again, a second copy of
+     * every byte restore reads.
+     */
+    static byte[] readUpTo(java.io.InputStream in, int length) throws IOException {
+        byte[] out = new byte[length];
+        int n = 0;
+        while (n < length) {
+            int r = in.read(out, n, length - n);
+            if (r < 0) {
+                return java.util.Arrays.copyOf(out, n);
+            }
+            n += r;
+        }
+        return out;
     }
 
     @Override
