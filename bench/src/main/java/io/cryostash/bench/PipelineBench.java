@@ -83,9 +83,17 @@ public final class PipelineBench {
             ClientConfig cc = stack.clientConfig();
             String token = cc.get(ClientConfig.CATALOG_TOKEN);
             CatalogClient api = new CatalogClient(stack.catalogUrl(), () -> token, Duration.ofSeconds(30));
-            AgentSettings b = AgentSettings.resolve(new AgentSettings.Flags(hostB, null, null, null, null, null, null, null,
-                    S3Config.Overrides.NONE), Map.of(), ClientConfig.load(config), config).withHome(work.resolve("home-b"));
-            try (AgentDaemon agentB = AgentDaemon.start(b); Tap tap = new Tap(cc)) {
+            AutoCloseable agentB;
+            if (Boolean.getBoolean("pipeline.agentB.inProcess")) {
+                AgentSettings b = AgentSettings.resolve(new AgentSettings.Flags(hostB, null, null, null, null, null, null, null,
+                        S3Config.Overrides.NONE), Map.of(), ClientConfig.load(config), config).withHome(work.resolve("home-b"));
+                agentB = AgentDaemon.start(b);
+            } else {
+                agentB = agentProcess(hostB, config, work.resolve("home-b"), log);
+            }
+            System.out.printf("host B's agent: %s%n", Boolean.getBoolean("pipeline.agentB.inProcess")
+                    ? "in this JVM (-Dpipeline.agentB.inProcess=true)" : "its own JVM, as `cryostash agent --host-id " + hostB + "` runs it");
+            try (agentB; Tap tap = new Tap(cc)) {
                 awaitHost(api, hostA);
                 awaitHost(api, hostB);
                 for (int mib : sizes) restores(api, hog, work, mib, runs, hostA, hostB, tap, log);
@@ -93,6 +101,31 @@ public final class PipelineBench {
             }
         }
         System.out.printf("done, load average %s%n", loadavg());
+    }
+
+    /**
+     * Host B's agent as a user runs it beside {@code cryostash up}: its own JVM ({@code cryostash
+     * agent --host-id B}, joining the stack through the client config), logging to a file the
+     * bench reads with its own.
+     */
+    private static AutoCloseable agentProcess(String hostId, Path config, Path home, Log log) throws IOException {
+        Path agentLog = log.file.resolveSibling("agent-" + hostId + ".log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        String jvm = System.getProperty("pipeline.agentB.jvm", ""); // e.g. "-XX:TieredStopAtLevel=1"
+        if (!jvm.isBlank()) cmd.addAll(List.of(jvm.trim().split("\\s+")));
+        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.logFile=" + agentLog,
+                "-Dorg.slf4j.simpleLogger.log.io.cryostash.daemon.kafka.RequestConsumer=debug",
+                "-cp", System.getProperty("java.class.path"), "io.cryostash.cli.Cryostash", "agent", "--host-id", hostId,
+                "--config", config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(log.file.resolveSibling("agent-" + hostId + ".out").toFile());
+        pb.environment().put(AgentSettings.ENV_HOME, home.toString());
+        Process p = pb.start();
+        log.also(agentLog);
+        return () -> {
+            p.destroy(); // SIGTERM: the agent finishes the request in hand and stops
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+        };
     }
 
     private static String loadavg() throws IOException {
@@ -351,6 +384,12 @@ public final class PipelineBench {
      */
     private static final class Log {
         final Path file;
+        /** Other processes' logs read with this one (host B's agent in its own JVM). */
+        private final List<Path> others = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        void also(Path other) {
+            others.add(other);
+        }
 
         Log(Path file) {
             this.file = file;
@@ -366,9 +405,14 @@ public final class PipelineBench {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
                 Matcher last = null;
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    Matcher m = p.matcher(line);
-                    if (m.find()) last = m;
+                List<Path> files = new ArrayList<>(others);
+                files.add(0, file);
+                for (Path f : files) {
+                    if (!Files.exists(f)) continue;
+                    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                        Matcher m = p.matcher(line);
+                        if (m.find()) last = m;
+                    }
                 }
                 if (last != null) return last;
                 if (System.nanoTime() > deadline) throw new IllegalStateException("no line like " + p + " in " + file);

@@ -78,8 +78,9 @@ public final class Hashing {
     }
 
     public static byte[] sha256(byte[] data, int off, int len) {
-        if (off == 0 && len > NATIVE_FROM && NativeSha256.available()) {
-            return NativeSha256.digest(data, len);
+        if (len > NATIVE_FROM && NativeSha256.available()) {
+            // a slice is copied first: a copy costs a fraction of what the JDK's SHA-256 does before C2 compiles it
+            return NativeSha256.digest(off == 0 ? data : java.util.Arrays.copyOfRange(data, off, off + len), len);
         }
         MessageDigest d = SHA256.get();
         d.reset();
@@ -93,12 +94,16 @@ public final class Hashing {
 
     /** Hash of the buffer's remaining bytes; the buffer's position is left unchanged. */
     public static ChunkKey key(ByteBuffer data) {
-        if (data.isDirect() && data.remaining() > NATIVE_FROM && NativeSha256.available()) {
-            return ChunkKey.of(NativeSha256.digest(data));
-        }
-        if (data.hasArray() && data.arrayOffset() + data.position() == 0 && data.remaining() > NATIVE_FROM
-                && NativeSha256.available()) {
-            return ChunkKey.of(NativeSha256.digest(data.array(), data.remaining()));
+        if (data.remaining() > NATIVE_FROM && NativeSha256.available()) {
+            if (data.isDirect()) {
+                return ChunkKey.of(NativeSha256.digest(data));
+            }
+            if (data.hasArray()) { // slices of a larger array too (incremental captures' chunks)
+                return ChunkKey.of(sha256(data.array(), data.arrayOffset() + data.position(), data.remaining()));
+            }
+            byte[] copy = new byte[data.remaining()]; // a read-only heap view
+            data.duplicate().get(copy);
+            return ChunkKey.of(NativeSha256.digest(copy, copy.length));
         }
         MessageDigest d = SHA256.get();
         d.reset();

@@ -58,6 +58,11 @@ class NativeSha256Test {
             assertThat(positioned.position()).isEqualTo(30);
             ByteBuffer heap = ByteBuffer.wrap(data, 20, len);
             assertThat(Hashing.key(heap).toBytes()).isEqualTo(jdk(data, 20, len));
+            ByteBuffer heapSlice = ByteBuffer.wrap(data).slice(10, len); // a non-zero array offset
+            assertThat(Hashing.key(heapSlice).toBytes()).isEqualTo(jdk(data, 10, len));
+            ByteBuffer readOnly = ByteBuffer.wrap(data, 40, len).asReadOnlyBuffer();
+            assertThat(Hashing.key(readOnly).toBytes()).isEqualTo(jdk(data, 40, len));
+            assertThat(readOnly.position()).isEqualTo(40);
         }
     }
 }

@@ -17,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +57,7 @@ public final class FileStore {
 
     /** Stores what {@code in} reads, to its end, like a file. */
     public FileRef put(InputStream in) throws IOException {
-        MessageDigest whole = Hashing.newSha256();
+        Hashing.Digest whole = Hashing.newDigest(); // libcrypto: the JDK's is slow until C2 compiles it
         List<ChunkKey> keys = new ArrayList<>();
         long size = 0;
         {
@@ -147,7 +146,7 @@ public final class FileStore {
     }
 
     static String hashFile(Path p) throws IOException {
-        MessageDigest d = Hashing.newSha256();
+        Hashing.Digest d = Hashing.newDigest();
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate(1 << 20);
             while (ch.read(b) >= 0) {
