@@ -97,7 +97,9 @@ public final class PipelineBench {
                 awaitHost(api, hostA);
                 awaitHost(api, hostB);
                 for (int mib : sizes) restores(api, hog, work, mib, runs, hostA, hostB, tap, log);
-                if (rounds > 0) snapshots(api, hog, work, 1024, rounds, hostA, tap, log);
+                // -Dpipeline.snapshotHost=b: the snapshots by host B's agent (its own JVM, without the stack's S3 server beside it)
+                String snapshotHost = "b".equals(System.getProperty("pipeline.snapshotHost")) ? hostB : hostA;
+                if (rounds > 0) snapshots(api, hog, work, 1024, rounds, snapshotHost, tap, log);
             }
         }
         System.out.printf("done, load average %s%n", loadavg());
@@ -266,8 +268,8 @@ public final class PipelineBench {
             }
         }
         CheckpointBench.exec("kill", "-9", Integer.toString(pid));
-        System.out.printf("scheduled-style snapshot of %d MiB, 1%% of pages written between snapshots, %d rounds: freeze p50 %.0f ms"
-                        + " (max %.0f); request to registered p50 %.0f ms, p99 %.0f ms (max %.0f)%n", mib, registered.size(),
+        System.out.printf("scheduled-style snapshot of %d MiB on host %s, 1%% of pages written between snapshots, %d rounds: freeze"
+                        + " p50 %.0f ms (max %.0f); request to registered p50 %.0f ms, p99 %.0f ms (max %.0f)%n", mib, hostA, registered.size(),
                 pct(frozen, 50), pct(frozen, 100), pct(registered, 50), pct(registered, 99), pct(registered, 100));
         hops.print("  by hop, median (ms) of the " + registered.size() + " rounds");
     }
@@ -287,7 +289,7 @@ public final class PipelineBench {
         Map<String, Double> h = new LinkedHashMap<>();
         h.put("POST /api/jobs/{id}/snapshots (request and outbox row committed)", (double) (posted - t0));
         h.put("outbox relay: on the topic (snapshot.requested produced)", (double) (requested.timestamp() - t0));
-        h.put("Kafka to agent A: taken from the topic", num(taken, 1));
+        h.put("Kafka to the agent: taken from the topic", num(taken, 1));
         h.put("agent: ledger, checks", num(agent, 2) - num(agent, 3) - num(agent, 6));
         h.put("agent: capture: pre-copy while the process runs", num(agent, 4));
         h.put("agent: capture: frozen", num(agent, 5));

@@ -87,7 +87,29 @@ class BrowserTests {
     static void clickAndWaitForNextPage(WebElement element) {
         WebElement page = browser.findElement(By.tagName("html"));
         element.click();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(page));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(replaced(page));
+    }
+
+    /**
+     * Whether the document {@code old} belongs to was replaced. Like {@code ExpectedConditions.stalenessOf},
+     * but chromedriver, asked about a node while its document is being replaced, may answer "Node with
+     * given id does not belong to the document" (an unknown error) instead of "stale element": that,
+     * too, says the old document is gone.
+     */
+    static org.openqa.selenium.support.ui.ExpectedCondition<Boolean> replaced(WebElement old) {
+        return driver -> {
+            try {
+                old.isEnabled();
+                return false;
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+                return true;
+            } catch (org.openqa.selenium.WebDriverException e) {
+                if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+                    return true;
+                }
+                throw e;
+            }
+        };
     }
 
     String url(String path) {
@@ -224,7 +246,7 @@ class BrowserTests {
         WebElement state = browser.findElement(By.name("state"));
         WebElement page = browser.findElement(By.tagName("html"));
         new Select(state).selectByValue("FAILED");
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(page));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(replaced(page));
         assertThat(browser.getCurrentUrl()).contains("state=FAILED");
         browser.get(url("/images/" + image));
         browser.findElement(By.cssSelector("form[data-confirm] button")).click();
@@ -233,7 +255,7 @@ class BrowserTests {
         WebElement imagePage = browser.findElement(By.tagName("html"));
         browser.findElement(By.cssSelector("form[data-confirm] button")).click();
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.alertIsPresent()).accept();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(imagePage));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(replaced(imagePage));
         assertThat(jdbc.sql("SELECT state FROM images WHERE id = ?").param(image).query(String.class).single()).isEqualTo("DELETED");
         assertThat(policyViolations()).isEmpty();
     }
@@ -276,7 +298,7 @@ class BrowserTests {
         WebElement page = browser.findElement(By.tagName("html"));
         browser.findElement(By.cssSelector("form[action$='" + forget + "'] button")).click();
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.alertIsPresent()).accept();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(page));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(replaced(page));
         assertThat(state(old)).isEqualTo("EXPIRED");
         assertThat(state(last)).isEqualTo("COMPLETE");
 

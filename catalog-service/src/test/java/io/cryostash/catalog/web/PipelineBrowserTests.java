@@ -93,7 +93,7 @@ class PipelineBrowserTests {
     static void clickAndWaitForNextPage(WebElement element) {
         WebElement page = browser.findElement(By.tagName("html"));
         element.click();
-        waiting().until(ExpectedConditions.stalenessOf(page));
+        waiting().until(BrowserTests.replaced(page));
     }
 
     static WebDriverWait waiting() {
