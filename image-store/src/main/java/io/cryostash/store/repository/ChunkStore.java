@@ -323,7 +323,8 @@ public final class ChunkStore implements AutoCloseable {
      * up what is still queued: what a capture that failed (a full disk, a lost back end, its
      * quota) leaves behind. Call only when no image is being written through this store: no other
      * writer of this process can have skipped a chunk because one of these packs holds it. No
-     * other process can count on them either: no index object names them; garbage collection,
+     * other process can count on them either, except through a garbage collection's condemnation
+     * (those packs are left to the run that settles it, see the body): no index object names them; garbage collection,
      * which may run meanwhile, only ever condemns an unindexed pack (settling a record that names
      * a pack already gone is harmless) and never reads one for an image. Two exceptions keep
      * packs: those whose index object may have been written after all (its write failed), and
@@ -334,6 +335,11 @@ public final class ChunkStore implements AutoCloseable {
      */
     public int discardUnindexed() throws IOException {
         packer.discard();
+        // A pack a garbage collection condemned is that collection's to settle: another host's
+        // capture that counted on it in good faith puts it back into the index when it commits
+        // (ImageWriter.resurrectOrRefuse), so deleting it here could take chunks from an image.
+        // The settling run deletes it unless an image needs it (GcProperties found this).
+        refreshCondemned();
         List<PackSummary> gone = new ArrayList<>();
         synchronized (indexLock) {
             if (!indexProblems.isEmpty()) {
@@ -341,7 +347,7 @@ public final class ChunkStore implements AutoCloseable {
                         + " the store's index is damaged, another process may count on them", unindexed.size());
             } else {
                 for (PackSummary p : unindexed) {
-                    if (!maybeIndexed.contains(p.id())) {
+                    if (!maybeIndexed.contains(p.id()) && !condemned.hasPack(p.id())) {
                         gone.add(p);
                     }
                 }

@@ -87,6 +87,50 @@ class GcProperties {
     private record Open(ImageWriter writer, Map<ChunkKey, byte[]> chunks) {
     }
 
+    /**
+     * Found by the property (seed -8356449281956267595): host 1's pack, condemned while its capture
+     * was open, was put back into the index by host 0's commit, which counted on its chunks; then
+     * host 1's capture was abandoned and deleted the pack as its own unindexed one. The index named
+     * a pack that was gone, and GC refused to run.
+     */
+    @net.jqwik.api.Example
+    void aPackAnotherHostsCommitPutBackSurvivesTheAbandonOfTheCaptureThatWroteIt() throws Exception {
+        capturesExpiriesAndGcNeverLoseALiveChunkNorKeepADeadOneForever(List.of(
+                new Op(Op.Kind.BEGIN, 3, 0),
+                new Op(Op.Kind.BEGIN, 0, 0),
+                new Op(Op.Kind.BEGIN, 0, 0),
+                new Op(Op.Kind.BEGIN, 0, 0),
+                new Op(Op.Kind.PUT, 3, 1),
+                new Op(Op.Kind.BEGIN, 41, 0),
+                new Op(Op.Kind.BEGIN, 1, 0),
+                new Op(Op.Kind.PUT, 3, 15),
+                new Op(Op.Kind.BEGIN, 68, 0),
+                new Op(Op.Kind.REUSE, 18, 82),
+                new Op(Op.Kind.BEGIN, 99, 0),
+                new Op(Op.Kind.BEGIN, 26, 0),
+                new Op(Op.Kind.ABORT, 0, 0),
+                new Op(Op.Kind.GC, 0, 0),
+                new Op(Op.Kind.PUT, 26, 29),
+                new Op(Op.Kind.BEGIN, 32, 0),
+                new Op(Op.Kind.PUT, 49, 40),
+                new Op(Op.Kind.PUT, 10, 7),
+                new Op(Op.Kind.COMMIT, 60, 0),
+                new Op(Op.Kind.PUT, 79, 12),
+                new Op(Op.Kind.DELETE, 1, 0),
+                new Op(Op.Kind.DELETE, 6, 0),
+                new Op(Op.Kind.ABORT, 1, 0),
+                new Op(Op.Kind.GC, 0, 0),
+                new Op(Op.Kind.GC, 0, 0),
+                new Op(Op.Kind.GC, 1, 0),
+                new Op(Op.Kind.REUSE, 3, 76),
+                new Op(Op.Kind.PUT, 0, 32),
+                new Op(Op.Kind.GC, 0, 0),
+                new Op(Op.Kind.PUT, 10, 20),
+                new Op(Op.Kind.PUT, 14, 75),
+                new Op(Op.Kind.REUSE, 0, 3),
+                new Op(Op.Kind.COMMIT, 2, 0)));
+    }
+
     @Property(tries = 150)
     void capturesExpiriesAndGcNeverLoseALiveChunkNorKeepADeadOneForever(@ForAll("ops") List<Op> ops) throws Exception {
         Path dir = Files.createTempDirectory("gc-prop");
