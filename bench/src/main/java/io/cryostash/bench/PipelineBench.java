@@ -83,16 +83,18 @@ public final class PipelineBench {
             ClientConfig cc = stack.clientConfig();
             String token = cc.get(ClientConfig.CATALOG_TOKEN);
             CatalogClient api = new CatalogClient(stack.catalogUrl(), () -> token, Duration.ofSeconds(30));
+            boolean inProcess = Boolean.getBoolean("pipeline.agentB.inProcess");
             AutoCloseable agentB;
-            if (Boolean.getBoolean("pipeline.agentB.inProcess")) {
+            if (inProcess) {
                 AgentSettings b = AgentSettings.resolve(new AgentSettings.Flags(hostB, null, null, null, null, null, null, null,
                         S3Config.Overrides.NONE), Map.of(), ClientConfig.load(config), config).withHome(work.resolve("home-b"));
                 agentB = AgentDaemon.start(b);
             } else {
                 agentB = agentProcess(hostB, config, work.resolve("home-b"), log);
             }
-            System.out.printf("host B's agent: %s%n", Boolean.getBoolean("pipeline.agentB.inProcess")
-                    ? "in this JVM (-Dpipeline.agentB.inProcess=true)" : "its own JVM, as `cryostash agent --host-id " + hostB + "` runs it");
+            System.out.printf("host B's agent: %s%n", inProcess ? "in this JVM (-Dpipeline.agentB.inProcess=true)"
+                    : "its own JVM running `agent --host-id " + hostB + "` (the bench's class path, not the launcher's start-up"
+                    + " archive; flags from -Dpipeline.agentB.jvm)");
             try (agentB; Tap tap = new Tap(cc)) {
                 awaitHost(api, hostA);
                 awaitHost(api, hostB);
@@ -106,9 +108,10 @@ public final class PipelineBench {
     }
 
     /**
-     * Host B's agent as a user runs it beside {@code cryostash up}: its own JVM ({@code cryostash
-     * agent --host-id B}, joining the stack through the client config), logging to a file the
-     * bench reads with its own.
+     * Host B's agent in its own JVM beside the stack, as {@code cryostash agent --host-id B} runs it
+     * (joining through the client config), but started with the bench's class path rather than
+     * through the launcher (no start-up archive, JIT flags only from -Dpipeline.agentB.jvm); it logs
+     * to a file the bench reads with its own.
      */
     private static AutoCloseable agentProcess(String hostId, Path config, Path home, Log log) throws IOException {
         Path agentLog = log.file.resolveSibling("agent-" + hostId + ".log");
@@ -202,6 +205,14 @@ public final class PipelineBench {
      */
     private static final String RUNS_ON_B = "= the process runs on host B (the hops above added up)";
 
+    /** A phase list as the agent logs it ({@code read image 12.3, check 0.4, …}), one indented hop each. */
+    private static void putPhases(Map<String, Double> hops, String phases) {
+        for (String phase : phases.split(", ")) {
+            int space = phase.lastIndexOf(' ');
+            if (space > 0) hops.put("  (" + phase.substring(0, space) + ")", Double.parseDouble(phase.substring(space + 1)));
+        }
+    }
+
     /** Where one restore's time went, in the order it was spent. */
     private static Map<String, Double> restoreHops(String id, long t0, long posted, long seen, Tap tap, Log log) throws Exception {
         Tap.Seen requested = tap.await(Topics.RESTORE_REQUESTED, id);
@@ -223,10 +234,7 @@ public final class PipelineBench {
         h.put("agent: the catalog vouches for the signer's key", num(agent, 3));
         h.put("agent: ledger + RUNNING spooled", num(agent, 4));
         h.put("agent: restore (read + verify image, husk, memory, detach)", num(agent, 5));
-        for (String phase : agent.group(7).split(", ")) { // e.g. "read image 12.3"
-            int space = phase.lastIndexOf(' ');
-            if (space > 0) h.put("  (" + phase.substring(0, space) + ")", Double.parseDouble(phase.substring(space + 1)));
-        }
+        putPhases(h, agent.group(7));
         h.put(RUNS_ON_B, (double) (requested.timestamp() - t0) + num(taken, 1) + num(agent, 2) + num(agent, 3) + num(agent, 4)
                 + num(agent, 5));
         h.put("agent: COMPLETED spooled", num(agent, 6));
@@ -293,10 +301,7 @@ public final class PipelineBench {
         h.put("agent: ledger, checks", num(agent, 2) - num(agent, 3) - num(agent, 6));
         h.put("agent: capture: pre-copy while the process runs", num(agent, 4));
         h.put("agent: capture: frozen", num(agent, 5));
-        for (String phase : agent.group(7).split(", ")) { // e.g. "tracking scan 4.2"
-            int space = phase.lastIndexOf(' ');
-            if (space > 0) h.put("  (" + phase.substring(0, space) + ")", Double.parseDouble(phase.substring(space + 1)));
-        }
+        putPhases(h, agent.group(7));
         h.put("agent: capture: the rest (parent read, chunks to S3, tables, manifest)", num(agent, 3) - num(agent, 4) - num(agent, 5));
         h.put("agent: checkpoint.completed spooled", num(agent, 6));
         h.put("spool to topic (checkpoint.completed produced)", (double) (done.timestamp() - requested.timestamp())

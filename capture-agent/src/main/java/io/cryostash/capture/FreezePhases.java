@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.capture;
 
-import java.util.EnumMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * How long each phase of one freeze took.
@@ -22,13 +20,6 @@ public record FreezePhases(Map<FreezePhase, Long> nanos, long preCopyNanos) {
 
     /** e.g. {@code stop 1.2, registers 0.3, …} in milliseconds, in phase order; "not measured" when none were. */
     public String format() {
-        if (nanos.isEmpty()) { // a tree capture times its freeze as a whole
-            return "not measured";
-        }
-        Map<FreezePhase, Long> ordered = new EnumMap<>(FreezePhase.class);
-        ordered.putAll(nanos);
-        return ordered.entrySet().stream()
-                .map(e -> String.format("%s %.1f", e.getKey().name().toLowerCase().replace('_', ' '), e.getValue() / 1e6))
-                .collect(Collectors.joining(", "));
+        return io.cryostash.agent.timing.PhaseTimes.format(nanos);
     }
 }

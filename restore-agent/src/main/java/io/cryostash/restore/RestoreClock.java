@@ -10,7 +10,7 @@ import java.util.Map;
  */
 final class RestoreClock {
     private final Map<RestorePhase, Long> nanos = new EnumMap<>(RestorePhase.class);
-    private volatile long last;
+    private long last;
 
     RestoreClock(long start) {
         last = start;

@@ -129,21 +129,14 @@ public final class S3Backend implements Backend {
     }
 
     /**
-     * Up to {@code length} bytes, fewer at the end of the stream. Straight into one array:
-     * {@code InputStream.readNBytes} gathers 8 KiB pieces and copies them again, a second copy of
-     * every byte restore reads.
+     * Up to {@code length} bytes, fewer at the end of the stream, read straight into one array:
+     * {@code readNBytes(int)} gathers 8 KiB pieces and copies them again, a second copy of every
+     * byte restore reads.
      */
     static byte[] readUpTo(java.io.InputStream in, int length) throws IOException {
         byte[] out = new byte[length];
-        int n = 0;
-        while (n < length) {
-            int r = in.read(out, n, length - n);
-            if (r < 0) {
-                return java.util.Arrays.copyOf(out, n);
-            }
-            n += r;
-        }
-        return out;
+        int n = in.readNBytes(out, 0, length);
+        return n == length ? out : java.util.Arrays.copyOf(out, n);
     }
 
     @Override

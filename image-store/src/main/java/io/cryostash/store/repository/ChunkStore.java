@@ -323,10 +323,11 @@ public final class ChunkStore implements AutoCloseable {
      * up what is still queued: what a capture that failed (a full disk, a lost back end, its
      * quota) leaves behind. Call only when no image is being written through this store: no other
      * writer of this process can have skipped a chunk because one of these packs holds it. No
-     * other process can count on them either, except through a garbage collection's condemnation
-     * (those packs are left to the run that settles it, see the body): no index object names them; garbage collection,
+     * other process can count on them either: no index object names them; garbage collection,
      * which may run meanwhile, only ever condemns an unindexed pack (settling a record that names
-     * a pack already gone is harmless) and never reads one for an image. Two exceptions keep
+     * a pack already gone is harmless) and never reads one for an image — but once it has, another
+     * host's commit may put the pack back, so condemned packs are left to the run that settles
+     * their record. Two exceptions keep
      * packs: those whose index object may have been written after all (its write failed), and
      * every pack while the store's index is damaged, since then every process reads packs no
      * intact index object names through their own indexes ({@link IndexFiles#loadOrFallBack}) and
