@@ -14,6 +14,22 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "cryostash", mixinStandardHelpOptions = true, version = "cryostash 0.1.0",
         description = "Freeze running Linux processes into images and bring them back to life.")
 public final class Cryostash {
+    private final Caller caller;
+
+    Cryostash(Caller caller) {
+        this.caller = caller;
+    }
+
+    /** Who the command runs for (a daemon's client or this JVM's command line). */
+    Caller caller() {
+        return caller;
+    }
+
+    /** The caller of the command whose model {@code spec} is (any command of the tree). */
+    static Caller callerOf(CommandSpec spec) {
+        return ((Cryostash) spec.root().userObject()).caller;
+    }
+
     /**
      * The subcommands, in the order help lists them. Not in the annotation: picocli would build
      * every one's model (reflection over each option, annotation proxies), a third of a second
@@ -23,7 +39,7 @@ public final class Cryostash {
             InspectCommand.class, VerifyCommand.class, DeleteCommand.class, GcCommand.class, RepairIndexCommand.class,
             CatalogCommand.class, AgentCommand.class, UpCommand.class, KafkaCommand.class, RetentionCommand.class,
             ForgetCommand.class, PinCommand.class, PinCommand.Unpin.class, QuotaCommand.class, AuditCommand.class,
-            DemoCommand.class, NetworkLocksCommand.class, CommandLine.HelpCommand.class);
+            DemoCommand.class, NetworkLocksCommand.class, DaemonCommand.class, CommandLine.HelpCommand.class);
 
     public static void main(String[] args) {
         quietLibraries();
@@ -54,7 +70,12 @@ public final class Cryostash {
     }
 
     public static int run(String... args) {
-        return commandLine(args)
+        return run(Caller.thisProcess(), args);
+    }
+
+    /** Runs a command for {@code caller}: its paths resolved as it means them, its output on this thread's streams. */
+    public static int run(Caller caller, String... args) {
+        return commandLine(caller, args)
                 .setExecutionExceptionHandler((e, cmd, parse) -> {
                     cmd.getErr().println("cryostash: " + e.getMessage());
                     if (System.getenv("CRYOSTASH_DEBUG") != null) {
@@ -73,7 +94,11 @@ public final class Cryostash {
      * are built then.
      */
     static CommandLine commandLine(String... args) {
-        CommandLine line = new CommandLine(new Cryostash());
+        return commandLine(Caller.thisProcess(), args);
+    }
+
+    static CommandLine commandLine(Caller caller, String... args) {
+        CommandLine line = new CommandLine(new Cryostash(caller));
         Set<String> named = new HashSet<>(Arrays.asList(args));
         boolean all = named.stream().anyMatch(a -> a.startsWith("@"));
         for (Class<?> c : COMMANDS) {
@@ -84,6 +109,8 @@ public final class Cryostash {
                 line.addSubcommand(about.name(), outline(about), about.aliases());
             }
         }
+        // after the subcommands: picocli gives a converter to the commands that exist when it is registered
+        line.registerConverter(java.nio.file.Path.class, caller::resolve);
         return line;
     }
 

@@ -12,6 +12,8 @@ import io.cryostash.restore.Restorer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -77,6 +79,9 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Mixin
     CatalogOption catalog;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -149,14 +154,17 @@ final class RestoreCommand implements Callable<Integer> {
             }
             System.out.println(r.pid());
             System.out.flush();
-            Thread hook = new Thread(() -> {
+            // Ctrl-C here, or a daemon's client going away: the process must not run on with memory missing
+            LazyRestore.Outcome o;
+            try (AutoCloseable hook = Cryostash.callerOf(spec).onHangup(() -> {
                 r.close();
                 System.err.printf("cryostash: restore --lazy interrupted: pid %d was killed, its memory was not all"
                         + " in%n", r.pid());
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
-            LazyRestore.Outcome o = r.awaitResident();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            })) {
+                o = r.awaitResident();
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
             if (!o.resident()) {
                 System.err.printf("cryostash: restore --lazy failed and pid %d was killed: %s%n", r.pid(), o.failure());
                 return 1;

@@ -10,7 +10,9 @@ import io.cryostash.store.backend.Backend;
 import io.cryostash.store.backend.Backends;
 import io.cryostash.store.backend.S3Config;
 import io.cryostash.store.repository.ChunkStore;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Where images live: a directory or {@code s3://bucket/prefix}, plus S3 settings. */
 final class StoreOption {
@@ -39,6 +41,9 @@ final class StoreOption {
             description = "zstd level for new chunks (default: ${DEFAULT-VALUE})")
     int compressionLevel;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
     /** The bare back end, for repairs of a store that does not open as a repository. */
     Backend openBackend() {
         try {
@@ -57,6 +62,9 @@ final class StoreOption {
     }
 
     private String location() {
+        if (store != null && !store.contains("://") && mixee != null) {
+            return Cryostash.callerOf(mixee).resolve(store).toString(); // a directory, as the caller means it
+        }
         return store != null ? store : ImageStore.defaultStore();
     }
 
