@@ -36,7 +36,7 @@ import io.cryostash.store.image.ImageStore;
  * so first-touch faults of memory the host took back are not timed.
  *
  * <p>Arguments: {@code [--sizes 64,256,1024] [--kinds random,text] [--runs 3] [--criu PATH|none]
- * [--no-in-jvm] [--no-lazy]}. Wall times are of the whole command (fork to exit); CPU is the
+ * [--no-in-jvm] [--no-lazy] [--daemon]} (--daemon: through a running {@code cryostash daemon}). Wall times are of the whole command (fork to exit); CPU is the
  * command's user+system time from {@code /usr/bin/time}. Medians of the runs.
  */
 public final class CliBench {
@@ -49,6 +49,7 @@ public final class CliBench {
     private final Path memfill;
     private final String criu;
     private final Map<String, List<Double>> figures = new LinkedHashMap<>();
+    private Process daemon;
 
     private CliBench(Path cli, Path work, Path memfill, String criu) {
         this.cli = cli;
@@ -70,6 +71,7 @@ public final class CliBench {
         String criuArg = null;
         boolean inJvm = true;
         boolean lazy = true;
+        boolean daemon = false;
         for (int i = 2; i < args.length; i++) {
             switch (args[i]) {
                 case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
@@ -78,6 +80,7 @@ public final class CliBench {
                 case "--criu" -> criuArg = args[++i];
                 case "--no-in-jvm" -> inJvm = false;
                 case "--no-lazy" -> lazy = false;
+                case "--daemon" -> daemon = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -89,6 +92,9 @@ public final class CliBench {
         String criu = findCriu(criuArg, work, memfill);
         CliBench b = new CliBench(cli, work, memfill, criu);
         try {
+            if (daemon) {
+                b.startDaemon();
+            }
             b.idleCommands(runs);
             for (int mib : sizes) {
                 for (String kind : kinds) {
@@ -107,8 +113,59 @@ public final class CliBench {
             }
             System.out.println("# load average at the end: " + loadAverage());
         } finally {
+            b.stopDaemon();
             CheckpointBench.deleteTree(work);
         }
+    }
+
+    /**
+     * {@code --daemon}: the commands go through {@code cryostash daemon} (started here with the
+     * commands' CRYOSTASH_HOME, so the launcher finds its socket), warmed up by one untimed
+     * checkpoint and restore of 64 MiB as a user's first commands would warm it. CPU figures are
+     * then the client's plus the daemon's over the command (its /proc stat before and after).
+     */
+    private void startDaemon() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cli.toString(), "daemon").redirectErrorStream(true)
+                .redirectOutput(work.resolve("daemon.log").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("CRYOSTASH_HOME", work.resolve("home").toString());
+        daemon = pb.start();
+        Path socket = work.resolve("home").resolve("run").resolve("cli.sock");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!Files.exists(socket)) {
+            if (!daemon.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("cryostash daemon did not start: " + Files.readString(work.resolve("daemon.log")));
+            }
+            Thread.sleep(50);
+        }
+        Path store = freshDir("store");
+        Target t = Target.start(memfill, work, 64, "random", 99);
+        Run cp = cryostash("checkpoint", Integer.toString(t.pid), "--kill", "--store", store.toString());
+        t.awaitGone();
+        Run rs = cryostash("restore", lastLine(cp.out), "--store", store.toString());
+        int pid = Integer.parseInt(lastLine(rs.out));
+        t.verify(pid, "the daemon's warm-up restore");
+        kill(pid);
+        CheckpointBench.deleteTree(store);
+        System.out.println("# commands through cryostash daemon (pid " + daemon.pid() + "), warmed up by one 64 MiB"
+                + " checkpoint --kill (" + s(cp.wall) + ") and restore (" + s(rs.wall) + ")");
+    }
+
+    private void stopDaemon() throws InterruptedException {
+        if (daemon != null) {
+            daemon.destroy();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The daemon's user + system CPU seconds so far (0 without a daemon). */
+    private double daemonCpu() throws IOException {
+        if (daemon == null) {
+            return 0;
+        }
+        String stat = Files.readString(Path.of("/proc", Long.toString(daemon.pid()), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
     }
 
     // ---------------------------------------------------------------- CLI runs
@@ -276,7 +333,8 @@ public final class CliBench {
 
     private void printCliTable(List<Integer> sizes, List<String> kinds) {
         System.out.println();
-        System.out.println("## CLI commands as a user types them (fresh JVM per command), medians of "
+        System.out.println("## CLI commands as a user types them (" + (daemon == null ? "fresh JVM per command"
+                : "served by a running `cryostash daemon`; CPU = client + daemon") + "), medians of "
                 + figures.getOrDefault("help wall", List.of()).size() + " runs");
         System.out.println();
         System.out.printf("`--help`: %s wall; `images` on an empty store: %s wall%n%n", s(median("help wall")),
@@ -367,8 +425,9 @@ public final class CliBench {
         List<String> cmd = new ArrayList<>();
         cmd.add(cli.toString());
         cmd.addAll(List.of(args));
+        double before = daemonCpu();
         Run r = timed(cmd);
-        return r;
+        return daemon == null ? r : new Run(r.wall(), r.cpu() + daemonCpu() - before, r.out(), r.err());
     }
 
     /** Runs a command under /usr/bin/time; fails the benchmark when it fails. */

@@ -26,7 +26,7 @@ import io.cryostash.store.memory.AreaChunker;
 public final class MemoryCapture {
     private static final int PAGE = Pagemap.PAGE;
     /** Longest run read in one piece: bounds a buffer to one slab. */
-    private static final int MAX_RUN_PAGES = PageBuffers.SLAB / PAGE;
+    private static final int MAX_RUN_PAGES = PageBuffers.MAX_RUN / PAGE;
     private static final int READ_PIECE = 4 << 20;
 
     /** What was read: every area with its saved pages, and the vDSO's fingerprint. */
@@ -160,7 +160,9 @@ public final class MemoryCapture {
         int n = (int) (e.length() / PAGE);
         for (int i = pages.nextSetBit(0); i >= 0 && i < n; i = pages.nextSetBit(i)) {
             int j = i + 1;
-            while (j < n && j - i < MAX_RUN_PAGES && pages.get(j)) {
+            // runs end at whole MiB of the area too: chunks (up to 64 pages) stay within one run,
+            // and a slab ends with at most one run's worth unused (PageBuffers sizes for that)
+            while (j < n && j % MAX_RUN_PAGES != 0 && pages.get(j)) {
                 j++;
             }
             int len = (j - i) * PAGE;
