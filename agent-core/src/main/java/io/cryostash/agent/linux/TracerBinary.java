@@ -47,14 +47,44 @@ final class TracerBinary {
                 // fall through to the copy
             }
         }
-        try (InputStream s = url.openStream()) {
-            return install(s.readAllBytes());
+        try {
+            Path dir = binDir();
+            // the build wrote the helper's SHA-256 beside it: an installed copy is found by its name
+            // alone, without inflating 700 KB from the jar and hashing it again for every command
+            String sha = expectedSha();
+            if (sha != null) {
+                Path exe = dir.resolve(NAME + "-" + sha.substring(0, 16));
+                if (Files.isRegularFile(exe, LinkOption.NOFOLLOW_LINKS) && Files.isExecutable(exe)) {
+                    return exe;
+                }
+            }
+            byte[] bytes;
+            try (InputStream s = url.openStream()) {
+                bytes = s.readAllBytes();
+            }
+            String actual = sha256(bytes);
+            if (sha != null && !sha.equals(actual)) {
+                throw new IOException("its bytes in the jar hash to " + actual + ", not to " + sha + " as built");
+            }
+            return install(dir, actual, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install " + NAME + ": " + e.getMessage(), e);
         }
     }
 
-    private static Path install(byte[] bytes) throws IOException {
+    /** The SHA-256 the build recorded (hex), or null when the classes came without it. */
+    private static String expectedSha() throws IOException {
+        try (InputStream s = TracerBinary.class.getResourceAsStream(NAME + ".sha256")) {
+            if (s == null) {
+                return null;
+            }
+            String sha = new String(s.readNBytes(128), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            return sha.matches("[0-9a-f]{64}") ? sha : null;
+        }
+    }
+
+    /** {@code $CRYOSTASH_HOME/bin}, made if missing, refused unless only this user may write it. */
+    private static Path binDir() throws IOException {
         Path dir = stateDir().resolve("bin");
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
@@ -63,7 +93,11 @@ final class TracerBinary {
                 || perms.contains(PosixFilePermission.OTHERS_WRITE) || ((Integer) owner) != Syscalls.geteuid()) {
             throw new IOException(dir + " must be a directory of this user that nobody else may write to");
         }
-        Path exe = dir.resolve(NAME + "-" + sha256(bytes).substring(0, 16));
+        return dir;
+    }
+
+    private static Path install(Path dir, String sha, byte[] bytes) throws IOException {
+        Path exe = dir.resolve(NAME + "-" + sha.substring(0, 16));
         if (Files.isRegularFile(exe, LinkOption.NOFOLLOW_LINKS) && Files.size(exe) == bytes.length
                 && Files.isExecutable(exe)) {
             return exe;

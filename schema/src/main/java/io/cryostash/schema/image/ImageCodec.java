@@ -49,11 +49,19 @@ public final class ImageCodec {
     /** Processes in one tree: far more than a job's tree has, few enough to bound a restore. */
     static final int MAX_TREE_MEMBERS = 4096;
 
-    private final ObjectMapper mapper = new ObjectMapper()
+    /**
+     * One for the JVM, configured here and never again (so no mutable state is shared): Jackson
+     * learns the image's records (reflection over every component, per mapper) the first time
+     * it meets them, tens of milliseconds that a new mapper per store opened made every command
+     * of {@code cryostash daemon} and every request of an agent pay again.
+     */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.INDENT_OUTPUT)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final ObjectMapper mapper = MAPPER;
 
     /** Stores areas' chunk lists as tables; answers, per area start, the table naming each list. */
     @FunctionalInterface
@@ -229,6 +237,7 @@ public final class ImageCodec {
         }
     }
 
+    /** The shared mapper: read and write with it, never reconfigure it (copy() it for other settings). */
     public ObjectMapper mapper() {
         return mapper;
     }
