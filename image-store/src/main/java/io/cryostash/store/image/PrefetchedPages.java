@@ -42,6 +42,8 @@ final class PrefetchedPages implements PageSource {
 
     private final ChunkStore chunks;
     private final Map<ChunkKey, CompletableFuture<byte[]>> ahead = new ConcurrentHashMap<>();
+    /** Each prefetched chunk's place in the fetch order, which is about the order they arrive in. */
+    private final Map<ChunkKey, Integer> rank = new java.util.HashMap<>();
     /** How many more times (area chunk lists and patch lists) each prefetched chunk will be asked for. */
     private final Map<ChunkKey, AtomicInteger> uses = new ConcurrentHashMap<>();
     private final Thread fetcher;
@@ -66,6 +68,9 @@ final class PrefetchedPages implements PageSource {
         }
         keys.forEach(k -> ahead.put(k, new CompletableFuture<>()));
         List<ChunkKey> order = new ArrayList<>(keys);
+        for (int i = 0; i < order.size(); i++) {
+            rank.put(order.get(i), i);
+        }
         fetcher = new Thread(() -> fetch(order), "cryostash-prefetch");
         fetcher.setDaemon(true);
         fetcher.start();
@@ -109,7 +114,12 @@ final class PrefetchedPages implements PageSource {
     /** Prefetched chunks as they come in; the rest from the store now. */
     private void read(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException {
         List<ChunkKey> later = new ArrayList<>();
-        for (ChunkKey k : keys) {
+        // waited for in the order they were asked of the store, so each wait is for the next to
+        // arrive: in the caller's order (a hash set's, for an area) every chunk waited for a
+        // random one, and an area's writes started only when nearly all of it was in
+        List<ChunkKey> inOrder = new ArrayList<>(keys);
+        inOrder.sort(java.util.Comparator.comparingInt(k -> rank.getOrDefault(k, Integer.MAX_VALUE)));
+        for (ChunkKey k : inOrder) {
             CompletableFuture<byte[]> f = ahead.get(k);
             if (f == null) {
                 later.add(k);
