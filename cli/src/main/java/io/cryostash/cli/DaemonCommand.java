@@ -16,6 +16,11 @@ final class DaemonCommand implements Callable<Integer> {
             description = "where to listen (default: $CRYOSTASH_HOME/run/cli.sock, where ./cryostash looks)")
     Path socket;
 
+    @Option(names = "--no-training", description = "serve at once without first checkpointing and restoring a"
+            + " small training process a few times (which takes a few seconds in the background and makes the"
+            + " first commands as fast as the later ones)")
+    boolean noTraining;
+
     @Override
     public Integer call() throws Exception {
         Path at = socket != null ? socket : CommandServer.defaultSocket(System.getenv());
@@ -29,6 +34,9 @@ final class DaemonCommand implements Callable<Integer> {
             }, "cryostash-daemon-stop"));
             System.out.println("cryostash daemon (pid " + ProcessHandle.current().pid() + ") serving commands on " + at
                     + "; ./cryostash uses it while it runs, for clients with this environment; stop with Ctrl-C");
+            if (!noTraining) {
+                server.trainInBackground();
+            }
             server.serve();
         }
         return 0;

@@ -101,6 +101,11 @@ public final class CommandServer implements AutoCloseable {
         return socket;
     }
 
+    /** {@link Training} with the trainee found beside this daemon's code, if any. */
+    Optional<Training> training(int rounds) {
+        return Training.traineeBeside(code).map(t -> new Training(t, streams, rounds));
+    }
+
     /** Accepts clients until {@link #close}; each is served on a thread of its own. */
     public void serve() throws IOException {
         while (true) {
@@ -128,6 +133,22 @@ public final class CommandServer implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         return this;
+    }
+
+    /**
+     * Starts {@link Training} on a thread of its own (the daemon serves meanwhile); its outcome
+     * goes to the daemon's log.
+     */
+    public void trainInBackground() {
+        Optional<Training> training = training(Training.ROUNDS);
+        if (training.isEmpty()) {
+            log.warn("no cryostash-trainee beside {}: not trained, the first commands run slower", code);
+            return;
+        }
+        Thread t = new Thread(() -> log.info("{}", training.get().run()), "cryostash-daemon-training");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
     }
 
     private void session(SocketChannel client) {

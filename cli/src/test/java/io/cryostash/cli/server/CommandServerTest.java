@@ -139,6 +139,22 @@ class CommandServerTest {
         assertThat(client(tmp, Map.of(), "--help").exit()).isZero();
     }
 
+    @Test
+    void theDaemonTrainsOnItsTraineeAndLeavesNothingBehind() throws Exception {
+        Training training = server.training(2).orElseThrow(() -> new AssertionError("no cryostash-trainee in target/"));
+        String outcome = training.run();
+        assertThat(outcome).startsWith("trained on 2 checkpoints and restores");
+        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("cryostash-daemon-training-"));
+        }
+        // killed at the end of each round (SIGKILL: gone within moments)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.allProcesses().anyMatch(p -> p.info().command().orElse("").endsWith("cryostash-trainee"))) {
+            assertThat(System.nanoTime()).as("no trainee left running").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     private Answer client(Path cwd, Map<String, String> env, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(CLIENT.toString(), socket.toString()));
         command.addAll(List.of(args));
