@@ -115,10 +115,15 @@ public final class ChunkCodec {
      * @throws IllegalArgumentException when the frame is damaged or of another length
      */
     public static byte[] decompress(byte[] frame, int uncompressedLength) {
+        return decompress(frame, 0, frame.length, uncompressedLength);
+    }
+
+    /** The frame at {@code in[off, off+len)}, e.g. inside a ranged read of a pack. */
+    public static byte[] decompress(byte[] in, int off, int len, int uncompressedLength) {
         byte[] out = new byte[uncompressedLength];
         int n;
         try {
-            n = DCTX.get().decompressByteArray(out, 0, out.length, frame, 0, frame.length);
+            n = DCTX.get().decompressByteArray(out, 0, out.length, in, off, len);
         } catch (ZstdException e) {
             throw new IllegalArgumentException("zstd: " + e.getMessage(), e);
         }

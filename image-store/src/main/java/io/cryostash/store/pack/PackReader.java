@@ -71,19 +71,24 @@ public final class PackReader {
         if (e.end() > pack.length) {
             throw new CorruptChunkException(e.key(), packId, "runs past the end of the pack");
         }
-        return decode(packId, e, Arrays.copyOfRange(pack, (int) e.offset(), (int) e.end()));
+        // decoded where it lies: a copy of each frame first cost a pass over every byte restored
+        return decode(packId, e, pack, (int) e.offset(), e.compressedLength());
     }
 
     private static byte[] decode(String packId, PackIndexEntry e, byte[] frame) throws CorruptChunkException {
         if (frame.length != e.compressedLength()) {
             throw new CorruptChunkException(e.key(), packId, "read " + frame.length + " of " + e.compressedLength() + " bytes");
         }
-        if (PackFormat.crc(frame, 0, frame.length) != e.crc32c()) {
+        return decode(packId, e, frame, 0, frame.length);
+    }
+
+    private static byte[] decode(String packId, PackIndexEntry e, byte[] in, int off, int len) throws CorruptChunkException {
+        if (PackFormat.crc(in, off, len) != e.crc32c()) {
             throw new CorruptChunkException(e.key(), packId, "CRC32C mismatch");
         }
         byte[] data;
         try {
-            data = ChunkCodec.decompress(frame, e.uncompressedLength());
+            data = ChunkCodec.decompress(in, off, len, e.uncompressedLength());
         } catch (IllegalArgumentException ex) {
             throw new CorruptChunkException(e.key(), packId, ex.getMessage());
         }
