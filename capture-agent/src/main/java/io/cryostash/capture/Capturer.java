@@ -77,8 +77,7 @@ public final class Capturer {
     private java.nio.file.Path spoolDir = CaptureSpool.defaultDir();
     private final DescriptorCapture descriptors = DescriptorKinds.standard();
     /** Copy buffers kept between captures (see {@link PageBuffers#reuse}). */
-    private final java.util.concurrent.atomic.AtomicReference<PageBuffers> keptBuffers =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private io.cryostash.capture.memory.KeptBuffers keptBuffers = io.cryostash.capture.memory.KeptBuffers.unbounded();
 
     public Capturer(ImageStore store) {
         this(store, new AreaChunker());
@@ -139,14 +138,12 @@ public final class Capturer {
             throw new CaptureException(goneOrZombie(pid) ? "pid " + pid + " exited before it could be frozen"
                     : "cannot read the memory size of pid " + pid + ": " + e.getMessage(), e);
         }
-        // one capture at a time uses the kept buffers; a concurrent one gets its own
-        PageBuffers kept = keptBuffers.getAndSet(null);
-        PageBuffers buffers = kept != null ? kept.reuse(expectedBytes) : new PageBuffers(expectedBytes);
+        PageBuffers buffers = keptBuffers.take(expectedBytes);
         CaptureResult r;
         try {
             r = capture(pid, options, t0, parent, buffers);
         } finally {
-            keptBuffers.set(buffers);
+            keptBuffers.give(buffers);
         }
         return withLeftOutChildren(pid, r);
     }
@@ -330,6 +327,12 @@ public final class Capturer {
      * Where --kill captures put the process's state before killing it ({@link CaptureSpool});
      * null: keep it frozen until the image is stored. Default: {@link CaptureSpool#defaultDir()}.
      */
+    /** Keeps copy buffers in {@code kept}, which other capturers may share (one process's commands). */
+    public Capturer keepingBuffersIn(io.cryostash.capture.memory.KeptBuffers kept) {
+        this.keptBuffers = kept;
+        return this;
+    }
+
     public Capturer spoolTo(java.nio.file.Path dir) {
         this.spoolDir = dir;
         return this;

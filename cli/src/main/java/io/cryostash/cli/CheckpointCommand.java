@@ -93,6 +93,9 @@ final class CheckpointCommand implements Callable<Integer> {
     @Mixin
     CatalogOption catalog;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         if (chunkPages < 1 || chunkPages > 64) {
@@ -160,7 +163,8 @@ final class CheckpointCommand implements Callable<Integer> {
     }
 
     private CaptureResult capture(ImageStore images) {
-        Capturer capturer = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages));
+        Capturer capturer = new Capturer(images, new AreaChunker(AreaChunker.DEFAULT_PAGE_SIZE, chunkPages))
+                .keepingBuffersIn(Cryostash.copyBuffersOf(spec));
         GivenUpFds close = GivenUpFds.parse("--close-fd", closeFds, pid);
         GivenUpFds redirect = GivenUpFds.parse("--redirect-fd", redirectFds, pid);
         CaptureOptions options = new CaptureOptions(kill, parent, track, preCopy,

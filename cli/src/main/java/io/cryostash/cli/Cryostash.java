@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.cryostash.capture.memory.KeptBuffers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,9 +16,11 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Freeze running Linux processes into images and bring them back to life.")
 public final class Cryostash {
     private final Caller caller;
+    private final KeptBuffers copyBuffers;
 
-    Cryostash(Caller caller) {
+    Cryostash(Caller caller, KeptBuffers copyBuffers) {
         this.caller = caller;
+        this.copyBuffers = copyBuffers;
     }
 
     /** Who the command runs for (a daemon's client or this JVM's command line). */
@@ -28,6 +31,11 @@ public final class Cryostash {
     /** The caller of the command whose model {@code spec} is (any command of the tree). */
     static Caller callerOf(CommandSpec spec) {
         return ((Cryostash) spec.root().userObject()).caller;
+    }
+
+    /** Copy buffers the captures of this process's commands share (a daemon's outlive each command). */
+    static KeptBuffers copyBuffersOf(CommandSpec spec) {
+        return ((Cryostash) spec.root().userObject()).copyBuffers;
     }
 
     /**
@@ -70,12 +78,15 @@ public final class Cryostash {
     }
 
     public static int run(String... args) {
-        return run(Caller.thisProcess(), args);
+        return run(Caller.thisProcess(), KeptBuffers.unbounded(), args);
     }
 
-    /** Runs a command for {@code caller}: its paths resolved as it means them, its output on this thread's streams. */
-    public static int run(Caller caller, String... args) {
-        return commandLine(caller, args)
+    /**
+     * Runs a command for {@code caller}: its paths resolved as it means them, its output on this
+     * thread's streams, its captures' copy buffers kept in {@code copyBuffers}.
+     */
+    public static int run(Caller caller, KeptBuffers copyBuffers, String... args) {
+        return commandLine(caller, copyBuffers, args)
                 .setExecutionExceptionHandler((e, cmd, parse) -> {
                     cmd.getErr().println("cryostash: " + e.getMessage());
                     if (System.getenv("CRYOSTASH_DEBUG") != null) {
@@ -94,11 +105,11 @@ public final class Cryostash {
      * are built then.
      */
     static CommandLine commandLine(String... args) {
-        return commandLine(Caller.thisProcess(), args);
+        return commandLine(Caller.thisProcess(), KeptBuffers.unbounded(), args);
     }
 
-    static CommandLine commandLine(Caller caller, String... args) {
-        CommandLine line = new CommandLine(new Cryostash(caller));
+    static CommandLine commandLine(Caller caller, KeptBuffers copyBuffers, String... args) {
+        CommandLine line = new CommandLine(new Cryostash(caller, copyBuffers));
         Set<String> named = new HashSet<>(Arrays.asList(args));
         boolean all = named.stream().anyMatch(a -> a.startsWith("@"));
         for (Class<?> c : COMMANDS) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 class CommandLineOutlineTest {
     /** Every subcommand built in full, as picocli would from an annotation listing them all. */
     private static CommandLine wholeTree() {
-        CommandLine line = new CommandLine(new Cryostash(Caller.thisProcess()));
+        CommandLine line = new CommandLine(new Cryostash(Caller.thisProcess(), io.cryostash.capture.memory.KeptBuffers.unbounded()));
         for (Class<?> c : Cryostash.COMMANDS) {
             line.addSubcommand(c);
         }

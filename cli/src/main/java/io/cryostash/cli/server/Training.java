@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.cryostash.capture.memory.KeptBuffers;
 import io.cryostash.cli.Caller;
 import io.cryostash.cli.Cryostash;
 
@@ -31,11 +32,13 @@ final class Training {
 
     private final Path trainee;
     private final RoutedStreams streams;
+    private final KeptBuffers copyBuffers;
     private final int rounds;
 
-    Training(Path trainee, RoutedStreams streams, int rounds) {
+    Training(Path trainee, RoutedStreams streams, KeptBuffers copyBuffers, int rounds) {
         this.trainee = trainee;
         this.streams = streams;
+        this.copyBuffers = copyBuffers;
         this.rounds = rounds;
     }
 
@@ -103,7 +106,7 @@ final class Training {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;
         try (AutoCloseable routed = streams.use(new PrintStream(out, true), new PrintStream(err, true))) {
-            status = Cryostash.run(Caller.thisProcess(), args);
+            status = Cryostash.run(Caller.thisProcess(), copyBuffers, args);
         } catch (Exception e) {
             throw new IOException(e.getMessage(), e);
         }
