@@ -221,6 +221,7 @@ public final class Capturer {
                 }
             }
             CaptureSpool.Entry spooled = null;
+            ImageArchive.AreasAhead ahead = null;
             try {
                 if (!options.kill()) {
                     released = tracer.call(p -> resume(frozen.threads()));
@@ -229,6 +230,11 @@ public final class Capturer {
                 } else {
                     // a pre-copy pass stored part of the memory through its own writer, which the
                     // spool cannot name: such captures keep the process frozen until stored
+                    if (preWriter == null) {
+                        // hashing, compressing and packing the pages needs the CPU while the
+                        // spool's write and sync wait for the disk: both at once, from the same copy
+                        ahead = ImageArchive.AreasAhead.start(store, chunker, frozen.memory());
+                    }
                     spooled = preWriter == null ? spool(frozen, parent, startTime) : null;
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
                         try {
@@ -244,12 +250,18 @@ public final class Capturer {
                         clock.lap(FreezePhase.RESUME);
                     }
                 }
-                written = ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
+                written = ahead != null
+                        ? ahead.commit(store, frozen.image(), parent, frozen.tracking().label(), frozen.fds(), frozen.sysv())
+                        : ImageArchive.write(store, preWriter, chunker, frozen.image(), frozen.memory(), parent,
                         frozen.tracking().label(), frozen.fds(), frozen.sysv());
+                ahead = null;
                 if (frozen.tracking().active()) {
                     state.stored(written.id());
                 }
             } catch (RuntimeException e) {
+                if (ahead != null) {
+                    ahead.abandon();
+                }
                 if (spooled != null) {
                     spooled.close(); // left for the next command that opens this store (SpoolReplay)
                     throw new CaptureException("pid " + pid + " was killed once its state was spooled to "

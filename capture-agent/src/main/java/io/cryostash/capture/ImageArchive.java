@@ -44,6 +44,70 @@ final class ImageArchive {
     }
 
     /**
+     * {@link #storeAreas} of one process on a thread of its own, started at once; {@link #commit}
+     * finishes and commits the image with it, {@link #abandon} drops it (its packs go unindexed,
+     * for garbage collection, as any abandoned capture's).
+     */
+    static final class AreasAhead {
+        private final ImageWriter writer;
+        private final java.util.concurrent.FutureTask<List<MemoryArea>> task;
+        private final Thread thread;
+
+        private AreasAhead(ImageWriter writer, AreaChunker chunker, MemoryCapture.Result memory) {
+            this.writer = writer;
+            this.task = new java.util.concurrent.FutureTask<>(() -> storeAreas(writer, chunker, memory, Set.of()));
+            this.thread = new Thread(task, "cryostash-store-ahead");
+            thread.setDaemon(true);
+        }
+
+        static AreasAhead start(ImageStore store, AreaChunker chunker, MemoryCapture.Result memory) {
+            AreasAhead a = new AreasAhead(store.newImage(), chunker, memory);
+            a.thread.start();
+            return a;
+        }
+
+        ProcessImage commit(ImageStore store, ProcessImage draft, ProcessImage parent, String tracking,
+                            DescriptorCapture.Result fds, SysvIpcCapture.Captured sysv) {
+            try (writer) {
+                List<MemoryArea> areas;
+                try {
+                    areas = task.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) {
+                        throw io;
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IllegalStateException(c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while storing the pages", e);
+                }
+                return store.commit(writer, finish(writer, draft, areas, parent, tracking, fds, sysv));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot store the image: " + e.getMessage(), e);
+            }
+        }
+
+        /** Stops storing and closes the writer once its thread is done with it. */
+        void abandon() {
+            task.cancel(true);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                writer.close();
+            } catch (IOException | RuntimeException e) {
+                // the capture failed already; this only leaves a pack for garbage collection
+            }
+        }
+    }
+
+    /**
      * Stores one process's pages, code files and descriptor contents with {@code w} and returns
      * its manifest, not committed yet (a tree commits all its processes' in one).
      *
@@ -52,6 +116,17 @@ final class ImageArchive {
     static ProcessImage assemble(ImageWriter w, AreaChunker chunker, ProcessImage draft, MemoryCapture.Result memory,
                                  ProcessImage parent, String tracking, DescriptorCapture.Result fds,
                                  SysvIpcCapture.Captured sysv, Set<Long> elsewhere) throws IOException {
+        return finish(w, draft, storeAreas(w, chunker, memory, elsewhere), parent, tracking, fds, sysv);
+    }
+
+    /**
+     * Stores one process's pages with {@code w}: the areas with their chunk lists. The bulk of
+     * storing an image (hashing, compressing and packing every page), and it touches nothing but
+     * the copied memory and the writer: a {@code --kill} capture runs it while the spool is
+     * written and synced (see Capturer).
+     */
+    static List<MemoryArea> storeAreas(ImageWriter w, AreaChunker chunker, MemoryCapture.Result memory,
+                                       Set<Long> elsewhere) throws IOException {
         List<MemoryArea> areas = new ArrayList<>();
         for (CapturedArea c : memory.areas()) {
             MemoryArea a = c.area();
@@ -69,6 +144,13 @@ final class ImageArchive {
             }
             areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
         }
+        return areas;
+    }
+
+    /** The rest of one process's image after its areas: code files, descriptor contents, SysV objects; not committed. */
+    static ProcessImage finish(ImageWriter w, ProcessImage draft, List<MemoryArea> areas, ProcessImage parent,
+                               String tracking, DescriptorCapture.Result fds, SysvIpcCapture.Captured sysv)
+            throws IOException {
         List<FileFingerprint> files = storeCode(w, draft, areas);
         java.util.function.Function<byte[], io.cryostash.schema.store.FileRef> put = bytes -> {
             try {

@@ -63,7 +63,12 @@ class StoreFaultsTest {
         }
     }
 
-    /** Kill -9 of `checkpoint` while it uploads packs; with --kill the target is still frozen then. */
+    /**
+     * Kill -9 of `checkpoint` while it uploads packs: without --kill the target is still frozen
+     * then (the JVM is killed at its first pack) and must run on; with --kill it is killed once
+     * its state is in the local spool, and the JVM is killed after that, while its packs go up
+     * (they are written from the start, beside the spool), and the spooled image must restore.
+     */
     @ParameterizedTest(name = "checkpoint {0}")
     @ValueSource(strings = {"", "--kill"})
     void aCaptureKilledWhileUploadingLeavesNoImageAndGcReclaimsItsPacksAtOnce(String flag) throws Exception {
@@ -76,8 +81,15 @@ class StoreFaultsTest {
         }
         Process capture = jvm(Map.of(), cmd).start();
         try {
-            Poll.until(Duration.ofSeconds(60), "the capture to upload its first pack", () ->
-                    !filesQuietly(store.resolve("packs")).isEmpty() || !capture.isAlive());
+            if (flag.isEmpty()) {
+                Poll.until(Duration.ofSeconds(60), "the capture to upload its first pack", () ->
+                        !filesQuietly(store.resolve("packs")).isEmpty() || !capture.isAlive());
+            } else {
+                Poll.until(Duration.ofSeconds(60), "the capture to kill its target once spooled", () -> {
+                    char st = target.state();
+                    return st == 0 || st == 'Z' || st == 'X' || !capture.isAlive();
+                });
+            }
             assertThat(capture.isAlive()).as("still uploading when killed").isTrue();
             capture.destroyForcibly(); // SIGKILL
             capture.waitFor(30, TimeUnit.SECONDS);
