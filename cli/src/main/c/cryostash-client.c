@@ -17,6 +17,7 @@
  * more after its request; closing the connection (it exits, or a signal kills it) tells the
  * daemon the caller is gone.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,6 +95,14 @@ int main(int argc, char **argv) {
     strcpy(addr.sun_path, argv[1]);
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0 || connect(s, (struct sockaddr *) &addr, sizeof addr) < 0) return NOT_SERVED;
+    // only a daemon of this user: one run by another user (root with another user's $HOME, say)
+    // would run the command with that user's rights and could answer anything
+    struct ucred peer;
+    socklen_t peer_len = sizeof peer;
+    if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 || peer.uid != geteuid()) {
+        close(s);
+        return NOT_SERVED;
+    }
 
     struct buf b = {0};
     put_u32(&b, MAGIC);

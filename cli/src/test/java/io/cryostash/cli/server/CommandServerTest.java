@@ -130,6 +130,30 @@ class CommandServerTest {
     }
 
     @Test
+    void theClientUsesNoDaemonOfAnotherUser() throws Exception {
+        // a "daemon" of user nobody that would answer anything: the client must not take its word
+        Path dir = Files.createDirectories(tmp.resolve("nobody"));
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path fake = dir.resolve("cli.sock");
+        String script = "import os,socket,struct\n"
+                + "s=socket.socket(socket.AF_UNIX)\ns.bind('" + fake + "')\nos.chmod('" + fake + "',0o777)\ns.listen(1)\n"
+                + "print('listening',flush=True)\nc,_=s.accept()\nc.recv(65536)\n"
+                + "c.sendall(b'S'+struct.pack('>I',0)+b'O'+struct.pack('>I',7)+b'forged\\n'+b'X'+struct.pack('>I',4)+struct.pack('>I',0))\n"
+                + "c.recv(1)\nc.close()\n";
+        Process nobody = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script)
+                .redirectErrorStream(true).start();
+        try {
+            var ready = new java.io.BufferedReader(new java.io.InputStreamReader(nobody.getInputStream()));
+            assertThat(ready.readLine()).isEqualTo("listening");
+            Answer a = run(tmp, Map.of(), List.of(CLIENT.toString(), fake.toString(), "images"));
+            assertThat(a).isEqualTo(new Answer(111, "", ""));
+        } finally {
+            nobody.destroyForcibly();
+        }
+    }
+
+    @Test
     void aSecondDaemonOnTheSameSocketIsRefusedAndAStaleSocketReplaced() throws Exception {
         assertThatThrownBy(() -> CommandServer.bind(socket, System.getenv()))
                 .hasMessageContaining("another cryostash daemon serves " + socket);
