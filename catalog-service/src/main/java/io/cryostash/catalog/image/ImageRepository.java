@@ -156,9 +156,14 @@ public class ImageRepository {
      * the bytes they spell (bytea's order in PostgreSQL), prefixes first.
      */
     static List<ChunkRef> distinctByKey(List<ChunkRef> chunks) {
-        java.util.TreeMap<String, ChunkRef> byKey = new java.util.TreeMap<>();
-        for (ChunkRef c : chunks) byKey.putIfAbsent(c.key(), c);
-        return new ArrayList<>(byKey.values());
+        // a stable sort keeps a repeated key's first reference first; cheaper than a TreeMap of tens of thousands
+        List<ChunkRef> sorted = new ArrayList<>(chunks);
+        sorted.sort(java.util.Comparator.comparing(ChunkRef::key));
+        List<ChunkRef> out = new ArrayList<>(sorted.size());
+        for (ChunkRef c : sorted) {
+            if (out.isEmpty() || !out.get(out.size() - 1).key().equals(c.key())) out.add(c);
+        }
+        return out;
     }
 
     /** The list row of one image. */

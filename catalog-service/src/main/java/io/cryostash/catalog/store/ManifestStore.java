@@ -104,7 +104,7 @@ public class ManifestStore implements DisposableBean {
         }
         Set<ChunkKey> named = new LinkedHashSet<>(m.chunks());
         named.addAll(m.tables());
-        ensureIndexed(store, named, imageId);
+        ensureIndexed(store, new java.util.HashSet<>(m.tables()), imageId); // read next; the rest is checked once, below
         Map<ChunkKey, byte[]> tables = new ConcurrentHashMap<>();
         store.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
         try {
@@ -112,16 +112,45 @@ public class ManifestStore implements DisposableBean {
         } catch (IntegrityException e) {
             throw new EventRefusedException("image " + imageId + " has a damaged chunk table: " + e.getMessage(), e);
         }
-        ensureIndexed(store, named, imageId);
         ProcessImage image;
         try {
             image = codec.decode(m.payload(), areas -> resolve(imageId, areas, tables));
         } catch (InvalidImageException e) {
             throw new EventRefusedException("image " + imageId + " has an invalid manifest: " + e.getMessage(), e);
         }
-        Map<ChunkKey, ChunkIndex.Location> where = new LinkedHashMap<>();
-        for (ChunkKey k : named) where.put(k, store.index().lookup(k).orElseThrow());
-        return new VerifiedImage(imageId, m, image, where);
+        return new VerifiedImage(imageId, m, image, locate(store, named, imageId));
+    }
+
+    /**
+     * Where each named chunk is, in one look-up per chunk (an image names tens of thousands); the
+     * index is refreshed once if some are not in it yet (stored since it was loaded).
+     */
+    private static Map<ChunkKey, ChunkIndex.Location> locate(ChunkStore store, Set<ChunkKey> named, String imageId)
+            throws IOException {
+        Map<ChunkKey, ChunkIndex.Location> where = new LinkedHashMap<>(named.size() * 4 / 3 + 1);
+        List<ChunkKey> unknown = new ArrayList<>();
+        for (ChunkKey k : named) {
+            var l = store.index().lookup(k);
+            where.put(k, l.orElse(null));
+            if (l.isEmpty()) unknown.add(k);
+        }
+        if (unknown.isEmpty()) return where;
+        store.refreshIndex();
+        int missing = 0;
+        ChunkKey example = null;
+        for (ChunkKey k : unknown) {
+            var l = store.index().lookup(k);
+            if (l.isPresent()) {
+                where.put(k, l.get());
+            } else if (missing++ == 0) {
+                example = k;
+            }
+        }
+        if (missing > 0) {
+            throw new IOException("image " + imageId + " names " + missing + " chunk(s) the store's index does not have, e.g. "
+                    + example.hex());
+        }
+        return where;
     }
 
     private static void ensureIndexed(ChunkStore store, Set<ChunkKey> keys, String imageId) throws IOException {

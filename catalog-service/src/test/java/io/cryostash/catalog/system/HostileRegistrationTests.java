@@ -119,6 +119,28 @@ class HostileRegistrationTests {
         register(b, pointer(b, theirs, "b-secret-job", null)).andExpect(status().isOk());
     }
 
+    // --- chunks the store does not hold ---
+
+    @Test
+    void anImageWhoseChunksTheStoreDoesNotIndexIsNotRegistered() throws Exception {
+        TestAgent agent = pf.enrol("unindexed");
+        String image;
+        try (var st = PipelineFixtures.store(agent)) {
+            var backend = st.repository().chunks().backend();
+            var before = backend.list(io.cryostash.schema.store.StoreFormat.INDEX).stream().map(o -> o.name()).toList();
+            image = PipelineFixtures.writeImage(st, agent, 4343, "unindexed", 8, null);
+            // the index objects this image's packs were named in go: its manifest names chunks no index has
+            for (var o : backend.list(io.cryostash.schema.store.StoreFormat.INDEX)) {
+                if (!before.contains(o.name())) backend.delete(o.name());
+            }
+        }
+        register(agent, pointer(agent, image, "unindexed", null))
+                .andExpect(status().isServiceUnavailable())
+                .andExpect(jsonPath("$.detail", containsString("the store's index does not have")));
+        assertThat(count("SELECT count(*) FROM images WHERE id = ?", image)).isZero();
+        assertThat(count("SELECT count(*) FROM image_chunk_lists WHERE image_id = ?", image)).isZero();
+    }
+
     // --- "." and ".." (issue 12, item 9) ---
 
     @Test
