@@ -335,16 +335,16 @@ public final class Capturer {
         }
     }
 
-    /**
-     * Where --kill captures put the process's state before killing it ({@link CaptureSpool});
-     * null: keep it frozen until the image is stored. Default: {@link CaptureSpool#defaultDir()}.
-     */
     /** Keeps copy buffers in {@code kept}, which other capturers may share (one process's commands). */
     public Capturer keepingBuffersIn(io.cryostash.capture.memory.KeptBuffers kept) {
         this.keptBuffers = kept;
         return this;
     }
 
+    /**
+     * Where --kill captures put the process's state before killing it ({@link CaptureSpool});
+     * null: keep it frozen until the image is stored. Default: {@link CaptureSpool#defaultDir()}.
+     */
     public Capturer spoolTo(java.nio.file.Path dir) {
         this.spoolDir = dir;
         return this;

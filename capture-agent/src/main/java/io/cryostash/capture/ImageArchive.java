@@ -80,6 +80,9 @@ final class ImageArchive {
                     if (c instanceof RuntimeException re) {
                         throw re;
                     }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
                     throw new IllegalStateException(c);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -15,7 +15,13 @@ public interface Caller {
      * Runs {@code hook} if the caller goes away (Ctrl-C, a kill, a closed connection) before
      * the command ends; closing the returned handle cancels it.
      */
-    AutoCloseable onHangup(Runnable hook);
+    Hangup onHangup(Runnable hook);
+
+    /** A hang-up hook's registration; closing it cancels the hook. */
+    interface Hangup extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** The command line of this JVM: paths as the JVM resolves them, hang-up = JVM shutdown. */
     static Caller thisProcess() {
@@ -26,7 +32,7 @@ public interface Caller {
             }
 
             @Override
-            public AutoCloseable onHangup(Runnable hook) {
+            public Hangup onHangup(Runnable hook) {
                 Thread t = new Thread(hook, "cryostash-hangup");
                 Runtime.getRuntime().addShutdownHook(t);
                 return () -> {

@@ -156,14 +156,12 @@ final class RestoreCommand implements Callable<Integer> {
             System.out.flush();
             // Ctrl-C here, or a daemon's client going away: the process must not run on with memory missing
             LazyRestore.Outcome o;
-            try (AutoCloseable hook = Cryostash.callerOf(spec).onHangup(() -> {
+            try (Caller.Hangup hook = Cryostash.callerOf(spec).onHangup(() -> {
                 r.close();
                 System.err.printf("cryostash: restore --lazy interrupted: pid %d was killed, its memory was not all"
                         + " in%n", r.pid());
             })) {
                 o = r.awaitResident();
-            } catch (Exception e) {
-                throw new IllegalStateException(e.getMessage(), e);
             }
             if (!o.resident()) {
                 System.err.printf("cryostash: restore --lazy failed and pid %d was killed: %s%n", r.pid(), o.failure());

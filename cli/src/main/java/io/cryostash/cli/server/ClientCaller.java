@@ -23,7 +23,7 @@ final class ClientCaller implements Caller {
     }
 
     @Override
-    public AutoCloseable onHangup(Runnable hook) {
+    public Hangup onHangup(Runnable hook) {
         synchronized (this) {
             if (!gone) {
                 hooks.add(hook);

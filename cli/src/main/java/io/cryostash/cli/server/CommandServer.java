@@ -127,7 +127,7 @@ public final class CommandServer implements AutoCloseable {
         }
     }
 
-    /** Starts {@link #serve} on a daemon thread of its own (an agent or {@code up} serves commands beside its work). */
+    /** Starts {@link #serve} on a daemon thread of its own (the tests serve from their own JVM this way). */
     public CommandServer serveInBackground() {
         Thread t = new Thread(() -> {
             try {

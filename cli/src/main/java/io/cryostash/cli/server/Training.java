@@ -23,7 +23,7 @@ import io.cryostash.cli.Cryostash;
  * beside the daemon's jar; N MiB of random and text memory, descriptors 0-2 on /dev/null) into a
  * store of its own that is deleted after, through the same command line a client's request
  * takes. Until it is done the first commands are served as they come, only slower (a fresh
- * daemon's first 64 MiB checkpoint and restore took 1.7 s and 0.9 s, a trained one's 0.6 and
+ * daemon's first 64 MiB checkpoint and restore took 1.7 s and 0.9 s, a trained one's 0.47 and
  * 0.16 s). A round that fails ends the training and says why; serving goes on.
  */
 final class Training {

@@ -61,7 +61,6 @@ public final class ImageCodec {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    private final ObjectMapper mapper = MAPPER;
 
     /** Stores areas' chunk lists as tables; answers, per area start, the table naming each list. */
     @FunctionalInterface
@@ -83,7 +82,7 @@ public final class ImageCodec {
     /** JSON with every chunk list inline. */
     public byte[] encode(ProcessImage image) {
         try {
-            return mapper.writeValueAsBytes(image);
+            return MAPPER.writeValueAsBytes(image);
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode image " + image.id(), e);
         }
@@ -95,7 +94,7 @@ public final class ImageCodec {
      */
     public byte[] encode(ProcessImage image, TableWriter tables) {
         try {
-            return mapper.writeValueAsBytes(encodeNode(image, tables));
+            return MAPPER.writeValueAsBytes(encodeNode(image, tables));
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode image " + image.id(), e);
         }
@@ -111,7 +110,7 @@ public final class ImageCodec {
             stripped.add(a.withContent(null));
         }
         Map<Long, AreaTable> written = contents.isEmpty() ? Map.of() : tables.write(contents);
-        ObjectNode tree = mapper.valueToTree(image.withAreas(stripped).withTree(null));
+        ObjectNode tree = MAPPER.valueToTree(image.withAreas(stripped).withTree(null));
         ArrayNode areas = (ArrayNode) tree.get("areas");
         for (int i = 0; i < stripped.size(); i++) {
             MemoryArea a = stripped.get(i);
@@ -120,13 +119,13 @@ public final class ImageCodec {
                 if (t == null || t.start() != a.start() || t.length() != a.length()) {
                     throw new IllegalStateException("no chunk table written for the area at " + Long.toHexString(a.start()));
                 }
-                ((ObjectNode) areas.get(i)).set("table", mapper.valueToTree(t));
+                ((ObjectNode) areas.get(i)).set("table", MAPPER.valueToTree(t));
             }
         }
         if (image.tree() != null) {
-            ArrayNode members = mapper.createArrayNode();
+            ArrayNode members = MAPPER.createArrayNode();
             for (TreeMember m : image.tree().members()) {
-                ObjectNode node = mapper.valueToTree(m.withImage(null));
+                ObjectNode node = MAPPER.valueToTree(m.withImage(null));
                 if (m.image() != null) {
                     node.set("image", encodeNode(m.image(), tables));
                 }
@@ -150,7 +149,7 @@ public final class ImageCodec {
         }
         JsonNode tree;
         try {
-            tree = mapper.readTree(json);
+            tree = MAPPER.readTree(json);
         } catch (IOException e) {
             throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
         }
@@ -169,7 +168,7 @@ public final class ImageCodec {
                 for (JsonNode area : areas) {
                     JsonNode table = area.get("table");
                     if (table != null && !table.isNull()) {
-                        AreaTable t = mapper.treeToValue(table, AreaTable.class);
+                        AreaTable t = MAPPER.treeToValue(table, AreaTable.class);
                         require(area.path("start").asLong() == t.start() && named.put(t.start(), t) == null,
                                 "chunk table of the area at " + Long.toHexString(t.start()) + " does not match its area");
                         require(area.get("content") == null || area.get("content").isNull(),
@@ -184,7 +183,7 @@ public final class ImageCodec {
                 members = t.get("members");
                 require(members != null && members.isArray(), "process tree without a list of members");
             }
-            image = mapper.treeToValue(tree, ProcessImage.class);
+            image = MAPPER.treeToValue(tree, ProcessImage.class);
         } catch (IOException e) {
             throw new InvalidImageException("manifest is not valid JSON: " + e.getMessage());
         } catch (IllegalArgumentException | ClassCastException e) {
@@ -211,7 +210,7 @@ public final class ImageCodec {
                 JsonNode memberImage = ((ObjectNode) m).remove("image");
                 TreeMember member;
                 try {
-                    member = mapper.treeToValue(m, TreeMember.class);
+                    member = MAPPER.treeToValue(m, TreeMember.class);
                 } catch (IOException | IllegalArgumentException e) {
                     throw new InvalidImageException("malformed member of the process tree: " + e.getMessage());
                 }
@@ -239,7 +238,7 @@ public final class ImageCodec {
 
     /** The shared mapper: read and write with it, never reconfigure it (copy() it for other settings). */
     public ObjectMapper mapper() {
-        return mapper;
+        return MAPPER;
     }
 
     public static void validate(ProcessImage image) {
