@@ -126,6 +126,8 @@ public final class ImageStore implements AutoCloseable {
      */
     public ProcessImage commit(ImageWriter writer, ProcessImage image) {
         try {
+            // the image's pages upload while its tables and manifest are encoded
+            writer.sealPack();
             byte[] payload = codec().encode(image.withId(null), contents -> writeTables(writer, contents));
             String id = writer.commit(payload);
             ProcessImage done = image.withId(id);

@@ -241,6 +241,26 @@ public final class AreaChunker {
         return new ChunkDecision(prev, bits, !(prev == null && bits == 0), List.of(), 0);
     }
 
+    /**
+     * Puts scattered pieces (patches) in batches of about {@link #BATCH_BYTES}: a batch is one
+     * compression task, so one list of every patch of a 1 GiB area would be compressed by a single
+     * thread, and the first pack would fill only once the whole list was hashed.
+     */
+    private static List<ChunkKey> putInBatches(List<ByteBuffer> pieces, ChunkPut put) throws IOException {
+        List<ChunkKey> keys = new ArrayList<>(pieces.size());
+        int from = 0;
+        long bytes = 0;
+        for (int i = 0; i < pieces.size(); i++) {
+            bytes += pieces.get(i).remaining();
+            if (bytes >= BATCH_BYTES || i == pieces.size() - 1) {
+                keys.addAll(put.putAll(pieces.subList(from, i + 1)));
+                from = i + 1;
+                bytes = 0;
+            }
+        }
+        return keys;
+    }
+
     private static Map<Long, AreaChunk> byFirstPage(AreaChunks parent) {
         Map<Long, AreaChunk> old = new HashMap<>();
         for (AreaChunk c : parent.chunks()) {
@@ -367,7 +387,7 @@ public final class AreaChunker {
             }
         }
         if (!patchData.isEmpty()) {
-            List<ChunkKey> keys = put.putAll(patchData);
+            List<ChunkKey> keys = putInBatches(patchData, put);
             for (int i = 0; i < keys.size(); i++) {
                 long chunkFirst = patchShapes.get(i)[0];
                 long bits = patchShapes.get(i)[1];

@@ -25,7 +25,7 @@ import java.util.List;
  */
 public final class PackWriter {
     /** Default target pack size: large enough that a PUT's fixed cost vanishes, small enough to retry. */
-    public static final int DEFAULT_TARGET_SIZE = 8 << 20;
+    public static final int DEFAULT_TARGET_SIZE = 4 << 20;
 
     private final OutputStream sink;
     private final Hashing.Digest digest = Hashing.newDigest();

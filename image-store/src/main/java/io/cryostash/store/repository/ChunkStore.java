@@ -288,6 +288,15 @@ public final class ChunkStore implements AutoCloseable {
     }
 
     /**
+     * Sends every chunk put so far to upload now, in the packs they are in, without waiting for
+     * the uploads (after compression): a caller with more to do before {@link #flush} (a capture
+     * encoding its chunk tables) overlaps that work with the upload of its last pages.
+     */
+    public void sealOpenPack() throws IOException {
+        packer.sealOpen();
+    }
+
+    /**
      * Makes every chunk put so far durable: uploads the open pack, waits for all uploads and
      * writes one index object for the packs written since the last flush.
      */

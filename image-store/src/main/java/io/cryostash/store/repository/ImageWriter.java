@@ -189,6 +189,15 @@ public final class ImageWriter implements AutoCloseable {
         return ks;
     }
 
+    /**
+     * Sends the chunks put so far to upload without waiting ({@link ChunkStore#sealOpenPack}):
+     * what is put next (the chunk tables) goes into a pack of its own while they upload.
+     */
+    public void sealPack() throws IOException {
+        checkOpen();
+        repo.chunks().sealOpenPack();
+    }
+
     /** Chunks recorded so far. */
     public int chunkCount() {
         return keys.size();
@@ -210,8 +219,10 @@ public final class ImageWriter implements AutoCloseable {
         if (manifest.length > StoreFormat.MAX_PAYLOAD_SIZE) {
             throw new IllegalArgumentException("manifest of " + manifest.length + " bytes exceeds " + StoreFormat.MAX_PAYLOAD_SIZE);
         }
-        // records first: a pack condemned meanwhile stays out of the index object flush writes, and
-        // goes back (below) only when this image names its chunks
+        // records before the index object: a pack condemned meanwhile stays out of the index object
+        // flush writes, and goes back (below) only when this image names its chunks. The open pack
+        // goes to upload first, so that listing the records overlaps its upload.
+        repo.chunks().sealOpenPack();
         repo.chunks().refreshCondemned();
         repo.chunks().flush();
         Set<ChunkKey> all = new java.util.HashSet<>(keys);

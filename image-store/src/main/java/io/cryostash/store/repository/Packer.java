@@ -208,6 +208,17 @@ final class Packer {
      * the first failure since the last flush.
      */
     void flush() throws IOException {
+        sealOpen();
+        waitFor(false);
+        rethrow();
+        backend.sync(); // every pack durable before the caller names them (index object, manifest)
+    }
+
+    /**
+     * Compresses everything queued so far and sends the open pack to upload, without waiting for
+     * any upload: what comes next goes into a new pack, and {@link #flush} waits for them all.
+     */
+    void sealOpen() throws IOException {
         waitFor(true);
         PackWriter w;
         PackBuffer buf;
@@ -220,9 +231,6 @@ final class Packer {
         if (w != null && w.count() > 0) {
             upload(w, buf);
         }
-        waitFor(false);
-        rethrow();
-        backend.sync(); // every pack durable before the caller names them (index object, manifest)
     }
 
     /** Returns once no queued chunk is still being compressed (no caller buffer is read any more). */
