@@ -49,7 +49,7 @@ public final class ImageStore implements AutoCloseable {
     private static final int VERIFIED_KEPT = 8;
 
     /** An image as committed, with every chunk and table its envelope names. */
-    private record Verified(ProcessImage image, Set<ChunkKey> named) {
+    private record Verified(ProcessImage image, List<ChunkKey> named) {
     }
     /** Made on first use: Jackson's set-up costs a command that reads no manifest (images on an empty store) a tenth of a second. */
     private volatile ImageCodec codec;

@@ -225,7 +225,10 @@ public final class ImageWriter implements AutoCloseable {
         repo.chunks().sealOpenPack();
         repo.chunks().refreshCondemned();
         repo.chunks().flush();
-        Set<ChunkKey> all = new java.util.HashSet<>(keys);
+        // lists, not sets: an incremental snapshot names ~50,000 chunks, and hashing them into new
+        // sets twice per commit cost more than the look-ups themselves (repeats are harmless)
+        List<ChunkKey> all = new java.util.ArrayList<>(keys.size() + tables.size());
+        all.addAll(keys);
         all.addAll(tables);
         resurrectOrRefuse(repo.chunks().missingOnceClaimsSettle(all, java.time.Duration.ofMinutes(1)));
         if (java.time.Duration.between(lock.lastWritten(), Instant.now()).compareTo(StoreLock.COMMIT_WITHIN) > 0) {
@@ -236,8 +239,12 @@ public final class ImageWriter implements AutoCloseable {
         if (!keys.containsAll(namedByTables)) {
             throw new IllegalStateException("a chunk table names chunks that were neither put nor reused through this writer");
         }
-        Set<ChunkKey> direct = new java.util.HashSet<>(keys);
-        direct.removeAll(namedByTables);
+        List<ChunkKey> direct = new java.util.ArrayList<>();
+        for (ChunkKey k : keys) {
+            if (!namedByTables.contains(k)) {
+                direct.add(k);
+            }
+        }
         byte[] encoded = ManifestCodec.sign(repo.hostKeys(), Instant.now(), repo.hostName(), direct, tables, manifest);
         String id = ManifestCodec.imageId(encoded);
         repo.chunks().backend().put(StoreFormat.MANIFESTS + id, encoded);
@@ -247,11 +254,16 @@ public final class ImageWriter implements AutoCloseable {
         return id;
     }
 
-    /** Every chunk and chunk table the committed image names (what a read checks is stored). */
-    public Set<ChunkKey> named() {
-        Set<ChunkKey> all = new java.util.HashSet<>(keys);
-        all.addAll(tables);
-        return all;
+    /** Every chunk and chunk table the committed image names (what a read checks is stored), each once. */
+    public List<ChunkKey> named() {
+        List<ChunkKey> all = new java.util.ArrayList<>(keys.size() + tables.size());
+        all.addAll(keys);
+        for (ChunkKey t : tables) {
+            if (!keys.contains(t)) {
+                all.add(t);
+            }
+        }
+        return List.copyOf(all);
     }
 
     /**
