@@ -27,11 +27,13 @@ public class ImageRepository {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final ImageContentsRepository contents;
+    private final RecentChunkLists recentLists;
 
-    public ImageRepository(JdbcClient jdbc, JsonMapper json, ImageContentsRepository contents) {
+    public ImageRepository(JdbcClient jdbc, JsonMapper json, ImageContentsRepository contents, RecentChunkLists recentLists) {
         this.jdbc = jdbc;
         this.json = json;
         this.contents = contents;
+        this.recentLists = recentLists;
     }
 
     /** The host that registered an image, if it exists. */
@@ -109,8 +111,20 @@ public class ImageRepository {
         byte[][] keys = new byte[sorted.size()][];
         for (int i = 0; i < keys.length; i++) keys[i] = HEX.parseHex(sorted.get(i).key());
         // 1: the list and its queue row; answers which keys (1-based positions) the live parent does not name.
-        Long[] fresh = jdbc.sql(STORE_LIST).params(imageId, keys, imageId, parentId)
-                .query((rs, i) -> (Long[]) rs.getArray(1).getArray()).single();
+        byte[][] parentKeys = parentId == null ? null : recentLists.get(parentId);
+        long[] fresh;
+        if (parentKeys != null) {
+            // the parent's list is at hand: only whether it is live comes from the database
+            boolean parentLive = jdbc.sql(STORE_LIST_PARENT_KNOWN).params(imageId, keys, imageId, parentId)
+                    .query(Boolean.class).single();
+            fresh = parentLive ? RecentChunkLists.notIn(keys, parentKeys) : allPositions(keys.length);
+        } else {
+            Long[] answer = jdbc.sql(STORE_LIST).params(imageId, keys, imageId, parentId)
+                    .query((rs, i) -> (Long[]) rs.getArray(1).getArray()).single();
+            fresh = new long[answer.length];
+            for (int i = 0; i < answer.length; i++) fresh[i] = answer[i];
+        }
+        recentLists.keep(imageId, keys);
         if (fresh.length == 0) return 0;
         // 2: only those go to the chunk table (with their sizes and places), in key order.
         int n = fresh.length;
@@ -143,6 +157,20 @@ public class ImageRepository {
             SELECT coalesce(array_agg(t.n ORDER BY t.n), '{}'::bigint[])
             FROM unnest((SELECT keys FROM list)) WITH ORDINALITY AS t(key, n)
             WHERE NOT EXISTS (SELECT 1 FROM parent WHERE parent.key = t.key)""";
+
+    /** STORE_LIST when the parent's keys are known: answers only whether the parent is live. */
+    static final String STORE_LIST_PARENT_KNOWN = """
+            WITH list AS (
+                INSERT INTO image_chunk_lists (image_id, keys) VALUES (?, ?::bytea[])),
+            pending AS (
+                INSERT INTO image_links_pending (image_id) VALUES (?))
+            SELECT EXISTS (SELECT 1 FROM images WHERE id = ? AND state IN ('UPLOADING', 'COMPLETE'))""";
+
+    private static long[] allPositions(int n) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) out[i] = i + 1;
+        return out;
+    }
 
     static final String INSERT_CHUNKS = """
             INSERT INTO chunks (key, raw_bytes, stored_bytes, pack_key, pack_offset)

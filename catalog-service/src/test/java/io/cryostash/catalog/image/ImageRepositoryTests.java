@@ -31,6 +31,9 @@ class ImageRepositoryTests {
     @Autowired HostRepository hosts;
     @Autowired JobRepository jobs;
     @Autowired Fixtures fx;
+    @Autowired org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    @Autowired tools.jackson.databind.json.JsonMapper json;
+    @Autowired ImageContentsRepository contents;
 
     String host;
     String otherHost;
@@ -135,5 +138,63 @@ class ImageRepositoryTests {
         var details = images.details(id, 10).orElseThrow();
         assertThat(details.chunks().count()).isEqualTo(1);
         assertThat(details.chunks().first()).extracting(ImageDetails.ChunkRow::key).containsExactly(key);
+    }
+
+    /**
+     * An incremental image sends to the chunk table only the chunks its live parent does not name,
+     * all of them when the parent is not live, and the answer is the same whether the parent's list
+     * is at hand in memory or comes from the database.
+     */
+    @Test
+    void anIncrementalImageAddsOnlyWhatItsLiveParentDoesNotNameWithOrWithoutItsListInMemory() {
+        var uncached = new ImageRepository(jdbc, json, contents, new RecentChunkLists(0));
+        long base = 987_000_000L + (System.nanoTime() % 1000) * 1000;
+        java.util.function.IntFunction<ChunkRef> c = n -> new ChunkRef(Fixtures.chunkKey(base + n), 10, 5L, "p", (long) n);
+        java.util.function.Function<int[], List<ChunkRef>> refs = ns -> java.util.Arrays.stream(ns).mapToObj(c).toList();
+        String parent = insert(host, "inc", 0, 1, 1, Map.of());
+        assertThat(images.insertChunks(parent, null, refs.apply(new int[] {5, 1, 3, 2, 4}))).isEqualTo(5);
+        int[] child = {3, 8, 4, 5, 6, 7, 3};
+        assertThat(images.insertChunks(insert(host, "inc", 1, 1, 1, Map.of()), parent, refs.apply(child)))
+                .as("parent's list in memory").isEqualTo(3);
+        assertThat(uncached.insertChunks(insert(host, "inc", 2, 1, 1, Map.of()), parent, refs.apply(child)))
+                .as("parent's list from the database").isEqualTo(3);
+        images.setState(parent, ImageState.DELETED);
+        assertThat(images.insertChunks(insert(host, "inc", 3, 1, 1, Map.of()), parent, refs.apply(child)))
+                .as("dead parent, list in memory").isEqualTo(6);
+        assertThat(uncached.insertChunks(insert(host, "inc", 4, 1, 1, Map.of()), parent, refs.apply(child)))
+                .as("dead parent, list from the database").isEqualTo(6);
+        for (int n = 1; n <= 8; n++) {
+            assertThat(jdbc.sql("SELECT count(*) FROM chunks WHERE key = decode(?, 'hex')").param(Fixtures.chunkKey(base + n))
+                    .query(Long.class).single()).as("chunk row " + n).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void keysNotInTheParentAreFoundByMergingSortedLists() {
+        var random = new java.util.Random(7);
+        for (int round = 0; round < 200; round++) {
+            java.util.TreeSet<byte[]> child = new java.util.TreeSet<>(java.util.Arrays::compareUnsigned);
+            java.util.TreeSet<byte[]> parent = new java.util.TreeSet<>(java.util.Arrays::compareUnsigned);
+            for (int i = random.nextInt(60); i > 0; i--) child.add(new byte[] {(byte) random.nextInt(40), (byte) random.nextInt(3)});
+            for (int i = random.nextInt(60); i > 0; i--) parent.add(new byte[] {(byte) random.nextInt(40), (byte) random.nextInt(3)});
+            byte[][] keys = child.toArray(byte[][]::new);
+            List<Long> expected = new java.util.ArrayList<>();
+            for (int i = 0; i < keys.length; i++) if (!parent.contains(keys[i])) expected.add(i + 1L);
+            assertThat(RecentChunkLists.notIn(keys, parent.toArray(byte[][]::new))).containsExactly(expected.stream().mapToLong(Long::longValue).toArray());
+        }
+    }
+
+    @Test
+    void keptListsAreBoundedByKeysOldestUseFirst() {
+        var lists = new RecentChunkLists(5);
+        lists.keep("a", new byte[2][]);
+        lists.keep("b", new byte[2][]);
+        assertThat(lists.get("a")).isNotNull(); // a is now the most recently used
+        lists.keep("c", new byte[2][]);
+        assertThat(lists.get("b")).isNull();
+        assertThat(lists.get("a")).isNotNull();
+        assertThat(lists.get("c")).isNotNull();
+        lists.keep("d", new byte[6][]);
+        assertThat(lists.get("d")).as("a list larger than the bound is not kept").isNull();
     }
 }
