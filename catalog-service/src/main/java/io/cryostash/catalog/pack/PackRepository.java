@@ -103,7 +103,9 @@ public class PackRepository {
             // names, when that parent is live and not registered in this batch; the probe below would
             // find that parent for each of them (its links went in before its child's), so they are
             // skipped without it: an incremental snapshot names tens of thousands of chunks, of which
-            // a few thousand are new, and a probe each cost about 1 s a registration.
+            // a few thousand are new, and a probe each cost about 1 s a registration. The probe starts
+            // from the images naming the chunk (OFFSET 0 keeps the planner from turning it around):
+            // with few images in the table it looped over every live image for each chunk instead.
             return jdbc.sql("""
                             WITH batch AS (DELETE FROM pack_live_changes
                                            WHERE image_id NOT IN (SELECT image_id FROM image_links_pending)
@@ -126,10 +128,12 @@ public class PackRepository {
                                 SELECT c.pack_key,
                                        coalesce(sum(c.stored_bytes * (t.gained::int - t.lost::int)) FILTER (
                                            WHERE t.gained <> t.lost AND NOT (c.key IN (SELECT key FROM covered)) AND NOT EXISTS (
-                                               SELECT 1 FROM image_chunks o
-                                               WHERE o.chunk_key = c.key AND o.image_id <> ALL ((SELECT ids FROM registered)::text[])
-                                                 AND EXISTS (SELECT 1 FROM images i WHERE i.id = o.image_id AND i.state IN """ + LIVE + """
-                                                 ))), 0) AS bytes,
+                                               SELECT 1 FROM (SELECT o.image_id FROM image_chunks o WHERE o.chunk_key = c.key
+                                                              OFFSET 0) o
+                                               JOIN images i ON i.id = o.image_id
+                                               WHERE o.image_id <> ALL ((SELECT ids FROM registered)::text[])
+                                                 AND i.state IN """ + LIVE + """
+                                               )), 0) AS bytes,
                                        coalesce(max(c.pack_offset + c.stored_bytes), 0) AS reach
                                 FROM touched t JOIN chunks c ON c.key = t.chunk_key
                                 WHERE c.pack_key IS NOT NULL
