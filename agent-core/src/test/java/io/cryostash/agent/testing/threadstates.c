@@ -2,7 +2,7 @@
 /*
  * Threads whose kernel state differs from thread to thread, for the tracer helper's thread
  * batches: argv[2] threads (default 6), thread i with an alternate signal stack of its own
- * (65536 + 4096 * i bytes), its own blocked mask (signal 34 + i blocked), and one
+ * (65536 + 4096 * i bytes), its own blocked mask (signal 34 + i blocked, and SIGUSR1), and one
  * signal 34 + i queued to it (pthread_kill while blocked), all sleeping in nanosleep. Writes
  * "stacks" (one line per thread: tid, sigaltstack address, size) before fx_ready().
  * SIGUSR1: PASS.
@@ -31,6 +31,9 @@ static void *worker(void *arg) {
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, 34 + i);
+    /* SIGUSR1 is the main thread's, which waits for it in pause(): a worker taking the
+     * process-directed signal would set fx_go without waking it, and PASS would never come */
+    sigaddset(&s, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &s, NULL);
     tids[i] = (pid_t) syscall(SYS_gettid);
     pthread_mutex_lock(&m);
