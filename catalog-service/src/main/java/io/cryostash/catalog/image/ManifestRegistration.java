@@ -45,15 +45,14 @@ public final class ManifestRegistration {
         List<ChunkRef> chunks = new ArrayList<>(v.chunks().size());
         // in key order (the order of their bytes, which is that of their hex): the registration sorts
         // them so, and a sorted list costs it one pass where 50,000 hex strings cost a sort
-        List<ChunkKey> keys = new ArrayList<>(v.chunks().keySet());
-        keys.sort(null);
-        for (ChunkKey k : keys) {
-            ChunkIndex.Location where = v.chunks().get(k);
-            var entry = where.entry();
+        List<Map.Entry<ChunkKey, ChunkIndex.Location>> byKey = new ArrayList<>(v.chunks().entrySet());
+        byKey.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<ChunkKey, ChunkIndex.Location> c : byKey) {
+            var entry = c.getValue().entry();
             logical = plus(logical, entry.uncompressedLength());
             compressed = plus(compressed, entry.compressedLength());
-            chunks.add(new ChunkRef(k.hex(), entry.uncompressedLength(), (long) entry.compressedLength(),
-                    where.packId(), entry.offset()));
+            chunks.add(new ChunkRef(c.getKey().hex(), entry.uncompressedLength(), (long) entry.compressedLength(),
+                    c.getValue().packId(), entry.offset()));
         }
         List<AreaSummary> areas = new ArrayList<>(img.areas().size());
         long rss = 0;

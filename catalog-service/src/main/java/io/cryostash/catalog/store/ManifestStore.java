@@ -146,10 +146,7 @@ public class ManifestStore implements DisposableBean {
                 example = k;
             }
         }
-        if (missing > 0) {
-            throw new IOException("image " + imageId + " names " + missing + " chunk(s) the store's index does not have, e.g. "
-                    + example.hex());
-        }
+        if (missing > 0) throw notIndexed(imageId, missing, example);
         return where;
     }
 
@@ -158,10 +155,12 @@ public class ManifestStore implements DisposableBean {
         // Another host stored these since the index was loaded.
         store.refreshIndex();
         Set<ChunkKey> missing = store.missing(keys);
-        if (!missing.isEmpty()) {
-            throw new IOException("image " + imageId + " names " + missing.size() + " chunk(s) the store's index does not have, e.g. "
-                    + missing.iterator().next().hex());
-        }
+        if (!missing.isEmpty()) throw notIndexed(imageId, missing.size(), missing.iterator().next());
+    }
+
+    private static IOException notIndexed(String imageId, int count, ChunkKey example) {
+        return new IOException("image " + imageId + " names " + count + " chunk(s) the store's index does not have, e.g. "
+                + example.hex());
     }
 
     /** The chunk lists the image's areas name through tables its envelope lists (and only those). */
