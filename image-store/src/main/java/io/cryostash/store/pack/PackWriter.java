@@ -19,7 +19,10 @@ import java.util.List;
  * <p>Compression happens before {@link #add} (on many threads); the writer only orders bytes,
  * so it is cheap to hold its lock. {@link #finish} re-parses the index and trailer it is about
  * to write and compares them with what it meant to write, so a bug in the encoder can never
- * upload a pack nobody can read (restic's {@code verifyHeader}). After any failed write to the
+ * upload a pack nobody can read (restic's {@code verifyHeader}). Into a {@link PackBuffer} the
+ * pack's name (the SHA-256 of its bytes) is computed by {@link #finish}, on the uploading
+ * thread, not chunk by chunk in {@link #add}, where the caller holds its pack lock and the other
+ * compressing threads wait for it. After any failed write to the
  * sink the writer is broken: every later call throws {@link PackBrokenException}, because the
  * sink's contents are unknown and offsets would be wrong. Not thread-safe.
  */
@@ -29,6 +32,8 @@ public final class PackWriter {
 
     private final OutputStream sink;
     private final Hashing.Digest digest = Hashing.newDigest();
+    /** The sink keeps every byte: digest them all in {@link #finish}. */
+    private final PackBuffer buffer;
     private final List<PackIndexEntry> entries = new ArrayList<>();
     private long size;
     private boolean broken;
@@ -36,6 +41,7 @@ public final class PackWriter {
 
     public PackWriter(OutputStream sink) {
         this.sink = sink;
+        this.buffer = sink instanceof PackBuffer pb && pb.size() == 0 ? pb : null;
     }
 
     /** A finished pack: its name (SHA-256 of all bytes), total size and entries. */
@@ -92,7 +98,9 @@ public final class PackWriter {
             broken = true;
             throw ex;
         }
-        digest.update(frame);
+        if (buffer == null) {
+            digest.update(frame);
+        }
         entries.add(e);
         size += len;
     }
@@ -111,6 +119,9 @@ public final class PackWriter {
             throw e;
         }
         finished = true;
+        if (buffer != null) {
+            digest.update(buffer.contents());
+        }
         return new Finished(Hashing.hex(digest.digest()), total, List.copyOf(entries));
     }
 
@@ -132,7 +143,9 @@ public final class PackWriter {
             broken = true;
             throw e;
         }
-        digest.update(b, 0, b.length);
+        if (buffer == null) {
+            digest.update(b, 0, b.length);
+        }
     }
 
     private void check() {

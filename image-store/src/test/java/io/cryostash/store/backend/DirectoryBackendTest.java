@@ -32,4 +32,33 @@ class DirectoryBackendTest extends BackendContractTest {
         Files.write(dir.resolve("store/.tmp/left-over.part"), new byte[3]);
         assertThat(backend.list("")).isEmpty();
     }
+
+    /**
+     * A pack in a PackBuffer goes to the disk with O_DIRECT (whole blocks) and its last partial
+     * block through the page cache (or all through the page cache where the file system refuses
+     * O_DIRECT): every size around the block boundaries reads back whole.
+     */
+    @Test
+    void packsInAlignedMemoryReadBackWholeAtEverySizeAroundABlock() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        int[] sizes = {1, 4095, 4096, 4097, 8191, 8192, 12_345, (4 << 20) + 17};
+        for (int size : sizes) {
+            io.cryostash.store.pack.PackBuffer buffer = new io.cryostash.store.pack.PackBuffer(1 << 16);
+            byte[] bytes = new byte[size];
+            random.nextBytes(bytes);
+            buffer.write(bytes, 0, size);
+            backend.putDeferred("packs/p" + size, buffer.contents());
+            assertThat(buffer.size()).as("the buffer is left as it was").isEqualTo(size);
+        }
+        backend.sync();
+        random = new java.util.Random(7);
+        for (int size : sizes) {
+            byte[] bytes = new byte[size];
+            random.nextBytes(bytes);
+            assertThat(backend.get("packs/p" + size)).as("pack of %d bytes", size).isEqualTo(bytes);
+        }
+        try (var s = Files.list(dir.resolve("store/.tmp"))) {
+            assertThat(s).isEmpty();
+        }
+    }
 }
