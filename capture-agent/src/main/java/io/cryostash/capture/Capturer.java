@@ -58,8 +58,8 @@ import io.cryostash.schema.image.ThreadState;
 
 /**
  * Freezes a process, reads its state, lets it go (or, with kill, keeps it frozen until its state
- * is safe on local disk in the {@link CaptureSpool} — or, without a spool, until the image is
- * stored — and then kills it), and writes the image.
+ * is in the {@link CaptureSpool}, where this JVM's death cannot lose it — or, without a spool,
+ * until the image is stored — and then kills it), and writes the image.
  *
  * <p>The freeze window covers only reading state into this JVM's memory; writing the image
  * happens after the process runs again. If this JVM dies mid-capture the tracer helper puts
@@ -263,10 +263,16 @@ public final class Capturer {
                     ahead.abandon();
                 }
                 if (spooled != null) {
+                    String unsynced = "";
+                    try {
+                        spooled.makeDurable(); // it outlives this command: it must outlive a restart too
+                    } catch (RuntimeException notSynced) {
+                        unsynced = " (" + notSynced.getMessage() + ": a restart of the machine before then loses it)";
+                    }
                     spooled.close(); // left for the next command that opens this store (SpoolReplay)
                     throw new CaptureException("pid " + pid + " was killed once its state was spooled to "
                             + spooled.dir() + ", but storing the image failed: " + e.getMessage() + "; the next"
-                            + " cryostash command that opens store " + store.location() + " stores it", e);
+                            + " cryostash command that opens store " + store.location() + " stores it" + unsynced, e);
                 }
                 if (options.kill()) {
                     frozen.fds().release(false);
@@ -311,7 +317,7 @@ public final class Capturer {
     }
 
     /**
-     * Writes a --kill capture's state to the local spool (fsynced), or returns null when there is
+     * Writes a --kill capture's state to the local spool (unsynced: see CaptureSpool), or returns null when there is
      * no spool or it cannot be written: the capture then keeps the process frozen until the
      * image is stored, as without a spool.
      */

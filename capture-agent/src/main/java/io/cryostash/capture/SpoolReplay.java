@@ -19,7 +19,7 @@ import io.cryostash.store.memory.AreaChunker;
 
 /**
  * Stores the captures a dead capturer left in the spool (see {@link CaptureSpool}): their
- * processes were killed once the spool was on disk, so the spool is all that is left of them.
+ * processes were killed once the spool was written, so the spool is all that is left of them.
  * Run by the commands that open a store, before they do their own work; entries spooled for
  * another store are left for it.
  */
@@ -75,11 +75,19 @@ public final class SpoolReplay {
                     entry.close();
                     continue;
                 }
-                if (c.version() != CaptureSpool.VERSION) {
+                if (c.version() != CaptureSpool.VERSION && c.version() != CaptureSpool.VERSION_SYNCED) {
                     throw new IOException("it was spooled by another version of Cryostash (spool format "
                             + c.version() + ", this one reads " + CaptureSpool.VERSION + "); store it with that version");
                 }
                 int pid = c.draft().process().pid();
+                if (!CaptureSpool.intact(c, dir)) {
+                    entry.delete();
+                    onError.accept("the checkpoint --kill of pid " + pid + " (" + c.draft().process().comm()
+                            + ") spooled to " + dir + " was not stored before the machine restarted, and its spool"
+                            + " had not been synced to disk: its pages may be incomplete, so it was dropped and no"
+                            + " image was stored (the process itself died with the restart)");
+                    continue;
+                }
                 if (stillRuns(pid, c.startTime())) {
                     entry.delete();
                     onError.accept("pid " + pid + " (" + c.draft().process().comm() + ") still runs: its checkpoint"

@@ -202,7 +202,9 @@ class CaptureRefusalTest {
                 .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
         target.awaitGone();
         try (Stream<Path> s = Files.list(spool)) {
-            assertThat(s.filter(d -> Files.exists(d.resolve("capture.json"))).count()).isEqualTo(1);
+            assertThat(s.filter(d -> Files.exists(d.resolve("capture.json"))).toList()).singleElement()
+                    .as("an entry that outlives its command is synced, and marked so")
+                    .satisfies(d -> assertThat(d.resolve("synced")).exists());
         }
 
         Files.delete(storeDir.resolve("packs"));
@@ -220,6 +222,54 @@ class CaptureRefusalTest {
             assertThat(s.count()).as("the entry is gone once stored").isZero();
         }
         assertThat(SpoolReplay.replay(store, spool, e -> { })).isEmpty();
+    }
+
+    /**
+     * The spool is written without fsync (the page cache outlives the capturer, and a power loss
+     * takes the process anyway). An entry found after the machine restarted (another boot id)
+     * that was never synced may have lost pages to the restart: the replay drops it, saying so,
+     * and stores no image of memory it cannot vouch for; the same entry once synced is stored.
+     */
+    @Test
+    void replayAfterARestartDropsAnUnsyncedEntryAndStoresASyncedOne() throws IOException {
+        FixtureProcess target = FixtureProcess.of(CFixtures.shared("counter")).args("4").start();
+        target.awaitNumberAbove("counter", 0);
+        Path storeDir = brokenStore();
+        Path spool = tmp.resolve("spool");
+        io.cryostash.store.image.ImageStore store = io.cryostash.store.image.ImageStore.local(storeDir);
+        assertThatThrownBy(() -> new Capturer(store).spoolTo(spool).capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
+        target.awaitGone();
+        Files.delete(storeDir.resolve("packs"));
+        Files.delete(storeDir.resolve("manifests"));
+        Path entry;
+        try (Stream<Path> s = Files.list(spool)) {
+            entry = s.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        Path record = entry.resolve(io.cryostash.capture.spool.CaptureSpool.RECORD);
+        var mapper = io.cryostash.capture.spool.CaptureSpool.mapper();
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(record.toFile());
+        assertThat(json.path("bootId").asText()).isEqualTo(io.cryostash.capture.spool.CaptureSpool.bootId());
+        json.put("bootId", "00000000-0000-0000-0000-000000000000"); // written before a restart
+        mapper.writeValue(record.toFile(), json);
+        // a copy of it that was synced before the restart
+        Path synced = Files.createDirectory(spool.resolve("synced-before-the-restart"));
+        for (String name : java.util.List.of("pages", "capture.json", "synced")) {
+            Files.copy(entry.resolve(name), synced.resolve(name));
+        }
+        Files.delete(entry.resolve("synced"));
+
+        java.util.List<String> said = new java.util.ArrayList<>();
+        java.util.List<SpoolReplay.Replayed> stored = SpoolReplay.replay(store, spool, said::add);
+
+        assertThat(said).singleElement().satisfies(m -> assertThat(m).contains(entry.toString())
+                .contains("pid " + target.pid() + " (counter)").contains("not stored before the machine restarted")
+                .contains("dropped"));
+        assertThat(entry).doesNotExist();
+        assertThat(stored).singleElement().satisfies(r -> assertThat(r.from()).isEqualTo(synced));
+        assertThat(store.read(stored.get(0).imageId()).areas().stream()
+                .mapToLong(io.cryostash.schema.image.MemoryArea::storedPages).sum())
+                .as("the synced entry's memory is in the image").isGreaterThanOrEqualTo((4L << 20) / 4096);
     }
 
     /**

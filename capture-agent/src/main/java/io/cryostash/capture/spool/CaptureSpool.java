@@ -32,16 +32,30 @@ import io.cryostash.schema.image.ProcessImage;
 import io.cryostash.schema.image.SysvIpcState;
 
 /**
- * The local disk a {@code --kill} capture's state goes to before the process is killed
- * (issue 14): a directory per capture under {@code $CRYOSTASH_HOME/spool} with the copied
- * pages ({@code pages}, runs one after another, then the contents of descriptors whose file
- * exists nowhere else, such as a memfd's) and, written last and atomically, what the freeze read
+ * Where a {@code --kill} capture's state goes before the process is killed (issue 14): a
+ * directory per capture under {@code $CRYOSTASH_HOME/spool} with the copied pages
+ * ({@code pages}, runs one after another, then the contents of descriptors whose file exists
+ * nowhere else, such as a memfd's) and, written last and atomically, what the freeze read
  * ({@code capture.json}: the process image without stored memory — every thread's registers,
  * masks and queued signals, the descriptors, timers and shared queued signals are in it — the
  * SysV IPC objects it uses, the places of the runs, contents and SysV segment bytes in
- * {@code pages}, the parent and the store). Once both are fsynced the process may die: its
- * state is safe here, and storing it (hashing, compressing, packing, uploading) goes on from
- * memory. A capture that finishes deletes its entry; one whose JVM died leaves it, and the next
+ * {@code pages}, the parent, the store and the boot it was written in). Once both are written
+ * the process may die: its state is in the kernel's page cache, which the capturing JVM's death
+ * cannot take, and storing it (hashing, compressing, packing, uploading) goes on from memory.
+ *
+ * <p>The entry is not fsynced before the kill. The process's state was only ever in memory, so
+ * a power loss before the image is stored loses the process whether or not it was killed; what
+ * the kill must not lose to is the capturer's death, and the page cache survives that. An fsync
+ * would put the memory on the disk a second time (the store writes it durably anyway) inside
+ * the freeze: 0.45–0.9 s per GiB on this project's VMs, and with O_DIRECT, which spares the
+ * page cache, the spool's write and the packs' shared the disk and the freeze still took
+ * 0.9–1.3 s. Unsynced, the entry is deleted before the kernel writes it back, so the disk
+ * never sees it. An entry that outlives its command (storing failed) is made durable then
+ * ({@link Entry#makeDurable()}, marked by {@code synced}); an unmarked entry found after the
+ * machine restarted may have lost pages to the restart, and {@link SpoolReplay} drops it
+ * rather than store an image of memory it cannot vouch for.
+ *
+ * <p>A capture that finishes deletes its entry; one whose JVM died leaves it, and the next
  * command that opens the same store replays it ({@link SpoolReplay}). A directory without
  * {@code capture.json} was never complete, so its process was never killed: it is removed.
  *
@@ -53,6 +67,8 @@ public final class CaptureSpool {
     static final String PAGES = "pages";
     public static final String RECORD = "capture.json";
     static final String LOCK = "lock";
+    /** Present once the entry's files and directories are fsynced ({@link Entry#makeDurable()}). */
+    static final String SYNCED = "synced";
 
     private CaptureSpool() {
     }
@@ -79,24 +95,48 @@ public final class CaptureSpool {
      * (segments without their stored content, whose bytes are at {@code sysvSegments}).
      */
     public record SpooledCapture(int version, String store, int pageSize, int chunkPages, String parent, String tracking,
-                          long spooledAtMillis, long startTime, ProcessImage draft, List<SpooledArea> areas,
+                          long spooledAtMillis, long startTime, String bootId, ProcessImage draft, List<SpooledArea> areas,
                           List<SpooledContent> fdContents, SysvIpcState sysv, List<SpooledSegment> sysvSegments) {
     }
 
     /**
-     * 4: images of format 5.0, with the SysV IPC objects the process uses and their segments'
-     * bytes, and the process's start time (field 22 of /proc/PID/stat), which tells a replay
-     * whether the process still runs. (2: images of format 4.0 and descriptor contents.)
+     * 5: written without fsync, with the boot it was written in ({@code bootId}, from
+     * /proc/sys/kernel/random/boot_id) and the {@code synced} mark. 4: images of format 5.0, with
+     * the SysV IPC objects the process uses and their segments' bytes, and the process's start
+     * time (field 22 of /proc/PID/stat), which tells a replay whether the process still runs;
+     * fsynced before the kill, so a replay takes it as synced. (2: images of format 4.0 and
+     * descriptor contents.)
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
+    /** The older format a replay still stores: fsynced before the kill, so safe across a restart. */
+    public static final int VERSION_SYNCED = 4;
+
+    /** The running kernel's boot id: an entry written in another boot outlived a restart. */
+    public static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/sys/kernel/random/boot_id: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether an entry's pages can be trusted: written in this boot (the page cache holds them
+     * whole), or fsynced before the machine restarted.
+     */
+    public static boolean intact(SpooledCapture record, Path dir) {
+        return record.version() == VERSION_SYNCED || Files.exists(dir.resolve(SYNCED))
+                || bootId().equals(record.bootId());
+    }
 
     public static ObjectMapper mapper() {
         return new ImageCodec().mapper();
     }
 
     /**
-     * Writes the captured pages and the record, fsyncs them and returns the entry, still locked
-     * by this process: from here on the capture survives this JVM.
+     * Writes the captured pages and then the record (into the page cache: see the class
+     * comment) and returns the entry, still locked by this process: from here on the capture
+     * survives this JVM.
      */
     public static Entry write(Path spoolDir, String storeLocation, int pageSize, int chunkPages, long startTime,
                               ProcessImage draft, MemoryCapture.Result memory, Map<Integer, byte[]> fdContents,
@@ -138,9 +178,8 @@ public final class CaptureSpool {
                     batch.add(ByteBuffer.wrap(c.getValue()));
                 }
                 writeAll(pages, batch);
-                pages.force(true);
                 record = new SpooledCapture(VERSION, storeLocation, pageSize, chunkPages, parent, tracking,
-                        System.currentTimeMillis(), startTime, draft, areas, contents, sysv.draft(), segments);
+                        System.currentTimeMillis(), startTime, bootId(), draft, areas, contents, sysv.draft(), segments);
             }
             Path tmp = e.dir.resolve(RECORD + ".part");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -148,15 +187,13 @@ public final class CaptureSpool {
                 while (b.hasRemaining()) {
                     ch.write(b);
                 }
-                ch.force(true);
             }
             Files.move(tmp, e.dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
-            fsyncDirectory(e.dir);
-            fsyncDirectory(spoolDir);
             return e;
         } catch (IOException | RuntimeException ex) {
             e.delete();
-            throw new UncheckedIOException("cannot spool the capture to " + e.dir + ": " + ex.getMessage(),
+            throw new UncheckedIOException("cannot spool the capture to " + e.dir + ": "
+                    + (ex.getMessage() != null ? ex.getMessage() : ex.toString()),
                     ex instanceof IOException io ? io : new IOException(ex));
         }
     }
@@ -295,6 +332,29 @@ public final class CaptureSpool {
 
         public Path dir() {
             return dir;
+        }
+
+        /**
+         * Fsyncs the entry's files and directories, then marks it {@code synced}: an entry that
+         * outlives its command (storing failed) must outlive a restart of the machine too.
+         */
+        public void makeDurable() {
+            try {
+                for (String name : List.of(PAGES, RECORD)) {
+                    try (FileChannel ch = FileChannel.open(dir.resolve(name), StandardOpenOption.WRITE)) {
+                        ch.force(true);
+                    }
+                }
+                fsyncDirectory(dir);
+                fsyncDirectory(dir.getParent());
+                try (FileChannel ch = FileChannel.open(dir.resolve(SYNCED), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+                fsyncDirectory(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot sync the capture spooled in " + dir + ": " + e.getMessage(), e);
+            }
         }
 
         /** Removes the entry (the image is stored, or the capture never got this far). */
