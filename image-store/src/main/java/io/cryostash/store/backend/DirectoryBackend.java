@@ -233,6 +233,12 @@ public final class DirectoryBackend implements Backend {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("bad range " + offset + "+" + length);
         }
+        if (direct && length >= DIRECT_READ_MIN) {
+            byte[] read = readDirect(name, offset, length);
+            if (read != null) {
+                return read;
+            }
+        }
         try (FileChannel ch = FileChannel.open(path(name), StandardOpenOption.READ)) {
             long size = ch.size();
             int n = (int) Math.max(0, Math.min(length, size - offset));
@@ -246,6 +252,54 @@ public final class DirectoryBackend implements Backend {
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(location(), name);
         }
+    }
+
+    /**
+     * A ranged read of at least this many bytes (a restore's span of a pack) goes around the
+     * page cache: the packs were written with O_DIRECT, so they are not in it, and filling it
+     * costs more than the disk read on a VM that hands freed memory back to its host (1 GiB read
+     * cold through the page cache: 1.30 s, 1.09 s of it CPU; with O_DIRECT: 0.63 s).
+     */
+    private static final int DIRECT_READ_MIN = 256 << 10;
+    /** Each reading thread's aligned buffer for O_DIRECT reads, grown to the longest read. */
+    private final ThreadLocal<ByteBuffer> directReads = new ThreadLocal<>();
+
+    /** As {@link #getRange}, read with O_DIRECT; null when the file system refuses it. */
+    private byte[] readDirect(String name, long offset, int length) throws IOException {
+        long from = offset & -DIRECT_ALIGNMENT;
+        long to = (offset + length + DIRECT_ALIGNMENT - 1) & -DIRECT_ALIGNMENT;
+        int span = (int) (to - from);
+        ByteBuffer b = directReads.get();
+        if (b == null || b.capacity() < span) {
+            b = ByteBuffer.allocateDirect(span + DIRECT_ALIGNMENT).alignedSlice(DIRECT_ALIGNMENT);
+            directReads.set(b);
+        }
+        b.clear().limit(span);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path(name), StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(location(), name);
+        } catch (UnsupportedOperationException | IOException refused) {
+            if (refused instanceof IOException io && !isInvalidArgument(io)) {
+                throw io;
+            }
+            direct = false;
+            return null;
+        }
+        try (ch) {
+            // a short read (one not ending on a block) is the end of the file: O_DIRECT reads
+            // must start on a block, so there is no reading on from there anyway
+            while (b.hasRemaining() && b.position() % DIRECT_ALIGNMENT == 0) {
+                if (ch.read(b, from + b.position()) <= 0) {
+                    break;
+                }
+            }
+        }
+        int got = (int) Math.max(0, Math.min(length, b.position() - (offset - from)));
+        byte[] out = new byte[got];
+        b.get((int) (offset - from), out, 0, got);
+        return out;
     }
 
     @Override

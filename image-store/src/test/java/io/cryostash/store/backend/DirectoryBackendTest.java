@@ -36,7 +36,8 @@ class DirectoryBackendTest extends BackendContractTest {
     /**
      * A pack in a PackBuffer goes to the disk with O_DIRECT (whole blocks) and its last partial
      * block through the page cache (or all through the page cache where the file system refuses
-     * O_DIRECT): every size around the block boundaries reads back whole.
+     * O_DIRECT): every size around the block boundaries reads back whole, and long ranged reads
+     * (with O_DIRECT too) give the very bytes at any alignment and at the end of the file.
      */
     @Test
     void packsInAlignedMemoryReadBackWholeAtEverySizeAroundABlock() throws Exception {
@@ -56,6 +57,16 @@ class DirectoryBackendTest extends BackendContractTest {
             byte[] bytes = new byte[size];
             random.nextBytes(bytes);
             assertThat(backend.get("packs/p" + size)).as("pack of %d bytes", size).isEqualTo(bytes);
+            // ranged reads long enough to go around the page cache, at every alignment, up to and past the end
+            if (size > 300_000) {
+                for (long offset : new long[] {0, 1, 4095, 4096, 5000, size - 300_000L}) {
+                    for (int length : new int[] {256 << 10, 300_000, (int) (size - offset), (int) (size - offset) + 999}) {
+                        int expected = (int) Math.min(length, size - offset);
+                        assertThat(backend.getRange("packs/p" + size, offset, length)).as("%d+%d", offset, length)
+                                .isEqualTo(java.util.Arrays.copyOfRange(bytes, (int) offset, (int) offset + expected));
+                    }
+                }
+            }
         }
         try (var s = Files.list(dir.resolve("store/.tmp"))) {
             assertThat(s).isEmpty();
