@@ -230,12 +230,15 @@ public final class Capturer {
                 } else {
                     // a pre-copy pass stored part of the memory through its own writer, which the
                     // spool cannot name: such captures keep the process frozen until stored
+                    spooled = preWriter == null ? spool(frozen, parent, startTime) : null;
                     if (preWriter == null) {
-                        // hashing, compressing and packing the pages needs the CPU while the
-                        // spool's write and sync wait for the disk: both at once, from the same copy
+                        // storing the pages (hashing, compressing, packing) starts from the same
+                        // copy once the spool is written, not beside it: the packs' writes would
+                        // share the disk with the spool's, which the freeze waits for (1 GiB:
+                        // frozen 0.67-0.70 s this way, 0.91-0.92 s side by side; the command
+                        // takes 0.25 s longer)
                         ahead = ImageArchive.AreasAhead.start(store, chunker, frozen.memory());
                     }
-                    spooled = preWriter == null ? spool(frozen, parent, startTime) : null;
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
                         try {
                             released = kill(tracer, pid, frozen.fds(), frozen.threads());

@@ -43,5 +43,28 @@ public final class Syscalls {
         }
     }
 
-    /** Reaps {@code pid} if it is our child and has exited; harmless otherwise. */
+    /** ioprio_get / ioprio_set (x86_64), IOPRIO_WHO_PROCESS with who 0: the calling thread. */
+    private static final long IOPRIO_GET = 252;
+    private static final long IOPRIO_SET = 251;
+    private static final int IOPRIO_WHO_PROCESS = 1;
+    /** IOPRIO_CLASS_RT, level 4: served before every best-effort request by the I/O schedulers that rank classes. */
+    public static final int IOPRIO_REALTIME = (1 << 13) | 4;
+
+    /** The calling thread's I/O priority (ioprio_get). */
+    public static int ioPriority() {
+        return (int) LIBC.syscall(IOPRIO_GET, IOPRIO_WHO_PROCESS, 0);
+    }
+
+    /**
+     * Sets the calling thread's I/O priority; false when the kernel refuses (the real-time class
+     * needs CAP_SYS_ADMIN or CAP_SYS_NICE).
+     */
+    public static boolean setIoPriority(int priority) {
+        try {
+            LIBC.syscall(IOPRIO_SET, IOPRIO_WHO_PROCESS, 0, priority);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
 }

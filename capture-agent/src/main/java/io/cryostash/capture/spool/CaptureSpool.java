@@ -43,17 +43,17 @@ import io.cryostash.schema.image.SysvIpcState;
  * the process may die: its state is in the kernel's page cache, which the capturing JVM's death
  * cannot take, and storing it (hashing, compressing, packing, uploading) goes on from memory.
  *
- * <p>The entry is not fsynced before the kill. The process's state was only ever in memory, so
- * a power loss before the image is stored loses the process whether or not it was killed; what
- * the kill must not lose to is the capturer's death, and the page cache survives that. An fsync
- * would put the memory on the disk a second time (the store writes it durably anyway) inside
- * the freeze: 0.45–0.9 s per GiB on this project's VMs, and with O_DIRECT, which spares the
- * page cache, the spool's write and the packs' shared the disk and the freeze still took
- * 0.9–1.3 s. Unsynced, the entry is deleted before the kernel writes it back, so the disk
- * never sees it. An entry that outlives its command (storing failed) is made durable then
- * ({@link Entry#makeDurable()}, marked by {@code synced}); an unmarked entry found after the
- * machine restarted may have lost pages to the restart, and {@link SpoolReplay} drops it
- * rather than store an image of memory it cannot vouch for.
+ * <p>The pages go to the disk with O_DIRECT where the file system allows ({@link SpoolPagesFile}):
+ * straight from the copy buffers, touching no new memory inside the freeze, and the entry is then
+ * fsynced and marked {@code synced} for a few metadata writes. Where O_DIRECT is refused, the
+ * entry goes into the page cache and is not fsynced before the kill: the process's state was
+ * only ever in memory, so a power loss before the image is stored loses the process whether or
+ * not it was killed, and what the kill must not lose to (the capturer's death) the page cache
+ * survives; an fsync there would write the memory to the disk a second time inside the freeze.
+ * Such an entry is made durable when it outlives its command (storing failed;
+ * {@link Entry#makeDurable()}); an unmarked entry found after the machine restarted may have lost
+ * pages to the restart, and {@link SpoolReplay} drops it rather than store an image of memory it
+ * cannot vouch for.
  *
  * <p>A capture that finishes deletes its entry; one whose JVM died leaves it, and the next
  * command that opens the same store replays it ({@link SpoolReplay}). A directory without
@@ -134,9 +134,9 @@ public final class CaptureSpool {
     }
 
     /**
-     * Writes the captured pages and then the record (into the page cache: see the class
-     * comment) and returns the entry, still locked by this process: from here on the capture
-     * survives this JVM.
+     * Writes the captured pages and then the record (durably with O_DIRECT, else into the page
+     * cache: see the class comment) and returns the entry, still locked by this process: from
+     * here on the capture survives this JVM.
      */
     public static Entry write(Path spoolDir, String storeLocation, int pageSize, int chunkPages, long startTime,
                               ProcessImage draft, MemoryCapture.Result memory, Map<Integer, byte[]> fdContents,
@@ -145,39 +145,32 @@ public final class CaptureSpool {
         try {
             List<SpooledArea> areas = new ArrayList<>();
             SpooledCapture record;
-            try (FileChannel pages = FileChannel.open(e.dir.resolve(PAGES), StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
-                long offset = 0;
-                List<ByteBuffer> batch = new ArrayList<>();
+            boolean direct;
+            try (SpoolPagesFile pages = new SpoolPagesFile(e.dir.resolve(PAGES))) {
                 for (CapturedArea c : memory.areas()) {
                     long[] runs = new long[c.runs().size() * 3];
                     int i = 0;
                     for (CapturedArea.Run r : c.runs()) {
                         runs[i++] = r.firstPage();
                         runs[i++] = r.count();
-                        runs[i++] = offset;
-                        offset += (long) r.count() * pageSize;
-                        batch.add(r.data().duplicate().clear().limit(r.count() * pageSize));
-                        if (batch.size() >= 512) {
-                            writeAll(pages, batch);
-                        }
+                        runs[i++] = pages.offset();
+                        pages.append(r.data().duplicate().clear().limit(r.count() * pageSize), true);
                     }
                     areas.add(new SpooledArea(c.area(), runs, c.present() == null ? null : c.present().toLongArray(),
                             c.reread() == null ? null : c.reread().toLongArray()));
                 }
                 List<SpooledContent> contents = new ArrayList<>();
                 for (Map.Entry<Integer, byte[]> c : new TreeMap<>(fdContents).entrySet()) {
-                    contents.add(new SpooledContent(c.getKey(), offset, c.getValue().length));
-                    offset += c.getValue().length;
-                    batch.add(ByteBuffer.wrap(c.getValue()));
+                    contents.add(new SpooledContent(c.getKey(), pages.offset(), c.getValue().length));
+                    pages.append(ByteBuffer.wrap(c.getValue()), false);
                 }
                 List<SpooledSegment> segments = new ArrayList<>();
                 for (Map.Entry<Integer, byte[]> c : new TreeMap<>(sysv.segmentBytes()).entrySet()) {
-                    segments.add(new SpooledSegment(c.getKey(), offset, c.getValue().length));
-                    offset += c.getValue().length;
-                    batch.add(ByteBuffer.wrap(c.getValue()));
+                    segments.add(new SpooledSegment(c.getKey(), pages.offset(), c.getValue().length));
+                    pages.append(ByteBuffer.wrap(c.getValue()), false);
                 }
-                writeAll(pages, batch);
+                pages.flush();
+                direct = pages.allPagesDirect();
                 record = new SpooledCapture(VERSION, storeLocation, pageSize, chunkPages, parent, tracking,
                         System.currentTimeMillis(), startTime, bootId(), draft, areas, contents, sysv.draft(), segments);
             }
@@ -189,6 +182,9 @@ public final class CaptureSpool {
                 }
             }
             Files.move(tmp, e.dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
+            if (direct) { // the pages are on the disk already: making the entry durable costs a few metadata writes
+                e.makeDurable();
+            }
             return e;
         } catch (IOException | RuntimeException ex) {
             e.delete();
@@ -196,18 +192,6 @@ public final class CaptureSpool {
                     + (ex.getMessage() != null ? ex.getMessage() : ex.toString()),
                     ex instanceof IOException io ? io : new IOException(ex));
         }
-    }
-
-    private static void writeAll(FileChannel ch, List<ByteBuffer> batch) throws IOException {
-        ByteBuffer[] bs = batch.toArray(new ByteBuffer[0]);
-        int first = 0;
-        while (first < bs.length) {
-            ch.write(bs, first, bs.length - first);
-            while (first < bs.length && !bs[first].hasRemaining()) {
-                first++;
-            }
-        }
-        batch.clear();
     }
 
     static void fsyncDirectory(Path dir) throws IOException {
