@@ -85,6 +85,12 @@ public final class ChunkStore implements AutoCloseable {
     private final Backend backend;
     private final ExecutorService pool;
     private final ExecutorService uploads;
+    /**
+     * Ranged pack reads and their decoding: twice the cores (at least 4), so that while some
+     * threads wait for the disk (a directory store reads long spans with O_DIRECT) the others
+     * decode and the disk always has reads queued.
+     */
+    private final ExecutorService readers;
     private final Packer packer;
     private final StoreStats stats = new StoreStats();
     private final Map<ChunkKey, Boolean> pending = new ConcurrentHashMap<>();
@@ -112,6 +118,7 @@ public final class ChunkStore implements AutoCloseable {
         int threads = Math.max(1, options.threads());
         this.pool = Executors.newFixedThreadPool(threads, daemon("cryostash-chunk"));
         this.uploads = Executors.newFixedThreadPool(Math.max(2, threads), daemon("cryostash-upload"));
+        this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * threads), daemon("cryostash-read"));
         this.packer = new Packer(backend, new ChunkCodec(options.compressionLevel()), options.packSize(), threads,
                 pool, uploads, this::packStored, this::chunksLost, stats);
     }
@@ -684,7 +691,7 @@ public final class ChunkStore implements AutoCloseable {
         List<Future<?>> fs = new ArrayList<>();
         for (Map.Entry<String, List<PackIndexEntry>> e : byPack.entrySet()) {
             for (List<PackIndexEntry> span : spans(e.getValue())) {
-                fs.add(pool.submit(() -> {
+                fs.add(readers.submit(() -> {
                     readFromPack(e.getKey(), span, sink);
                     return null;
                 }));
@@ -818,5 +825,6 @@ public final class ChunkStore implements AutoCloseable {
     public void close() {
         pool.shutdownNow();
         uploads.shutdownNow();
+        readers.shutdownNow();
     }
 }
