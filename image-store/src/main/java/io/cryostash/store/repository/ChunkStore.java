@@ -86,9 +86,10 @@ public final class ChunkStore implements AutoCloseable {
     private final ExecutorService pool;
     private final ExecutorService uploads;
     /**
-     * Ranged pack reads and their decoding: twice the cores (at least 4), so that while some
-     * threads wait for the disk (a directory store reads long spans with O_DIRECT) the others
-     * decode and the disk always has reads queued.
+     * Ranged pack reads and their decoding: twice the cores, at least 8 and at most 32, so that
+     * while some threads wait for the disk (a directory store reads long spans with O_DIRECT) or
+     * the network, the others decode and reads are always queued (1 GiB restore on 2 cores with
+     * 2 threads 1.20-1.38 s, 4 threads 0.98-1.11 s, 8 threads 0.92-0.99 s).
      */
     private final ExecutorService readers;
     private final Packer packer;
@@ -118,7 +119,7 @@ public final class ChunkStore implements AutoCloseable {
         int threads = Math.max(1, options.threads());
         this.pool = Executors.newFixedThreadPool(threads, daemon("cryostash-chunk"));
         this.uploads = Executors.newFixedThreadPool(Math.max(2, threads), daemon("cryostash-upload"));
-        this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * threads), daemon("cryostash-read"));
+        this.readers = Executors.newFixedThreadPool(Math.min(32, Math.max(8, 2 * threads)), daemon("cryostash-read"));
         this.packer = new Packer(backend, new ChunkCodec(options.compressionLevel()), options.packSize(), threads,
                 pool, uploads, this::packStored, this::chunksLost, stats);
     }
