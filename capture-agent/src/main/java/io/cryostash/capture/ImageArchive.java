@@ -61,7 +61,14 @@ final class ImageArchive {
         }
 
         static AreasAhead start(ImageStore store, AreaChunker chunker, MemoryCapture.Result memory) {
-            AreasAhead a = new AreasAhead(store.newImage(), chunker, memory);
+            return start(store, chunker, memory, null);
+        }
+
+        /** As {@link #start(ImageStore, AreaChunker, MemoryCapture.Result)}, taking the keys {@code known} hashed already. */
+        static AreasAhead start(ImageStore store, AreaChunker chunker, MemoryCapture.Result memory,
+                                io.cryostash.store.repository.KnownKeys known) {
+            ImageWriter w = store.newImage();
+            AreasAhead a = new AreasAhead(known == null ? w : w.knowing(known), chunker, memory);
             a.thread.start();
             return a;
         }
@@ -120,6 +127,51 @@ final class ImageArchive {
                                  ProcessImage parent, String tracking, DescriptorCapture.Result fds,
                                  SysvIpcCapture.Captured sysv, Set<Long> elsewhere) throws IOException {
         return finish(w, draft, storeAreas(w, chunker, memory, elsewhere), parent, tracking, fds, sysv);
+    }
+
+    /**
+     * Hashes the chunks of the copied memory that the store will take as views of it (whole
+     * chunks inside one run; see {@code AreaChunker.capture}) into {@code known}, batch by batch,
+     * until done or {@code stop} is set: a {@code --kill} capture does it while its spool is on the
+     * disk, when the CPU has nothing else to do, and storing the pages afterwards looks each key up
+     * instead of hashing it again. Incremental areas are left out (their chunks depend on the parent).
+     */
+    static void hashAhead(AreaChunker chunker, MemoryCapture.Result memory, io.cryostash.store.repository.KnownKeys known,
+                          java.util.concurrent.atomic.AtomicBoolean stop) {
+        int pageSize = AreaChunker.DEFAULT_PAGE_SIZE;
+        int chunkPages = chunker.chunkSize() / pageSize;
+        List<java.nio.ByteBuffer> batch = new ArrayList<>();
+        long batchBytes = 0;
+        for (CapturedArea c : memory.areas()) {
+            if (c.parent() != null) {
+                continue;
+            }
+            long areaPages = c.area().length() / pageSize;
+            for (CapturedArea.Run r : c.runs()) {
+                long end = r.firstPage() + r.count();
+                for (long first = (r.firstPage() + chunkPages - 1) / chunkPages * chunkPages; first < end;
+                     first += chunkPages) {
+                    int count = (int) Math.min(chunkPages, areaPages - first);
+                    if (first + count > end) {
+                        break;
+                    }
+                    int off = (int) ((first - r.firstPage()) * pageSize);
+                    batch.add(r.data().slice(off, count * pageSize));
+                    batchBytes += (long) count * pageSize;
+                    if (batchBytes >= 8 << 20) {
+                        if (stop.get()) {
+                            return;
+                        }
+                        known.hash(batch);
+                        batch = new ArrayList<>();
+                        batchBytes = 0;
+                    }
+                }
+            }
+        }
+        if (!batch.isEmpty() && !stop.get()) {
+            known.hash(batch);
+        }
     }
 
     /**

@@ -43,6 +43,8 @@ public final class ImageWriter implements AutoCloseable {
     private volatile boolean done;
 
     private final Repository.UploadLimit limit;
+    /** Keys hashed ahead of storing (a --kill capture, while its spool is on the disk); null: none. */
+    private KnownKeys known;
     private final java.util.concurrent.atomic.AtomicLong newBytes = new java.util.concurrent.atomic.AtomicLong();
 
     ImageWriter(Repository repo, StoreLock lock, Set<String> acknowledged, Repository.UploadLimit limit) {
@@ -87,7 +89,10 @@ public final class ImageWriter implements AutoCloseable {
      * chunk that would go over is never uploaded.
      */
     private List<ChunkKey> hashWithinLimit(List<ByteBuffer> chunks) throws IOException {
-        List<ChunkKey> ks = repo.chunks().hashAll(chunks);
+        List<ChunkKey> ks = hash(chunks);
+        if (limit == null) {
+            return ks;
+        }
         long added = 0;
         Set<ChunkKey> seen = new java.util.HashSet<>();
         for (int i = 0; i < ks.size(); i++) {
@@ -104,13 +109,46 @@ public final class ImageWriter implements AutoCloseable {
         return ks;
     }
 
+    /** The chunks' keys: those hashed ahead ({@link #knowing}), the others hashed now, in parallel. */
+    private List<ChunkKey> hash(List<ByteBuffer> chunks) {
+        if (known == null) {
+            return repo.chunks().hashAll(chunks);
+        }
+        ChunkKey[] ks = new ChunkKey[chunks.size()];
+        List<ByteBuffer> rest = new java.util.ArrayList<>();
+        List<Integer> at = new java.util.ArrayList<>();
+        for (int i = 0; i < ks.length; i++) {
+            ks[i] = known.find(chunks.get(i));
+            if (ks[i] == null) {
+                rest.add(chunks.get(i));
+                at.add(i);
+            }
+        }
+        if (!rest.isEmpty()) {
+            List<ChunkKey> hashed = repo.chunks().hashAll(rest);
+            for (int j = 0; j < hashed.size(); j++) {
+                ks[at.get(j)] = hashed.get(j);
+            }
+        }
+        return List.of(ks);
+    }
+
+    /**
+     * Takes chunk keys from {@code keys} where a chunk is exactly a range hashed there, whose
+     * bytes must not have changed since (see {@link KnownKeys}).
+     */
+    public ImageWriter knowing(KnownKeys keys) {
+        this.known = keys;
+        return this;
+    }
+
     /**
      * Stores many chunks without copying them: their bytes must stay unchanged until
      * {@link #commit} (see {@link ChunkStore#putAllOwned}).
      */
     public List<ChunkKey> putAllOwned(List<ByteBuffer> chunks) throws IOException {
         checkOpen();
-        if (limit == null) {
+        if (limit == null && known == null) {
             List<ChunkKey> ks = repo.chunks().putAllOwned(chunks);
             keys.addAll(ks);
             return ks;
