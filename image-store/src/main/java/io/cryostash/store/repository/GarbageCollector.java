@@ -532,7 +532,7 @@ public final class GarbageCollector {
         ExecutorService uploads = Executors.newFixedThreadPool(2);
         try {
             Packer packer = new Packer(backend, new ChunkCodec(ChunkCodec.DEFAULT_LEVEL),
-                    io.cryostash.store.pack.PackWriter.DEFAULT_TARGET_SIZE, 2, pool, uploads, newPacks::add,
+                    io.cryostash.store.pack.PackWriter.DEFAULT_TARGET_SIZE, 2, 2, pool, uploads, newPacks::add,
                     lost -> { }, new StoreStats());
             Set<ChunkKey> copied = new HashSet<>();
             for (PackSummary p : plan.repack) {

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.IntStream;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -30,14 +29,13 @@ public final class KnownKeys {
     private final Map<Long, Known> byAddress = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong found = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Hashes every range (direct buffers; each one's remaining bytes), on every core. */
+    /** Hashes every range (direct buffers; each one's remaining bytes) on the calling thread. */
     public void hash(List<ByteBuffer> ranges) {
-        IntStream.range(0, ranges.size()).parallel().forEach(i -> {
-            ByteBuffer b = ranges.get(i);
+        for (ByteBuffer b : ranges) {
             if (b.isDirect()) {
                 byAddress.put(address(b), new Known(b.remaining(), Hashing.key(b)));
             }
-        });
+        }
     }
 
     /** The key of {@code b}'s remaining bytes if hashed here, else null. */

@@ -57,7 +57,7 @@ final class Packer {
     private final ConcurrentLinkedQueue<PackBuffer> freeBuffers = new ConcurrentLinkedQueue<>();
     private final StoreStats stats;
 
-    Packer(Backend backend, ChunkCodec codec, int targetPackSize, int threads, ExecutorService compressPool,
+    Packer(Backend backend, ChunkCodec codec, int targetPackSize, int threads, int uploaders, ExecutorService compressPool,
            ExecutorService uploadPool, Consumer<PackSummary> onStored, Consumer<List<ChunkKey>> onLost,
            StoreStats stats) {
         this.onLost = onLost;
@@ -70,7 +70,7 @@ final class Packer {
         this.stats = stats;
         long maxBuffered = Math.max(64L << 20, 2L * threads * targetPackSize);
         this.bufferedKiB = new Semaphore((int) (maxBuffered >> 10));
-        this.packsInFlight = new Semaphore(threads + 1);
+        this.packsInFlight = new Semaphore(Math.max(threads, uploaders) + 1);
     }
 
     /** Queues one chunk; {@code data} is owned by the packer from now on. */
