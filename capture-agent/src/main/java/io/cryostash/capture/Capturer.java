@@ -301,7 +301,7 @@ public final class Capturer {
                 throw e;
             }
             if (spooled != null) {
-                spooled.delete();
+                spooled.deleteInBackground();
             } else if (options.kill()) {
                 released = kill(tracer, pid, frozen.fds(), frozen.threads());
                 clock.lap(FreezePhase.RESUME);

@@ -52,6 +52,10 @@ public final class SpoolReplay {
             return done;
         }
         for (Path dir : dirs) {
+            if (dir.getFileName().toString().startsWith(CaptureSpool.DONE_PREFIX)) {
+                removeDone(dir); // a stored capture's entry, whose deletion a JVM's end cut short
+                continue;
+            }
             CaptureSpool.Entry entry;
             try {
                 entry = CaptureSpool.Entry.take(dir);
@@ -114,6 +118,17 @@ public final class SpoolReplay {
             }
         }
         return done;
+    }
+
+    private static void removeDone(Path dir) {
+        try {
+            CaptureSpool.Entry entry = CaptureSpool.Entry.take(dir);
+            if (entry != null) { // else its deletion is still under way in a live process
+                entry.delete();
+            }
+        } catch (IOException e) {
+            // tried again by the next replay
+        }
     }
 
     /** Whether the process spooled is alive: the same pid started at the same time, not a zombie. */

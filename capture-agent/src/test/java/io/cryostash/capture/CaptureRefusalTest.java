@@ -225,6 +225,27 @@ class CaptureRefusalTest {
     }
 
     /**
+     * A stored capture's entry is renamed aside ({@code .done-}) and deleted by a thread of its
+     * own; what a JVM that ended meanwhile left is removed by the next replay, never stored, and
+     * nothing is said about it.
+     */
+    @Test
+    void replayRemovesWhatAnInterruptedDeleteLeftWithoutStoringIt() throws IOException {
+        Path spool = tmp.resolve("spool");
+        Path done = Files.createDirectories(spool.resolve(io.cryostash.capture.spool.CaptureSpool.DONE_PREFIX + "left"));
+        Files.writeString(done.resolve("pages"), "x");
+        Files.writeString(done.resolve(io.cryostash.capture.spool.CaptureSpool.RECORD), "{ not even json");
+        io.cryostash.store.image.ImageStore store = io.cryostash.store.image.ImageStore.local(tmp.resolve("store"));
+        java.util.List<String> said = new java.util.ArrayList<>();
+
+        assertThat(SpoolReplay.replay(store, spool, said::add)).isEmpty();
+
+        assertThat(said).isEmpty();
+        assertThat(done).doesNotExist();
+        assertThat(store.list()).isEmpty();
+    }
+
+    /**
      * The spool is written without fsync (the page cache outlives the capturer, and a power loss
      * takes the process anyway). An entry found after the machine restarted (another boot id)
      * that was never synced may have lost pages to the restart: the replay drops it, saying so,
