@@ -45,6 +45,8 @@ public final class CommandServer implements AutoCloseable {
     private final String user = System.getProperty("user.name");
     private final Path code;
     private final FileTime codeTime;
+    /** The checkout the code was built in, watched: the launcher asks this daemon before it checks the sources itself. */
+    private final Optional<SourceWatch> sources;
     private final AtomicInteger served = new AtomicInteger();
     /**
      * The captures' copy buffers, kept from one command to the next up to 256 MiB (making them
@@ -60,6 +62,7 @@ public final class CommandServer implements AutoCloseable {
         this.ownEnv = ownEnv;
         this.code = code;
         this.codeTime = modified(code);
+        this.sources = code == null ? Optional.empty() : SourceWatch.of(code, codeTime);
     }
 
     /** The socket a daemon of this CRYOSTASH_HOME listens on (the launcher looks for it there too). */
@@ -172,6 +175,15 @@ public final class CommandServer implements AutoCloseable {
                         + " on its own (restart the daemon)\n").getBytes(StandardCharsets.UTF_8);
                 reply.send(ReplyFrames.ERR, say, 0, say.length);
                 reply.notServed();
+                return;
+            }
+            Optional<String> changed = sources.map(SourceWatch::changed);
+            if (changed.isPresent()) {
+                byte[] say = ("cryostash: the daemon on " + socket + " does not serve this checkout any more ("
+                        + changed.get() + "); the command runs on its own (restart the daemon)\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                reply.send(ReplyFrames.ERR, say, 0, say.length);
+                reply.notServed(); // the launcher then checks the sources itself, and rebuilds if need be
                 return;
             }
             Optional<String> refusal = ServedCommands.refusal(request, ownEnv);
