@@ -230,42 +230,13 @@ public final class Capturer {
                 } else {
                     // a pre-copy pass stored part of the memory through its own writer, which the
                     // spool cannot name: such captures keep the process frozen until stored
-                    io.cryostash.store.repository.KnownKeys known = null;
-                    java.util.concurrent.atomic.AtomicBoolean spoolWritten = new java.util.concurrent.atomic.AtomicBoolean();
-                    java.util.concurrent.atomic.AtomicReference<ImageArchive.AreasAhead> startedEarly = new java.util.concurrent.atomic.AtomicReference<>();
-                    if (preWriter == null) {
-                        // the spool goes to the disk with O_DIRECT and leaves the CPU idle: the
-                        // chunks are hashed meanwhile (what is not hashed by then is hashed when
-                        // stored), and if that ends first, storing the pages (compressing,
-                        // packing) starts then, from the same copy. Not sooner: the packs'
-                        // writes share the disk with the spool's, which the freeze waits for
-                        // (1 GiB: frozen 0.91-0.92 s with both from the start, 0.67-0.70 s with
-                        // the packs after the spool; starting them once the hashing ends: frozen
-                        // 0.66-0.80 s, the command 1.62-1.86 s against 1.70-2.04 s)
-                        known = new io.cryostash.store.repository.KnownKeys();
-                        io.cryostash.store.repository.KnownKeys into = known;
-                        Thread hashing = new Thread(() -> {
-                            ImageArchive.hashAhead(chunker, frozen.memory(), into, spoolWritten);
-                            synchronized (startedEarly) {
-                                if (!spoolWritten.get()) {
-                                    startedEarly.set(ImageArchive.AreasAhead.start(store, chunker, frozen.memory(), into));
-                                }
-                            }
-                        }, "cryostash-hash-ahead");
-                        hashing.setDaemon(true);
-                        hashing.start();
-                    }
+                    ImageArchive.WhileSpooling meanwhile = preWriter == null
+                            ? ImageArchive.WhileSpooling.start(store, chunker, frozen.memory()) : null;
                     try {
                         spooled = preWriter == null ? spool(frozen, parent, startTime) : null;
                     } finally {
-                        synchronized (startedEarly) {
-                            spoolWritten.set(true);
-                        }
-                    }
-                    if (preWriter == null) {
-                        synchronized (startedEarly) { // started by the hashing thread, or now
-                            ahead = startedEarly.get() != null ? startedEarly.get()
-                                    : ImageArchive.AreasAhead.start(store, chunker, frozen.memory(), known);
+                        if (meanwhile != null) {
+                            ahead = meanwhile.spoolWritten();
                         }
                     }
                     if (spooled != null) { // its state is safe on local disk: it need not wait for the store
@@ -349,7 +320,7 @@ public final class Capturer {
     }
 
     /**
-     * Writes a --kill capture's state to the local spool (unsynced: see CaptureSpool), or returns null when there is
+     * Writes a --kill capture's state to the local spool (see CaptureSpool), or returns null when there is
      * no spool or it cannot be written: the capture then keeps the process frozen until the
      * image is stored, as without a spool.
      */

@@ -60,15 +60,10 @@ final class ImageArchive {
             thread.setDaemon(true);
         }
 
-        static AreasAhead start(ImageStore store, AreaChunker chunker, MemoryCapture.Result memory) {
-            return start(store, chunker, memory, null);
-        }
-
-        /** As {@link #start(ImageStore, AreaChunker, MemoryCapture.Result)}, taking the keys {@code known} hashed already. */
+        /** Starts storing the pages, taking the keys {@code known} hashed already. */
         static AreasAhead start(ImageStore store, AreaChunker chunker, MemoryCapture.Result memory,
                                 io.cryostash.store.repository.KnownKeys known) {
-            ImageWriter w = store.newImage();
-            AreasAhead a = new AreasAhead(known == null ? w : w.knowing(known), chunker, memory);
+            AreasAhead a = new AreasAhead(store.newImage().knowing(known), chunker, memory);
             a.thread.start();
             return a;
         }
@@ -130,6 +125,60 @@ final class ImageArchive {
     }
 
     /**
+     * What a {@code --kill} capture does while its spool is on the disk, which leaves the CPU idle
+     * (the spool is written with O_DIRECT): one thread hashes the chunks of the copy
+     * ({@link #hashAhead}; what is not hashed by the end is hashed when stored), and if that ends
+     * first, storing the pages (compressing, packing: {@link AreasAhead}) starts then, from the
+     * same copy. Not sooner: the packs' writes share the disk with the spool's, which the freeze
+     * waits for (1 GiB: frozen 0.91-0.92 s with both from the start, 0.67-0.70 s with the packs
+     * after the spool; starting them once the hashing ends: frozen 0.66-0.80 s, the command
+     * 1.62-1.86 s against 1.70-2.04 s).
+     */
+    static final class WhileSpooling {
+        private final ImageStore store;
+        private final AreaChunker chunker;
+        private final MemoryCapture.Result memory;
+        private final io.cryostash.store.repository.KnownKeys known = new io.cryostash.store.repository.KnownKeys();
+        private volatile boolean spoolWritten;
+        private AreasAhead ahead;
+
+        private WhileSpooling(ImageStore store, AreaChunker chunker, MemoryCapture.Result memory) {
+            this.store = store;
+            this.chunker = chunker;
+            this.memory = memory;
+        }
+
+        static WhileSpooling start(ImageStore store, AreaChunker chunker, MemoryCapture.Result memory) {
+            WhileSpooling w = new WhileSpooling(store, chunker, memory);
+            Thread t = new Thread(w::hashThenStore, "cryostash-hash-ahead");
+            t.setDaemon(true);
+            t.start();
+            return w;
+        }
+
+        private void hashThenStore() {
+            hashAhead(chunker, memory, known, () -> spoolWritten);
+            synchronized (this) {
+                if (!spoolWritten) {
+                    ahead = AreasAhead.start(store, chunker, memory, known);
+                }
+            }
+        }
+
+        /**
+         * The spool is written (or given up): the hashing stops within a batch, not waited for,
+         * and storing the pages is under way, started by the hashing thread or now.
+         */
+        synchronized AreasAhead spoolWritten() {
+            spoolWritten = true;
+            if (ahead == null) {
+                ahead = AreasAhead.start(store, chunker, memory, known);
+            }
+            return ahead;
+        }
+    }
+
+    /**
      * Hashes the chunks of the copied memory that the store will take as views of it (whole
      * chunks inside one run; see {@code AreaChunker.capture}) into {@code known}, batch by batch,
      * until done or {@code stop} is set: a {@code --kill} capture does it while its spool is on the
@@ -137,7 +186,7 @@ final class ImageArchive {
      * instead of hashing it again. Incremental areas are left out (their chunks depend on the parent).
      */
     static void hashAhead(AreaChunker chunker, MemoryCapture.Result memory, io.cryostash.store.repository.KnownKeys known,
-                          java.util.concurrent.atomic.AtomicBoolean stop) {
+                          java.util.function.BooleanSupplier stop) {
         int pageSize = AreaChunker.DEFAULT_PAGE_SIZE;
         int chunkPages = chunker.chunkSize() / pageSize;
         List<java.nio.ByteBuffer> batch = new ArrayList<>();
@@ -159,7 +208,7 @@ final class ImageArchive {
                     batch.add(r.data().slice(off, count * pageSize));
                     batchBytes += (long) count * pageSize;
                     if (batchBytes >= 8 << 20) {
-                        if (stop.get()) {
+                        if (stop.getAsBoolean()) {
                             return;
                         }
                         known.hash(batch);
@@ -169,7 +218,7 @@ final class ImageArchive {
                 }
             }
         }
-        if (!batch.isEmpty() && !stop.get()) {
+        if (!batch.isEmpty() && !stop.getAsBoolean()) {
             known.hash(batch);
         }
     }
@@ -177,8 +226,8 @@ final class ImageArchive {
     /**
      * Stores one process's pages with {@code w}: the areas with their chunk lists. The bulk of
      * storing an image (hashing, compressing and packing every page), and it touches nothing but
-     * the copied memory and the writer: a {@code --kill} capture runs it while the spool is
-     * written and synced (see Capturer).
+     * the copied memory and the writer: a {@code --kill} capture starts it before the kill, on a
+     * thread of its own ({@link WhileSpooling}).
      */
     static List<MemoryArea> storeAreas(ImageWriter w, AreaChunker chunker, MemoryCapture.Result memory,
                                        Set<Long> elsewhere) throws IOException {

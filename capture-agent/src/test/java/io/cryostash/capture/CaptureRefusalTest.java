@@ -246,10 +246,11 @@ class CaptureRefusalTest {
     }
 
     /**
-     * The spool is written without fsync (the page cache outlives the capturer, and a power loss
-     * takes the process anyway). An entry found after the machine restarted (another boot id)
-     * that was never synced may have lost pages to the restart: the replay drops it, saying so,
-     * and stores no image of memory it cannot vouch for; the same entry once synced is stored.
+     * Where the file system refuses O_DIRECT the spool is written without fsync (the page cache
+     * outlives the capturer, and a power loss takes the process anyway). An entry found after the
+     * machine restarted (another boot id) that was never synced may have lost pages to the
+     * restart: the replay drops it, saying so, and stores no image of memory it cannot vouch for;
+     * the same entry once synced is stored. The entries are a real spooled capture's, edited.
      */
     @Test
     void replayAfterARestartDropsAnUnsyncedEntryAndStoresASyncedOne() throws IOException {
@@ -258,15 +259,7 @@ class CaptureRefusalTest {
         Path storeDir = brokenStore();
         Path spool = tmp.resolve("spool");
         io.cryostash.store.image.ImageStore store = io.cryostash.store.image.ImageStore.local(storeDir);
-        assertThatThrownBy(() -> new Capturer(store).spoolTo(spool).capture(target.pid(), new CaptureOptions(true)))
-                .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
-        target.awaitGone();
-        Files.delete(storeDir.resolve("packs"));
-        Files.delete(storeDir.resolve("manifests"));
-        Path entry;
-        try (Stream<Path> s = Files.list(spool)) {
-            entry = s.filter(Files::isDirectory).findFirst().orElseThrow();
-        }
+        Path entry = spooledButNotStored(target, store, storeDir, spool);
         Path record = entry.resolve(io.cryostash.capture.spool.CaptureSpool.RECORD);
         var mapper = io.cryostash.capture.spool.CaptureSpool.mapper();
         var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(record.toFile());
@@ -306,15 +299,7 @@ class CaptureRefusalTest {
         Path storeDir = brokenStore();
         Path spool = tmp.resolve("spool");
         io.cryostash.store.image.ImageStore store = io.cryostash.store.image.ImageStore.local(storeDir);
-        assertThatThrownBy(() -> new Capturer(store).spoolTo(spool).capture(victim.pid(), new CaptureOptions(true)))
-                .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
-        victim.awaitGone();
-        Files.delete(storeDir.resolve("packs"));
-        Files.delete(storeDir.resolve("manifests"));
-        Path entry;
-        try (Stream<Path> s = Files.list(spool)) {
-            entry = s.filter(Files::isDirectory).findFirst().orElseThrow();
-        }
+        Path entry = spooledButNotStored(victim, store, storeDir, spool);
         Path record = entry.resolve(io.cryostash.capture.spool.CaptureSpool.RECORD);
         // the same record, naming a process that runs: as if the capturer had died before the kill
         FixtureProcess running = FixtureProcess.of(CFixtures.shared("counter")).start();
@@ -339,6 +324,22 @@ class CaptureRefusalTest {
                 .as("the unreadable entry is kept").isTrue();
         assertThat(store.list()).isEmpty();
         assertThat(running.check()).startsWith("PASS ");
+    }
+
+    /**
+     * A --kill capture of {@code target} into the broken store: killed once spooled, its storing
+     * failed, so its entry stays in {@code spool}; the store is then made writable for a replay.
+     */
+    private static Path spooledButNotStored(FixtureProcess target, io.cryostash.store.image.ImageStore store,
+                                            Path storeDir, Path spool) throws IOException {
+        assertThatThrownBy(() -> new Capturer(store).spoolTo(spool).capture(target.pid(), new CaptureOptions(true)))
+                .isInstanceOf(CaptureException.class).hasMessageContaining("was killed once its state was spooled");
+        target.awaitGone();
+        Files.delete(storeDir.resolve("packs"));
+        Files.delete(storeDir.resolve("manifests"));
+        try (Stream<Path> s = Files.list(spool)) {
+            return s.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
     }
 
     @Test

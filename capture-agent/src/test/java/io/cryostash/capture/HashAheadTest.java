@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +45,7 @@ class HashAheadTest {
         MemoryCapture.Result memory = new MemoryCapture.Result(List.of(captured), 97L * page, null);
 
         KnownKeys known = new KnownKeys();
-        ImageArchive.hashAhead(chunker, memory, known, new AtomicBoolean());
+        ImageArchive.hashAhead(chunker, memory, known, () -> false);
         assertThat(known.size()).as("whole chunks inside one run: 1 in the first, 3 in the second (pages 48..96)").isEqualTo(4);
 
         try (ImageStore store = ImageStore.local(tmp.resolve("store"))) {
@@ -78,7 +77,7 @@ class HashAheadTest {
         MemoryCapture.Result memory = new MemoryCapture.Result(
                 List.of(new CapturedArea(area, List.of(new CapturedArea.Run(0, (64 << 20) / 4096, data)))), 64 << 20, null);
         KnownKeys known = new KnownKeys();
-        ImageArchive.hashAhead(chunker, memory, known, new AtomicBoolean(true));
+        ImageArchive.hashAhead(chunker, memory, known, () -> true);
         assertThat(known.size()).as("stopped before the first batch").isZero();
     }
 

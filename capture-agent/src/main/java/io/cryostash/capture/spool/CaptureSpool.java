@@ -40,8 +40,9 @@ import io.cryostash.schema.image.SysvIpcState;
  * masks and queued signals, the descriptors, timers and shared queued signals are in it — the
  * SysV IPC objects it uses, the places of the runs, contents and SysV segment bytes in
  * {@code pages}, the parent, the store and the boot it was written in). Once both are written
- * the process may die: its state is in the kernel's page cache, which the capturing JVM's death
- * cannot take, and storing it (hashing, compressing, packing, uploading) goes on from memory.
+ * the process may die: its state is on the disk (or in the kernel's page cache, which the
+ * capturing JVM's death cannot take either: see below), and storing it (hashing, compressing,
+ * packing, uploading) goes on from memory.
  *
  * <p>The pages go to the disk with O_DIRECT where the file system allows ({@link SpoolPagesFile}):
  * straight from the copy buffers, touching no new memory inside the freeze, and the entry is then
@@ -102,8 +103,9 @@ public final class CaptureSpool {
     }
 
     /**
-     * 5: written without fsync, with the boot it was written in ({@code bootId}, from
-     * /proc/sys/kernel/random/boot_id) and the {@code synced} mark. 4: images of format 5.0, with
+     * 5: with the boot it was written in ({@code bootId}, from /proc/sys/kernel/random/boot_id)
+     * and the {@code synced} mark, set at once when the pages went out with O_DIRECT, else only
+     * if the entry outlives its command. 4: images of format 5.0, with
      * the SysV IPC objects the process uses and their segments' bytes, and the process's start
      * time (field 22 of /proc/PID/stat), which tells a replay whether the process still runs;
      * fsynced before the kill, so a replay takes it as synced. (2: images of format 4.0 and
@@ -325,6 +327,9 @@ public final class CaptureSpool {
          * outlives its command (storing failed) must outlive a restart of the machine too.
          */
         public void makeDurable() {
+            if (Files.exists(dir.resolve(SYNCED))) {
+                return; // written with O_DIRECT and synced already
+            }
             try {
                 for (String name : List.of(PAGES, RECORD)) {
                     try (FileChannel ch = FileChannel.open(dir.resolve(name), StandardOpenOption.WRITE)) {

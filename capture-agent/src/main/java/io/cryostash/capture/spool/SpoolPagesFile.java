@@ -114,12 +114,6 @@ final class SpoolPagesFile implements AutoCloseable {
         batchBytes = 0;
     }
 
-    /** Writes what is gathered and fsyncs the file. */
-    void force() throws IOException {
-        flush();
-        buffered.force(true);
-    }
-
     @Override
     public void close() throws IOException {
         try (buffered) {

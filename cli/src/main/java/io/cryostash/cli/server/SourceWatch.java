@@ -37,18 +37,23 @@ final class SourceWatch implements AutoCloseable {
     private SourceWatch(Path root, FileTime built) throws IOException {
         this.root = root;
         this.watch = FileSystems.getDefault().newWatchService();
-        register(root);
-        for (String m : MODULES) {
-            Path module = root.resolve(m);
-            if (Files.isDirectory(module)) {
-                register(module);
+        try {
+            register(root);
+            for (String m : MODULES) {
+                Path module = root.resolve(m);
+                if (Files.isDirectory(module)) {
+                    register(module);
+                }
+                Path sources = module.resolve("src/main");
+                if (Files.isDirectory(sources)) {
+                    registerTree(sources);
+                }
             }
-            Path sources = module.resolve("src/main");
-            if (Files.isDirectory(sources)) {
-                registerTree(sources);
-            }
+            look(built);
+        } catch (IOException | RuntimeException e) {
+            watch.close();
+            throw e;
         }
-        look(built);
         Thread t = new Thread(this::follow, "cryostash-source-watch");
         t.setDaemon(true);
         t.start();
@@ -72,23 +77,15 @@ final class SourceWatch implements AutoCloseable {
         try {
             return Optional.of(new SourceWatch(root, built));
         } catch (IOException e) {
-            return Optional.of(unwatchable(root, e));
+            return Optional.of(new SourceWatch(root, "its sources cannot be watched (" + e.getMessage() + ")"));
         }
     }
 
-    private static SourceWatch unwatchable(Path root, IOException why) {
-        try {
-            SourceWatch w = new SourceWatch(root);
-            w.changed = "its sources cannot be watched (" + why.getMessage() + ")";
-            return w;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private SourceWatch(Path root) throws IOException {
+    /** A watch that counts as changed from the start: the daemon serves nothing unchecked. */
+    private SourceWatch(Path root, String changed) {
         this.root = root;
-        this.watch = FileSystems.getDefault().newWatchService();
+        this.watch = null;
+        this.changed = changed;
     }
 
     /** What changed in the checkout since the build, or null while nothing has. */
@@ -171,6 +168,8 @@ final class SourceWatch implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        watch.close();
+        if (watch != null) {
+            watch.close();
+        }
     }
 }

@@ -90,9 +90,6 @@ public final class ImageWriter implements AutoCloseable {
      */
     private List<ChunkKey> hashWithinLimit(List<ByteBuffer> chunks) throws IOException {
         List<ChunkKey> ks = hash(chunks);
-        if (limit == null) {
-            return ks;
-        }
         long added = 0;
         Set<ChunkKey> seen = new java.util.HashSet<>();
         for (int i = 0; i < ks.size(); i++) {
@@ -153,7 +150,7 @@ public final class ImageWriter implements AutoCloseable {
             keys.addAll(ks);
             return ks;
         }
-        List<ChunkKey> ks = hashWithinLimit(chunks);
+        List<ChunkKey> ks = limit == null ? hash(chunks) : hashWithinLimit(chunks);
         repo.chunks().putAllOwnedHashed(ks, chunks);
         keys.addAll(ks);
         return ks;
