@@ -7,12 +7,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -33,6 +35,7 @@ import io.cryostash.schema.event.Topics;
  */
 public final class RequestConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RequestConsumer.class);
+    private static final Duration COMMIT_ATTEMPT = Duration.ofSeconds(15);
 
     private final String hostId;
     private final String group;
@@ -89,7 +92,7 @@ public final class RequestConsumer implements AutoCloseable {
                     if (hostId.equals(r.key())) {
                         handle(r);
                     }
-                    consumer.commitSync(Map.of(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1)));
+                    commit(r);
                 }
             }
         } catch (WakeupException e) {
@@ -147,6 +150,37 @@ public final class RequestConsumer implements AutoCloseable {
             log.warn("could not report the failure of a {} message: {}", r.topic(), e.getMessage());
         }
         park(r, type, reason, attempt);
+    }
+
+    /**
+     * Commits past a handled message, trying again while the broker is away: a commit that gave up
+     * would end this loop, and the agent would look alive while it takes no more requests.
+     */
+    private void commit(ConsumerRecord<String, byte[]> r) throws InterruptedException {
+        Map<TopicPartition, OffsetAndMetadata> next = Map.of(new TopicPartition(r.topic(), r.partition()),
+                new OffsetAndMetadata(r.offset() + 1));
+        long delay = firstDelay.toMillis();
+        while (true) {
+            try {
+                consumer.commitSync(next, COMMIT_ATTEMPT);
+                return;
+            } catch (RetriableException e) {
+                if (!running) {
+                    log.warn("{} message at offset {} is done but its offset is not committed ({}); the next start "
+                            + "finds it done in the ledger", r.topic(), r.offset(), e.getMessage());
+                    return;
+                }
+                log.warn("cannot commit past {} message at offset {} yet ({}); next try in {} ms", r.topic(), r.offset(),
+                        e.getMessage(), delay);
+                Thread.sleep(delay);
+                delay = Math.min(delay * 2, maxDelay.toMillis());
+            } catch (CommitFailedException e) {
+                // the group moved on without this consumer: the message comes back, and the ledger knows it is done
+                log.warn("{} message at offset {} is done but its offset could not be committed: {}", r.topic(), r.offset(),
+                        e.getMessage());
+                return;
+            }
+        }
     }
 
     private void park(ConsumerRecord<String, byte[]> r, String type, String reason, int attempts) {

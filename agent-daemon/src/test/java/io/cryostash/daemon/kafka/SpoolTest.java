@@ -2,6 +2,7 @@
 package io.cryostash.daemon.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +53,42 @@ class SpoolTest {
                     assertThat(tap.all()).extracting(EventTap.Message::text).containsExactly("first", "second");
                 }
                 Poll.until(Duration.ofSeconds(10), "the spool to empty", () -> spool.size() == 0);
+            }
+        }
+    }
+
+    @Test
+    void aMessageNotAcknowledgedInTimeStaysWithTheProducerAndIsNotSentTwice() throws Exception {
+        try (TestStack stack = new TestStack(dir.resolve("stack"))) {
+            Spool spool = new Spool(dir.resolve("spool"));
+            try (KafkaSender sender = new KafkaSender(stack.kafka(), "spool-retry-test", 1_000)) {
+                spool.put(message("first"));
+                assertThat(spool.drain(sender)).isEqualTo(1); // the producer knows the broker now
+                stack.stopBroker();
+                spool.put(message("second"));
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    assertThatThrownBy(() -> spool.drain(sender)).hasMessageContaining("keeps retrying");
+                }
+                // each later attempt waited on the first one: a second copy could land beside a first
+                // the broker wrote before its answer was lost
+                assertThat(sender.handedOver()).isEqualTo(2);
+                assertThat(spool.size()).isEqualTo(1);
+
+                stack.startBroker();
+                Poll.until(Duration.ofSeconds(120), "the spool to empty", () -> {
+                    try {
+                        spool.drain(sender);
+                    } catch (Exception stillAway) {
+                        // the producer reconnects on its own
+                    }
+                    return spool.size() == 0;
+                });
+                assertThat(sender.handedOver()).isEqualTo(2);
+                try (EventTap tap = new EventTap(stack.kafka(), List.of(Topics.RESTORE_STATUS))) {
+                    Poll.until(Duration.ofSeconds(60), "both messages read back", () -> tap.all().size() >= 2);
+                    Thread.sleep(1000); // room for a copy that should not be there
+                    assertThat(tap.all()).extracting(EventTap.Message::text).containsExactly("first", "second");
+                }
             }
         }
     }
