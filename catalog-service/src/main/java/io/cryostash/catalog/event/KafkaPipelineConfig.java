@@ -71,7 +71,9 @@ public class KafkaPipelineConfig {
         int timeout = (int) settings.sendTimeout().toMillis();
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(timeout, 2 * timeout));
+        // an unacknowledged send stays with the producer, whose own retries Kafka deduplicates
+        // (KafkaOutboxPublisher waits on it rather than sending again): long enough for a broker restart
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(10 * 60_000, 2 * timeout));
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         return new DefaultKafkaProducerFactory<>(p);
     }
