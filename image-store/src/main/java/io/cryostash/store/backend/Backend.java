@@ -47,6 +47,21 @@ public interface Backend extends AutoCloseable {
      */
     byte[] getRange(String name, long offset, int length) throws IOException;
 
+    /**
+     * The same bytes as {@link #getRange}, handed to {@code reader} in a buffer that is valid only
+     * during the call: a back end may read into memory of its own (the directory store's aligned
+     * buffers for O_DIRECT) and spare the copy into a new array.
+     */
+    default void readRange(String name, long offset, int length, RangeReader reader) throws IOException {
+        reader.read(java.nio.ByteBuffer.wrap(getRange(name, offset, length)));
+    }
+
+    /** Reads the bytes of a ranged read while they are there. */
+    @FunctionalInterface
+    interface RangeReader {
+        void read(java.nio.ByteBuffer range) throws IOException;
+    }
+
     /** Objects whose names start with {@code prefix}, sorted by name. */
     List<ObjectInfo> list(String prefix) throws IOException;
 

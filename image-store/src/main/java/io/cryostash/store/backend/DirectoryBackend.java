@@ -234,9 +234,11 @@ public final class DirectoryBackend implements Backend {
             throw new IllegalArgumentException("bad range " + offset + "+" + length);
         }
         if (direct && length >= DIRECT_READ_MIN) {
-            byte[] read = readDirect(name, offset, length);
+            ByteBuffer read = readDirect(name, offset, length);
             if (read != null) {
-                return read;
+                byte[] out = new byte[read.remaining()];
+                read.get(out);
+                return out;
             }
         }
         try (FileChannel ch = FileChannel.open(path(name), StandardOpenOption.READ)) {
@@ -264,8 +266,24 @@ public final class DirectoryBackend implements Backend {
     /** Each reading thread's aligned buffer for O_DIRECT reads, grown to the longest read. */
     private final ThreadLocal<ByteBuffer> directReads = new ThreadLocal<>();
 
-    /** As {@link #getRange}, read with O_DIRECT; null when the file system refuses it. */
-    private byte[] readDirect(String name, long offset, int length) throws IOException {
+    @Override
+    public void readRange(String name, long offset, int length, RangeReader reader) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("bad range " + offset + "+" + length);
+        }
+        ByteBuffer read = direct && length >= DIRECT_READ_MIN ? readDirect(name, offset, length) : null;
+        if (read == null) {
+            reader.read(ByteBuffer.wrap(getRange(name, offset, length)));
+        } else {
+            reader.read(read);
+        }
+    }
+
+    /**
+     * As {@link #getRange}, read with O_DIRECT into this thread's aligned buffer, which the result
+     * is a read-only view of until this thread's next read; null when the file system refuses it.
+     */
+    private ByteBuffer readDirect(String name, long offset, int length) throws IOException {
         long from = offset & -DIRECT_ALIGNMENT;
         long to = (offset + length + DIRECT_ALIGNMENT - 1) & -DIRECT_ALIGNMENT;
         int span = (int) (to - from);
@@ -297,9 +315,7 @@ public final class DirectoryBackend implements Backend {
             }
         }
         int got = (int) Math.max(0, Math.min(length, b.position() - (offset - from)));
-        byte[] out = new byte[got];
-        b.get((int) (offset - from), out, 0, got);
-        return out;
+        return b.slice((int) (offset - from), got).asReadOnlyBuffer();
     }
 
     @Override

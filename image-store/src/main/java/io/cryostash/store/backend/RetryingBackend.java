@@ -105,6 +105,14 @@ public final class RetryingBackend implements Backend {
     }
 
     @Override
+    public void readRange(String name, long offset, int length, RangeReader reader) throws IOException {
+        retry("get " + name + " [" + offset + "+" + length + "]", () -> {
+            inner.readRange(name, offset, length, reader);
+            return null;
+        });
+    }
+
+    @Override
     public List<ObjectInfo> list(String prefix) throws IOException {
         return retry("list " + prefix, () -> inner.list(prefix));
     }

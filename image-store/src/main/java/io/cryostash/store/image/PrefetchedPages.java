@@ -3,6 +3,7 @@ package io.cryostash.store.image;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -14,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.cryostash.store.ChunkConsumer;
+import io.cryostash.store.ChunkBufferConsumer;
 import io.cryostash.store.repository.ChunkStore;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.ProcessImage;
@@ -112,7 +113,7 @@ final class PrefetchedPages implements PageSource {
     }
 
     /** Prefetched chunks as they come in; the rest from the store now. */
-    private void read(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException {
+    private void read(Collection<ChunkKey> keys, ChunkBufferConsumer sink) throws IOException {
         List<ChunkKey> later = new ArrayList<>();
         // waited for in the order they were asked of the store, so each wait is for the next to
         // arrive: in the caller's order (a hash set's, for an area) every chunk waited for a
@@ -141,10 +142,10 @@ final class PrefetchedPages implements PageSource {
             if (left != null && left.decrementAndGet() == 0) {
                 ahead.remove(k);
             }
-            sink.accept(k, data);
+            sink.accept(k, ByteBuffer.wrap(data));
         }
         if (!later.isEmpty()) {
-            chunks.readChunks(later, sink);
+            chunks.readChunkBuffers(later, sink);
         }
     }
 

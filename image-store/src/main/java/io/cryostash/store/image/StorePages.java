@@ -19,16 +19,16 @@ final class StorePages implements PageSource {
 
     @Override
     public void forEachRun(MemoryArea area, RunSink sink) {
-        forEachRun(area, sink, chunks::readChunks);
+        forEachRun(area, sink, chunks::readChunkBuffers);
     }
 
     /** An area's page runs from {@code source} (the store, or chunks fetched ahead: {@link PrefetchedPages}). */
-    static void forEachRun(MemoryArea area, RunSink sink, AreaChunker.ChunkSource source) {
+    static void forEachRun(MemoryArea area, RunSink sink, AreaChunker.BufferSource source) {
         if (area.content() == null) {
             return;
         }
         try {
-            AreaChunker.restore(area.content(), source,
+            AreaChunker.restoreBuffers(area.content(), source,
                     (address, src) -> sink.accept((address - area.start()) / area.content().pageSize(), src));
         } catch (IntegrityException e) {
             throw new ImageIntegrityException(e);

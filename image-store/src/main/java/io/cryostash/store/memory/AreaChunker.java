@@ -439,11 +439,26 @@ public final class AreaChunker {
      * touched. Writes of one pass may run concurrently and in any order.
      */
     public static void restore(AreaChunks area, ChunkSource source, MemoryWriter writer) throws IOException {
+        restoreBuffers(area, (keys, sink) -> source.read(keys, (k, data) -> sink.accept(k, ByteBuffer.wrap(data))),
+                writer);
+    }
+
+    /** Where {@link #restoreBuffers} gets chunks: each in a buffer valid only while it is handed over. */
+    @FunctionalInterface
+    public interface BufferSource {
+        void read(Collection<ChunkKey> keys, io.cryostash.store.ChunkBufferConsumer sink) throws IOException;
+    }
+
+    /**
+     * As {@link #restore}, from a source that lends each chunk's bytes only during the call (a
+     * reading thread's own buffers): every page is written from them before the call returns.
+     */
+    public static void restoreBuffers(AreaChunks area, BufferSource source, MemoryWriter writer) throws IOException {
         writeAll(area, area.chunks(), source, writer);
         writeAll(area, area.patches(), source, writer); // after every chunk: patches overwrite pages
     }
 
-    private static void writeAll(AreaChunks area, List<AreaChunk> chunks, ChunkSource source, MemoryWriter writer)
+    private static void writeAll(AreaChunks area, List<AreaChunk> chunks, BufferSource source, MemoryWriter writer)
             throws IOException {
         if (chunks.isEmpty()) {
             return;
@@ -551,13 +566,14 @@ public final class AreaChunker {
         }
     }
 
-    /** Writes one chunk's present pages (runs of adjacent pages in one write each). */
-    public static void writeChunk(AreaChunks area, AreaChunk c, byte[] data, MemoryWriter writer) throws IOException {
+    /** Writes one chunk's present pages (runs of adjacent pages in one write each) from {@code data}'s remaining bytes. */
+    private static void writeChunk(AreaChunks area, AreaChunk c, ByteBuffer data, MemoryWriter writer) throws IOException {
         int ps = area.pageSize();
-        if (data.length != c.presentPages() * ps) {
-            throw new IOException("chunk " + c.key().shortHex() + " holds " + data.length + " bytes, its bitmap says "
+        if (data.remaining() != c.presentPages() * ps) {
+            throw new IOException("chunk " + c.key().shortHex() + " holds " + data.remaining() + " bytes, its bitmap says "
                     + c.presentPages() * ps);
         }
+        int base = data.position();
         int pos = 0;
         int i = 0;
         while (i < c.pageCount()) {
@@ -570,7 +586,7 @@ public final class AreaChunker {
                 j++;
             }
             int len = (j - i) * ps;
-            writer.write(area.pageAddress(c, i), ByteBuffer.wrap(data, pos, len).slice());
+            writer.write(area.pageAddress(c, i), data.slice(base + pos, len));
             pos += len;
             i = j;
         }

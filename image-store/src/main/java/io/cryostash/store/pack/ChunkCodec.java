@@ -118,6 +118,22 @@ public final class ChunkCodec {
         return decompress(frame, 0, frame.length, uncompressedLength);
     }
 
+    /**
+     * The frame in {@code frame}'s remaining bytes into {@code out}'s first {@code out.limit()}
+     * bytes, which it must fill exactly; both direct, positions left as they are.
+     */
+    public static void decompress(java.nio.ByteBuffer frame, java.nio.ByteBuffer out) {
+        int n;
+        try {
+            n = DCTX.get().decompressDirectByteBuffer(out, 0, out.limit(), frame, frame.position(), frame.remaining());
+        } catch (ZstdException e) {
+            throw new IllegalArgumentException("zstd: " + e.getMessage(), e);
+        }
+        if (n != out.limit()) {
+            throw new IllegalArgumentException("decompressed to " + n + " bytes, expected " + out.limit());
+        }
+    }
+
     /** The frame at {@code in[off, off+len)}, e.g. inside a ranged read of a pack. */
     public static byte[] decompress(byte[] in, int off, int len, int uncompressedLength) {
         byte[] out = new byte[uncompressedLength];

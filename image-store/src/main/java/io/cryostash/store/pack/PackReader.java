@@ -9,6 +9,7 @@ import io.cryostash.schema.store.PackIndexEntry;
 import io.cryostash.schema.store.StoreFormat;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -73,6 +74,52 @@ public final class PackReader {
         }
         // decoded where it lies: a copy of each frame first cost a pass over every byte restored
         return decode(packId, e, pack, (int) e.offset(), e.compressedLength());
+    }
+
+    /** Each thread's output of {@link #readChunk(String, ByteBuffer, PackIndexEntry)}, grown to the largest chunk. */
+    private static final ThreadLocal<ByteBuffer> DECODED = new ThreadLocal<>();
+
+    /**
+     * Checks and decompresses one chunk of a span of a pack ({@code e}'s offset counts from the
+     * span's position), as {@link #readChunk(String, byte[], PackIndexEntry)} does, without an
+     * array per chunk: from a direct span the chunk is decompressed into this thread's direct
+     * buffer. The result is a read-only view, valid until this thread's next call.
+     */
+    public static ByteBuffer readChunk(String packId, ByteBuffer span, PackIndexEntry e) throws IOException {
+        if (e.end() > span.remaining()) {
+            throw new CorruptChunkException(e.key(), packId, "runs past the end of the pack");
+        }
+        int at = span.position() + (int) e.offset();
+        if (!span.isDirect()) {
+            if (span.hasArray()) {
+                return ByteBuffer.wrap(decode(packId, e, span.array(), span.arrayOffset() + at, e.compressedLength()));
+            }
+            byte[] frame = new byte[e.compressedLength()];
+            span.get(at, frame);
+            return ByteBuffer.wrap(decode(packId, e, frame));
+        }
+        ByteBuffer frame = span.slice(at, e.compressedLength());
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(frame.duplicate());
+        if ((int) crc.getValue() != e.crc32c()) {
+            throw new CorruptChunkException(e.key(), packId, "CRC32C mismatch");
+        }
+        ByteBuffer out = DECODED.get();
+        if (out == null || out.capacity() < e.uncompressedLength()) {
+            out = ByteBuffer.allocateDirect(Math.max(e.uncompressedLength(), 256 << 10));
+            DECODED.set(out);
+        }
+        out.clear().limit(e.uncompressedLength());
+        try {
+            ChunkCodec.decompress(frame, out);
+        } catch (IllegalArgumentException ex) {
+            throw new CorruptChunkException(e.key(), packId, ex.getMessage());
+        }
+        ByteBuffer data = out.slice(0, e.uncompressedLength()).asReadOnlyBuffer();
+        if (!e.key().equals(Hashing.key(data))) {
+            throw new CorruptChunkException(e.key(), packId, "content hash differs from the key");
+        }
+        return data;
     }
 
     private static byte[] decode(String packId, PackIndexEntry e, byte[] frame) throws CorruptChunkException {

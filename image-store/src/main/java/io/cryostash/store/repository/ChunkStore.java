@@ -649,6 +649,20 @@ public final class ChunkStore implements AutoCloseable {
      * any byte is read: a missing chunk fails the call before the sink sees anything.
      */
     public void readChunks(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException {
+        readChunkBuffers(keys, (k, data) -> {
+            byte[] copy = new byte[data.remaining()];
+            data.duplicate().get(copy);
+            sink.accept(k, copy);
+        });
+    }
+
+    /**
+     * As {@link #readChunks}, each chunk handed over in a buffer valid only during the call: from a
+     * directory store read with O_DIRECT, a chunk goes from the disk to the reading thread's own
+     * buffers and to {@code sink} with one copy, its decompression.
+     */
+    public void readChunkBuffers(Collection<ChunkKey> keys, io.cryostash.store.ChunkBufferConsumer sink)
+            throws IOException {
         Set<ChunkKey> delivered = ConcurrentHashMap.newKeySet();
         Collection<ChunkKey> rest = keys;
         for (int attempt = 1; ; attempt++) {
@@ -686,7 +700,7 @@ public final class ChunkStore implements AutoCloseable {
         }
     }
 
-    private void readChunksOnce(Collection<ChunkKey> keys, ChunkConsumer sink) throws IOException {
+    private void readChunksOnce(Collection<ChunkKey> keys, io.cryostash.store.ChunkBufferConsumer sink) throws IOException {
         Map<String, List<PackIndexEntry>> byPack = new LinkedHashMap<>();
         for (ChunkKey k : new LinkedHashSet<>(keys)) {
             ChunkIndex.Location loc = locate(k)
@@ -774,39 +788,34 @@ public final class ChunkStore implements AutoCloseable {
         return out;
     }
 
-    private void readFromPack(String packId, List<PackIndexEntry> entries, ChunkConsumer sink) throws IOException {
+    private void readFromPack(String packId, List<PackIndexEntry> entries, io.cryostash.store.ChunkBufferConsumer sink)
+            throws IOException {
         long from = Long.MAX_VALUE;
         long to = 0;
         for (PackIndexEntry e : entries) {
             from = Math.min(from, e.offset());
             to = Math.max(to, e.end());
         }
-        byte[] span;
+        long spanStart = from;
         try {
-            span = backend.getRange(PackReader.objectName(packId), from, (int) (to - from));
+            backend.readRange(PackReader.objectName(packId), from, (int) (to - from), span -> {
+                for (PackIndexEntry e : entries) {
+                    ByteBuffer data;
+                    try {
+                        data = PackReader.readChunk(packId, span, new PackIndexEntry(e.key(), e.offset() - spanStart,
+                                e.compressedLength(), e.uncompressedLength(), e.crc32c()));
+                    } catch (CorruptChunkException ex) {
+                        // once more, alone, before giving up
+                        data = ByteBuffer.wrap(PackReader.readChunk(backend, packId, e));
+                    }
+                    stats.chunksRead.incrementAndGet();
+                    stats.bytesRead.addAndGet(data.remaining());
+                    sink.accept(e.key(), data);
+                }
+            });
         } catch (io.cryostash.store.backend.ObjectNotFoundException ex) {
             throw new PackGoneException(entries.get(0).key(), packId);
         }
-        for (PackIndexEntry e : entries) {
-            byte[] data;
-            try {
-                data = decodeFromSpan(packId, span, from, e);
-            } catch (CorruptChunkException ex) {
-                data = PackReader.readChunk(backend, packId, e); // once more, alone, before giving up
-            }
-            stats.chunksRead.incrementAndGet();
-            stats.bytesRead.addAndGet(data.length);
-            sink.accept(e.key(), data);
-        }
-    }
-
-    private static byte[] decodeFromSpan(String packId, byte[] span, long spanStart, PackIndexEntry e) throws IOException {
-        long rel = e.offset() - spanStart;
-        if (rel + e.compressedLength() > span.length) {
-            throw new CorruptChunkException(e.key(), packId, "pack is shorter than its index says");
-        }
-        PackIndexEntry shifted = new PackIndexEntry(e.key(), rel, e.compressedLength(), e.uncompressedLength(), e.crc32c());
-        return PackReader.readChunk(packId, span, shifted);
     }
 
     /** The in-memory index (for the checker and GC; do not mutate). */

@@ -137,6 +137,19 @@ class PrefetchedPagesTest {
     }
 
     @Test
+    void aDirectoryStoreLendsEachChunkFromItsOwnDirectMemoryCheckedAgainstItsKey() throws IOException {
+        List<ChunkKey> keys = image.areas().get(1).content().chunks().stream().map(c -> c.key()).distinct().toList();
+        java.util.Set<ChunkKey> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        store.repository().chunks().readChunkBuffers(keys, (k, buf) -> {
+            // read with O_DIRECT and decompressed into the reading thread's buffer: no array per chunk
+            assertThat(buf.isDirect()).isTrue();
+            assertThat(io.cryostash.store.Hashing.key(buf)).isEqualTo(k);
+            seen.add(k);
+        });
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(keys);
+    }
+
+    @Test
     void anAreaIsHandedItsChunksInTheOrderTheyAreFetched() {
         // fetched in area order, so the writes can follow the fetch: an area handed its chunks in
         // another order (its chunk set's) waited for each at random and wrote only once nearly

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.restore.memory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -218,6 +219,13 @@ public final class MemoryRestore {
             }
             if (writable && buf.isDirect()) {
                 ProcessVm.write(pid, at, buf);
+            } else if (writable) {
+                // one copy into memory of this thread's and one by the kernel: /proc/PID/mem would
+                // copy a heap buffer into a temporary one and again through a bounce page
+                ByteBuffer direct = bounce(len);
+                direct.put(buf.duplicate()).flip();
+                long done = ProcessVm.write(pid, at, direct);
+                buf.position(buf.position() + (int) done);
             }
             if (buf.hasRemaining()) {
                 mem.write(at + buf.position(), buf);
@@ -225,6 +233,18 @@ public final class MemoryRestore {
             n.add(len);
         });
         return n.sum();
+    }
+
+    /** Each writing thread's direct buffer for pages that come in heap memory, grown to the longest run. */
+    private static final ThreadLocal<ByteBuffer> BOUNCE = new ThreadLocal<>();
+
+    private static ByteBuffer bounce(int len) {
+        ByteBuffer b = BOUNCE.get();
+        if (b == null || b.capacity() < len) {
+            b = ByteBuffer.allocateDirect(Math.max(len, 256 << 10));
+            BOUNCE.set(b);
+        }
+        return b.clear().limit(len);
     }
 
     static String describe(MemoryArea a) {
