@@ -149,6 +149,7 @@ final class RestoreCommand implements Callable<Integer> {
                     + " runs: if this command stops before all of it is in, pid %d is killed%n", imageId, r.pid(),
                     r.ownPid() != r.pid() ? " (pid " + r.ownPid() + " inside its own PID namespace)" : "",
                     r.runningNanos() / 1e6, Sizes.human(r.totalBytes()), r.pid());
+            System.err.println("restore phases (ms): " + r.phases().format());
             if (r.logFile() != null) {
                 System.err.println("its terminal/pipe output now goes to " + r.logFile());
             }

@@ -36,13 +36,15 @@ public final class LazyRestore implements AutoCloseable {
     private final Set<Integer> traced = new LinkedHashSet<>();
     private final Path logFile;
     private final long runningNanos;
+    private final RestorePhases phases;
     private final Tracer tracer;
     private final LazyMemory memory;
     private final PageSource pages;
     private boolean finished;
 
-    LazyRestore(int pid, int ownPid, List<Integer> tids, Path logFile, long runningNanos, Tracer tracer,
-                LazyMemory memory, PageSource pages) {
+    LazyRestore(int pid, int ownPid, List<Integer> tids, Path logFile, long runningNanos, RestorePhases phases,
+                Tracer tracer, LazyMemory memory, PageSource pages) {
+        this.phases = phases;
         this.pid = pid;
         this.ownPid = ownPid;
         this.traced.addAll(tids);
@@ -73,6 +75,11 @@ public final class LazyRestore implements AutoCloseable {
     /** From the start of the restore until the process ran. */
     public long runningNanos() {
         return runningNanos;
+    }
+
+    /** Where the time until it ran went (MEMORY: the areas mapped and registered, not filled). */
+    public RestorePhases phases() {
+        return phases;
     }
 
     public long totalBytes() {

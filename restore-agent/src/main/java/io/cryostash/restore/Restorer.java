@@ -129,22 +129,26 @@ public final class Restorer {
      */
     public LazyRestore restoreLazy(String imageId, RestoreOptions options) {
         long t0 = System.nanoTime();
+        RestoreClock clock = new RestoreClock(t0);
         ProcessImage loaded = store.read(imageId);
+        clock.lap(RestorePhase.READ_IMAGE);
         try {
-            return restoreLazy(imageId, loaded, options, t0);
+            return restoreLazy(imageId, loaded, options, t0, clock);
         } catch (RuntimeException e) {
             NetworkLockRelease.afterFailure(loaded);
             throw e;
         }
     }
 
-    private LazyRestore restoreLazy(String imageId, ProcessImage loaded, RestoreOptions options, long t0) {
+    private LazyRestore restoreLazy(String imageId, ProcessImage loaded, RestoreOptions options, long t0,
+                                    RestoreClock clock) {
         checkCompatible(loaded);
         if (loaded.hasTree()) {
             throw new RestoreException("image " + imageId + " holds a process tree (a process and " + loaded.tree().members().size()
                     + " descendants): restore --lazy takes single processes only; restore it without --lazy");
         }
         Checked c = check(loaded, options);
+        clock.lap(RestorePhase.CHECK);
         Tracer tracer = new Tracer("restore-" + c.image().id().substring(0, Math.min(12, c.image().id().length())));
         PageSource pages = store.pages();
         Husk[] husk = {null};
@@ -153,11 +157,12 @@ public final class Restorer {
         try {
             tids = tracer.call(p -> {
                 husk[0] = spawnHusk(p, c.image(), options.pids(), c.wantedPid());
+                clock.lap(RestorePhase.HUSK);
                 try {
                     lazy[0] = LazyMemory.of(husk[0].pid, c.image().id(), store.repository().chunks(), c.image().areas());
                     List<Integer> running = finish(p, build(p, husk[0], c.image(), pages, c.paths(), c.log(),
-                            descriptors, store, options, c.sysv(), null, lazy[0], new RestoreClock(System.nanoTime())),
-                            lazy[0]);
+                            descriptors, store, options, c.sysv(), null, lazy[0], clock), lazy[0]);
+                    clock.lap(RestorePhase.RUN);
                     husk[0].releaseInit(p);
                     return running;
                 } catch (RuntimeException e) {
@@ -176,9 +181,10 @@ public final class Restorer {
             OutputLog.discard(c.log());
             throw failed(e, husk[0], c.image(), imageId, "restore --lazy", served);
         }
+        lazy[0].startFilling();
         redraw(c.image(), husk[0]);
-        return new LazyRestore(husk[0].pid, husk[0].ownPid, tids, c.log(), System.nanoTime() - t0, tracer, lazy[0],
-                pages);
+        return new LazyRestore(husk[0].pid, husk[0].ownPid, tids, c.log(), System.nanoTime() - t0, clock.phases(),
+                tracer, lazy[0], pages);
     }
 
     /** What {@link #check} found: the image as it will be restored, its files, log, pid and SysV plan. */

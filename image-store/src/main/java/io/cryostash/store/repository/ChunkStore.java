@@ -690,6 +690,27 @@ public final class ChunkStore implements AutoCloseable {
         }
     }
 
+    /**
+     * One chunk, read and checked on the calling thread: a page fault waiting for it must not queue
+     * behind the bulk reads on the readers' pool (a lazy restore's background fill).
+     */
+    public byte[] readChunk(ChunkKey key) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            ChunkIndex.Location loc = locate(key).orElseThrow(() -> new ChunkMissingException(key, null, "not in the index"));
+            try {
+                byte[] data = PackReader.readChunk(backend, loc.packId(), loc.entry());
+                stats.chunksRead.incrementAndGet();
+                stats.bytesRead.addAndGet(data.length);
+                return data;
+            } catch (io.cryostash.store.backend.ObjectNotFoundException gone) {
+                if (attempt == READ_ATTEMPTS) {
+                    throw new PackGoneException(key, loc.packId());
+                }
+                refreshIndex(); // as readChunks does: GC replaced the pack after this index was loaded
+            }
+        }
+    }
+
     /** Reads of a pack that turned out gone are tried again this often, each time on a reloaded index. */
     private static final int READ_ATTEMPTS = 3;
 

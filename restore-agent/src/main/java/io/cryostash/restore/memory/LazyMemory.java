@@ -150,6 +150,16 @@ public final class LazyMemory implements AutoCloseable {
         faultThread = new Thread(this::serveFaults, "lazy-faults-" + pid);
         faultThread.setDaemon(true);
         faultThread.start();
+    }
+
+    /**
+     * Starts bringing in every page in the background; called once the process runs, so that
+     * the fill's reads take neither the disk nor the CPU from the restore's last steps.
+     */
+    public void startFilling() {
+        if (fillThread != null) {
+            return;
+        }
         fillThread = new Thread(this::fillAll, "lazy-fill-" + pid);
         fillThread.setDaemon(true);
         fillThread.start();
@@ -189,7 +199,7 @@ public final class LazyMemory implements AutoCloseable {
         hint.set(new long[] {a.order, listIndex >= 0 ? listIndex + 1 : -listIndex - 1});
         if (c != null && !isFilled(a, c)) {
             try {
-                fill(a, List.of(c));
+                fill(a, List.of(c), true);
             } catch (IOException | RuntimeException ex) {
                 fail("chunk " + c.key().hex() + " of image " + imageId + ", holding 0x" + Long.toHexString(page)
                         + " that pid " + pid + " touched, failed verification: " + ex.getMessage());
@@ -241,7 +251,7 @@ public final class LazyMemory implements AutoCloseable {
                     cursor[ai] = i;
                 }
                 if (!batch.isEmpty()) {
-                    fill(a, batch);
+                    fill(a, batch, false);
                 }
             }
             if (!stopping && failure.get() == null) {
@@ -260,8 +270,13 @@ public final class LazyMemory implements AutoCloseable {
         }
     }
 
-    /** Fetches (hash-checked), assembles and copies in these chunks of one area. */
-    private void fill(Area a, List<AreaChunk> cs) throws IOException {
+    /**
+     * Fetches (hash-checked), assembles and copies in these chunks of one area.
+     *
+     * @param here read on this thread (a fault is waiting), not on the store's readers, where it
+     *             would queue behind the background fill's batch (a fault took 20-25 ms)
+     */
+    private void fill(Area a, List<AreaChunk> cs, boolean here) throws IOException {
         List<ChunkKey> keys = new ArrayList<>();
         Map<AreaChunk, List<AreaChunk>> patchesOf = new HashMap<>();
         for (AreaChunk c : cs) {
@@ -272,7 +287,13 @@ public final class LazyMemory implements AutoCloseable {
             patchesOf.put(c, inside);
         }
         Map<ChunkKey, byte[]> got = new ConcurrentHashMap<>();
-        chunks.readChunks(keys, got::put);
+        if (here) {
+            for (ChunkKey k : keys) {
+                got.computeIfAbsent(k, this::readHere);
+            }
+        } else {
+            chunks.readChunks(keys, got::put);
+        }
         for (AreaChunk c : cs) {
             byte[] data = AreaChunker.assemble(c, patchesOf.get(c), got, PAGE);
             c.forEachPresentRun((first, n, at) -> {
@@ -286,6 +307,14 @@ public final class LazyMemory implements AutoCloseable {
                 a.filled.set(a.chunkIndex(c.firstPage()));
             }
             bytesIn.addAndGet(data.length);
+        }
+    }
+
+    private byte[] readHere(ChunkKey k) {
+        try {
+            return chunks.readChunk(k);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e.getMessage(), e);
         }
     }
 
