@@ -222,10 +222,16 @@ public final class MemoryRestore {
             } else if (writable) {
                 // one copy into memory of this thread's and one by the kernel: /proc/PID/mem would
                 // copy a heap buffer into a temporary one and again through a bounce page
-                ByteBuffer direct = bounce(len);
-                direct.put(buf.duplicate()).flip();
-                long done = ProcessVm.write(pid, at, direct);
-                buf.position(buf.position() + (int) done);
+                while (buf.hasRemaining()) {
+                    int piece = Math.min(buf.remaining(), BOUNCE_MAX);
+                    ByteBuffer direct = bounce(piece);
+                    direct.put(buf.duplicate().limit(buf.position() + piece)).flip();
+                    long done = ProcessVm.write(pid, at + buf.position(), direct);
+                    buf.position(buf.position() + (int) done);
+                    if (done < piece) {
+                        break; // a page not writable after all: /proc/PID/mem below
+                    }
+                }
             }
             if (buf.hasRemaining()) {
                 mem.write(at + buf.position(), buf);
@@ -237,6 +243,9 @@ public final class MemoryRestore {
 
     /** Each writing thread's direct buffer for pages that come in heap memory, grown to the longest run. */
     private static final ThreadLocal<ByteBuffer> BOUNCE = new ThreadLocal<>();
+
+    /** The most a writing thread keeps for that: longer runs go through it in pieces. */
+    private static final int BOUNCE_MAX = 4 << 20;
 
     private static ByteBuffer bounce(int len) {
         ByteBuffer b = BOUNCE.get();
