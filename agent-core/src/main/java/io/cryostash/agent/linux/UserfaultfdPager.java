@@ -88,14 +88,16 @@ public final class UserfaultfdPager implements AutoCloseable {
      * Fills {@code src.remaining()} bytes at {@code address} (page-aligned, whole pages) from a
      * direct buffer and wakes threads waiting on them. Pages already filled are left alone.
      *
-     * @return false when the process is gone
+     * @return the bytes this call filled (pages another call filled first do not count), or -1
+     *         when the process is gone
      */
-    public boolean copy(long address, ByteBuffer src) {
+    public long copy(long address, ByteBuffer src) {
         if (!src.isDirect()) {
             throw new IllegalArgumentException("userfaultfd copies from direct buffers");
         }
         long from = Pointer.nativeValue(Native.getDirectBufferPointer(src)) + src.position();
         long len = src.remaining();
+        long filled = 0;
         try (Memory arg = new Memory(40)) {
             long done = 0;
             while (done < len) {
@@ -106,11 +108,12 @@ public final class UserfaultfdPager implements AutoCloseable {
                 arg.setLong(32, 0);
                 try {
                     LibC.INSTANCE.ioctl(fd, UFFDIO_COPY, arg);
-                    return true;
+                    return filled + (len - done);
                 } catch (LastErrorException e) {
                     long copied = arg.getLong(32);
                     if (copied > 0) {
                         done += copied;
+                        filled += copied;
                         continue;
                     }
                     if (e.getErrorCode() == EEXIST || -copied == EEXIST) {
@@ -121,13 +124,13 @@ public final class UserfaultfdPager implements AutoCloseable {
                         continue;
                     }
                     if (e.getErrorCode() == ESRCH || e.getErrorCode() == ENOENT) {
-                        return false;
+                        return -1;
                     }
                     throw new TraceeException(pid, "UFFDIO_COPY at 0x" + Long.toHexString(address + done),
                             e.getErrorCode());
                 }
             }
-            return true;
+            return filled;
         }
     }
 

@@ -299,14 +299,15 @@ public final class LazyMemory implements AutoCloseable {
             c.forEachPresentRun((first, n, at) -> {
                 ByteBuffer direct = direct(n * PAGE);
                 direct.put(data, at * PAGE, n * PAGE).flip();
-                if (!pager.copy(a.area.start() + (c.firstPage() + first) * (long) PAGE, direct)) {
+                long filled = pager.copy(a.area.start() + (c.firstPage() + first) * (long) PAGE, direct);
+                if (filled < 0) {
                     throw new IllegalStateException("pid " + pid + " is gone");
                 }
+                bytesIn.addAndGet(filled); // a page the fault thread and the fill both copied counts once
             });
             synchronized (a.filled) {
                 a.filled.set(a.chunkIndex(c.firstPage()));
             }
-            bytesIn.addAndGet(data.length);
         }
     }
 
