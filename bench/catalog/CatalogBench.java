@@ -571,7 +571,7 @@ public final class CatalogBench {
                     new MmLayout(0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000, 0x9000,
                             0xa000, 0xb000, new byte[] {1}, "/usr/bin/x"),
                     List.of(new MemoryArea(START, START + area.length(), "rw-p", 0, null,
-                            MemoryArea.Kind.ANONYMOUS, area)),
+                            MemoryArea.Kind.ANONYMOUS, area, java.util.Set.of())),
                     List.of(new ThreadState(pid, regs, new byte[] {0}, 0, null, null, 0, 0, 0, "x", List.of(), false)),
                     List.of(), new FsState("/tmp", "/", 022), List.of(), List.of(), List.of(),
                     ProcessTimers.NONE, List.of(), null, null);

@@ -5,11 +5,13 @@
  * permission away from the fixture's user); "child" forks a child that sleeps (its pid in
  * <dir>/child); "threads" runs three more threads that count too (no child); "threadchild"
  * has a second thread fork the sleeping child (its pid in <dir>/child);
+ * "sealed" seals a page of its memory with mseal (its address in <dir>/sealed);
  * "plain" holds nothing special. It counts in <dir>/counter.
  */
 #include "fixture.h"
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 static volatile unsigned long spins[3];
@@ -59,6 +61,12 @@ int main(int argc, char **argv) {
             pthread_t t;
             FX_CHECK(pthread_create(&t, NULL, spin, (void *) &spins[i]) == 0, "pthread_create");
         }
+    } else if (strcmp(what, "sealed") == 0) {
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        FX_CHECK(p != MAP_FAILED, "mmap");
+        memset(p, 7, 4096);
+        FX_CHECK(syscall(462 /* mseal */, p, 4096, 0) == 0, "mseal: %s", strerror(errno));
+        fx_report("sealed", "%lx\n", (unsigned long) p);
     } else if (strcmp(what, "threadchild") == 0) {
         pthread_t t;
         FX_CHECK(pthread_create(&t, NULL, fork_child, NULL) == 0, "pthread_create");

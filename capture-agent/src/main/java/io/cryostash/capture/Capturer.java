@@ -17,6 +17,8 @@ import io.cryostash.agent.linux.TraceeException;
 import io.cryostash.agent.linux.Tracer;
 import io.cryostash.agent.proc.Limits;
 import io.cryostash.agent.proc.Maps;
+import io.cryostash.agent.proc.VmFlags;
+import io.cryostash.capture.memory.AreaSettings;
 import io.cryostash.agent.proc.MapsEntry;
 import io.cryostash.agent.proc.NoSuchProcessException;
 import io.cryostash.agent.proc.ProcFiles;
@@ -399,6 +401,11 @@ public final class Capturer {
                     + " (a debugger, strace or another checkpoint); detach that first");
         }
         RestorableCheck.require(pid, stat.comm());
+        try {
+            AreaSettings.of(pid, Maps.read(pid), VmFlags.read(pid)); // refuses before anything is stopped
+        } catch (NoSuchProcessException e) {
+            throw new CaptureException("pid " + pid + " exited before it could be frozen", e);
+        }
     }
 
     /**
@@ -549,12 +556,24 @@ public final class Capturer {
                 }
                 threads.park(pid);
                 clock.lap(FreezePhase.REMOTE_CALLS);
+                // smaps walks every page table (15 ms a resident GiB): beside the copy, not before it
+                java.util.concurrent.CompletableFuture<VmFlags> vmFlags =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> VmFlags.read(pid));
                 // tracked areas were write-protected again by prepare's walk: nothing to reset after
                 try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
                     memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans(), resident);
                     clock.lap(FreezePhase.MEMORY_COPY);
                     clock.move(FreezePhase.MEMORY_COPY, FreezePhase.TRACKING_SCAN, resident.nanos());
+                } finally {
+                    vmFlags.exceptionally(failed -> null).join(); // never left reading a process we resume
                 }
+                VmFlags flags;
+                try {
+                    flags = vmFlags.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : e;
+                }
+                memory = memory.withAreas(AreaSettings.apply(memory.areas(), AreaSettings.of(pid, maps, flags)));
             }
             SysvIpcCapture.Captured sysv = SysvIpcCapture.capture(pid, maps, sysvExtra);
             String exe = ProcFiles.link(pid, "exe");

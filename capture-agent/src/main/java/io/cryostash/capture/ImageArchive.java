@@ -246,7 +246,7 @@ final class ImageArchive {
             if (content != null && content.chunks().isEmpty()) {
                 content = null;
             }
-            areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset(), a.path(), a.kind(), content));
+            areas.add(a.withContent(content));
         }
         return areas;
     }

@@ -40,7 +40,7 @@ class HashAheadTest {
         // runs: pages 3..40 (chunks 1 whole, chunk 0 and 2 partial), then 40..100 (chunk 2 across both runs, 3..5 whole)
         ByteBuffer one = fill(ByteBuffer.allocateDirect(37 * page), 1);
         ByteBuffer two = fill(ByteBuffer.allocateDirect(60 * page), 2);
-        MemoryArea area = new MemoryArea(start, start + 112L * page, "rw-p", 0, "", MemoryArea.Kind.ANONYMOUS, null);
+        MemoryArea area = new MemoryArea(start, start + 112L * page, "rw-p", 0, "", MemoryArea.Kind.ANONYMOUS, null, java.util.Set.of());
         CapturedArea captured = new CapturedArea(area, List.of(new CapturedArea.Run(3, 37, one), new CapturedArea.Run(40, 60, two)));
         MemoryCapture.Result memory = new MemoryCapture.Result(List.of(captured), 97L * page, null);
 
@@ -73,7 +73,7 @@ class HashAheadTest {
     void stoppedHashingLeavesTheRestToBeHashedWhenStored() throws Exception {
         AreaChunker chunker = new AreaChunker(4096, 16);
         ByteBuffer data = fill(ByteBuffer.allocateDirect(64 << 20), 3);
-        MemoryArea area = new MemoryArea(0x10000000L, 0x10000000L + (64 << 20), "rw-p", 0, "", MemoryArea.Kind.ANONYMOUS, null);
+        MemoryArea area = new MemoryArea(0x10000000L, 0x10000000L + (64 << 20), "rw-p", 0, "", MemoryArea.Kind.ANONYMOUS, null, java.util.Set.of());
         MemoryCapture.Result memory = new MemoryCapture.Result(
                 List.of(new CapturedArea(area, List.of(new CapturedArea.Run(0, (64 << 20) / 4096, data)))), 64 << 20, null);
         KnownKeys known = new KnownKeys();

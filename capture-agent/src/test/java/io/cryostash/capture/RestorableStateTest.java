@@ -51,6 +51,12 @@ class RestorableStateTest {
     }
 
     @Test
+    void aSealedAreaIsRefusedNamingIt() {
+        FixtureProcess p = start("sealed");
+        refusedAndStillRunning(p, "0x" + p.read("sealed").strip() + "-", "sealed (mseal)", "not killed");
+    }
+
+    @Test
     void aDeletedWorkingDirectoryIsRefusedBeforeTheKill() throws IOException {
         FixtureProcess p = start("cwd");
         Files.delete(p.file("gone"));

@@ -71,6 +71,10 @@ final class InspectCommand implements Callable<Integer> {
             o.printf("  %012x-%012x %s %9s %-17s stored %9s in %4d chunks  %s%n", a.start(), a.end(), a.perms(),
                     Sizes.human(a.length()), a.kind(), Sizes.human(stored),
                     a.content() == null ? 0 : a.content().chunks().size(), a.path() == null ? "" : a.path());
+            if (!a.settings().isEmpty()) {
+                o.printf("      settings: %s%n", a.settings().stream().map(Enum::name).sorted()
+                        .map(n -> n.toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")));
+            }
         }
         o.printf("  total stored %s in %d areas%n", Sizes.human(total), im.areas().size());
         o.println("files");

@@ -195,7 +195,7 @@ final class TreeRestore {
             String path = "/proc/" + husks.get(s.fromPid()).pid + "/map_files/" + Long.toHexString(o.start()) + "-"
                     + Long.toHexString(o.end());
             areas.add(new MemoryArea(a.start(), a.end(), a.perms(), a.fileOffset() - o.fileOffset(), path,
-                    MemoryArea.Kind.FILE_SHARED, null));
+                    MemoryArea.Kind.FILE_SHARED, null, a.settings()));
         }
         return image.withAreas(areas);
     }

@@ -16,6 +16,7 @@ public final class SyscallNumbers {
     public static final int RT_SIGPROCMASK = 14;
     public static final int MREMAP = 25;
     public static final int MADVISE = 28;
+    public static final int MLOCK2 = 325;
     public static final int PIPE = 22;
     public static final int DUP2 = 33;
     public static final int SOCKET = 41;

@@ -14,6 +14,15 @@ public final class Mman {
     public static final int MAP_GROWSDOWN = 0x0100;
     public static final int MAP_NORESERVE = 0x4000;
     public static final int MAP_FIXED_NOREPLACE = 0x100000;
+    public static final int MADV_RANDOM = 1;
+    public static final int MADV_SEQUENTIAL = 2;
+    public static final int MADV_DONTFORK = 10;
+    public static final int MADV_MERGEABLE = 12;
+    public static final int MADV_HUGEPAGE = 14;
+    public static final int MADV_NOHUGEPAGE = 15;
+    public static final int MADV_DONTDUMP = 16;
+    public static final int MADV_WIPEONFORK = 18;
+    public static final int MLOCK_ONFAULT = 1;
     public static final int MREMAP_MAYMOVE = 1;
     public static final int MREMAP_FIXED = 2;
 

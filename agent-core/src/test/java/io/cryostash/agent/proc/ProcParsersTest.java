@@ -33,6 +33,23 @@ class ProcParsersTest {
     }
 
     @Test
+    void vmFlagsAreReadPerAreaAndAPathWithADashIsNoArea() {
+        String smaps = "7f0000000000-7f0000400000 rw-p 00000000 00:00 0 \n"
+                + "Size:               4096 kB\nAnonHugePages:      4096 kB\n"
+                + "VmFlags: rd wr mr mw me ac hg \n"
+                + "7f0000600000-7f0000610000 r--p 00001000 fe:01 1234   /srv/a-b c-d.bin\n"
+                + "Size:                 64 kB\nVmFlags: rd mr mw me lo lf \n"
+                + "7ffff7ff0000-7ffff7ff2000 r--p 00000000 00:00 0   [vvar]\nVmFlags: rd mr pf io de dd \n";
+        VmFlags f = VmFlags.parse(smaps);
+        assertThat(f.of(0x7f0000000000L, 0x7f0000400000L)).containsExactlyInAnyOrder("rd", "wr", "mr", "mw", "me",
+                "ac", "hg");
+        assertThat(f.of(0x7f0000600000L, 0x7f0000610000L)).contains("lo", "lf").doesNotContain("hg");
+        assertThat(f.of(0x7ffff7ff0000L, 0x7ffff7ff2000L)).contains("io", "pf");
+        assertThat(f.of(0x7f0000000000L, 0x7f0000200000L)).as("other bounds: not this area").isNull();
+        assertThat(f.byArea()).hasSize(3);
+    }
+
+    @Test
     void taskNameComesFromTheStatusTextUnlessEscaped() {
         assertThat(TaskStatus.name("Name:\tworker 1  \nUmask:\t0022\nState:\tS (sleeping)\n"))
                 .as("spaces kept, trailing ones too").isEqualTo("worker 1  ");

@@ -31,6 +31,9 @@ public final class MemoryCapture {
 
     /** What was read: every area with its saved pages, and the vDSO's fingerprint. */
     public record Result(List<CapturedArea> areas, long bytes, String vdsoSha256) {
+        public Result withAreas(List<CapturedArea> newAreas) {
+            return new Result(newAreas, bytes, vdsoSha256);
+        }
     }
 
     private MemoryCapture() {
@@ -146,7 +149,8 @@ public final class MemoryCapture {
             if (kind == Kind.SYSV_SHM) { // "/SYSV0000002a (deleted)": the key, without the kernel's suffix
                 path = e.path().split(" ", 2)[0];
             }
-            areas.add(new CapturedArea(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, null),
+            areas.add(new CapturedArea(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, null,
+                    java.util.Set.of()), // settings: AreaSettings.apply, from smaps read beside the copy
                     runs, plan == null ? null : plan.parent(), present, reread));
         }
         copier.copy(pid, mem);

@@ -90,7 +90,7 @@ public final class WriteTracking {
                 AreaChunks c = preCopied.get(e.start());
                 if (c != null && c.length() == e.length()) {
                     parentAreas.put(e.start(), new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), e.path(),
-                            MemoryCapture.classify(pid, e), c));
+                            MemoryCapture.classify(pid, e), c, java.util.Set.of()));
                 }
             }
         } else if (parent != null) {

@@ -107,10 +107,14 @@ public final class LazyMemory implements AutoCloseable {
         this.totalBytes = total;
     }
 
-    /** Whether restore --lazy leaves this area to faults: private anonymous memory with saved pages. */
+    /**
+     * Whether restore --lazy leaves this area to faults: private anonymous memory with saved pages,
+     * unless the program locked it (mlock): locked memory is resident by definition, so it is
+     * written before the process runs.
+     */
     public static boolean isLazy(MemoryArea a) {
         return a.kind() == MemoryArea.Kind.ANONYMOUS && a.content() != null && !a.content().chunks().isEmpty()
-                && a.content().pageSize() == PAGE;
+                && a.content().pageSize() == PAGE && !a.has(MemoryArea.Setting.LOCKED);
     }
 
     public static LazyMemory of(int pid, String imageId, ChunkStore chunks, List<MemoryArea> imageAreas) {

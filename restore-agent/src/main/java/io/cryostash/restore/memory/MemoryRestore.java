@@ -20,6 +20,7 @@ import io.cryostash.agent.remote.SyscallBatch;
 import io.cryostash.restore.RestoreException;
 import io.cryostash.schema.image.MemoryArea;
 import io.cryostash.schema.image.MemoryArea.Kind;
+import io.cryostash.schema.image.MemoryArea.Setting;
 import io.cryostash.schema.image.ProcessImage;
 
 /**
@@ -141,7 +142,7 @@ public final class MemoryRestore {
                 switch (a.kind()) {
                     case ANONYMOUS -> {
                         flags |= Mman.MAP_ANONYMOUS;
-                        if ("[stack]".equals(a.path())) {
+                        if ("[stack]".equals(a.path()) || a.has(Setting.GROWSDOWN)) {
                             flags |= Mman.MAP_GROWSDOWN;
                         }
                     }
@@ -160,14 +161,30 @@ public final class MemoryRestore {
                     }
                     default -> throw new IllegalStateException("unexpected area kind " + a.kind());
                 }
+                if (a.has(Setting.NORESERVE)) {
+                    flags |= Mman.MAP_NORESERVE;
+                }
                 int prot = Mman.prot(a.perms());
                 areas.add(a);
                 maps.add(new SyscallBatch.Call(SyscallNumbers.MMAP, a.start(), a.length(),
                         needsWriteWindow(a) ? prot | Mman.PROT_WRITE : prot, flags, fd, offset));
             }
-            if (!maps.isEmpty()) {
+            // advice before the pages are written: a huge-page area then fills with huge pages,
+            // as the program's own first touch did
+            List<String> adviceOf = new ArrayList<>();
+            List<SyscallBatch.Call> calls = new ArrayList<>(maps);
+            for (MemoryArea a : areas) {
+                for (Setting s : a.settings()) {
+                    Integer advice = ADVICE.get(s);
+                    if (advice != null) {
+                        calls.add(new SyscallBatch.Call(SyscallNumbers.MADVISE, a.start(), a.length(), advice));
+                        adviceOf.add("madvise(MADV_" + s + ") of " + describe(a));
+                    }
+                }
+            }
+            if (!calls.isEmpty()) {
                 try (SyscallBatch batch = new SyscallBatch(remote, mem, batchAt)) {
-                    SyscallBatch.Outcome o = batch.run(maps);
+                    SyscallBatch.Outcome o = batch.run(calls);
                     for (int i = 0; i < areas.size(); i++) {
                         long r = o.results()[i];
                         if (i == o.failed()) {
@@ -179,6 +196,11 @@ public final class MemoryRestore {
                                     + Long.toHexString(r));
                         }
                     }
+                    if (o.failed() >= areas.size()) {
+                        long r = o.results()[o.failed()];
+                        throw new TraceeException(remote.pid(), adviceOf.get(o.failed() - areas.size()),
+                                r == SyscallBatch.NOT_RUN ? 0 : (int) -r);
+                    }
                 }
             }
             for (MemoryArea a : areas) {
@@ -189,6 +211,11 @@ public final class MemoryRestore {
                     remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(),
                             Mman.prot(a.perms()));
                 }
+                // locked once written: mlock faults in what is not, and those pages stay resident
+                if (a.has(Setting.LOCKED) || a.has(Setting.LOCKED_ON_FAULT)) {
+                    remote.call("mlock " + describe(a), SyscallNumbers.MLOCK2, a.start(), a.length(),
+                            a.has(Setting.LOCKED_ON_FAULT) ? Mman.MLOCK_ONFAULT : 0);
+                }
             }
         } finally {
             for (long fd : fds.values()) {
@@ -197,6 +224,31 @@ public final class MemoryRestore {
         }
         return written;
     }
+
+    /**
+     * An area's advice and lock, one remote call each: for areas mapped elsewhere (SysV
+     * attachments), whose pages are in already.
+     */
+    public static void applySettings(RemoteSyscalls remote, MemoryArea a) {
+        for (Setting s : a.settings()) {
+            Integer advice = ADVICE.get(s);
+            if (advice != null) {
+                remote.call("madvise(MADV_" + s + ") of " + describe(a), SyscallNumbers.MADVISE, a.start(),
+                        a.length(), advice);
+            }
+        }
+        if (a.has(Setting.LOCKED) || a.has(Setting.LOCKED_ON_FAULT)) {
+            remote.call("mlock " + describe(a), SyscallNumbers.MLOCK2, a.start(), a.length(),
+                    a.has(Setting.LOCKED_ON_FAULT) ? Mman.MLOCK_ONFAULT : 0);
+        }
+    }
+
+    /** madvise advice of each setting that has one; the locks and mmap flags are set elsewhere. */
+    private static final Map<Setting, Integer> ADVICE = Map.of(
+            Setting.HUGEPAGE, Mman.MADV_HUGEPAGE, Setting.NOHUGEPAGE, Mman.MADV_NOHUGEPAGE,
+            Setting.DONTFORK, Mman.MADV_DONTFORK, Setting.WIPEONFORK, Mman.MADV_WIPEONFORK,
+            Setting.DONTDUMP, Mman.MADV_DONTDUMP, Setting.MERGEABLE, Mman.MADV_MERGEABLE,
+            Setting.RANDOM, Mman.MADV_RANDOM, Setting.SEQUENTIAL, Mman.MADV_SEQUENTIAL);
 
     /** A shared read-only area with saved pages is mapped writable until they are written. */
     private static boolean needsWriteWindow(MemoryArea a) {

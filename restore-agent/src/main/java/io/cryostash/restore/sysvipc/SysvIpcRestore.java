@@ -176,6 +176,7 @@ public final class SysvIpcRestore {
                 remote.call("mprotect of SysV segment " + s.id(), SyscallNumbers.MPROTECT, a.start(), a.length(),
                         Mman.prot(a.perms()));
             }
+            io.cryostash.restore.memory.MemoryRestore.applySettings(remote, a);
             cursor = a.end();
         }
         if (cursor < at + span) {

@@ -55,6 +55,25 @@ class LazyRestoreTest {
     }
 
     @Test
+    void areaSettingsComeBackAndALockedAreaIsInBeforeTheProcessRuns() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("settings")).start();
+        SettingsFixture areas = SettingsFixture.of(original);
+        CaptureResult image = rt.checkpoint(original, true);
+
+        LazyRestore lazy = new Restorer(rt.store()).restoreLazy(image.image().id(),
+                new RestoreOptions(false, rt.logDir()));
+        Leftovers.track(lazy.pid());
+        // locked memory is resident by definition: written before the process ran, not left to faults
+        assertThat(areas.field(lazy.pid(), "locked", "Locked")).isEqualTo(64);
+        LazyRestore.Outcome o = lazy.awaitResident();
+
+        assertThat(o.failure()).isNull();
+        assertThat(areas.settings(lazy.pid())).isEqualTo(SettingsFixture.EXPECTED);
+        assertThat(original.restoredAs(lazy.pid()).check()).isEqualTo("PASS");
+    }
+
+    @Test
     void multiThreadedProcessWithDescriptorsAndAThreadTimerRunsLazilyUnderItsOwnPidAndTids() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("threadfds", "-pthread", "-lrt")).start();

@@ -46,6 +46,25 @@ class MemoryRoundTripTest {
     }
 
     @Test
+    void madviseAdviceLocksAndNoReserveComeBackWithTheirAreas() {
+        RoundTrip rt = new RoundTrip(tmp);
+        FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("settings")).start();
+        SettingsFixture areas = SettingsFixture.of(original);
+        java.util.Map<String, java.util.Set<String>> before = areas.settings(original.pid());
+        long hugeBefore = areas.field(original.pid(), "huge", "AnonHugePages");
+        assertThat(before).isEqualTo(SettingsFixture.EXPECTED);
+
+        FixtureProcess restored = rt.killAndRestore(original);
+
+        assertThat(areas.settings(restored.pid())).isEqualTo(before);
+        assertThat(areas.field(restored.pid(), "locked", "Locked")).isEqualTo(64);
+        if (hugeBefore > 0) { // advice set before the pages were written: they came back as huge pages too
+            assertThat(areas.field(restored.pid(), "huge", "AnonHugePages")).isPositive();
+        }
+        assertThat(restored.check()).isEqualTo("PASS");
+    }
+
+    @Test
     void sparseMappingStaysSparseWhenTheOriginalKeepsRunning() {
         RoundTrip rt = new RoundTrip(tmp);
         FixtureProcess original = FixtureProcess.of(RoundTrip.fixture("memory")).start();

@@ -283,6 +283,7 @@ public final class ImageCodec {
             if (a.kind() == MemoryArea.Kind.FILE_PRIVATE || a.kind() == MemoryArea.Kind.FILE_SHARED) {
                 requirePlainPath(a.path());
             }
+            requireSettings(a);
             if (a.content() != null) {
                 // AreaChunks validated its own chunks against its bounds when it was decoded
                 require(a.content().start() == a.start() && a.content().length() == a.length(),
@@ -325,6 +326,21 @@ public final class ImageCodec {
     }
 
     /** The major number of "major.minor", or -1 for anything else. */
+    /** Settings the kernel could never have shown together, or on such an area. */
+    private static void requireSettings(MemoryArea a) {
+        String at = " at " + Long.toHexString(a.start());
+        require(!(a.has(MemoryArea.Setting.HUGEPAGE) && a.has(MemoryArea.Setting.NOHUGEPAGE)),
+                "an area both wants and refuses huge pages" + at);
+        require(!(a.has(MemoryArea.Setting.RANDOM) && a.has(MemoryArea.Setting.SEQUENTIAL)),
+                "an area read both randomly and sequentially" + at);
+        require(!(a.has(MemoryArea.Setting.LOCKED) && a.has(MemoryArea.Setting.LOCKED_ON_FAULT)),
+                "an area locked both at once and on fault" + at);
+        require(!a.has(MemoryArea.Setting.WIPEONFORK) || a.kind() == MemoryArea.Kind.ANONYMOUS,
+                "wipe-on-fork on an area that is not private anonymous memory" + at);
+        require(!a.has(MemoryArea.Setting.GROWSDOWN) || a.kind() == MemoryArea.Kind.ANONYMOUS,
+                "a growing-down area that is not private anonymous memory" + at);
+    }
+
     private static int majorOf(String version) {
         if (version == null || !version.matches("[0-9]{1,4}\\.[0-9]{1,4}")) {
             return -1;

@@ -58,9 +58,10 @@ public record ProcessImage(
      * it would ignore and restore the root alone: both without a word, so it must refuse (it does, by
      * its major check). 5.1: the network lock of an established TCP connection ({@code
      * InetSocketFile.networkLock}), which its restore releases; a 5.0 reader leaves it (released by
-     * {@code cryostash network-locks --release}).
+     * {@code cryostash network-locks --release}). 6.0: areas' settings ({@link MemoryArea#settings}:
+     * madvise advice, mlock, MAP_NORESERVE), which a 5.x reader would drop without a word.
      */
-    public static final String FORMAT_VERSION = "5.1";
+    public static final String FORMAT_VERSION = "6.0";
 
     /** The oldest major version this reader still decodes. */
     public static final int OLDEST_READABLE_MAJOR = 3;

@@ -47,7 +47,7 @@ class ImageCodecProperties {
                         AreaChunks content = presence == 0 ? null : new AreaChunks(start, end - start, 4096, chunkPages,
                                 List.of(new AreaChunk(0, first, presence, ChunkKey.of(ks.get(i)))));
                         out.add(new MemoryArea(start, end, i % 2 == 0 ? "rw-p" : "r--p", 0, null,
-                                MemoryArea.Kind.ANONYMOUS, content));
+                                MemoryArea.Kind.ANONYMOUS, content, java.util.Set.of()));
                         at = end;
                     }
                     return out;
@@ -86,7 +86,7 @@ class ImageCodecProperties {
     private static List<MemoryArea> withMapped(List<MemoryArea> areas, String file) {
         List<MemoryArea> out = new ArrayList<>(areas);
         long at = ImageCodecTest.CODE + 0x100000;
-        out.add(new MemoryArea(at, at + 0x1000, "rw-s", 0, file, MemoryArea.Kind.FILE_SHARED, null));
+        out.add(new MemoryArea(at, at + 0x1000, "rw-s", 0, file, MemoryArea.Kind.FILE_SHARED, null, java.util.Set.of()));
         return out;
     }
 

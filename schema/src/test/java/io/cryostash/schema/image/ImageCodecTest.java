@@ -28,7 +28,7 @@ class ImageCodecTest {
         r[16] = CODE + 0x10; // rip
         CpuRegisters regs = CpuRegisters.fromArray(r);
         List<MemoryArea> all = new ArrayList<>(areas);
-        all.add(new MemoryArea(CODE, CODE + 0x4000, "r-xp", 0, "/usr/bin/prog", MemoryArea.Kind.FILE_PRIVATE, null));
+        all.add(new MemoryArea(CODE, CODE + 0x4000, "r-xp", 0, "/usr/bin/prog", MemoryArea.Kind.FILE_PRIVATE, null, java.util.Set.of()));
         return new ProcessImage(version, null, null, "full", Instant.parse("2026-11-28T00:00:00Z"),
                 new HostInfo("h", "6.18", "amd64", "00", 2),
                 new ProcessInfo(10, 1, 10, 10, "prog", List.of("prog", "-x"), "/usr/bin/prog", 0),
@@ -49,7 +49,7 @@ class ImageCodecTest {
     static MemoryArea anon(long start, long end) {
         ChunkKey key = ChunkKey.of(new byte[32]);
         return new MemoryArea(start, end, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
-                new AreaChunks(start, end - start, 4096, 16, List.of(new AreaChunk(0, 1, 1, key))));
+                new AreaChunks(start, end - start, 4096, 16, List.of(new AreaChunk(0, 1, 1, key))), java.util.Set.of());
     }
 
     @Test
@@ -114,9 +114,9 @@ class ImageCodecTest {
 
     @Test
     void newerMajorVersionIsRefusedAsNewer() {
-        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "6.0", "/tmp"));
+        byte[] json = codec.encode(sample(List.of(anon(0x10000, 0x20000)), "7.0", "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("version 6.0 is newer").hasMessageContaining("3.x to 5.1");
+                .hasMessageContaining("version 7.0 is newer").hasMessageContaining("3.x to 6.0");
     }
 
     @Test
@@ -152,10 +152,42 @@ class ImageCodecTest {
     }
 
     @Test
+    void areaSettingsRoundTripAndAnAreaWithoutThemWritesNone() {
+        MemoryArea plain = anon(0x10000, 0x20000);
+        MemoryArea advised = new MemoryArea(0x30000, 0x40000, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, null,
+                java.util.Set.of(MemoryArea.Setting.HUGEPAGE, MemoryArea.Setting.LOCKED, MemoryArea.Setting.WIPEONFORK));
+        byte[] json = codec.encode(sample(List.of(plain, advised), ProcessImage.FORMAT_VERSION, "/tmp"));
+        ProcessImage back = codec.decode(json);
+        assertThat(back.areas().get(1).settings()).containsExactlyInAnyOrder(MemoryArea.Setting.HUGEPAGE,
+                MemoryArea.Setting.LOCKED, MemoryArea.Setting.WIPEONFORK);
+        assertThat(back.areas().get(0).settings()).isEmpty();
+        String text = new String(json, StandardCharsets.UTF_8);
+        assertThat(text.split("\"settings\"", -1)).as("written once: for the advised area only").hasSize(2);
+        assertThat(back.areas().get(1).withContent(null).settings()).as("copies keep them").hasSize(3);
+    }
+
+    @Test
+    void settingsNoKernelCouldShowTogetherAreRefused() {
+        for (java.util.Set<MemoryArea.Setting> bad : List.of(
+                java.util.Set.of(MemoryArea.Setting.HUGEPAGE, MemoryArea.Setting.NOHUGEPAGE),
+                java.util.Set.of(MemoryArea.Setting.RANDOM, MemoryArea.Setting.SEQUENTIAL),
+                java.util.Set.of(MemoryArea.Setting.LOCKED, MemoryArea.Setting.LOCKED_ON_FAULT))) {
+            MemoryArea a = new MemoryArea(0x30000, 0x40000, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS, null, bad);
+            byte[] json = codec.encode(sample(List.of(a), ProcessImage.FORMAT_VERSION, "/tmp"));
+            assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(InvalidImageException.class)
+                    .hasMessageContaining("at 30000");
+        }
+        MemoryArea wipedFile = new MemoryArea(0x30000, 0x40000, "rw-p", 0, "/srv/data", MemoryArea.Kind.FILE_PRIVATE,
+                null, java.util.Set.of(MemoryArea.Setting.WIPEONFORK));
+        byte[] json = codec.encode(sample(List.of(wipedFile), ProcessImage.FORMAT_VERSION, "/tmp"));
+        assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("wipe-on-fork");
+    }
+
+    @Test
     void storedPagesOutsideTheirAreaAreRefused() {
         ChunkKey key = ChunkKey.of(new byte[32]);
         MemoryArea bad = new MemoryArea(0x10000, 0x11000, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
-                new AreaChunks(0x10000, 0x2000, 4096, 16, List.of(new AreaChunk(1, 1, 1, key))));
+                new AreaChunks(0x10000, 0x2000, 4096, 16, List.of(new AreaChunk(1, 1, 1, key))), java.util.Set.of());
         byte[] json = codec.encode(sample(List.of(bad), ProcessImage.FORMAT_VERSION, "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("outside their area");
     }
@@ -164,7 +196,7 @@ class ImageCodecTest {
     void chunkRunningPastItsAreaIsRefusedOnDecode() {
         ChunkKey key = ChunkKey.of(new byte[32]);
         MemoryArea ok = new MemoryArea(0x10000, 0x12000, "rw-p", 0, null, MemoryArea.Kind.ANONYMOUS,
-                new AreaChunks(0x10000, 0x2000, 4096, 16, List.of(new AreaChunk(1, 1, 1, key))));
+                new AreaChunks(0x10000, 0x2000, 4096, 16, List.of(new AreaChunk(1, 1, 1, key))), java.util.Set.of());
         String json = new String(codec.encode(sample(List.of(ok), ProcessImage.FORMAT_VERSION, "/tmp")),
                 StandardCharsets.UTF_8).replace("\"firstPage\" : 1", "\"firstPage\" : 5");
         assertThatThrownBy(() -> codec.decode(json.getBytes(StandardCharsets.UTF_8)))
@@ -208,7 +240,7 @@ class ImageCodecTest {
     void areaBeyondUserSpaceIsRefused() {
         List<MemoryArea> areas = new ArrayList<>();
         areas.add(new MemoryArea(0xffffffffff600000L, 0xffffffffff601000L, "r-xp", 0, null,
-                MemoryArea.Kind.ANONYMOUS, null));
+                MemoryArea.Kind.ANONYMOUS, null, java.util.Set.of()));
         byte[] json = codec.encode(sample(areas, ProcessImage.FORMAT_VERSION, "/tmp"));
         assertThatThrownBy(() -> codec.decode(json)).hasMessageContaining("impossible area");
     }

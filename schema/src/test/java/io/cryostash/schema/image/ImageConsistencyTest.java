@@ -27,7 +27,7 @@ class ImageConsistencyTest {
     static ProcessImage consistent() {
         ProcessImage s = ImageCodecTest.sample(List.of(ImageCodecTest.anon(0x10000, 0x20000),
                 new MemoryArea(MAPPED_FILE, MAPPED_FILE + 0x2000, "rw-p", 0x3000, "/srv/data.bin",
-                        MemoryArea.Kind.FILE_PRIVATE, null)), ProcessImage.FORMAT_VERSION, "/tmp");
+                        MemoryArea.Kind.FILE_PRIVATE, null, java.util.Set.of())), ProcessImage.FORMAT_VERSION, "/tmp");
         return new ProcessImage(s.formatVersion(), s.id(), s.parent(), s.tracking(), s.createdAt(), s.host(),
                 s.process(), s.credentials(), s.mm(), s.areas(), s.threads(), s.signalActions(), s.fs(), s.fds(),
                 s.rlimits(), List.of(s.files().get(0), new FileFingerprint("/srv/data.bin", 8192, 1, 2, null)),

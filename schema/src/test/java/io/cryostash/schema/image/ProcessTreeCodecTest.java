@@ -29,7 +29,7 @@ class ProcessTreeCodecTest {
         return new MemoryArea(start, end, kind == MemoryArea.Kind.SHARED_ANONYMOUS ? "rw-s" : "rw-p", 0,
                 null, kind,
                 keyByte == 0 ? null : new AreaChunks(start, end - start, 4096, 16,
-                        List.of(new AreaChunk(0, 1, 1, key(keyByte)))));
+                        List.of(new AreaChunk(0, 1, 1, key(keyByte)))), java.util.Set.of());
     }
 
     /** A process like {@link ImageCodecTest#sample} with another pid. */
