@@ -402,7 +402,9 @@ public final class Capturer {
         }
         RestorableCheck.require(pid, stat.comm());
         try {
-            AreaSettings.of(pid, Maps.read(pid), VmFlags.read(pid)); // refuses before anything is stopped
+            // refuses before anything is stopped; the areas as smaps lists them: the process runs
+            VmFlags flags = VmFlags.read(pid);
+            AreaSettings.of(pid, flags.maps(), flags);
         } catch (NoSuchProcessException e) {
             throw new CaptureException("pid " + pid + " exited before it could be frozen", e);
         }

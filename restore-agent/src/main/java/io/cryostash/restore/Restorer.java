@@ -325,7 +325,7 @@ public final class Restorer {
             MemoryRestore.mapAreas(remote, mem, image, pages,
                     path -> page.string(0, paths.getOrDefault(path, path)),
                     lazy == null ? a -> false : LazyMemory::isLazy,
-                    RestorerPage.findGap(used, io.cryostash.agent.remote.SyscallBatch.BYTES));
+                    RestorerPage.findGap(used, io.cryostash.agent.remote.SyscallBatch.BYTES), page.scratch());
             if (lazy != null) { // before the credentials drop: creating a userfaultfd needs privilege here
                 lazy.register(remote, mem, page.scratch());
             }

@@ -1,25 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.proc;
 
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The {@code VmFlags} of every area in /proc/PID/smaps: the kernel's two-letter names of an
  * area's flags (hg for MADV_HUGEPAGE, lo for mlock, io for device memory, …), which /proc/PID/maps
- * does not show. Reading smaps walks the page tables of every area (about 15 ms per resident GiB
- * here), so callers read it where that walk overlaps other work.
+ * does not show, and the areas themselves (smaps' header lines are maps' lines). Reading smaps
+ * walks the page tables of every area (about 15 ms per resident GiB here), so callers read it
+ * where that walk overlaps other work.
  */
-public record VmFlags(Map<Range, Set<String>> byArea) {
-
-    /** An area's bounds, as maps and smaps print them. */
-    public record Range(long start, long end) {
+public final class VmFlags {
+    private record Area(long end, Set<String> codes) {
     }
 
-    public VmFlags {
-        byArea = Map.copyOf(byArea);
+    private final NavigableMap<Long, Area> byStart;
+    private final List<MapsEntry> maps;
+
+    private VmFlags(NavigableMap<Long, Area> byStart, List<MapsEntry> maps) {
+        this.byStart = byStart;
+        this.maps = List.copyOf(maps);
     }
 
     public static VmFlags read(int pid) {
@@ -27,8 +32,9 @@ public record VmFlags(Map<Range, Set<String>> byArea) {
     }
 
     public static VmFlags parse(String smaps) {
-        Map<Range, Set<String>> out = new HashMap<>();
-        Range current = null;
+        NavigableMap<Long, Area> out = new TreeMap<>();
+        List<MapsEntry> maps = new ArrayList<>();
+        MapsEntry current = null;
         int at = 0;
         while (at < smaps.length()) {
             int nl = smaps.indexOf('\n', at);
@@ -39,15 +45,14 @@ public record VmFlags(Map<Range, Set<String>> byArea) {
                     throw new IllegalArgumentException("smaps has VmFlags before any area");
                 }
                 String codes = line.substring("VmFlags:".length()).strip();
-                out.put(current, codes.isEmpty() ? Set.of() : Set.copyOf(List.of(codes.split("\\s+"))));
+                out.put(current.start(), new Area(current.end(),
+                        codes.isEmpty() ? Set.of() : Set.copyOf(List.of(codes.split("\\s+")))));
             } else if (!line.isEmpty() && isAreaLine(line)) {
-                int dash = line.indexOf('-');
-                int sp = line.indexOf(' ');
-                current = new Range(Long.parseUnsignedLong(line.substring(0, dash), 16),
-                        Long.parseUnsignedLong(line.substring(dash + 1, sp), 16));
+                current = Maps.parse(line).get(0);
+                maps.add(current);
             }
         }
-        return new VmFlags(out);
+        return new VmFlags(out, maps);
     }
 
     /** "start-end perms …": the first word is a hex range, where field lines start with a name and a colon. */
@@ -57,8 +62,22 @@ public record VmFlags(Map<Range, Set<String>> byArea) {
         return sp > 0 && dash > 0 && dash < sp && line.charAt(sp - 1) != ':';
     }
 
-    /** The area's flags; null when smaps has no area with exactly these bounds. */
+    /**
+     * The flags of the area holding {@code [start, end)}; null when no single area does. An area
+     * of maps read a moment earlier may be part of a larger one here: arming write tracking sets
+     * the same userfaultfd flag on neighbours that differed only in it, and the kernel merges them.
+     */
     public Set<String> of(long start, long end) {
-        return byArea.get(new Range(start, end));
+        Map.Entry<Long, Area> e = byStart.floorEntry(start);
+        return e == null || Long.compareUnsigned(end, e.getValue().end()) > 0 ? null : e.getValue().codes();
+    }
+
+    /** The areas as smaps listed them. */
+    public List<MapsEntry> maps() {
+        return maps;
+    }
+
+    public int size() {
+        return byStart.size();
     }
 }

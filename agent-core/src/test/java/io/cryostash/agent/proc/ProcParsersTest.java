@@ -45,8 +45,12 @@ class ProcParsersTest {
                 "ac", "hg");
         assertThat(f.of(0x7f0000600000L, 0x7f0000610000L)).contains("lo", "lf").doesNotContain("hg");
         assertThat(f.of(0x7ffff7ff0000L, 0x7ffff7ff2000L)).contains("io", "pf");
-        assertThat(f.of(0x7f0000000000L, 0x7f0000200000L)).as("other bounds: not this area").isNull();
-        assertThat(f.byArea()).hasSize(3);
+        assertThat(f.of(0x7f0000000000L, 0x7f0000200000L)).as("part of an area: its flags").contains("hg");
+        assertThat(f.of(0x7f0000200000L, 0x7f0000600000L)).as("across two areas and a gap: none").isNull();
+        assertThat(f.of(0x7f0000500000L, 0x7f0000501000L)).as("in a gap").isNull();
+        assertThat(f.size()).isEqualTo(3);
+        assertThat(f.maps()).extracting(MapsEntry::path).containsExactly(null, "/srv/a-b c-d.bin", "[vvar]");
+        assertThat(f.maps().get(1).offset()).isEqualTo(0x1000);
     }
 
     @Test

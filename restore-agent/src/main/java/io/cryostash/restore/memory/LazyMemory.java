@@ -3,7 +3,6 @@ package io.cryostash.restore.memory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -18,10 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.cryostash.agent.linux.ProcessMemory;
-import io.cryostash.agent.linux.SyscallNumbers;
 import io.cryostash.agent.linux.Syscalls;
 import io.cryostash.agent.linux.TraceeException;
-import io.cryostash.agent.linux.Userfaultfd;
 import io.cryostash.agent.linux.UserfaultfdPager;
 import io.cryostash.agent.remote.RemoteSyscalls;
 import io.cryostash.restore.RestoreException;
@@ -127,30 +124,8 @@ public final class LazyMemory implements AutoCloseable {
      * The areas must be mapped already.
      */
     public void register(RemoteSyscalls remote, ProcessMemory mem, long scratch) {
-        long fd = remote.call("userfaultfd", Userfaultfd.SYS_USERFAULTFD, Userfaultfd.O_CLOEXEC | Userfaultfd.O_NONBLOCK);
-        try {
-            ByteBuffer api = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            api.putLong(Userfaultfd.UFFD_API).putLong(0).putLong(0);
-            mem.write(scratch, api.array());
-            long r = remote.raw(SyscallNumbers.IOCTL, fd, Userfaultfd.UFFDIO_API, scratch);
-            if (r < 0) {
-                throw new RestoreException("restore --lazy: UFFDIO_API failed in pid " + pid + " (errno " + -r + ")");
-            }
-            for (Area a : areas.values()) {
-                ByteBuffer reg = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-                reg.putLong(a.area.start()).putLong(a.area.length()).putLong(UserfaultfdPager.REGISTER_MODE_MISSING)
-                        .putLong(0);
-                mem.write(scratch, reg.array());
-                r = remote.raw(SyscallNumbers.IOCTL, fd, Userfaultfd.UFFDIO_REGISTER, scratch);
-                if (r < 0) {
-                    throw new RestoreException("restore --lazy: the area " + MemoryRestore.describe(a.area)
-                            + " cannot be registered with userfaultfd (errno " + -r + ")");
-                }
-            }
-            pager = UserfaultfdPager.takeOver(pid, (int) fd);
-        } finally {
-            remote.raw(SyscallNumbers.CLOSE, fd); // from here on only this agent holds it
-        }
+        pager = HuskUserfaultfd.register(remote, mem, scratch, areas.values().stream().map(a -> a.area).toList(),
+                "restore --lazy");
         faultThread = new Thread(this::serveFaults, "lazy-faults-" + pid);
         faultThread.setDaemon(true);
         faultThread.start();

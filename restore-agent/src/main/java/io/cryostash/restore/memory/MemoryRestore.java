@@ -113,8 +113,8 @@ public final class MemoryRestore {
      * @param batchAt {@link SyscallBatch#BYTES} of address space free in the husk and in the image
      */
     public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, PageSource pages,
-                                java.util.function.Function<String, Long> pathAt, long batchAt) {
-        return mapAreas(remote, mem, image, pages, pathAt, a -> false, batchAt);
+                                java.util.function.Function<String, Long> pathAt, long batchAt, long scratch) {
+        return mapAreas(remote, mem, image, pages, pathAt, a -> false, batchAt, scratch);
     }
 
     /**
@@ -122,11 +122,14 @@ public final class MemoryRestore {
      * maps them empty and fills them through a userfaultfd ({@link LazyMemory}). The mmap of
      * every area runs in one {@link SyscallBatch} (a remote call each was a round trip to the
      * tracer helper and a wake-up of the husk, and every thread brings two areas: its stack and
-     * guard page); the files are opened first, one call each.
+     * guard page); the files are opened first, one call each. Large private anonymous areas are
+     * written through a userfaultfd ({@link FreshFill}).
+     *
+     * @param scratch 32 bytes of the husk's memory for ioctl arguments
      */
     public static long mapAreas(RemoteSyscalls remote, ProcessMemory mem, ProcessImage image, PageSource pages,
                                 java.util.function.Function<String, Long> pathAt,
-                                java.util.function.Predicate<MemoryArea> deferred, long batchAt) {
+                                java.util.function.Predicate<MemoryArea> deferred, long batchAt, long scratch) {
         Map<String, Long> fds = new HashMap<>();
         long written = 0;
         try {
@@ -203,10 +206,13 @@ public final class MemoryRestore {
                     }
                 }
             }
-            for (MemoryArea a : areas) {
-                if (!deferred.test(a)) {
-                    written += writePages(remote.pid(), mem, a, pages);
+            List<MemoryArea> eager = areas.stream().filter(a -> !deferred.test(a)).toList();
+            try (FreshFill fill = FreshFill.open(remote, mem, scratch, eager)) {
+                for (MemoryArea a : eager) {
+                    written += writePages(remote.pid(), mem, a, pages, fill.covers(a) ? fill : null);
                 }
+            } // closed before anything else touches the husk's memory: a fault there would wait on it
+            for (MemoryArea a : areas) {
                 if (needsWriteWindow(a)) {
                     remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(),
                             Mman.prot(a.perms()));
@@ -260,7 +266,7 @@ public final class MemoryRestore {
      * writable (one copy), /proc/PID/mem elsewhere (it ignores protections, at the cost of a
      * bounce page). Sources may call this from several threads.
      */
-    private static long writePages(int pid, ProcessMemory mem, MemoryArea a, PageSource pages) {
+    private static long writePages(int pid, ProcessMemory mem, MemoryArea a, PageSource pages, FreshFill fill) {
         java.util.concurrent.atomic.LongAdder n = new java.util.concurrent.atomic.LongAdder();
         boolean writable = a.writable();
         pages.forEachRun(a, (firstPage, buf) -> {
@@ -269,7 +275,16 @@ public final class MemoryRestore {
             if (firstPage < 0 || at + len > a.end()) {
                 throw new RestoreException("saved pages run past the end of area " + describe(a));
             }
-            if (writable && buf.isDirect()) {
+            if (fill != null) {
+                int base = buf.position();
+                while (buf.hasRemaining()) { // a heap buffer through this thread's direct one
+                    int piece = buf.isDirect() ? buf.remaining() : Math.min(buf.remaining(), BOUNCE_MAX);
+                    ByteBuffer direct = buf.isDirect() ? buf
+                            : bounce(piece).put(buf.duplicate().limit(buf.position() + piece)).flip();
+                    fill.copy(at + (buf.position() - base), direct);
+                    buf.position(buf.position() + piece);
+                }
+            } else if (writable && buf.isDirect()) {
                 ProcessVm.write(pid, at, buf);
             } else if (writable) {
                 // one copy into memory of this thread's and one by the kernel: /proc/PID/mem would
