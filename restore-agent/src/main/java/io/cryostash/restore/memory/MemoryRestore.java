@@ -217,11 +217,7 @@ public final class MemoryRestore {
                     remote.call("mprotect " + describe(a), SyscallNumbers.MPROTECT, a.start(), a.length(),
                             Mman.prot(a.perms()));
                 }
-                // locked once written: mlock faults in what is not, and those pages stay resident
-                if (a.has(Setting.LOCKED) || a.has(Setting.LOCKED_ON_FAULT)) {
-                    remote.call("mlock " + describe(a), SyscallNumbers.MLOCK2, a.start(), a.length(),
-                            a.has(Setting.LOCKED_ON_FAULT) ? Mman.MLOCK_ONFAULT : 0);
-                }
+                lock(remote, a); // once written: mlock faults in what is not, and those pages stay resident
             }
         } finally {
             for (long fd : fds.values()) {
@@ -243,6 +239,10 @@ public final class MemoryRestore {
                         a.length(), advice);
             }
         }
+        lock(remote, a);
+    }
+
+    private static void lock(RemoteSyscalls remote, MemoryArea a) {
         if (a.has(Setting.LOCKED) || a.has(Setting.LOCKED_ON_FAULT)) {
             remote.call("mlock " + describe(a), SyscallNumbers.MLOCK2, a.start(), a.length(),
                     a.has(Setting.LOCKED_ON_FAULT) ? Mman.MLOCK_ONFAULT : 0);
