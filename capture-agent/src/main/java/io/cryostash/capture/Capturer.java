@@ -401,13 +401,8 @@ public final class Capturer {
                     + " (a debugger, strace or another checkpoint); detach that first");
         }
         RestorableCheck.require(pid, stat.comm());
-        try {
-            // refuses before anything is stopped; the areas as smaps lists them: the process runs
-            VmFlags flags = VmFlags.read(pid);
-            AreaSettings.of(pid, flags.maps(), flags);
-        } catch (NoSuchProcessException e) {
-            throw new CaptureException("pid " + pid + " exited before it could be frozen", e);
-        }
+        // memory a restore could not rebuild (AreaSettings) is refused inside the freeze, before
+        // anything is spooled or killed: smaps costs 20-45 ms a resident GiB, once is enough
     }
 
     /**
@@ -528,6 +523,9 @@ public final class Capturer {
             if (maps.isEmpty()) {
                 throw new CaptureException("pid " + pid + " has no memory map (a kernel thread or exiting)");
             }
+            // smaps walks every page table: about 20 ms a resident GiB, on its own; on a thread
+            // beside the page copy or the remote calls it cost a 1 GiB freeze 50-70 ms
+            VmFlags vmFlags = VmFlags.read(pid);
             ProcStatus status = ProcStatus.read(pid);
             RestorableCheck.require(pid, stat.comm()); // what changed since the preflight
             List<ThreadState> threadStates;
@@ -558,24 +556,13 @@ public final class Capturer {
                 }
                 threads.park(pid);
                 clock.lap(FreezePhase.REMOTE_CALLS);
-                // smaps walks every page table (15 ms a resident GiB): beside the copy, not before it
-                java.util.concurrent.CompletableFuture<VmFlags> vmFlags =
-                        java.util.concurrent.CompletableFuture.supplyAsync(() -> VmFlags.read(pid));
                 // tracked areas were write-protected again by prepare's walk: nothing to reset after
                 try (ResidentPages resident = new ResidentPages(pid, features.pagemapScan())) {
                     memory = MemoryCapture.capture(pid, maps, mem, buffers, tracking.plans(), resident);
                     clock.lap(FreezePhase.MEMORY_COPY);
                     clock.move(FreezePhase.MEMORY_COPY, FreezePhase.TRACKING_SCAN, resident.nanos());
-                } finally {
-                    vmFlags.exceptionally(failed -> null).join(); // never left reading a process we resume
                 }
-                VmFlags flags;
-                try {
-                    flags = vmFlags.join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    throw e.getCause() instanceof RuntimeException r ? r : e;
-                }
-                memory = memory.withAreas(AreaSettings.apply(memory.areas(), AreaSettings.of(pid, maps, flags)));
+                memory = memory.withAreas(AreaSettings.apply(memory.areas(), AreaSettings.of(pid, maps, vmFlags)));
             }
             SysvIpcCapture.Captured sysv = SysvIpcCapture.capture(pid, maps, sysvExtra);
             String exe = ProcFiles.link(pid, "exe");

@@ -28,7 +28,7 @@ public final class VmFlags {
     }
 
     public static VmFlags read(int pid) {
-        return parse(ProcPath.readString(pid, "smaps"));
+        return parse(ProcPath.readLarge(pid, "smaps"));
     }
 
     public static VmFlags parse(String smaps) {
