@@ -39,7 +39,8 @@ import io.cryostash.store.image.ImageStore;
  * registers hold an injected call (remote calls run in all threads at once there); each thread
  * must be let go, counting, with its own mask.
  *
- * <p>CI runs {@link #KILLS} SIGKILLs and {@link #INTERRUPTS} SIGINTs per target. A longer run:
+ * <p>CI runs {@link #KILLS} SIGKILLs and {@link #INTERRUPTS} SIGINTs per target, then more SIGKILLs
+ * until {@link #MIN_IN_WINDOW} have landed inside the remote system calls. A longer run:
  * {@code -Dcryostash.killStorm.kills=300 -Dcryostash.killStorm.interrupts=100}; with
  * {@code -Dcryostash.killStorm.tracer=in-process} the capturing JVM makes its ptrace calls
  * itself (the old way) and the test only reports how many targets were hurt.
@@ -48,6 +49,13 @@ import io.cryostash.store.image.ImageStore;
 class CapturerKillStormTest {
     private static final int KILLS = Integer.getInteger("cryostash.killStorm.kills", 10);
     private static final int INTERRUPTS = Integer.getInteger("cryostash.killStorm.interrupts", 5);
+    /**
+     * Kills that must land inside the remote system calls: the storm goes on (SIGKILLs) until
+     * that many did, up to {@link #MAX_SHOTS}. About 6 in 10 land there; a fixed 15 shots with
+     * "more than a third" failed one CI run in about twenty with 5.
+     */
+    private static final int MIN_IN_WINDOW = 6;
+    private static final int MAX_SHOTS = 45;
     private static final String TRACER = System.getProperty("cryostash.killStorm.tracer", "process");
 
     @TempDir
@@ -76,7 +84,8 @@ class CapturerKillStormTest {
         FixtureProcess target = null;
         Baseline before = null;
         int targets = 0;
-        for (int i = 0; i < KILLS + INTERRUPTS; i++) {
+        for (int i = 0; i < MAX_SHOTS && (i < KILLS + INTERRUPTS
+                || shots.stream().filter(Shot::inWindow).count() < MIN_IN_WINDOW); i++) {
             if (target == null) {
                 target = FixtureProcess.of(fixture).args(Integer.toString(extraThreads)).start();
                 target.awaitNumberAbove("counter", 0);
@@ -87,7 +96,7 @@ class CapturerKillStormTest {
                 before = Baseline.of(target.pid(), extraThreads);
                 targets++;
             }
-            String signal = i < KILLS ? "KILL" : "INT";
+            String signal = i < KILLS || i >= KILLS + INTERRUPTS ? "KILL" : "INT";
             Shot shot = shoot(target, store, signal);
             String harm = shot.harm() != null ? shot.harm() : before.harmTo(target);
             shots.add(new Shot(shot.inWindow(), shot.vdsoSightings(), harm));
@@ -107,7 +116,9 @@ class CapturerKillStormTest {
         long inWindow = shots.stream().filter(Shot::inWindow).count();
         long hurt = shots.stream().filter(s -> s.harm() != null).count() + (finalCheck != null ? 1 : 0);
         System.err.printf("kill storm (%s tracer, %d threads): %d kills (%d SIGKILL, %d SIGINT), %d inside remote system calls,"
-                + " %d targets, %d hurt%s%n", TRACER, 1 + extraThreads, shots.size(), KILLS, INTERRUPTS, inWindow, targets, hurt,
+                + " %d targets, %d hurt%s%n", TRACER, 1 + extraThreads, shots.size(),
+                shots.size() - Math.min(INTERRUPTS, Math.max(0, shots.size() - KILLS)),
+                Math.min(INTERRUPTS, Math.max(0, shots.size() - KILLS)), inWindow, targets, hurt,
                 finalCheck != null ? " (final check: " + finalCheck + ")" : "");
         try (ImageStore images = ImageStore.local(store)) {
             assertThat(images.list()).as("no image from a capture killed during its freeze").isEmpty();
@@ -115,7 +126,8 @@ class CapturerKillStormTest {
         if (!"in-process".equals(TRACER)) {
             assertThat(shots).as("kills that harmed the target").allSatisfy(s -> assertThat(s.harm()).isNull());
             assertThat(finalCheck).as("the target's own check at the end").isNull();
-            assertThat(inWindow).as("kills that landed inside the remote system calls").isGreaterThan(shots.size() / 3);
+            assertThat(inWindow).as("kills that landed inside the remote system calls, of %d", shots.size())
+                    .isGreaterThanOrEqualTo(MIN_IN_WINDOW);
         }
     }
 
