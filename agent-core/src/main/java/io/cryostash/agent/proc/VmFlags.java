@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.cryostash.agent.proc;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -11,20 +10,17 @@ import java.util.TreeMap;
 /**
  * The {@code VmFlags} of every area in /proc/PID/smaps: the kernel's two-letter names of an
  * area's flags (hg for MADV_HUGEPAGE, lo for mlock, io for device memory, …), which /proc/PID/maps
- * does not show, and the areas themselves (smaps' header lines are maps' lines). Reading smaps
- * walks the page tables of every area (about 15 ms per resident GiB here), so callers read it
- * where that walk overlaps other work.
+ * does not show. Reading smaps walks the page tables of every area (about 20 ms per resident
+ * GiB here).
  */
 public final class VmFlags {
     private record Area(long end, Set<String> codes) {
     }
 
     private final NavigableMap<Long, Area> byStart;
-    private final List<MapsEntry> maps;
 
-    private VmFlags(NavigableMap<Long, Area> byStart, List<MapsEntry> maps) {
+    private VmFlags(NavigableMap<Long, Area> byStart) {
         this.byStart = byStart;
-        this.maps = List.copyOf(maps);
     }
 
     public static VmFlags read(int pid) {
@@ -33,7 +29,6 @@ public final class VmFlags {
 
     public static VmFlags parse(String smaps) {
         NavigableMap<Long, Area> out = new TreeMap<>();
-        List<MapsEntry> maps = new ArrayList<>();
         MapsEntry current = null;
         int at = 0;
         while (at < smaps.length()) {
@@ -49,10 +44,9 @@ public final class VmFlags {
                         codes.isEmpty() ? Set.of() : Set.copyOf(List.of(codes.split("\\s+")))));
             } else if (!line.isEmpty() && isAreaLine(line)) {
                 current = Maps.parse(line).get(0);
-                maps.add(current);
             }
         }
-        return new VmFlags(out, maps);
+        return new VmFlags(out);
     }
 
     /** "start-end perms …": the first word is a hex range, where field lines start with a name and a colon. */
@@ -63,18 +57,13 @@ public final class VmFlags {
     }
 
     /**
-     * The flags of the area holding {@code [start, end)}; null when no single area does. An area
-     * of maps read a moment earlier may be part of a larger one here: arming write tracking sets
-     * the same userfaultfd flag on neighbours that differed only in it, and the kernel merges them.
+     * The flags of the area holding {@code [start, end)}; null when no single area does. The
+     * freeze reads maps and smaps back to back, so their bounds agree; holding rather than equal
+     * bounds also accepts an area the kernel merged with a neighbour in between.
      */
     public Set<String> of(long start, long end) {
         Map.Entry<Long, Area> e = byStart.floorEntry(start);
         return e == null || Long.compareUnsigned(end, e.getValue().end()) > 0 ? null : e.getValue().codes();
-    }
-
-    /** The areas as smaps listed them. */
-    public List<MapsEntry> maps() {
-        return maps;
     }
 
     public int size() {

@@ -150,7 +150,7 @@ public final class MemoryCapture {
                 path = e.path().split(" ", 2)[0];
             }
             areas.add(new CapturedArea(new MemoryArea(e.start(), e.end(), e.perms(), e.offset(), path, kind, null,
-                    java.util.Set.of()), // settings: AreaSettings.apply, from smaps read beside the copy
+                    java.util.Set.of()), // settings: AreaSettings.apply, from the freeze's smaps
                     runs, plan == null ? null : plan.parent(), present, reread));
         }
         copier.copy(pid, mem);
