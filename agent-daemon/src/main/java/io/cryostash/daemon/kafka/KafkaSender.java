@@ -47,6 +47,11 @@ public final class KafkaSender implements Spool.Sender, AutoCloseable {
 
     /** @param timeoutMs how long one send waits for the broker before it counts as failed for now */
     public KafkaSender(KafkaSettings kafka, String clientId, long timeoutMs) {
+        this(kafka, clientId, timeoutMs, Map.of());
+    }
+
+    /** @param overrides producer settings a test needs on top of the agent's own */
+    KafkaSender(KafkaSettings kafka, String clientId, long timeoutMs, Map<String, Object> overrides) {
         Map<String, Object> p = new HashMap<>(kafka.clientProperties());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -56,6 +61,7 @@ public final class KafkaSender implements Spool.Sender, AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(DELIVERY_TIMEOUT.toMillis(), timeoutMs));
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2000);
+        p.putAll(overrides);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.timeoutMs = timeoutMs;
     }
