@@ -437,14 +437,17 @@ public final class ChunkStore implements AutoCloseable {
      * replaces the old), a reader may read them while they exist.
      */
     private void reloadIndex() throws IOException {
-        IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, pool);
-        // records settled since are gone from the store, and their packs either deleted (and out
-        // of the index just loaded) or resurrected (and in it): start from what is listed now. A
-        // writer reads them before the swap, so that no put in between dedupes against a pack of a
-        // record it lists in its lease. A process that only reads never looks at records: it
-        // counts on nothing.
+        // Records settled since are gone from the store, and their packs either deleted (and out
+        // of the index loaded below) or resurrected (and in it): start from what is listed now. A
+        // writer reads them before the index objects, because a GC run deletes a settled record
+        // only after the index objects that named its packs: a record gone by now means those
+        // objects are gone from the listing below. Read after the load, a record settled in
+        // between went unseen while the index objects loaded still named the packs it deleted.
+        // And before the swap, so that no put in between dedupes against a pack of a record it
+        // lists in its lease. A process that only reads never looks at records: it counts on nothing.
         boolean writing = !seenRecords.isEmpty();
         List<Condemnations.Record> records = writing ? readRecords(Condemnations.ids(backend), id -> false) : List.of();
+        IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, pool);
         synchronized (indexLock) {
             unindexed.forEach(l.index()::addPack);
             index = l.index();
@@ -484,6 +487,11 @@ public final class ChunkStore implements AutoCloseable {
                 takeOutOfIndex(records);
             }
         }
+        return seenRecordIds();
+    }
+
+    /** The ids of every record this process has seen (what a capture lists in its lease). */
+    public Set<String> seenRecordIds() {
         return Set.copyOf(seenRecords.keySet());
     }
 

@@ -154,10 +154,19 @@ public final class Repository implements AutoCloseable {
         synchronized (writers) {
             Set<String> acks;
             try {
+                // The records before the index objects: a GC run deletes a settled record only after
+                // replacing the index objects that named its packs, so a record gone by the time it is
+                // listed means those objects are gone from the index listing after it (which then
+                // reloads). In the other order a record settled at once (no lease to wait for) between
+                // the two listings went unseen while this process's index still named the packs it
+                // deleted, and the capture deduplicated against them (RepositoryContractTest
+                // aCaptureStartingWhileGcSettlesARecordDoesNotCountOnThePacksThatRunDeletes). A record
+                // written after the first listing cannot be settled while this capture's lease lives.
+                chunks.refreshCondemned();
                 if (writers.isEmpty()) {
                     chunks.refreshIndex();
                 }
-                acks = chunks.refreshCondemned();
+                acks = chunks.seenRecordIds();
                 if (!acks.isEmpty()) {
                     lock.acknowledge(acks);
                 }

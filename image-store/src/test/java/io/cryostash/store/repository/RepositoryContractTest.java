@@ -953,6 +953,78 @@ public abstract class RepositoryContractTest {
         assertThat(new Checker(backend, TRUST).checkImage(imageId).errors()).isEmpty();
     }
 
+    /**
+     * Found by GcRaceS3Test (fresh-clone CI, 2026-12-07: an image committed naming a chunk whose
+     * pack was gone). A capture starting between two others of its host read the index objects,
+     * then the condemnation records. In between, a GC run that had found no capture lease
+     * condemned the pack its index named, settled the record at once, replaced the index objects
+     * and deleted the pack and then the record: the capture kept the pack from the index objects
+     * it had loaded earlier, found no record, and deduplicated against a pack that was gone.
+     */
+    @Test
+    void aCaptureStartingWhileGcSettlesARecordDoesNotCountOnThePacksThatRunDeletes() throws Exception {
+        byte[] data = memory(4, 81);
+        CountDownLatch recordWritten = new CountDownLatch(1);
+        CountDownLatch hostListed = new CountDownLatch(1); // the capture's first listing of the index or the records
+        CountDownLatch gcDone = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean starting = new java.util.concurrent.atomic.AtomicBoolean();
+        Repository host = open(new HookedBackend(backend, (call, name, done) -> {
+            if (starting.get() && call == HookedBackend.Call.LIST && done
+                    && (name.equals(StoreFormat.INDEX) || name.equals(StoreFormat.CONDEMNED))) {
+                hostListed.countDown();
+                if (name.equals(StoreFormat.CONDEMNED)) {
+                    await(gcDone); // the run finishes between this capture's two listings
+                    starting.set(false);
+                }
+            }
+        }));
+        String gone = imageOf(host, data, "{\"gone\":1}"); // the host's index names the pack
+        host.deleteImage(gone);
+
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<ImageWriter>[] capture = new Future[1];
+            Repository gc = open(new HookedBackend(backend, (call, name, done) -> {
+                if (call == HookedBackend.Call.PUT && done && name.startsWith(StoreFormat.CONDEMNED)) {
+                    recordWritten.countDown();
+                } else if (call == HookedBackend.Call.LIST && done && name.equals(StoreFormat.LOCKS)
+                        && recordWritten.getCount() == 0 && capture[0] == null) {
+                    // the run has just found no lease: the record is settled at once; the capture starts now
+                    starting.set(true);
+                    capture[0] = other.submit(host::newImage);
+                } else if (capture[0] != null && !done && (call == HookedBackend.Call.PUT || call == HookedBackend.Call.DELETE)
+                        && name.startsWith(StoreFormat.INDEX)) {
+                    await(hostListed); // the index objects are replaced only once the capture has begun reading
+                }
+            }));
+            GarbageCollector.Report r = gc.collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+            gcDone.countDown();
+            assertThat(r.recordsSettled()).as("settled at once: no lease when the run looked").isOne();
+            assertThat(r.packsDeleted()).isOne();
+            assertThat(capture[0]).as("the capture started during the run").isNotNull();
+            String committed;
+            try (ImageWriter w = capture[0].get(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                w.put(data);
+                committed = w.commit("{\"again\":1}".getBytes(StandardCharsets.UTF_8));
+            }
+            assertRestores(committed, data);
+        } finally {
+            gcDone.countDown();
+            other.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                return; // the other side took another path; the assertions say whether it was safe
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException();
+        }
+    }
+
     @Test
     void aCaptureThatCountedOnAChunkBeforeGcCondemnedItPutsItsPackBack() throws IOException {
         Repository hostA = open(backend);
