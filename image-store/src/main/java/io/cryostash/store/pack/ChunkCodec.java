@@ -104,6 +104,21 @@ public final class ChunkCodec {
         return out;
     }
 
+    /**
+     * A compressed frame with the random skippable frame of {@link #compressSalted} put before it
+     * (a copy); a frame that has one already is returned as it is.
+     */
+    public static java.nio.ByteBuffer salted(java.nio.ByteBuffer frame) {
+        if (frame.remaining() >= SALT_FRAME
+                && frame.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(frame.position()) == 0x184D2A50) {
+            return frame;
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(SALT_FRAME + frame.remaining())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putInt(0x184D2A50).putInt(8).putLong(SALT.get().nextLong()).put(frame.duplicate());
+        return out.flip().order(java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
     /** Bytes of the skippable frame {@link #compressSalted} puts first: magic, length, 8 random bytes. */
     public static final int SALT_FRAME = 16;
     private static final ThreadLocal<java.security.SecureRandom> SALT = ThreadLocal.withInitial(java.security.SecureRandom::new);

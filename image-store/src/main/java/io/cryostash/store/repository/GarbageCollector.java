@@ -354,8 +354,9 @@ public final class GarbageCollector {
      * The size of the packs {@link #repack} would write, as it writes them: each live chunk once,
      * salted (a {@link ChunkCodec#SALT_FRAME} before its frame) with an index entry, into packs sealed
      * at {@link io.cryostash.store.pack.PackWriter#DEFAULT_TARGET_SIZE}, each with a trailer. Exact
-     * for chunks stored unsalted at the codec's default level, as captures store them; a chunk that an
-     * earlier repack salted already is counted {@code SALT_FRAME} bytes too large.
+     * for chunks stored unsalted at the codec's default level, as captures store them; a chunk stored
+     * salted already (the first of every pack, and what an earlier repack copied) is counted
+     * {@code SALT_FRAME} bytes too large: the dry run reads no pack to tell.
      */
     private static long repackedBytes(Plan plan, LiveChunks live) {
         long total = 0;

@@ -148,6 +148,12 @@ final class Packer {
                 PackBuffer b = freeBuffers.poll();
                 currentBuffer = b != null ? b : new PackBuffer(targetPackSize + (targetPackSize >> 3));
                 current = new PackWriter(currentBuffer);
+                // Every pack begins with a random salt, so no two writers ever make the same pack.
+                // Packs are named by their content: two hosts storing the same new chunks at once
+                // (replicas checkpointed on one schedule) would otherwise write one object under one
+                // name, and the capture that then failed would delete, as its own unindexed pack
+                // (ChunkStore.discardUnindexed), the pack the other had indexed for its image.
+                frame = ChunkCodec.salted(frame);
             }
             stats.compressedBytes.addAndGet(frame.remaining());
             current.add(key, frame, length);
