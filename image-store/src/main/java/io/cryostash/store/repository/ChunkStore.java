@@ -96,6 +96,13 @@ public final class ChunkStore implements AutoCloseable {
     private final StoreStats stats = new StoreStats();
     private final Map<ChunkKey, Boolean> pending = new ConcurrentHashMap<>();
     private final Object indexLock = new Object();
+    /**
+     * Held across a whole {@link #refreshIndex} and {@link #refreshCondemned}: each lists the store,
+     * then changes what this process counts on, and a reload that listed the records before another
+     * thread's {@link #refreshCondemned} took a new record's packs out would otherwise put them back
+     * (and forget the record) when it swaps its index in, under a capture whose lease lists the record.
+     */
+    private final Object refreshLock = new Object();
     private volatile ChunkIndex index;
     private final Set<String> loadedIndexObjects = ConcurrentHashMap.newKeySet();
     private final List<PackSummary> unindexed = new ArrayList<>();
@@ -398,6 +405,12 @@ public final class ChunkStore implements AutoCloseable {
      * Call between captures, not during one.
      */
     public void refreshIndex() throws IOException {
+        synchronized (refreshLock) {
+            refreshIndexLocked();
+        }
+    }
+
+    private void refreshIndexLocked() throws IOException {
         List<ObjectInfo> now = backend.list(StoreFormat.INDEX);
         Set<String> names = new HashSet<>();
         for (ObjectInfo o : now) {
@@ -449,14 +462,16 @@ public final class ChunkStore implements AutoCloseable {
         List<Condemnations.Record> records = writing ? readRecords(Condemnations.ids(backend), id -> false) : List.of();
         IndexFiles.Loaded l = IndexFiles.loadOrFallBack(backend, pool);
         synchronized (indexLock) {
-            unindexed.forEach(l.index()::addPack);
-            index = l.index();
+            ChunkIndex fresh = l.index();
+            unindexed.forEach(fresh::addPack);
+            seenRecords.clear();
+            condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id).toList()));
+            // out of the new index before it is published: claim() reads the index without a lock
+            takeOutOf(fresh, records);
+            index = fresh;
             loadedIndexObjects.clear();
             loadedIndexObjects.addAll(l.objectNames());
             indexProblems = l.problems();
-            seenRecords.clear();
-            condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id).toList()));
-            takeOutOfIndex(records);
         }
     }
 
@@ -481,13 +496,15 @@ public final class ChunkStore implements AutoCloseable {
      * another capture resurrects one: whatever this process has seen condemned it never counts on.
      */
     public Set<String> refreshCondemned() throws IOException {
-        List<Condemnations.Record> records = readRecords(Condemnations.ids(backend), seenRecords::containsKey);
-        if (!records.isEmpty()) {
-            synchronized (indexLock) {
-                takeOutOfIndex(records);
+        synchronized (refreshLock) {
+            List<Condemnations.Record> records = readRecords(Condemnations.ids(backend), seenRecords::containsKey);
+            if (!records.isEmpty()) {
+                synchronized (indexLock) {
+                    takeOutOf(index, records);
+                }
             }
+            return seenRecordIds();
         }
-        return seenRecordIds();
     }
 
     /** The ids of every record this process has seen (what a capture lists in its lease). */
@@ -514,8 +531,8 @@ public final class ChunkStore implements AutoCloseable {
         return records;
     }
 
-    /** Under {@link #indexLock}: the records' packs leave the index for {@link #condemned}. */
-    private void takeOutOfIndex(List<Condemnations.Record> records) {
+    /** Under {@link #indexLock}: the records' packs leave {@code target} (the index, or the one about to be) for {@link #condemned}. */
+    private void takeOutOf(ChunkIndex target, List<Condemnations.Record> records) {
         Set<String> packs = new HashSet<>();
         for (Condemnations.Record r : records) {
             seenRecords.put(r.id(), r);
@@ -524,7 +541,7 @@ public final class ChunkStore implements AutoCloseable {
                 condemned.addPack(p);
             }
         }
-        index.removePacks(packs);
+        target.removePacks(packs);
     }
 
     /**

@@ -144,10 +144,10 @@ public final class Repository implements AutoCloseable {
     /**
      * Starts writing an image: writes its lease (a capture lock; garbage collection may run
      * meanwhile, it only fails with {@link StoreLockedException} while {@code repair-index} runs),
-     * picks up chunks other hosts stored since the index was loaded, takes the packs of
-     * condemnation records out of this process's index and lists those records in the lease.
-     * The order matters: lease first, records second, so that a GC that does not see the lease
-     * wrote its records before the capture looked ({@link Condemnations}).
+     * takes the packs of condemnation records out of this process's index, picks up chunks other
+     * hosts stored since the index was loaded, and lists those records in the lease. The order
+     * matters: lease first, so that a GC that does not see the lease wrote its records before the
+     * capture looked ({@link Condemnations}); records before index objects (below).
      */
     public ImageWriter newImage() throws IOException {
         StoreLock lock = StoreLock.acquire(chunks.backend(), StoreLock.Kind.CAPTURE, hostName);
@@ -162,6 +162,11 @@ public final class Repository implements AutoCloseable {
                 // deleted, and the capture deduplicated against them (RepositoryContractTest
                 // aCaptureStartingWhileGcSettlesARecordDoesNotCountOnThePacksThatRunDeletes). A record
                 // written after the first listing cannot be settled while this capture's lease lives.
+                // With another capture of this process in progress the index is not refreshed: what it
+                // holds was checked when that capture started, and that capture's lease, which does
+                // not list a newer record, keeps the record from being settled. That holds while the
+                // lease is live; one left unrefreshed for 30 minutes (a back end unreachable for the
+                // refresher that long) would not.
                 chunks.refreshCondemned();
                 if (writers.isEmpty()) {
                     chunks.refreshIndex();

@@ -1014,6 +1014,69 @@ public abstract class RepositoryContractTest {
         }
     }
 
+    /**
+     * Found by review (2026-12-07): a reload that a read started (a restore in the same daemon)
+     * swapped in an index it had listed before a capture of the same process took a new record's
+     * packs out, and forgot the record: the capture, whose lease listed the record, counted on its
+     * pack again, and the run that settled the record deleted it under the capture's image.
+     */
+    @Test
+    void aReloadStartedByAReadDoesNotPutBackThePacksOfARecordACaptureHasJustSeen() throws Exception {
+        byte[] data = memory(4, 83);
+        CountDownLatch reloadListed = new CountDownLatch(1);
+        CountDownLatch captureStarted = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Thread> reloading = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger listings = new java.util.concurrent.atomic.AtomicInteger();
+        Repository host = open(new HookedBackend(backend, (call, name, done) -> {
+            // the reload's own listing of the index objects: the second of the reading thread's
+            // (the first tells refreshIndex that an object it loaded is gone)
+            if (done && call == HookedBackend.Call.LIST && name.equals(StoreFormat.INDEX)
+                    && Thread.currentThread() == reloading.get() && listings.incrementAndGet() == 2) {
+                reloadListed.countDown();
+                await(captureStarted); // the capture starts between this listing and the swap, unless it must wait
+            }
+        }));
+        String gone = imageOf(host, data, "{\"gone\":1}"); // the host's index names the pack
+        imageOf(host, memory(2, 85), "{\"kept\":1}"); // so that the run's index object is a new one, not the host's
+        Repository other = open(backend);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            String committed;
+            try (ImageWriter holding = other.newImage()) { // a lease that keeps the record pending
+                host.deleteImage(gone);
+                GarbageCollector.Report first = open(backend).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+                assertThat(first.recordsPending()).isOne();
+                Future<?> reload = threads.submit(() -> {
+                    reloading.set(Thread.currentThread());
+                    host.chunks().refreshIndex(); // the index object it loaded was replaced: a reload
+                    return null;
+                });
+                await(reloadListed);
+                Future<ImageWriter> capture = threads.submit(host::newImage);
+                ImageWriter w;
+                try {
+                    w = capture.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } finally {
+                    captureStarted.countDown();
+                }
+                reload.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                holding.put(memory(1, 84));
+                holding.commit("{}".getBytes(StandardCharsets.UTF_8));
+                try (w) {
+                    GarbageCollector.Report second = open(backend).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+                    assertThat(second.recordsSettled()).as("the capture's lease lists the record").isPositive();
+                    assertThat(second.packsDeleted()).isPositive();
+                    w.put(data);
+                    committed = w.commit("{\"again\":1}".getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            assertRestores(committed, data);
+        } finally {
+            captureStarted.countDown();
+            threads.shutdownNow();
+        }
+    }
+
     private static void await(CountDownLatch latch) throws IOException {
         try {
             if (!latch.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
