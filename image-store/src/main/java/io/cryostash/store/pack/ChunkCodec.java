@@ -110,7 +110,7 @@ public final class ChunkCodec {
      */
     public static java.nio.ByteBuffer salted(java.nio.ByteBuffer frame) {
         if (frame.remaining() >= SALT_FRAME
-                && frame.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(frame.position()) == 0x184D2A50) {
+                && frame.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(frame.position()) == SKIPPABLE_MAGIC) {
             return frame;
         }
         java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(SALT_FRAME + frame.remaining())
@@ -118,6 +118,9 @@ public final class ChunkCodec {
         out.putInt(0x184D2A50).putInt(8).putLong(SALT.get().nextLong()).put(frame.duplicate());
         return out.flip().order(java.nio.ByteOrder.BIG_ENDIAN);
     }
+
+    /** The magic number (little-endian) of the zstd skippable frame that carries a salt. */
+    public static final int SKIPPABLE_MAGIC = 0x184D2A50;
 
     /** Bytes of the skippable frame {@link #compressSalted} puts first: magic, length, 8 random bytes. */
     public static final int SALT_FRAME = 16;

@@ -335,7 +335,8 @@ public final class GarbageCollector {
      * capture runs (so that the new record would be settled at once), the packs it would condemn,
      * less the packs repacking would write ({@link #repackedBytes}).
      */
-    private static Report dryReport(Plan plan, LiveChunks live, boolean noCaptures, int records, int settleable) {
+    private Report dryReport(Plan plan, LiveChunks live, boolean noCaptures, int records, int settleable)
+            throws IOException {
         long condemned = plan.condemn.stream().mapToLong(PackSummary::size).sum();
         long copied = repackedBytes(plan, live);
         List<String> deleted = new ArrayList<>(plan.delete.keySet());
@@ -354,11 +355,12 @@ public final class GarbageCollector {
      * The size of the packs {@link #repack} would write, as it writes them: each live chunk once,
      * salted (a {@link ChunkCodec#SALT_FRAME} before its frame) with an index entry, into packs sealed
      * at {@link io.cryostash.store.pack.PackWriter#DEFAULT_TARGET_SIZE}, each with a trailer. Exact
-     * for chunks stored unsalted at the codec's default level, as captures store them; a chunk stored
-     * salted already (the first of every pack, and what an earlier repack copied) is counted
-     * {@code SALT_FRAME} bytes too large: the dry run reads no pack to tell.
+     * for chunks stored at the codec's default level, as captures store them: unsalted, but for the
+     * first of every pack, whose first 4 bytes are read to tell (one small ranged read per pack to
+     * repack whose first chunk is copied). A chunk an earlier repack or a re-store salted elsewhere
+     * in a pack is counted {@code SALT_FRAME} bytes too large.
      */
-    private static long repackedBytes(Plan plan, LiveChunks live) {
+    private long repackedBytes(Plan plan, LiveChunks live) throws IOException {
         long total = 0;
         long open = 0; // bytes of the pack being filled, its entries and trailer included
         Set<ChunkKey> copied = new HashSet<>();
@@ -368,7 +370,8 @@ public final class GarbageCollector {
                     if (open == 0) {
                         open = io.cryostash.store.pack.PackFormat.TRAILER_SIZE;
                     }
-                    open += ChunkCodec.SALT_FRAME + e.compressedLength() + io.cryostash.store.pack.PackFormat.ENTRY_SIZE;
+                    int stored = e.compressedLength() - (e.offset() == 0 && saltedAtStart(p.id()) ? ChunkCodec.SALT_FRAME : 0);
+                    open += ChunkCodec.SALT_FRAME + stored + io.cryostash.store.pack.PackFormat.ENTRY_SIZE;
                     if (open >= io.cryostash.store.pack.PackWriter.DEFAULT_TARGET_SIZE) {
                         total += open;
                         open = 0;
@@ -377,6 +380,18 @@ public final class GarbageCollector {
             }
         }
         return total + open;
+    }
+
+    /** Whether the pack's first chunk carries the salt frame every pack now begins with (older packs do not). */
+    private boolean saltedAtStart(String packId) throws IOException {
+        byte[] head;
+        try {
+            head = backend.getRange(PackReader.objectName(packId), 0, 4);
+        } catch (io.cryostash.store.backend.ObjectNotFoundException gone) {
+            return false;
+        }
+        return head.length == 4 && java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt()
+                == ChunkCodec.SKIPPABLE_MAGIC;
     }
 
     /**
