@@ -386,50 +386,13 @@ public abstract class RepositoryContractTest {
         java.util.concurrent.atomic.AtomicReference<Tabled> committed = new java.util.concurrent.atomic.AtomicReference<>();
         Repository hostB = open(backend);
         byte[] mem = memory(1024, 42);
-        Backend hooked = new Backend() {
-            @Override
-            public void put(String name, byte[] data) throws IOException {
-                backend.put(name, data);
+        Backend hooked = new HookedBackend(backend, (call, name, done) -> {
+            if (!done && call == HookedBackend.Call.LIST && name.equals(StoreFormat.MANIFESTS)
+                    && manifestListings.incrementAndGet() == 2) {
+                // host B's capture finishes between the mark and the second look
+                committed.set(captureTabled(hostB, new AreaChunker(PAGE, 1), null, mem, null));
             }
-
-            @Override
-            public byte[] get(String name) throws IOException {
-                return backend.get(name);
-            }
-
-            @Override
-            public byte[] getRange(String name, long offset, int length) throws IOException {
-                return backend.getRange(name, offset, length);
-            }
-
-            @Override
-            public List<ObjectInfo> list(String prefix) throws IOException {
-                if (prefix.equals(StoreFormat.MANIFESTS) && manifestListings.incrementAndGet() == 2) {
-                    // host B's capture finishes between the mark and the second look
-                    committed.set(captureTabled(hostB, new AreaChunker(PAGE, 1), null, mem, null));
-                }
-                return backend.list(prefix);
-            }
-
-            @Override
-            public void delete(String name) throws IOException {
-                backend.delete(name);
-            }
-
-            @Override
-            public java.util.Optional<ObjectInfo> stat(String name) throws IOException {
-                return backend.stat(name);
-            }
-
-            @Override
-            public String location() {
-                return backend.location();
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        });
         GarbageCollector.Report r = open(hooked).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
         assertThat(committed.get()).as("the capture committed during the run").isNotNull();
         assertThat(committed.get().tables()).isNotEmpty();
