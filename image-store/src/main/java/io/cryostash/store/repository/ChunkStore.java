@@ -101,6 +101,7 @@ public final class ChunkStore implements AutoCloseable {
      * then changes what this process counts on, and a reload that listed the records before another
      * thread's {@link #refreshCondemned} took a new record's packs out would otherwise put them back
      * (and forget the record) when it swaps its index in, under a capture whose lease lists the record.
+     * Held too while {@link #flush} writes an index object, which a reload listing before it would miss.
      */
     private final Object refreshLock = new Object();
     private volatile ChunkIndex index;
@@ -321,6 +322,15 @@ public final class ChunkStore implements AutoCloseable {
      */
     public void flush() throws IOException {
         packer.flush();
+        // Under refreshLock: a reload that listed the index objects before this one was written
+        // would otherwise swap in an index without these packs once they have left `unindexed`
+        // (a capture beside it then stores them again, or finds them missing at its commit).
+        synchronized (refreshLock) {
+            writeIndexObject();
+        }
+    }
+
+    private void writeIndexObject() throws IOException {
         List<PackSummary> toWrite;
         synchronized (indexLock) {
             // a pack of this process that a GC condemned (unindexed past the grace period) stays out
@@ -402,7 +412,10 @@ public final class ChunkStore implements AutoCloseable {
      * Picks up index objects written by other processes since open (one LIST; reads only new
      * objects). When an object this store had loaded is gone — garbage collection replaced
      * it — the whole index is reloaded, so chunks GC removed are no longer taken as stored.
-     * Call between captures, not during one.
+     * Safe while captures run: a pack one of them counted on stays in the index objects until a
+     * record naming it settles, which that capture's lease holds back; a reload that reads such a
+     * record takes the pack out, and the capture's commit puts it back
+     * ({@link ImageWriter}'s resurrection). A capture whose lease GC no longer counts does not commit.
      */
     public void refreshIndex() throws IOException {
         synchronized (refreshLock) {

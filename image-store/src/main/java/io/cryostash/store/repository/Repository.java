@@ -162,15 +162,13 @@ public final class Repository implements AutoCloseable {
                 // deleted, and the capture deduplicated against them (RepositoryContractTest
                 // aCaptureStartingWhileGcSettlesARecordDoesNotCountOnThePacksThatRunDeletes). A record
                 // written after the first listing cannot be settled while this capture's lease lives.
-                // With another capture of this process in progress the index is not refreshed: what it
-                // holds was checked when that capture started, and that capture's lease, which does
-                // not list a newer record, keeps the record from being settled. That holds while the
-                // lease is live; one left unrefreshed for 30 minutes (a back end unreachable for the
-                // refresher that long) would not.
+                // The index objects are listed even while another capture of this process runs: that
+                // capture's lease keeps newer records from settling only while GC counts it, and one
+                // it no longer counts (unrefreshed for StoreLock.STALE) let a run settle a record at
+                // once and delete a pack this index still named (RepositoryContractTest
+                // aCaptureBesideOneWhoseLeaseGcNoLongerCountsDoesNotCountOnThePacksThatRunDeleted).
                 chunks.refreshCondemned();
-                if (writers.isEmpty()) {
-                    chunks.refreshIndex();
-                }
+                chunks.refreshIndex();
                 acks = chunks.seenRecordIds();
                 if (!acks.isEmpty()) {
                     lock.acknowledge(acks);

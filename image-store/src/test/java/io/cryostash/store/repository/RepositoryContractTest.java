@@ -1040,9 +1040,101 @@ public abstract class RepositoryContractTest {
         }
     }
 
+    /**
+     * Found by review (2026-12-07): a capture starting while another capture of the same process
+     * was in progress did not look at the index objects, and its safety rested on that sibling's
+     * lease. Once GC no longer counts that lease (its refresher cut off from the store for
+     * {@link StoreLock#STALE}; here it is deleted, which a run sees the same way), a run settles a
+     * record at once, replaces the index objects and deletes the pack, and the new capture
+     * deduplicated against the pack its process's index still named.
+     */
+    @Test
+    void aCaptureBesideOneWhoseLeaseGcNoLongerCountsDoesNotCountOnThePacksThatRunDeleted() throws Exception {
+        byte[] data = memory(4, 87);
+        Repository host = open(backend);
+        String gone = imageOf(host, data, "{\"gone\":1}"); // the host's index names the pack
+        host.deleteImage(gone);
+        String committed;
+        try (ImageWriter sibling = host.newImage()) {
+            for (ObjectInfo lease : backend.list(StoreFormat.LOCKS)) {
+                backend.delete(lease.name());
+            }
+            GarbageCollector.Report r = open(backend).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+            assertThat(r.recordsSettled()).as("no lease counted: settled at once").isOne();
+            assertThat(r.packsDeleted()).isOne();
+            try (ImageWriter w = host.newImage()) {
+                w.put(data);
+                committed = w.commit("{\"again\":1}".getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        assertRestores(committed, data);
+    }
+
+    /**
+     * A reload (here started as a read starts one, a restore in the daemon) that listed the index
+     * objects just before a capture of the same process wrote its own swapped in an index without
+     * that capture's packs: a capture of the same memory running beside it stored it all again.
+     * The reload starts while the commit writes its index object, after the commit's look at the
+     * records (which waits for a reload already under way).
+     */
+    @Test
+    void aReloadBesideACapturesFlushKeepsThePacksItIndexed() throws Exception {
+        byte[] data = memory(8, 89);
+        CountDownLatch reloadListed = new CountDownLatch(1);
+        CountDownLatch indexWritten = new CountDownLatch(1);
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Future<?>> reload = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Thread> reloading = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger listings = new java.util.concurrent.atomic.AtomicInteger();
+        Repository[] host = new Repository[1];
+        host[0] = open(new HookedBackend(backend, (call, name, done) -> {
+            if (call == HookedBackend.Call.PUT && name.startsWith(StoreFormat.INDEX) && armed.get()) {
+                if (!done) {
+                    reload.set(threads.submit(() -> {
+                        reloading.set(Thread.currentThread());
+                        host[0].chunks().refreshIndex(); // GC replaced the index object it loaded: a reload
+                        return null;
+                    }));
+                    await(reloadListed, Duration.ofSeconds(1)); // the reload lists first, unless it must wait for this write
+                } else {
+                    armed.set(false);
+                    indexWritten.countDown();
+                }
+            } else if (done && call == HookedBackend.Call.LIST && name.equals(StoreFormat.INDEX)
+                    && Thread.currentThread() == reloading.get() && listings.incrementAndGet() == 2) {
+                reloadListed.countDown();
+                await(indexWritten); // and swaps its index in after the commit's index object is written
+            }
+        }));
+        String gone = imageOf(host[0], memory(4, 90), "{\"gone\":1}");
+        imageOf(host[0], memory(2, 91), "{\"kept\":1}"); // so that the run's index object is a new one, not the host's
+        host[0].deleteImage(gone);
+        try (ImageWriter w = host[0].newImage(); ImageWriter beside = host[0].newImage()) {
+            GarbageCollector.Report r = open(backend).collectGarbage(new GarbageCollector.Options(Duration.ZERO, 0.0));
+            assertThat(r.recordsPending()).as("the run condemned and replaced the index objects the host loaded").isOne();
+            w.put(data);
+            armed.set(true);
+            w.commit("{\"first\":1}".getBytes(StandardCharsets.UTF_8));
+            assertThat(reload.get()).as("a reload started during the commit").isNotNull();
+            reload.get().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            long stored = host[0].chunks().stats().chunksNew();
+            beside.put(data); // a capture of the same memory that was already running
+            beside.commit("{\"beside\":1}".getBytes(StandardCharsets.UTF_8));
+            assertThat(host[0].chunks().stats().chunksNew()).as("the first capture's pack is in the index").isEqualTo(stored);
+        } finally {
+            indexWritten.countDown();
+            threads.shutdownNow();
+        }
+    }
+
     private static void await(CountDownLatch latch) throws IOException {
+        await(latch, Duration.ofSeconds(5));
+    }
+
+    private static void await(CountDownLatch latch, Duration patience) throws IOException {
         try {
-            if (!latch.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!latch.await(patience.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 return; // the other side took another path; the assertions say whether it was safe
             }
         } catch (InterruptedException e) {
