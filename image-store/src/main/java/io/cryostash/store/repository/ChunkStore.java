@@ -415,7 +415,9 @@ public final class ChunkStore implements AutoCloseable {
      * Safe while captures run: a pack one of them counted on stays in the index objects until a
      * record naming it settles, which that capture's lease holds back; a reload that reads such a
      * record takes the pack out, and the capture's commit puts it back
-     * ({@link ImageWriter}'s resurrection). A capture whose lease GC no longer counts does not commit.
+     * ({@link ImageWriter}'s resurrection). A capture whose lease went stale does not commit. The
+     * captures' own packs not yet in an index object are carried over, and an index object being
+     * written (flush, resurrection) is never missed: both hold {@link #refreshLock}.
      */
     public void refreshIndex() throws IOException {
         synchronized (refreshLock) {
@@ -477,11 +479,22 @@ public final class ChunkStore implements AutoCloseable {
         synchronized (indexLock) {
             ChunkIndex fresh = l.index();
             unindexed.forEach(fresh::addPack);
-            seenRecords.clear();
-            condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id).toList()));
             // out of the new index before it is published: claim() reads the index without a lock
             takeOutOf(fresh, records);
             index = fresh;
+            // Only then are the records settled since forgotten, and their packs (deleted, or back
+            // in the index objects just loaded): condemnedHolding, unreadable and locate read these
+            // without the lock, and a pack still condemned must never be missing from both the
+            // index and `condemned` (a sibling capture's commit would be refused, a read would fail).
+            Set<String> listed = new HashSet<>();
+            Set<String> stillCondemned = new HashSet<>();
+            for (Condemnations.Record r : records) {
+                listed.add(r.id());
+                r.packs().forEach(p -> stillCondemned.add(p.id()));
+            }
+            seenRecords.keySet().retainAll(listed);
+            condemned.removePacks(Set.copyOf(condemned.packs().stream().map(PackSummary::id)
+                    .filter(id -> !stillCondemned.contains(id)).toList()));
             loadedIndexObjects.clear();
             loadedIndexObjects.addAll(l.objectNames());
             indexProblems = l.problems();
@@ -591,9 +604,11 @@ public final class ChunkStore implements AutoCloseable {
         if (packs.isEmpty()) {
             return;
         }
-        String name = IndexFiles.write(backend, List.copyOf(packs));
-        stats.indexObjectsWritten.incrementAndGet();
-        loadedIndexObjects.add(name);
+        synchronized (refreshLock) { // as flush: a reload listing before this write would not know the object
+            String name = IndexFiles.write(backend, List.copyOf(packs));
+            stats.indexObjectsWritten.incrementAndGet();
+            loadedIndexObjects.add(name);
+        }
     }
 
     /** Whether the chunk is stored (in the index; chunks still being uploaded do not count). */

@@ -239,7 +239,11 @@ public final class Repository implements AutoCloseable {
         SignedManifest m = ManifestCodec.verify(id, data, trusted);
         boolean refreshed = false;
         if (!chunks.unreadable(m.chunks()).isEmpty() || !chunks.unreadable(m.tables()).isEmpty()) {
-            refreshed = refreshForReading();
+            // another host stored them since the index was loaded (a restore of an image captured
+            // elsewhere): refreshed once, then and only then, also while this process writes an
+            // image (safe: see ChunkStore.refreshIndex)
+            chunks.refreshIndex();
+            refreshed = true;
         }
         for (ChunkKey k : chunks.unreadable(m.chunks())) {
             throw new ChunkMissingException(k, id, "not in any index");
@@ -251,27 +255,16 @@ public final class Repository implements AutoCloseable {
         chunks.readChunks(m.tables(), (k, bytes) -> tables.put(k, bytes.clone()));
         for (ChunkKey t : m.tables()) {
             List<ChunkKey> named = AreaTableCodec.keys(t, tables.get(t));
-            if (!refreshed && !chunks.unreadable(named).isEmpty()) refreshed = refreshForReading();
+            if (!refreshed && !chunks.unreadable(named).isEmpty()) {
+                chunks.refreshIndex();
+                refreshed = true;
+            }
             for (ChunkKey k : chunks.unreadable(named)) {
                 throw new ChunkMissingException(k, id, "named by chunk table " + t.hex() + " but not in any index");
             }
         }
         return new Image(id, m, tables);
     }
-
-    /**
-     * An image names chunks this index does not have: most likely another host stored them since the
-     * index was loaded (a restore of an image captured elsewhere), so the index is refreshed once, then
-     * and only then. Not while this process writes an image (see {@link ChunkStore#refreshIndex}).
-     *
-     * @return whether it refreshed
-     */
-    private boolean refreshForReading() throws IOException {
-        if (!writers.isEmpty()) return false;
-        chunks.refreshIndex();
-        return true;
-    }
-
 
     /** Every image, oldest first. Images that cannot be parsed are skipped (the checker reports them). */
     public List<ImageInfo> listImages() throws IOException {

@@ -1118,6 +1118,7 @@ public abstract class RepositoryContractTest {
             w.commit("{\"first\":1}".getBytes(StandardCharsets.UTF_8));
             assertThat(reload.get()).as("a reload started during the commit").isNotNull();
             reload.get().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(listings.get()).as("the reload listed the index objects twice: a full reload").isEqualTo(2);
             long stored = host[0].chunks().stats().chunksNew();
             beside.put(data); // a capture of the same memory that was already running
             beside.commit("{\"beside\":1}".getBytes(StandardCharsets.UTF_8));
@@ -1125,6 +1126,27 @@ public abstract class RepositoryContractTest {
         } finally {
             indexWritten.countDown();
             threads.shutdownNow();
+        }
+    }
+
+    /**
+     * A daemon restores while it captures: an image another host stored since this process loaded
+     * its index was refused as "not in any index" for as long as a capture of this process ran,
+     * since reading did not refresh the index beside a capture.
+     */
+    @Test
+    void anImageFromAnotherHostIsReadWhileThisProcessCaptures() throws Exception {
+        Repository host = open(backend);
+        Repository other = open(backend);
+        byte[] data = memory(4, 93);
+        imageOf(host, memory(2, 94), "{\"first\":1}"); // the host's index is loaded
+        try (ImageWriter capturing = host.newImage()) {
+            capturing.put(memory(2, 95));
+            String elsewhere = imageOf(other, data, "{\"elsewhere\":1}");
+            Repository.Image img = host.readImage(elsewhere);
+            assertThat(host.chunks().get(Hashing.key(data))).isEqualTo(data);
+            assertThat(img.manifest().chunks()).contains(Hashing.key(data));
+            capturing.commit("{}".getBytes(StandardCharsets.UTF_8));
         }
     }
 
